@@ -1,0 +1,97 @@
+package okr
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ParseNumber reads a number the way people type it in chat: "1,200", "12.5",
+// "-3", "40%" or "$1,200". The unit symbol, if any, is not part of the value.
+// field names the input in the error.
+func ParseNumber(field, text string) (float64, error) {
+	s := strings.TrimSpace(text)
+	s = strings.TrimSuffix(s, "%")
+	for _, currency := range []string{"$", "€", "£"} {
+		if rest, ok := strings.CutPrefix(s, currency); ok {
+			s = rest
+			break
+		}
+	}
+	if validGrouping(s) {
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || s == "" {
+		if text == "" {
+			return 0, Invalid(field, "%s needs a number, like 1,200, 12.5 or 40%%.", field)
+		}
+		return 0, Invalid(field, "%s: %q is not a number (try 1,200, 12.5 or 40%%).", field, text)
+	}
+	return v, nil
+}
+
+// validGrouping reports whether the commas in s separate groups of three
+// digits, so that "1,200" is read as 1200 and "1,2" is refused rather than
+// silently becoming 12.
+func validGrouping(s string) bool {
+	if !strings.Contains(s, ",") {
+		return false
+	}
+	digits := strings.TrimLeft(s, "+-")
+	if i := strings.IndexByte(digits, '.'); i >= 0 {
+		digits = digits[:i]
+	}
+	groups := strings.Split(digits, ",")
+	if len(groups[0]) == 0 || len(groups[0]) > 3 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// FormatNumber prints v with thousands separators and without trailing zeros:
+// 1200 → "1,200", 12.5 → "12.5", 0.333333 → "0.33".
+func FormatNumber(v float64) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && s != "0" {
+		b.WriteByte('-')
+	}
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}
+
+// FormatValue prints v with its unit the way people write it: "40%", "$1,200",
+// "1,200 users".
+func FormatValue(v float64, unit string) string {
+	n := FormatNumber(v)
+	switch unit {
+	case "":
+		return n
+	case "%":
+		return n + "%"
+	case "$", "€", "£":
+		if v < 0 {
+			return "-" + unit + n[1:]
+		}
+		return unit + n
+	default:
+		return n + " " + unit
+	}
+}
