@@ -1,0 +1,16 @@
+// Package fakeslack is a fake of the parts of Slack that okrbot talks to,
+// for tests and benchmarks: the Web API methods the Slack adapter calls,
+// response_url endpoints, and a Socket Mode WebSocket endpoint. It records
+// every call so a test can assert what a user would have seen in Slack, and
+// it can misbehave on purpose (rate limits, 5xx, Slack errors for chosen
+// users or channels) so that retry and pacing code can be exercised without
+// the network or the wall clock.
+//
+// It also builds the requests Slack sends to an app: signed slash commands
+// and interaction payloads.
+//
+// fakeslack imports slack-go (for its types, so that recorded views and
+// blocks decode exactly as Slack's own SDK reads them) and gorilla/websocket.
+// It must never import okrbot packages: it stands in for Slack, and Slack
+// knows nothing about okrbot.
+package fakeslack
