@@ -1,0 +1,217 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/bot"
+)
+
+// exchange is one request from Slack and where its answers go.
+type exchange struct {
+	a           *Adapter
+	log         *slog.Logger
+	req         bot.Request
+	responseURL string
+	triggerID   string
+	view        *slack.View // the modal an action happened in, if any
+}
+
+func (a *Adapter) newExchange(kind, team string, user bot.User) *exchange {
+	return &exchange{
+		a:   a,
+		log: a.requestLog(kind, team, user.ID),
+		req: bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: team}, User: user},
+	}
+}
+
+// afterAck is the work a request leaves for after its ack.
+type afterAck func(context.Context)
+
+// command turns a slash command into the work to do after its ack.
+func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
+	x := a.newExchange("command", cmd.TeamID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
+	x.req.Channel, x.req.Command, x.req.Text = cmd.ChannelID, cmd.Command, cmd.Text
+	x.req.CanOpenForm = cmd.TriggerID != ""
+	x.responseURL, x.triggerID = cmd.ResponseURL, cmd.TriggerID
+	x.log.Info("slash command", "command", cmd.Command, "channel", cmd.ChannelID)
+	return x, func(ctx context.Context) {
+		x.enrichUser(ctx)
+		var reply bot.Reply
+		if x.call(func() { reply = a.h.Command(ctx, x.req) }) {
+			x.send(ctx, bot.Message{Text: somethingWentWrong})
+			return
+		}
+		x.deliver(ctx, reply)
+	}
+}
+
+// interaction turns an interaction payload into the ack's payload (nil for
+// an empty ack) and the work to do after the ack.
+func (a *Adapter) interaction(ctx context.Context, cb *slack.InteractionCallback) (*exchange, *slack.ViewSubmissionResponse, afterAck) {
+	x := a.newExchange(string(cb.Type), cb.Team.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
+	x.req.Channel = cb.Channel.ID
+	x.req.CanOpenForm = cb.TriggerID != ""
+	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		return x, nil, x.blockActions(cb)
+	case slack.InteractionTypeViewSubmission:
+		ack, after := x.viewSubmission(ctx, &cb.View)
+		return x, ack, after
+	case slack.InteractionTypeViewClosed:
+		x.log.Debug("modal closed", "callback_id", cb.View.CallbackID)
+	default:
+		x.log.Debug("interaction ignored")
+	}
+	return x, nil, nil
+}
+
+func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
+	if len(cb.ActionCallback.BlockActions) == 0 {
+		return nil
+	}
+	ba := cb.ActionCallback.BlockActions[0]
+	act := bot.Action{ID: baseActionID(ba.ActionID), Value: actionValue(*ba)}
+	if cb.View.ID != "" && cb.View.Type == slack.VTModal {
+		x.view = &cb.View
+		act.Form = submission(&cb.View)
+	}
+	x.log.Info("action", "action_id", act.ID, "in_modal", x.view != nil)
+	return func(ctx context.Context) {
+		x.enrichUser(ctx)
+		var reply bot.Reply
+		if x.call(func() { reply = x.a.h.Act(ctx, x.req, act) }) {
+			x.send(ctx, bot.Message{Text: somethingWentWrong})
+			return
+		}
+		x.deliver(ctx, reply)
+	}
+}
+
+// viewSubmission runs the handler before the ack, because Slack shows
+// validation errors only when they come in the ack. User details come from
+// the cache alone: there is no time to ask Slack.
+func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
+	sub := submission(v)
+	x.log.Info("form submitted", "callback_id", sub.CallbackID)
+	if u, ok := x.a.users.peek(x.req.User); ok {
+		x.req.User = u
+	} else {
+		x.log.Debug("user details not cached; using the payload's")
+	}
+	ctx, cancel := context.WithTimeout(ctx, submitTimeout)
+	defer cancel()
+	var res bot.SubmitResult
+	if x.call(func() { res = x.a.h.Submit(ctx, x.req, *sub) }) {
+		// Keep the form open, with what the person typed, when there is a
+		// field to show the error next to.
+		if id := firstInput(v); id != "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{id: somethingWentWrong}), nil
+		}
+		res = bot.SubmitResult{Message: &bot.Message{Text: somethingWentWrong}}
+	}
+	if len(res.Errors) > 0 {
+		x.log.Info("form refused", "errors", len(res.Errors))
+		return slack.NewErrorsViewSubmissionResponse(res.Errors), nil
+	}
+	if res.Message == nil {
+		return nil, nil
+	}
+	msg := *res.Message
+	return nil, func(ctx context.Context) { x.send(ctx, msg) }
+}
+
+// call runs a handler, turning a panic into a logged error. It reports
+// whether the handler panicked.
+func (x *exchange) call(fn func()) (panicked bool) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = true
+			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+	x.log.Debug("handler done", "took", time.Since(start))
+	return false
+}
+
+// enrichUser adds what users.info knows about the person to the request.
+func (x *exchange) enrichUser(ctx context.Context) {
+	u, ok := x.a.users.enrich(ctx, x.req.User, x.a.userWait)
+	if !ok {
+		x.log.Warn("users.info not available in time; going on with the payload's user")
+	}
+	x.req.User = u
+}
+
+func (x *exchange) deliver(ctx context.Context, r bot.Reply) {
+	switch {
+	case r.Form != nil:
+		x.openForm(ctx, *r.Form)
+	case r.Message != nil:
+		x.send(ctx, *r.Message)
+	}
+}
+
+var errNoTrigger = errors.New("no trigger_id to open a modal with")
+
+// openForm opens a form as a modal, or replaces the modal an action came
+// from. When Slack will not open it (trigger_ids expire after 3 seconds),
+// the person gets the form's command-line fallback instead.
+func (x *exchange) openForm(ctx context.Context, f bot.Form) {
+	view, err := renderModal(f)
+	switch {
+	case err != nil:
+	case x.view != nil:
+		_, err = x.a.api.UpdateViewContext(ctx, view, "", x.view.Hash, x.view.ID)
+	case x.triggerID != "":
+		_, err = x.a.api.OpenViewContext(ctx, x.triggerID, view)
+	default:
+		err = errNoTrigger
+	}
+	if err == nil {
+		return
+	}
+	x.log.Warn("form not opened", "callback_id", f.CallbackID, "err", err)
+	text := somethingWentWrong
+	if f.Fallback != "" {
+		text = "This needs a form that Slack could not open here. You can do the same with `" +
+			bot.Escape(bot.Unescape(f.Fallback)) + "`"
+	}
+	x.send(ctx, bot.Message{Text: text})
+}
+
+// send delivers a message: to the response_url of the request when it has
+// one (so it appears where the person acted), else as a direct message.
+func (x *exchange) send(ctx context.Context, m bot.Message) {
+	text, blocks, err := renderMessage(m)
+	if err != nil {
+		x.log.Error("message not rendered", "err", err)
+		m = bot.Message{Text: somethingWentWrong}
+		text, blocks, _ = renderMessage(m)
+	}
+	if x.responseURL == "" {
+		if _, err := x.a.Post(ctx, x.req.User.ID, "", m); err != nil {
+			x.log.Error("reply not sent", "err", err)
+		}
+		return
+	}
+	responseType := slack.ResponseTypeEphemeral
+	if m.Public {
+		responseType = slack.ResponseTypeInChannel
+	}
+	_, _, err = x.a.api.PostMessageContext(ctx, "",
+		slack.MsgOptionResponseURL(x.responseURL, responseType),
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		x.log.Error("reply not sent", "err", err)
+	}
+}

@@ -1,0 +1,76 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// ErrDeactivated is returned by UserInfo for a user who has been deactivated
+// in Slack; IsGone reports true for it.
+var ErrDeactivated = errors.New("slack: user is deactivated")
+
+// goneErrors are Slack error codes that will not change by retrying: the
+// recipient no longer exists or cannot be reached by the bot.
+var goneErrors = map[string]bool{
+	"user_not_found":    true,
+	"users_not_found":   true,
+	"user_disabled":     true,
+	"account_inactive":  true,
+	"channel_not_found": true,
+	"is_archived":       true,
+	"not_in_channel":    true,
+	"cannot_dm_bot":     true,
+}
+
+// temporaryErrors are Slack error codes, answered with HTTP 200, that Slack
+// documents as worth retrying.
+var temporaryErrors = map[string]bool{
+	"internal_error":      true,
+	"fatal_error":         true,
+	"service_unavailable": true,
+	"request_timeout":     true,
+	"ratelimited":         true,
+}
+
+// RetryAfter reports how long Slack asked to wait when err is a rate limit
+// (HTTP 429 with Retry-After).
+func RetryAfter(err error) (time.Duration, bool) {
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); ok {
+		return rl.RetryAfter, true
+	}
+	return 0, false
+}
+
+// IsGone reports whether err means the recipient is gone for good: an
+// unknown or deactivated user, a deleted or archived channel, a channel the
+// bot is not in. Sending again will fail the same way.
+func IsGone(err error) bool {
+	if errors.Is(err, ErrDeactivated) {
+		return true
+	}
+	se, ok := errors.AsType[slack.SlackErrorResponse](err)
+	return ok && goneErrors[se.Err]
+}
+
+// IsTemporary reports whether the same call may succeed later: a rate limit
+// (see RetryAfter for how long to wait), a 5xx from Slack, a Slack error
+// that says it was Slack's fault, or a network failure.
+func IsTemporary(err error) bool {
+	if _, ok := RetryAfter(err); ok {
+		return true
+	}
+	if sc, ok := errors.AsType[slack.StatusCodeError](err); ok {
+		return sc.Retryable()
+	}
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
+		return temporaryErrors[se.Err]
+	}
+	if _, ok := errors.AsType[*url.Error](err); ok {
+		return !errors.Is(err, context.Canceled)
+	}
+	return false
+}

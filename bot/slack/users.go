@@ -1,0 +1,157 @@
+package slack
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+)
+
+// maxCachedUsers bounds the cache; a workspace rarely has more members.
+const maxCachedUsers = 100_000
+
+// userCache remembers users.info answers, because a request's payload has
+// only the user's ID and handle while commands need their time zone and
+// whether they are an admin, and Slack rate-limits users.info. Lookups for
+// the same user share one call.
+type userCache struct {
+	fetch    func(ctx context.Context, id string) (bot.User, error)
+	now      func() time.Time
+	ttl      time.Duration
+	timeout  time.Duration   // of one users.info call
+	inflight *sync.WaitGroup // the adapter's, so Drain waits for fetches too
+
+	mu      sync.Mutex
+	entries map[string]*userEntry
+}
+
+type userEntry struct {
+	user    bot.User
+	at      time.Time     // when user was fetched; zero if never
+	err     error         // of the last fetch
+	loading chan struct{} // closed when the running fetch ends; nil if none
+}
+
+func (e *userEntry) fresh(now time.Time, ttl time.Duration) bool {
+	return !e.at.IsZero() && now.Sub(e.at) < ttl
+}
+
+// loadLocked starts a fetch unless one is running, and returns the channel
+// that is closed when it ends. The fetch is detached from any one request,
+// so a request that stops waiting still leaves the answer for the next.
+func (c *userCache) loadLocked(id string) (*userEntry, chan struct{}) {
+	e := c.entries[id]
+	if e == nil {
+		c.evictLocked()
+		e = &userEntry{}
+		c.entries[id] = e
+	}
+	if e.loading != nil {
+		return e, e.loading
+	}
+	done := make(chan struct{})
+	e.loading = done
+	c.inflight.Add(1)
+	go func() {
+		defer c.inflight.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		u, err := c.fetch(ctx, id)
+		c.mu.Lock()
+		e.err = err
+		if err == nil {
+			e.user, e.at = u, c.now()
+		}
+		e.loading = nil
+		c.mu.Unlock()
+		close(done)
+	}()
+	return e, done
+}
+
+func (c *userCache) evictLocked() {
+	if len(c.entries) < maxCachedUsers {
+		return
+	}
+	now := c.now()
+	for id, e := range c.entries {
+		if e.loading == nil && !e.fresh(now, c.ttl) {
+			delete(c.entries, id)
+		}
+	}
+	for id, e := range c.entries {
+		if len(c.entries) < maxCachedUsers {
+			return
+		}
+		if e.loading == nil {
+			delete(c.entries, id)
+		}
+	}
+}
+
+// lookup returns a fresh answer, calling users.info when needed.
+func (c *userCache) lookup(ctx context.Context, id string) (bot.User, error) {
+	c.mu.Lock()
+	if e := c.entries[id]; e != nil && e.fresh(c.now(), c.ttl) {
+		defer c.mu.Unlock()
+		return e.user, nil
+	}
+	e, done := c.loadLocked(id)
+	c.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return bot.User{}, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return e.user, e.err
+}
+
+// enrich fills in what users.info knows about the user of a request,
+// waiting at most wait for it. It reports false when it had nothing better
+// than the payload to go on.
+func (c *userCache) enrich(ctx context.Context, u bot.User, wait time.Duration) (bot.User, bool) {
+	c.mu.Lock()
+	e := c.entries[u.ID]
+	if e == nil || !e.fresh(c.now(), c.ttl) {
+		var done chan struct{}
+		e, done = c.loadLocked(u.ID)
+		c.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		c.mu.Lock()
+	}
+	defer c.mu.Unlock()
+	return merge(u, e)
+}
+
+// peek is enrich without waiting: it uses whatever is cached, even if old,
+// and refreshes it in the background. It is for the one request whose
+// handler must run before the ack, a modal submission.
+func (c *userCache) peek(u bot.User) (bot.User, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[u.ID]
+	if e == nil || !e.fresh(c.now(), c.ttl) {
+		e, _ = c.loadLocked(u.ID)
+	}
+	return merge(u, e)
+}
+
+func merge(u bot.User, e *userEntry) (bot.User, bool) {
+	if e.at.IsZero() {
+		return u, false
+	}
+	if e.user.Name != "" {
+		u.Name = e.user.Name
+	}
+	u.IsAdmin, u.TZ = e.user.IsAdmin, e.user.TZ
+	return u, true
+}
