@@ -117,7 +117,7 @@ func splitMarkup(s string, max int) []string {
 		if i <= 0 {
 			i = markupBoundary(head)
 		}
-		out = append(out, s[:i])
+		out = append(out, strings.TrimRight(s[:i], "\n"))
 		s = s[i:]
 		if s[0] == '\n' || s[0] == ' ' {
 			s = s[1:]
