@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -26,7 +25,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	if a.appToken == "" {
 		return errNoAppToken
 	}
-	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
+	client := socketmode.New(a.api)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)

@@ -130,11 +130,11 @@ type Server struct {
 	calls    []Call
 	changed  chan struct{} // closed and replaced whenever a call is recorded
 	users    map[string]User
-	dms      map[string]string // user ID → DM channel ID
-	dmUser   map[string]string // DM channel ID → user ID
-	messages map[string]bool   // channel+"/"+ts of every posted message
-	views    map[string]string // view ID → current hash
-	posted   map[string][]time.Time
+	dms      map[string]string      // user ID → DM channel ID
+	dmUser   map[string]string      // DM channel ID → user ID
+	messages map[string]bool        // channel+"/"+ts of every posted message
+	views    map[string]string      // view ID → current hash
+	posted   map[string][]time.Time // channel → recent chat.postMessage times, for the rate limit
 	faults   map[faultKey]*Fault
 	holds    map[string]chan struct{}
 	seq      int // source of ts, view, DM and envelope ids
@@ -579,7 +579,8 @@ func (s *Server) apiLocked(c *Call) answer {
 
 func checkMessage(c *Call, channel string) (answer, bool) {
 	switch {
-	case channel == "":
+	case channel == "", strings.HasPrefix(channel, "U"), strings.HasPrefix(channel, "W"):
+		// A user ID still here is one the workspace does not have.
 		return slackErr("channel_not_found"), true
 	case c.Text() == "" && len(c.Blocks) == 0:
 		return slackErr("no_text"), true
