@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// Workspace returns the workspace of a platform's team, creating it on first
+// sight.
+func (s *Store) Workspace(ctx context.Context, platform, teamID string) (Workspace, error) {
+	w := Workspace{Platform: platform, TeamID: teamID}
+	err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&w).Error
+	if err != nil {
+		return w, fmt.Errorf("create workspace %s/%s: %w", platform, teamID, err)
+	}
+	err = s.q(ctx).Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
+	return w, err
+}
+
+// SaveUser records a person as the platform describes them now, creating or
+// updating their row, and returns it.
+func (s *Store) SaveUser(ctx context.Context, u User) (User, error) {
+	err := s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "platform_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "tz", "is_admin", "updated_at"}),
+	}).Create(&u).Error
+	if err != nil {
+		return u, fmt.Errorf("save user %s: %w", u.PlatformID, err)
+	}
+	return s.UserByPlatformID(ctx, u.WorkspaceID, u.PlatformID)
+}
+
+// MentionUser returns the person with a platform id, creating a row with the
+// name given when okrbot has not met them yet (someone named as an owner
+// before they ever used okrbot). An existing row is left as it is.
+func (s *Store) MentionUser(ctx context.Context, workspaceID uint, platformID, name string) (User, error) {
+	u := User{WorkspaceID: workspaceID, PlatformID: platformID, Name: name}
+	err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&u).Error
+	if err != nil {
+		return u, fmt.Errorf("save user %s: %w", platformID, err)
+	}
+	return s.UserByPlatformID(ctx, workspaceID, platformID)
+}
+
+// UserByPlatformID returns the person with a platform id.
+func (s *Store) UserByPlatformID(ctx context.Context, workspaceID uint, platformID string) (User, error) {
+	var u User
+	err := s.q(ctx).Where("workspace_id = ? AND platform_id = ?", workspaceID, platformID).Take(&u).Error
+	return u, notFound(err)
+}
+
+// UserByName returns the person whose name matches, ignoring case.
+func (s *Store) UserByName(ctx context.Context, workspaceID uint, name string) (User, error) {
+	var u User
+	err := s.q(ctx).Where("workspace_id = ? AND LOWER(name) = ?", workspaceID, strings.ToLower(name)).Take(&u).Error
+	return u, notFound(err)
+}
+
+// TeamByName returns the team whose name matches, ignoring case.
+func (s *Store) TeamByName(ctx context.Context, workspaceID uint, name string) (Team, error) {
+	var t Team
+	err := s.q(ctx).Where("workspace_id = ? AND LOWER(name) = ?", workspaceID, strings.ToLower(name)).Take(&t).Error
+	return t, notFound(err)
+}
+
+// EnsureTeam returns the team with a name, creating it if there is none;
+// created says which.
+func (s *Store) EnsureTeam(ctx context.Context, workspaceID uint, name string) (t Team, created bool, err error) {
+	t, err = s.TeamByName(ctx, workspaceID, name)
+	if !errors.Is(err, okr.ErrNotFound) {
+		return t, false, err
+	}
+	t = Team{WorkspaceID: workspaceID, Name: name}
+	if err := s.q(ctx).Create(&t).Error; err != nil {
+		return t, false, fmt.Errorf("create team %q: %w", name, err)
+	}
+	return t, true, nil
+}
+
+// Teams returns every team of the workspace, by name.
+func (s *Store) Teams(ctx context.Context, workspaceID uint) ([]Team, error) {
+	var ts []Team
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("name").Find(&ts).Error
+	return ts, err
+}
+
+// EnsurePeriod returns the workspace's period with p's name, creating it with
+// p's dates if it does not exist yet.
+func (s *Store) EnsurePeriod(ctx context.Context, workspaceID uint, p okr.Period) (Period, error) {
+	row := Period{WorkspaceID: workspaceID, Name: p.Name, StartsAt: p.Start, EndsAt: p.End}
+	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return row, fmt.Errorf("create period %s: %w", p.Name, err)
+	}
+	return s.PeriodByName(ctx, workspaceID, p.Name)
+}
+
+// PeriodByName returns the workspace's period with a name, ignoring case.
+func (s *Store) PeriodByName(ctx context.Context, workspaceID uint, name string) (Period, error) {
+	var p Period
+	err := s.q(ctx).Where("workspace_id = ? AND UPPER(name) = ?", workspaceID, strings.ToUpper(name)).Take(&p).Error
+	return p, notFound(err)
+}
+
+// nextNumber hands out the workspace's next short number. Call it inside a
+// transaction: the row stays locked until commit, so numbers never repeat.
+func (s *Store) nextNumber(ctx context.Context, workspaceID uint) (int64, error) {
+	res := s.q(ctx).Model(&Workspace{}).Where("id = ?", workspaceID).
+		UpdateColumn("last_number", gorm.Expr("last_number + 1"))
+	if res.Error != nil {
+		return 0, fmt.Errorf("next number: %w", res.Error)
+	}
+	var w Workspace
+	if err := s.q(ctx).Select("last_number").Where("id = ?", workspaceID).Take(&w).Error; err != nil {
+		return 0, fmt.Errorf("next number: %w", err)
+	}
+	return w.LastNumber, nil
+}
+
+// CreateObjective stores a new objective with its key results, giving each a
+// short number and the key results their positions. Call it inside InTx.
+func (s *Store) CreateObjective(ctx context.Context, o *Objective) error {
+	n, err := s.nextNumber(ctx, o.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	o.Number = n
+	krs := o.KeyResults
+	o.KeyResults = nil
+	if err := s.q(ctx).Omit(clause.Associations).Create(o).Error; err != nil {
+		return fmt.Errorf("create objective: %w", err)
+	}
+	for i := range krs {
+		krs[i].ObjectiveID = o.ID
+		if err := s.AddKeyResult(ctx, &krs[i]); err != nil {
+			return err
+		}
+	}
+	o.KeyResults = krs
+	return nil
+}
+
+// AddKeyResult stores a new key result at the end of its objective. Call it
+// inside InTx.
+func (s *Store) AddKeyResult(ctx context.Context, kr *KeyResult) error {
+	n, err := s.nextNumber(ctx, kr.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	var last int
+	err = s.q(ctx).Model(&KeyResult{}).Where("objective_id = ?", kr.ObjectiveID).
+		Select("COALESCE(MAX(position), 0)").Scan(&last).Error
+	if err != nil {
+		return fmt.Errorf("add key result: %w", err)
+	}
+	kr.Number, kr.Position = n, last+1
+	if kr.Weight <= 0 {
+		kr.Weight = 1
+	}
+	if err := s.q(ctx).Omit(clause.Associations).Create(kr).Error; err != nil {
+		return fmt.Errorf("add key result: %w", err)
+	}
+	return nil
+}
+
+// preloadObjective loads what every view of an objective shows.
+func preloadObjective(db *gorm.DB) *gorm.DB {
+	return db.Preload("Owner").Preload("Team").Preload("Period").
+		Preload("KeyResults", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("KeyResults.Owner")
+}
+
+// Objective returns the objective with a short number, with its owner, team,
+// period and key results.
+func (s *Store) Objective(ctx context.Context, workspaceID uint, number int64) (Objective, error) {
+	var o Objective
+	err := preloadObjective(s.q(ctx)).Where("workspace_id = ? AND number = ?", workspaceID, number).Take(&o).Error
+	return o, notFound(err)
+}
+
+// ObjectiveByID returns the objective with a database id, like Objective.
+func (s *Store) ObjectiveByID(ctx context.Context, workspaceID, id uint) (Objective, error) {
+	var o Objective
+	err := preloadObjective(s.q(ctx)).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&o).Error
+	return o, notFound(err)
+}
+
+// KeyResult returns the key result with a short number.
+func (s *Store) KeyResult(ctx context.Context, workspaceID uint, number int64) (KeyResult, error) {
+	var kr KeyResult
+	err := s.q(ctx).Preload("Owner").Where("workspace_id = ? AND number = ?", workspaceID, number).Take(&kr).Error
+	return kr, notFound(err)
+}
+
+// ObjectiveFilter selects objectives for a list. Zero fields do not filter.
+type ObjectiveFilter struct {
+	OwnerID  uint
+	TeamID   uint
+	PeriodID uint
+	ParentID uint
+	Statuses []okr.Status
+}
+
+// Objectives returns the workspace's objectives that match f, by number, each
+// with what Objective loads.
+func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFilter) ([]Objective, error) {
+	q := preloadObjective(s.q(ctx)).Where("workspace_id = ?", workspaceID)
+	if f.OwnerID != 0 {
+		q = q.Where("owner_id = ?", f.OwnerID)
+	}
+	if f.TeamID != 0 {
+		q = q.Where("team_id = ?", f.TeamID)
+	}
+	if f.PeriodID != 0 {
+		q = q.Where("period_id = ?", f.PeriodID)
+	}
+	if f.ParentID != 0 {
+		q = q.Where("parent_id = ?", f.ParentID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	var os []Objective
+	err := q.Order("number").Find(&os).Error
+	return os, err
+}
+
+// CountActiveObjectives counts the owner's active objectives in a period.
+func (s *Store) CountActiveObjectives(ctx context.Context, workspaceID, ownerID, periodID uint) (int, error) {
+	var n int64
+	err := s.q(ctx).Model(&Objective{}).
+		Where("workspace_id = ? AND owner_id = ? AND period_id = ? AND status = ?", workspaceID, ownerID, periodID, okr.Active).
+		Count(&n).Error
+	return int(n), err
+}
+
+// UpdateObjective saves the objective's own columns (not its key results).
+func (s *Store) UpdateObjective(ctx context.Context, o *Objective) error {
+	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", o.WorkspaceID).Updates(o).Error
+	if err != nil {
+		return fmt.Errorf("update objective #%d: %w", o.Number, err)
+	}
+	return nil
+}
+
+// UpdateKeyResult saves the key result's own columns.
+func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult) error {
+	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", kr.WorkspaceID).Updates(kr).Error
+	if err != nil {
+		return fmt.Errorf("update key result #%d: %w", kr.Number, err)
+	}
+	return nil
+}
+
+// CheckIn appends a check-in and moves its key result's current value to it.
+// Call it inside InTx.
+func (s *Store) CheckIn(ctx context.Context, c *CheckIn) error {
+	if err := s.q(ctx).Create(c).Error; err != nil {
+		return fmt.Errorf("check in: %w", err)
+	}
+	res := s.q(ctx).Model(&KeyResult{}).Where("id = ? AND workspace_id = ?", c.KeyResultID, c.WorkspaceID).
+		Updates(map[string]any{"current": c.Value, "updated_at": c.CreatedAt})
+	if res.Error != nil {
+		return fmt.Errorf("check in: %w", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return okr.ErrNotFound
+	}
+	return nil
+}
+
+// LastCheckIns returns the newest check-in of each key result that has one.
+func (s *Store) LastCheckIns(ctx context.Context, keyResultIDs []uint) (map[uint]CheckIn, error) {
+	last := make(map[uint]CheckIn, len(keyResultIDs))
+	if len(keyResultIDs) == 0 {
+		return last, nil
+	}
+	var rows []CheckIn
+	err := s.q(ctx).Where("key_result_id IN ?", keyResultIDs).
+		Where("id = (SELECT MAX(c2.id) FROM check_ins c2 WHERE c2.key_result_id = check_ins.key_result_id)").
+		Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("last check-ins: %w", err)
+	}
+	for _, c := range rows {
+		last[c.KeyResultID] = c
+	}
+	return last, nil
+}
+
+// CheckInKeyResults returns the active objectives' key results that a person
+// may check in on: those they own, and those of objectives they own. Each
+// comes with its objective's number in ObjectiveNumber order.
+func (s *Store) CheckInKeyResults(ctx context.Context, workspaceID, userID uint) ([]KeyResult, error) {
+	var krs []KeyResult
+	err := s.q(ctx).Preload("Owner").
+		Joins("JOIN objectives o ON o.id = key_results.objective_id").
+		Where("key_results.workspace_id = ? AND o.status = ?", workspaceID, okr.Active).
+		Where("key_results.owner_id = ? OR (key_results.owner_id IS NULL AND o.owner_id = ?)", userID, userID).
+		Order("o.number, key_results.position").Find(&krs).Error
+	return krs, err
+}

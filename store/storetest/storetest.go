@@ -1,0 +1,97 @@
+// Package storetest opens real, migrated databases for tests: SQLite in a
+// temporary directory always, and Postgres as well when
+// OKRBOT_TEST_DATABASE_URL is set. Each Postgres database is a schema of its
+// own, dropped when the test ends, so tests never see each other's rows.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // to create and drop test schemas
+
+	"github.com/okrbot/okrbot/store"
+)
+
+// EnvURL names the variable that points the tests at a Postgres server.
+const EnvURL = "OKRBOT_TEST_DATABASE_URL"
+
+// Dialects runs fn once per available database, as subtests named after the
+// dialect, each with a freshly migrated store.
+func Dialects(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, url := range URLs(t) {
+		s := OpenURL(t, url)
+		t.Run(s.Dialect(), func(t *testing.T) { fn(t, s) })
+	}
+}
+
+// URLs returns one new, empty database URL per available dialect.
+func URLs(t testing.TB) []string {
+	t.Helper()
+	urls := []string{SQLiteURL(t)}
+	if os.Getenv(EnvURL) != "" {
+		urls = append(urls, PostgresURL(t))
+	}
+	return urls
+}
+
+// SQLiteURL returns the URL of a new SQLite database in a temporary directory.
+func SQLiteURL(t testing.TB) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "okrbot.db")
+}
+
+// PostgresURL returns the URL of a new, empty schema on the server named by
+// OKRBOT_TEST_DATABASE_URL, and skips the test when it is not set.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		t.Skip(EnvURL + " is not set")
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open %s: %v", EnvURL, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "test_" + hex.EncodeToString(b)
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema on %s: %v", EnvURL, err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvURL, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// OpenURL opens and migrates the database at url, closing it when the test
+// ends.
+func OpenURL(t testing.TB, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return s
+}
