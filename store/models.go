@@ -48,7 +48,9 @@ type Period struct {
 }
 
 // Domain returns the period as the okr package knows it.
-func (p Period) Domain() okr.Period { return okr.Period{Name: p.Name, Start: p.StartsAt, End: p.EndsAt} }
+func (p Period) Domain() okr.Period {
+	return okr.Period{Name: p.Name, Start: p.StartsAt, End: p.EndsAt}
+}
 
 // An Objective is a qualitative goal for a period, measured by key results.
 type Objective struct {
