@@ -12,17 +12,26 @@ import (
 func ParseNumber(field, text string) (float64, error) {
 	s := strings.TrimSpace(text)
 	s = strings.TrimSuffix(s, "%")
+	// The sign may come before the currency: "-$1,200" is how FormatValue
+	// prints a negative amount.
+	sign := ""
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		sign, s = s[:1], s[1:]
+	}
 	for _, currency := range []string{"$", "€", "£"} {
 		if rest, ok := strings.CutPrefix(s, currency); ok {
 			s = rest
 			break
 		}
 	}
+	s = sign + s
 	if validGrouping(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
+	// strconv also reads Go syntax ("1_0", "0x1p4"); people do not write
+	// numbers that way, and "1_0" must not silently become 10.
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || s == "" {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || s == "" || strings.ContainsAny(s, "_xX") {
 		if text == "" {
 			return 0, Invalid(field, "%s needs a number, like 1,200, 12.5 or 40%%.", field)
 		}
@@ -40,6 +49,9 @@ func validGrouping(s string) bool {
 	}
 	digits := strings.TrimLeft(s, "+-")
 	if i := strings.IndexByte(digits, '.'); i >= 0 {
+		if strings.Contains(digits[i:], ",") {
+			return false // "1,234.5,6" is not 1234.56
+		}
 		digits = digits[:i]
 	}
 	groups := strings.Split(digits, ",")
@@ -87,8 +99,8 @@ func FormatValue(v float64, unit string) string {
 	case "%":
 		return n + "%"
 	case "$", "€", "£":
-		if v < 0 {
-			return "-" + unit + n[1:]
+		if rest, ok := strings.CutPrefix(n, "-"); ok {
+			return "-" + unit + rest
 		}
 		return unit + n
 	default:

@@ -62,7 +62,9 @@ func Score(parts []Weighted) float64 {
 }
 
 // Round1 rounds a score to the one decimal that people see: 0.66 → 0.7.
-func Round1(score float64) float64 { return math.Round(score*10) / 10 }
+// Halves round up, including those that floating point leaves just below
+// (the mean of 0.6 and 0.7 is 0.6499999999999999).
+func Round1(score float64) float64 { return math.Round(score*10+1e-9) / 10 }
 
 // Band is the colour of a score.
 type Band string
