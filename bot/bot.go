@@ -188,3 +188,7 @@ type MessageRef struct {
 	Channel string
 	TS      string
 }
+
+// ConsolePlatform is the Workspace.Platform of the terminal adapter, where a
+// person's ID is their name, so "@ada" names someone without a lookup.
+const ConsolePlatform = "console"

@@ -70,7 +70,7 @@ func ValidateTitle(field, title string) error {
 		return Invalid(field, "The %s is empty: write it in double quotes, like \"Grow revenue\".", field)
 	}
 	if n := utf8.RuneCountInString(title); n > MaxTitle {
-		return Invalid(field, "The %s is %d characters long; keep it under %d.", field, n, MaxTitle)
+		return Invalid(field, "The %s is %d characters long; keep it to %d or fewer.", field, n, MaxTitle)
 	}
 	return nil
 }

@@ -1,0 +1,174 @@
+package commands
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// tokenize splits a command line into words, keeping double-quoted text
+// (straight or the curly quotes that phones and Macs type) as one word.
+func tokenize(line string) ([]string, error) {
+	var (
+		words   []string
+		cur     strings.Builder
+		inQuote bool
+		started bool
+	)
+	for _, r := range line {
+		switch {
+		case r == '"' || r == '“' || r == '”':
+			inQuote = !inQuote
+			started = true
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
+			if started {
+				words = append(words, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteRune(r)
+			started = true
+		}
+	}
+	if inQuote {
+		return nil, okr.Invalid("text", "A double quote is not closed in: %s", line)
+	}
+	if started {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// args are a command's words after its name: positional words and --flags.
+type args struct {
+	pos   []string
+	flags map[string]string
+}
+
+// parseArgs separates words into positional words and flags. valued flags
+// take the next word (or "=value"); switches take none. Any other flag is
+// refused, naming the ones the command knows.
+func parseArgs(command string, words []string, valued, switches []string) (args, error) {
+	a := args{flags: map[string]string{}}
+	isValued := func(name string) bool { return contains(valued, name) }
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		name, ok := strings.CutPrefix(w, "--")
+		if !ok || name == "" {
+			a.pos = append(a.pos, w)
+			continue
+		}
+		name, value, hasValue := strings.Cut(name, "=")
+		switch {
+		case isValued(name):
+			if !hasValue {
+				if i+1 >= len(words) {
+					return a, okr.Invalid(name, "--%s needs a value.", name)
+				}
+				i++
+				value = words[i]
+			}
+			a.flags[name] = value
+		case contains(switches, name) && !hasValue:
+			a.flags[name] = "true"
+		default:
+			known := append(append([]string{}, valued...), switches...)
+			if len(known) == 0 {
+				return a, okr.Invalid(name, "%s takes no options, but got --%s.", command, name)
+			}
+			return a, okr.Invalid(name, "%s does not know --%s. It knows: --%s.", command, name, strings.Join(known, ", --"))
+		}
+	}
+	return a, nil
+}
+
+func (a args) has(flag string) bool { _, ok := a.flags[flag]; return ok }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	// <@U123|name>, <@U123>, or @name as typed in the console.
+	escapedUser = regexp.MustCompile(`^<@([A-Z0-9a-z._-]+)(?:\|([^>]*))?>$`)
+	// <#C123|name> or #name.
+	escapedChannel = regexp.MustCompile(`^<#([A-Z0-9]+)(?:\|([^>]*))?>$`)
+	// #42 or #42.1 (or without the #).
+	refPattern = regexp.MustCompile(`^#?(\d+)(?:\.(\d+))?$`)
+)
+
+// mention is a person named in a command.
+type mention struct {
+	// ID is the platform id when the platform sent one (Slack's escaped
+	// form); empty for a plain @name.
+	ID   string
+	Name string
+}
+
+func parseMention(word string) (mention, bool) {
+	if m := escapedUser.FindStringSubmatch(word); m != nil {
+		return mention{ID: m[1], Name: m[2]}, true
+	}
+	if name, ok := strings.CutPrefix(word, "@"); ok && name != "" {
+		return mention{Name: name}, true
+	}
+	return mention{}, false
+}
+
+// channelRef is a channel named in a command.
+type channelRef struct {
+	ID   string
+	Name string
+}
+
+func parseChannel(word string) (channelRef, bool) {
+	if m := escapedChannel.FindStringSubmatch(word); m != nil {
+		return channelRef{ID: m[1], Name: m[2]}, true
+	}
+	if name, ok := strings.CutPrefix(word, "#"); ok && name != "" && !refPattern.MatchString(word) {
+		return channelRef{Name: name}, true
+	}
+	return channelRef{}, false
+}
+
+// ref is a short number a person typed: #42 (an objective or a key result)
+// or #42.1 (key result 1 of objective 42).
+type ref struct {
+	Number   int64
+	Position int // 0 unless written as #42.1
+}
+
+func (r ref) String() string {
+	if r.Position > 0 {
+		return fmt.Sprintf("#%d.%d", r.Number, r.Position)
+	}
+	return fmt.Sprintf("#%d", r.Number)
+}
+
+func parseRef(field, word string) (ref, error) {
+	m := refPattern.FindStringSubmatch(strings.TrimSpace(word))
+	if m == nil {
+		return ref{}, okr.Invalid(field, "%q is not an objective or key result number like #42 or #42.1.", word)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return ref{}, okr.Invalid(field, "%q is not a number okrbot uses.", word)
+	}
+	r := ref{Number: n}
+	if m[2] != "" {
+		r.Position, err = strconv.Atoi(m[2])
+		if err != nil || r.Position == 0 {
+			return ref{}, okr.Invalid(field, "%q has no key result %s.", word, m[2])
+		}
+	}
+	return r, nil
+}

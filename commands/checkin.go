@@ -1,0 +1,301 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// maxComment bounds a check-in comment, in characters.
+const maxComment = 1000
+
+// checkInDraft is one key result's new value, read and checked.
+type checkInDraft struct {
+	kr         store.KeyResult
+	value      float64
+	confidence okr.Confidence
+	comment    string
+}
+
+// /okr checkin [KR VALUE [on-track|at-risk|off-track] [comment…]]
+func (s *Service) checkIn(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) == 0 {
+		return s.openCheckIn(ctx, c, "")
+	}
+	if len(words) < 2 {
+		return bot.Reply{}, refuse("Usage: `/okr checkin KR VALUE [on-track|at-risk|off-track] [comment]`, like `/okr checkin 42.1 12 at-risk pipeline is slow`.")
+	}
+	kr, o, err := keyResultRef(ctx, s.store, c, words[0])
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	d := checkInDraft{kr: kr}
+	if d.value, err = parseValue(kr, "value", words[1]); err != nil {
+		return bot.Reply{}, err
+	}
+	rest := words[2:]
+	if len(rest) > 0 {
+		if conf, ok := okr.ParseConfidence(rest[0]); ok {
+			d.confidence, rest = conf, rest[1:]
+		}
+	}
+	d.comment = strings.Join(rest, " ")
+	if err := validComment("comment", d.comment); err != nil {
+		return bot.Reply{}, err
+	}
+	done, err := s.recordCheckIns(ctx, c, []checkInDraft{d})
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Message: checkInMessage(done, o)}, nil
+}
+
+// parseValue reads a key result's new value: a number, or done/not done for
+// a milestone.
+func parseValue(kr store.KeyResult, field, text string) (float64, error) {
+	if kr.Kind == okr.Milestone {
+		switch strings.ToLower(strings.TrimSpace(text)) {
+		case "done", "yes", "1", "true", "✓":
+			return 1, nil
+		case "not-done", "notdone", "no", "0", "false", "open":
+			return 0, nil
+		}
+		return 0, okr.Invalid(field, "%q is not done or not-done, which is what milestone #%d takes.", text, kr.Number)
+	}
+	return okr.ParseNumber(field, text)
+}
+
+func validComment(field, comment string) error {
+	if n := utf8.RuneCountInString(comment); n > maxComment {
+		return okr.Invalid(field, "The comment is %d characters long; keep it under %d.", n, maxComment)
+	}
+	return nil
+}
+
+// checkedIn is a recorded check-in with the value it replaced.
+type checkedIn struct {
+	kr       store.KeyResult // after the check-in
+	previous float64
+	checkIn  store.CheckIn
+}
+
+// recordCheckIns appends check-ins for several key results in one
+// transaction: all are recorded, or none. A check-in without a confidence
+// keeps the last one (on track for the first).
+func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkInDraft) ([]checkedIn, error) {
+	var done []checkedIn
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		done = done[:0]
+		ids := make([]uint, len(drafts))
+		for i, d := range drafts {
+			ids[i] = d.kr.ID
+		}
+		last, err := tx.LastCheckIns(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, d := range drafts {
+			kr, o, err := keyResultRef(ctx, tx, c, strconv.FormatInt(d.kr.Number, 10))
+			if err != nil {
+				return err
+			}
+			if !c.mayCheckIn(o, kr) {
+				return refuse("Only the owner of key result %s or of its objective can check in on it.", keyResultLabel(o, kr))
+			}
+			if o.Status != okr.Active {
+				return refuse("Objective #%d is %s; its key results take no more check-ins.", o.Number, o.Status)
+			}
+			conf := d.confidence
+			if conf == "" {
+				conf = okr.OnTrack
+				if prev, ok := last[kr.ID]; ok {
+					conf = prev.Confidence
+				}
+			}
+			ci := store.CheckIn{WorkspaceID: c.ws.ID, KeyResultID: kr.ID, AuthorID: c.user.ID, Value: d.value,
+				Confidence: conf, Comment: strings.TrimSpace(d.comment), CreatedAt: s.now().UTC()}
+			if err := tx.CheckIn(ctx, &ci); err != nil {
+				return err
+			}
+			previous := kr.Current
+			kr.Current = d.value
+			done = append(done, checkedIn{kr: kr, previous: previous, checkIn: ci})
+		}
+		return nil
+	})
+	return done, err
+}
+
+// checkInMessage confirms check-ins and shows where the objective now stands.
+func checkInMessage(done []checkedIn, o store.Objective) *bot.Message {
+	lines := make([]string, 0, len(done)+1)
+	for _, d := range done {
+		for i := range o.KeyResults {
+			if o.KeyResults[i].ID == d.kr.ID {
+				o.KeyResults[i] = d.kr
+			}
+		}
+		was := d.kr
+		was.Current = d.previous
+		label := fmt.Sprintf("#%d", d.kr.Number)
+		if o.ID == d.kr.ObjectiveID {
+			label = keyResultLabel(o, d.kr)
+		}
+		lines = append(lines, fmt.Sprintf("✅ Checked in `%s` %s: %s → %s · %s · %s",
+			label, bot.Escape(d.kr.Title), measureText(was), measureText(d.kr), scoreText(d.kr.Progress()), d.checkIn.Confidence.Label()))
+	}
+	if o.ID != 0 {
+		lines = append(lines, fmt.Sprintf("Objective #%d %s is now %s.", o.Number, bot.Escape(o.Title), scoreText(score(o))))
+	}
+	return &bot.Message{Text: fmt.Sprintf("Checked in on %d key result%s.", len(done), plural(len(done))),
+		Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+}
+
+// maxCheckInRows keeps the check-in form within a modal's 100 blocks (a note
+// and three inputs a key result).
+const maxCheckInRows = 20
+
+func checkInField(number int64, part string) string { return fmt.Sprintf("kr_%d_%s", number, part) }
+
+// openCheckIn opens the Check-in form for the key results the caller may
+// check in on: of one objective when objective is set, else all of theirs.
+func (s *Service) openCheckIn(ctx context.Context, c *caller, objective string) (bot.Reply, error) {
+	var krs []store.KeyResult
+	if objective != "" {
+		o, err := objectiveRef(ctx, s.store, c, objective, false)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		for _, kr := range o.KeyResults {
+			if c.mayCheckIn(o, kr) {
+				krs = append(krs, kr)
+			}
+		}
+		if len(krs) == 0 {
+			return bot.Reply{}, refuse("Only the owners of objective #%d and its key results can check in on them.", o.Number)
+		}
+	} else {
+		var err error
+		if krs, err = s.store.CheckInKeyResults(ctx, c.ws.ID, c.user.ID); err != nil {
+			return bot.Reply{}, err
+		}
+		if len(krs) == 0 {
+			return bot.Text("You own no key results of active objectives, so there is nothing to check in on. `/okr list all` shows everyone's."), nil
+		}
+	}
+	return s.checkInForm(ctx, krs)
+}
+
+func (s *Service) checkInForm(ctx context.Context, krs []store.KeyResult) (bot.Reply, error) {
+	ids := make([]uint, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ID
+	}
+	last, err := s.store.LastCheckIns(ctx, ids)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	form := &bot.Form{CallbackID: CallbackCheckIn, Title: "Check in", SubmitText: "Check in",
+		Fallback: "In a chat window, check in with `/okr checkin KR VALUE [on-track|at-risk|off-track] [comment]`, one key result at a time:"}
+	var numbers []string
+	for i, kr := range krs {
+		if i == maxCheckInRows {
+			form.Fields = append(form.Fields, bot.Field{Kind: bot.Note, ID: "more",
+				Label: fmt.Sprintf("_%d more key results: check in on them with `/okr checkin`._", len(krs)-i)})
+			break
+		}
+		n := kr.Number
+		numbers = append(numbers, strconv.FormatInt(n, 10))
+		conf := okr.OnTrack
+		if prev, ok := last[kr.ID]; ok {
+			conf = prev.Confidence
+		}
+		form.Fallback += fmt.Sprintf("\n• `/okr checkin %d VALUE` for %s (now %s)", n, bot.Escape(kr.Title), measureText(kr))
+		value := bot.Field{ID: checkInField(n, "value"), Kind: bot.TextInput, Optional: true,
+			Label: fmt.Sprintf("#%d %s", n, kr.Title), Placeholder: okr.FormatNumber(kr.Current),
+			Hint: fmt.Sprintf("Now %s. Leave empty to skip.", bot.Unescape(measureText(kr)))}
+		if kr.Kind == okr.Milestone {
+			value.Kind, value.Placeholder = bot.Select, ""
+			value.Options = []bot.Option{{Value: "done", Label: "Done"}, {Value: "not-done", Label: "Not done"}}
+		}
+		form.Fields = append(form.Fields, value,
+			bot.Field{ID: checkInField(n, "confidence"), Label: "Confidence", Kind: bot.Select, Initial: string(conf),
+				Options: []bot.Option{{Value: string(okr.OnTrack), Label: "On track"}, {Value: string(okr.AtRisk), Label: "At risk"}, {Value: string(okr.OffTrack), Label: "Off track"}}},
+			bot.Field{ID: checkInField(n, "comment"), Label: "Comment", Kind: bot.TextInput, Optional: true},
+		)
+	}
+	form.State = strings.Join(numbers, ",")
+	return bot.Reply{Form: form}, nil
+}
+
+func (s *Service) submitCheckIn(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
+	errs := map[string]string{}
+	var drafts []checkInDraft
+	var first string
+	for _, word := range strings.Split(sub.State, ",") {
+		n, err := strconv.ParseInt(word, 10, 64)
+		if err != nil {
+			continue
+		}
+		valueField := checkInField(n, "value")
+		if first == "" {
+			first = valueField
+		}
+		text := strings.TrimSpace(sub.Values[valueField])
+		if text == "" {
+			continue
+		}
+		kr, err := s.store.KeyResult(ctx, c.ws.ID, n)
+		if err != nil {
+			return bot.SubmitResult{}, err
+		}
+		d := checkInDraft{kr: kr, comment: sub.Values[checkInField(n, "comment")]}
+		if d.value, err = parseValue(kr, "Value", text); err != nil {
+			errs[valueField] = err.Error()
+			continue
+		}
+		if err := validComment("Comment", d.comment); err != nil {
+			errs[checkInField(n, "comment")] = err.Error()
+			continue
+		}
+		d.confidence, _ = okr.ParseConfidence(sub.Values[checkInField(n, "confidence")])
+		drafts = append(drafts, d)
+	}
+	if len(errs) > 0 {
+		return bot.SubmitResult{Errors: errs}, nil
+	}
+	if len(drafts) == 0 {
+		if first == "" {
+			return bot.SubmitResult{}, fmt.Errorf("check-in form without key results")
+		}
+		return bot.SubmitResult{Errors: map[string]string{first: "Enter a new value for at least one key result."}}, nil
+	}
+	done, err := s.recordCheckIns(ctx, c, drafts)
+	if err != nil {
+		return bot.SubmitResult{}, err
+	}
+	var o store.Objective
+	if objectives := distinctObjectives(done); len(objectives) == 1 {
+		if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, objectives[0]); err != nil {
+			return bot.SubmitResult{}, err
+		}
+	}
+	return bot.SubmitResult{Message: checkInMessage(done, o)}, nil
+}
+
+func distinctObjectives(done []checkedIn) []uint {
+	var ids []uint
+	for _, d := range done {
+		if !slices.Contains(ids, d.kr.ObjectiveID) {
+			ids = append(ids, d.kr.ObjectiveID)
+		}
+	}
+	return ids
+}

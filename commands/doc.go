@@ -1,0 +1,8 @@
+// Package commands holds okrbot's use cases, written once for every chat
+// platform: it parses what a person typed or submitted, applies the okr rules
+// and the store in one transaction, and answers with a bot.Reply.
+//
+// commands builds neutral messages and forms; it never builds Slack JSON or
+// anything else of one platform. It imports okr, store and bot, and must
+// never import a chat adapter or the scheduler.
+package commands

@@ -1,0 +1,320 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// objectiveDraft is a new objective as a person described it, from a
+// command line or the form; names are resolved when it is created.
+type objectiveDraft struct {
+	title, description string
+	period             string
+	team               string
+	owner              string // a mention; the caller when empty
+	parent             string // an objective number; none when empty
+	keyResults         []keyResultDraft
+}
+
+// keyResultDraft is a new key result with its numbers already read.
+type keyResultDraft struct {
+	title   string
+	measure okr.Measure
+	owner   string // a mention; none when empty
+	weight  float64
+}
+
+// draftFields names the fields of an objective draft, which differ between
+// the command line (--team) and the form (team).
+type draftFields struct{ title, period, team, owner, parent string }
+
+var (
+	flagFields = draftFields{title: "title", period: "--period", team: "--team", owner: "--owner", parent: "--parent"}
+	formFields = draftFields{title: fieldTitle, period: fieldPeriod, team: fieldTeam, owner: fieldOwner, parent: fieldParent}
+)
+
+// createObjective creates an objective with its key results in one
+// transaction, and returns it with notes for the confirmation.
+func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDraft, f draftFields) (store.Objective, []string, error) {
+	if err := okr.ValidateTitle(f.title, d.title); err != nil {
+		return store.Objective{}, nil, err
+	}
+	var (
+		o     store.Objective
+		notes []string
+	)
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		p, err := period(ctx, tx, c, d.period, s.quarter())
+		if err != nil {
+			return relabel(err, f.period)
+		}
+		owner := c.user
+		if d.owner != "" {
+			if owner, err = person(ctx, tx, c, f.owner, d.owner); err != nil {
+				return err
+			}
+		}
+		o = store.Objective{WorkspaceID: c.ws.ID, Title: strings.TrimSpace(d.title), Description: strings.TrimSpace(d.description),
+			OwnerID: owner.ID, PeriodID: p.ID, Status: okr.Active}
+		if d.team != "" {
+			t, created, err := tx.EnsureTeam(ctx, c.ws.ID, strings.TrimSpace(strings.TrimPrefix(d.team, "#")))
+			if err != nil {
+				return err
+			}
+			if created {
+				notes = append(notes, fmt.Sprintf("New team *%s* was created.", bot.Escape(t.Name)))
+			}
+			o.TeamID = &t.ID
+		}
+		if d.parent != "" {
+			parent, err := objectiveRef(ctx, tx, c, d.parent, false)
+			if err != nil {
+				return relabel(err, f.parent)
+			}
+			o.ParentID = &parent.ID
+		}
+		for _, kd := range d.keyResults {
+			kr, err := keyResult(ctx, tx, c, kd, owner.ID)
+			if err != nil {
+				return err
+			}
+			o.KeyResults = append(o.KeyResults, kr)
+		}
+		return tx.CreateObjective(ctx, &o)
+	})
+	if err != nil {
+		return o, nil, err
+	}
+	o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID)
+	return o, notes, err
+}
+
+// keyResult makes a key result from a draft. It belongs to the objective's
+// owner unless the draft names someone else.
+func keyResult(ctx context.Context, tx *store.Store, c *caller, d keyResultDraft, objectiveOwner uint) (store.KeyResult, error) {
+	kr := store.KeyResult{WorkspaceID: c.ws.ID, Title: strings.TrimSpace(d.title), Measure: d.measure, Weight: d.weight, OwnerID: &objectiveOwner}
+	if kr.Kind == okr.Metric {
+		kr.Current = kr.Start
+	}
+	if d.owner != "" {
+		u, err := person(ctx, tx, c, "--owner", d.owner)
+		if err != nil {
+			return kr, err
+		}
+		kr.OwnerID = &u.ID
+	}
+	return kr, nil
+}
+
+// relabel moves a validation error onto another field, keeping its message.
+func relabel(err error, field string) error {
+	if v, ok := err.(*okr.ValidationError); ok {
+		return &okr.ValidationError{Field: field, Msg: v.Msg}
+	}
+	return err
+}
+
+// coaching is the advice about an objective and its key results.
+func (s *Service) coaching(ctx context.Context, o store.Objective) ([]string, error) {
+	active, err := s.store.CountActiveObjectives(ctx, o.WorkspaceID, o.OwnerID, o.PeriodID)
+	if err != nil {
+		return nil, err
+	}
+	advice := okr.CoachObjective(len(o.KeyResults), active)
+	for _, kr := range o.KeyResults {
+		advice = append(advice, okr.CoachKeyResult(keyResultLabel(o, kr), kr.Measure, kr.OwnerID != nil)...)
+	}
+	return advice, nil
+}
+
+// /okr new
+func (s *Service) newObjective(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) == 0 {
+		return s.newObjectiveForm(ctx, c, 3, nil)
+	}
+	a, err := parseArgs("/okr new", words, []string{"period", "team", "parent", "owner", "description"}, nil)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	d := objectiveDraft{title: strings.Join(a.pos, " "), description: a.flags["description"], period: a.flags["period"],
+		team: a.flags["team"], owner: a.flags["owner"], parent: a.flags["parent"]}
+	o, notes, err := s.createObjective(ctx, c, d, flagFields)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	notes = append(notes, fmt.Sprintf("Add key results with `/okr kr %d \"Title\" --target 100`.", o.Number))
+	return s.objectiveReply(ctx, o, fmt.Sprintf("✅ Created objective #%d.", o.Number), notes...)
+}
+
+// /okr kr OBJECTIVE "Title" --target N [--start N] [--unit U] [--owner @u] [--weight N] | --milestone
+func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	a, err := parseArgs("/okr kr", words, []string{"target", "start", "unit", "owner", "weight"}, []string{"milestone"})
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(a.pos) < 2 {
+		return bot.Reply{}, refuse("Usage: `/okr kr OBJECTIVE \"Title\" --target N [--start N] [--unit %%] [--owner @user] [--weight N]`, or `--milestone` instead of `--target`.")
+	}
+	d, err := parseKeyResultFlags(strings.Join(a.pos[1:], " "), a)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	var o store.Objective
+	var kr store.KeyResult
+	err = s.store.InTx(ctx, func(tx *store.Store) error {
+		if o, err = objectiveRef(ctx, tx, c, a.pos[0], false); err != nil {
+			return err
+		}
+		if !c.mayChange(o) {
+			return refuse("Only the owner of objective #%d (%s) or an admin can add key results to it.", o.Number, bot.Mention(o.Owner.PlatformID))
+		}
+		if o.Status != okr.Active {
+			return refuse("Objective #%d is %s; reopen work in a new objective.", o.Number, o.Status)
+		}
+		if kr, err = keyResult(ctx, tx, c, d, o.OwnerID); err != nil {
+			return err
+		}
+		kr.ObjectiveID = o.ID
+		return tx.AddKeyResult(ctx, &kr)
+	})
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
+		return bot.Reply{}, err
+	}
+	head := fmt.Sprintf("✅ Added key result #%d.%d (#%d) to objective #%d.", o.Number, kr.Position, kr.Number, o.Number)
+	return s.objectiveReply(ctx, o, head)
+}
+
+// parseKeyResultFlags reads a key result's measure from its flags.
+func parseKeyResultFlags(title string, a args) (keyResultDraft, error) {
+	d := keyResultDraft{title: title, owner: a.flags["owner"], weight: 1}
+	if err := okr.ValidateTitle("title", title); err != nil {
+		return d, err
+	}
+	if v, ok := a.flags["weight"]; ok {
+		w, err := okr.ParseNumber("--weight", v)
+		if err != nil {
+			return d, err
+		}
+		if w <= 0 {
+			return d, okr.Invalid("weight", "--weight must be above 0, not %q.", v)
+		}
+		d.weight = w
+	}
+	if a.has("milestone") {
+		if a.has("target") || a.has("start") {
+			return d, okr.Invalid("target", "A --milestone is done or not done; it takes no --target or --start.")
+		}
+		d.measure = okr.Measure{Kind: okr.Milestone, Target: 1}
+		return d, nil
+	}
+	if !a.has("target") {
+		return d, okr.Invalid("target", "A key result needs --target N (or --milestone for done/not done).")
+	}
+	m, err := parseMeasure("--start", a.flags["start"], "--target", a.flags["target"], a.flags["unit"])
+	d.measure = m
+	return d, err
+}
+
+// parseMeasure reads a metric's start and target. A percent sign on either
+// sets the unit when none was given.
+func parseMeasure(startField, start, targetField, target, unit string) (okr.Measure, error) {
+	m := okr.Measure{Kind: okr.Metric, Unit: strings.TrimSpace(unit)}
+	var err error
+	if m.Target, err = okr.ParseNumber(targetField, target); err != nil {
+		return m, err
+	}
+	if strings.TrimSpace(start) != "" {
+		if m.Start, err = okr.ParseNumber(startField, start); err != nil {
+			return m, err
+		}
+	}
+	if m.Unit == "" && (strings.HasSuffix(strings.TrimSpace(target), "%") || strings.HasSuffix(strings.TrimSpace(start), "%")) {
+		m.Unit = "%"
+	}
+	if len(m.Unit) > 20 {
+		return m, okr.Invalid("unit", "The unit %q is too long; keep it under 20 characters.", m.Unit)
+	}
+	return m, nil
+}
+
+// /okr close ID [final score]
+func (s *Service) closeObjective(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) == 0 || len(words) > 2 {
+		return bot.Reply{}, refuse("Usage: `/okr close ID [final score]`, like `/okr close 42 0.7`.")
+	}
+	var final *float64
+	if len(words) == 2 {
+		v, err := okr.ParseNumber("final score", words[1])
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if v < 0 || v > 1 {
+			return bot.Reply{}, okr.Invalid("score", "A final score is between 0.0 and 1.0, not %q.", words[1])
+		}
+		final = &v
+	}
+	o, err := s.changeStatus(ctx, c, words[0], okr.Closed, final)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	head := fmt.Sprintf("🏁 Closed objective #%d with a final score of %.1f.", o.Number, okr.Round1(*o.FinalScore))
+	return s.objectiveReply(ctx, o, head)
+}
+
+// /okr archive ID
+func (s *Service) archiveObjective(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) != 1 {
+		return bot.Reply{}, refuse("Usage: `/okr archive ID`, like `/okr archive 42`.")
+	}
+	o, err := s.changeStatus(ctx, c, words[0], okr.Archived, nil)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Text(fmt.Sprintf("🗄️ Archived objective #%d %s. It no longer shows in lists.", o.Number, bot.Escape(o.Title))), nil
+}
+
+// changeStatus closes or archives an objective. Closing keeps the score it
+// had (or the one given) as its final score.
+func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to okr.Status, final *float64) (store.Objective, error) {
+	var o store.Objective
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if o, err = objectiveRef(ctx, tx, c, word, false); err != nil {
+			return err
+		}
+		if !c.mayChange(o) {
+			return refuse("Only the owner of objective #%d (%s) or an admin can %s it.", o.Number, bot.Mention(o.Owner.PlatformID), verb(to))
+		}
+		if o.Status == to {
+			return refuse("Objective #%d is already %s.", o.Number, to)
+		}
+		if to == okr.Closed {
+			if o.Status == okr.Archived {
+				return refuse("Objective #%d is archived; it cannot be closed.", o.Number)
+			}
+			if final == nil {
+				v := okr.Round1(score(o))
+				final = &v
+			}
+			o.FinalScore = final
+		}
+		o.Status = to
+		return tx.UpdateObjective(ctx, &o)
+	})
+	return o, err
+}
+
+func verb(s okr.Status) string {
+	if s == okr.Closed {
+		return "close"
+	}
+	return "archive"
+}

@@ -1,0 +1,130 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// period resolves a period a person named: empty for the current quarter, a
+// custom period's name, or a quarter like 2026-Q4 (recorded on first use).
+func period(ctx context.Context, st *store.Store, c *caller, name string, now okr.Period) (store.Period, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return st.EnsurePeriod(ctx, c.ws.ID, now)
+	}
+	p, err := st.PeriodByName(ctx, c.ws.ID, name)
+	if !errors.Is(err, okr.ErrNotFound) {
+		return p, err
+	}
+	q, err := okr.ParsePeriod(name)
+	if err != nil {
+		return store.Period{}, err
+	}
+	return st.EnsurePeriod(ctx, c.ws.ID, q)
+}
+
+// person resolves someone named in a command: Slack's <@U123|name>, or a
+// plain @name of someone okrbot has met (anyone, in the console).
+func person(ctx context.Context, st *store.Store, c *caller, field, word string) (store.User, error) {
+	m, ok := parseMention(word)
+	if !ok {
+		return store.User{}, okr.Invalid(field, "%q is not a person: name them with @, like @ada.", word)
+	}
+	if m.ID != "" {
+		return st.MentionUser(ctx, c.ws.ID, m.ID, m.Name)
+	}
+	if c.req.Workspace.Platform == bot.ConsolePlatform {
+		return st.MentionUser(ctx, c.ws.ID, m.Name, m.Name)
+	}
+	u, err := st.UserByName(ctx, c.ws.ID, m.Name)
+	if errors.Is(err, okr.ErrNotFound) {
+		return u, okr.Invalid(field, "I don't know @%s yet. Pick them from the @ menu so Slack sends who they are.", m.Name)
+	}
+	return u, err
+}
+
+// objectiveRef finds an objective by its number. A key result's number
+// leads to its objective when viaKeyResult is set, which is what people
+// expect of /okr show.
+func objectiveRef(ctx context.Context, st *store.Store, c *caller, word string, viaKeyResult bool) (store.Objective, error) {
+	r, err := parseRef("id", word)
+	if err != nil {
+		return store.Objective{}, err
+	}
+	if r.Position > 0 {
+		if !viaKeyResult {
+			return store.Objective{}, refuse("%s is a key result; use the objective's number, #%d.", r, r.Number)
+		}
+		r.Position = 0
+	}
+	o, err := st.Objective(ctx, c.ws.ID, r.Number)
+	if errors.Is(err, okr.ErrNotFound) {
+		kr, krErr := st.KeyResult(ctx, c.ws.ID, r.Number)
+		switch {
+		case krErr == nil && viaKeyResult:
+			return st.ObjectiveByID(ctx, c.ws.ID, kr.ObjectiveID)
+		case krErr == nil:
+			return o, refuse("%s is a key result, not an objective.", r)
+		}
+		return o, refuse("There is no objective %s. `/okr list all` shows them.", bot.Escape(word))
+	}
+	return o, err
+}
+
+// keyResultRef finds a key result by its own number (#57) or its place in
+// its objective (#42.1), with the objective.
+func keyResultRef(ctx context.Context, st *store.Store, c *caller, word string) (store.KeyResult, store.Objective, error) {
+	r, err := parseRef("id", word)
+	if err != nil {
+		return store.KeyResult{}, store.Objective{}, err
+	}
+	var o store.Objective
+	if r.Position > 0 {
+		o, err = st.Objective(ctx, c.ws.ID, r.Number)
+		if errors.Is(err, okr.ErrNotFound) {
+			return store.KeyResult{}, o, refuse("There is no objective #%d.", r.Number)
+		}
+		if err != nil {
+			return store.KeyResult{}, o, err
+		}
+		for _, kr := range o.KeyResults {
+			if kr.Position == r.Position {
+				return kr, o, nil
+			}
+		}
+		return store.KeyResult{}, o, refuse("Objective #%d has no key result %s.", r.Number, r)
+	}
+	kr, err := st.KeyResult(ctx, c.ws.ID, r.Number)
+	if errors.Is(err, okr.ErrNotFound) {
+		if _, objErr := st.Objective(ctx, c.ws.ID, r.Number); objErr == nil {
+			return kr, o, refuse("%s is an objective; its key results are #%d.1, #%d.2 and so on.", r, r.Number, r.Number)
+		}
+		return kr, o, refuse("There is no key result %s.", bot.Escape(word))
+	}
+	if err != nil {
+		return kr, o, err
+	}
+	o, err = st.ObjectiveByID(ctx, c.ws.ID, kr.ObjectiveID)
+	return kr, o, err
+}
+
+// mayChange reports whether the caller may edit, close or archive o.
+func (c *caller) mayChange(o store.Objective) bool { return c.admin || o.OwnerID == c.user.ID }
+
+// mayCheckIn reports whether the caller may check in on kr of o: its owner
+// or the objective's owner.
+func (c *caller) mayCheckIn(o store.Objective, kr store.KeyResult) bool {
+	return o.OwnerID == c.user.ID || (kr.OwnerID != nil && *kr.OwnerID == c.user.ID)
+}
+
+// mayChangeKeyResult reports whether the caller may edit kr of o.
+func (c *caller) mayChangeKeyResult(o store.Objective, kr store.KeyResult) bool {
+	return c.mayChange(o) || (kr.OwnerID != nil && *kr.OwnerID == c.user.ID)
+}
+
+func (s *Service) quarter() okr.Period { return okr.QuarterOf(s.now()) }

@@ -1,0 +1,221 @@
+package commands
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// Config is what a Service needs.
+type Config struct {
+	Store *store.Store
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Admins are platform user ids or names that may change anything, in
+	// addition to the platform's own workspace admins (OKRBOT_ADMINS).
+	Admins []string
+	Logger *slog.Logger
+}
+
+// Service answers people's commands, form submissions and button clicks. It
+// implements bot.Handler.
+type Service struct {
+	store  *store.Store
+	now    func() time.Time
+	admins map[string]bool
+	log    *slog.Logger
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	for _, a := range cfg.Admins {
+		if a = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(a), "@")); a != "" {
+			s.admins[a] = true
+		}
+	}
+	return s
+}
+
+var _ bot.Handler = (*Service)(nil)
+
+// caller is the person behind a request, resolved against the store.
+type caller struct {
+	req   bot.Request
+	ws    store.Workspace
+	user  store.User
+	admin bool
+}
+
+// caller finds or records the workspace and person of a request. A profile
+// without a time zone comes from a payload that carried only an id and a
+// name (a form submitted before the platform was asked about its author): it
+// must not overwrite what is known.
+func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) {
+	ws, err := s.store.Workspace(ctx, req.Workspace.Platform, req.Workspace.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	var u store.User
+	if req.User.TZ != "" {
+		u, err = s.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: req.User.ID,
+			Name: req.User.Name, TZ: req.User.TZ, IsAdmin: req.User.IsAdmin})
+	} else {
+		u, err = s.store.MentionUser(ctx, ws.ID, req.User.ID, req.User.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)] || s.admins[strings.ToLower(u.Name)]
+	return &caller{req: req, ws: ws, user: u, admin: admin}, nil
+}
+
+// userError is a refusal worded for the person who asked.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func refuse(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
+
+// Command answers a slash command.
+func (s *Service) Command(ctx context.Context, req bot.Request) bot.Reply {
+	reply, err := s.command(ctx, req)
+	if err != nil {
+		return s.failure(ctx, req, err)
+	}
+	return reply
+}
+
+func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, error) {
+	words, err := tokenize(req.Text)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	c, err := s.caller(ctx, req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	sub, rest := "help", []string(nil)
+	if len(words) > 0 {
+		sub, rest = strings.ToLower(words[0]), words[1:]
+	}
+	if req.Command == "/kpi" {
+		return bot.Text("KPIs are not available yet in this version of okrbot. Try `/okr help`."), nil
+	}
+	cmd, ok := okrCommands[sub]
+	if !ok {
+		msg := fmt.Sprintf("I don't know `/okr %s`.", bot.Escape(sub))
+		return bot.Reply{Message: helpMessage(msg)}, nil
+	}
+	return cmd.run(s, ctx, c, rest)
+}
+
+// failure turns an error into the reply a person sees. Their own mistakes
+// are explained; anything else is logged and reported with an id to quote.
+func (s *Service) failure(ctx context.Context, req bot.Request, err error) bot.Reply {
+	var (
+		invalid *okr.ValidationError
+		refused *userError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		return bot.Text("⚠️ " + bot.Escape(invalid.Msg))
+	case errors.As(err, &refused):
+		return bot.Text("⚠️ " + refused.msg)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "text", req.Text, "err", err)
+		return bot.Text("⚠️ That took too long and was not finished. Please try again.")
+	}
+	id := errorID()
+	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "text", req.Text, "err", err)
+	return bot.Text(fmt.Sprintf("⚠️ Something went wrong on okrbot's side; nothing was changed. Tell your okrbot admin the error id `%s`.", id))
+}
+
+func errorID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Submit answers a submitted form.
+func (s *Service) Submit(ctx context.Context, req bot.Request, sub bot.Submission) bot.SubmitResult {
+	c, err := s.caller(ctx, req)
+	if err == nil {
+		var res bot.SubmitResult
+		res, err = s.submit(ctx, c, sub)
+		if err == nil {
+			return res
+		}
+	}
+	var invalid *okr.ValidationError
+	if errors.As(err, &invalid) && invalid.Field != "" {
+		return bot.SubmitResult{Errors: map[string]string{invalid.Field: invalid.Msg}}
+	}
+	return bot.SubmitResult{Message: s.failure(ctx, req, err).Message}
+}
+
+func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
+	switch sub.CallbackID {
+	case CallbackNewObjective:
+		return s.submitNewObjective(ctx, c, sub)
+	case CallbackCheckIn:
+		return s.submitCheckIn(ctx, c, sub)
+	case CallbackEditObjective:
+		return s.submitEditObjective(ctx, c, sub)
+	}
+	return bot.SubmitResult{}, fmt.Errorf("unknown form %q", sub.CallbackID)
+}
+
+// Act answers a button click.
+func (s *Service) Act(ctx context.Context, req bot.Request, act bot.Action) bot.Reply {
+	c, err := s.caller(ctx, req)
+	if err == nil {
+		var reply bot.Reply
+		reply, err = s.act(ctx, c, act)
+		if err == nil {
+			return reply
+		}
+	}
+	return s.failure(ctx, req, err)
+}
+
+func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply, error) {
+	switch act.ID {
+	case ActionAddKeyResult:
+		return s.addKeyResultRow(ctx, c, act)
+	case ActionCheckIn:
+		return s.openCheckIn(ctx, c, act.Value)
+	case ActionEdit:
+		return s.openEdit(ctx, c, act.Value)
+	case ActionClose:
+		return s.closeObjective(ctx, c, []string{act.Value})
+	}
+	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
+}
+
+// Names of forms and buttons, shared with the adapters that route them.
+const (
+	CallbackNewObjective  = "okr_new_objective"
+	CallbackCheckIn       = "okr_check_in"
+	CallbackEditObjective = "okr_edit_objective"
+
+	ActionAddKeyResult = "okr_add_key_result"
+	ActionCheckIn      = "okr_check_in"
+	ActionEdit         = "okr_edit"
+	ActionClose        = "okr_close"
+)
