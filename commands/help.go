@@ -35,7 +35,9 @@ func init() {
 		"close":   {"/okr close 42 [0.7]", "Close an objective with its score, or the final score you give.", (*Service).closeObjective},
 		"archive": {"/okr archive 42", "Archive an objective so it no longer shows in lists.", (*Service).archiveObjective},
 		"tree":    {"/okr tree [--period 2026-Q4]", "The alignment tree: company, team and personal objectives.", (*Service).tree},
-		"help":    {"/okr help", "This list.", func(*Service, context.Context, *caller, []string) (bot.Reply, error) { return bot.Reply{Message: helpMessage("")}, nil }},
+		"help": {"/okr help", "This list.", func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
+			return bot.Reply{Message: helpMessage("")}, nil
+		}},
 	}
 	okrCommands["check-in"] = okrCommands["checkin"]
 }
