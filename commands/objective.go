@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -111,10 +112,18 @@ func keyResult(ctx context.Context, tx *store.Store, c *caller, d keyResultDraft
 	return kr, nil
 }
 
-// relabel moves a validation error onto another field, keeping its message.
+// relabel puts a validation error or a refusal on a field, keeping its
+// message, so that a form shows it next to that field.
 func relabel(err error, field string) error {
-	if v, ok := err.(*okr.ValidationError); ok {
-		return &okr.ValidationError{Field: field, Msg: v.Msg}
+	var (
+		invalid *okr.ValidationError
+		refused *userError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		return &okr.ValidationError{Field: field, Msg: invalid.Msg}
+	case errors.As(err, &refused):
+		return &okr.ValidationError{Field: field, Msg: bot.Unescape(refused.msg)}
 	}
 	return err
 }

@@ -71,7 +71,7 @@ func objectiveRef(ctx context.Context, st *store.Store, c *caller, word string, 
 		case krErr == nil:
 			return o, refuse("%s is a key result, not an objective.", r)
 		}
-		return o, refuse("There is no objective %s. `/okr list all` shows them.", bot.Escape(word))
+		return o, refuse("There is no objective %s. `/okr list all` shows them.", r)
 	}
 	return o, err
 }
@@ -104,7 +104,7 @@ func keyResultRef(ctx context.Context, st *store.Store, c *caller, word string) 
 		if _, objErr := st.Objective(ctx, c.ws.ID, r.Number); objErr == nil {
 			return kr, o, refuse("%s is an objective; its key results are #%d.1, #%d.2 and so on.", r, r.Number, r.Number)
 		}
-		return kr, o, refuse("There is no key result %s.", bot.Escape(word))
+		return kr, o, refuse("There is no key result %s.", r)
 	}
 	if err != nil {
 		return kr, o, err

@@ -1,0 +1,159 @@
+package commands_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// midQ4 is half-way through 2026-Q4, so anything under 0.35 progress is
+// behind pace.
+var midQ4 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+
+// harness drives a Service as people in Slack would, against a real store.
+type harness struct {
+	t   *testing.T
+	st  *store.Store
+	svc *commands.Service
+	now time.Time
+}
+
+func each(t *testing.T, fn func(t *testing.T, h *harness)) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		h := &harness{t: t, st: st, now: midQ4}
+		h.svc = commands.New(commands.Config{Store: st, Now: func() time.Time { return h.now }, Admins: []string{"UADMIN"}})
+		fn(t, h)
+	})
+}
+
+func request(team, user, text string) bot.Request {
+	return bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: team},
+		User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"}, Channel: "C1",
+		Command: "/okr", Text: text, CanOpenForm: true}
+}
+
+// as runs a command line as user in workspace T1 and returns the reply.
+func (h *harness) as(user, text string) bot.Reply {
+	h.t.Helper()
+	return h.svc.Command(context.Background(), request("T1", user, text))
+}
+
+// say runs a command as U1 and returns what they would read.
+func (h *harness) say(text string) string {
+	h.t.Helper()
+	return render(h.as("U1", text))
+}
+
+// must runs a command that is expected to succeed.
+func (h *harness) must(user, text string) string {
+	h.t.Helper()
+	out := render(h.as(user, text))
+	if strings.HasPrefix(out, "⚠️") {
+		h.t.Fatalf("%s: %s\n%s", user, text, out)
+	}
+	return out
+}
+
+// render flattens a reply into the text a person reads.
+func render(r bot.Reply) string {
+	var b strings.Builder
+	if r.Form != nil {
+		fmt.Fprintf(&b, "[form %s: %s]\n", r.Form.CallbackID, r.Form.Title)
+	}
+	if m := r.Message; m != nil {
+		if len(m.Sections) == 0 {
+			b.WriteString(m.Text + "\n")
+		}
+		for _, s := range m.Sections {
+			for _, part := range []string{s.Text, s.Context} {
+				if part != "" {
+					b.WriteString(part + "\n")
+				}
+			}
+			for _, btn := range s.Buttons {
+				fmt.Fprintf(&b, "[%s]", btn.Label)
+			}
+		}
+	}
+	return b.String()
+}
+
+// snapshot describes every row a command could change in workspace T1, to
+// show that a refused command changed nothing.
+func (h *harness) snapshot() string {
+	h.t.Helper()
+	ctx := context.Background()
+	ws, err := h.st.Workspace(ctx, "slack", "T1")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	os, err := h.st.Objectives(ctx, ws.ID, store.ObjectiveFilter{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var b strings.Builder
+	var ids []uint
+	for _, o := range os {
+		fmt.Fprintf(&b, "#%d %q owner=%d team=%v parent=%v period=%d status=%s final=%v\n",
+			o.Number, o.Title, o.OwnerID, deref(o.TeamID), deref(o.ParentID), o.PeriodID, o.Status, deref(o.FinalScore))
+		for _, kr := range o.KeyResults {
+			fmt.Fprintf(&b, "  #%d %q %+v w=%v owner=%v\n", kr.Number, kr.Title, kr.Measure, kr.Weight, deref(kr.OwnerID))
+			ids = append(ids, kr.ID)
+		}
+	}
+	last, err := h.st.LastCheckIns(ctx, ids)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var checkIns []string
+	for _, c := range last {
+		checkIns = append(checkIns, fmt.Sprintf("%d:%d:%v", c.KeyResultID, c.ID, c.Value))
+	}
+	slices.Sort(checkIns)
+	teams, _ := h.st.Teams(ctx, ws.ID)
+	fmt.Fprintf(&b, "check-ins %v teams %d ws.last=%d", checkIns, len(teams), ws.LastNumber)
+	return b.String()
+}
+
+// seed creates objective #1 "Grow revenue" for U1 with three key results:
+// #1.1 (#2) deals 0→20, #1.2 (#3) churn 5%→2% (down), #1.3 (#4) a milestone.
+func (h *harness) seed() {
+	h.t.Helper()
+	h.must("U1", `new "Grow revenue" --team Sales`)
+	h.must("U1", `kr 1 "Close 20 deals" --target 20 --unit deals`)
+	h.must("U1", `kr 1 "Cut churn" --start 5% --target 2%`)
+	h.must("U1", `kr 1 "Launch in the EU" --milestone`)
+}
+
+func contains(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("reply lacks %q:\n%s", w, got)
+		}
+	}
+}
+
+func lacks(t *testing.T, got string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(got, w) {
+			t.Errorf("reply has %q:\n%s", w, got)
+		}
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
