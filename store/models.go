@@ -107,4 +107,4 @@ type CheckIn struct {
 }
 
 // models lists every table, in the order AutoMigrate would create them.
-var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}}
+var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{}}

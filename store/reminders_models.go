@@ -1,0 +1,103 @@
+package store
+
+import "time"
+
+// A ReminderSchedule says when check-in prompts go out: the workspace's own
+// (TeamID 0) or a team's override. Times are local to each person.
+type ReminderSchedule struct {
+	ID          uint `gorm:"primaryKey"`
+	WorkspaceID uint `gorm:"not null;uniqueIndex:idx_reminder_schedules_workspace_team"`
+	// TeamID is 0 for the workspace's schedule.
+	TeamID uint `gorm:"not null;default:0;uniqueIndex:idx_reminder_schedules_workspace_team"`
+	// Weekday is a time.Weekday: 0 is Sunday.
+	Weekday int `gorm:"not null"`
+	// Minute is the local time of day, in minutes after midnight.
+	Minute int `gorm:"not null"`
+	// EveryWeeks is 1, 2 or 4.
+	EveryWeeks int `gorm:"not null;default:1"`
+	// Channel, when set, gets a weekly thread where check-ins are posted.
+	Channel string `gorm:"not null;default:''"`
+	// SetByID is the person who last changed the schedule (0: the default).
+	SetByID   uint `gorm:"not null;default:0"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Reminder states of a person.
+const (
+	ReminderOn  = "on"
+	ReminderOff = "off"
+	// ReminderGone is a person Slack no longer knows or who left.
+	ReminderGone = "gone"
+)
+
+// A ReminderPerson is a person's place in the reminder schedule: when they
+// are next due, in which time zone that was worked out, and whether they
+// want prompts at all.
+type ReminderPerson struct {
+	ID          uint   `gorm:"primaryKey"`
+	WorkspaceID uint   `gorm:"not null"`
+	UserID      uint   `gorm:"not null;uniqueIndex"`
+	Status      string `gorm:"not null;default:'on'"`
+	// ScheduleID and TZ are what NextAt was worked out with.
+	ScheduleID uint   `gorm:"not null;default:0"`
+	TZ         string `gorm:"not null;default:''"`
+	// NextAt is the next occurrence (UTC); nil until it is planned.
+	NextAt      *time.Time `gorm:"index"`
+	PausedUntil *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Delivery states.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliverySkipped = "skipped"
+	DeliveryGone    = "gone"
+)
+
+// A ReminderDelivery is one prompt for one occurrence of a schedule to one
+// person. It is written before the prompt is sent, and its unique key is
+// what makes the prompt go out once.
+type ReminderDelivery struct {
+	ID          uint      `gorm:"primaryKey"`
+	WorkspaceID uint      `gorm:"not null"`
+	ScheduleID  uint      `gorm:"not null;uniqueIndex:idx_reminder_deliveries_key"`
+	Occurrence  time.Time `gorm:"not null;uniqueIndex:idx_reminder_deliveries_key"`
+	UserID      uint      `gorm:"not null;uniqueIndex:idx_reminder_deliveries_key"`
+	State       string    `gorm:"not null;index"`
+	// Note says why a delivery was skipped.
+	Note     string `gorm:"not null;default:''"`
+	Attempts int    `gorm:"not null;default:0"`
+	// ClaimedUntil is the lease of the process sending the prompt, nudge or
+	// update; another may take over after it.
+	ClaimedUntil *time.Time
+	// Channel and TS point at the prompt once sent.
+	Channel string `gorm:"not null;default:''"`
+	TS      string `gorm:"not null;default:''"`
+	SentAt  *time.Time
+	// NudgeAt is when to nudge unless the person has checked in; nil once
+	// nudged or when no nudge is due.
+	NudgeAt     *time.Time `gorm:"index"`
+	NudgedAt    *time.Time
+	CheckedInAt *time.Time
+	// UpdatePending asks for the prompt to be redrawn (and the check-ins
+	// posted to the team thread) after a check-in.
+	UpdatePending bool `gorm:"not null;default:false;index"`
+	// ThreadPostedAt is the time of the last check-in posted to the team
+	// thread.
+	ThreadPostedAt *time.Time
+	CreatedAt      time.Time
+}
+
+// A ReminderThread is a schedule's weekly thread in its team channel.
+type ReminderThread struct {
+	ID           uint   `gorm:"primaryKey"`
+	ScheduleID   uint   `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
+	Week         string `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
+	Channel      string `gorm:"not null"`
+	TS           string `gorm:"not null;default:''"`
+	ClaimedUntil *time.Time
+	CreatedAt    time.Time
+}
