@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+const secret = "e2e-signing-secret"
+
+// server runs okrbot serve in-process on port 0 against a fake Slack and a
+// fresh database, and returns its base URL.
+func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
+	t.Helper()
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.APIURL(),
+		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
+	}
+	addr := make(chan string, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return env[k] },
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+		Listening: func(a string) { addr <- a }}
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve stopped with %v", err)
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case err := <-done:
+		t.Fatalf("serve did not start: %v", err)
+	}
+	return ""
+}
+
+func do(t *testing.T, r *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestSlackEndToEnd walks a person through okrbot over real HTTP with real
+// signatures: a slash command opens the New objective modal, submitting it
+// creates the objective, and /okr list shows it.
+func TestSlackEndToEnd(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
+			base := server(t, fake, dbURL)
+			events := base + "/slack/events"
+
+			if code, body := do(t, must(http.NewRequest("GET", base+"/healthz", nil))); code != 200 {
+				t.Fatalf("healthz = %d %s", code, body)
+			}
+
+			cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+				Command: "/okr", Text: "new", TriggerID: "trigger-1", ResponseURL: fake.ResponseURL("new")}
+			if code, _ := do(t, fakeslack.SlashCommandRequest(events, secret, time.Now(), cmd)); code != 200 {
+				t.Fatalf("/okr new = %d", code)
+			}
+			open := fake.WaitCalls("views.open", 1)[0]
+			if open.View == nil || open.View.CallbackID != "okr_new_objective" || open.Params.Get("trigger_id") != "trigger-1" {
+				t.Fatalf("views.open = %+v", open)
+			}
+
+			// A forged request changes nothing.
+			forged := fakeslack.SlashCommandRequest(events, "wrong-secret", time.Now(), withText(cmd, `new "Forged"`))
+			if code, _ := do(t, forged); code != http.StatusUnauthorized {
+				t.Errorf("forged request = %d, want 401", code)
+			}
+
+			sub := &slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, Team: slack.Team{ID: fakeslack.TeamID},
+				User: slack.User{ID: "U1", Name: "ada"}, View: *open.View}
+			sub.View.ID = "V1"
+			sub.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+				"title":      {"value": {Type: "plain_text_input", Value: "Delight customers"}},
+				"period":     {"value": {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "2026-Q4"}}},
+				"owner":      {"value": {Type: "users_select", SelectedUser: "U1"}},
+				"kr1_title":  {"value": {Type: "plain_text_input", Value: "Raise NPS"}},
+				"kr1_start":  {"value": {Type: "plain_text_input", Value: "30"}},
+				"kr1_target": {"value": {Type: "plain_text_input", Value: "abc"}},
+			}}
+			code, body := do(t, fakeslack.InteractionRequest(events, secret, time.Now(), sub))
+			if code != 200 || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, `"kr1_target"`) {
+				t.Fatalf("bad target: %d %s", code, body)
+			}
+			sub.View.State.Values["kr1_target"] = map[string]slack.BlockAction{"value": {Type: "plain_text_input", Value: "50"}}
+			if code, body := do(t, fakeslack.InteractionRequest(events, secret, time.Now(), sub)); code != 200 || strings.Contains(body, "errors") {
+				t.Fatalf("submission: %d %s", code, body)
+			}
+			dm := fake.WaitCalls("chat.postMessage", 1)[0]
+			if dm.Params.Get("channel") != fake.DMChannel("U1") || !strings.Contains(blocksText(dm), "Created objective #1") {
+				t.Errorf("confirmation DM = %s to %s", blocksText(dm), dm.Params.Get("channel"))
+			}
+
+			if code, _ := do(t, fakeslack.SlashCommandRequest(events, secret, time.Now(), withText(cmd, "list", fake.ResponseURL("list")))); code != 200 {
+				t.Fatal("list failed")
+			}
+			var list fakeslack.Call
+			for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, 1) {
+				if strings.HasSuffix(c.Path, "/list") {
+					list = c
+				}
+			}
+			got := blocksText(list)
+			if !strings.Contains(got, "#1 Delight customers") || strings.Contains(got, "Forged") {
+				t.Errorf("/okr list = %s", got)
+			}
+		})
+	}
+}
+
+func withText(cmd slack.SlashCommand, text string, responseURL ...string) slack.SlashCommand {
+	cmd.Text = text
+	if len(responseURL) > 0 {
+		cmd.ResponseURL = responseURL[0]
+	}
+	return cmd
+}
+
+// blocksText is every text a message's blocks show.
+func blocksText(c fakeslack.Call) string {
+	var b bytes.Buffer
+	b.WriteString(c.Text())
+	for _, block := range c.Blocks {
+		switch bl := block.(type) {
+		case *slack.SectionBlock:
+			if bl.Text != nil {
+				b.WriteString("\n" + bl.Text.Text)
+			}
+		case *slack.ContextBlock:
+			for _, el := range bl.ContextElements.Elements {
+				if t, ok := el.(*slack.TextBlockObject); ok {
+					b.WriteString("\n" + t.Text)
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
