@@ -87,8 +87,11 @@ type KeyResult struct {
 	OwnerID     *uint  `gorm:"index"`
 	okr.Measure `gorm:"embedded"`
 	Weight      float64 `gorm:"not null;default:1"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// KPIID is the KPI that drives the key result, if any: recording the KPI
+	// checks in on the key result.
+	KPIID     *uint `gorm:"column:kpi_id;index"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	Owner *User
 }
@@ -107,4 +110,5 @@ type CheckIn struct {
 }
 
 // models lists every table, in the order AutoMigrate would create them.
-var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{}}
+var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{},
+	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}}
