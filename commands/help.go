@@ -17,7 +17,7 @@ type command struct {
 // okrCommands are the /okr subcommands, in the order help lists them.
 var okrCommands map[string]command
 
-var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "archive", "tree", "help"}
+var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "archive", "tree", "period", "help"}
 
 func init() {
 	okrCommands = map[string]command{
@@ -35,6 +35,8 @@ func init() {
 		"close":   {"/okr close 42 [0.7]", "Close an objective with its score, or the final score you give.", (*Service).closeObjective},
 		"archive": {"/okr archive 42", "Archive an objective so it no longer shows in lists.", (*Service).archiveObjective},
 		"tree":    {"/okr tree [--period 2026-Q4]", "The alignment tree: company, team and personal objectives.", (*Service).tree},
+		"period": {`/okr period [new "FY27 H1" --start 2027-01-01 --end 2027-06-30]`,
+			"List periods, or add one with custom dates (admins); quarters need no setup.", (*Service).periods},
 		"help": {"/okr help", "This list.", func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
 			return bot.Reply{Message: helpMessage("")}, nil
 		}},

@@ -366,3 +366,16 @@ func contains1(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestCustomPeriods(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		contains(t, h.say(`period new "FY27 H1" --start 2027-01-01 --end 2027-06-30`), "Only a workspace admin")
+		contains(t, render(h.as("UADMIN", `period new "FY27 H1" --start 2027-01-01 --end 2026-06-30`)), "must end after it starts")
+		contains(t, render(h.as("UADMIN", `period new "FY27 H1" --start 2027-01-01 --end June`)), `"June" is not a date`)
+		contains(t, render(h.as("UADMIN", `period new "FY27 H1" --start 2027-01-01 --end 2027-06-30`)), "Added period *FY27 H1*")
+		contains(t, render(h.as("UADMIN", `period new "fy27 h1" --start 2027-01-01 --end 2027-06-30`)), "already a period")
+		h.must("U1", `new "Long bet" --period "FY27 H1"`)
+		contains(t, h.must("U1", `list --period "fy27 h1"`), "Long bet")
+		contains(t, h.must("U1", "period"), "FY27 H1: Jan 1, 2027 – Jun 30, 2027", "2026-Q4: Oct 1, 2026 – Dec 31, 2026 (now)")
+	})
+}

@@ -306,3 +306,23 @@ func (s *Store) CheckInKeyResults(ctx context.Context, workspaceID, userID uint)
 		Order("o.number, key_results.position").Find(&krs).Error
 	return krs, err
 }
+
+// Periods returns the workspace's periods, by start.
+func (s *Store) Periods(ctx context.Context, workspaceID uint) ([]Period, error) {
+	var ps []Period
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("starts_at, name").Find(&ps).Error
+	return ps, err
+}
+
+// CreatePeriod records a period with custom dates; a name already in use is
+// refused.
+func (s *Store) CreatePeriod(ctx context.Context, workspaceID uint, p okr.Period) (Period, error) {
+	if _, err := s.PeriodByName(ctx, workspaceID, p.Name); err == nil {
+		return Period{}, okr.Invalid("period", "There is already a period called %q.", p.Name)
+	}
+	row := Period{WorkspaceID: workspaceID, Name: p.Name, StartsAt: p.Start, EndsAt: p.End}
+	if err := s.q(ctx).Create(&row).Error; err != nil {
+		return row, fmt.Errorf("create period %s: %w", p.Name, err)
+	}
+	return row, nil
+}
