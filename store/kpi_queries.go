@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// KPINameKey is how KPI names are compared: without regard to case or
+// surrounding space.
+func KPINameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// CreateKPI stores a new KPI. A name the workspace already uses, in any
+// case, is refused with a validation error on "name".
+func (s *Store) CreateKPI(ctx context.Context, k *KPI) error {
+	k.Name = strings.TrimSpace(k.Name)
+	k.NameKey = KPINameKey(k.Name)
+	if k.Health == "" {
+		k.Health = okr.HealthNoData
+	}
+	err := s.q(ctx).Omit(clause.Associations).Create(k).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return okr.Invalid("name", "There is already a KPI named %q.", k.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("create KPI %q: %w", k.Name, err)
+	}
+	return nil
+}
+
+// UpdateKPI saves the KPI's own columns. A rename to a name in use is refused
+// like CreateKPI refuses it.
+func (s *Store) UpdateKPI(ctx context.Context, k *KPI) error {
+	k.Name = strings.TrimSpace(k.Name)
+	k.NameKey = KPINameKey(k.Name)
+	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", k.WorkspaceID).Updates(k).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return okr.Invalid("name", "There is already a KPI named %q.", k.Name)
+	}
+	if err != nil {
+		return fmt.Errorf("update KPI %d: %w", k.ID, err)
+	}
+	return nil
+}
+
+func preloadKPI(db *gorm.DB) *gorm.DB { return db.Preload("Owner").Preload("Team") }
+
+// KPIByID returns the workspace's KPI with an id, with its owner and team.
+func (s *Store) KPIByID(ctx context.Context, workspaceID, id uint) (KPI, error) {
+	var k KPI
+	err := preloadKPI(s.q(ctx)).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&k).Error
+	return k, notFound(err)
+}
+
+// KPIByName returns the workspace's KPI with a name, ignoring case.
+func (s *Store) KPIByName(ctx context.Context, workspaceID uint, name string) (KPI, error) {
+	var k KPI
+	err := preloadKPI(s.q(ctx)).Where("workspace_id = ? AND name_key = ?", workspaceID, KPINameKey(name)).Take(&k).Error
+	return k, notFound(err)
+}
+
+// KPIFilter selects KPIs. Zero fields do not filter.
+type KPIFilter struct {
+	TeamID          uint
+	IDs             []uint
+	IncludeArchived bool
+}
+
+// KPIs returns the workspace's KPIs that match f, by name, with owners and
+// teams.
+func (s *Store) KPIs(ctx context.Context, workspaceID uint, f KPIFilter) ([]KPI, error) {
+	q := preloadKPI(s.q(ctx)).Where("workspace_id = ?", workspaceID)
+	if f.TeamID != 0 {
+		q = q.Where("team_id = ?", f.TeamID)
+	}
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN ?", f.IDs)
+	}
+	if !f.IncludeArchived {
+		q = q.Where("archived = ?", false)
+	}
+	var ks []KPI
+	err := q.Order("name_key").Find(&ks).Error
+	return ks, err
+}
+
+// KPINames returns the names of the workspace's KPIs that are not archived.
+func (s *Store) KPINames(ctx context.Context, workspaceID uint) ([]string, error) {
+	var names []string
+	err := s.q(ctx).Model(&KPI{}).Where("workspace_id = ? AND archived = ?", workspaceID, false).
+		Order("name_key").Pluck("name", &names).Error
+	return names, err
+}
+
+// RecordMeasurement appends a measurement. When it is the KPI's newest, it
+// becomes the KPI's latest value; a back-dated one only joins the history.
+// Call it inside InTx.
+func (s *Store) RecordMeasurement(ctx context.Context, m *Measurement) error {
+	m.At = m.At.UTC()
+	if err := s.q(ctx).Create(m).Error; err != nil {
+		return fmt.Errorf("record measurement: %w", err)
+	}
+	res := s.q(ctx).Model(&KPI{}).
+		Where("id = ? AND workspace_id = ? AND (last_at IS NULL OR last_at <= ?)", m.KPIID, m.WorkspaceID, m.At).
+		Updates(map[string]any{"last_value": m.Value, "last_at": m.At})
+	if res.Error != nil {
+		return fmt.Errorf("record measurement: %w", res.Error)
+	}
+	return nil
+}
+
+// SetKPIHealth records the health last announced for a KPI.
+func (s *Store) SetKPIHealth(ctx context.Context, workspaceID, id uint, h okr.Health) error {
+	return s.q(ctx).Model(&KPI{}).Where("id = ? AND workspace_id = ?", id, workspaceID).
+		UpdateColumn("health", h).Error
+}
+
+// Measurements returns a KPI's newest measurements, newest first, at most
+// limit.
+func (s *Store) Measurements(ctx context.Context, workspaceID, kpiID uint, limit int) ([]Measurement, error) {
+	var ms []Measurement
+	err := s.q(ctx).Where("workspace_id = ? AND kpi_id = ?", workspaceID, kpiID).
+		Order("at DESC, id DESC").Limit(limit).Find(&ms).Error
+	return ms, err
+}
+
+// RecentDepth is how many of each KPI's newest measurements RecentMeasurements
+// loads: enough for a sparkline and for the trend over four periods of a
+// weekly KPI measured daily.
+const RecentDepth = 32
+
+// RecentMeasurements returns the newest depth measurements of each KPI,
+// oldest first, in one query however many KPIs there are. More may come back
+// when several share the oldest moment.
+func (s *Store) RecentMeasurements(ctx context.Context, workspaceID uint, kpiIDs []uint, depth int) (map[uint][]Measurement, error) {
+	out := make(map[uint][]Measurement, len(kpiIDs))
+	if len(kpiIDs) == 0 || depth <= 0 {
+		return out, nil
+	}
+	// The bound is computed once per KPI and then seeks the (kpi_id, at)
+	// index, so this reads about depth rows a KPI, not its whole history.
+	var ms []Measurement
+	err := s.q(ctx).Raw(`SELECT m.* FROM kpis k JOIN kpi_measurements m ON m.kpi_id = k.id
+		AND m.at >= COALESCE((SELECT m3.at FROM kpi_measurements m3 WHERE m3.kpi_id = k.id ORDER BY m3.at DESC LIMIT 1 OFFSET ?), ?)
+		WHERE k.workspace_id = ? AND k.id IN ? ORDER BY m.kpi_id, m.at, m.id`,
+		depth-1, time.Time{}.UTC(), workspaceID, kpiIDs).Scan(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("recent measurements: %w", err)
+	}
+	for _, m := range ms {
+		out[m.KPIID] = append(out[m.KPIID], m)
+	}
+	return out, nil
+}
+
+// Points turns measurements, oldest first, into the domain's points.
+func Points(ms []Measurement) []okr.Point {
+	ps := make([]okr.Point, len(ms))
+	for i, m := range ms {
+		ps[i] = okr.Point{At: m.At, Value: m.Value}
+	}
+	return ps
+}
+
+// KeyResultsDrivenBy returns the key results linked to the KPIs, by KPI.
+func (s *Store) KeyResultsDrivenBy(ctx context.Context, workspaceID uint, kpiIDs []uint) (map[uint][]KeyResult, error) {
+	out := map[uint][]KeyResult{}
+	if len(kpiIDs) == 0 {
+		return out, nil
+	}
+	var krs []KeyResult
+	err := s.q(ctx).Where("workspace_id = ? AND kpi_id IN ?", workspaceID, kpiIDs).Order("number").Find(&krs).Error
+	if err != nil {
+		return nil, fmt.Errorf("key results driven by KPIs: %w", err)
+	}
+	for _, kr := range krs {
+		out[*kr.KPIID] = append(out[*kr.KPIID], kr)
+	}
+	return out, nil
+}
+
+// ObjectivesByIDs returns the workspace's objectives with the ids, by id,
+// without their associations.
+func (s *Store) ObjectivesByIDs(ctx context.Context, workspaceID uint, ids []uint) (map[uint]Objective, error) {
+	out := map[uint]Objective{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var os []Objective
+	if err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&os).Error; err != nil {
+		return nil, err
+	}
+	for _, o := range os {
+		out[o.ID] = o
+	}
+	return out, nil
+}
+
+// SetAlertChannel makes channel where the team's KPI alerts go (teamID 0:
+// the workspace's default).
+func (s *Store) SetAlertChannel(ctx context.Context, workspaceID, teamID uint, channel string) error {
+	a := AlertChannel{WorkspaceID: workspaceID, TeamID: teamID, Channel: channel}
+	return s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "team_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"channel"}),
+	}).Create(&a).Error
+}
+
+// AlertChannels returns the workspace's alert channels by team id (0 for the
+// default).
+func (s *Store) AlertChannels(ctx context.Context, workspaceID uint) (map[uint]string, error) {
+	var as []AlertChannel
+	if err := s.q(ctx).Where("workspace_id = ?", workspaceID).Find(&as).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[uint]string, len(as))
+	for _, a := range as {
+		out[a.TeamID] = a.Channel
+	}
+	return out, nil
+}
+
+// CreateAPIToken stores a token (its hash).
+func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken) error {
+	return s.q(ctx).Create(t).Error
+}
+
+// APITokens returns the workspace's tokens that are not revoked, oldest
+// first.
+func (s *Store) APITokens(ctx context.Context, workspaceID uint) ([]APIToken, error) {
+	var ts []APIToken
+	err := s.q(ctx).Where("workspace_id = ? AND revoked_at IS NULL", workspaceID).Order("id").Find(&ts).Error
+	return ts, err
+}
+
+// RevokeAPIToken revokes the workspace's token with an id.
+func (s *Store) RevokeAPIToken(ctx context.Context, workspaceID, id uint, now time.Time) error {
+	res := s.q(ctx).Model(&APIToken{}).Where("workspace_id = ? AND id = ? AND revoked_at IS NULL", workspaceID, id).
+		Update("revoked_at", now.UTC())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return okr.ErrNotFound
+	}
+	return nil
+}
+
+// APITokenByHash returns the token with a hash unless it is revoked.
+func (s *Store) APITokenByHash(ctx context.Context, hash string) (APIToken, error) {
+	var t APIToken
+	err := s.q(ctx).Where("hash = ? AND revoked_at IS NULL", hash).Take(&t).Error
+	return t, notFound(err)
+}
+
+// TouchAPIToken records that a token was used.
+func (s *Store) TouchAPIToken(ctx context.Context, id uint, now time.Time) error {
+	return s.q(ctx).Model(&APIToken{}).Where("id = ?", id).UpdateColumn("last_used_at", now.UTC()).Error
+}
+
+// SaveDigestSubscription creates or replaces the subscription of a channel
+// (for a team, or the whole workspace).
+func (s *Store) SaveDigestSubscription(ctx context.Context, d *DigestSubscription) error {
+	return s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "channel"}, {Name: "team_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"schedule", "tz", "created_by_id"}),
+	}).Create(d).Error
+}
+
+// DigestSubscriptions returns the workspace's digest subscriptions.
+func (s *Store) DigestSubscriptions(ctx context.Context, workspaceID uint) ([]DigestSubscription, error) {
+	var ds []DigestSubscription
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("channel, team_id").Find(&ds).Error
+	return ds, err
+}
+
+// DeleteDigestSubscriptions removes every subscription of a channel and
+// reports how many there were.
+func (s *Store) DeleteDigestSubscriptions(ctx context.Context, workspaceID uint, channel string) (int, error) {
+	res := s.q(ctx).Where("workspace_id = ? AND channel = ?", workspaceID, channel).Delete(&DigestSubscription{})
+	return int(res.RowsAffected), res.Error
+}
+
+// CheckInsSince returns the workspace's check-ins made at or after since.
+func (s *Store) CheckInsSince(ctx context.Context, workspaceID uint, since time.Time) ([]CheckIn, error) {
+	var cs []CheckIn
+	err := s.q(ctx).Where("workspace_id = ? AND created_at >= ?", workspaceID, since.UTC()).Order("id").Find(&cs).Error
+	return cs, err
+}

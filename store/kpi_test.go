@@ -1,0 +1,106 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+func newKPI(t *testing.T, s *store.Store, f fixture, name string) store.KPI {
+	t.Helper()
+	k := store.KPI{WorkspaceID: f.ws.ID, Name: name, OwnerID: f.owner.ID, Direction: okr.LowerIsBetter,
+		Target: 2, Warn: 2.5, Crit: 3, Cadence: okr.Weekly}
+	if err := s.CreateKPI(context.Background(), &k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func record(t *testing.T, s *store.Store, k store.KPI, at time.Time, v float64) {
+	t.Helper()
+	m := store.Measurement{WorkspaceID: k.WorkspaceID, KPIID: k.ID, Value: v, At: at}
+	err := s.InTx(context.Background(), func(tx *store.Store) error { return tx.RecordMeasurement(context.Background(), &m) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestKPINamesAreUniquePerWorkspaceIgnoringCase(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := setup(t, s, "T1"), setup(t, s, "T2")
+		newKPI(t, s, a, "Churn rate")
+		dup := store.KPI{WorkspaceID: a.ws.ID, Name: " CHURN rate ", OwnerID: a.owner.ID, Direction: okr.LowerIsBetter, Cadence: okr.Weekly}
+		var ve *okr.ValidationError
+		if err := s.CreateKPI(ctx, &dup); !errors.As(err, &ve) || ve.Field != "name" {
+			t.Errorf("duplicate name: err = %v, want a validation error on name", err)
+		}
+		other := newKPI(t, s, b, "Churn rate") // another workspace may use it
+		got, err := s.KPIByName(ctx, a.ws.ID, "churn RATE")
+		if err != nil || got.Name != "Churn rate" || got.Owner.Name != "Ada" {
+			t.Errorf("KPIByName = %+v, %v", got, err)
+		}
+		if _, err := s.KPIByID(ctx, a.ws.ID, other.ID); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("KPI of another workspace: err = %v, want not found", err)
+		}
+	})
+}
+
+func TestRecordMeasurementKeepsTheNewestAsLatest(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s, "T1")
+		k := newKPI(t, s, f, "Churn rate")
+		day := func(d int) time.Time { return time.Date(2026, 11, d, 9, 0, 0, 0, time.UTC) }
+		record(t, s, k, day(10), 2.2)
+		record(t, s, k, day(3), 9) // back-dated: history only
+		got, err := s.KPIByID(ctx, f.ws.ID, k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.LastValue == nil || *got.LastValue != 2.2 || !got.LastAt.Equal(day(10)) {
+			t.Errorf("latest = %v at %v, want 2.2 at %v", got.LastValue, got.LastAt, day(10))
+		}
+		ms, err := s.Measurements(ctx, f.ws.ID, k.ID, 10)
+		if err != nil || len(ms) != 2 || ms[0].Value != 2.2 || ms[1].Value != 9 {
+			t.Errorf("history = %+v, %v", ms, err)
+		}
+	})
+}
+
+func TestRecentMeasurementsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s, "T1")
+		a, b, empty := newKPI(t, s, f, "A"), newKPI(t, s, f, "B"), newKPI(t, s, f, "Empty")
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := range 40 {
+			record(t, s, a, start.AddDate(0, 0, i), float64(i))
+		}
+		for i := range 3 {
+			record(t, s, b, start.AddDate(0, 0, i), float64(100+i))
+		}
+		got, err := s.RecentMeasurements(ctx, f.ws.ID, []uint{a.ID, b.ID, empty.ID}, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(got[a.ID]); n != 12 || got[a.ID][0].Value != 28 || got[a.ID][11].Value != 39 {
+			t.Errorf("A: %d values from %v, want the 12 newest, 28..39, oldest first", n, got[a.ID])
+		}
+		if n := len(got[b.ID]); n != 3 || got[b.ID][0].Value != 100 {
+			t.Errorf("B: %v, want all 3", got[b.ID])
+		}
+		if len(got[empty.ID]) != 0 {
+			t.Errorf("Empty: %v", got[empty.ID])
+		}
+		other := setup(t, s, "T2")
+		if got, _ := s.RecentMeasurements(ctx, other.ws.ID, []uint{a.ID}, 12); len(got[a.ID]) != 0 {
+			t.Error("another workspace read A's measurements")
+		}
+	})
+}
