@@ -162,7 +162,7 @@ func (s *Service) newObjective(ctx context.Context, c *caller, words []string) (
 
 // /okr kr OBJECTIVE "Title" --target N [--start N] [--unit U] [--owner @u] [--weight N] | --milestone
 func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
-	a, err := parseArgs("/okr kr", words, []string{"target", "start", "unit", "owner", "weight"}, []string{"milestone"})
+	a, err := parseArgs("/okr kr", words, []string{"target", "start", "unit", "owner", "weight", "kpi"}, []string{"milestone"})
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -187,6 +187,11 @@ func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (
 		}
 		if kr, err = keyResult(ctx, tx, c, d, o.OwnerID); err != nil {
 			return err
+		}
+		if name, ok := a.flags["kpi"]; ok {
+			if err := linkKPI(ctx, tx, c, &kr, name); err != nil {
+				return err
+			}
 		}
 		kr.ObjectiveID = o.ID
 		return tx.AddKeyResult(ctx, &kr)

@@ -33,6 +33,7 @@ type Service struct {
 	now    func() time.Time
 	admins map[string]bool
 	log    *slog.Logger
+	kpi    kpiDeps
 }
 
 // New returns a Service.
@@ -115,7 +116,7 @@ func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, erro
 		sub, rest = strings.ToLower(words[0]), words[1:]
 	}
 	if req.Command == "/kpi" {
-		return bot.Text("KPIs are not available yet in this version of okrbot. Try `/okr help`."), nil
+		return s.runKPI(ctx, c, sub, rest)
 	}
 	cmd, ok := okrCommands[sub]
 	if !ok {
@@ -177,6 +178,8 @@ func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bo
 		return s.submitCheckIn(ctx, c, sub)
 	case CallbackEditObjective:
 		return s.submitEditObjective(ctx, c, sub)
+	case CallbackNewKPI:
+		return s.submitNewKPI(ctx, c, sub)
 	}
 	return bot.SubmitResult{}, fmt.Errorf("unknown form %q", sub.CallbackID)
 }
@@ -204,6 +207,10 @@ func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply
 		return s.openEdit(ctx, c, act.Value)
 	case ActionClose:
 		return s.closeObjective(ctx, c, []string{act.Value})
+	case ActionKPIShow:
+		return s.showKPI(ctx, c, []string{act.Value})
+	case ActionKPIFullList:
+		return s.kpiFullList(ctx, c, act.Value)
 	}
 	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
 }

@@ -294,3 +294,22 @@ func (s *Store) CheckInsSince(ctx context.Context, workspaceID uint, since time.
 	err := s.q(ctx).Where("workspace_id = ? AND created_at >= ?", workspaceID, since.UTC()).Order("id").Find(&cs).Error
 	return cs, err
 }
+
+// SetKPIHealthIf moves a KPI's announced health from one value to another
+// and reports whether it did: of two replicas that see the same change,
+// only one moves it, and only that one announces it.
+func (s *Store) SetKPIHealthIf(ctx context.Context, workspaceID, id uint, from, to okr.Health) (bool, error) {
+	res := s.q(ctx).Model(&KPI{}).Where("id = ? AND workspace_id = ? AND health = ?", id, workspaceID, from).
+		UpdateColumn("health", to)
+	return res.RowsAffected == 1, res.Error
+}
+
+// KPIsMeasuredBefore returns the KPIs of every workspace, not archived and
+// not yet announced as stale, whose latest value is older than before: the
+// candidates for going stale.
+func (s *Store) KPIsMeasuredBefore(ctx context.Context, before time.Time) ([]KPI, error) {
+	var ks []KPI
+	err := preloadKPI(s.q(ctx)).Where("archived = ? AND health <> ? AND last_at < ?", false, okr.HealthStale, before.UTC()).
+		Order("workspace_id, id").Find(&ks).Error
+	return ks, err
+}

@@ -1,0 +1,142 @@
+package commands
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// kpiChannelID is where a message to a channel named in a command goes: Slack's
+// id from <#C123|name>, or the name as typed (the console, or a channel
+// Slack did not escape, which chat.postMessage also accepts).
+func kpiChannelID(ch channelRef) string {
+	if ch.ID != "" {
+		return ch.ID
+	}
+	return "#" + ch.Name
+}
+
+func kpiChannelText(id string) string {
+	if strings.HasPrefix(id, "#") {
+		return bot.Escape(id)
+	}
+	return "<#" + id + ">"
+}
+
+// /kpi alerts #channel [--team NAME]
+func (s *Service) kpiAlerts(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	a, err := parseArgs("/kpi alerts", words, []string{"team"}, nil)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(a.pos) != 1 {
+		return bot.Reply{}, refuse("Usage: `/kpi alerts #channel [--team NAME]`, like `/kpi alerts #support-leads --team Support`.")
+	}
+	ch, ok := parseChannel(a.pos[0])
+	if !ok {
+		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #support-leads.", a.pos[0])
+	}
+	var team store.Team
+	if name, ok := a.flags["team"]; ok {
+		name = strings.TrimPrefix(strings.TrimSpace(name), "#")
+		if team, err = s.store.TeamByName(ctx, c.ws.ID, name); err != nil {
+			return bot.Reply{}, s.noTeam(ctx, c, name, err)
+		}
+	}
+	id := kpiChannelID(ch)
+	if err := s.store.SetAlertChannel(ctx, c.ws.ID, team.ID, id); err != nil {
+		return bot.Reply{}, err
+	}
+	whose := "KPIs without a team's own channel"
+	if team.ID != 0 {
+		whose = "team " + bot.Escape(team.Name) + "'s KPIs"
+	}
+	return bot.Text(fmt.Sprintf("🔔 Alerts for %s now go to %s: one message when a KPI gets worse or goes stale, one when it is back on target.",
+		whose, kpiChannelText(id))), nil
+}
+
+// tokenPrefix starts every API token, so a leaked one is recognisable.
+const tokenPrefix = "okrbot_"
+
+// HashToken is how API tokens are stored and looked up: only the hash is
+// kept, so the database does not hold working tokens.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// /kpi token create NAME | list | revoke ID
+func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if !c.admin {
+		return bot.Reply{}, refuse("Only an okrbot admin can manage API tokens.")
+	}
+	usage := refuse("Usage: `/kpi token create NAME`, `/kpi token list` or `/kpi token revoke ID`.")
+	if len(words) == 0 {
+		return bot.Reply{}, usage
+	}
+	switch strings.ToLower(words[0]) {
+	case "create":
+		name := strings.TrimSpace(strings.Join(words[1:], " "))
+		if name == "" {
+			return bot.Reply{}, okr.Invalid("name", "Name the token after what will use it, like `/kpi token create \"BI export\"`.")
+		}
+		if len(name) > 80 {
+			return bot.Reply{}, okr.Invalid("name", "The token name is too long; keep it to 80 characters.")
+		}
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return bot.Reply{}, err
+		}
+		token := tokenPrefix + hex.EncodeToString(b)
+		t := store.APIToken{WorkspaceID: c.ws.ID, Name: name, Hash: HashToken(token), Hint: token[:len(tokenPrefix)+4], CreatedByID: c.user.ID}
+		if err := s.store.CreateAPIToken(ctx, &t); err != nil {
+			return bot.Reply{}, err
+		}
+		return bot.Text(fmt.Sprintf("🔑 Token %d *%s* created. Copy it now; it is not shown again:\n`%s`\n"+
+			"Send values with `POST /api/v1/kpis/{id}/measurements`, header `Authorization: Bearer %s`, body `{\"value\": 2.4}`.",
+			t.ID, bot.Escape(name), token, t.Hint+"…")), nil
+	case "list":
+		ts, err := s.store.APITokens(ctx, c.ws.ID)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if len(ts) == 0 {
+			return bot.Text("No API tokens. Create one with `/kpi token create NAME`."), nil
+		}
+		lines := []string{"*API tokens*"}
+		for _, t := range ts {
+			used := "never used"
+			if t.LastUsedAt != nil {
+				used = "last used " + t.LastUsedAt.UTC().Format("Jan 2, 2006")
+			}
+			lines = append(lines, fmt.Sprintf("• %d *%s* `%s…` · created %s · %s", t.ID, bot.Escape(t.Name), t.Hint, t.CreatedAt.UTC().Format("Jan 2, 2006"), used))
+		}
+		return bot.Reply{Message: &bot.Message{Text: "API tokens", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}}, nil
+	case "revoke":
+		if len(words) != 2 {
+			return bot.Reply{}, usage
+		}
+		id, err := strconv.ParseUint(words[1], 10, 64)
+		if err != nil {
+			return bot.Reply{}, okr.Invalid("id", "%q is not a token id; `/kpi token list` shows them.", words[1])
+		}
+		err = s.store.RevokeAPIToken(ctx, c.ws.ID, uint(id), s.now())
+		if errors.Is(err, okr.ErrNotFound) {
+			return bot.Reply{}, refuse("There is no active token %d. `/kpi token list` shows them.", id)
+		}
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		return bot.Text(fmt.Sprintf("🔒 Token %d revoked; calls with it are refused from now on.", id)), nil
+	}
+	return bot.Reply{}, usage
+}
