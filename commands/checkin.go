@@ -130,6 +130,9 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 		}
 		return nil
 	})
+	if err == nil {
+		s.answeredPrompt(ctx, c)
+	}
 	return done, err
 }
 

@@ -24,6 +24,8 @@ type Config struct {
 	// addition to the platform's own workspace admins (OKRBOT_ADMINS).
 	Admins []string
 	Logger *slog.Logger
+	// Reminders are the check-in reminder defaults (remind.go).
+	Reminders ReminderDefaults
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -33,12 +35,13 @@ type Service struct {
 	now    func() time.Time
 	admins map[string]bool
 	log    *slog.Logger
+	remind ReminderDefaults
 	kpi    kpiDeps
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}}
+	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -211,6 +214,12 @@ func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply
 		return s.showKPI(ctx, c, []string{act.Value})
 	case ActionKPIFullList:
 		return s.kpiFullList(ctx, c, act.Value)
+	case ActionRemindCheckIn:
+		return s.openCheckIn(ctx, c, "")
+	case ActionRemindSnooze:
+		return s.snooze(ctx, c, act.Value)
+	case ActionRemindNothing:
+		return s.nothingChanged(ctx, c)
 	}
 	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
 }

@@ -1,0 +1,534 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// Buttons of a check-in prompt.
+const (
+	ActionRemindCheckIn = "okr_remind_check_in"
+	ActionRemindSnooze  = "okr_remind_snooze"
+	ActionRemindNothing = "okr_remind_nothing_changed"
+)
+
+// ReminderDefaults are the workspace-wide reminder settings that come from
+// the environment.
+type ReminderDefaults struct {
+	// Schedule applies until an admin sets one; DefaultWeekly when zero.
+	Schedule Weekly
+	// TZ is used for people whose time zone is unknown; UTC when nil.
+	TZ *time.Location
+	// Snooze is how long Snooze 1 day puts off the nudge; a day when zero.
+	Snooze time.Duration
+	// OnCheckIn, when set, is called after a check-in that answers a
+	// prompt, so the scheduler redraws the prompt without waiting a tick.
+	OnCheckIn func()
+}
+
+func (d ReminderDefaults) withDefaults() ReminderDefaults {
+	if d.Schedule.EveryWeeks == 0 {
+		d.Schedule = DefaultWeekly
+	}
+	if d.TZ == nil {
+		d.TZ = time.UTC
+	}
+	if d.Snooze == 0 {
+		d.Snooze = 24 * time.Hour
+	}
+	return d
+}
+
+// ReminderDefaults returns the settings the Service was configured with,
+// defaults filled in.
+func (s *Service) ReminderDefaults() ReminderDefaults { return s.remind.withDefaults() }
+
+// ScheduleFor picks the schedule that applies to a person in teams: the
+// first of those teams that has its own, else the workspace's (TeamID 0).
+func ScheduleFor(schedules []store.ReminderSchedule, teamIDs []uint) (store.ReminderSchedule, bool) {
+	for _, id := range teamIDs {
+		for _, r := range schedules {
+			if r.TeamID == id {
+				return r, true
+			}
+		}
+	}
+	for _, r := range schedules {
+		if r.TeamID == 0 {
+			return r, true
+		}
+	}
+	return store.ReminderSchedule{}, false
+}
+
+const remindUsage = "Usage: `/okr remind`, `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind off`, `/okr remind on`, `/okr remind pause until 2026-12-28`, `/okr remind resume`, `/okr remind channel #team-okrs [--team NAME]`."
+
+// /okr remind [set|on|off|pause|resume|channel …]
+func (s *Service) remindCommand(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) == 0 {
+		return s.remindShow(ctx, c, "")
+	}
+	rest := words[1:]
+	switch strings.ToLower(words[0]) {
+	case "set":
+		return s.remindSet(ctx, c, rest)
+	case "off", "stop":
+		if err := s.store.SetReminderStatus(ctx, c.ws.ID, c.user.ID, store.ReminderOff); err != nil {
+			return bot.Reply{}, err
+		}
+		return bot.Text("🔕 No more check-in prompts for you. `/okr remind on` brings them back."), nil
+	case "on", "start":
+		if err := s.store.SetReminderStatus(ctx, c.ws.ID, c.user.ID, store.ReminderOn); err != nil {
+			return bot.Reply{}, err
+		}
+		if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, nil); err != nil {
+			return bot.Reply{}, err
+		}
+		return s.remindShow(ctx, c, "🔔 Check-in prompts are on for you.")
+	case "pause":
+		return s.remindPause(ctx, c, rest)
+	case "resume", "unpause":
+		if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, nil); err != nil {
+			return bot.Reply{}, err
+		}
+		return s.remindShow(ctx, c, "▶️ Check-in prompts resumed.")
+	case "channel":
+		return s.remindChannel(ctx, c, rest)
+	}
+	return bot.Reply{}, refuse("I don't know `/okr remind %s`. %s", bot.Escape(words[0]), remindUsage)
+}
+
+// scheduleOf returns the schedule that applies to a person, with the
+// workspace's own created from the defaults on first use, and the team it
+// belongs to (nil for the workspace's).
+func (s *Service) scheduleOf(ctx context.Context, wsID, userID uint) (store.ReminderSchedule, *store.Team, error) {
+	def := s.ReminderDefaults()
+	if _, err := s.store.EnsureReminderSchedule(ctx, wsID, 0, def.Schedule.Row()); err != nil {
+		return store.ReminderSchedule{}, nil, err
+	}
+	all, err := s.store.ReminderSchedules(ctx, wsID)
+	if err != nil {
+		return store.ReminderSchedule{}, nil, err
+	}
+	teams, err := s.store.TeamsOfPeople(ctx, []uint{userID})
+	if err != nil {
+		return store.ReminderSchedule{}, nil, err
+	}
+	r, _ := ScheduleFor(all, teams[userID])
+	if r.TeamID == 0 {
+		return r, nil, nil
+	}
+	t, err := s.store.TeamByID(ctx, wsID, r.TeamID)
+	if err != nil {
+		return r, nil, err
+	}
+	return r, &t, nil
+}
+
+// whenText is a moment as a person reads it in their time zone.
+func whenText(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Monday, January 2 at 15:04")
+}
+
+func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.Reply, error) {
+	def := s.ReminderDefaults()
+	r, team, err := s.scheduleOf(ctx, c.ws.ID, c.user.ID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	loc, unknown := Location(c.user.TZ, def.TZ)
+	w := WeeklyOf(r)
+	whose := "the workspace's schedule"
+	if team != nil {
+		whose = fmt.Sprintf("team %s's schedule", bot.Escape(team.Name))
+	}
+	var lines []string
+	if head != "" {
+		lines = append(lines, head)
+	}
+	lines = append(lines, fmt.Sprintf("⏰ *Check-in prompts*: %s in your time zone (%s), %s.", w, loc, whose))
+	if unknown {
+		lines = append(lines, fmt.Sprintf("⚠️ Your time zone %q is unknown to okrbot, so the workspace default (%s) is used.", bot.Escape(c.user.TZ), def.TZ))
+	}
+	person, err := s.store.ReminderPerson(ctx, c.ws.ID, c.user.ID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	now := s.now()
+	switch person.Status {
+	case store.ReminderOff:
+		lines = append(lines, "🔕 You turned them off; `/okr remind on` brings them back.")
+	case store.ReminderGone:
+		lines = append(lines, "🔕 They were turned off because Slack could not reach you; `/okr remind on` brings them back.")
+	default:
+		next := w.Next(now, loc)
+		if person.NextAt != nil && person.ScheduleID == r.ID && person.TZ == c.user.TZ && person.NextAt.After(now) {
+			next = *person.NextAt
+		}
+		if person.PausedUntil != nil && person.PausedUntil.After(now) {
+			lines = append(lines, fmt.Sprintf("⏸ Paused until %s (`/okr remind resume` to end it sooner).", person.PausedUntil.In(loc).Format("Monday, January 2, 2006")))
+			for i := 0; i < 60 && next.Before(*person.PausedUntil); i++ {
+				next = w.Next(next, loc)
+			}
+		}
+		krs, err := s.store.CheckInKeyResults(ctx, c.ws.ID, c.user.ID)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if len(krs) == 0 {
+			lines = append(lines, "You own no key results of active objectives, so there is nothing to be reminded of yet.")
+		} else {
+			lines = append(lines, "Your next prompt: "+whenText(next, loc)+".")
+		}
+	}
+	if r.Channel != "" {
+		lines = append(lines, "Check-ins are posted to "+channelText(r.Channel)+" in a weekly thread.")
+	}
+	return bot.Reply{Message: &bot.Message{Text: "Check-in reminders", Sections: []bot.Section{{Text: strings.Join(lines, "\n"),
+		Context: "Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]`. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`."}}}}, nil
+}
+
+// channelText shows a stored channel: an id as a link, a name as typed.
+func channelText(ch string) string {
+	if strings.HasPrefix(ch, "#") {
+		return bot.Escape(ch)
+	}
+	return "<#" + ch + ">"
+}
+
+// mayChangeSchedules reports whether the caller may change reminder
+// schedules. Teams have no owners in okrbot yet, so that is admins only.
+func (c *caller) mayChangeSchedules() error {
+	if c.admin {
+		return nil
+	}
+	return refuse("Only okrbot admins can change check-in schedules (teams have no owners in okrbot yet). `/okr remind off` or `/okr remind pause until 2026-12-28` change your own prompts.")
+}
+
+// scheduleTarget reads --team and returns the schedule to change: the
+// team's, or the workspace's, with the team (nil for the workspace).
+func (s *Service) scheduleTarget(ctx context.Context, c *caller, a args) (store.ReminderSchedule, *store.Team, error) {
+	def := s.ReminderDefaults()
+	ws, err := s.store.EnsureReminderSchedule(ctx, c.ws.ID, 0, def.Schedule.Row())
+	if err != nil {
+		return ws, nil, err
+	}
+	name, ok := a.flags["team"]
+	if !ok {
+		return ws, nil, nil
+	}
+	t, err := s.store.TeamByName(ctx, c.ws.ID, name)
+	if errors.Is(err, okr.ErrNotFound) {
+		return ws, nil, refuse("There is no team %q. `/okr list team NAME` shows a team's objectives; teams are made by `/okr new … --team NAME`.", bot.Escape(name))
+	}
+	if err != nil {
+		return ws, nil, err
+	}
+	all, err := s.store.ReminderSchedules(ctx, c.ws.ID)
+	if err != nil {
+		return ws, nil, err
+	}
+	if r, found := ScheduleFor(all, []uint{t.ID}); found && r.TeamID == t.ID {
+		return r, &t, nil
+	}
+	// A team without its own schedule starts from the workspace's, with no
+	// channel.
+	ws.ID, ws.TeamID, ws.Channel = 0, t.ID, ""
+	return ws, &t, nil
+}
+
+func (s *Service) remindSet(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if err := c.mayChangeSchedules(); err != nil {
+		return bot.Reply{}, err
+	}
+	a, err := parseArgs("/okr remind set", words, []string{"every", "team"}, nil)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(a.pos) != 2 {
+		return bot.Reply{}, refuse("Usage: `/okr remind set DAY HH:MM [--every 1w|2w|4w] [--team NAME]`, like `/okr remind set monday 09:00`.")
+	}
+	var problems []string
+	day, ok := ParseWeekday(a.pos[0])
+	if !ok {
+		problems = append(problems, fmt.Sprintf("%q is not a day of the week; use monday to sunday.", bot.Escape(a.pos[0])))
+	}
+	minute, ok := ParseClock(a.pos[1])
+	if !ok {
+		problems = append(problems, fmt.Sprintf("%q is not a time of day; use 24-hour HH:MM from 00:00 to 23:59, like 09:00.", bot.Escape(a.pos[1])))
+	}
+	every := 1
+	if v, has := a.flags["every"]; has {
+		if every, ok = ParseEvery(v); !ok {
+			problems = append(problems, fmt.Sprintf("%q is not an interval okrbot offers; use --every 1w, 2w or 4w.", bot.Escape(v)))
+		}
+	}
+	if len(problems) > 0 {
+		return bot.Reply{}, refuse("%s", strings.Join(problems, " "))
+	}
+	r, team, err := s.scheduleTarget(ctx, c, a)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	w := Weekly{Weekday: day, Minute: minute, EveryWeeks: every}
+	row := w.Row()
+	row.WorkspaceID, row.TeamID, row.Channel, row.SetByID = c.ws.ID, r.TeamID, r.Channel, c.user.ID
+	if _, err := s.store.SaveReminderSchedule(ctx, row); err != nil {
+		return bot.Reply{}, err
+	}
+	who := "everyone without a team schedule"
+	if team != nil {
+		who = "team " + bot.Escape(team.Name)
+	}
+	return s.remindShow(ctx, c, fmt.Sprintf("✅ Check-in prompts for %s: %s, in each person's own time zone.", who, w))
+}
+
+func (s *Service) remindPause(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if len(words) > 0 && strings.EqualFold(words[0], "until") {
+		words = words[1:]
+	}
+	if len(words) != 1 {
+		return bot.Reply{}, refuse("Usage: `/okr remind pause until 2026-12-28`; prompts start again on that day.")
+	}
+	loc, _ := Location(c.user.TZ, s.ReminderDefaults().TZ)
+	day, err := time.ParseInLocation("2006-01-02", words[0], loc)
+	if err != nil {
+		return bot.Reply{}, refuse("%q is not a date; write it as YYYY-MM-DD, like 2026-12-28.", bot.Escape(words[0]))
+	}
+	now := s.now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	if !day.After(today) {
+		return bot.Reply{}, refuse("%s is not in the future; give the day prompts should start again, like %s.",
+			words[0], today.AddDate(0, 0, 14).Format("2006-01-02"))
+	}
+	until := day.UTC()
+	if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, &until); err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Text(fmt.Sprintf("⏸ No check-in prompts for you until %s. `/okr remind resume` ends the pause sooner.", day.Format("Monday, January 2, 2006"))), nil
+}
+
+func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	if err := c.mayChangeSchedules(); err != nil {
+		return bot.Reply{}, err
+	}
+	a, err := parseArgs("/okr remind channel", words, []string{"team"}, nil)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(a.pos) != 1 {
+		return bot.Reply{}, refuse("Usage: `/okr remind channel #team-okrs [--team NAME]`, or `/okr remind channel off [--team NAME]`.")
+	}
+	channel := ""
+	if !strings.EqualFold(a.pos[0], "off") && !strings.EqualFold(a.pos[0], "none") {
+		ch, ok := parseChannel(a.pos[0])
+		if !ok {
+			return bot.Reply{}, refuse("%q is not a channel; name one like #team-okrs.", bot.Escape(a.pos[0]))
+		}
+		channel = ch.ID
+		if channel == "" {
+			channel = "#" + ch.Name
+		}
+	}
+	r, team, err := s.scheduleTarget(ctx, c, a)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	r.ID, r.Channel, r.SetByID = 0, channel, c.user.ID
+	if _, err := s.store.SaveReminderSchedule(ctx, r); err != nil {
+		return bot.Reply{}, err
+	}
+	who := "the workspace"
+	if team != nil {
+		who = "team " + bot.Escape(team.Name)
+	}
+	if channel == "" {
+		return bot.Text(fmt.Sprintf("Check-ins of %s are no longer posted to a channel.", who)), nil
+	}
+	return bot.Text(fmt.Sprintf("✅ Each week okrbot opens a thread in %s, and check-ins of %s are posted there. Invite okrbot to the channel if it is not there yet.", channelText(channel), who)), nil
+}
+
+// snooze puts off the nudge of a prompt.
+func (s *Service) snooze(ctx context.Context, c *caller, value string) (bot.Reply, error) {
+	id, err := strconv.ParseUint(value, 10, 64)
+	if err != nil {
+		return bot.Reply{}, fmt.Errorf("snooze: bad prompt id %q", value)
+	}
+	until := s.now().Add(s.ReminderDefaults().Snooze)
+	moved, err := s.store.Snooze(ctx, c.ws.ID, c.user.ID, uint(id), until)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if !moved {
+		return bot.Text("This prompt was already followed up; check in whenever you are ready."), nil
+	}
+	loc, _ := Location(c.user.TZ, s.ReminderDefaults().TZ)
+	return bot.Text("😴 Snoozed. I'll remind you " + whenText(until, loc) + "."), nil
+}
+
+// nothingChanged records a check-in with the same values for each of the
+// caller's key results, so the week counts.
+func (s *Service) nothingChanged(ctx context.Context, c *caller) (bot.Reply, error) {
+	krs, err := s.store.CheckInKeyResults(ctx, c.ws.ID, c.user.ID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(krs) == 0 {
+		return bot.Text("You own no key results of active objectives, so there is nothing to check in on."), nil
+	}
+	drafts := make([]checkInDraft, len(krs))
+	for i, kr := range krs {
+		drafts[i] = checkInDraft{kr: kr, value: kr.Current, comment: "Nothing changed."}
+	}
+	done, err := s.recordCheckIns(ctx, c, drafts)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Message: checkInMessage(done, store.Objective{})}, nil
+}
+
+// answeredPrompt tells the reminders that a person checked in: their
+// newest prompt is marked so it is redrawn. A failure here must not undo the
+// check-in, so it is only logged.
+func (s *Service) answeredPrompt(ctx context.Context, c *caller) {
+	now := s.now()
+	marked, err := s.store.MarkCheckedIn(ctx, c.ws.ID, c.user.ID, now, now.Add(-8*24*time.Hour))
+	if err != nil {
+		s.log.WarnContext(ctx, "mark prompt as answered", "user", c.user.PlatformID, "err", err)
+		return
+	}
+	if marked && s.remind.OnCheckIn != nil {
+		s.remind.OnCheckIn()
+	}
+}
+
+// keyResultsText lists key results with value, score and last confidence.
+func keyResultsText(krs []store.KeyResult, last map[uint]store.CheckIn) string {
+	lines := make([]string, len(krs))
+	for i, kr := range krs {
+		conf := "no check-in yet"
+		if ci, ok := last[kr.ID]; ok {
+			conf = ci.Confidence.Label()
+		}
+		lines[i] = fmt.Sprintf("`#%d` %s — %s · %s · %s", kr.Number, bot.Escape(kr.Title), measureText(kr), scoreText(kr.Progress()), conf)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (s *Service) promptKeyResults(ctx context.Context, d store.ReminderDelivery) ([]store.KeyResult, map[uint]store.CheckIn, error) {
+	krs, err := s.store.CheckInKeyResults(ctx, d.WorkspaceID, d.UserID)
+	if err != nil || len(krs) == 0 {
+		return nil, nil, err
+	}
+	ids := make([]uint, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ID
+	}
+	last, err := s.store.LastCheckIns(ctx, ids)
+	return krs, last, err
+}
+
+// PromptMessage is the check-in prompt of a delivery, with the person it
+// goes to. It is nil when the person owns no key results of active
+// objectives any more.
+func (s *Service) PromptMessage(ctx context.Context, d store.ReminderDelivery) (*bot.Message, store.User, error) {
+	u, err := s.store.UserByID(ctx, d.UserID)
+	if err != nil {
+		return nil, u, err
+	}
+	krs, last, err := s.promptKeyResults(ctx, d)
+	if err != nil || len(krs) == 0 {
+		return nil, u, err
+	}
+	id := strconv.FormatUint(uint64(d.ID), 10)
+	return &bot.Message{
+		Text: "Time for your weekly check-in",
+		Sections: []bot.Section{
+			{Text: "👋 Time for your check-in. Where do your key results stand?\n" + keyResultsText(krs, last)},
+			{Buttons: []bot.Button{
+				{ActionID: ActionRemindCheckIn, Label: "Check in", Value: id, Style: bot.Primary},
+				{ActionID: ActionRemindSnooze, Label: "Snooze 1 day", Value: id},
+				{ActionID: ActionRemindNothing, Label: "Nothing changed", Value: id},
+			}},
+		},
+	}, u, nil
+}
+
+// CheckedInMessage replaces a prompt once its person has checked in.
+func (s *Service) CheckedInMessage(ctx context.Context, d store.ReminderDelivery) (*bot.Message, error) {
+	krs, last, err := s.promptKeyResults(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	text := "Checked in ✓"
+	if len(krs) > 0 {
+		text += "\n" + keyResultsText(krs, last)
+	}
+	return &bot.Message{Text: "Checked in ✓", Sections: []bot.Section{{Text: text}}}, nil
+}
+
+// NudgeMessage follows up a prompt that was not answered.
+func (s *Service) NudgeMessage() *bot.Message {
+	return &bot.Message{Text: "A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it.",
+		Sections: []bot.Section{
+			{Text: "⏰ A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it."},
+			{Buttons: []bot.Button{{ActionID: ActionRemindCheckIn, Label: "Check in", Style: bot.Primary}}},
+		}}
+}
+
+// ThreadOpening is the first message of a team's weekly check-in thread.
+func (s *Service) ThreadOpening(ctx context.Context, r store.ReminderSchedule, week string) (*bot.Message, error) {
+	who := "everyone"
+	if r.TeamID != 0 {
+		t, err := s.store.TeamByID(ctx, r.WorkspaceID, r.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		who = "team " + bot.Escape(t.Name)
+	}
+	text := fmt.Sprintf("📋 Check-ins of %s for week %s: each one is posted in this thread.", who, week)
+	return &bot.Message{Text: text, Public: true}, nil
+}
+
+// ThreadCheckIns reports a person's check-ins in their team's thread.
+func (s *Service) ThreadCheckIns(ctx context.Context, u store.User, cs []store.CheckIn) (*bot.Message, error) {
+	lines := []string{bot.Mention(u.PlatformID) + " checked in:"}
+	ids := make([]uint, len(cs))
+	for i, ci := range cs {
+		ids[i] = ci.KeyResultID
+	}
+	krs, err := s.store.KeyResultsByID(ctx, u.WorkspaceID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, ci := range cs {
+		kr, ok := krs[ci.KeyResultID]
+		if !ok {
+			continue
+		}
+		line := fmt.Sprintf("• `#%d` %s — %s · %s · %s", kr.Number, bot.Escape(kr.Title), measureValue(kr, ci.Value), scoreText(valueProgress(kr, ci.Value)), ci.Confidence.Label())
+		if ci.Comment != "" {
+			line += fmt.Sprintf(" · “%s”", bot.Escape(ci.Comment))
+		}
+		lines = append(lines, line)
+	}
+	return &bot.Message{Text: u.Name + " checked in", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}, Public: true}, nil
+}
+
+func measureValue(kr store.KeyResult, v float64) string {
+	kr.Current = v
+	return measureText(kr)
+}
+
+func valueProgress(kr store.KeyResult, v float64) float64 {
+	kr.Current = v
+	return kr.Progress()
+}

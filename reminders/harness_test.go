@@ -1,0 +1,245 @@
+package reminders_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	slackbot "github.com/okrbot/okrbot/bot/slack"
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/reminders"
+	"github.com/okrbot/okrbot/store"
+)
+
+// clock is a fake clock. Waiting on it (After) moves it forward at once, so
+// retries and pacing take no real time and tests never sleep.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	waits []time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+func (c *clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.waits = append(c.waits, d)
+	ch := make(chan time.Time, 1)
+	ch <- c.t
+	return ch
+}
+
+// Waits returns the waits asked of the clock so far.
+func (c *clock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+// classify is how main tells Slack's errors apart.
+func classify(err error) (reminders.Failure, time.Duration) {
+	if d, ok := slackbot.RetryAfter(err); ok {
+		return reminders.RateLimited, d
+	}
+	if slackbot.IsGone(err) {
+		return reminders.Gone, 0
+	}
+	if slackbot.IsTemporary(err) {
+		return reminders.Temporary, 0
+	}
+	return reminders.Permanent, 0
+}
+
+var berlin = mustLoad("Europe/Berlin")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// local is a wall-clock time in Berlin.
+func local(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, berlin)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// env is one okrbot workspace on a fake Slack, with a fake clock.
+type env struct {
+	t      testing.TB
+	st     *store.Store
+	clock  *clock
+	slack  *fakeslack.Server
+	svc    *commands.Service
+	sender *slackbot.Adapter
+	ws     store.Workspace
+	period store.Period
+	woken  int
+	ids    []string // platform ids of the people added
+}
+
+func newEnv(t testing.TB, st *store.Store, start time.Time, opts ...fakeslack.Option) *env {
+	t.Helper()
+	e := &env{t: t, st: st, clock: &clock{t: start}}
+	e.slack = fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithClock(e.clock.Now)}, opts...)...)
+	e.svc = commands.New(commands.Config{Store: st, Now: e.clock.Now, Admins: []string{"UADMIN"},
+		Reminders: commands.ReminderDefaults{OnCheckIn: func() { e.woken++ }}})
+	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: e.clock.Now}, e.svc)
+	ctx := context.Background()
+	var err error
+	if e.ws, err = st.Workspace(ctx, "slack", fakeslack.TeamID); err != nil {
+		t.Fatal(err)
+	}
+	if e.period, err = st.EnsurePeriod(ctx, e.ws.ID, okr.Quarter(2026, 4)); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// scheduler returns a scheduler on the env's store, clock and fake Slack.
+func (e *env) scheduler(mods ...func(*reminders.Config)) *reminders.Scheduler {
+	return e.schedulerOn(e.st, e.sender, mods...)
+}
+
+func (e *env) schedulerOn(st *store.Store, sender reminders.Sender, mods ...func(*reminders.Config)) *reminders.Scheduler {
+	cfg := reminders.Config{Store: st, Commands: e.svc, Sender: sender, Classify: classify,
+		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	return reminders.New(cfg)
+}
+
+// people adds n people with a key result each, in one transaction, named
+// U0001…, in time zone tz.
+func (e *env) people(n int, tz string) []store.User {
+	e.t.Helper()
+	ctx := context.Background()
+	var users []store.User
+	err := e.st.InTx(ctx, func(tx *store.Store) error {
+		for i := range n {
+			id := fmt.Sprintf("U%05d", len(e.ids)+1)
+			_ = i
+			u, err := e.addPerson(ctx, tx, id, tz)
+			if err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return users
+}
+
+func (e *env) person(id, tz string) store.User {
+	e.t.Helper()
+	u, err := e.addPerson(context.Background(), e.st, id, tz)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+func (e *env) addPerson(ctx context.Context, st *store.Store, id, tz string) (store.User, error) {
+	u, err := st.SaveUser(ctx, store.User{WorkspaceID: e.ws.ID, PlatformID: id, Name: strings.ToLower(id), TZ: tz})
+	if err != nil {
+		return u, err
+	}
+	e.slack.AddUser(fakeslack.User{ID: id, Name: strings.ToLower(id), TZ: tz})
+	e.ids = append(e.ids, id)
+	o := store.Objective{WorkspaceID: e.ws.ID, Title: "Delight customers of " + id, OwnerID: u.ID, PeriodID: e.period.ID, Status: okr.Active,
+		KeyResults: []store.KeyResult{{WorkspaceID: e.ws.ID, Title: "Raise NPS", OwnerID: &u.ID,
+			Measure: okr.Measure{Kind: okr.Metric, Start: 0, Target: 50, Current: 20}}}}
+	create := func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }
+	if err := st.InTx(ctx, create); err != nil {
+		return u, err
+	}
+	return u, nil
+}
+
+// tick runs one round of the scheduler and fails the test on error.
+func (e *env) tick(s *reminders.Scheduler) {
+	e.t.Helper()
+	if err := s.RunOnce(context.Background()); err != nil {
+		e.t.Fatalf("RunOnce at %s: %v", e.clock.Now().In(berlin), err)
+	}
+}
+
+// prompts returns the prompts that reached Slack: chat.postMessage calls
+// answered ok to a DM, not in a thread.
+func (e *env) prompts() []fakeslack.Call {
+	var out []fakeslack.Call
+	for _, c := range e.slack.Calls("chat.postMessage") {
+		if c.Status == 200 && c.Error == "" && c.Params.Get("thread_ts") == "" && strings.HasPrefix(c.Params.Get("channel"), "D") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// nudges returns the ok posts in a DM thread.
+func (e *env) nudges() []fakeslack.Call {
+	var out []fakeslack.Call
+	for _, c := range e.slack.Calls("chat.postMessage") {
+		if c.Status == 200 && c.Error == "" && c.Params.Get("thread_ts") != "" && strings.HasPrefix(c.Params.Get("channel"), "D") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// promptsPerUser counts the prompts each person received.
+func (e *env) promptsPerUser() map[string]int {
+	users := map[string]string{}
+	for _, u := range e.ids {
+		users[e.slack.DMChannel(u)] = u
+	}
+	per := map[string]int{}
+	for _, c := range e.prompts() {
+		per[users[c.Params.Get("channel")]]++
+	}
+	return per
+}
+
+func (e *env) dmUser(channel string) string {
+	for _, u := range e.ids {
+		if e.slack.DMChannel(u) == channel {
+			return u
+		}
+	}
+	return channel
+}
+
+// request is a person's click or command in workspace T0FAKE.
+func (e *env) request(user string) bot.Request {
+	return bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},
+		User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"}, Channel: "D1", Command: "/okr", CanOpenForm: true}
+}

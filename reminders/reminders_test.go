@@ -1,0 +1,470 @@
+package reminders_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/reminders"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// A Monday in 2026-Q4.
+const monday = "2026-11-30"
+
+func deliveries(t *testing.T, e *env) []store.ReminderDelivery {
+	t.Helper()
+	ds, err := e.st.Deliveries(context.Background(), e.ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestPromptNudgeAndCheckIn(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local(monday+" 08:00"))
+		e.person("U1", "Europe/Berlin")
+		s := e.scheduler()
+
+		e.tick(s)
+		if n := len(e.prompts()); n != 0 {
+			t.Fatalf("prompted %d times before 09:00", n)
+		}
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		prompts := e.prompts()
+		if len(prompts) != 1 {
+			t.Fatalf("got %d prompts at 09:00, want 1", len(prompts))
+		}
+		p := prompts[0]
+		if p.Params.Get("channel") != e.slack.DMChannel("U1") {
+			t.Errorf("prompt went to %s, not U1's DM", p.Params.Get("channel"))
+		}
+		for _, want := range []string{"Raise NPS", "20 / 50", "Check in", "Snooze 1 day", "Nothing changed", commands.ActionRemindNothing} {
+			if !strings.Contains(p.Params.Get("blocks"), want) {
+				t.Errorf("prompt lacks %q:\n%s", want, p.Params.Get("blocks"))
+			}
+		}
+
+		// No nudge before 24 hours, one after, never a second.
+		e.clock.Set(local("2026-12-01 08:59"))
+		e.tick(s)
+		if n := len(e.nudges()); n != 0 {
+			t.Fatalf("nudged %d times within 24 hours", n)
+		}
+		e.clock.Set(local("2026-12-01 09:01"))
+		e.tick(s)
+		e.clock.Advance(30 * time.Hour)
+		e.tick(s)
+		nudges := e.nudges()
+		if len(nudges) != 1 {
+			t.Fatalf("got %d nudges, want 1", len(nudges))
+		}
+		if nudges[0].Params.Get("thread_ts") != p.Params.Get("ts") && nudges[0].Params.Get("thread_ts") == "" {
+			t.Errorf("nudge not in the prompt's thread")
+		}
+
+		// Nothing changed records check-ins and the prompt becomes
+		// "Checked in ✓".
+		reply := e.svc.Act(context.Background(), e.request("U1"), bot.Action{ID: commands.ActionRemindNothing, Value: "1"})
+		if reply.Message == nil || !strings.Contains(reply.Message.Text, "Checked in") {
+			t.Fatalf("Nothing changed answered %+v", reply.Message)
+		}
+		if e.woken != 1 {
+			t.Errorf("scheduler woken %d times after the check-in, want 1", e.woken)
+		}
+		e.tick(s)
+		updates := e.slack.Calls("chat.update")
+		if len(updates) != 1 || !strings.Contains(updates[0].Text(), "Checked in ✓") {
+			t.Fatalf("chat.update calls: %+v", updates)
+		}
+		if !strings.Contains(updates[0].Params.Get("blocks"), "Raise NPS") {
+			t.Errorf("updated prompt lacks the key result: %s", updates[0].Params.Get("blocks"))
+		}
+		if strings.Contains(updates[0].Params.Get("blocks"), commands.ActionRemindSnooze) {
+			t.Errorf("updated prompt still has buttons")
+		}
+	})
+}
+
+func TestNoPromptForPeopleWhoCheckedInWithinTwoDays(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-28 10:00")) // Saturday
+		e.person("U1", "Europe/Berlin")
+		e.person("U2", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		// U1 checks in on Saturday, 47 hours before the prompt.
+		e.svc.Command(context.Background(), func() bot.Request {
+			r := e.request("U1")
+			r.Text = "checkin 1.1 25"
+			return r
+		}())
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		per := e.promptsPerUser()
+		if per["U1"] != 0 || per["U2"] != 1 {
+			t.Errorf("prompts per person %v, want U2 only", per)
+		}
+	})
+}
+
+func TestMissedPromptsWithinGraceAreSentOnStart(t *testing.T) {
+	tests := []struct {
+		name  string
+		start string
+		sent  bool
+	}{
+		{"five hours late", monday + " 14:00", true},
+		{"seven hours late", monday + " 16:00", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+				e := newEnv(t, st, local("2026-11-27 12:00"))
+				e.person("U1", "Europe/Berlin")
+				e.tick(e.scheduler()) // planned for Monday 09:00, then okrbot is down
+				e.clock.Set(local(tt.start))
+				e.tick(e.scheduler()) // a new process starts
+				if got := len(e.prompts()) == 1; got != tt.sent {
+					t.Fatalf("sent = %v, want %v", got, tt.sent)
+				}
+				ds := deliveries(t, e)
+				if len(ds) != 1 {
+					t.Fatalf("%d deliveries, want 1", len(ds))
+				}
+				if !tt.sent && (ds[0].State != store.DeliverySkipped || !strings.Contains(ds[0].Note, "grace")) {
+					t.Errorf("delivery %s %q, want skipped beyond grace", ds[0].State, ds[0].Note)
+				}
+				// Either way the next Monday comes as usual.
+				e.clock.Set(local("2026-12-07 09:00"))
+				e.tick(e.scheduler())
+				want := 1
+				if tt.sent {
+					want = 2
+				}
+				if n := len(e.prompts()); n != want {
+					t.Errorf("%d prompts after the next Monday, want %d", n, want)
+				}
+			})
+		})
+	}
+}
+
+func TestDaylightSavingInBerlin(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-03-10 12:00"))
+		u := e.person("U1", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		// Jump to each planned prompt in turn, across spring forward (29
+		// March) and fall back (25 October).
+		var times []time.Time
+		for e.clock.Now().Before(local("2026-11-10 00:00")) {
+			p, err := e.st.ReminderPerson(context.Background(), e.ws.ID, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Set(*p.NextAt)
+			times = append(times, *p.NextAt)
+			e.tick(s)
+		}
+		for _, at := range times {
+			l := at.In(berlin)
+			if l.Weekday() != time.Monday || l.Hour() != 9 || l.Minute() != 0 {
+				t.Errorf("prompt at %s, want Monday 09:00 Berlin", l)
+			}
+		}
+		if len(e.prompts()) != len(times) {
+			t.Errorf("%d prompts for %d Mondays", len(e.prompts()), len(times))
+		}
+		for _, c := range e.prompts() {
+			if l := c.At.In(berlin); l.Hour() != 9 || l.Minute() != 0 {
+				t.Errorf("prompt reached Slack at %s", l)
+			}
+		}
+	})
+}
+
+func TestPromptInsideDaylightSavingGapComesAfterIt(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-03-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		e.person("UADMIN", "Europe/Berlin")
+		// Sunday 02:30 does not exist on 29 March 2026 in Berlin.
+		r := e.request("UADMIN")
+		r.Text = "remind set sunday 02:30"
+		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
+			t.Fatal(out.Message.Text)
+		}
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local("2026-03-29 01:59"))
+		e.tick(s)
+		if n := len(e.prompts()); n != 0 {
+			t.Fatalf("%d prompts before the gap", n)
+		}
+		gapEnd := time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC) // 03:00 CEST
+		e.clock.Set(gapEnd)
+		e.tick(s)
+		if n := len(e.prompts()); n != 2 {
+			t.Fatalf("%d prompts at 03:00 CEST, want 2", n)
+		}
+		// The week after, 02:30 exists again.
+		e.clock.Set(local("2026-04-05 02:29"))
+		e.tick(s)
+		e.clock.Set(local("2026-04-05 02:30"))
+		e.tick(s)
+		if n := len(e.prompts()); n != 4 {
+			t.Errorf("%d prompts after the second Sunday, want 4", n)
+		}
+	})
+}
+
+// crashingSender passes posts through until it has sent n, then kills its
+// process: the context is cancelled and nothing more is sent.
+type crashingSender struct {
+	reminders.Sender
+	mu     sync.Mutex
+	left   int
+	cancel context.CancelFunc
+}
+
+func (c *crashingSender) Post(ctx context.Context, to, thread string, msg bot.Message) (bot.MessageRef, error) {
+	c.mu.Lock()
+	if c.left == 0 {
+		c.mu.Unlock()
+		c.cancel()
+		return bot.MessageRef{}, context.Canceled
+	}
+	c.left--
+	c.mu.Unlock()
+	return c.Sender.Post(ctx, to, thread, msg)
+}
+
+func TestCrashInFanOutThenRestartSendsTheRestOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.people(10, "Europe/Berlin")
+		e.tick(e.scheduler())
+		e.clock.Set(local(monday + " 09:00"))
+
+		ctx, cancel := context.WithCancel(context.Background())
+		crash := &crashingSender{Sender: e.sender, left: 4, cancel: cancel}
+		dying := e.schedulerOn(st, crash, func(c *reminders.Config) { c.Lease = 5 * time.Minute })
+		_ = dying.RunOnce(ctx)
+		if n := len(e.prompts()); n != 4 {
+			t.Fatalf("%d prompts before the crash, want 4", n)
+		}
+		// The restarted process finds the rest leased by the dead one, and
+		// takes them over when the lease ends.
+		restarted := e.scheduler()
+		e.clock.Advance(time.Minute)
+		e.tick(restarted)
+		if n := len(e.prompts()); n != 4 {
+			t.Fatalf("%d prompts while the lease holds, want 4", n)
+		}
+		e.clock.Advance(5 * time.Minute)
+		e.tick(restarted)
+		per := e.promptsPerUser()
+		if len(per) != 10 {
+			t.Errorf("%d people prompted, want 10: %v", len(per), per)
+		}
+		for u, n := range per {
+			if n != 1 {
+				t.Errorf("%s prompted %d times", u, n)
+			}
+		}
+	})
+}
+
+func TestTwoSchedulersOnOnePostgresSendEachPromptOnce(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	st1, st2 := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
+	e := newEnv(t, st1, local("2026-11-27 12:00"))
+	e.people(60, "Europe/Berlin")
+	e.tick(e.scheduler())
+	e.clock.Set(local(monday + " 09:00"))
+	small := func(c *reminders.Config) { c.Batch, c.Workers = 7, 3 }
+	a, b := e.schedulerOn(st1, e.sender, small), e.schedulerOn(st2, e.sender, small)
+	var wg sync.WaitGroup
+	for _, s := range []*reminders.Scheduler{a, b, a, b} {
+		wg.Go(func() {
+			if err := s.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	per := e.promptsPerUser()
+	if len(per) != 60 {
+		t.Errorf("%d people prompted, want 60", len(per))
+	}
+	for u, n := range per {
+		if n != 1 {
+			t.Errorf("%s prompted %d times", u, n)
+		}
+	}
+	if sa, sb := a.Stats().Sent, b.Stats().Sent; sa+sb != 60 {
+		t.Errorf("schedulers sent %d + %d", sa, sb)
+	}
+}
+
+func TestRateLimitsAndServerErrorsAreWaitedOut(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"), fakeslack.WithRandom429(0.2, 7))
+		e.people(20, "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.slack.FailUser("U00003", fakeslack.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Second, Times: 2})
+		e.slack.FailMethod("chat.postMessage", fakeslack.Fault{Status: http.StatusServiceUnavailable, Times: 3})
+		e.tick(s)
+		per := e.promptsPerUser()
+		if len(per) != 20 {
+			t.Errorf("%d people prompted, want 20", len(per))
+		}
+		for u, n := range per {
+			if n != 1 {
+				t.Errorf("%s prompted %d times", u, n)
+			}
+		}
+		waited30 := false
+		for _, w := range e.clock.Waits() {
+			waited30 = waited30 || w == 30*time.Second
+		}
+		if !waited30 {
+			t.Errorf("Retry-After: 30 was not honoured; waits %v", e.clock.Waits())
+		}
+		if st := s.Stats(); st.RateLimited == 0 || st.Retried < 3 {
+			t.Errorf("stats %+v, want rate limits and 5xx retries", st)
+		}
+	})
+}
+
+func TestSlackDownLongerThanTheLeaseIsRetriedLater(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		s := e.scheduler(func(c *reminders.Config) { c.Lease = 4 * time.Minute })
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.slack.FailMethod("chat.postMessage", fakeslack.HTTPError(http.StatusBadGateway))
+		e.tick(s)
+		if n := len(e.prompts()); n != 0 {
+			t.Fatalf("%d prompts while Slack is down", n)
+		}
+		e.slack.ClearFaults()
+		e.clock.Advance(10 * time.Minute)
+		e.tick(s)
+		if n := len(e.prompts()); n != 1 {
+			t.Errorf("%d prompts after Slack is back, want 1", n)
+		}
+	})
+}
+
+func TestPeopleWhoLeftAreSkippedAndTurnedOff(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		gone := e.person("U2", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		e.slack.FailUser("U2", fakeslack.SlackError("account_inactive"))
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		if per := e.promptsPerUser(); per["U1"] != 1 || per["U2"] != 0 {
+			t.Errorf("prompts %v", per)
+		}
+		p, err := st.ReminderPerson(context.Background(), e.ws.ID, gone.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Status != store.ReminderGone {
+			t.Errorf("U2's reminders are %q, want gone", p.Status)
+		}
+		calls := len(e.slack.Calls(""))
+		e.clock.Set(local("2026-12-07 09:00"))
+		e.tick(s)
+		for _, c := range e.slack.Calls("")[calls:] {
+			if c.Params.Get("users") == "U2" || c.Params.Get("channel") == "U2" {
+				t.Errorf("U2 was tried again: %s", c.Method)
+			}
+		}
+		if s.Stats().Gone != 1 {
+			t.Errorf("stats %+v", s.Stats())
+		}
+	})
+}
+
+func TestTeamThreadGetsEachCheckIn(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		e.person("UADMIN", "Europe/Berlin")
+		r := e.request("UADMIN")
+		r.Text = "remind channel <#CTEAM|team-okrs>"
+		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
+			t.Fatal(out.Message.Text)
+		}
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		var opening []fakeslack.Call
+		for _, c := range e.slack.Calls("chat.postMessage") {
+			if c.Params.Get("channel") == "CTEAM" {
+				opening = append(opening, c)
+			}
+		}
+		if len(opening) != 1 {
+			t.Fatalf("%d posts to the team channel, want one thread opening", len(opening))
+		}
+		ci := e.request("U1")
+		ci.Text = "checkin 1.1 30 at-risk slow week"
+		e.svc.Command(context.Background(), ci)
+		e.tick(s)
+		var replies []fakeslack.Call
+		for _, c := range e.slack.Calls("chat.postMessage") {
+			if c.Params.Get("channel") == "CTEAM" && c.Params.Get("thread_ts") != "" {
+				replies = append(replies, c)
+			}
+		}
+		if len(replies) != 1 {
+			t.Fatalf("%d thread replies, want 1", len(replies))
+		}
+		if replies[0].Params.Get("thread_ts") != e.slack.Calls("chat.postMessage")[0].Params.Get("ts") && replies[0].Params.Get("thread_ts") == "" {
+			t.Errorf("reply not in the thread")
+		}
+		for _, want := range []string{"Raise NPS", "30 / 50", "slow week"} {
+			if !strings.Contains(replies[0].Params.Get("blocks"), want) {
+				t.Errorf("thread reply lacks %q: %s", want, replies[0].Params.Get("blocks"))
+			}
+		}
+		if n := len(e.slack.Calls("chat.update")); n != 1 {
+			t.Errorf("%d prompt updates, want 1", n)
+		}
+	})
+}
+
+func TestUnknownTimeZoneFallsBackToTheDefault(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+		e.person("U1", "Mars/Olympus_Mons")
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+		e.tick(s)
+		if n := len(e.prompts()); n != 1 {
+			t.Errorf("%d prompts at 09:00 UTC, want 1", n)
+		}
+	})
+}

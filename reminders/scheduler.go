@@ -1,0 +1,584 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// Config is what a Scheduler needs. Zero durations and counts take the
+// defaults named on each field.
+type Config struct {
+	Store *store.Store
+	// Commands renders the messages and knows the schedule defaults.
+	Commands *commands.Service
+	Sender   Sender
+	// Classify tells what the Sender's errors mean; without it every error
+	// is Permanent.
+	Classify Classifier
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// After waits on the clock, like time.After (the default). Tests make
+	// it move a fake clock instead of sleeping.
+	After func(time.Duration) <-chan time.Time
+	// Tick is how often Run looks for due work: a minute.
+	Tick time.Duration
+	// Grace is how late a prompt may still go out, after downtime: 6 hours.
+	// Older ones are skipped and logged.
+	Grace time.Duration
+	// NudgeAfter is how long after a prompt its one nudge comes if the
+	// person has not checked in: 24 hours.
+	NudgeAfter time.Duration
+	// Quiet spares people who checked in this long before a prompt: 48h.
+	Quiet time.Duration
+	// Rate is how many messages a second this process sends at most: 5
+	// (Slack allows about one a second per channel and a few hundred a
+	// minute per workspace).
+	Rate float64
+	// Workers is how many messages are in flight at once: 4.
+	Workers int
+	// Batch is how many rows a transaction claims: 100.
+	Batch int
+	// Lease is how long a claimed delivery is this process's to send before
+	// another may take it over: 10 minutes.
+	Lease  time.Duration
+	Logger *slog.Logger
+}
+
+// Scheduler sends check-in prompts, nudges and prompt updates. Any number of
+// Schedulers may share one database.
+type Scheduler struct {
+	cfg      Config
+	st       *store.Store
+	cmds     *commands.Service
+	sender   Sender
+	classify Classifier
+	now      func() time.Time
+	after    func(time.Duration) <-chan time.Time
+	log      *slog.Logger
+	pace     *pacer
+	wake     chan struct{}
+	stats    stats
+}
+
+type stats struct {
+	sent, nudged, updated, skipped, gone, rateLimited, retried atomic.Int64
+}
+
+// Stats counts what a Scheduler did since it started.
+type Stats struct {
+	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried int64
+}
+
+// Stats returns what the scheduler did so far.
+func (s *Scheduler) Stats() Stats {
+	return Stats{Sent: s.stats.sent.Load(), Nudged: s.stats.nudged.Load(), Updated: s.stats.updated.Load(),
+		Skipped: s.stats.skipped.Load(), Gone: s.stats.gone.Load(),
+		RateLimited: s.stats.rateLimited.Load(), Retried: s.stats.retried.Load()}
+}
+
+// New returns a Scheduler; Run starts it.
+func New(cfg Config) *Scheduler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
+	if cfg.Classify == nil {
+		cfg.Classify = func(error) (Failure, time.Duration) { return Permanent, 0 }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.Tick, time.Minute)
+	def(&cfg.Grace, 6*time.Hour)
+	def(&cfg.NudgeAfter, 24*time.Hour)
+	def(&cfg.Quiet, 48*time.Hour)
+	def(&cfg.Lease, 10*time.Minute)
+	if cfg.Rate <= 0 {
+		cfg.Rate = 5
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender, classify: cfg.Classify,
+		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "reminders"),
+		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)},
+		wake: make(chan struct{}, 1)}
+}
+
+// Wake makes Run look for work now instead of at its next tick: after a
+// check-in, so the prompt is redrawn at once. It never blocks.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run does the due work every tick, and when woken, until ctx ends. Missed
+// prompts within the grace period go out on the first tick.
+func (s *Scheduler) Run(ctx context.Context) error {
+	s.log.InfoContext(ctx, "check-in reminders started", "tick", s.cfg.Tick, "grace", s.cfg.Grace,
+		"nudge_after", s.cfg.NudgeAfter, "rate", s.cfg.Rate)
+	for {
+		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "reminders tick failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-s.after(s.cfg.Tick):
+		}
+	}
+}
+
+// RunOnce does the work due now: it plans new people's prompts, claims due
+// prompts, sends them, nudges, and redraws answered prompts. A panic in it
+// is logged, not fatal.
+func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "panic in reminders", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	var errs []error
+	for _, phase := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update}} {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := phase.fn(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", phase.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// location is a person's time zone, or the workspace default with a warning
+// when Slack's is unknown.
+func (s *Scheduler) location(ctx context.Context, u store.User) *time.Location {
+	loc, unknown := commands.Location(u.TZ, s.cmds.ReminderDefaults().TZ)
+	if unknown {
+		s.log.WarnContext(ctx, "unknown time zone; using the workspace default", "user", u.PlatformID, "tz", u.TZ, "default", loc.String())
+	}
+	return loc
+}
+
+// schedules returns a workspace's schedules, its own created from the
+// defaults on first use.
+func (s *Scheduler) schedules(ctx context.Context, st *store.Store, workspaceID uint) ([]store.ReminderSchedule, error) {
+	if _, err := st.EnsureReminderSchedule(ctx, workspaceID, 0, s.cmds.ReminderDefaults().Schedule.Row()); err != nil {
+		return nil, err
+	}
+	return st.ReminderSchedules(ctx, workspaceID)
+}
+
+// plan gives everyone who owns an active key result a next prompt time,
+// and plans again those whose schedule or time zone changed.
+func (s *Scheduler) plan(ctx context.Context) error {
+	now := s.now()
+	if _, err := s.st.AddReminderPeople(ctx, now); err != nil {
+		return err
+	}
+	if err := s.st.ReplanMovedPeople(ctx); err != nil {
+		return err
+	}
+	cache := map[uint][]store.ReminderSchedule{}
+	for {
+		rows, err := s.st.UnplannedPeople(ctx, 500)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			all, ok := cache[r.Person.WorkspaceID]
+			if !ok {
+				if all, err = s.schedules(ctx, s.st, r.Person.WorkspaceID); err != nil {
+					return err
+				}
+				cache[r.Person.WorkspaceID] = all
+			}
+			sched, _ := commands.ScheduleFor(all, r.TeamIDs)
+			next := commands.WeeklyOf(sched).Next(now, s.location(ctx, r.User))
+			if err := s.st.PlanReminder(ctx, r.Person.ID, sched.ID, r.User.TZ, next); err != nil {
+				return err
+			}
+		}
+		if len(rows) < 500 {
+			return nil
+		}
+	}
+}
+
+// claim turns due prompts into deliveries, a batch per transaction: each
+// person's row is locked (other replicas skip it), the delivery is recorded
+// under its unique key, and the person's next prompt is moved on.
+func (s *Scheduler) claim(ctx context.Context) error {
+	for {
+		now := s.now()
+		var n int
+		err := s.st.InTx(ctx, func(tx *store.Store) error {
+			people, err := tx.LockDuePeople(ctx, now, s.cfg.Batch)
+			if err != nil {
+				return err
+			}
+			n = len(people)
+			for _, p := range people {
+				if err := s.claimPerson(ctx, tx, p, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n < s.cfg.Batch {
+			return nil
+		}
+	}
+}
+
+func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.ReminderPerson, now time.Time) error {
+	sched, err := tx.ReminderScheduleByID(ctx, p.ScheduleID)
+	if errors.Is(err, okr.ErrNotFound) {
+		return tx.ReplanPerson(ctx, p.ID) // its schedule is gone; plan again
+	}
+	if err != nil {
+		return err
+	}
+	u, err := tx.UserByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	loc := s.location(ctx, u)
+	w := commands.WeeklyOf(sched)
+	occ := *p.NextAt
+	next := w.Next(occ, loc)
+	for !next.After(now) {
+		// Down for more than a week: only the latest occurrence counts.
+		s.log.WarnContext(ctx, "check-in prompt skipped: a later one is due", "user", u.PlatformID, "occurrence", occ)
+		occ, next = next, w.Next(next, loc)
+	}
+	d := store.ReminderDelivery{WorkspaceID: p.WorkspaceID, ScheduleID: sched.ID, Occurrence: occ, UserID: p.UserID,
+		State: store.DeliveryPending, CreatedAt: now}
+	switch late := now.Sub(occ); {
+	case late > s.cfg.Grace:
+		d.State, d.Note = store.DeliverySkipped, fmt.Sprintf("missed by %s, more than the grace period of %s", late.Round(time.Minute), s.cfg.Grace)
+		s.log.WarnContext(ctx, "check-in prompt skipped: too late", "user", u.PlatformID, "occurrence", occ, "late", late.Round(time.Minute))
+	case p.PausedUntil != nil && occ.Before(*p.PausedUntil):
+		d.State, d.Note = store.DeliverySkipped, "paused"
+	default:
+		recent, err := tx.CheckedInSince(ctx, p.UserID, occ.Add(-s.cfg.Quiet))
+		if err != nil {
+			return err
+		}
+		if recent {
+			d.State, d.Note = store.DeliverySkipped, "checked in recently"
+		}
+	}
+	created, err := tx.CreateDelivery(ctx, &d)
+	if err != nil {
+		return err
+	}
+	if !created {
+		s.log.InfoContext(ctx, "check-in prompt already claimed", "user", u.PlatformID, "occurrence", occ)
+	} else if d.State == store.DeliverySkipped {
+		s.stats.skipped.Add(1)
+	}
+	return tx.SetNextReminder(ctx, p.ID, next)
+}
+
+// parallel runs fn for each item with the configured number of workers.
+func parallel[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T)) {
+	ch := make(chan T)
+	var wg sync.WaitGroup
+	for range min(workers, len(items)) {
+		wg.Go(func() {
+			for it := range ch {
+				fn(ctx, it)
+			}
+		})
+	}
+	for _, it := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- it
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// send sends the claimed prompts that are pending, in leased batches.
+func (s *Scheduler) send(ctx context.Context) error {
+	for ctx.Err() == nil {
+		now := s.now()
+		ds, err := s.st.ClaimPendingDeliveries(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil {
+			return err
+		}
+		if len(ds) == 0 {
+			return nil
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
+			s.deliver(ctx, d, deadline)
+		})
+	}
+	return ctx.Err()
+}
+
+// maxAttempts bounds the tries of a prompt that fails for a reason other
+// than Slack being busy (a busy Slack is waited out, never given up on).
+const maxAttempts = 5
+
+func (s *Scheduler) deliver(ctx context.Context, d store.ReminderDelivery, deadline time.Time) {
+	log := s.log.With("delivery", d.ID, "occurrence", d.Occurrence)
+	msg, u, err := s.cmds.PromptMessage(ctx, d)
+	if err != nil {
+		log.ErrorContext(ctx, "render check-in prompt", "err", err)
+		s.release(ctx, d, time.Minute)
+		return
+	}
+	log = log.With("user", u.PlatformID)
+	if msg == nil {
+		if err := s.st.SkipDelivery(ctx, d.ID, "no key results of active objectives"); err != nil {
+			log.ErrorContext(ctx, "skip check-in prompt", "err", err)
+		}
+		s.stats.skipped.Add(1)
+		return
+	}
+	var ref bot.MessageRef
+	err = s.do(ctx, deadline, "check-in prompt", func() error {
+		var err error
+		ref, err = s.sender.Post(ctx, u.PlatformID, "", *msg)
+		return err
+	})
+	if ctx.Err() != nil {
+		return // the lease runs out and the prompt is sent by whoever claims it next
+	}
+	now := s.now()
+	switch kind, wait := failureOf(err); {
+	case err == nil:
+		if err := s.st.DeliverySent(ctx, d.ID, ref.Channel, ref.TS, now, now.Add(s.cfg.NudgeAfter)); err != nil {
+			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
+			return
+		}
+		s.stats.sent.Add(1)
+		d.Channel, d.TS = ref.Channel, ref.TS
+		s.openThread(ctx, d, u)
+	case kind == Gone:
+		log.WarnContext(ctx, "person is gone from Slack; their check-in reminders are turned off", "err", err)
+		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
+			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
+		}
+		s.stats.gone.Add(1)
+	case kind == Temporary || kind == RateLimited:
+		log.InfoContext(ctx, "check-in prompt postponed: Slack is busy", "retry_in", wait, "err", err)
+		s.release(ctx, d, wait)
+	case d.Attempts+1 >= maxAttempts:
+		log.ErrorContext(ctx, "check-in prompt given up", "attempts", d.Attempts+1, "err", err)
+		if err := s.st.SkipDelivery(ctx, d.ID, "failed: "+err.Error()); err != nil {
+			log.ErrorContext(ctx, "give up check-in prompt", "err", err)
+		}
+	default:
+		log.ErrorContext(ctx, "check-in prompt failed; will retry", "attempts", d.Attempts+1, "err", err)
+		s.release(ctx, d, backoff(d.Attempts)*10)
+	}
+}
+
+func (s *Scheduler) release(ctx context.Context, d store.ReminderDelivery, wait time.Duration) {
+	if err := s.st.ReleaseDelivery(ctx, d.ID, s.now().Add(wait)); err != nil {
+		s.log.ErrorContext(ctx, "release check-in prompt", "delivery", d.ID, "err", err)
+	}
+}
+
+// weekOf names the week of a prompt, in its person's time zone, for the team
+// thread: 2026-W48.
+func weekOf(occurrence time.Time, loc *time.Location) string {
+	y, w := occurrence.In(loc).ISOWeek()
+	return fmt.Sprintf("%d-W%02d", y, w)
+}
+
+// thread returns the weekly thread of a prompt's schedule, opening it when
+// this process is the first to need it. ok is false when the schedule has
+// no channel or the thread is not there yet.
+func (s *Scheduler) thread(ctx context.Context, d store.ReminderDelivery, u store.User) (t store.ReminderThread, ok bool, err error) {
+	sched, err := s.st.ReminderScheduleByID(ctx, d.ScheduleID)
+	if err != nil || sched.Channel == "" {
+		return t, false, err
+	}
+	now := s.now()
+	week := weekOf(d.Occurrence, s.location(ctx, u))
+	t, mine, err := s.st.ClaimThread(ctx, sched.ID, week, sched.Channel, now, now.Add(s.cfg.Lease))
+	if err != nil || t.TS != "" || !mine {
+		return t, t.TS != "", err
+	}
+	msg, err := s.cmds.ThreadOpening(ctx, sched, week)
+	if err != nil {
+		return t, false, err
+	}
+	var ref bot.MessageRef
+	err = s.do(ctx, now.Add(s.cfg.Lease/2), "team thread", func() error {
+		var err error
+		ref, err = s.sender.Post(ctx, sched.Channel, "", *msg)
+		return err
+	})
+	if err != nil {
+		return t, false, err
+	}
+	t.Channel, t.TS = ref.Channel, ref.TS
+	return t, true, s.st.ThreadOpened(ctx, t.ID, ref.Channel, ref.TS)
+}
+
+func (s *Scheduler) openThread(ctx context.Context, d store.ReminderDelivery, u store.User) {
+	if _, _, err := s.thread(ctx, d, u); err != nil && ctx.Err() == nil {
+		s.log.WarnContext(ctx, "open team thread", "schedule", d.ScheduleID, "err", err)
+	}
+}
+
+// nudge follows up, once, the prompts nobody answered.
+func (s *Scheduler) nudge(ctx context.Context) error {
+	for ctx.Err() == nil {
+		now := s.now()
+		ds, err := s.st.ClaimNudges(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
+			err := s.do(ctx, deadline, "nudge", func() error {
+				_, err := s.sender.Post(ctx, d.Channel, d.TS, *s.cmds.NudgeMessage())
+				return err
+			})
+			if ctx.Err() != nil {
+				return
+			}
+			switch kind, wait := failureOf(err); {
+			case err == nil:
+				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
+					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
+				}
+				s.stats.nudged.Add(1)
+			case kind == Gone:
+				s.log.WarnContext(ctx, "person is gone from Slack; their check-in reminders are turned off", "delivery", d.ID, "err", err)
+				if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
+					s.log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
+				}
+				s.stats.gone.Add(1)
+			case kind == Temporary || kind == RateLimited:
+				s.release(ctx, d, wait)
+			default:
+				// A nudge is a courtesy: one that cannot be sent is dropped.
+				s.log.ErrorContext(ctx, "nudge failed", "delivery", d.ID, "err", err)
+				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
+					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
+				}
+			}
+		})
+	}
+	return ctx.Err()
+}
+
+// update redraws answered prompts as "Checked in ✓" and posts the new
+// check-ins to the team thread.
+func (s *Scheduler) update(ctx context.Context) error {
+	for ctx.Err() == nil {
+		now := s.now()
+		ds, err := s.st.ClaimUpdates(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
+			if err := s.redraw(ctx, d, deadline); err != nil && ctx.Err() == nil {
+				_, wait := failureOf(err)
+				s.log.WarnContext(ctx, "redraw answered prompt; will retry", "delivery", d.ID, "err", err)
+				if err := s.st.UpdateFailed(ctx, d.ID, s.now().Add(max(wait, time.Minute))); err != nil {
+					s.log.ErrorContext(ctx, "record failed redraw", "delivery", d.ID, "err", err)
+				}
+			}
+		})
+	}
+	return ctx.Err()
+}
+
+func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadline time.Time) error {
+	msg, err := s.cmds.CheckedInMessage(ctx, d)
+	if err != nil {
+		return err
+	}
+	err = s.do(ctx, deadline, "prompt update", func() error {
+		return s.sender.Update(ctx, bot.MessageRef{Channel: d.Channel, TS: d.TS}, *msg)
+	})
+	if kind, _ := failureOf(err); err != nil && kind != Permanent && kind != Gone {
+		return err
+	} else if err != nil {
+		// The prompt was deleted, or its person left: nothing to redraw.
+		s.log.WarnContext(ctx, "prompt cannot be redrawn", "delivery", d.ID, "err", err)
+	} else {
+		s.stats.updated.Add(1)
+	}
+	u, err := s.st.UserByID(ctx, d.UserID)
+	if err != nil {
+		return err
+	}
+	t, ok, err := s.thread(ctx, d, u)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if t.ID != 0 {
+			return &sendError{kind: Temporary, wait: time.Minute, err: errors.New("team thread is being opened")}
+		}
+		return s.st.ThreadPosted(ctx, d.ID, nil)
+	}
+	after := d.ThreadPostedAt
+	if after == nil || (d.SentAt != nil && after.Before(*d.SentAt)) {
+		after = d.SentAt
+	}
+	cs, err := s.st.CheckInsBy(ctx, d.WorkspaceID, d.UserID, after)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		return s.st.ThreadPosted(ctx, d.ID, nil)
+	}
+	reply, err := s.cmds.ThreadCheckIns(ctx, u, cs)
+	if err != nil {
+		return err
+	}
+	err = s.do(ctx, deadline, "team thread reply", func() error {
+		_, err := s.sender.Post(ctx, t.Channel, t.TS, *reply)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	last := cs[len(cs)-1].CreatedAt
+	return s.st.ThreadPosted(ctx, d.ID, &last)
+}

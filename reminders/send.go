@@ -1,0 +1,145 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+)
+
+// Sender delivers messages to people and channels. *bot/slack.Adapter is
+// one.
+type Sender interface {
+	// Post sends a message to a channel, or to a person by their user ID,
+	// in the thread of threadTS if set.
+	Post(ctx context.Context, channelOrUserID, threadTS string, msg bot.Message) (bot.MessageRef, error)
+	// Update replaces a message sent by Post.
+	Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error
+}
+
+// Failure is what a Sender's error means for trying again.
+type Failure int
+
+const (
+	// Permanent errors fail the same way when retried.
+	Permanent Failure = iota
+	// Temporary errors (a 5xx, a network failure) are retried with backoff.
+	Temporary
+	// RateLimited errors are retried after the wait the platform asked for.
+	RateLimited
+	// Gone means the recipient left: their reminders are turned off.
+	Gone
+)
+
+// Classifier tells what a Sender's error means, and for RateLimited how long
+// the platform asked to wait.
+type Classifier func(err error) (Failure, time.Duration)
+
+// sendError is a send that did not succeed, classified.
+type sendError struct {
+	kind Failure
+	// wait is how long to wait before trying again, for Temporary and
+	// RateLimited errors handed back because the lease would run out.
+	wait time.Duration
+	err  error
+}
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
+
+func failureOf(err error) (Failure, time.Duration) {
+	if se, ok := errors.AsType[*sendError](err); ok {
+		return se.kind, se.wait
+	}
+	return Permanent, 0
+}
+
+// pacer spaces messages evenly: at most one every interval, for the whole
+// process.
+type pacer struct {
+	mu       sync.Mutex
+	next     time.Time
+	interval time.Duration
+}
+
+// reserve returns when the caller may send, and books that slot.
+func (p *pacer) reserve(now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := p.next
+	if t.Before(now) {
+		t = now
+	}
+	p.next = t.Add(p.interval)
+	return t
+}
+
+const (
+	minBackoff = time.Second
+	maxBackoff = time.Minute
+)
+
+// backoff is the wait before retry number attempt (from 0) of a temporary
+// failure: 1s, 2s, 4s, … up to a minute.
+func backoff(attempt int) time.Duration {
+	d := minBackoff << min(attempt, 6)
+	return min(d, maxBackoff)
+}
+
+// do calls fn at the process's pace until it succeeds, retrying rate limits
+// after the wait asked for and temporary failures with backoff. It hands
+// back a *sendError instead of waiting past deadline (the end of the lease
+// on the work), so that the work is released and retried later rather than
+// sent twice by another replica.
+func (s *Scheduler) do(ctx context.Context, deadline time.Time, what string, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		if at := s.pace.reserve(now); at.After(now) {
+			if err := s.sleep(ctx, at.Sub(now)); err != nil {
+				return err
+			}
+		}
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		kind, retryAfter := s.classify(err)
+		var wait time.Duration
+		switch kind {
+		case RateLimited:
+			wait = max(retryAfter, time.Second)
+			s.stats.rateLimited.Add(1)
+		case Temporary:
+			wait = backoff(attempt)
+			s.stats.retried.Add(1)
+		default:
+			return &sendError{kind: kind, err: err}
+		}
+		if s.now().Add(wait).After(deadline) {
+			return &sendError{kind: kind, wait: wait, err: fmt.Errorf("%s: still failing when its lease ends: %w", what, err)}
+		}
+		s.log.DebugContext(ctx, "retrying", "what", what, "wait", wait, "err", err)
+		if err := s.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// sleep waits for d on the scheduler's clock, or until ctx ends.
+func (s *Scheduler) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.after(d):
+		return nil
+	}
+}

@@ -1,0 +1,450 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// skipLocked locks the rows a query reads until the transaction ends, and
+// skips rows another transaction holds, so that replicas claim disjoint
+// work. SQLite has one writer at a time (a single connection and immediate
+// transactions), so there the transaction alone is enough.
+func (s *Store) skipLocked(db *gorm.DB) *gorm.DB {
+	if s.dialect == "postgres" {
+		return db.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	return db
+}
+
+// ReminderSchedules returns the workspace's schedules: its own (TeamID 0)
+// and the teams' overrides.
+func (s *Store) ReminderSchedules(ctx context.Context, workspaceID uint) ([]ReminderSchedule, error) {
+	var rs []ReminderSchedule
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("team_id").Find(&rs).Error
+	return rs, err
+}
+
+// ReminderScheduleByID returns a schedule by its database id.
+func (s *Store) ReminderScheduleByID(ctx context.Context, id uint) (ReminderSchedule, error) {
+	var r ReminderSchedule
+	err := s.q(ctx).Where("id = ?", id).Take(&r).Error
+	return r, notFound(err)
+}
+
+// EnsureReminderSchedule returns the schedule of a workspace (teamID 0) or a
+// team, creating it from def when there is none yet.
+func (s *Store) EnsureReminderSchedule(ctx context.Context, workspaceID, teamID uint, def ReminderSchedule) (ReminderSchedule, error) {
+	def.ID, def.WorkspaceID, def.TeamID = 0, workspaceID, teamID
+	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&def).Error; err != nil {
+		return def, fmt.Errorf("create reminder schedule: %w", err)
+	}
+	var r ReminderSchedule
+	err := s.q(ctx).Where("workspace_id = ? AND team_id = ?", workspaceID, teamID).Take(&r).Error
+	return r, err
+}
+
+// SaveReminderSchedule creates or replaces the schedule of r's workspace and
+// team: its day, time, interval and channel. Everyone's next prompt is
+// planned again.
+func (s *Store) SaveReminderSchedule(ctx context.Context, r ReminderSchedule) (ReminderSchedule, error) {
+	r.ID = 0
+	err := s.q(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "team_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"weekday", "minute", "every_weeks", "channel", "set_by_id", "updated_at"}),
+	}).Create(&r).Error
+	if err != nil {
+		return r, fmt.Errorf("save reminder schedule: %w", err)
+	}
+	err = s.q(ctx).Model(&ReminderPerson{}).Where("workspace_id = ?", r.WorkspaceID).
+		Update("next_at", nil).Error
+	if err != nil {
+		return r, fmt.Errorf("replan reminders: %w", err)
+	}
+	err = s.q(ctx).Where("workspace_id = ? AND team_id = ?", r.WorkspaceID, r.TeamID).Take(&r).Error
+	return r, err
+}
+
+// ReminderPerson returns a person's reminder settings, creating them (on,
+// not yet planned) on first use.
+func (s *Store) ReminderPerson(ctx context.Context, workspaceID, userID uint) (ReminderPerson, error) {
+	p := ReminderPerson{WorkspaceID: workspaceID, UserID: userID, Status: ReminderOn}
+	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&p).Error; err != nil {
+		return p, fmt.Errorf("create reminder settings: %w", err)
+	}
+	err := s.q(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&p).Error
+	return p, notFound(err)
+}
+
+// SetReminderStatus turns a person's reminders on or off, or marks them
+// gone. Turning them on plans the next prompt afresh.
+func (s *Store) SetReminderStatus(ctx context.Context, workspaceID, userID uint, status string) error {
+	if _, err := s.ReminderPerson(ctx, workspaceID, userID); err != nil {
+		return err
+	}
+	return s.q(ctx).Model(&ReminderPerson{}).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).
+		Updates(map[string]any{"status": status, "next_at": nil}).Error
+}
+
+// PauseReminders sends a person no prompts until the time given; nil resumes.
+func (s *Store) PauseReminders(ctx context.Context, workspaceID, userID uint, until *time.Time) error {
+	if _, err := s.ReminderPerson(ctx, workspaceID, userID); err != nil {
+		return err
+	}
+	return s.q(ctx).Model(&ReminderPerson{}).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).
+		Update("paused_until", until).Error
+}
+
+// AddReminderPeople gives everyone who owns a key result of an active
+// objective (or an active objective with key results they own by default)
+// reminder settings, so the scheduler plans their prompts. It returns how
+// many were added.
+func (s *Store) AddReminderPeople(ctx context.Context, now time.Time) (int64, error) {
+	res := s.q(ctx).Exec(`INSERT INTO reminder_people (workspace_id, user_id, status, schedule_id, tz, created_at, updated_at)
+SELECT u.workspace_id, u.id, ?, 0, '', ?, ?
+FROM users u
+WHERE NOT EXISTS (SELECT 1 FROM reminder_people p WHERE p.user_id = u.id)
+AND EXISTS (SELECT 1 FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
+  WHERE o.status = ? AND kr.workspace_id = u.workspace_id
+  AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id)))
+ON CONFLICT (user_id) DO NOTHING`, ReminderOn, now.UTC(), now.UTC(), okr.Active)
+	if res.Error != nil {
+		return 0, fmt.Errorf("add reminder people: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// ReplanMovedPeople forgets the next prompt of everyone whose time zone
+// changed since it was planned, so it is planned again in the new zone.
+func (s *Store) ReplanMovedPeople(ctx context.Context) error {
+	return s.q(ctx).Exec(`UPDATE reminder_people SET next_at = NULL
+WHERE next_at IS NOT NULL AND tz <> (SELECT u.tz FROM users u WHERE u.id = reminder_people.user_id)`).Error
+}
+
+// PlanRow is a person whose next prompt is to be planned.
+type PlanRow struct {
+	Person ReminderPerson
+	User   User
+	// TeamIDs are the teams of the active objectives the person owns or
+	// owns key results in, lowest first.
+	TeamIDs []uint
+}
+
+// UnplannedPeople returns up to limit people who are on and have no next
+// prompt planned.
+func (s *Store) UnplannedPeople(ctx context.Context, limit int) ([]PlanRow, error) {
+	var ps []ReminderPerson
+	err := s.q(ctx).Where("status = ? AND next_at IS NULL", ReminderOn).Order("id").Limit(limit).Find(&ps).Error
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	ids := make([]uint, len(ps))
+	for i, p := range ps {
+		ids[i] = p.UserID
+	}
+	var users []User
+	if err := s.q(ctx).Where("id IN ?", ids).Find(&users).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[uint]User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	teamsOf, err := s.TeamsOfPeople(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]PlanRow, 0, len(ps))
+	for _, p := range ps {
+		rows = append(rows, PlanRow{Person: p, User: byID[p.UserID], TeamIDs: teamsOf[p.UserID]})
+	}
+	return rows, nil
+}
+
+// TeamsOfPeople returns, for each person, the teams of the active objectives
+// they own or own key results in, lowest id first.
+func (s *Store) TeamsOfPeople(ctx context.Context, userIDs []uint) (map[uint][]uint, error) {
+	type teamRow struct {
+		UserID uint
+		TeamID uint
+	}
+	var teams []teamRow
+	err := s.q(ctx).Raw(`SELECT DISTINCT u.id AS user_id, o.team_id AS team_id
+FROM users u JOIN objectives o ON o.workspace_id = u.workspace_id
+LEFT JOIN key_results kr ON kr.objective_id = o.id
+WHERE u.id IN ? AND o.status = ? AND o.team_id IS NOT NULL
+AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id))
+ORDER BY o.team_id`, userIDs, okr.Active).Scan(&teams).Error
+	if err != nil {
+		return nil, fmt.Errorf("teams of people: %w", err)
+	}
+	teamsOf := map[uint][]uint{}
+	for _, t := range teams {
+		teamsOf[t.UserID] = append(teamsOf[t.UserID], t.TeamID)
+	}
+	return teamsOf, nil
+}
+
+// UserByID returns a person by database id.
+func (s *Store) UserByID(ctx context.Context, id uint) (User, error) {
+	var u User
+	err := s.q(ctx).Where("id = ?", id).Take(&u).Error
+	return u, notFound(err)
+}
+
+// KeyResultsByID returns the workspace's key results with the ids given.
+func (s *Store) KeyResultsByID(ctx context.Context, workspaceID uint, ids []uint) (map[uint]KeyResult, error) {
+	var krs []KeyResult
+	err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&krs).Error
+	byID := make(map[uint]KeyResult, len(krs))
+	for _, kr := range krs {
+		byID[kr.ID] = kr
+	}
+	return byID, err
+}
+
+// TeamByID returns a team by database id.
+func (s *Store) TeamByID(ctx context.Context, workspaceID, id uint) (Team, error) {
+	var t Team
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&t).Error
+	return t, notFound(err)
+}
+
+// PlanReminder records a person's next prompt, unless it was planned
+// meanwhile.
+func (s *Store) PlanReminder(ctx context.Context, personID, scheduleID uint, tz string, next time.Time) error {
+	return s.q(ctx).Model(&ReminderPerson{}).Where("id = ? AND next_at IS NULL", personID).
+		Updates(map[string]any{"schedule_id": scheduleID, "tz": tz, "next_at": next.UTC()}).Error
+}
+
+// LockDuePeople returns up to limit people whose next prompt is due at now,
+// locked until the transaction ends; other replicas skip them. Call it
+// inside InTx.
+func (s *Store) LockDuePeople(ctx context.Context, now time.Time, limit int) ([]ReminderPerson, error) {
+	var ps []ReminderPerson
+	err := s.skipLocked(s.q(ctx)).Where("status = ? AND next_at <= ?", ReminderOn, now.UTC()).
+		Order("next_at, id").Limit(limit).Find(&ps).Error
+	return ps, err
+}
+
+// ReplanPerson forgets a person's next prompt, so it is planned again.
+func (s *Store) ReplanPerson(ctx context.Context, personID uint) error {
+	return s.q(ctx).Model(&ReminderPerson{}).Where("id = ?", personID).Update("next_at", nil).Error
+}
+
+// SetNextReminder moves a person's next prompt.
+func (s *Store) SetNextReminder(ctx context.Context, personID uint, next time.Time) error {
+	return s.q(ctx).Model(&ReminderPerson{}).Where("id = ?", personID).Update("next_at", next.UTC()).Error
+}
+
+// CreateDelivery records a delivery unless one with its key (schedule,
+// occurrence, person) exists; created says which.
+func (s *Store) CreateDelivery(ctx context.Context, d *ReminderDelivery) (created bool, err error) {
+	d.Occurrence = d.Occurrence.UTC()
+	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
+	if res.Error != nil {
+		return false, fmt.Errorf("create delivery: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CheckedInSince reports whether a person recorded any check-in at or after
+// a time.
+func (s *Store) CheckedInSince(ctx context.Context, userID uint, since time.Time) (bool, error) {
+	var n int64
+	err := s.q(ctx).Model(&CheckIn{}).Where("author_id = ? AND created_at >= ?", userID, since.UTC()).Limit(1).Count(&n).Error
+	return n > 0, err
+}
+
+// claimDeliveries takes a lease until `until` on up to limit deliveries that
+// match where and that no other process holds, and returns them.
+func (s *Store) claimDeliveries(ctx context.Context, now, until time.Time, limit int, set map[string]any, where string, args ...any) ([]ReminderDelivery, error) {
+	var ds []ReminderDelivery
+	err := s.InTx(ctx, func(tx *Store) error {
+		err := tx.skipLocked(tx.q(ctx)).Where(where, args...).
+			Where("claimed_until IS NULL OR claimed_until < ?", now.UTC()).
+			Order("id").Limit(limit).Find(&ds).Error
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		ids := make([]uint, len(ds))
+		for i, d := range ds {
+			ids[i] = d.ID
+		}
+		updates := map[string]any{"claimed_until": until.UTC()}
+		for k, v := range set {
+			updates[k] = v
+		}
+		return tx.q(ctx).Model(&ReminderDelivery{}).Where("id IN ?", ids).Updates(updates).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// ClaimPendingDeliveries leases up to limit prompts that are still to be
+// sent. A process that dies holding them lets them go when the lease ends.
+func (s *Store) ClaimPendingDeliveries(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, now, until, limit, nil, "state = ?", DeliveryPending)
+}
+
+// ClaimNudges leases up to limit sent prompts whose nudge is due and whose
+// person has not checked in.
+func (s *Store) ClaimNudges(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, now, until, limit, nil,
+		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
+}
+
+// ClaimUpdates leases up to limit prompts to redraw after a check-in.
+func (s *Store) ClaimUpdates(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, now, until, limit, map[string]any{"update_pending": false},
+		"update_pending = ? AND state = ?", true, DeliverySent)
+}
+
+// DeliverySent records that a prompt went out, and when to nudge.
+func (s *Store) DeliverySent(ctx context.Context, id uint, channel, ts string, at, nudgeAt time.Time) error {
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
+		"state": DeliverySent, "channel": channel, "ts": ts, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
+		"claimed_until": nil, "attempts": gorm.Expr("attempts + 1")}).Error
+}
+
+// DeliveryGone records that a prompt's person is gone, and turns their
+// reminders off for good.
+func (s *Store) DeliveryGone(ctx context.Context, d ReminderDelivery, note string) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).
+			Updates(map[string]any{"state": DeliveryGone, "note": note, "claimed_until": nil, "nudge_at": nil}).Error
+		if err != nil {
+			return err
+		}
+		return tx.q(ctx).Model(&ReminderPerson{}).Where("user_id = ?", d.UserID).
+			Updates(map[string]any{"status": ReminderGone, "next_at": nil}).Error
+	})
+}
+
+// SkipDelivery gives up on a prompt, saying why.
+func (s *Store) SkipDelivery(ctx context.Context, id uint, note string) error {
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"state": DeliverySkipped, "note": note, "claimed_until": nil}).Error
+}
+
+// ReleaseDelivery lets a delivery go before its lease ends, to be retried
+// from a time on.
+func (s *Store) ReleaseDelivery(ctx context.Context, id uint, retryAt time.Time) error {
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
+}
+
+// Nudged records that a prompt's one nudge went out.
+func (s *Store) Nudged(ctx context.Context, id uint, at time.Time) error {
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"nudged_at": at.UTC(), "nudge_at": nil, "claimed_until": nil}).Error
+}
+
+// UpdateFailed asks for a prompt to be redrawn again later.
+func (s *Store) UpdateFailed(ctx context.Context, id uint, retryAt time.Time) error {
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"update_pending": true, "claimed_until": retryAt.UTC()}).Error
+}
+
+// ThreadPosted records the time of the last check-in posted to the team
+// thread for a prompt, and releases it.
+func (s *Store) ThreadPosted(ctx context.Context, id uint, upTo *time.Time) error {
+	updates := map[string]any{"claimed_until": nil}
+	if upTo != nil {
+		updates["thread_posted_at"] = upTo.UTC()
+	}
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(updates).Error
+}
+
+// Delivery returns a delivery of a person by id.
+func (s *Store) Delivery(ctx context.Context, workspaceID, userID, id uint) (ReminderDelivery, error) {
+	var d ReminderDelivery
+	err := s.q(ctx).Where("workspace_id = ? AND user_id = ? AND id = ?", workspaceID, userID, id).Take(&d).Error
+	return d, notFound(err)
+}
+
+// LastDelivery returns a person's newest prompt that was sent.
+func (s *Store) LastDelivery(ctx context.Context, workspaceID, userID uint) (ReminderDelivery, error) {
+	var d ReminderDelivery
+	err := s.q(ctx).Where("workspace_id = ? AND user_id = ? AND state = ?", workspaceID, userID, DeliverySent).
+		Order("occurrence DESC, id DESC").Take(&d).Error
+	return d, notFound(err)
+}
+
+// Deliveries returns the deliveries of a workspace, oldest first; for tests
+// and the benchmark.
+func (s *Store) Deliveries(ctx context.Context, workspaceID uint) ([]ReminderDelivery, error) {
+	var ds []ReminderDelivery
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&ds).Error
+	return ds, err
+}
+
+// Snooze moves the nudge of a person's prompt to a time, unless it was
+// already nudged; moved says whether it was.
+func (s *Store) Snooze(ctx context.Context, workspaceID, userID, id uint, until time.Time) (moved bool, err error) {
+	res := s.q(ctx).Model(&ReminderDelivery{}).
+		Where("workspace_id = ? AND user_id = ? AND id = ? AND state = ? AND nudged_at IS NULL", workspaceID, userID, id, DeliverySent).
+		Update("nudge_at", until.UTC())
+	return res.RowsAffected == 1, res.Error
+}
+
+// MarkCheckedIn notes a check-in on the person's newest prompt sent since a
+// time, so it is redrawn and its team thread told. It reports whether there
+// was such a prompt.
+func (s *Store) MarkCheckedIn(ctx context.Context, workspaceID, userID uint, at, since time.Time) (bool, error) {
+	d, err := s.LastDelivery(ctx, workspaceID, userID)
+	if errors.Is(err, okr.ErrNotFound) || (err == nil && (d.SentAt == nil || d.SentAt.Before(since))) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
+		"update_pending": true, "checked_in_at": gorm.Expr("COALESCE(checked_in_at, ?)", at.UTC())}).Error
+	return err == nil, err
+}
+
+// CheckInsBy returns the check-ins a person recorded after a time (all when
+// after is nil), oldest first, with their key results.
+func (s *Store) CheckInsBy(ctx context.Context, workspaceID, userID uint, after *time.Time) ([]CheckIn, error) {
+	q := s.q(ctx).Where("workspace_id = ? AND author_id = ?", workspaceID, userID)
+	if after != nil {
+		q = q.Where("created_at > ?", after.UTC())
+	}
+	var cs []CheckIn
+	err := q.Order("created_at, id").Find(&cs).Error
+	return cs, err
+}
+
+// ClaimThread returns a schedule's thread for a week. A new thread (TS
+// empty) is leased to the caller until `until` when mine is true: the
+// caller posts its first message and records it with ThreadOpened.
+func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel string, now, until time.Time) (t ReminderThread, mine bool, err error) {
+	t = ReminderThread{ScheduleID: scheduleID, Week: week, Channel: channel}
+	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
+		return t, false, fmt.Errorf("create thread: %w", err)
+	}
+	if err := s.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
+		return t, false, err
+	}
+	if t.TS != "" {
+		return t, false, nil
+	}
+	res := s.q(ctx).Model(&ReminderThread{}).Where("id = ? AND ts = '' AND (claimed_until IS NULL OR claimed_until < ?)", t.ID, now.UTC()).
+		Update("claimed_until", until.UTC())
+	return t, res.RowsAffected == 1, res.Error
+}
+
+// ThreadOpened records the first message of a thread.
+func (s *Store) ThreadOpened(ctx context.Context, id uint, channel, ts string) error {
+	return s.q(ctx).Model(&ReminderThread{}).Where("id = ?", id).
+		Updates(map[string]any{"channel": channel, "ts": ts, "claimed_until": nil}).Error
+}
