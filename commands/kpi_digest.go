@@ -490,8 +490,8 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 }
 
 var (
-	clockPattern = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
-	digestWeekdays     = map[string]int{"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
+	clockPattern   = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
+	digestWeekdays = map[string]int{"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
 		"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 	cronField = regexp.MustCompile(`^[0-9*,/\-]+$`)
 )

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,58 +59,85 @@ func (s *Service) RecordMeasurement(ctx context.Context, in MeasurementInput) (R
 // recordMeasurement does RecordMeasurement's work without sending. check,
 // when set, runs on the KPI inside the transaction first (permissions).
 func (s *Service) recordMeasurement(ctx context.Context, in MeasurementInput, check func(store.KPI) error) (Recorded, *kpiAlert, error) {
+	var (
+		r     Recorded
+		alert *kpiAlert
+	)
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		r, alert, err = s.recordIn(ctx, tx, in, check, true)
+		return err
+	})
+	return r, alert, err
+}
+
+// recordIn records a measurement inside the transaction tx. With checkIn
+// set, the key results the KPI drives are checked in when the value is the
+// KPI's newest.
+func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementInput, check func(store.KPI) error, checkIn bool) (Recorded, *kpiAlert, error) {
+	var r Recorded
 	now := s.now().UTC()
 	at := in.At.UTC()
 	if in.At.IsZero() {
 		at = now
 	}
 	if at.After(now.Add(clockSkew)) {
-		return Recorded{}, nil, okr.Invalid("at", "The time %s is in the future; record values that have happened.", at.Format(time.RFC3339))
+		return r, nil, okr.Invalid("at", "The time %s is in the future; record values that have happened.", at.Format(time.RFC3339))
 	}
 	if err := validComment("comment", in.Comment); err != nil {
-		return Recorded{}, nil, err
+		return r, nil, err
 	}
-	var (
-		r     Recorded
-		alert *kpiAlert
-	)
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		r, alert = Recorded{}, nil
-		k, err := tx.KPIByID(ctx, in.WorkspaceID, in.KPIID)
-		if err != nil {
-			return err
+	k, err := tx.KPIByID(ctx, in.WorkspaceID, in.KPIID)
+	if err != nil {
+		return r, nil, err
+	}
+	if check != nil {
+		if err := check(k); err != nil {
+			return r, nil, err
 		}
-		if check != nil {
-			if err := check(k); err != nil {
-				return err
+	}
+	if k.Archived {
+		return r, nil, refuse("KPI %s is archived; it takes no more values.", kpiName(k))
+	}
+	m := store.Measurement{WorkspaceID: in.WorkspaceID, KPIID: k.ID, Value: in.Value, At: at,
+		AuthorID: in.AuthorID, Source: in.Source, Comment: strings.TrimSpace(in.Comment)}
+	if err := tx.RecordMeasurement(ctx, &m); err != nil {
+		return r, nil, err
+	}
+	r.Measurement = m
+	r.Latest = k.LastAt == nil || !m.At.Before(*k.LastAt)
+	if r.Latest {
+		k.LastValue, k.LastAt = &m.Value, &m.At
+		if checkIn {
+			if r.CheckedIn, err = s.checkInDriven(ctx, tx, k, m, authorOf(k, in)); err != nil {
+				return r, nil, err
 			}
 		}
-		if k.Archived {
-			return refuse("KPI %s is archived; it takes no more values.", kpiName(k))
-		}
-		m := store.Measurement{WorkspaceID: in.WorkspaceID, KPIID: k.ID, Value: in.Value, At: at,
-			AuthorID: in.AuthorID, Source: in.Source, Comment: strings.TrimSpace(in.Comment)}
-		if err := tx.RecordMeasurement(ctx, &m); err != nil {
-			return err
-		}
-		r.Measurement = m
-		r.Latest = k.LastAt == nil || !m.At.Before(*k.LastAt)
-		if r.Latest {
-			k.LastValue, k.LastAt = &m.Value, &m.At
-			author := k.OwnerID
-			if in.AuthorID != nil {
-				author = *in.AuthorID
-			}
-			if r.CheckedIn, err = s.checkInDriven(ctx, tx, k, m, author); err != nil {
-				return err
-			}
-		}
-		r.KPI = k
-		alert, err = s.reassess(ctx, tx, k)
-		r.Health = k.HealthAt(s.now())
-		return err
-	})
+	}
+	r.KPI = k
+	alert, err := s.reassess(ctx, tx, k)
+	r.Health = k.HealthAt(s.now())
 	return r, alert, err
+}
+
+// authorOf is who a check-in made for a measurement is by: its author, or
+// the KPI's owner for values from the API and imports.
+func authorOf(k store.KPI, in MeasurementInput) uint {
+	if in.AuthorID != nil {
+		return *in.AuthorID
+	}
+	return k.OwnerID
+}
+
+// Refusal returns the message of an error that explains a refusal to the
+// person (or program) that asked, such as recording a value for an
+// archived KPI.
+func Refusal(err error) (string, bool) {
+	var u *userError
+	if errors.As(err, &u) {
+		return u.msg, true
+	}
+	return "", false
 }
 
 // confidenceOf is the confidence a KPI's health gives the key results it
