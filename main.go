@@ -22,6 +22,7 @@ import (
 	"github.com/okrbot/okrbot/bot/console"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -106,8 +107,8 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 	return st, nil
 }
 
-func (m *Main) service(st *store.Store, log *slog.Logger) *commands.Service {
-	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log})
+func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults) *commands.Service {
+	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log, Reminders: rd})
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -136,7 +137,11 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	name := strings.TrimPrefix(*as, "@")
-	c := &console.Console{Handler: m.service(st, log), In: m.Stdin, Out: m.Stdout,
+	rd, _, _, err := m.reminderSettings()
+	if err != nil {
+		return err
+	}
+	c := &console.Console{Handler: m.service(st, log, rd), In: m.Stdin, Out: m.Stdout,
 		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
@@ -163,13 +168,30 @@ func (m *Main) serve(ctx context.Context) error {
 	case appToken == "" && secret == "":
 		return errors.New("set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
 	}
+	rd, rcfg, remindersOn, err := m.reminderSettings()
+	if err != nil {
+		return err
+	}
 	st, err := m.openStore(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The scheduler is made after the adapter it sends through, which needs
+	// the service; the service wakes the scheduler after check-ins.
+	var sched *reminders.Scheduler
+	rd.OnCheckIn = func() {
+		if sched != nil {
+			sched.Wake()
+		}
+	}
+	svc := m.service(st, log, rd)
 	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, m.service(st, log))
+		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
+	if remindersOn {
+		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Logger = st, svc, adapter, log
+		sched = reminders.New(rcfg)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +221,7 @@ func (m *Main) serve(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 2)
+	errs := make(chan error, 3)
 	go func() {
 		log.Info("listening", "addr", ln.Addr().String(), "http_mode", secret != "")
 		if err := server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -215,6 +237,10 @@ func (m *Main) serve(ctx context.Context) error {
 			log.Info("connecting to Slack in Socket Mode")
 			errs <- adapter.RunSocketMode(ctx)
 		}()
+	}
+	if sched != nil {
+		running++
+		go func() { errs <- sched.Run(ctx) }()
 	}
 
 	var first error
