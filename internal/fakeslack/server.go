@@ -103,6 +103,13 @@ func WithChannelRateLimit(n int, per time.Duration) Option {
 	return func(s *Server) { s.rateN, s.ratePer = n, per }
 }
 
+// WithWorkspaceRateLimit lets at most n chat.postMessage calls through in
+// any window of length per, across all channels; the rest get 429 with
+// Retry-After, like Slack's workspace-wide cap on messages.
+func WithWorkspaceRateLimit(n int, per time.Duration) Option {
+	return func(s *Server) { s.wsRateN, s.wsRatePer = n, per }
+}
+
 // WithRandom429 answers a fraction of Web API calls (all but
 // apps.connections.open) with 429 and Retry-After: 1, chosen by a random
 // source seeded with seed, so that a run can be repeated.
@@ -125,6 +132,10 @@ type Server struct {
 	ratePer   time.Duration
 	random429 float64
 	rng       *rand.Rand
+
+	wsRateN   int
+	wsRatePer time.Duration
+	wsPosted  []time.Time // recent accepted chat.postMessage times, oldest first
 
 	mu       sync.Mutex
 	calls    []Call
@@ -595,8 +606,18 @@ func (s *Server) postLocked(c *Call, channel string) answer {
 	if a, bad := checkMessage(c, channel); bad {
 		return a
 	}
+	now := c.At
+	if s.wsRateN > 0 {
+		i := 0
+		for i < len(s.wsPosted) && !s.wsPosted[i].After(now.Add(-s.wsRatePer)) {
+			i++
+		}
+		s.wsPosted = s.wsPosted[i:]
+		if len(s.wsPosted) >= s.wsRateN {
+			return answer{status: http.StatusTooManyRequests, retryAfter: s.wsPosted[0].Add(s.wsRatePer).Sub(now)}
+		}
+	}
 	if s.rateN > 0 {
-		now := c.At
 		recent := s.posted[channel]
 		for len(recent) > 0 && !recent[0].After(now.Add(-s.ratePer)) {
 			recent = recent[1:]
@@ -606,6 +627,9 @@ func (s *Server) postLocked(c *Call, channel string) answer {
 			return answer{status: http.StatusTooManyRequests, retryAfter: recent[0].Add(s.ratePer).Sub(now)}
 		}
 		s.posted[channel] = append(recent, now)
+	}
+	if s.wsRateN > 0 {
+		s.wsPosted = append(s.wsPosted, now)
 	}
 	s.seq++
 	t := ts(s.seq)
