@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/okrbot/okrbot/api"
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
@@ -57,6 +58,10 @@ Usage:
   okrbot serve              run the Slack bot (the default)
   okrbot console [--as NAME] type /okr commands in the terminal, no Slack needed
   okrbot migrate            apply database migrations and exit
+  okrbot import FILE.csv [--workspace TEAM_ID]
+                            import KPIs and measurements, all or nothing
+  okrbot export [--dir DIR] [--workspace TEAM_ID]
+                            write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
 
 Settings come from the environment; see README.md.
 `
@@ -72,6 +77,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.serve(ctx)
 	case "console":
 		return m.console(ctx, args)
+	case "import":
+		return m.importCSV(ctx, args)
+	case "export":
+		return m.export(ctx, args)
 	case "migrate":
 		return m.migrate(ctx)
 	case "help", "-h", "--help":
@@ -188,6 +197,7 @@ func (m *Main) serve(ctx context.Context) error {
 	svc := m.service(st, log, rd)
 	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
+	svc.SetPoster(adapter)
 	if remindersOn {
 		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Logger = st, svc, adapter, log
 		sched = reminders.New(rcfg)
@@ -206,6 +216,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if secret != "" {
 		mux.Handle("POST /slack/events", adapter)
 	}
+	api.New(st, svc, m.Now, log).Register(mux)
 	addr := m.Getenv("OKRBOT_ADDR")
 	if addr == "" {
 		addr = ":3000"
@@ -221,7 +232,7 @@ func (m *Main) serve(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	go func() {
 		log.Info("listening", "addr", ln.Addr().String(), "http_mode", secret != "")
 		if err := server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -242,6 +253,8 @@ func (m *Main) serve(ctx context.Context) error {
 		running++
 		go func() { errs <- sched.Run(ctx) }()
 	}
+	running++
+	go func() { errs <- m.watchKPIs(ctx, svc, log) }()
 
 	var first error
 	select {

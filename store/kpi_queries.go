@@ -313,3 +313,57 @@ func (s *Store) KPIsMeasuredBefore(ctx context.Context, before time.Time) ([]KPI
 		Order("workspace_id, id").Find(&ks).Error
 	return ks, err
 }
+
+// Workspaces returns every workspace, oldest first.
+func (s *Store) Workspaces(ctx context.Context) ([]Workspace, error) {
+	var ws []Workspace
+	err := s.q(ctx).Order("id").Find(&ws).Error
+	return ws, err
+}
+
+// EachMeasurement calls fn with each of the workspace's measurements, by KPI
+// and time, reading them one at a time so exports need not hold the whole
+// history.
+func (s *Store) EachMeasurement(ctx context.Context, workspaceID uint, fn func(Measurement) error) error {
+	rows, err := s.q(ctx).Model(&Measurement{}).Where("workspace_id = ?", workspaceID).Order("kpi_id, at, id").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Measurement
+		if err := s.db.ScanRows(rows, &m); err != nil {
+			return err
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CheckInsOf returns the check-ins of key results, oldest first.
+func (s *Store) CheckInsOf(ctx context.Context, workspaceID uint, keyResultIDs []uint) ([]CheckIn, error) {
+	var cs []CheckIn
+	if len(keyResultIDs) == 0 {
+		return cs, nil
+	}
+	err := s.q(ctx).Where("workspace_id = ? AND key_result_id IN ?", workspaceID, keyResultIDs).Order("key_result_id, created_at, id").Find(&cs).Error
+	return cs, err
+}
+
+// UsersByID returns the workspace's people with the ids.
+func (s *Store) UsersByID(ctx context.Context, workspaceID uint, ids []uint) (map[uint]User, error) {
+	out := map[uint]User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var us []User
+	if err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&us).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}

@@ -1,0 +1,105 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/okrbot/okrbot/commands"
+)
+
+func TestImportCSV(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		h.must("U1", `new "Delight customers"`)
+		h.must("U1", `kr 1 "Cut churn" --start 5% --target 2% --kpi "Churn rate"`)
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+
+		file := "kpi,value,at,comment,target,owner,unit,direction,team\n" +
+			"Churn rate,2.6,2026-11-01,,,,,,\n" +
+			"churn rate,2.2,2026-11-08T09:00:00Z,after the fix,,,,,\n" +
+			"Churn rate,2.4,2026-11-03,,,,,,\n" +
+			"NPS,41,2026-11-02,,50,U1,,higher,Support\n" +
+			"NPS,47,2026-11-09,,,,,,\n" +
+			`"Tickets, open",,,,100,u1,tickets,lower,` + "\n"
+		report, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if report.Measurements != 5 || strings.Join(report.Created, "|") != "NPS|Tickets, open" {
+			t.Errorf("report = %+v", report)
+		}
+		contains(t, h.kpiMust("U1", "show 1"), "*Churn rate*  2.2% · 🔴 off target", "Nov 8, 2026  2.2% · “after the fix”", "Nov 3, 2026  2.4%")
+		contains(t, h.kpiMust("U1", "show NPS"), "*NPS*  47 · 🟡 at risk", "team Support", "owner <@U1>")
+		contains(t, h.kpiMust("U1", `show "tickets, open"`), "no value yet", "Target ≤ 100 tickets")
+		// The linked key result follows the newest value, with one check-in.
+		out := h.must("U1", "show 1")
+		contains(t, out, "`#1.1` Cut churn — 2.2% / 2%", "“From KPI Churn rate: after the fix”")
+
+		var buf bytes.Buffer
+		if err := h.svc.ExportMeasurements(context.Background(), ws.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		want := "kpi,value,at,comment,source\nChurn rate,2.6,2026-11-01T12:00:00Z,,\nChurn rate,2.4,2026-11-03T12:00:00Z,,\n" +
+			"Churn rate,2.2,2026-11-08T09:00:00Z,after the fix,\nNPS,41,2026-11-02T12:00:00Z,,\nNPS,47,2026-11-09T12:00:00Z,,\n"
+		if buf.String() != want {
+			t.Errorf("export =\n%s\nwant\n%s", buf.String(), want)
+		}
+		buf.Reset()
+		if err := h.svc.ExportKPIs(context.Background(), ws.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, buf.String(), "id,kpi,description,team,owner,unit,direction,target,warn,crit,cadence,archived,last_value,last_at,health\n",
+			"1,Churn rate,,,U1,%,lower,2,2.1,2.2,weekly,false,2.2,2026-11-08T09:00:00Z,off-target\n")
+		buf.Reset()
+		if err := h.svc.ExportOKRs(context.Background(), ws.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, buf.String(), "2026-Q4,#1,Delight customers,,U1,active,0.9,#1.1,Cut churn,U1,metric,5,2,2.2,%,1,0.93\n")
+		buf.Reset()
+		if err := h.svc.ExportCheckIns(context.Background(), ws.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, buf.String(), "#1.1,2026-11-15T12:00:00Z,2.2,off-track,U1,From KPI Churn rate: after the fix\n")
+	})
+}
+
+func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		before := h.kpiSnapshot()
+		tests := []struct {
+			name, file string
+			want       []string
+		}{
+			{"bad value", "kpi,value,at\nChurn rate,2.1,2026-11-01\nChurn rate,lots,2026-11-02\nChurn rate,2.3,2026-11-03\n",
+				[]string{`line 3: value: "lots" is not a number`}},
+			{"several problems", "kpi,value,at\nChurn rate,2.1,2026-11-01\nChrun rate,2,2026-11-02\n,3,\nChurn rate,2,2026-12-24\nChurn rate,2,24.11.2026\n",
+				[]string{`line 3: there is no KPI "Chrun rate"; to create it, give its target and owner`, "line 4: the kpi column is empty",
+					"line 5: at 2026-12-24 is in the future", `line 6: at "24.11.2026" is not a time`}},
+			{"warn on the wrong side", "kpi,target,warn,direction,owner\nNPS,50,60,higher,U1\n",
+				[]string{"line 2: The at-risk threshold 60 is on the good side of the target 50"}},
+			{"unknown owner", "kpi,value,target,owner\nNPS,40,50,ghost\n",
+				[]string{`line 2: okrbot does not know the owner "ghost"`}},
+			{"unknown column", "kpi,vaule\nChurn rate,2\n", []string{`line 1: unknown column "vaule"`}},
+			{"no kpi column", "value\n2\n", []string{"line 1: there is no kpi column"}},
+			{"empty file", "", []string{"line 1: no header row"}},
+			{"ragged quote", "kpi,value\n\"Churn rate,2\n", []string{"line 2:"}},
+		}
+		for _, tt := range tests {
+			_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(tt.file))
+			var ie *commands.ImportError
+			if !errors.As(err, &ie) {
+				t.Errorf("%s: err = %v, want an ImportError", tt.name, err)
+				continue
+			}
+			contains(t, err.Error(), append([]string{"nothing was imported"}, tt.want...)...)
+		}
+		if after := h.kpiSnapshot(); after != before {
+			t.Errorf("a refused import changed the database:\n%s\nthen\n%s", before, after)
+		}
+	})
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/store"
+)
+
+// kpiWatchEvery is how often serve looks for KPIs gone stale.
+const kpiWatchEvery = 10 * time.Minute
+
+// watchKPIs announces KPIs that go stale, until ctx ends. Replicas may all
+// run it: each KPI is announced once.
+func (m *Main) watchKPIs(ctx context.Context, svc *commands.Service, log *slog.Logger) error {
+	t := time.NewTicker(kpiWatchEvery)
+	defer t.Stop()
+	for {
+		if n, err := svc.CheckStaleKPIs(ctx); err != nil && ctx.Err() == nil {
+			log.Error("check stale KPIs", "err", err)
+		} else if n > 0 {
+			log.Info("announced stale KPIs", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// workspace picks the workspace an import or export is for: the one named by
+// --workspace (a team id, like Slack's T0123), or the only one there is.
+func workspace(ctx context.Context, st *store.Store, teamID string) (store.Workspace, error) {
+	ws, err := st.Workspaces(ctx)
+	if err != nil {
+		return store.Workspace{}, err
+	}
+	var ids []string
+	for _, w := range ws {
+		if teamID != "" && w.TeamID == teamID {
+			return w, nil
+		}
+		ids = append(ids, w.TeamID)
+	}
+	switch {
+	case len(ws) == 0:
+		return store.Workspace{}, errors.New("there is no workspace yet: use okrbot once in Slack (or okrbot console) first")
+	case teamID != "":
+		return store.Workspace{}, fmt.Errorf("there is no workspace %q; there are: %s", teamID, strings.Join(ids, ", "))
+	case len(ws) > 1:
+		return store.Workspace{}, fmt.Errorf("there are several workspaces; choose one with --workspace: %s", strings.Join(ids, ", "))
+	}
+	return ws[0], nil
+}
+
+// importCSV runs "okrbot import FILE.csv [--workspace TEAM_ID]".
+func (m *Main) importCSV(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	team := fs.String("workspace", "", "the team id of the workspace to import into")
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return errors.New("usage: okrbot import FILE.csv [--workspace TEAM_ID]")
+	}
+	log := m.logger()
+	st, err := m.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ws, err := workspace(ctx, st, *team)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	report, err := m.service(st, log, commands.ReminderDefaults{}).ImportCSV(ctx, ws.ID, f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", files[0], err)
+	}
+	fmt.Fprintf(m.Stdout, "Imported %d measurements", report.Measurements)
+	if len(report.Created) > 0 {
+		fmt.Fprintf(m.Stdout, " and created %d KPIs (%s)", len(report.Created), strings.Join(report.Created, ", "))
+	}
+	fmt.Fprintln(m.Stdout, ".")
+	return nil
+}
+
+// export runs "okrbot export [--dir DIR] [--workspace TEAM_ID]".
+func (m *Main) export(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	team := fs.String("workspace", "", "the team id of the workspace to export")
+	dir := fs.String("dir", ".", "the directory to write the CSV files to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := m.logger()
+	st, err := m.openStore(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ws, err := workspace(ctx, st, *team)
+	if err != nil {
+		return err
+	}
+	svc := m.service(st, log, commands.ReminderDefaults{})
+	files := []struct {
+		name  string
+		write func(context.Context, uint, io.Writer) error
+	}{
+		{"kpis.csv", svc.ExportKPIs},
+		{"measurements.csv", svc.ExportMeasurements},
+		{"okrs.csv", svc.ExportOKRs},
+		{"check_ins.csv", svc.ExportCheckIns},
+	}
+	for _, file := range files {
+		path := filepath.Join(*dir, file.name)
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		err = file.write(ctx, ws.ID, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("export %s: %w", path, err)
+		}
+		fmt.Fprintln(m.Stdout, "Wrote", path)
+	}
+	return nil
+}
