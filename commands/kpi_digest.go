@@ -616,3 +616,14 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 	}
 	return bot.Reply{Message: &bot.Message{Text: "Digests", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}}, nil
 }
+
+// DigestFor builds the digest a subscription sends: for its team (or the
+// whole workspace), with the biggest movers since its last digest. A
+// scheduler posts it to sub.Channel and then calls store.MarkDigestSent.
+func (s *Service) DigestFor(ctx context.Context, sub store.DigestSubscription) (*bot.Message, error) {
+	opt := DigestOptions{TeamID: sub.TeamID}
+	if sub.LastSentAt != nil {
+		opt.Since = *sub.LastSentAt
+	}
+	return s.Digest(ctx, sub.WorkspaceID, opt)
+}

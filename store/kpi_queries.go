@@ -367,3 +367,9 @@ func (s *Store) UsersByID(ctx context.Context, workspaceID uint, ids []uint) (ma
 	}
 	return out, nil
 }
+
+// MarkDigestSent records when a subscription's digest went out, so the next
+// one measures the biggest movers from then.
+func (s *Store) MarkDigestSent(ctx context.Context, id uint, at time.Time) error {
+	return s.q(ctx).Model(&DigestSubscription{}).Where("id = ?", id).UpdateColumn("last_sent_at", at.UTC()).Error
+}

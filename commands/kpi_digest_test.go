@@ -1,0 +1,124 @@
+package commands_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/commands"
+)
+
+func TestDigest(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		p := &poster{}
+		h.svc.SetPoster(p)
+		h.seed() // objective #1 of U1, team Sales, with KRs #1.1–#1.3
+		h.must("U1", `new "Hire a support team" --team Support --owner <@U2|u2>`)
+		h.must("UADMIN", `kr 5 "Hire 5 agents" --target 5 --owner <@U3|u3>`)
+		day := func(d int) time.Time { return time.Date(2026, 11, d, 10, 0, 0, 0, time.UTC) }
+		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better --warn 2.5 --crit 3 --team Sales`)
+		h.kpiMust("U1", `new "NPS" --target 50 --warn 49 --crit 45 --team Support`)
+		h.kpiMust("U1", `new "Signups" --target 100 --cadence daily`)
+		h.kpiMust("U1", `new "Uptime" --unit % --target 99.9`)
+		for i, v := range []string{"2", "2.2", "3.4"} {
+			h.now = day(2 + 7*i)
+			h.kpiMust("U1", "set 1 "+v)
+		}
+		h.now = day(2)
+		h.kpiMust("U1", "set NPS 40")
+		h.now = day(9)
+		h.kpiMust("U1", "set NPS 48")
+		h.kpiMust("U1", "set Signups 120")
+		h.now = day(17) // Tuesday: the week began Monday the 16th
+		h.must("U1", "checkin 1.1 12 at-risk pipeline is slow")
+
+		out := h.kpiMust("UADMIN", "digest now")
+		contains(t, out,
+			"📊 *Leadership digest* · Tuesday, November 17, 2026",
+			"KPIs: 🟢 0 on target · 🟡 1 at risk · 🔴 1 off target · ⏳ 1 stale · ⚪ 1 no data",
+			"*KPIs needing attention*\n🔴 *Churn rate*  3.4% (target ≤ 2%) · ↑ 54.55% · ▁▂█ · <@U1>\n🟡 *NPS*  48 (target ≥ 50) · ↑ 20% · ▁█ · <@U1>\n⏳ *Signups*  120 (target ≥ 100)",
+			"*OKRs · Sales*", "*#1 Grow revenue*", "↳ `#1.1` Close 20 deals — 12 / 20 deals · at risk",
+			"*OKRs · Support*", "*#5 Hire a support team*",
+			"*Check-ins this week* (since Monday Nov 16)\n✅ 1 of 2 people have checked in.\n⏳ Not yet: <@U3>",
+			"*Biggest movers* since Nov 10\n📉 *Churn rate* 2.2% → 3.4% (↑ 54.55%) · <@U1>")
+		lacks(t, out, "Uptime") // no data: counted, not listed
+
+		out = h.kpiMust("UADMIN", "digest now --team Support")
+		contains(t, out, "📊 *Digest for Support*", "KPIs: 🟢 0 on target · 🟡 1 at risk", "*OKRs · Support*")
+		lacks(t, out, "Churn rate", "Grow revenue")
+
+		contains(t, h.kpiMust("UADMIN", "digest now <#CLEAD|leadership>"), "📨 Posted the digest to <#CLEAD>.")
+		posts := p.take()
+		if len(posts) != 1 || !strings.HasPrefix(posts[0], "CLEAD: ") {
+			t.Fatalf("posts = %q", posts)
+		}
+		contains(t, posts[0], "*KPIs needing attention*")
+	})
+}
+
+func TestDigestStaysWithinSlackLimits(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		for i := range 40 {
+			h.kpiMust("U1", fmt.Sprintf(`new "KPI %02d with a rather long name to fill the section" --target 100 --team T%d`, i, i%12))
+			h.kpiMust("U1", fmt.Sprintf(`set %d %d`, i+1, 50+i%3*2))
+		}
+		for i := range 12 {
+			h.must("U1", fmt.Sprintf(`new "Objective %d" --team T%d`, i, i))
+			for j := range 7 {
+				h.must("U1", fmt.Sprintf(`kr %d "Key result %d of objective %d with a long title" --target 10`, 1+i*8, j, i))
+			}
+		}
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		msg, err := h.svc.Digest(context.Background(), ws.ID, commands.DigestOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := commands.BlockCount(*msg); n > commands.MaxDigestBlocks {
+			t.Errorf("digest has %d blocks", n)
+		}
+		for _, s := range msg.Sections {
+			if len(s.Text) > 3000 {
+				t.Errorf("a section has %d characters:\n%s", len(s.Text), s.Text)
+			}
+		}
+		out := render(bot.Reply{Message: msg})
+		contains(t, out, "_…and 30 more off target._\n[Full scorecard]", "_…and 4 more teams with 4 objectives._\n[All objectives]")
+
+		r := h.svc.Act(context.Background(), request("T1", "U1", ""), bot.Action{ID: commands.ActionKPIFullList, Value: "scorecard:0"})
+		contains(t, render(r), "*Scorecard* (40 KPIs)", "💡 This scorecard holds 40 KPIs")
+		r = h.svc.Act(context.Background(), request("T1", "U1", ""), bot.Action{ID: commands.ActionKPIFullList, Value: "okrs:0"})
+		contains(t, render(r), "Objective 11")
+	})
+}
+
+func TestDigestSubscriptions(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.must("U1", `new "Grow" --team Sales`)
+		contains(t, h.kpi("U1", "digest #leadership weekly monday 09:00"), "⚠️ Only an okrbot admin can change digests.")
+		contains(t, h.kpiMust("UADMIN", "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin"),
+			"📅 <#CLEAD> gets the digest of the whole workspace at `0 9 * * 1` (Europe/Berlin).")
+		contains(t, h.kpiMust("UADMIN", "digest #sales daily 8:30 --team sales"), "#sales gets the digest of team Sales at `30 8 * * *` (Europe/Berlin)")
+		contains(t, h.kpiMust("UADMIN", `digest #board "0 7 1 * *"`), "`0 7 1 * *`")
+		before := h.kpiMust("UADMIN", "digest list")
+		contains(t, before, "• <#CLEAD> · whole workspace · `0 9 * * 1` Europe/Berlin", "• #sales · team Sales · `30 8 * * *`", "• #board")
+		for _, bad := range []struct{ text, want string }{
+			{"digest #x weekly someday 09:00", `⚠️ "weekly someday 09:00" is not a schedule`},
+			{"digest #x daily 25:00", `is not a schedule`},
+			{"digest #x monthly 31 09:00", "⚠️ A monthly digest goes out on day 1 to 28"},
+			{"digest #x weekly monday 09:00 --tz Mars/Olympus", `⚠️ "Mars/Olympus" is not a time zone`},
+			{"digest #x weekly monday 09:00 --team Nope", `⚠️ There is no team "Nope"`},
+			{"digest leadership weekly monday 09:00", `⚠️ "leadership" is not a channel`},
+			{"digest off #nowhere", "⚠️ #nowhere gets no digest."},
+		} {
+			contains(t, h.kpi("UADMIN", bad.text), bad.want)
+		}
+		if got := h.kpiMust("UADMIN", "digest list"); got != before {
+			t.Errorf("refused digest commands changed the list:\n%s", got)
+		}
+		contains(t, h.kpiMust("UADMIN", "digest off #sales"), "🔕 #sales no longer gets the digest.")
+		lacks(t, h.kpiMust("UADMIN", "digest list"), "#sales")
+	})
+}
