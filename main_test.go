@@ -165,3 +165,44 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestConsole drives okrbot console as a script would: commands on standard
+// input, plain text out, no Slack and no setup beyond a database file.
+func TestConsole(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			script := strings.Join([]string{
+				`/okr new "<!channel> Grow revenue" --team Sales`,
+				`okr kr 1 "Close 20 deals" --target 20 --unit deals --owner @bob`,
+				`/okr new`,
+				`/okr checkin 1.1 5`,
+				`/okr close 99`,
+				`/okr frob`,
+				`exit`,
+				`/okr list`,
+			}, "\n")
+			var out bytes.Buffer
+			m := &Main{Args: []string{"console", "--as", "ada"}, Getenv: func(k string) string {
+				return map[string]string{"DATABASE_URL": dbURL}[k]
+			}, Stdin: strings.NewReader(script), Stdout: &out, Stderr: io.Discard}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := out.String()
+			for _, want := range []string{
+				"Created objective #1.", "*#1 <!channel> Grow revenue*", "owner @ada", "team Sales",
+				"`#1.1` Close 20 deals — 0 / 20 deals", "#2 · @bob",
+				`(In Slack this opens the "New objective" form.)`, `/okr new "Title"`,
+				"Checked in `#1.1` Close 20 deals: 0 / 20 deals → 5 / 20 deals",
+				"There is no objective #99.", "I don't know `/okr frob`",
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("console output lacks %q:\n%s", want, got)
+				}
+			}
+			if strings.Contains(got, "Your objectives") {
+				t.Error("commands after exit were run")
+			}
+		})
+	}
+}
