@@ -105,11 +105,20 @@ type env struct {
 
 func newEnv(t testing.TB, st *store.Store, start time.Time, opts ...fakeslack.Option) *env {
 	t.Helper()
-	e := &env{t: t, st: st, clock: &clock{t: start}}
-	e.slack = fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithClock(e.clock.Now)}, opts...)...)
-	e.svc = commands.New(commands.Config{Store: st, Now: e.clock.Now, Admins: []string{"UADMIN"},
+	c := &clock{t: start}
+	e := newEnvOn(t, st, c.Now, opts...)
+	e.clock = c
+	return e
+}
+
+// newEnvOn is newEnv on any clock.
+func newEnvOn(t testing.TB, st *store.Store, now func() time.Time, opts ...fakeslack.Option) *env {
+	t.Helper()
+	e := &env{t: t, st: st}
+	e.slack = fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithClock(now)}, opts...)...)
+	e.svc = commands.New(commands.Config{Store: st, Now: now, Admins: []string{"UADMIN"},
 		Reminders: commands.ReminderDefaults{OnCheckIn: func() { e.woken++ }}})
-	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: e.clock.Now}, e.svc)
+	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: now}, e.svc)
 	ctx := context.Background()
 	var err error
 	if e.ws, err = st.Workspace(ctx, "slack", fakeslack.TeamID); err != nil {

@@ -3,6 +3,7 @@ package reminders_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -465,6 +466,67 @@ func TestUnknownTimeZoneFallsBackToTheDefault(t *testing.T) {
 		e.tick(s)
 		if n := len(e.prompts()); n != 1 {
 			t.Errorf("%d prompts at 09:00 UTC, want 1", n)
+		}
+	})
+}
+
+func TestSnoozePutsTheNudgeOffADay(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		d := deliveries(t, e)[0]
+		e.clock.Set(local("2026-12-01 08:00"))
+		reply := e.svc.Act(context.Background(), e.request("U1"),
+			bot.Action{ID: commands.ActionRemindSnooze, Value: strconv.FormatUint(uint64(d.ID), 10)})
+		if reply.Message == nil || !strings.Contains(reply.Message.Text, "Snoozed") {
+			t.Fatalf("Snooze answered %+v", reply.Message)
+		}
+		e.clock.Set(local("2026-12-01 10:00")) // the nudge would have been due at 09:00
+		e.tick(s)
+		if n := len(e.nudges()); n != 0 {
+			t.Fatalf("nudged %d times while snoozed", n)
+		}
+		e.clock.Set(local("2026-12-02 08:01"))
+		e.tick(s)
+		if n := len(e.nudges()); n != 1 {
+			t.Errorf("%d nudges after the snooze, want 1", n)
+		}
+		// Snoozing again after the nudge does not bring another.
+		e.svc.Act(context.Background(), e.request("U1"),
+			bot.Action{ID: commands.ActionRemindSnooze, Value: strconv.FormatUint(uint64(d.ID), 10)})
+		e.clock.Advance(48 * time.Hour)
+		e.tick(s)
+		if n := len(e.nudges()); n != 1 {
+			t.Errorf("%d nudges, want never more than 1", n)
+		}
+	})
+}
+
+func TestMovingToAnotherTimeZoneMovesThePrompt(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		u := e.person("U1", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		// Slack now reports New York, as users.info does when a person
+		// travels; the next request saves it.
+		u.TZ = "America/New_York"
+		if _, err := st.SaveUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		if n := len(e.prompts()); n != 0 {
+			t.Fatalf("prompted at 09:00 Berlin after moving to New York")
+		}
+		e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, mustLoad("America/New_York")))
+		e.tick(s)
+		if n := len(e.prompts()); n != 1 {
+			t.Errorf("%d prompts at 09:00 New York, want 1", n)
 		}
 	})
 }

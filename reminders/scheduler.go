@@ -333,21 +333,39 @@ func parallel[T any](ctx context.Context, workers int, items []T, fn func(contex
 	wg.Wait()
 }
 
-// send sends the claimed prompts that are pending, in leased batches.
+// send sends the pending prompts, claimed in leased batches. The next batch
+// is claimed as soon as the workers have taken the last one, so a worker
+// waiting out a rate limit does not hold the others up.
 func (s *Scheduler) send(ctx context.Context) error {
+	type job struct {
+		d        store.ReminderDelivery
+		deadline time.Time
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for j := range jobs {
+				s.deliver(ctx, j.d, j.deadline)
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(jobs)
 	for ctx.Err() == nil {
 		now := s.now()
 		ds, err := s.st.ClaimPendingDeliveries(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil {
+		if err != nil || len(ds) == 0 {
 			return err
 		}
-		if len(ds) == 0 {
-			return nil
-		}
 		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			s.deliver(ctx, d, deadline)
-		})
+		for _, d := range ds {
+			select {
+			case jobs <- job{d, deadline}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 	return ctx.Err()
 }

@@ -302,10 +302,13 @@ func (s *Store) ClaimNudges(ctx context.Context, now, until time.Time, limit int
 		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
 }
 
-// ClaimUpdates leases up to limit prompts to redraw after a check-in.
+// ClaimUpdates leases up to limit prompts to redraw after a check-in. The
+// request is cleared as it is claimed, so a check-in made meanwhile asks
+// again; an answered prompt whose lease ran out (its process died while
+// redrawing it) is taken up again too.
 func (s *Store) ClaimUpdates(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
 	return s.claimDeliveries(ctx, now, until, limit, map[string]any{"update_pending": false},
-		"update_pending = ? AND state = ?", true, DeliverySent)
+		"state = ? AND (update_pending = ? OR (checked_in_at IS NOT NULL AND claimed_until IS NOT NULL))", DeliverySent, true)
 }
 
 // DeliverySent records that a prompt went out, and when to nudge.
