@@ -152,8 +152,8 @@ type kpiView struct {
 	points []okr.Point
 }
 
-func newKPIView(k store.KPI, recent []store.Measurement, now okr.Health) kpiView {
-	v := kpiView{k: k, health: now, points: store.Points(recent)}
+func newKPIView(k store.KPI, recent []okr.Point, now okr.Health) kpiView {
+	v := kpiView{k: k, health: now, points: recent}
 	values := make([]float64, len(v.points))
 	for i, p := range v.points {
 		values[i] = p.Value
@@ -170,7 +170,7 @@ func (s *Service) kpiViews(ctx context.Context, workspaceID uint, ks []store.KPI
 	for i, k := range ks {
 		ids[i] = k.ID
 	}
-	recent, err := s.store.RecentMeasurements(ctx, workspaceID, ids, store.RecentDepth)
+	recent, err := s.store.RecentPoints(ctx, workspaceID, ids, store.RecentDepth)
 	if err != nil {
 		return nil, err
 	}

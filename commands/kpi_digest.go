@@ -87,7 +87,7 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 			krIDs = append(krIDs, kr.ID)
 		}
 	}
-	last, err := s.store.LastCheckIns(ctx, krIDs)
+	last, err := s.store.LastConfidences(ctx, krIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func attentionSection(groups map[okr.Health][]kpiView, teamID uint) bot.Section 
 
 // okrSections show each team's active objectives with score, colour and pace,
 // and the key results whose latest confidence is at risk or off track.
-func okrSections(objectives []store.Objective, last map[uint]store.CheckIn, now time.Time, teamID uint) []bot.Section {
+func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now time.Time, teamID uint) []bot.Section {
 	if len(objectives) == 0 {
 		return []bot.Section{{Text: "*OKRs*\n_No active objectives this quarter._"}}
 	}
@@ -227,8 +227,8 @@ func okrSections(objectives []store.Objective, last map[uint]store.CheckIn, now 
 			}
 			lines = append(lines, objectiveLine(o, now))
 			for _, kr := range o.KeyResults {
-				if c, ok := last[kr.ID]; ok && (c.Confidence == okr.AtRisk || c.Confidence == okr.OffTrack) {
-					lines = append(lines, fmt.Sprintf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), bot.Escape(kr.Title), measureText(kr), c.Confidence.Label()))
+				if c := last[kr.ID]; c == okr.AtRisk || c == okr.OffTrack {
+					lines = append(lines, fmt.Sprintf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), bot.Escape(kr.Title), measureText(kr), c.Label()))
 				}
 			}
 		}

@@ -131,42 +131,41 @@ func (s *Store) Measurements(ctx context.Context, workspaceID, kpiID uint, limit
 	return ms, err
 }
 
-// RecentDepth is how many of each KPI's newest measurements RecentMeasurements
+// RecentDepth is how many of each KPI's newest measurements RecentPoints
 // loads: enough for a sparkline and for the trend over four periods of a
 // weekly KPI measured daily.
 const RecentDepth = 32
 
-// RecentMeasurements returns the newest depth measurements of each KPI,
-// oldest first, in one query however many KPIs there are. More may come back
-// when several share the oldest moment.
-func (s *Store) RecentMeasurements(ctx context.Context, workspaceID uint, kpiIDs []uint, depth int) (map[uint][]Measurement, error) {
-	out := make(map[uint][]Measurement, len(kpiIDs))
+// RecentPoints returns the newest depth values of each KPI, oldest first,
+// in one query however many KPIs there are. More may come back when several
+// share the oldest moment.
+func (s *Store) RecentPoints(ctx context.Context, workspaceID uint, kpiIDs []uint, depth int) (map[uint][]okr.Point, error) {
+	out := make(map[uint][]okr.Point, len(kpiIDs))
 	if len(kpiIDs) == 0 || depth <= 0 {
 		return out, nil
 	}
 	// The bound is computed once per KPI and then seeks the (kpi_id, at)
 	// index, so this reads about depth rows a KPI, not its whole history.
-	var ms []Measurement
-	err := s.q(ctx).Raw(`SELECT m.* FROM kpis k JOIN kpi_measurements m ON m.kpi_id = k.id
+	// Only the columns a chart needs are read: scanning is most of the cost.
+	rows, err := s.q(ctx).Raw(`SELECT m.kpi_id, m.at, m.value FROM kpis k JOIN kpi_measurements m ON m.kpi_id = k.id
 		AND m.at >= COALESCE((SELECT m3.at FROM kpi_measurements m3 WHERE m3.kpi_id = k.id ORDER BY m3.at DESC LIMIT 1 OFFSET ?), ?)
 		WHERE k.workspace_id = ? AND k.id IN ? ORDER BY m.kpi_id, m.at, m.id`,
-		depth-1, time.Time{}.UTC(), workspaceID, kpiIDs).Scan(&ms).Error
+		depth-1, time.Time{}.UTC(), workspaceID, kpiIDs).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("recent measurements: %w", err)
 	}
-	for _, m := range ms {
-		out[m.KPIID] = append(out[m.KPIID], m)
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uint
+			p  okr.Point
+		)
+		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
+			return nil, fmt.Errorf("recent measurements: %w", err)
+		}
+		out[id] = append(out[id], p)
 	}
-	return out, nil
-}
-
-// Points turns measurements, oldest first, into the domain's points.
-func Points(ms []Measurement) []okr.Point {
-	ps := make([]okr.Point, len(ms))
-	for i, m := range ms {
-		ps[i] = okr.Point{At: m.At, Value: m.Value}
-	}
-	return ps
+	return out, rows.Err()
 }
 
 // KeyResultsDrivenBy returns the key results linked to the KPIs, by KPI.
@@ -372,4 +371,32 @@ func (s *Store) UsersByID(ctx context.Context, workspaceID uint, ids []uint) (ma
 // one measures the biggest movers from then.
 func (s *Store) MarkDigestSent(ctx context.Context, id uint, at time.Time) error {
 	return s.q(ctx).Model(&DigestSubscription{}).Where("id = ?", id).UpdateColumn("last_sent_at", at.UTC()).Error
+}
+
+// LastConfidences returns the confidence of the newest check-in of each key
+// result that has one, in one query that reads each key result's newest row
+// by the primary key rather than scanning its history.
+func (s *Store) LastConfidences(ctx context.Context, keyResultIDs []uint) (map[uint]okr.Confidence, error) {
+	out := make(map[uint]okr.Confidence, len(keyResultIDs))
+	if len(keyResultIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.q(ctx).Raw(`SELECT c.key_result_id, c.confidence FROM check_ins c
+		JOIN (SELECT MAX(id) AS id FROM check_ins WHERE key_result_id IN ? GROUP BY key_result_id) l ON l.id = c.id`,
+		keyResultIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("last confidences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uint
+			c  okr.Confidence
+		)
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, fmt.Errorf("last confidences: %w", err)
+		}
+		out[id] = c
+	}
+	return out, rows.Err()
 }

@@ -73,7 +73,7 @@ func TestRecordMeasurementKeepsTheNewestAsLatest(t *testing.T) {
 	})
 }
 
-func TestRecentMeasurementsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
+func TestRecentPointsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -85,11 +85,11 @@ func TestRecentMeasurementsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 		for i := range 3 {
 			record(t, s, b, start.AddDate(0, 0, i), float64(100+i))
 		}
-		got, err := s.RecentMeasurements(ctx, f.ws.ID, []uint{a.ID, b.ID, empty.ID}, 12)
+		got, err := s.RecentPoints(ctx, f.ws.ID, []uint{a.ID, b.ID, empty.ID}, 12)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(got[a.ID]); n != 12 || got[a.ID][0].Value != 28 || got[a.ID][11].Value != 39 {
+		if n := len(got[a.ID]); n != 12 || got[a.ID][0].Value != 28 || got[a.ID][11].Value != 39 || !got[a.ID][11].At.Equal(start.AddDate(0, 0, 39)) {
 			t.Errorf("A: %d values from %v, want the 12 newest, 28..39, oldest first", n, got[a.ID])
 		}
 		if n := len(got[b.ID]); n != 3 || got[b.ID][0].Value != 100 {
@@ -99,7 +99,7 @@ func TestRecentMeasurementsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 			t.Errorf("Empty: %v", got[empty.ID])
 		}
 		other := setup(t, s, "T2")
-		if got, _ := s.RecentMeasurements(ctx, other.ws.ID, []uint{a.ID}, 12); len(got[a.ID]) != 0 {
+		if got, _ := s.RecentPoints(ctx, other.ws.ID, []uint{a.ID}, 12); len(got[a.ID]) != 0 {
 			t.Error("another workspace read A's measurements")
 		}
 	})
