@@ -158,7 +158,7 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 	if unknown {
 		lines = append(lines, fmt.Sprintf("⚠️ Your time zone %q is unknown to okrbot, so the workspace default (%s) is used.", bot.Escape(c.user.TZ), def.TZ))
 	}
-	person, err := s.store.ReminderPerson(ctx, c.ws.ID, c.user.ID)
+	person, err := s.store.FindReminderPerson(ctx, c.ws.ID, c.user.ID)
 	if err != nil {
 		return bot.Reply{}, err
 	}

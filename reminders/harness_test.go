@@ -238,15 +238,6 @@ func (e *env) promptsPerUser() map[string]int {
 	return per
 }
 
-func (e *env) dmUser(channel string) string {
-	for _, u := range e.ids {
-		if e.slack.DMChannel(u) == channel {
-			return u
-		}
-	}
-	return channel
-}
-
 // request is a person's click or command in workspace T0FAKE.
 func (e *env) request(user string) bot.Request {
 	return bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},

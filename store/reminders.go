@@ -82,6 +82,17 @@ func (s *Store) ReminderPerson(ctx context.Context, workspaceID, userID uint) (R
 	return p, notFound(err)
 }
 
+// FindReminderPerson returns a person's reminder settings without creating
+// them: a person okrbot has not planned yet is on, with nothing planned.
+func (s *Store) FindReminderPerson(ctx context.Context, workspaceID, userID uint) (ReminderPerson, error) {
+	var p ReminderPerson
+	err := s.q(ctx).Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ReminderPerson{WorkspaceID: workspaceID, UserID: userID, Status: ReminderOn}, nil
+	}
+	return p, err
+}
+
 // SetReminderStatus turns a person's reminders on or off, or marks them
 // gone. Turning them on plans the next prompt afresh.
 func (s *Store) SetReminderStatus(ctx context.Context, workspaceID, userID uint, status string) error {
