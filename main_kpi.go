@@ -12,9 +12,13 @@ import (
 	"strings"
 	"time"
 
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 )
+
+// The Slack adapter is what sends KPI alerts and digests.
+var _ commands.Poster = (*slackbot.Adapter)(nil)
 
 // kpiWatchEvery is how often serve looks for KPIs gone stale.
 const kpiWatchEvery = 10 * time.Minute

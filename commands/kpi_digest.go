@@ -478,6 +478,9 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", a.pos[0])
 	}
+	if !c.admin {
+		return bot.Reply{}, refuse("Only an okrbot admin can post the digest to a channel; `/kpi digest now` shows it to you.")
+	}
 	p := s.poster()
 	if p == nil {
 		msg.Public = false

@@ -122,3 +122,15 @@ func TestDigestSubscriptions(t *testing.T) {
 		lacks(t, h.kpiMust("UADMIN", "digest list"), "#sales")
 	})
 }
+
+func TestDigestNowToAChannelIsForAdmins(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		p := &poster{}
+		h.svc.SetPoster(p)
+		contains(t, h.kpi("U1", "digest now #general"), "⚠️ Only an okrbot admin can post the digest to a channel")
+		contains(t, h.kpiMust("U1", "digest now"), "📊 *Leadership digest*")
+		if posts := p.take(); len(posts) != 0 {
+			t.Errorf("posts = %q", posts)
+		}
+	})
+}

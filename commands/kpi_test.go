@@ -277,3 +277,32 @@ func TestKPIHelp(t *testing.T) {
 		}
 	})
 }
+
+func TestNewKPIForm(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		req := request("T1", "U1", "")
+		req.Command = "/kpi"
+		submit := func(values map[string]string) bot.SubmitResult {
+			return h.svc.Submit(context.Background(), req, bot.Submission{CallbackID: commands.CallbackNewKPI, Values: values})
+		}
+		form := map[string]string{"name": "NPS", "direction": "higher", "target": "50", "warn": "55", "cadence": "monthly", "owner": "U2", "team": "Support"}
+		res := submit(form)
+		if res.Errors["warn"] == "" || !strings.Contains(res.Errors["warn"], "good side of the target 50") {
+			t.Errorf("warn above a higher-is-better target: %+v", res)
+		}
+		form["target"] = "lots"
+		if res := submit(form); !strings.Contains(res.Errors["target"], `Target: "lots" is not a number`) {
+			t.Errorf("non-numeric target: %+v", res)
+		}
+		if out := h.kpiMust("U1", "list"); !strings.Contains(out, "_None yet._") {
+			t.Errorf("a refused form created a KPI:\n%s", out)
+		}
+		form["target"], form["warn"] = "50", "45"
+		res = submit(form)
+		if res.Errors != nil || res.Message == nil {
+			t.Fatalf("submit: %+v", res)
+		}
+		contains(t, render(bot.Reply{Message: res.Message}), "Created KPI *NPS*", "owner <@U2>", "team Support", "monthly",
+			"Target ≥ 50 · at risk at 45 · off target at 40")
+	})
+}

@@ -116,12 +116,6 @@ func (s *Store) RecordMeasurement(ctx context.Context, m *Measurement) error {
 	return nil
 }
 
-// SetKPIHealth records the health last announced for a KPI.
-func (s *Store) SetKPIHealth(ctx context.Context, workspaceID, id uint, h okr.Health) error {
-	return s.q(ctx).Model(&KPI{}).Where("id = ? AND workspace_id = ?", id, workspaceID).
-		UpdateColumn("health", h).Error
-}
-
 // Measurements returns a KPI's newest measurements, newest first, at most
 // limit.
 func (s *Store) Measurements(ctx context.Context, workspaceID, kpiID uint, limit int) ([]Measurement, error) {
