@@ -199,7 +199,7 @@ func (m *Main) serve(ctx context.Context) error {
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
 	svc.SetPoster(adapter)
 	if remindersOn {
-		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Logger = st, svc, adapter, log
+		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, adapter, adapter, log
 		sched = reminders.New(rcfg)
 	}
 

@@ -530,3 +530,23 @@ func TestMovingToAnotherTimeZoneMovesThePrompt(t *testing.T) {
 		}
 	})
 }
+
+func TestTimeZoneIsLookedUpForPeopleOkrbotHasNotMet(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "")
+		e.slack.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "America/New_York"})
+		s := e.scheduler(func(c *reminders.Config) { c.Directory = e.sender })
+		e.tick(s)
+		e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+		e.tick(s)
+		if n := len(e.prompts()); n != 0 {
+			t.Fatalf("prompted at 09:00 UTC, the default, though Slack knows U1 is in New York")
+		}
+		e.clock.Set(time.Date(2026, 11, 30, 9, 0, 0, 0, mustLoad("America/New_York")))
+		e.tick(s)
+		if n := len(e.prompts()); n != 1 {
+			t.Errorf("%d prompts at 09:00 New York, want 1", n)
+		}
+	})
+}

@@ -23,6 +23,9 @@ type Config struct {
 	// Commands renders the messages and knows the schedule defaults.
 	Commands *commands.Service
 	Sender   Sender
+	// Directory, when set, is asked for the time zone of people okrbot has
+	// none for (someone named as an owner who never used okrbot).
+	Directory Directory
 	// Classify tells what the Sender's errors mean; without it every error
 	// is Permanent.
 	Classify Classifier
@@ -53,6 +56,12 @@ type Config struct {
 	// another may take it over: 10 minutes.
 	Lease  time.Duration
 	Logger *slog.Logger
+}
+
+// Directory looks people up on the chat platform. *bot/slack.Adapter is
+// one (users.info).
+type Directory interface {
+	UserInfo(ctx context.Context, userID string) (bot.User, error)
 }
 
 // Scheduler sends check-in prompts, nudges and prompt updates. Any number of
@@ -222,6 +231,9 @@ func (s *Scheduler) plan(ctx context.Context) error {
 				cache[r.Person.WorkspaceID] = all
 			}
 			sched, _ := commands.ScheduleFor(all, r.TeamIDs)
+			if r.User.TZ == "" {
+				r.User = s.lookUp(ctx, r.User)
+			}
 			next := commands.WeeklyOf(sched).Next(now, s.location(ctx, r.User))
 			if err := s.st.PlanReminder(ctx, r.Person.ID, sched.ID, r.User.TZ, next); err != nil {
 				return err
@@ -231,6 +243,32 @@ func (s *Scheduler) plan(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// lookUp asks the Directory for a person's time zone and saves it; on any
+// failure the person keeps the workspace default.
+func (s *Scheduler) lookUp(ctx context.Context, u store.User) store.User {
+	if s.cfg.Directory == nil {
+		return u
+	}
+	info, err := s.cfg.Directory.UserInfo(ctx, u.PlatformID)
+	if err != nil || info.TZ == "" {
+		if err != nil {
+			s.log.WarnContext(ctx, "look up time zone", "user", u.PlatformID, "err", err)
+		}
+		return u
+	}
+	u.TZ = info.TZ
+	if info.Name != "" {
+		u.Name = info.Name
+	}
+	u.IsAdmin = u.IsAdmin || info.IsAdmin
+	saved, err := s.st.SaveUser(ctx, u)
+	if err != nil {
+		s.log.WarnContext(ctx, "save time zone", "user", u.PlatformID, "err", err)
+		return u
+	}
+	return saved
 }
 
 // claim turns due prompts into deliveries, a batch per transaction: each
