@@ -550,3 +550,23 @@ func TestTimeZoneIsLookedUpForPeopleOkrbotHasNotMet(t *testing.T) {
 		}
 	})
 }
+
+func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.people(2, "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		r := e.request("U00001")
+		r.Text = "remind off"
+		e.svc.Command(context.Background(), r)
+		e.clock.Set(local("2026-12-01 09:30"))
+		e.tick(s)
+		nudges := e.nudges()
+		if len(nudges) != 1 || nudges[0].Params.Get("channel") != e.slack.DMChannel("U00002") {
+			t.Errorf("nudges %d, want only U00002's", len(nudges))
+		}
+	})
+}

@@ -527,6 +527,13 @@ func (s *Scheduler) nudge(ctx context.Context) error {
 		}
 		deadline := now.Add(s.cfg.Lease / 2)
 		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
+			if why := s.noNudge(ctx, d); why != "" {
+				s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
+				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
+					s.log.ErrorContext(ctx, "record skipped nudge", "delivery", d.ID, "err", err)
+				}
+				return
+			}
 			err := s.do(ctx, deadline, "nudge", func() error {
 				_, err := s.sender.Post(ctx, d.Channel, d.TS, *s.cmds.NudgeMessage())
 				return err
@@ -558,6 +565,26 @@ func (s *Scheduler) nudge(ctx context.Context) error {
 		})
 	}
 	return ctx.Err()
+}
+
+// noNudge says why a due nudge should not go out, or "" if it should: its
+// person turned reminders off or paused them since the prompt, or it is
+// overdue by more than the grace period (okrbot was down).
+func (s *Scheduler) noNudge(ctx context.Context, d store.ReminderDelivery) string {
+	now := s.now()
+	if d.NudgeAt != nil && now.Sub(*d.NudgeAt) > s.cfg.Grace {
+		return "overdue beyond the grace period"
+	}
+	p, err := s.st.FindReminderPerson(ctx, d.WorkspaceID, d.UserID)
+	switch {
+	case err != nil:
+		return ""
+	case p.Status != store.ReminderOn:
+		return "reminders are " + p.Status
+	case p.PausedUntil != nil && p.PausedUntil.After(now):
+		return "reminders are paused"
+	}
+	return ""
 }
 
 // update redraws answered prompts as "Checked in ✓" and posts the new
