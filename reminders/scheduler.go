@@ -309,6 +309,9 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 		return err
 	}
 	u, err := tx.UserByID(ctx, p.UserID)
+	if errors.Is(err, okr.ErrNotFound) {
+		return tx.SetReminderStatus(ctx, p.WorkspaceID, p.UserID, store.ReminderGone)
+	}
 	if err != nil {
 		return err
 	}
