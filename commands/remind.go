@@ -154,7 +154,7 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 	if head != "" {
 		lines = append(lines, head)
 	}
-	lines = append(lines, fmt.Sprintf("⏰ *Check-in prompts*: %s in your time zone (%s), %s.", w, loc, whose))
+	lines = append(lines, fmt.Sprintf("⏰ *Check-in prompts*: %s; %s.", w.At(fmt.Sprintf("in your time zone (%s)", loc)), whose))
 	if unknown {
 		lines = append(lines, fmt.Sprintf("⚠️ Your time zone %q is unknown to okrbot, so the workspace default (%s) is used.", bot.Escape(c.user.TZ), def.TZ))
 	}
@@ -288,7 +288,7 @@ func (s *Service) remindSet(ctx context.Context, c *caller, words []string) (bot
 	if team != nil {
 		who = "team " + bot.Escape(team.Name)
 	}
-	return s.remindShow(ctx, c, fmt.Sprintf("✅ Check-in prompts for %s: %s, in each person's own time zone.", who, w))
+	return s.remindShow(ctx, c, fmt.Sprintf("✅ Check-in prompts for %s: %s.", who, w.At("in each person's own time zone")))
 }
 
 func (s *Service) remindPause(ctx context.Context, c *caller, words []string) (bot.Reply, error) {

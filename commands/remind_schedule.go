@@ -33,8 +33,15 @@ func (w Weekly) Row() store.ReminderSchedule {
 	return store.ReminderSchedule{Weekday: int(w.Weekday), Minute: w.Minute, EveryWeeks: max(w.EveryWeeks, 1)}
 }
 
-func (w Weekly) String() string {
+func (w Weekly) String() string { return w.At("") }
+
+// At describes w with where its time of day applies: "Mondays at 09:00 in
+// your time zone, every 2 weeks".
+func (w Weekly) At(where string) string {
 	s := fmt.Sprintf("%ss at %02d:%02d", w.Weekday, w.Minute/60, w.Minute%60)
+	if where != "" {
+		s += " " + where
+	}
 	if w.EveryWeeks > 1 {
 		s += fmt.Sprintf(", every %d weeks", w.EveryWeeks)
 	}

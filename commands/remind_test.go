@@ -58,8 +58,8 @@ func TestRemindSetChangesTheScheduleForEveryoneOrATeam(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.must("UADMIN", "remind set wednesday 14:30 --every 2w")
-		contains(t, out, "Check-in prompts for everyone without a team schedule: Wednesdays at 14:30, every 2 weeks")
-		contains(t, h.say("remind"), "Wednesdays at 14:30, every 2 weeks", "the workspace's schedule")
+		contains(t, out, "Check-in prompts for everyone without a team schedule: Wednesdays at 14:30 in each person's own time zone, every 2 weeks.")
+		contains(t, h.say("remind"), "Wednesdays at 14:30 in your time zone (Europe/Berlin), every 2 weeks; the workspace's schedule")
 
 		out = h.must("UADMIN", "remind set friday 10:00 --team sales")
 		contains(t, out, "team Sales: Fridays at 10:00")

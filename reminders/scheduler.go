@@ -325,7 +325,7 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 		occ, next = next, w.Next(next, loc)
 	}
 	d := store.ReminderDelivery{WorkspaceID: p.WorkspaceID, ScheduleID: sched.ID, Occurrence: occ, UserID: p.UserID,
-		State: store.DeliveryPending, CreatedAt: now}
+		State: store.DeliveryPending, CreatedAt: now.UTC()}
 	switch late := now.Sub(occ); {
 	case late > s.cfg.Grace:
 		d.State, d.Note = store.DeliverySkipped, fmt.Sprintf("missed by %s, more than the grace period of %s", late.Round(time.Minute), s.cfg.Grace)
