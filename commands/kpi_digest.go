@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
@@ -510,12 +512,16 @@ func DigestSchedule(words []string) (string, error) {
 		words = strings.Fields(words[0])
 	}
 	if len(words) == 5 {
+		spec := strings.Join(words, " ")
 		for _, f := range words {
 			if !cronField.MatchString(f) {
 				return "", bad()
 			}
 		}
-		return strings.Join(words, " "), nil
+		if _, err := cron.ParseStandard(spec); err != nil {
+			return "", okr.Invalid("schedule", "The cron expression %q does not parse: %v.", spec, err)
+		}
+		return spec, nil
 	}
 	if len(words) < 2 {
 		return "", bad()
@@ -582,6 +588,10 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 		return bot.Reply{}, err
 	}
 	d := store.DigestSubscription{WorkspaceID: c.ws.ID, Channel: kpiChannelID(ch), TeamID: team.ID, Schedule: spec, TZ: tz, CreatedByID: c.user.ID}
+	next, err := NextDigestRun(d, s.now())
+	if err != nil {
+		return bot.Reply{}, err
+	}
 	if err := s.store.SaveDigestSubscription(ctx, &d); err != nil {
 		return bot.Reply{}, err
 	}
@@ -589,8 +599,8 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 	if team.ID != 0 {
 		what = "team " + bot.Escape(team.Name)
 	}
-	return bot.Text(fmt.Sprintf("📅 %s gets the digest of %s at `%s` (%s). Preview it with `/kpi digest now`.",
-		kpiChannelText(d.Channel), what, spec, bot.Escape(tz))), nil
+	return bot.Text(fmt.Sprintf("📅 %s gets the digest of %s at `%s` (%s), next on %s. Preview it with `/kpi digest now`.",
+		kpiChannelText(d.Channel), what, spec, bot.Escape(tz), nextText(next, tz))), nil
 }
 
 func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) {
@@ -612,6 +622,9 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 	lines := []string{"*Digests*"}
 	for _, d := range ds {
 		line := fmt.Sprintf("• %s · %s · `%s` %s", kpiChannelText(d.Channel), names[d.TeamID], d.Schedule, bot.Escape(d.TZ))
+		if next, err := NextDigestRun(d, s.now()); err == nil {
+			line += " · next " + nextText(next, d.TZ)
+		}
 		if d.LastSentAt != nil {
 			line += " · last sent " + d.LastSentAt.UTC().Format("Jan 2")
 		}
@@ -629,4 +642,30 @@ func (s *Service) DigestFor(ctx context.Context, sub store.DigestSubscription) (
 		opt.Since = *sub.LastSentAt
 	}
 	return s.Digest(ctx, sub.WorkspaceID, opt)
+}
+
+// NextDigestRun is the first time after `after` when a subscription's digest
+// is due: its cron expression read in its time zone. Like every robfig/cron
+// schedule, a time inside a daylight-saving gap is skipped that day.
+func NextDigestRun(d store.DigestSubscription, after time.Time) (time.Time, error) {
+	if _, err := time.LoadLocation(d.TZ); err != nil {
+		return time.Time{}, okr.Invalid("tz", "%q is not a time zone like Europe/Berlin.", d.TZ)
+	}
+	sched, err := cron.ParseStandard("CRON_TZ=" + d.TZ + " " + d.Schedule)
+	if err != nil {
+		return time.Time{}, okr.Invalid("schedule", "The schedule %q does not parse: %v.", d.Schedule, err)
+	}
+	next := sched.Next(after)
+	if next.IsZero() {
+		return next, okr.Invalid("schedule", "The schedule %q never runs.", d.Schedule)
+	}
+	return next, nil
+}
+
+func nextText(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Mon Jan 2, 15:04")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/store"
 )
 
 func TestDigest(t *testing.T) {
@@ -99,11 +100,11 @@ func TestDigestSubscriptions(t *testing.T) {
 		h.must("U1", `new "Grow" --team Sales`)
 		contains(t, h.kpi("U1", "digest #leadership weekly monday 09:00"), "⚠️ Only an okrbot admin can change digests.")
 		contains(t, h.kpiMust("UADMIN", "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin"),
-			"📅 <#CLEAD> gets the digest of the whole workspace at `0 9 * * 1` (Europe/Berlin).")
+			"📅 <#CLEAD> gets the digest of the whole workspace at `0 9 * * 1` (Europe/Berlin), next on Mon Nov 16, 09:00.")
 		contains(t, h.kpiMust("UADMIN", "digest #sales daily 8:30 --team sales"), "#sales gets the digest of team Sales at `30 8 * * *` (Europe/Berlin)")
 		contains(t, h.kpiMust("UADMIN", `digest #board "0 7 1 * *"`), "`0 7 1 * *`")
 		before := h.kpiMust("UADMIN", "digest list")
-		contains(t, before, "• <#CLEAD> · whole workspace · `0 9 * * 1` Europe/Berlin", "• #sales · team Sales · `30 8 * * *`", "• #board")
+		contains(t, before, "• <#CLEAD> · whole workspace · `0 9 * * 1` Europe/Berlin · next Mon Nov 16, 09:00", "• #sales · team Sales · `30 8 * * *`", "• #board")
 		for _, bad := range []struct{ text, want string }{
 			{"digest #x weekly someday 09:00", `⚠️ "weekly someday 09:00" is not a schedule`},
 			{"digest #x daily 25:00", `is not a schedule`},
@@ -112,6 +113,8 @@ func TestDigestSubscriptions(t *testing.T) {
 			{"digest #x weekly monday 09:00 --team Nope", `⚠️ There is no team "Nope"`},
 			{"digest leadership weekly monday 09:00", `⚠️ "leadership" is not a channel`},
 			{"digest off #nowhere", "⚠️ #nowhere gets no digest."},
+			{`digest #x "0 9 31 2 *"`, `⚠️ The schedule "0 9 31 2 *" never runs.`},
+			{`digest #x "61 9 * * 1"`, `⚠️ The cron expression "61 9 * * 1" does not parse`},
 		} {
 			contains(t, h.kpi("UADMIN", bad.text), bad.want)
 		}
@@ -133,4 +136,27 @@ func TestDigestNowToAChannelIsForAdmins(t *testing.T) {
 			t.Errorf("posts = %q", posts)
 		}
 	})
+}
+
+func TestNextDigestRun(t *testing.T) {
+	sub := func(spec, tz string) store.DigestSubscription {
+		return store.DigestSubscription{Schedule: spec, TZ: tz}
+	}
+	tests := []struct {
+		name  string
+		sub   store.DigestSubscription
+		after time.Time
+		want  time.Time
+	}{
+		{"weekly in Berlin, winter", sub("0 9 * * 1", "Europe/Berlin"), time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)},
+		{"weekly in Berlin, after clocks go forward", sub("0 9 * * 1", "Europe/Berlin"), time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC), time.Date(2027, 3, 29, 7, 0, 0, 0, time.UTC)},
+		{"daily in New York", sub("30 8 * * *", "America/New_York"), time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 13, 30, 0, 0, time.UTC)},
+		{"monthly in UTC", sub("0 7 1 * *", "UTC"), time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 7, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := commands.NextDigestRun(tt.sub, tt.after)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("%s: NextDigestRun = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
 }
