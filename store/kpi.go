@@ -116,4 +116,25 @@ type DigestSubscription struct {
 	// LastSentAt is when the last digest went out: the biggest movers are
 	// measured since then.
 	LastSentAt *time.Time
+	// NextRunAt is the next occurrence, planned from Schedule; nil until
+	// planned, and again after the schedule changes.
+	NextRunAt *time.Time `gorm:"index"`
+}
+
+// A DigestDelivery is one occurrence of a subscription's digest. Its unique
+// key (subscription, occurrence) is what makes a digest go out once, however
+// many replicas see it due.
+type DigestDelivery struct {
+	ID             uint      `gorm:"primaryKey"`
+	WorkspaceID    uint      `gorm:"not null"`
+	SubscriptionID uint      `gorm:"not null;uniqueIndex:idx_digest_deliveries_key"`
+	Occurrence     time.Time `gorm:"not null;uniqueIndex:idx_digest_deliveries_key"`
+	// ClaimedUntil is the lease of the process sending it; another may take
+	// over after it.
+	ClaimedUntil *time.Time
+	Attempts     int `gorm:"not null;default:0"`
+	// DoneAt is when it was sent, or skipped as too late.
+	DoneAt    *time.Time `gorm:"index"`
+	Note      string     `gorm:"not null;default:''"`
+	CreatedAt time.Time
 }
