@@ -262,7 +262,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id uint, now time.Time) error
 // (for a team, or the whole workspace).
 func (s *Store) SaveDigestSubscription(ctx context.Context, d *DigestSubscription) error {
 	return s.q(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "channel"}, {Name: "team_id"}},
+		Columns: []clause.Column{{Name: "workspace_id"}, {Name: "channel"}, {Name: "team_id"}},
 		// A changed schedule is planned again.
 		DoUpdates: clause.AssignmentColumns([]string{"schedule", "tz", "created_by_id", "next_run_at"}),
 	}).Create(d).Error
