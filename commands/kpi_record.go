@@ -214,7 +214,7 @@ func (s *Service) reassess(ctx context.Context, tx *store.Store, k store.KPI) (*
 }
 
 // alertMessage is the message a team's alert channel gets.
-func alertMessage(a kpiAlert) bot.Message {
+func alertMessage(a kpiAlert, spark string) bot.Message {
 	k := a.k
 	var head string
 	switch {
@@ -234,6 +234,9 @@ func alertMessage(a kpiAlert) bot.Message {
 	ctx := fmt.Sprintf("Owner %s · was %s", ownerText(&k.Owner), a.from.Label())
 	if k.Team != nil {
 		ctx += " · team " + bot.Escape(k.Team.Name)
+	}
+	if spark != "" {
+		ctx += " · " + spark
 	}
 	return bot.Message{Text: bot.Unescape(strings.ReplaceAll(head, "*", "")), Public: true, Sections: []bot.Section{{
 		Text: head, Context: ctx,
@@ -266,7 +269,11 @@ func (s *Service) sendAlerts(ctx context.Context, workspaceID uint, alerts ...*k
 			s.log.InfoContext(ctx, "KPI alert not sent: no alert channel or no platform", "kpi", a.k.ID, "to", a.to)
 			continue
 		}
-		if _, err := p.Post(ctx, channel, "", alertMessage(*a)); err != nil {
+		var spark string
+		if recent, err := s.store.RecentPoints(ctx, workspaceID, []uint{a.k.ID}, okr.SparkLength); err == nil {
+			spark = newKPIView(a.k, recent[a.k.ID], a.to).spark
+		}
+		if _, err := p.Post(ctx, channel, "", alertMessage(*a, spark)); err != nil {
 			s.log.ErrorContext(ctx, "send KPI alert", "kpi", a.k.ID, "channel", channel, "err", err)
 		}
 	}
@@ -338,7 +345,19 @@ func (s *Service) setKPI(ctx context.Context, c *caller, words []string) (bot.Re
 		return bot.Reply{}, err
 	}
 	s.sendAlerts(ctx, c.ws.ID, alert)
-	return bot.Reply{Message: recordedMessage(r, k)}, nil
+	msg := recordedMessage(r, k)
+	if r.Latest {
+		views, err := s.kpiViews(ctx, c.ws.ID, []store.KPI{r.KPI})
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		parts := []string{"`" + views[0].spark + "`"}
+		if t := views[0].trend.String(k.Cadence); t != "" {
+			parts = append(parts, t)
+		}
+		msg.Sections[0].Context = strings.Join(parts, " · ")
+	}
+	return bot.Reply{Message: msg}, nil
 }
 
 // parseDay reads a date like 2026-11-20 for a value recorded late. It is

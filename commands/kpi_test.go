@@ -90,7 +90,7 @@ func TestKPILifecycle(t *testing.T) {
 		}
 		h.now = day(29)
 		out = h.kpiMust("U1", `set "churn RATE" 2.05 after the price change`)
-		contains(t, out, "Recorded 2.05% for *Churn rate*: 🟢 on target (target ≤ 2%). Was 2.4%.")
+		contains(t, out, "Recorded 2.05% for *Churn rate*: 🟢 on target (target ≤ 2%). Was 2.4%.\n`▁▂▅█▄` · ↓ 14.58% vs last, ↑ 13.89% vs 4 weeks ago")
 
 		out = h.kpiMust("U1", `show "Churn rate"`)
 		contains(t, out, "*Churn rate*  2.05% · 🟢 on target", "↓ 14.58% vs last, ↑ 13.89% vs 4 weeks ago",
@@ -158,7 +158,7 @@ func TestKPIAlertsFireOncePerChangeOfHealth(t *testing.T) {
 			want  string // "" for no alert
 		}{
 			{"1.9", ""}, // first value, on target: nothing to announce
-			{"2.6", "#support-leads: 🟡 *Churn rate* is at risk: 2.6% (target ≤ 2%, at risk at 2.5%).\nOwner <@U1> · was on target · team Support"},
+			{"2.6", "#support-leads: 🟡 *Churn rate* is at risk: 2.6% (target ≤ 2%, at risk at 2.5%).\nOwner <@U1> · was on target · team Support · ▁█\n[Show KPI]"},
 			{"2.7", ""},
 			{"3.4", "#support-leads: 🔴 *Churn rate* is off target: 3.4% (target ≤ 2%, off target at 3%)."},
 			{"3.1", ""},
