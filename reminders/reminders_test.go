@@ -2,6 +2,7 @@ package reminders_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -567,6 +568,42 @@ func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
 		nudges := e.nudges()
 		if len(nudges) != 1 || nudges[0].Params.Get("channel") != e.slack.DMChannel("U00002") {
 			t.Errorf("nudges %d, want only U00002's", len(nudges))
+		}
+	})
+}
+
+// TestDigestsRideTheSchedulerTick shows that a subscribed channel gets its
+// KPI digest from the scheduler's tick, at its time and once.
+func TestDigestsRideTheSchedulerTick(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local(monday+" 08:00"))
+		e.svc.SetPoster(e.sender)
+		req := bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},
+			User: bot.User{ID: "UADMIN", Name: "admin", TZ: "Europe/Berlin"}, Command: "/kpi",
+			Text: "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin"}
+		if r := e.svc.Command(context.Background(), req); r.Message == nil || !strings.Contains(r.Message.Text+fmt.Sprint(r.Message.Sections), "CLEAD") {
+			t.Fatalf("subscribe: %+v", r)
+		}
+		s := e.scheduler()
+		digests := func() int {
+			n := 0
+			for _, c := range e.slack.Calls("chat.postMessage") {
+				if c.Params.Get("channel") == "CLEAD" {
+					n++
+				}
+			}
+			return n
+		}
+		e.tick(s)
+		if n := digests(); n != 0 {
+			t.Fatalf("%d digests before 09:00", n)
+		}
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		e.clock.Advance(time.Minute)
+		e.tick(s)
+		if n := digests(); n != 1 {
+			t.Fatalf("%d digests at 09:00, want 1", n)
 		}
 	})
 }

@@ -176,7 +176,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
 	for _, phase := range []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update}} {
+	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update}, {"digests", s.digests}} {
 		if ctx.Err() != nil {
 			break
 		}
@@ -667,4 +667,15 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 	}
 	last := cs[len(cs)-1].CreatedAt
 	return s.st.ThreadPosted(ctx, d.ID, &last)
+}
+
+// digests sends the KPI digests that are due. Their subscriptions and
+// exactly-once claims live with the digests in commands; the scheduler only
+// gives them its tick.
+func (s *Scheduler) digests(ctx context.Context) error {
+	n, err := s.cmds.RunDigests(ctx)
+	if n > 0 {
+		s.log.InfoContext(ctx, "sent digests", "count", n)
+	}
+	return err
 }
