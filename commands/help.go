@@ -23,8 +23,8 @@ func init() {
 	okrCommands = map[string]command{
 		"new": {`/okr new "Grow revenue" [--period 2026-Q4] [--team Sales] [--parent 12] [--owner @ada]`,
 			"Create an objective; with no text, opens a form with key results.", (*Service).newObjective},
-		"kr": {`/okr kr 42 "Close 20 deals" --target 20 [--start 0] [--unit deals] [--owner @ada] [--weight 2]`,
-			"Add a key result to objective #42; `--milestone` instead of `--target` for done/not done.", (*Service).addKeyResult},
+		"kr": {`/okr kr 42 "Close 20 deals" --target 20 [--start 0] [--unit deals] [--owner @ada] [--weight 2] [--kpi NAME]`,
+			"Add a key result to objective #42; `--milestone` instead of `--target` for done/not done; `--kpi` lets a KPI drive it.", (*Service).addKeyResult},
 		"list": {"/okr list [mine|@ada|team Sales|all] [--period 2026-Q4]",
 			"Objectives with score, progress, owner and what is behind pace.", (*Service).list},
 		"show": {"/okr show 42", "An objective with its key results, last check-ins, alignment and coaching.", (*Service).show},
