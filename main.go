@@ -278,7 +278,13 @@ func (m *Main) serve(ctx context.Context) error {
 	return first
 }
 
-// splitList reads a comma- or space-separated setting.
+// splitList reads a comma-separated setting.
 func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+	var list []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			list = append(list, v)
+		}
+	}
+	return list
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
 )
 
@@ -39,6 +40,13 @@ func tokenize(line string) ([]string, error) {
 	}
 	if started {
 		words = append(words, cur.String())
+	}
+	// Slack sends &, < and > escaped, except inside its own <@U123|name>
+	// and <#C123|name> forms; stored text is plain, so undo that here.
+	for i, w := range words {
+		if !escapedUser.MatchString(w) && !escapedChannel.MatchString(w) {
+			words[i] = bot.Unescape(w)
+		}
 	}
 	return words, nil
 }

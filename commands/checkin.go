@@ -41,7 +41,13 @@ func (s *Service) checkIn(ctx context.Context, c *caller, words []string) (bot.R
 		return bot.Reply{}, err
 	}
 	rest := words[2:]
-	if len(rest) > 0 {
+	// The confidence may be written as one word or two ("on track").
+	if len(rest) > 1 {
+		if conf, ok := okr.ParseConfidence(rest[0] + " " + rest[1]); ok {
+			d.confidence, rest = conf, rest[2:]
+		}
+	}
+	if len(rest) > 0 && d.confidence == "" {
 		if conf, ok := okr.ParseConfidence(rest[0]); ok {
 			d.confidence, rest = conf, rest[1:]
 		}
@@ -211,7 +217,7 @@ func (s *Service) checkInForm(ctx context.Context, krs []store.KeyResult) (bot.R
 	for i, kr := range krs {
 		if i == maxCheckInRows {
 			form.Fields = append(form.Fields, bot.Field{Kind: bot.Note, ID: "more",
-				Label: fmt.Sprintf("_%d more key results: check in on them with `/okr checkin`._", len(krs)-i)})
+				Label: fmt.Sprintf("_%d more key results: check in on them one at a time with `/okr checkin KR VALUE`._", len(krs)-i)})
 			break
 		}
 		n := kr.Number
@@ -284,6 +290,8 @@ func (s *Service) submitCheckIn(ctx context.Context, c *caller, sub bot.Submissi
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
+	// They are saved: a deadline now must not report them as not done.
+	ctx = context.WithoutCancel(ctx)
 	var o store.Objective
 	if objectives := distinctObjectives(done); len(objectives) == 1 {
 		if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, objectives[0]); err != nil {

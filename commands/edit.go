@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,45 +72,65 @@ func (s *Service) editTarget(ctx context.Context, c *caller, word string) (editT
 	return editTarget{objective: o, kr: &kr}, err
 }
 
-// editObjective applies option changes to an objective in one transaction.
+// editObjective applies option changes to an objective.
 func (s *Service) editObjective(ctx context.Context, c *caller, o store.Objective, flags map[string]string) (bot.Reply, error) {
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		if !c.mayChange(o) {
-			return refuse("Only the owner of objective #%d (%s) or an admin can edit it.", o.Number, bot.Mention(o.Owner.PlatformID))
-		}
-		return applyObjectiveChanges(ctx, tx, c, &o, flags, flagFields)
-	})
+	o, err := s.updateObjective(ctx, c, strconv.FormatInt(o.Number, 10), flags, flagFields)
 	if err != nil {
-		return bot.Reply{}, err
-	}
-	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
 		return bot.Reply{}, err
 	}
 	return s.objectiveReply(ctx, o, fmt.Sprintf("✏️ Updated objective #%d.", o.Number))
 }
 
-// applyObjectiveChanges sets the fields present in changes (keys are the
-// option names) and saves the objective.
+// updateObjective reads the objective named by word again inside one
+// transaction, checks who is asking, applies the changes (keys are option
+// names) and returns it as saved.
+func (s *Service) updateObjective(ctx context.Context, c *caller, word string, changes map[string]string, f draftFields) (store.Objective, error) {
+	var o store.Objective
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if o, err = objectiveRef(ctx, tx, c, word, false); err != nil {
+			return err
+		}
+		if !c.mayChange(o) {
+			return onlyOwner(o, "edit")
+		}
+		return applyObjectiveChanges(ctx, tx, c, &o, changes, f)
+	})
+	if err != nil {
+		return o, err
+	}
+	// It is saved: a deadline now must not report it as not done.
+	return s.store.ObjectiveByID(context.WithoutCancel(ctx), c.ws.ID, o.ID)
+}
+
+// applyObjectiveChanges sets the fields present in changes and saves just
+// those columns.
 func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields) error {
+	var columns []string
 	if v, ok := changes["title"]; ok {
 		if err := okr.ValidateTitle(f.title, v); err != nil {
 			return err
 		}
-		o.Title = strings.TrimSpace(v)
+		o.Title, columns = strings.TrimSpace(v), append(columns, "title")
 	}
 	if v, ok := changes["description"]; ok {
-		o.Description = strings.TrimSpace(v)
+		if err := validDescription(f.description, v); err != nil {
+			return err
+		}
+		o.Description, columns = strings.TrimSpace(v), append(columns, "description")
 	}
 	if v, ok := changes["period"]; ok {
 		p, err := period(ctx, tx, c, v, okr.QuarterOf(o.Period.StartsAt))
 		if err != nil {
 			return relabel(err, f.period)
 		}
-		o.PeriodID = p.ID
+		o.PeriodID, columns = p.ID, append(columns, "period_id")
 	}
 	if v, ok := changes["team"]; ok {
-		o.TeamID = nil
-		if name := strings.TrimSpace(strings.TrimPrefix(v, "#")); name != "" && !strings.EqualFold(name, "none") {
+		o.TeamID, columns = nil, append(columns, "team_id")
+		if name, err := teamName(f.team, v); err != nil {
+			return err
+		} else if name != "" && !strings.EqualFold(name, "none") {
 			t, _, err := tx.EnsureTeam(ctx, c.ws.ID, name)
 			if err != nil {
 				return err
@@ -122,27 +143,45 @@ func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *s
 		if err != nil {
 			return err
 		}
-		o.OwnerID = u.ID
+		o.OwnerID, columns = u.ID, append(columns, "owner_id")
 	}
 	if v, ok := changes["parent"]; ok {
-		o.ParentID = nil
-		if v = strings.TrimSpace(v); v != "" && !strings.EqualFold(v, "none") {
-			parent, err := objectiveRef(ctx, tx, c, v, false)
-			if err != nil {
-				return relabel(err, f.parent)
-			}
-			if err := checkNoLoop(ctx, tx, *o, parent); err != nil {
-				return relabel(err, f.parent)
-			}
-			o.ParentID = &parent.ID
+		if err := setParent(ctx, tx, c, o, strings.TrimSpace(v), f.parent); err != nil {
+			return err
 		}
+		columns = append(columns, "parent_id")
 	}
-	return tx.UpdateObjective(ctx, o)
+	return tx.UpdateObjective(ctx, o, columns...)
+}
+
+// setParent aligns o to the objective numbered word, or to none for "" and
+// "none". Naming the current parent again changes nothing, even when it is
+// no longer active (and so not offered in the form).
+func setParent(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, word, field string) error {
+	if word == "" || strings.EqualFold(word, "none") {
+		o.ParentID = nil
+		return nil
+	}
+	parent, err := objectiveRef(ctx, tx, c, word, false)
+	if err != nil {
+		return relabel(err, field)
+	}
+	if o.ParentID != nil && *o.ParentID == parent.ID {
+		return nil
+	}
+	if err := checkNoLoop(ctx, tx, *o, parent); err != nil {
+		return relabel(err, field)
+	}
+	o.ParentID = &parent.ID
+	return nil
 }
 
 // checkNoLoop refuses to align an objective to itself or to one of the
 // objectives aligned under it.
 func checkNoLoop(ctx context.Context, tx *store.Store, o, parent store.Objective) error {
+	if parent.ID == o.ID {
+		return okr.Invalid("parent", "Objective #%d cannot align to itself.", o.Number)
+	}
 	for p, depth := parent, 0; depth < 100; depth++ {
 		if p.ID == o.ID {
 			return okr.Invalid("parent", "Objective #%d cannot align to #%d: #%d is aligned under it.", o.Number, parent.Number, parent.Number)
@@ -159,44 +198,40 @@ func checkNoLoop(ctx context.Context, tx *store.Store, o, parent store.Objective
 	return nil
 }
 
-// editKeyResult applies option changes to a key result.
+// editKeyResult applies option changes to a key result, read again inside
+// the transaction. A closed or archived objective keeps its key results'
+// measures: its final score was taken from them.
 func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objective, kr store.KeyResult, flags map[string]string) (bot.Reply, error) {
+	label := keyResultLabel(o, kr)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		if !c.mayChangeKeyResult(o, kr) {
-			return refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", keyResultLabel(o, kr))
+		var err error
+		if kr, o, err = keyResultRef(ctx, tx, c, strconv.FormatInt(kr.Number, 10)); err != nil {
+			return err
 		}
+		if !c.mayChangeKeyResult(o, kr) {
+			return refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", label)
+		}
+		var columns []string
 		if v, ok := flags["title"]; ok {
 			if err := okr.ValidateTitle("title", v); err != nil {
 				return err
 			}
-			kr.Title = strings.TrimSpace(v)
+			kr.Title, columns = strings.TrimSpace(v), append(columns, "title")
 		}
-		_, target := flags["target"]
-		_, start := flags["start"]
-		_, unit := flags["unit"]
-		if target || start || unit {
-			if kr.Kind == okr.Milestone {
-				return refuse("Key result %s is a milestone (done or not done): it has no start, target or unit.", keyResultLabel(o, kr))
-			}
-			start, target, unit := orDefault(flags, "start", okr.FormatNumber(kr.Start)), orDefault(flags, "target", okr.FormatNumber(kr.Target)), orDefault(flags, "unit", kr.Unit)
-			m, err := parseMeasure("--start", start, "--target", target, unit)
-			if err != nil {
-				return err
-			}
-			kr.Start, kr.Target, kr.Unit = m.Start, m.Target, m.Unit
+		measure := []string{"start", "target", "unit", "weight"}
+		if o.Status != okr.Active && slices.ContainsFunc(measure, func(k string) bool { _, ok := flags[k]; return ok }) {
+			return refuse("Objective #%d is %s: the measures of its key results stay as they were scored.", o.Number, o.Status)
 		}
-		if v, ok := flags["weight"]; ok {
-			w, err := okr.ParseNumber("--weight", v)
-			if err != nil {
-				return err
+		if err := applyMeasureChanges(&kr, label, flags); err != nil {
+			return err
+		}
+		for _, k := range measure {
+			if _, ok := flags[k]; ok {
+				columns = append(columns, k)
 			}
-			if w <= 0 {
-				return okr.Invalid("weight", "--weight must be above 0, not %q.", v)
-			}
-			kr.Weight = w
 		}
 		if v, ok := flags["owner"]; ok {
-			kr.OwnerID = nil
+			kr.OwnerID, columns = nil, append(columns, "owner_id")
 			if !strings.EqualFold(strings.TrimSpace(v), "none") {
 				u, err := person(ctx, tx, c, "--owner", v)
 				if err != nil {
@@ -205,7 +240,7 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 				kr.OwnerID = &u.ID
 			}
 		}
-		return tx.UpdateKeyResult(ctx, &kr)
+		return tx.UpdateKeyResult(ctx, &kr, columns...)
 	})
 	if err != nil {
 		return bot.Reply{}, err
@@ -213,14 +248,40 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
 		return bot.Reply{}, err
 	}
-	return s.objectiveReply(ctx, o, fmt.Sprintf("✏️ Updated key result %s.", keyResultLabel(o, kr)))
+	return s.objectiveReply(ctx, o, fmt.Sprintf("✏️ Updated key result %s.", label))
 }
 
-func orDefault(flags map[string]string, key, def string) string {
-	if v, ok := flags[key]; ok {
-		return v
+// applyMeasureChanges sets the start, target, unit and weight given in
+// flags, keeping the stored values of the others exactly.
+func applyMeasureChanges(kr *store.KeyResult, label string, flags map[string]string) error {
+	_, start := flags["start"]
+	_, target := flags["target"]
+	_, unit := flags["unit"]
+	if (start || target || unit) && kr.Kind == okr.Milestone {
+		return refuse("Key result %s is a milestone (done or not done): it has no start, target or unit.", label)
 	}
-	return def
+	var err error
+	if start {
+		if kr.Start, err = okr.ParseNumber("--start", flags["start"]); err != nil {
+			return err
+		}
+	}
+	if target {
+		if kr.Target, err = okr.ParseNumber("--target", flags["target"]); err != nil {
+			return err
+		}
+	}
+	if unit {
+		if kr.Unit, err = parseUnit(flags["unit"]); err != nil {
+			return err
+		}
+	}
+	if v, ok := flags["weight"]; ok {
+		if kr.Weight, err = parseWeight(v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openEdit opens the Edit objective form.
@@ -230,20 +291,27 @@ func (s *Service) openEdit(ctx context.Context, c *caller, word string) (bot.Rep
 		return bot.Reply{}, err
 	}
 	if !c.mayChange(o) {
-		return bot.Reply{}, refuse("Only the owner of objective #%d (%s) or an admin can edit it.", o.Number, bot.Mention(o.Owner.PlatformID))
+		return bot.Reply{}, onlyOwner(o, "edit")
+	}
+	parents, err := s.parentOptions(ctx, c)
+	if err != nil {
+		return bot.Reply{}, err
 	}
 	team, parent := "", ""
 	if o.Team != nil {
 		team = o.Team.Name
 	}
 	if o.ParentID != nil {
-		if p, err := s.store.ObjectiveByID(ctx, c.ws.ID, *o.ParentID); err == nil {
-			parent = strconv.FormatInt(p.Number, 10)
+		p, err := s.store.ObjectiveByID(ctx, c.ws.ID, *o.ParentID)
+		if err != nil {
+			return bot.Reply{}, err
 		}
-	}
-	parents, err := s.parentOptions(ctx, c)
-	if err != nil {
-		return bot.Reply{}, err
+		parent = strconv.FormatInt(p.Number, 10)
+		// Offer the current parent even when it is closed or not among the
+		// newest, so that saving the form keeps the alignment.
+		if !slices.ContainsFunc(parents, func(opt bot.Option) bool { return opt.Value == parent }) {
+			parents = append(parents, bot.Option{Value: parent, Label: fmt.Sprintf("#%d %s", p.Number, p.Title)})
+		}
 	}
 	own := strconv.FormatInt(o.Number, 10)
 	for i, p := range parents {
@@ -269,27 +337,15 @@ func (s *Service) openEdit(ctx context.Context, c *caller, word string) (bot.Rep
 }
 
 func (s *Service) submitEditObjective(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
-	o, err := objectiveRef(ctx, s.store, c, sub.State, false)
-	if err != nil {
-		return bot.SubmitResult{}, err
-	}
 	v := sub.Values
 	changes := map[string]string{"title": v[fieldTitle], "description": v[fieldDescription], "team": v[fieldTeam], "parent": v[fieldParent]}
 	if id := v[fieldOwner]; id != "" {
 		changes["owner"] = "<@" + id + ">"
 	}
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		if !c.mayChange(o) {
-			return refuse("Only the owner of objective #%d or an admin can edit it.", o.Number)
-		}
-		return applyObjectiveChanges(ctx, tx, c, &o, changes, formFields)
-	})
+	o, err := s.updateObjective(ctx, c, sub.State, changes, formFields)
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
-		return bot.SubmitResult{}, err
-	}
-	msg, err := s.objectiveMessage(ctx, o, fmt.Sprintf("✏️ Updated objective #%d.", o.Number))
+	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, fmt.Sprintf("✏️ Updated objective #%d.", o.Number))
 	return bot.SubmitResult{Message: msg}, err
 }

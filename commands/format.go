@@ -73,7 +73,7 @@ func measureText(kr store.KeyResult) string {
 		// A word unit reads once, at the end: "8 / 20 deals".
 		current = okr.FormatNumber(kr.Current)
 	}
-	return fmt.Sprintf("%s / %s", current, okr.FormatValue(kr.Target, kr.Unit))
+	return bot.Escape(fmt.Sprintf("%s / %s", current, okr.FormatValue(kr.Target, kr.Unit)))
 }
 
 func ownerText(u *store.User) string {

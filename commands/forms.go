@@ -153,6 +153,6 @@ func (s *Service) submitNewObjective(ctx context.Context, c *caller, sub bot.Sub
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	msg, err := s.objectiveMessage(ctx, o, fmt.Sprintf("✅ Created objective #%d.", o.Number), notes...)
+	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, fmt.Sprintf("✅ Created objective #%d.", o.Number), notes...)
 	return bot.SubmitResult{Message: msg}, err
 }

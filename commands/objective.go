@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -32,17 +33,76 @@ type keyResultDraft struct {
 
 // draftFields names the fields of an objective draft, which differ between
 // the command line (--team) and the form (team).
-type draftFields struct{ title, period, team, owner, parent string }
+type draftFields struct{ title, description, period, team, owner, parent string }
 
 var (
-	flagFields = draftFields{title: "title", period: "--period", team: "--team", owner: "--owner", parent: "--parent"}
-	formFields = draftFields{title: fieldTitle, period: fieldPeriod, team: fieldTeam, owner: fieldOwner, parent: fieldParent}
+	flagFields = draftFields{title: "title", description: "--description", period: "--period", team: "--team", owner: "--owner", parent: "--parent"}
+	formFields = draftFields{title: fieldTitle, description: fieldDescription, period: fieldPeriod, team: fieldTeam, owner: fieldOwner, parent: fieldParent}
 )
+
+// Limits on what people type, in characters: long enough for real use,
+// short enough to show in a list.
+const (
+	maxDescription = 2000
+	maxTeamName    = 80
+	maxUnit        = 20
+	maxWeight      = 1000
+)
+
+// onlyOwner is the refusal for someone who may not change o.
+func onlyOwner(o store.Objective, verb string) error {
+	return refuse("Only the owner of objective #%d (%s) or an admin can %s it.", o.Number, bot.Mention(o.Owner.PlatformID), verb)
+}
+
+func validDescription(field, text string) error {
+	if n := utf8.RuneCountInString(strings.TrimSpace(text)); n > maxDescription {
+		return okr.Invalid(field, "The description is %d characters long; keep it to %d or fewer.", n, maxDescription)
+	}
+	return nil
+}
+
+// teamName reads a team as people write it: Sales, #sales, or Slack's
+// <#C123|sales> (which is what #sales becomes when Slack escapes it).
+func teamName(field, text string) (string, error) {
+	name := strings.TrimSpace(text)
+	if ch, ok := parseChannel(name); ok && ch.Name != "" {
+		name = ch.Name
+	}
+	name = strings.TrimSpace(strings.TrimPrefix(name, "#"))
+	if n := utf8.RuneCountInString(name); n > maxTeamName {
+		return "", okr.Invalid(field, "The team name is %d characters long; keep it to %d or fewer.", n, maxTeamName)
+	}
+	return name, nil
+}
+
+// parseUnit reads the unit a key result's values are shown with.
+func parseUnit(text string) (string, error) {
+	unit := strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(unit); n > maxUnit {
+		return "", okr.Invalid("unit", "The unit %q is %d characters long; keep it to %d or fewer.", unit, n, maxUnit)
+	}
+	return unit, nil
+}
+
+// parseWeight reads a key result's weight in its objective's score.
+func parseWeight(text string) (float64, error) {
+	w, err := okr.ParseNumber("--weight", text)
+	if err != nil {
+		return 0, err
+	}
+	if w <= 0 || w > maxWeight {
+		return 0, okr.Invalid("weight", "--weight is a number above 0 and up to %d, not %q.", maxWeight, text)
+	}
+	return w, nil
+}
 
 // createObjective creates an objective with its key results in one
 // transaction, and returns it with notes for the confirmation.
 func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDraft, f draftFields) (store.Objective, []string, error) {
 	if err := okr.ValidateTitle(f.title, d.title); err != nil {
+		return store.Objective{}, nil, err
+	}
+	if err := validDescription(f.description, d.description); err != nil {
 		return store.Objective{}, nil, err
 	}
 	var (
@@ -62,8 +122,12 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 		}
 		o = store.Objective{WorkspaceID: c.ws.ID, Title: strings.TrimSpace(d.title), Description: strings.TrimSpace(d.description),
 			OwnerID: owner.ID, PeriodID: p.ID, Status: okr.Active}
-		if d.team != "" {
-			t, created, err := tx.EnsureTeam(ctx, c.ws.ID, strings.TrimSpace(strings.TrimPrefix(d.team, "#")))
+		name, err := teamName(f.team, d.team)
+		if err != nil {
+			return err
+		}
+		if name != "" {
+			t, created, err := tx.EnsureTeam(ctx, c.ws.ID, name)
 			if err != nil {
 				return err
 			}
@@ -91,7 +155,8 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 	if err != nil {
 		return o, nil, err
 	}
-	o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID)
+	// It is saved: a deadline now must not report it as not done.
+	o, err = s.store.ObjectiveByID(context.WithoutCancel(ctx), c.ws.ID, o.ID)
 	return o, notes, err
 }
 
@@ -180,7 +245,7 @@ func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (
 			return err
 		}
 		if !c.mayChange(o) {
-			return refuse("Only the owner of objective #%d (%s) or an admin can add key results to it.", o.Number, bot.Mention(o.Owner.PlatformID))
+			return onlyOwner(o, "add key results to")
 		}
 		if o.Status != okr.Active {
 			return refuse("Objective #%d is %s; reopen work in a new objective.", o.Number, o.Status)
@@ -213,12 +278,9 @@ func parseKeyResultFlags(title string, a args) (keyResultDraft, error) {
 		return d, err
 	}
 	if v, ok := a.flags["weight"]; ok {
-		w, err := okr.ParseNumber("--weight", v)
+		w, err := parseWeight(v)
 		if err != nil {
 			return d, err
-		}
-		if w <= 0 {
-			return d, okr.Invalid("weight", "--weight must be above 0, not %q.", v)
 		}
 		d.weight = w
 	}
@@ -240,8 +302,11 @@ func parseKeyResultFlags(title string, a args) (keyResultDraft, error) {
 // parseMeasure reads a metric's start and target. A percent sign on either
 // sets the unit when none was given.
 func parseMeasure(startField, start, targetField, target, unit string) (okr.Measure, error) {
-	m := okr.Measure{Kind: okr.Metric, Unit: strings.TrimSpace(unit)}
+	m := okr.Measure{Kind: okr.Metric}
 	var err error
+	if m.Unit, err = parseUnit(unit); err != nil {
+		return m, err
+	}
 	if m.Target, err = okr.ParseNumber(targetField, target); err != nil {
 		return m, err
 	}
@@ -252,9 +317,6 @@ func parseMeasure(startField, start, targetField, target, unit string) (okr.Meas
 	}
 	if m.Unit == "" && (strings.HasSuffix(strings.TrimSpace(target), "%") || strings.HasSuffix(strings.TrimSpace(start), "%")) {
 		m.Unit = "%"
-	}
-	if len(m.Unit) > 20 {
-		return m, okr.Invalid("unit", "The unit %q is too long; keep it under 20 characters.", m.Unit)
 	}
 	return m, nil
 }
@@ -305,7 +367,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 			return err
 		}
 		if !c.mayChange(o) {
-			return refuse("Only the owner of objective #%d (%s) or an admin can %s it.", o.Number, bot.Mention(o.Owner.PlatformID), verb(to))
+			return onlyOwner(o, verb(to))
 		}
 		if o.Status == to {
 			return refuse("Objective #%d is already %s.", o.Number, to)
@@ -321,7 +383,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 			o.FinalScore = final
 		}
 		o.Status = to
-		return tx.UpdateObjective(ctx, &o)
+		return tx.UpdateObjective(ctx, &o, "status", "final_score")
 	})
 	return o, err
 }

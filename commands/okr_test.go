@@ -88,7 +88,13 @@ func TestRefusedInputChangesNothing(t *testing.T) {
 		{"not a number", `show abc`, []string{`"abc"`, "#42"}},
 		{"unknown team", `list team Nope`, []string{`no team "Nope"`, "Sales"}},
 		{"unknown person in Slack", `new "Grow" --owner @nobody`, []string{"don't know @nobody"}},
-		{"parent loop", `edit 1 --parent 1`, []string{"cannot align to #1"}},
+		{"parent is itself", `edit 1 --parent 1`, []string{"cannot align to itself"}},
+		{"number too large", `kr 1 "Big" --target 1e300`, []string{`"1e300"`, "larger than okrbot tracks"}},
+		{"weight too large", `kr 1 "Heavy" --target 5 --weight 5000`, []string{"up to 1000"}},
+		{"unit too long", `kr 1 "Units" --target 5 --unit "` + strings.Repeat("é", 21) + `"`, []string{"21 characters"}},
+		{"team name too long", `new "Grow" --team "` + strings.Repeat("t", 81) + `"`, []string{"81 characters"}},
+		{"missing key result shown", `show 1.9`, []string{"no key result #1.9"}},
+		{"milestone has no target", `edit 1.3 --target 5`, []string{"milestone"}},
 		{"too long comment", `checkin 1.1 5 on-track ` + strings.Repeat("y", 1001), []string{"1001 characters"}},
 	}
 	each(t, func(t *testing.T, h *harness) {
@@ -377,5 +383,75 @@ func TestCustomPeriods(t *testing.T) {
 		h.must("U1", `new "Long bet" --period "FY27 H1"`)
 		contains(t, h.must("U1", `list --period "fy27 h1"`), "Long bet")
 		contains(t, h.must("U1", "period"), "FY27 H1: Jan 1, 2027 – Jun 30, 2027", "2026-Q4: Oct 1, 2026 – Dec 31, 2026 (now)")
+	})
+}
+
+func TestSlackEscapesAreReadBack(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		// Slack sends "R&D <3" as "R&amp;D &lt;3": it is stored as typed and
+		// escaped once when shown.
+		out := h.must("U1", `new "R&amp;D &lt;3" --team <#C42|sales>`)
+		contains(t, out, "*#1 R&amp;D &lt;3*", "team sales")
+		lacks(t, out, "&amp;amp;", "C42")
+		out = h.must("U1", `kr 1 "Ping" --target 10 --unit "&lt;!channel&gt;"`)
+		contains(t, out, "0 / 10 &lt;!channel&gt;")
+		lacks(t, out, "<!channel>")
+	})
+}
+
+func TestAdminNamesAreNotTrustedOnSlack(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.seed()
+		// U7 calls themselves "uadmin", the id of an admin: no rights.
+		contains(t, render(h.as("U7", "close 1")), "Only the owner")
+		req := request("T1", "U7", "close 1")
+		req.User.Name = "UADMIN"
+		contains(t, render(h.svc.Command(context.Background(), req)), "Only the owner")
+	})
+}
+
+func TestEditsKeepWhatTheyDoNotName(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.must("U1", `new "Company"`)
+		h.must("U1", `new "Grow" --parent 1`)
+		h.must("U1", `kr 2 "Tiny" --start 0.125 --target 1.0004`)
+		h.must("U1", "edit 2.1 --unit pts")
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		kr, err := h.st.KeyResult(context.Background(), ws.ID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kr.Start != 0.125 || kr.Target != 1.0004 || kr.Unit != "pts" {
+			t.Errorf("after editing the unit: start %v, target %v, unit %q", kr.Start, kr.Target, kr.Unit)
+		}
+
+		// The parent is closed, so the form does not offer it among active
+		// objectives; saving the form still keeps the alignment.
+		h.must("U1", "close 1")
+		f := h.svc.Act(context.Background(), request("T1", "U1", ""), bot.Action{ID: commands.ActionEdit, Value: "2"}).Form
+		if f == nil || field(f, "parent").Initial != "1" {
+			t.Fatalf("edit form parent = %+v", field(f, "parent"))
+		}
+		values := map[string]string{"title": "Grow more", "owner": "U1", "parent": field(f, "parent").Initial}
+		res := h.svc.Submit(context.Background(), request("T1", "U1", ""), bot.Submission{CallbackID: f.CallbackID, State: f.State, Values: values})
+		contains(t, render(bot.Reply{Message: res.Message}), "Grow more", "aligned to #1 Company")
+
+		// Closed objectives keep the measures they were scored with.
+		h.must("U1", "close 2")
+		before := h.snapshot()
+		contains(t, h.say("edit 2.1 --target 5"), "is closed")
+		contains(t, h.must("U1", `edit 2.1 --title "Tiny, renamed"`), "Tiny, renamed")
+		if strings.Contains(h.snapshot(), "Target:5") || before == h.snapshot() {
+			t.Error("a closed objective's key result: the target changed, or the title did not")
+		}
+	})
+}
+
+func TestConfidenceInTwoWords(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.seed()
+		out := h.must("U1", "checkin 1.1 4 off track lost the big deal")
+		contains(t, out, "off track")
+		contains(t, h.must("U1", "show 1"), "off track, “lost the big deal”")
 	})
 }

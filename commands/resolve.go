@@ -60,7 +60,8 @@ func objectiveRef(ctx context.Context, st *store.Store, c *caller, word string, 
 		if !viaKeyResult {
 			return store.Objective{}, refuse("%s is a key result; use the objective's number, #%d.", r, r.Number)
 		}
-		r.Position = 0
+		_, o, err := keyResultRef(ctx, st, c, word)
+		return o, err
 	}
 	o, err := st.Objective(ctx, c.ws.ID, r.Number)
 	if errors.Is(err, okr.ErrNotFound) {

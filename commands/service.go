@@ -20,8 +20,10 @@ type Config struct {
 	Store *store.Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Admins are platform user ids or names that may change anything, in
-	// addition to the platform's own workspace admins (OKRBOT_ADMINS).
+	// Admins are platform user ids (names in the console, where ids are
+	// names) that may change anything, in addition to the platform's own
+	// workspace admins (OKRBOT_ADMINS). Names are not trusted on Slack:
+	// people choose their own.
 	Admins []string
 	Logger *slog.Logger
 	// Reminders are the check-in reminder defaults (remind.go).
@@ -85,7 +87,7 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
-	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)] || s.admins[strings.ToLower(u.Name)]
+	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)]
 	return &caller{req: req, ws: ws, user: u, admin: admin}, nil
 }
 

@@ -42,7 +42,7 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 	if o.Description != "" {
 		top += "\n" + bot.Escape(o.Description)
 	}
-	about := []string{o.Period.Name, "owner " + ownerText(&o.Owner)}
+	about := []string{bot.Escape(o.Period.Name), "owner " + ownerText(&o.Owner)}
 	if o.Team != nil {
 		about = append(about, "team "+bot.Escape(o.Team.Name))
 	}
@@ -154,7 +154,7 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	title := fmt.Sprintf("%s objectives in %s", whose, p.Name)
+	title := fmt.Sprintf("%s objectives in %s", whose, bot.Escape(p.Name))
 	msg := &bot.Message{Text: title}
 	if len(os) == 0 {
 		msg.Sections = []bot.Section{{Text: "*" + title + "*\n_None yet._ Create one with `/okr new`."}}
@@ -204,7 +204,7 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	title := "Alignment in " + p.Name
+	title := "Alignment in " + bot.Escape(p.Name)
 	if len(os) == 0 {
 		return bot.Text("*" + title + "*\n_No objectives yet._ Create one with `/okr new`."), nil
 	}

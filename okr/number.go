@@ -37,8 +37,15 @@ func ParseNumber(field, text string) (float64, error) {
 		}
 		return 0, Invalid(field, "%s: %q is not a number (try 1,200, 12.5 or 40%%).", field, text)
 	}
+	if math.Abs(v) > MaxNumber {
+		return 0, Invalid(field, "%s: %q is larger than okrbot tracks (up to a quadrillion).", field, text)
+	}
 	return v, nil
 }
+
+// MaxNumber bounds the numbers okrbot accepts: far beyond any real metric,
+// yet small enough that sums and weighted means stay exact and finite.
+const MaxNumber = 1e15
 
 // validGrouping reports whether the commas in s separate groups of three
 // digits, so that "1,200" is read as 1200 and "1,2" is refused rather than

@@ -63,23 +63,38 @@ func (s *Store) UserByName(ctx context.Context, workspaceID uint, name string) (
 	return u, notFound(err)
 }
 
-// TeamByName returns the team whose name matches, ignoring case.
+// TeamByName returns the team whose name matches, ignoring case in any
+// script. The comparison happens here rather than in SQL because SQLite's
+// LOWER only folds ASCII; a workspace has few teams.
 func (s *Store) TeamByName(ctx context.Context, workspaceID uint, name string) (Team, error) {
-	var t Team
-	err := s.q(ctx).Where("workspace_id = ? AND LOWER(name) = ?", workspaceID, strings.ToLower(name)).Take(&t).Error
-	return t, notFound(err)
+	teams, err := s.Teams(ctx, workspaceID)
+	if err != nil {
+		return Team{}, err
+	}
+	for _, t := range teams {
+		if strings.EqualFold(t.Name, name) {
+			return t, nil
+		}
+	}
+	return Team{}, okr.ErrNotFound
 }
 
 // EnsureTeam returns the team with a name, creating it if there is none;
-// created says which.
+// created says which. Two callers creating the same team at once both get
+// the one row.
 func (s *Store) EnsureTeam(ctx context.Context, workspaceID uint, name string) (t Team, created bool, err error) {
 	t, err = s.TeamByName(ctx, workspaceID, name)
 	if !errors.Is(err, okr.ErrNotFound) {
 		return t, false, err
 	}
 	t = Team{WorkspaceID: workspaceID, Name: name}
-	if err := s.q(ctx).Create(&t).Error; err != nil {
-		return t, false, fmt.Errorf("create team %q: %w", name, err)
+	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t)
+	if res.Error != nil {
+		return t, false, fmt.Errorf("create team %q: %w", name, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		t, err = s.TeamByName(ctx, workspaceID, name)
+		return t, false, err
 	}
 	return t, true, nil
 }
@@ -101,11 +116,19 @@ func (s *Store) EnsurePeriod(ctx context.Context, workspaceID uint, p okr.Period
 	return s.PeriodByName(ctx, workspaceID, p.Name)
 }
 
-// PeriodByName returns the workspace's period with a name, ignoring case.
+// PeriodByName returns the workspace's period with a name, ignoring case in
+// any script (see TeamByName).
 func (s *Store) PeriodByName(ctx context.Context, workspaceID uint, name string) (Period, error) {
-	var p Period
-	err := s.q(ctx).Where("workspace_id = ? AND UPPER(name) = ?", workspaceID, strings.ToUpper(name)).Take(&p).Error
-	return p, notFound(err)
+	periods, err := s.Periods(ctx, workspaceID)
+	if err != nil {
+		return Period{}, err
+	}
+	for _, p := range periods {
+		if strings.EqualFold(p.Name, name) {
+			return p, nil
+		}
+	}
+	return Period{}, okr.ErrNotFound
 }
 
 // nextNumber hands out the workspace's next short number. Call it inside a
@@ -240,18 +263,24 @@ func (s *Store) CountActiveObjectives(ctx context.Context, workspaceID, ownerID,
 	return int(n), err
 }
 
-// UpdateObjective saves the objective's own columns (not its key results).
-func (s *Store) UpdateObjective(ctx context.Context, o *Objective) error {
-	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", o.WorkspaceID).Updates(o).Error
+// UpdateObjective saves the named columns of an objective (and its
+// updated_at). Naming them keeps a concurrent change to other columns, such
+// as a close racing an edit of the title, from being overwritten.
+func (s *Store) UpdateObjective(ctx context.Context, o *Objective, columns ...string) error {
+	err := s.q(ctx).Model(o).Omit(clause.Associations).Select(append(columns, "updated_at")).
+		Where("workspace_id = ?", o.WorkspaceID).Updates(o).Error
 	if err != nil {
 		return fmt.Errorf("update objective #%d: %w", o.Number, err)
 	}
 	return nil
 }
 
-// UpdateKeyResult saves the key result's own columns.
-func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult) error {
-	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", kr.WorkspaceID).Updates(kr).Error
+// UpdateKeyResult saves the named columns of a key result (and its
+// updated_at), like UpdateObjective; its current value moves only with
+// check-ins.
+func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult, columns ...string) error {
+	err := s.q(ctx).Model(kr).Omit(clause.Associations).Select(append(columns, "updated_at")).
+		Where("workspace_id = ?", kr.WorkspaceID).Updates(kr).Error
 	if err != nil {
 		return fmt.Errorf("update key result #%d: %w", kr.Number, err)
 	}

@@ -244,3 +244,20 @@ func TestSaveUserUpdatesProfile(t *testing.T) {
 		}
 	})
 }
+
+func TestTeamNamesIgnoreCaseInAnyScript(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s, "T1")
+		first, created, err := s.EnsureTeam(ctx, f.ws.ID, "Équipe")
+		if err != nil || !created {
+			t.Fatalf("first EnsureTeam: %v, created %v", err, created)
+		}
+		for _, name := range []string{"Équipe", "équipe", "ÉQUIPE"} {
+			again, created, err := s.EnsureTeam(ctx, f.ws.ID, name)
+			if err != nil || created || again.ID != first.ID {
+				t.Errorf("EnsureTeam(%q) = team %d, created %v, %v; want team %d", name, again.ID, created, err, first.ID)
+			}
+		}
+	})
+}
