@@ -378,13 +378,6 @@ func (s *Store) ThreadPosted(ctx context.Context, id uint, upTo *time.Time) erro
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(updates).Error
 }
 
-// Delivery returns a delivery of a person by id.
-func (s *Store) Delivery(ctx context.Context, workspaceID, userID, id uint) (ReminderDelivery, error) {
-	var d ReminderDelivery
-	err := s.q(ctx).Where("workspace_id = ? AND user_id = ? AND id = ?", workspaceID, userID, id).Take(&d).Error
-	return d, notFound(err)
-}
-
 // LastDelivery returns a person's newest prompt that was sent.
 func (s *Store) LastDelivery(ctx context.Context, workspaceID, userID uint) (ReminderDelivery, error) {
 	var d ReminderDelivery
