@@ -183,9 +183,13 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		if len(krs) == 0 {
+		switch {
+		case len(krs) == 0:
 			lines = append(lines, "You own no key results of active objectives, so there is nothing to be reminded of yet.")
-		} else {
+		case c.ws.Platform == bot.ConsolePlatform:
+			// The scheduler prompts only people it can reach in Slack.
+			lines = append(lines, "The console gets no prompts: they come as Slack direct messages.")
+		default:
 			lines = append(lines, "Your next prompt: "+whenText(next, loc)+".")
 		}
 	}

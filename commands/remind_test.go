@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/okrbot/okrbot/bot"
 )
 
 // midQ4 is Sunday 15 November 2026, 13:00 in Berlin: the next Monday
@@ -110,5 +112,23 @@ func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
 func TestHelpListsRemind(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		contains(t, h.say("help"), "/okr remind")
+	})
+}
+
+func TestRemindInTheConsoleSaysNoPromptsComeThere(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
+			User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr"}
+		for _, text := range []string{`new "Write the manual"`, `kr 1 "Chapters" --target 10`, "remind"} {
+			req.Text = text
+			out := render(h.svc.Command(context.Background(), req))
+			if strings.HasPrefix(out, "⚠️") {
+				t.Fatalf("%s: %s", text, out)
+			}
+			if text == "remind" {
+				contains(t, out, "The console gets no prompts")
+				lacks(t, out, "Your next prompt")
+			}
+		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -604,6 +605,84 @@ func TestDigestsRideTheSchedulerTick(t *testing.T) {
 		e.tick(s)
 		if n := digests(); n != 1 {
 			t.Fatalf("%d digests at 09:00, want 1", n)
+		}
+	})
+}
+
+// TestConsolePeopleAreNeverPrompted shows that the scheduler prompts only
+// people of Slack workspaces: `okrbot console` may share the database, and
+// its people have names, not Slack ids, that the bot's token cannot reach.
+func TestConsolePeopleAreNeverPrompted(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		ctx := context.Background()
+		cws, err := st.Workspace(ctx, bot.ConsolePlatform, "console")
+		if err != nil {
+			t.Fatal(err)
+		}
+		period, err := st.EnsurePeriod(ctx, cws.ID, okr.Quarter(2026, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var console []store.User
+		for _, name := range []string{"ada", "grace"} {
+			u, err := st.SaveUser(ctx, store.User{WorkspaceID: cws.ID, PlatformID: name, Name: name, TZ: "Europe/Berlin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := store.Objective{WorkspaceID: cws.ID, Title: "Write the manual", OwnerID: u.ID, PeriodID: period.ID, Status: okr.Active,
+				KeyResults: []store.KeyResult{{WorkspaceID: cws.ID, Title: "Chapters", OwnerID: &u.ID,
+					Measure: okr.Measure{Kind: okr.Metric, Start: 0, Target: 10, Current: 2}}}}
+			if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
+				t.Fatal(err)
+			}
+			console = append(console, u)
+		}
+		// grace was planned by an older okrbot that prompted every
+		// workspace: her planned prompt must not go out either.
+		p, err := st.ReminderPerson(ctx, cws.ID, console[1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sched, err := st.EnsureReminderSchedule(ctx, cws.ID, 0, commands.DefaultWeekly.Row())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PlanReminder(ctx, p.ID, sched.ID, "Europe/Berlin", local(monday+" 09:00")); err != nil {
+			t.Fatal(err)
+		}
+
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		e.clock.Advance(26 * time.Hour)
+		e.tick(s)
+
+		if per := e.promptsPerUser(); len(per) != 1 || per["U1"] != 1 {
+			t.Errorf("prompts %v, want U1's only", per)
+		}
+		for _, c := range e.slack.Calls("") {
+			for _, name := range []string{"ada", "grace"} {
+				if c.Params.Get("channel") == name || c.Params.Get("users") == name || c.Params.Get("user") == name {
+					t.Errorf("%s was tried on Slack: %s", name, c.Method)
+				}
+			}
+		}
+		ada, err := st.FindReminderPerson(ctx, cws.ID, console[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ada.ID != 0 || ada.NextAt != nil {
+			t.Errorf("console person ada was planned: %+v", ada)
+		}
+		ds, err := st.Deliveries(ctx, cws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != 0 {
+			t.Errorf("%d deliveries for console people, want none", len(ds))
 		}
 	})
 }

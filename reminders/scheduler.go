@@ -23,6 +23,10 @@ type Config struct {
 	// Commands renders the messages and knows the schedule defaults.
 	Commands *commands.Service
 	Sender   Sender
+	// Platform is the chat platform the Sender reaches: "slack" when empty.
+	// Only people of its workspaces are prompted; others, such as those of
+	// `okrbot console` sharing the database, are never planned.
+	Platform string
 	// Directory, when set, is asked for the time zone of people okrbot has
 	// none for (someone named as an owner who never used okrbot).
 	Directory Directory
@@ -98,6 +102,9 @@ func (s *Scheduler) Stats() Stats {
 
 // New returns a Scheduler; Run starts it.
 func New(cfg Config) *Scheduler {
+	if cfg.Platform == "" {
+		cfg.Platform = "slack"
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -210,7 +217,7 @@ func (s *Scheduler) schedules(ctx context.Context, st *store.Store, workspaceID 
 // and plans again those whose schedule or time zone changed.
 func (s *Scheduler) plan(ctx context.Context) error {
 	now := s.now()
-	if _, err := s.st.AddReminderPeople(ctx, now); err != nil {
+	if _, err := s.st.AddReminderPeople(ctx, s.cfg.Platform, now); err != nil {
 		return err
 	}
 	if err := s.st.ReplanMovedPeople(ctx); err != nil {
@@ -218,7 +225,7 @@ func (s *Scheduler) plan(ctx context.Context) error {
 	}
 	cache := map[uint][]store.ReminderSchedule{}
 	for {
-		rows, err := s.st.UnplannedPeople(ctx, 500)
+		rows, err := s.st.UnplannedPeople(ctx, s.cfg.Platform, 500)
 		if err != nil {
 			return err
 		}
@@ -279,7 +286,7 @@ func (s *Scheduler) claim(ctx context.Context) error {
 		now := s.now()
 		var n int
 		err := s.st.InTx(ctx, func(tx *store.Store) error {
-			people, err := tx.LockDuePeople(ctx, now, s.cfg.Batch)
+			people, err := tx.LockDuePeople(ctx, s.cfg.Platform, now, s.cfg.Batch)
 			if err != nil {
 				return err
 			}
