@@ -67,6 +67,20 @@ func workspace(ctx context.Context, st *store.Store, teamID string) (store.Works
 	return ws[0], nil
 }
 
+// openWorkspace opens the store and finds the workspace an import or export
+// is for (see workspace), with a Service to run it. The caller closes st.
+func (m *Main) openWorkspace(ctx context.Context, teamID string) (st *store.Store, ws store.Workspace, svc *commands.Service, err error) {
+	log := m.logger()
+	if st, err = m.openStore(ctx, log); err != nil {
+		return nil, ws, nil, err
+	}
+	if ws, err = workspace(ctx, st, teamID); err != nil {
+		st.Close()
+		return nil, ws, nil, err
+	}
+	return st, ws, m.service(st, log, commands.ReminderDefaults{}), nil
+}
+
 // importCSV runs "okrbot import FILE.csv [--workspace TEAM_ID]".
 func (m *Main) importCSV(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
@@ -85,22 +99,17 @@ func (m *Main) importCSV(ctx context.Context, args []string) error {
 	if len(files) != 1 {
 		return errors.New("usage: okrbot import FILE.csv [--workspace TEAM_ID]")
 	}
-	log := m.logger()
-	st, err := m.openStore(ctx, log)
+	st, ws, svc, err := m.openWorkspace(ctx, *team)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ws, err := workspace(ctx, st, *team)
-	if err != nil {
-		return err
-	}
 	f, err := os.Open(files[0])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	report, err := m.service(st, log, commands.ReminderDefaults{}).ImportCSV(ctx, ws.ID, f)
+	report, err := svc.ImportCSV(ctx, ws.ID, f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
@@ -121,17 +130,11 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := m.logger()
-	st, err := m.openStore(ctx, log)
+	st, ws, svc, err := m.openWorkspace(ctx, *team)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ws, err := workspace(ctx, st, *team)
-	if err != nil {
-		return err
-	}
-	svc := m.service(st, log, commands.ReminderDefaults{})
 	files := []struct {
 		name  string
 		write func(context.Context, uint, io.Writer) error

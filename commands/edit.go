@@ -85,16 +85,8 @@ func (s *Service) editObjective(ctx context.Context, c *caller, o store.Objectiv
 // transaction, checks who is asking, applies the changes (keys are option
 // names) and returns it as saved.
 func (s *Service) updateObjective(ctx context.Context, c *caller, word string, changes map[string]string, f draftFields) (store.Objective, error) {
-	var o store.Objective
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
-		if o, err = objectiveRef(ctx, tx, c, word, false); err != nil {
-			return err
-		}
-		if !c.mayChange(o) {
-			return onlyOwner(o, "edit")
-		}
-		return applyObjectiveChanges(ctx, tx, c, &o, changes, f)
+	o, err := s.changeObjective(ctx, c, word, "edit", func(tx *store.Store, o *store.Objective) error {
+		return applyObjectiveChanges(ctx, tx, c, o, changes, f)
 	})
 	if err != nil {
 		return o, err

@@ -49,13 +49,20 @@ func init() {
 // helpMessage lists every /okr command with an example, under an optional
 // first line (such as why help is shown).
 func helpMessage(first string) *bot.Message {
-	lines := []string{"*okrbot* keeps your OKRs where you talk. Numbers like `#42` name objectives; `#42.1` is the first key result of #42. Put titles with spaces in double quotes."}
+	return commandList("okrbot commands", "*okrbot* keeps your OKRs where you talk. Numbers like `#42` name objectives; `#42.1` is the first key result of #42. Put titles with spaces in double quotes.",
+		first, okrOrder, okrCommands)
+}
+
+// commandList is a help message: an optional first line, an introduction,
+// then each command's usage and summary in order.
+func commandList(title, intro, first string, order []string, cmds map[string]command) *bot.Message {
+	lines := []string{intro}
 	if first != "" {
 		lines = append([]string{first}, lines...)
 	}
-	for _, name := range okrOrder {
-		cmd := okrCommands[name]
+	for _, name := range order {
+		cmd := cmds[name]
 		lines = append(lines, "• `"+cmd.usage+"`\n    "+cmd.summary)
 	}
-	return &bot.Message{Text: "okrbot commands", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+	return &bot.Message{Text: title, Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
 }

@@ -78,15 +78,8 @@ func init() {
 }
 
 func kpiHelpMessage(first string) *bot.Message {
-	lines := []string{"*KPIs* are health metrics tracked against a target. Put names with spaces in double quotes; a KPI's id works too."}
-	if first != "" {
-		lines = append([]string{first}, lines...)
-	}
-	for _, name := range kpiOrder {
-		cmd := kpiCommands[name]
-		lines = append(lines, "• `"+cmd.usage+"`\n    "+cmd.summary)
-	}
-	return &bot.Message{Text: "okrbot KPI commands", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+	return commandList("okrbot KPI commands", "*KPIs* are health metrics tracked against a target. Put names with spaces in double quotes; a KPI's id works too.",
+		first, kpiOrder, kpiCommands)
 }
 
 // runKPI runs a /kpi subcommand.

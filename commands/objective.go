@@ -238,15 +238,9 @@ func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	var o store.Objective
 	var kr store.KeyResult
-	err = s.store.InTx(ctx, func(tx *store.Store) error {
-		if o, err = objectiveRef(ctx, tx, c, a.pos[0], false); err != nil {
-			return err
-		}
-		if !c.mayChange(o) {
-			return onlyOwner(o, "add key results to")
-		}
+	o, err := s.changeObjective(ctx, c, a.pos[0], "add key results to", func(tx *store.Store, o *store.Objective) error {
+		var err error
 		if o.Status != okr.Active {
 			return refuse("Objective #%d is %s; reopen work in a new objective.", o.Number, o.Status)
 		}
@@ -360,15 +354,7 @@ func (s *Service) archiveObjective(ctx context.Context, c *caller, words []strin
 // changeStatus closes or archives an objective. Closing keeps the score it
 // had (or the one given) as its final score.
 func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to okr.Status, final *float64) (store.Objective, error) {
-	var o store.Objective
-	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		var err error
-		if o, err = objectiveRef(ctx, tx, c, word, false); err != nil {
-			return err
-		}
-		if !c.mayChange(o) {
-			return onlyOwner(o, verb(to))
-		}
+	return s.changeObjective(ctx, c, word, verb(to), func(tx *store.Store, o *store.Objective) error {
 		if o.Status == to {
 			return refuse("Objective #%d is already %s.", o.Number, to)
 		}
@@ -377,13 +363,30 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 				return refuse("Objective #%d is archived; it cannot be closed.", o.Number)
 			}
 			if final == nil {
-				v := okr.Round1(score(o))
+				v := okr.Round1(score(*o))
 				final = &v
 			}
 			o.FinalScore = final
 		}
 		o.Status = to
-		return tx.UpdateObjective(ctx, &o, "status", "final_score")
+		return tx.UpdateObjective(ctx, o, "status", "final_score")
+	})
+}
+
+// changeObjective reads the objective named by word inside a transaction,
+// lets only its owner or an admin (verb says to do what) go on to change
+// it with fn, and returns it as changed.
+func (s *Service) changeObjective(ctx context.Context, c *caller, word, verb string, fn func(tx *store.Store, o *store.Objective) error) (store.Objective, error) {
+	var o store.Objective
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if o, err = objectiveRef(ctx, tx, c, word, false); err != nil {
+			return err
+		}
+		if !c.mayChange(o) {
+			return onlyOwner(o, verb)
+		}
+		return fn(tx, &o)
 	})
 	return o, err
 }
