@@ -686,3 +686,28 @@ func TestConsolePeopleAreNeverPrompted(t *testing.T) {
 		}
 	})
 }
+
+// TestAnExAdminLosesAdminRightsOnLookUp shows that when Slack is asked about
+// a person, what it says about admin rights replaces what okrbot had.
+func TestAnExAdminLosesAdminRightsOnLookUp(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		u := e.person("U1", "")
+		u.IsAdmin = true
+		if _, err := st.SaveUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		e.slack.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "America/New_York"}) // no longer an admin
+		e.tick(e.scheduler(func(c *reminders.Config) { c.Directory = e.sender }))
+		got, err := st.UserByID(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TZ != "America/New_York" {
+			t.Fatalf("time zone %q was not looked up", got.TZ)
+		}
+		if got.IsAdmin {
+			t.Errorf("U1 is still an admin after Slack said they are not")
+		}
+	})
+}

@@ -269,7 +269,7 @@ func (s *Scheduler) lookUp(ctx context.Context, u store.User) store.User {
 	if info.Name != "" {
 		u.Name = info.Name
 	}
-	u.IsAdmin = u.IsAdmin || info.IsAdmin
+	u.IsAdmin = info.IsAdmin
 	saved, err := s.st.SaveUser(ctx, u)
 	if err != nil {
 		s.log.WarnContext(ctx, "save time zone", "user", u.PlatformID, "err", err)
