@@ -711,3 +711,108 @@ func TestAnExAdminLosesAdminRightsOnLookUp(t *testing.T) {
 		}
 	})
 }
+
+// callsTo returns the calls of a method to a channel, answered or not.
+func callsTo(e *env, method, channel string) []fakeslack.Call {
+	var out []fakeslack.Call
+	for _, c := range e.slack.Calls(method) {
+		if c.Params.Get("channel") == channel {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestBrokenTeamChannelIsNotRetriedForever shows that a team channel okrbot
+// cannot post to costs a try or two per check-in, not one a minute for
+// ever: the check-ins are logged as not posted and the prompt is done.
+func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
+	tests := []struct {
+		name string
+		// broken is when the channel stops working: "before" the thread is
+		// opened or "after".
+		broken    string
+		maxPosts  int
+		maxUpdate int
+	}{
+		{"okrbot removed after the thread opened", "after", 2, 1},
+		{"channel archived before the thread opened", "before", 2, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+				e := newEnv(t, st, local("2026-11-27 12:00"))
+				e.person("U1", "Europe/Berlin")
+				e.person("UADMIN", "Europe/Berlin")
+				r := e.request("UADMIN")
+				r.Text = "remind channel <#CTEAM|team-okrs>"
+				if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
+					t.Fatal(out.Message.Text)
+				}
+				fault := fakeslack.SlackError("not_in_channel")
+				if tt.broken == "before" {
+					fault = fakeslack.SlackError("is_archived")
+					e.slack.FailChannel("CTEAM", fault)
+				}
+				s := e.scheduler()
+				e.tick(s)
+				e.clock.Set(local(monday + " 09:00"))
+				e.tick(s)
+				if tt.broken == "after" {
+					e.slack.FailChannel("CTEAM", fault)
+				}
+				ci := e.request("U1")
+				ci.Text = "checkin 1.1 30"
+				e.svc.Command(context.Background(), ci)
+				for e.clock.Now().Before(local(monday + " 18:00")) {
+					e.tick(s)
+					e.clock.Advance(time.Minute)
+				}
+				if n := len(callsTo(e, "chat.postMessage", "CTEAM")); n > tt.maxPosts {
+					t.Errorf("%d posts to the broken channel in 9 hours, want at most %d", n, tt.maxPosts)
+				}
+				if n := len(e.slack.Calls("chat.update")); n == 0 || n > tt.maxUpdate {
+					t.Errorf("%d prompt updates, want 1 to %d", n, tt.maxUpdate)
+				}
+				for _, c := range e.slack.Calls("chat.update") {
+					if !strings.Contains(c.Text(), "Checked in") {
+						t.Errorf("prompt updated to %q", c.Text())
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestUpdatesThatKeepFailingAreGivenUp shows that redrawing an answered
+// prompt is retried through a Slack outage of a few hours, then given up,
+// rather than tried every minute for ever.
+func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		s := e.scheduler()
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		e.slack.FailMethod("chat.update", fakeslack.HTTPError(http.StatusServiceUnavailable))
+		ci := e.request("U1")
+		ci.Text = "checkin 1.1 30"
+		e.svc.Command(context.Background(), ci)
+		for e.clock.Now().Before(local(monday + " 21:00")) {
+			e.tick(s)
+			e.clock.Advance(time.Minute)
+		}
+		calls := e.slack.Calls("chat.update")
+		if len(calls) == 0 {
+			t.Fatal("the prompt was never redrawn")
+		}
+		lastUpdate := calls[len(calls)-1].At
+		if lastUpdate.Before(local(monday + " 11:00")) {
+			t.Errorf("updates given up at %s, within two hours of the check-in", lastUpdate.In(berlin))
+		}
+		if lastUpdate.After(local(monday + " 15:00")) {
+			t.Errorf("updates still tried at %s, six hours after the check-in", lastUpdate.In(berlin))
+		}
+	})
+}

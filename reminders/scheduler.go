@@ -608,16 +608,46 @@ func (s *Scheduler) update(ctx context.Context) error {
 		}
 		deadline := now.Add(s.cfg.Lease / 2)
 		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			if err := s.redraw(ctx, d, deadline); err != nil && ctx.Err() == nil {
-				_, wait := failureOf(err)
-				s.log.WarnContext(ctx, "redraw answered prompt; will retry", "delivery", d.ID, "err", err)
-				if err := s.st.UpdateFailed(ctx, d.ID, s.now().Add(max(wait, time.Minute))); err != nil {
-					s.log.ErrorContext(ctx, "record failed redraw", "delivery", d.ID, "err", err)
+			err := s.redraw(ctx, d, deadline)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			if d.Attempts+1 >= maxUpdateAttempts {
+				s.log.ErrorContext(ctx, "redraw answered prompt given up", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
+				now := s.now()
+				if err := s.st.ThreadPosted(ctx, d.ID, &now); err != nil {
+					s.log.ErrorContext(ctx, "give up redraw", "delivery", d.ID, "err", err)
 				}
+				return
+			}
+			_, wait := failureOf(err)
+			s.log.WarnContext(ctx, "redraw answered prompt; will retry", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
+			if err := s.st.UpdateFailed(ctx, d.ID, s.now().Add(max(wait, updateBackoff(d.Attempts)))); err != nil {
+				s.log.ErrorContext(ctx, "record failed redraw", "delivery", d.ID, "err", err)
 			}
 		})
 	}
 	return ctx.Err()
+}
+
+// maxUpdateAttempts bounds the tries of redrawing an answered prompt and
+// posting its check-ins to the team thread. With updateBackoff they span
+// about four hours, so a Slack outage is waited out but a fault that lasts
+// is not retried forever.
+const maxUpdateAttempts = 10
+
+// updateBackoff is the wait before retry number attempt (from 0) of a
+// failed update: 1m, 2m, 4m, … up to an hour.
+func updateBackoff(attempt int) time.Duration {
+	return min(time.Minute<<min(attempt, 6), time.Hour)
+}
+
+// permanent reports whether err is a post that failed for a reason trying
+// again will not fix, such as a channel okrbot is not in or that was
+// archived.
+func permanent(err error) bool {
+	se, ok := errors.AsType[*sendError](err)
+	return ok && (se.kind == Permanent || se.kind == Gone)
 }
 
 func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadline time.Time) error {
@@ -641,6 +671,13 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 		return err
 	}
 	t, ok, err := s.thread(ctx, d, u)
+	if permanent(err) {
+		// Retrying fails the same way until an admin fixes the channel;
+		// this prompt's check-ins are not posted there.
+		s.log.WarnContext(ctx, "team thread cannot be opened; check-ins not posted to it", "delivery", d.ID, "schedule", d.ScheduleID, "err", err)
+		now := s.now()
+		return s.st.ThreadPosted(ctx, d.ID, &now)
+	}
 	if err != nil {
 		return err
 	}
@@ -669,7 +706,9 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 		_, err := s.sender.Post(ctx, t.Channel, t.TS, *reply)
 		return err
 	})
-	if err != nil {
+	if permanent(err) {
+		s.log.WarnContext(ctx, "check-ins cannot be posted to the team thread", "delivery", d.ID, "channel", t.Channel, "err", err)
+	} else if err != nil {
 		return err
 	}
 	last := cs[len(cs)-1].CreatedAt

@@ -332,7 +332,7 @@ func (s *Store) ClaimUpdates(ctx context.Context, now, until time.Time, limit in
 func (s *Store) DeliverySent(ctx context.Context, id uint, channel, ts string, at, nudgeAt time.Time) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
 		"state": DeliverySent, "channel": channel, "ts": ts, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
-		"claimed_until": nil, "attempts": gorm.Expr("attempts + 1")}).Error
+		"claimed_until": nil, "attempts": 0}).Error
 }
 
 // DeliveryGone records that a prompt's person is gone, and turns their
@@ -365,19 +365,20 @@ func (s *Store) ReleaseDelivery(ctx context.Context, id uint, retryAt time.Time)
 // Nudged records that a prompt's one nudge went out.
 func (s *Store) Nudged(ctx context.Context, id uint, at time.Time) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"nudged_at": at.UTC(), "nudge_at": nil, "claimed_until": nil}).Error
+		Updates(map[string]any{"nudged_at": at.UTC(), "nudge_at": nil, "claimed_until": nil, "attempts": 0}).Error
 }
 
-// UpdateFailed asks for a prompt to be redrawn again later.
+// UpdateFailed asks for a prompt to be redrawn again later, and counts the
+// failed attempt.
 func (s *Store) UpdateFailed(ctx context.Context, id uint, retryAt time.Time) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"update_pending": true, "claimed_until": retryAt.UTC()}).Error
+		Updates(map[string]any{"update_pending": true, "claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
 }
 
 // ThreadPosted records the time of the last check-in posted to the team
-// thread for a prompt, and releases it.
+// thread for a prompt (or given up on), and releases it: its update is done.
 func (s *Store) ThreadPosted(ctx context.Context, id uint, upTo *time.Time) error {
-	updates := map[string]any{"claimed_until": nil}
+	updates := map[string]any{"claimed_until": nil, "attempts": 0}
 	if upTo != nil {
 		updates["thread_posted_at"] = upTo.UTC()
 	}

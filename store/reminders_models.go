@@ -68,8 +68,11 @@ type ReminderDelivery struct {
 	UserID      uint      `gorm:"not null;uniqueIndex:idx_reminder_deliveries_key"`
 	State       string    `gorm:"not null;index"`
 	// Note says why a delivery was skipped.
-	Note     string `gorm:"not null;default:''"`
-	Attempts int    `gorm:"not null;default:0"`
+	Note string `gorm:"not null;default:''"`
+	// Attempts counts the failed tries of the step under way: sending the
+	// prompt, then its nudge, then redrawing it. It is 0 again once a step
+	// is done.
+	Attempts int `gorm:"not null;default:0"`
 	// ClaimedUntil is the lease of the process sending the prompt, nudge or
 	// update; another may take over after it.
 	ClaimedUntil *time.Time
