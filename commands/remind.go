@@ -175,8 +175,10 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 		}
 		if person.PausedUntil != nil && person.PausedUntil.After(now) {
 			lines = append(lines, fmt.Sprintf("⏸ Paused until %s (`/okr remind resume` to end it sooner).", person.PausedUntil.In(loc).Format("Monday, January 2, 2006")))
-			for i := 0; i < 60 && next.Before(*person.PausedUntil); i++ {
-				next = w.Next(next, loc)
+			if next.Before(*person.PausedUntil) {
+				// The first prompt at or after the pause's end: Next is the
+				// first occurrence strictly after the instant it is given.
+				next = w.Next(person.PausedUntil.Add(-time.Nanosecond), loc)
 			}
 		}
 		krs, err := s.store.CheckInKeyResults(ctx, c.ws.ID, c.user.ID)

@@ -98,6 +98,14 @@ func TestRemindChannelForTheTeamThread(t *testing.T) {
 	})
 }
 
+func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.seed()
+		h.must("U1", "remind pause until 2028-06-07")
+		contains(t, h.say("remind"), "Paused until Wednesday, June 7, 2028", "Your next prompt: Monday, June 12 at 09:00")
+	})
+}
+
 func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
