@@ -348,6 +348,11 @@ func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) 
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	if channel == "" && team != nil && r.ID == 0 {
+		// Saving would give the team a schedule of its own, frozen at the
+		// workspace's day and time.
+		return bot.Text(fmt.Sprintf("Team %s has no check-in schedule of its own: it follows the workspace's, so nothing changed. `/okr remind channel off` without --team stops posting the workspace's check-ins.", bot.Escape(team.Name))), nil
+	}
 	r.ID, r.Channel, r.SetByID = 0, channel, c.user.ID
 	if _, err := s.store.SaveReminderSchedule(ctx, r); err != nil {
 		return bot.Reply{}, err

@@ -98,6 +98,16 @@ func TestRemindChannelForTheTeamThread(t *testing.T) {
 	})
 }
 
+func TestRemindChannelOffForATeamWithoutItsOwnScheduleChangesNothing(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.seed()
+		contains(t, h.must("UADMIN", "remind channel off --team Sales"), "Team Sales has no check-in schedule of its own", "nothing changed")
+		// Sales still follows the workspace's schedule when it changes.
+		h.must("UADMIN", "remind set wednesday 14:30")
+		contains(t, h.say("remind"), "Wednesdays at 14:30", "the workspace's schedule")
+	})
+}
+
 func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
