@@ -196,10 +196,10 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 		}
 	}
 	if r.Channel != "" {
-		lines = append(lines, "Check-ins are posted to "+channelText(r.Channel)+" in a weekly thread.")
+		lines = append(lines, "Check-ins answering each week's prompts are posted to "+channelText(r.Channel)+" in a weekly thread.")
 	}
 	return bot.Reply{Message: &bot.Message{Text: "Check-in reminders", Sections: []bot.Section{{Text: strings.Join(lines, "\n"),
-		Context: "Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]`. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`."}}}}, nil
+		Context: "Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]` for a weekly thread of the check-ins answering the prompts. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`."}}}}, nil
 }
 
 // channelText shows a stored channel: an id as a link, a name as typed.
@@ -364,7 +364,7 @@ func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) 
 	if channel == "" {
 		return bot.Text(fmt.Sprintf("Check-ins of %s are no longer posted to a channel.", who)), nil
 	}
-	return bot.Text(fmt.Sprintf("✅ Each week okrbot opens a thread in %s, and check-ins of %s are posted there. Invite okrbot to the channel if it is not there yet.", channelText(channel), who)), nil
+	return bot.Text(fmt.Sprintf("✅ Each week okrbot opens a thread in %s, and the check-ins of %s answering that week's prompts are posted there. Invite okrbot to the channel if it is not there yet.", channelText(channel), who)), nil
 }
 
 // snooze puts off the nudge of a prompt.
@@ -505,7 +505,7 @@ func (s *Service) ThreadOpening(ctx context.Context, r store.ReminderSchedule, w
 		}
 		who = "team " + bot.Escape(t.Name)
 	}
-	text := fmt.Sprintf("📋 Check-ins of %s for week %s: each one is posted in this thread.", who, week)
+	text := fmt.Sprintf("📋 Check-ins of %s for week %s: those answering this week's prompts are posted in this thread.", who, week)
 	return &bot.Message{Text: text, Public: true}, nil
 }
 

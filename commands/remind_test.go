@@ -89,8 +89,8 @@ func TestRemindOffOnAndPause(t *testing.T) {
 func TestRemindChannelForTheTeamThread(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
-		contains(t, h.must("UADMIN", "remind channel <#C42|team-okrs> --team Sales"), "thread in <#C42>", "team Sales")
-		contains(t, h.say("remind"), "Check-ins are posted to <#C42> in a weekly thread", "team Sales's schedule", "Mondays at 09:00")
+		contains(t, h.must("UADMIN", "remind channel <#C42|team-okrs> --team Sales"), "thread in <#C42>", "check-ins of team Sales answering that week's prompts are posted there")
+		contains(t, h.say("remind"), "Check-ins answering each week's prompts are posted to <#C42> in a weekly thread", "team Sales's schedule", "Mondays at 09:00")
 		contains(t, h.must("UADMIN", "remind channel off --team Sales"), "no longer posted")
 		if strings.Contains(h.say("remind"), "posted to") {
 			t.Errorf("channel still shown after off")

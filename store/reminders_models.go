@@ -15,7 +15,8 @@ type ReminderSchedule struct {
 	Minute int `gorm:"not null"`
 	// EveryWeeks is 1, 2 or 4.
 	EveryWeeks int `gorm:"not null;default:1"`
-	// Channel, when set, gets a weekly thread where check-ins are posted.
+	// Channel, when set, gets a weekly thread where the check-ins answering
+	// that week's prompts are posted.
 	Channel string `gorm:"not null;default:''"`
 	// SetByID is the person who last changed the schedule (0: the default).
 	SetByID   uint `gorm:"not null;default:0"`
