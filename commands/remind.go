@@ -531,7 +531,7 @@ func (s *Service) ThreadCheckIns(ctx context.Context, u store.User, cs []store.C
 		}
 		lines = append(lines, line)
 	}
-	return &bot.Message{Text: u.Name + " checked in", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}, Public: true}, nil
+	return &bot.Message{Text: bot.Escape(u.Name) + " checked in", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}, Public: true}, nil
 }
 
 func measureValue(kr store.KeyResult, v float64) string {
