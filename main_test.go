@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,56 @@ func TestConsole(t *testing.T) {
 				t.Error("commands after exit were run")
 			}
 		})
+	}
+}
+
+// TestKPIAlertReachesItsChannel records KPI values through signed slash
+// commands and sees the alert arrive in the alert channel through the real
+// Slack adapter: once when health gets worse, not again while it stays.
+func TestKPIAlertReachesItsChannel(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
+	events := server(t, fake, storetest.SQLiteURL(t)) + "/slack/events"
+	n := 0
+	kpi := func(text string) string {
+		t.Helper()
+		n++
+		id := "kpi" + strconv.Itoa(n)
+		cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+			Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
+		if code, _ := do(t, fakeslack.SlashCommandRequest(events, secret, time.Now(), cmd)); code != 200 {
+			t.Fatalf("/kpi %s: status %d", text, code)
+		}
+		for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {
+			if strings.HasSuffix(c.Path, "/"+id) {
+				return blocksText(c)
+			}
+		}
+		t.Fatalf("no reply to /kpi %s", text)
+		return ""
+	}
+	alerts := func() []string {
+		var texts []string
+		for _, c := range fake.Calls("chat.postMessage") {
+			if c.Params.Get("channel") == "CALERT" {
+				texts = append(texts, blocksText(c))
+			}
+		}
+		return texts
+	}
+	if got := kpi(`new "Churn rate" --unit % --target 2 --lower-is-better`); !strings.Contains(got, "Created KPI") {
+		t.Fatalf("new KPI: %s", got)
+	}
+	kpi("alerts <#CALERT|kpi-alerts>")
+	kpi(`set "Churn rate" 1.9`)
+	kpi(`set "Churn rate" 2.5 renewals slipping`)
+	kpi(`set "Churn rate" 2.6`)
+	got := alerts()
+	if len(got) != 1 || !strings.Contains(got[0], "Churn rate") || !strings.Contains(got[0], "<@U1>") {
+		t.Fatalf("alerts = %q, want one naming the KPI and its owner", got)
+	}
+	kpi(`set "Churn rate" 1.8`)
+	if got := alerts(); len(got) != 2 {
+		t.Errorf("after recovery: %d alerts, want 2 (one worse, one recovered)", len(got))
 	}
 }
