@@ -197,9 +197,10 @@ func (m *Main) serve(ctx context.Context) error {
 	svc := m.service(st, log, rd)
 	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
-	svc.SetPoster(adapter)
+	svc.SetPoster(slackbot.Platform, adapter)
 	if remindersOn {
 		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, adapter, adapter, log
+		rcfg.Platform = slackbot.Platform
 		sched = reminders.New(rcfg)
 	}
 

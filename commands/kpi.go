@@ -28,25 +28,42 @@ type Poster interface {
 	Post(ctx context.Context, channelOrUserID, threadTS string, msg bot.Message) (bot.MessageRef, error)
 }
 
-// kpiDeps is what the KPI commands need beyond the store. The poster is set
+// kpiDeps is what the KPI commands need beyond the store. Posters are set
 // after the Service is made, because adapters are made with the Service.
 type kpiDeps struct {
-	mu     sync.RWMutex
-	poster Poster
+	mu      sync.RWMutex
+	posters map[string]Poster
 }
 
-// SetPoster sets where KPI alerts and digests are sent. Until it is set they
-// are not sent (and logged as such).
-func (s *Service) SetPoster(p Poster) {
+// SetPoster sets where KPI alerts and digests of a platform's workspaces
+// are sent. Workspaces of a platform without a poster (the console) send
+// none: a Slack token must never post what another workspace wrote.
+func (s *Service) SetPoster(platform string, p Poster) {
 	s.kpi.mu.Lock()
 	defer s.kpi.mu.Unlock()
-	s.kpi.poster = p
+	if s.kpi.posters == nil {
+		s.kpi.posters = map[string]Poster{}
+	}
+	s.kpi.posters[platform] = p
 }
 
-func (s *Service) poster() Poster {
+// platformsWithPosters lists the platforms whose alerts and digests can be
+// sent.
+func (s *Service) platformsWithPosters() []string {
 	s.kpi.mu.RLock()
 	defer s.kpi.mu.RUnlock()
-	return s.kpi.poster
+	var ps []string
+	for p := range s.kpi.posters {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// poster returns where messages of a platform's workspaces go, or nil.
+func (s *Service) poster(platform string) Poster {
+	s.kpi.mu.RLock()
+	defer s.kpi.mu.RUnlock()
+	return s.kpi.posters[platform]
 }
 
 // kpiCommands are the /kpi subcommands, in the order help lists them.

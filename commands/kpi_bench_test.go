@@ -160,7 +160,7 @@ func BenchmarkRecordMeasurement(b *testing.B) {
 		ws := seedBench(b, st, sz)
 		now := benchNow
 		svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return now }})
-		svc.SetPoster(discard{})
+		svc.SetPoster("slack", discard{})
 		ctx := context.Background()
 		if err := st.SetAlertChannel(ctx, ws.ID, 0, "CALERTS"); err != nil {
 			b.Fatal(err)

@@ -483,7 +483,7 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if !c.admin {
 		return bot.Reply{}, refuse("Only an okrbot admin can post the digest to a channel; `/kpi digest now` shows it to you.")
 	}
-	p := s.poster()
+	p := s.poster(c.req.Workspace.Platform)
 	if p == nil {
 		msg.Public = false
 		return bot.Reply{Message: msg}, nil

@@ -49,7 +49,7 @@ func (s *Service) RunDigests(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	claimed, err := s.store.ClaimDigests(ctx, now, digestLease, 50, func(d store.DigestSubscription, after time.Time) time.Time {
+	claimed, err := s.store.ClaimDigests(ctx, s.platformsWithPosters(), now, digestLease, 50, func(d store.DigestSubscription, after time.Time) time.Time {
 		next, err := NextDigestRun(d, after)
 		if err != nil {
 			return after.AddDate(0, 0, 1)
@@ -79,9 +79,9 @@ func (s *Service) sendDigest(ctx context.Context, c store.ClaimedDigest, now tim
 		s.log.WarnContext(ctx, "digest skipped: too late", "subscription", sub.ID, "occurrence", dl.Occurrence, "late", late)
 		return false, s.store.FinishDigest(ctx, dl, now, false, fmt.Sprintf("skipped: %s late", late.Round(time.Minute)))
 	}
-	p := s.poster()
+	p := s.poster(c.Platform)
 	if p == nil {
-		return false, errors.New("digest due but no platform to send it: SetPoster was not called")
+		return false, fmt.Errorf("digest due but no poster for platform %q", c.Platform)
 	}
 	msg, err := s.DigestFor(ctx, sub)
 	if err == nil {

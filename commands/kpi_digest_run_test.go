@@ -34,8 +34,8 @@ func TestScheduledDigestsGoOutOnce(t *testing.T) {
 		// A second replica: its own Service on the same database.
 		replica := commands.New(commands.Config{Store: h.st, Now: func() time.Time { return h.now }})
 		p1, p2 := &poster{}, &poster{}
-		h.svc.SetPoster(p1)
-		replica.SetPoster(p2)
+		h.svc.SetPoster("slack", p1)
+		replica.SetPoster("slack", p2)
 		run := func() {
 			t.Helper()
 			var wg sync.WaitGroup
@@ -83,7 +83,7 @@ func TestScheduledDigestsGoOutOnce(t *testing.T) {
 func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		p := &flaky{fail: 1}
-		h.svc.SetPoster(p)
+		h.svc.SetPoster("slack", p)
 		h.kpiMust("UADMIN", "digest #leadership daily 08:00 --tz UTC")
 		ctx := context.Background()
 		if _, err := h.svc.RunDigests(ctx); err != nil {
@@ -106,6 +106,29 @@ func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
 		}
 		if n, _ := h.svc.RunDigests(ctx); n != 0 {
 			t.Errorf("sent again: %d", n)
+		}
+	})
+}
+
+// TestDigestsOfOtherPlatformsAreNotSent shows that a digest subscribed in the
+// console is never claimed by a server that posts to Slack.
+func TestDigestsOfOtherPlatformsAreNotSent(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		p := &poster{}
+		h.svc.SetPoster("slack", p)
+		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform},
+			User: bot.User{ID: "UADMIN", Name: "UADMIN"}, Command: "/kpi", Text: "digest #leadership daily 09:00"}
+		if out := render(h.svc.Command(context.Background(), req)); !strings.Contains(out, "#leadership gets the digest") {
+			t.Fatalf("console subscription: %s", out)
+		}
+		for range 3 {
+			h.now = h.now.Add(24 * time.Hour)
+			if n, err := h.svc.RunDigests(context.Background()); n != 0 || err != nil {
+				t.Fatalf("RunDigests = %d, %v; want nothing sent", n, err)
+			}
+		}
+		if got := p.take(); len(got) != 0 {
+			t.Errorf("a console digest was posted to Slack: %q", got)
 		}
 	})
 }

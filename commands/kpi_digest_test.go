@@ -15,7 +15,7 @@ import (
 func TestDigest(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		p := &poster{}
-		h.svc.SetPoster(p)
+		h.svc.SetPoster("slack", p)
 		h.seed() // objective #1 of U1, team Sales, with KRs #1.1–#1.3
 		h.must("U1", `new "Hire a support team" --team Support --owner <@U2|u2>`)
 		h.must("UADMIN", `kr 5 "Hire 5 agents" --target 5 --owner <@U3|u3>`)
@@ -129,7 +129,7 @@ func TestDigestSubscriptions(t *testing.T) {
 func TestDigestNowToAChannelIsForAdmins(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		p := &poster{}
-		h.svc.SetPoster(p)
+		h.svc.SetPoster("slack", p)
 		contains(t, h.kpi("U1", "digest now #general"), "⚠️ Only an okrbot admin can post the digest to a channel")
 		contains(t, h.kpiMust("U1", "digest now"), "📊 *Leadership digest*")
 		if posts := p.take(); len(posts) != 0 {

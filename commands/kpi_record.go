@@ -248,7 +248,10 @@ func alertMessage(a kpiAlert, spark string) bot.Message {
 // default for KPIs without a team or whose team has none). A failure to send
 // is logged: the value is recorded all the same.
 func (s *Service) sendAlerts(ctx context.Context, workspaceID uint, alerts ...*kpiAlert) {
-	var channels map[uint]string
+	var (
+		channels map[uint]string
+		p        Poster
+	)
 	for _, a := range alerts {
 		if a == nil {
 			continue
@@ -259,12 +262,17 @@ func (s *Service) sendAlerts(ctx context.Context, workspaceID uint, alerts ...*k
 				s.log.ErrorContext(ctx, "KPI alert channels", "err", err)
 				return
 			}
+			ws, err := s.store.WorkspaceByID(ctx, workspaceID)
+			if err != nil {
+				s.log.ErrorContext(ctx, "KPI alert workspace", "err", err)
+				return
+			}
+			p = s.poster(ws.Platform)
 		}
 		channel := channels[0]
 		if a.k.TeamID != nil && channels[*a.k.TeamID] != "" {
 			channel = channels[*a.k.TeamID]
 		}
-		p := s.poster()
 		if channel == "" || p == nil {
 			s.log.InfoContext(ctx, "KPI alert not sent: no alert channel or no platform", "kpi", a.k.ID, "to", a.to)
 			continue

@@ -148,7 +148,7 @@ func TestKPIBadInputChangesNothing(t *testing.T) {
 func TestKPIAlertsFireOncePerChangeOfHealth(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		p := &poster{}
-		h.svc.SetPoster(p)
+		h.svc.SetPoster("slack", p)
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better --warn 2.5 --crit 3 --team Support`)
 		h.kpiMust("UADMIN", "alerts #support-leads --team Support")
 		contains(t, h.kpiMust("UADMIN", "alerts <#CALL|all-kpis>"), "KPIs without a team's own channel now go to <#CALL>")

@@ -578,7 +578,7 @@ func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
 func TestDigestsRideTheSchedulerTick(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
-		e.svc.SetPoster(e.sender)
+		e.svc.SetPoster("slack", e.sender)
 		req := bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},
 			User: bot.User{ID: "UADMIN", Name: "admin", TZ: "Europe/Berlin"}, Command: "/kpi",
 			Text: "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin"}

@@ -29,6 +29,8 @@ func (s *Store) PlanDigest(ctx context.Context, id uint, next time.Time) error {
 type ClaimedDigest struct {
 	Delivery     DigestDelivery
 	Subscription DigestSubscription
+	// Platform is the chat platform of the subscription's workspace.
+	Platform string
 }
 
 // ClaimDigests claims the digests due at now, each leased until now+lease:
@@ -37,14 +39,16 @@ type ClaimedDigest struct {
 // transaction; deliveries whose sender's lease ran out before they were done
 // are taken over. The unique key of a delivery makes each occurrence go to
 // one process only, however many replicas claim at once.
-func (s *Store) ClaimDigests(ctx context.Context, now time.Time, lease time.Duration, limit int,
+func (s *Store) ClaimDigests(ctx context.Context, platforms []string, now time.Time, lease time.Duration, limit int,
 	next func(d DigestSubscription, after time.Time) time.Time) ([]ClaimedDigest, error) {
 	now = now.UTC()
 	until := now.Add(lease)
 	var claimed []ClaimedDigest
 	err := s.InTx(ctx, func(tx *Store) error {
 		claimed = claimed[:0]
-		q := tx.q(ctx).Where("next_run_at <= ?", now).Order("next_run_at, id").Limit(limit)
+		q := tx.q(ctx).Where("next_run_at <= ?", now).
+			Where("workspace_id IN (SELECT w.id FROM workspaces w WHERE w.platform IN ?)", platforms).
+			Order("next_run_at, id").Limit(limit)
 		if s.dialect == "postgres" {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
@@ -110,7 +114,17 @@ func (s *Store) ClaimDigests(ctx context.Context, now time.Time, lease time.Dura
 		}
 		return nil
 	})
-	return claimed, err
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range claimed {
+		ws, err := s.WorkspaceByID(ctx, c.Subscription.WorkspaceID)
+		if err != nil {
+			return claimed, fmt.Errorf("claim digest %d: %w", c.Subscription.ID, err)
+		}
+		claimed[i].Platform = ws.Platform
+	}
+	return claimed, nil
 }
 
 // FinishDigest marks a delivery done with a note ("sent", or why it was

@@ -24,6 +24,13 @@ func (s *Store) Workspace(ctx context.Context, platform, teamID string) (Workspa
 	return w, err
 }
 
+// WorkspaceByID returns the workspace with a database id.
+func (s *Store) WorkspaceByID(ctx context.Context, id uint) (Workspace, error) {
+	var w Workspace
+	err := s.q(ctx).Where("id = ?", id).Take(&w).Error
+	return w, notFound(err)
+}
+
 // SaveUser records a person as the platform describes them now, creating or
 // updating their row, and returns it.
 func (s *Store) SaveUser(ctx context.Context, u User) (User, error) {

@@ -18,6 +18,9 @@ import (
 	"github.com/okrbot/okrbot/bot"
 )
 
+// Platform is the bot.Workspace.Platform of Slack workspaces.
+const Platform = "slack"
+
 // Config is what the adapter needs from the environment.
 type Config struct {
 	BotToken      string // SLACK_BOT_TOKEN xoxb-…

@@ -26,7 +26,7 @@ func (a *Adapter) newExchange(kind, team string, user bot.User) *exchange {
 	return &exchange{
 		a:   a,
 		log: a.requestLog(kind, team, user.ID),
-		req: bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: team}, User: user},
+		req: bot.Request{Workspace: bot.Workspace{Platform: Platform, TeamID: team}, User: user},
 	}
 }
 
