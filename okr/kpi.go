@@ -393,7 +393,8 @@ func ValidateKPIName(field, name string) error {
 
 // Closest returns the candidate nearest to name by edit distance, ignoring
 // case, when it is close enough to be a likely typo: at most a third of the
-// name's length, and at least one edit allowed.
+// name's length, and at least one edit allowed. Failing that, it returns the
+// only candidate that has name as one of its words.
 func Closest(name string, candidates []string) (string, bool) {
 	target := []rune(strings.ToLower(strings.TrimSpace(name)))
 	best, bestDist := "", -1
@@ -404,10 +405,31 @@ func Closest(name string, candidates []string) (string, bool) {
 		}
 	}
 	limit := max(1, len(target)/3)
-	if bestDist < 0 || bestDist > limit {
+	if bestDist >= 0 && bestDist <= limit {
+		return best, true
+	}
+	return onlyContaining(string(target), candidates)
+}
+
+// onlyContaining returns the one candidate that has word among its words
+// ("churn" for "Churn rate"), ignoring case; none when several do or the
+// word is too short to mean anything.
+func onlyContaining(word string, candidates []string) (string, bool) {
+	if utf8.RuneCountInString(word) < 3 {
 		return "", false
 	}
-	return best, true
+	found := ""
+	for _, c := range candidates {
+		for _, w := range strings.Fields(strings.ToLower(c)) {
+			if w == word {
+				if found != "" && found != c {
+					return "", false
+				}
+				found = c
+			}
+		}
+	}
+	return found, found != ""
 }
 
 // editDistance is the Levenshtein distance between a and b.

@@ -225,7 +225,11 @@ func TestClosest(t *testing.T) {
 		{"NSP", "NPS", false}, // two edits on three letters is a different word
 		{"NPs", "NPS", true},
 		{"active user", "Active users", true},
-		{"revenue", "", false},
+		{"revenue", "Monthly recurring revenue", true}, // one of its words
+		{"churn", "Churn rate", true},
+		{"rate", "Churn rate", true},
+		{"users", "Active users", true},
+		{"ra", "", false}, // too short to mean anything
 		{"zzz", "", false},
 	}
 	for _, tt := range tests {
