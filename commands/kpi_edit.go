@@ -324,5 +324,10 @@ func linkKPI(ctx context.Context, tx *store.Store, c *caller, kr *store.KeyResul
 		return refuse("KPI %s is archived; it cannot drive a key result.", kpiName(k))
 	}
 	kr.KPIID = &k.ID
+	// The key result starts where its KPI stands, so its first score is
+	// already true.
+	if k.LastValue != nil {
+		kr.Current = *k.LastValue
+	}
 	return nil
 }

@@ -455,3 +455,16 @@ func TestConfidenceInTwoWords(t *testing.T) {
 		contains(t, h.must("U1", "show 1"), "off track, “lost the big deal”")
 	})
 }
+
+func TestKeyResultDrivenByAKPI(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.must("U1", `new "Keep customers"`)
+		req := request("T1", "U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		req.Command = "/kpi"
+		h.svc.Command(context.Background(), req)
+		req.Text = `set "Churn rate" 4`
+		h.svc.Command(context.Background(), req)
+		out := h.must("U1", `kr 1 "Cut churn" --start 5 --target 2 --unit % --kpi "Churn rate"`)
+		contains(t, out, "Cut churn — 4% / 2%", "driven by KPI *Churn rate*")
+	})
+}

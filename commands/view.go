@@ -59,12 +59,20 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 	if len(o.KeyResults) == 0 {
 		msg.Sections = append(msg.Sections, bot.Section{Text: "_No key results yet._"})
 	}
+	drivers, err := s.drivingKPIs(ctx, o)
+	if err != nil {
+		return nil, err
+	}
 	for _, kr := range o.KeyResults {
 		var lastCheckIn *store.CheckIn
 		if c, ok := last[kr.ID]; ok {
 			lastCheckIn = &c
 		}
-		msg.Sections = append(msg.Sections, bot.Section{Text: keyResultLine(o, kr, now), Context: keyResultContext(kr, lastCheckIn)})
+		small := keyResultContext(kr, lastCheckIn)
+		if kr.KPIID != nil && drivers[*kr.KPIID] != "" {
+			small += " · driven by KPI " + drivers[*kr.KPIID]
+		}
+		msg.Sections = append(msg.Sections, bot.Section{Text: keyResultLine(o, kr, now), Context: small})
 	}
 
 	children, err := s.store.Objectives(ctx, o.WorkspaceID, store.ObjectiveFilter{ParentID: o.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
@@ -100,6 +108,28 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 		}})
 	}
 	return msg, nil
+}
+
+// drivingKPIs names the KPIs that drive an objective's key results, by id.
+func (s *Service) drivingKPIs(ctx context.Context, o store.Objective) (map[uint]string, error) {
+	var ids []uint
+	for _, kr := range o.KeyResults {
+		if kr.KPIID != nil {
+			ids = append(ids, *kr.KPIID)
+		}
+	}
+	names := map[uint]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	ks, err := s.store.KPIs(ctx, o.WorkspaceID, store.KPIFilter{IDs: ids, IncludeArchived: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		names[k.ID] = kpiName(k)
+	}
+	return names, nil
 }
 
 // /okr show ID
