@@ -198,7 +198,15 @@ func (m *Main) serve(ctx context.Context) error {
 	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
 	svc.SetPoster(slackbot.Platform, adapter)
+	checkCtx, cancelCheck := context.WithTimeout(ctx, 15*time.Second)
+	teamID, err := adapter.TeamID(checkCtx)
+	cancelCheck()
+	if err != nil {
+		return err
+	}
+	log.Info("connected to Slack", "team", teamID)
 	if remindersOn {
+		rcfg.TeamID = teamID
 		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, adapter, adapter, log
 		rcfg.Platform = slackbot.Platform
 		sched = reminders.New(rcfg)

@@ -816,3 +816,43 @@ func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
 		}
 	})
 }
+
+// TestOnlyTheTokensTeamIsPrompted shows that people of another Slack team
+// sharing the database are never planned when the scheduler knows its team.
+func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local(monday+" 08:00"))
+		e.person("U1", "Europe/Berlin")
+		ctx := context.Background()
+		other, err := st.Workspace(ctx, "slack", "TOTHER")
+		if err != nil {
+			t.Fatal(err)
+		}
+		period, err := st.EnsurePeriod(ctx, other.ID, okr.Quarter(2026, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := st.SaveUser(ctx, store.User{WorkspaceID: other.ID, PlatformID: "UX1", Name: "xavier", TZ: "Europe/Berlin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := store.Objective{WorkspaceID: other.ID, Title: "Elsewhere", OwnerID: u.ID, PeriodID: period.ID, Status: okr.Active,
+			KeyResults: []store.KeyResult{{WorkspaceID: other.ID, Title: "Things", OwnerID: &u.ID,
+				Measure: okr.Measure{Kind: okr.Metric, Target: 10}}}}
+		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
+			t.Fatal(err)
+		}
+		s := e.scheduler(func(c *reminders.Config) { c.TeamID = fakeslack.TeamID })
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		e.tick(s)
+		if per := e.promptsPerUser(); len(per) != 1 || per["U1"] != 1 {
+			t.Errorf("prompts %v, want U1's only", per)
+		}
+		for _, c := range e.slack.Calls("") {
+			if c.Params.Get("user") == "UX1" || c.Params.Get("users") == "UX1" || c.Params.Get("channel") == "UX1" {
+				t.Errorf("a person of another team was tried on Slack: %s", c.Method)
+			}
+		}
+	})
+}

@@ -27,6 +27,9 @@ type Config struct {
 	// Only people of its workspaces are prompted; others, such as those of
 	// `okrbot console` sharing the database, are never planned.
 	Platform string
+	// TeamID, when set, narrows the prompts to the one workspace the
+	// Sender's token belongs to.
+	TeamID string
 	// Directory, when set, is asked for the time zone of people okrbot has
 	// none for (someone named as an owner who never used okrbot).
 	Directory Directory
@@ -217,7 +220,7 @@ func (s *Scheduler) schedules(ctx context.Context, st *store.Store, workspaceID 
 // and plans again those whose schedule or time zone changed.
 func (s *Scheduler) plan(ctx context.Context) error {
 	now := s.now()
-	if _, err := s.st.AddReminderPeople(ctx, s.cfg.Platform, now); err != nil {
+	if _, err := s.st.AddReminderPeople(ctx, s.scope(), now); err != nil {
 		return err
 	}
 	if err := s.st.ReplanMovedPeople(ctx); err != nil {
@@ -225,7 +228,7 @@ func (s *Scheduler) plan(ctx context.Context) error {
 	}
 	cache := map[uint][]store.ReminderSchedule{}
 	for {
-		rows, err := s.st.UnplannedPeople(ctx, s.cfg.Platform, 500)
+		rows, err := s.st.UnplannedPeople(ctx, s.scope(), 500)
 		if err != nil {
 			return err
 		}
@@ -286,7 +289,7 @@ func (s *Scheduler) claim(ctx context.Context) error {
 		now := s.now()
 		var n int
 		err := s.st.InTx(ctx, func(tx *store.Store) error {
-			people, err := tx.LockDuePeople(ctx, s.cfg.Platform, now, s.cfg.Batch)
+			people, err := tx.LockDuePeople(ctx, s.scope(), now, s.cfg.Batch)
 			if err != nil {
 				return err
 			}
@@ -724,4 +727,9 @@ func (s *Scheduler) digests(ctx context.Context) error {
 		s.log.InfoContext(ctx, "sent digests", "count", n)
 	}
 	return err
+}
+
+// scope is the workspaces this scheduler prompts.
+func (s *Scheduler) scope() store.Scope {
+	return store.Scope{Platform: s.cfg.Platform, TeamID: s.cfg.TeamID}
 }

@@ -112,24 +112,44 @@ func (s *Store) PauseReminders(ctx context.Context, workspaceID, userID uint, un
 		Update("paused_until", until).Error
 }
 
-// onPlatform is the condition that a row's workspace_id is a workspace of
-// a platform; it takes the platform as its argument.
-const onPlatform = "workspace_id IN (SELECT w.id FROM workspaces w WHERE w.platform = ?)"
+// A Scope names the workspaces one running okrbot prompts: those of a
+// platform, and only the one team when TeamID is set (the team of its Slack
+// token). People of other workspaces sharing the database, such as those of
+// `okrbot console`, are never planned.
+type Scope struct {
+	Platform string
+	TeamID   string
+}
 
-// AddReminderPeople gives everyone on a platform ("slack") who owns a key
+// condition is the SQL condition that the workspace_id column of table is
+// in the scope, with its arguments.
+func (sc Scope) condition(table string) (string, []any) {
+	col := "workspace_id"
+	if table != "" {
+		col = table + ".workspace_id"
+	}
+	if sc.TeamID == "" {
+		return col + " IN (SELECT w.id FROM workspaces w WHERE w.platform = ?)", []any{sc.Platform}
+	}
+	return col + " IN (SELECT w.id FROM workspaces w WHERE w.platform = ? AND w.team_id = ?)", []any{sc.Platform, sc.TeamID}
+}
+
+// AddReminderPeople gives everyone in scope who owns a key
 // result of an active objective (or an active objective with key results
 // they own by default) reminder settings, so the scheduler plans their
 // prompts. It returns how many were added.
-func (s *Store) AddReminderPeople(ctx context.Context, platform string, now time.Time) (int64, error) {
+func (s *Store) AddReminderPeople(ctx context.Context, scope Scope, now time.Time) (int64, error) {
+	inScope, scopeArgs := scope.condition("u")
+	args := append(append([]any{ReminderOn, now.UTC(), now.UTC()}, scopeArgs...), okr.Active)
 	res := s.q(ctx).Exec(`INSERT INTO reminder_people (workspace_id, user_id, status, schedule_id, tz, created_at, updated_at)
 SELECT u.workspace_id, u.id, ?, 0, '', ?, ?
 FROM users u
 WHERE NOT EXISTS (SELECT 1 FROM reminder_people p WHERE p.user_id = u.id)
-AND u.`+onPlatform+`
+AND `+inScope+`
 AND EXISTS (SELECT 1 FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
   WHERE o.status = ? AND kr.workspace_id = u.workspace_id
   AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id)))
-ON CONFLICT (user_id) DO NOTHING`, ReminderOn, now.UTC(), now.UTC(), platform, okr.Active)
+ON CONFLICT (user_id) DO NOTHING`, args...)
 	if res.Error != nil {
 		return 0, fmt.Errorf("add reminder people: %w", res.Error)
 	}
@@ -152,11 +172,12 @@ type PlanRow struct {
 	TeamIDs []uint
 }
 
-// UnplannedPeople returns up to limit people on a platform who are on and
+// UnplannedPeople returns up to limit people in scope who are on and
 // have no next prompt planned.
-func (s *Store) UnplannedPeople(ctx context.Context, platform string, limit int) ([]PlanRow, error) {
+func (s *Store) UnplannedPeople(ctx context.Context, scope Scope, limit int) ([]PlanRow, error) {
 	var ps []ReminderPerson
-	err := s.q(ctx).Where("status = ? AND next_at IS NULL AND "+onPlatform, ReminderOn, platform).
+	inScope, scopeArgs := scope.condition("")
+	err := s.q(ctx).Where("status = ? AND next_at IS NULL", ReminderOn).Where(inScope, scopeArgs...).
 		Order("id").Limit(limit).Find(&ps).Error
 	if err != nil || len(ps) == 0 {
 		return nil, err
@@ -240,12 +261,13 @@ func (s *Store) PlanReminder(ctx context.Context, personID, scheduleID uint, tz 
 		Updates(map[string]any{"schedule_id": scheduleID, "tz": tz, "next_at": next.UTC()}).Error
 }
 
-// LockDuePeople returns up to limit people on a platform whose next prompt
+// LockDuePeople returns up to limit people in scope whose next prompt
 // is due at now, locked until the transaction ends; other replicas skip
 // them. Call it inside InTx.
-func (s *Store) LockDuePeople(ctx context.Context, platform string, now time.Time, limit int) ([]ReminderPerson, error) {
+func (s *Store) LockDuePeople(ctx context.Context, scope Scope, now time.Time, limit int) ([]ReminderPerson, error) {
 	var ps []ReminderPerson
-	err := s.skipLocked(s.q(ctx)).Where("status = ? AND next_at <= ? AND "+onPlatform, ReminderOn, now.UTC(), platform).
+	inScope, scopeArgs := scope.condition("")
+	err := s.skipLocked(s.q(ctx)).Where("status = ? AND next_at <= ?", ReminderOn, now.UTC()).Where(inScope, scopeArgs...).
 		Order("next_at, id").Limit(limit).Find(&ps).Error
 	return ps, err
 }

@@ -104,6 +104,16 @@ func New(cfg Config, h bot.Handler) *Adapter {
 	return a
 }
 
+// TeamID asks Slack (auth.test) which workspace the bot token belongs to,
+// which also proves that the token works.
+func (a *Adapter) TeamID(ctx context.Context) (string, error) {
+	resp, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return "", fmt.Errorf("slack: auth.test with SLACK_BOT_TOKEN: %w", err)
+	}
+	return resp.TeamID, nil
+}
+
 // Drain waits until the work started by past requests (handlers running
 // after their ack, replies being delivered) has finished, or ctx is done.
 // Call it after the HTTP server and Socket Mode have stopped taking
