@@ -153,6 +153,8 @@ func TestPostMeasurementRefusals(t *testing.T) {
 			{"bad time", "/api/v1/kpis/3/measurements", token, `{"value": 1, "at": "yesterday"}`, 400, `\"at\" is \"yesterday\"`},
 			{"future time", "/api/v1/kpis/3/measurements", token, `{"value": 1, "at": "2026-11-21T12:00:00Z"}`, 400, "is in the future"},
 			{"archived KPI", "/api/v1/kpis/1/measurements", token, `{"value": 1}`, 409, "KPI Churn rate is archived"},
+			{"huge value", "/api/v1/kpis/3/measurements", token, `{"value": 1e300}`, 400, "larger than okrbot tracks"},
+			{"huge negative value", "/api/v1/kpis/3/measurements", token, `{"value": -1e308}`, 400, "larger than okrbot tracks"},
 		}
 		for _, tt := range tests {
 			code, body := f.post(tt.path, tt.token, tt.body)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +85,11 @@ func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementI
 	}
 	if at.After(now.Add(clockSkew)) {
 		return r, nil, okr.Invalid("at", "The time %s is in the future; record values that have happened.", at.Format(time.RFC3339))
+	}
+	// The API hands over any float JSON holds; chat and imports go through
+	// okr.ParseNumber, which refuses the same.
+	if math.IsNaN(in.Value) || math.IsInf(in.Value, 0) || math.Abs(in.Value) > okr.MaxNumber {
+		return r, nil, okr.Invalid("value", "value: %s is larger than okrbot tracks (up to a quadrillion).", strconv.FormatFloat(in.Value, 'g', -1, 64))
 	}
 	if err := validComment("comment", in.Comment); err != nil {
 		return r, nil, err
