@@ -127,6 +127,18 @@ func TestSlackEndToEnd(t *testing.T) {
 			if !strings.Contains(got, "#1 Delight customers") || strings.Contains(got, "Forged") {
 				t.Errorf("/okr list = %s", got)
 			}
+
+			// Opening okrbot's Home tab shows the person's own OKRs.
+			home := map[string]any{"type": "event_callback", "team_id": fakeslack.TeamID,
+				"event": map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"}}
+			if code, _ := do(t, fakeslack.EventRequest(events, secret, time.Now(), home)); code != 200 {
+				t.Fatalf("app_home_opened = %d", code)
+			}
+			published := fake.WaitCalls("views.publish", 1)[0]
+			if published.Params.Get("user_id") != "U1" || !strings.Contains(published.Params.Get("view"), "#1 Delight customers") ||
+				!strings.Contains(published.Params.Get("view"), "Raise NPS") {
+				t.Errorf("views.publish = %v", published.Params)
+			}
 		})
 	}
 }

@@ -192,3 +192,10 @@ type MessageRef struct {
 // ConsolePlatform is the Workspace.Platform of the terminal adapter, where a
 // person's ID is their name, so "@ada" names someone without a lookup.
 const ConsolePlatform = "console"
+
+// HomeHandler is a Handler that also fills a person's own page in the
+// platform, such as Slack's App Home tab. Adapters use it when the Handler
+// has it.
+type HomeHandler interface {
+	Home(ctx context.Context, req Request) *Message
+}

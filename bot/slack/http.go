@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,7 +47,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
-		a.serveEvent(w, body)
+		a.serveEvent(r.Context(), w, body)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -86,15 +87,17 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveEvent answers the Events API. okrbot reacts to no events yet, but
-// Slack must see the request URL answer its challenge to accept it.
-func (a *Adapter) serveEvent(w http.ResponseWriter, body []byte) {
+// serveEvent answers the Events API: the request URL's challenge, and
+// app_home_opened, which publishes the person's Home tab after the ack.
+func (a *Adapter) serveEvent(ctx context.Context, w http.ResponseWriter, body []byte) {
 	var ev struct {
 		Type      string `json:"type"`
 		Challenge string `json:"challenge"`
 		TeamID    string `json:"team_id"`
 		Event     struct {
 			Type string `json:"type"`
+			User string `json:"user"`
+			Tab  string `json:"tab"`
 		} `json:"event"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
@@ -106,8 +109,13 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, body []byte) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": ev.Challenge})
 		return
 	}
-	a.log.Debug("event ignored", "type", ev.Type, "event", ev.Event.Type, "team", ev.TeamID)
 	w.WriteHeader(http.StatusOK)
+	if ev.Event.Type == "app_home_opened" {
+		x, after := a.appHome(ev.TeamID, ev.Event.User, ev.Event.Tab)
+		a.later(ctx, x.log, after)
+		return
+	}
+	a.log.Debug("event ignored", "type", ev.Type, "event", ev.Event.Type, "team", ev.TeamID)
 }
 
 var errNoSecret = errors.New("no signing secret configured")

@@ -1,0 +1,61 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+var _ bot.HomeHandler = (*Service)(nil)
+
+// Home is a person's own page (Slack's App Home): their objectives this
+// quarter, the key results they check in on, and how to do more.
+func (s *Service) Home(ctx context.Context, req bot.Request) *bot.Message {
+	msg, err := s.home(ctx, req)
+	if err != nil {
+		return s.failure(ctx, req, err).Message
+	}
+	return msg
+}
+
+func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, error) {
+	c, err := s.caller(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	p, err := period(ctx, s.store, c, "", s.quarter())
+	if err != nil {
+		return nil, err
+	}
+	os, err := s.store.Objectives(ctx, c.ws.ID, store.ObjectiveFilter{OwnerID: c.user.ID, PeriodID: p.ID, Statuses: []okr.Status{okr.Active}})
+	if err != nil {
+		return nil, err
+	}
+	krs, err := s.store.CheckInKeyResults(ctx, c.ws.ID, c.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	msg := &bot.Message{Text: "okrbot"}
+	lines := []string{fmt.Sprintf("*Your objectives in %s*", bot.Escape(p.Name))}
+	if len(os) == 0 {
+		lines = append(lines, "_None yet._ Type `/okr new` in any channel to set one.")
+	}
+	for _, o := range os {
+		lines = append(lines, objectiveLine(o, s.now()))
+	}
+	msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n")})
+	if len(krs) > 0 {
+		lines = []string{fmt.Sprintf("*Key results you check in on* (%d)", len(krs))}
+		for _, kr := range krs {
+			lines = append(lines, fmt.Sprintf("`#%d` %s — %s · %s", kr.Number, bot.Escape(kr.Title), measureText(kr), scoreText(kr.Progress())))
+		}
+		msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n"),
+			Buttons: []bot.Button{{ActionID: ActionCheckIn, Label: "Check in", Style: bot.Primary}}})
+	}
+	msg.Sections = append(msg.Sections, bot.Section{Context: "`/okr help` lists everything: `/okr list all`, `/okr tree`, `/okr remind`, `/kpi scorecard`…"})
+	return msg, nil
+}
