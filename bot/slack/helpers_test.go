@@ -41,6 +41,16 @@ type recorder struct {
 	command func(bot.Request) bot.Reply
 	submit  func(bot.Submission) bot.SubmitResult
 	act     func(bot.Action) bot.Reply
+	home    func(bot.Request) *bot.Message
+}
+
+// Home makes the recorder a bot.HomeHandler; with no home function set it
+// fills no Home tab.
+func (r *recorder) Home(_ context.Context, req bot.Request) *bot.Message {
+	if r.home == nil {
+		return nil
+	}
+	return r.home(req)
 }
 
 func newRecorder() *recorder { return &recorder{called: make(chan struct{}, 100)} }

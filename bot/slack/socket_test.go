@@ -81,3 +81,27 @@ func TestSocketModeStopsWhenSlackRefusesTheToken(t *testing.T) {
 		t.Error("RunSocketMode without an app token succeeded")
 	}
 }
+
+func TestSocketModeHomeTab(t *testing.T) {
+	e := setup(t)
+	runSocket(t, e)
+	e.h.home = func(req bot.Request) *bot.Message {
+		return &bot.Message{Text: "home", Sections: []bot.Section{{Text: "*Your objectives* for " + req.User.ID}}}
+	}
+	event := map[string]any{"type": "event_callback", "team_id": team,
+		"event": map[string]any{"type": "app_home_opened", "user": alice, "tab": "home"}}
+	e.fake.Deliver(fakeslack.EnvelopeEventsAPI, event)
+	c := e.fake.WaitCalls("views.publish", 1)[0]
+	if c.Params.Get("user_id") != alice || !strings.Contains(c.Params.Get("view"), "*Your objectives* for "+alice) {
+		t.Errorf("views.publish = %v", c.Params)
+	}
+	// The messages tab publishes nothing.
+	e.h.command = func(req bot.Request) bot.Reply { return bot.Text("done") }
+	event["event"] = map[string]any{"type": "app_home_opened", "user": alice, "tab": "messages"}
+	e.fake.Deliver(fakeslack.EnvelopeEventsAPI, event)
+	e.fake.Deliver(fakeslack.EnvelopeSlashCommand, socketCommand(e, "after"))
+	e.fake.WaitCalls(fakeslack.ResponseURLMethod, 1)
+	if n := len(e.fake.Calls("views.publish")); n != 1 {
+		t.Errorf("%d views.publish calls, want 1", n)
+	}
+}
