@@ -148,8 +148,11 @@ func targetText(k store.KPI) string {
 	if k.Direction == okr.LowerIsBetter {
 		op = "≤"
 	}
-	return op + " " + okr.FormatValue(k.Target, k.Unit)
+	return op + " " + kpiValue(k.Target, k)
 }
+
+// kpiValue is v in k's unit, escaped: the unit is text anyone may type.
+func kpiValue(v float64, k store.KPI) string { return bot.Escape(okr.FormatValue(v, k.Unit)) }
 
 func kpiName(k store.KPI) string { return "*" + bot.Escape(k.Name) + "*" }
 
@@ -197,7 +200,7 @@ func valueText(k store.KPI) string {
 	if k.LastValue == nil {
 		return "no value yet"
 	}
-	return okr.FormatValue(*k.LastValue, k.Unit)
+	return kpiValue(*k.LastValue, k)
 }
 
 // kpiLine is a KPI in a list: health, name, value against target, trend,

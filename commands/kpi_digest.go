@@ -352,7 +352,7 @@ func moversSection(views []kpiView, since time.Time) (bot.Section, bool) {
 		if m.change.Improved(m.v.k.Direction) {
 			mark = "📈"
 		}
-		lines = append(lines, fmt.Sprintf("%s %s %s → %s (%s) · %s", mark, kpiName(m.v.k), okr.FormatValue(m.change.Base, m.v.k.Unit),
+		lines = append(lines, fmt.Sprintf("%s %s %s → %s (%s) · %s", mark, kpiName(m.v.k), kpiValue(m.change.Base, m.v.k),
 			valueText(m.v.k), m.change.String(), ownerText(&m.v.k.Owner)))
 	}
 	return bot.Section{Text: strings.Join(lines, "\n")}, true

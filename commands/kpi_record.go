@@ -236,7 +236,7 @@ func alertMessage(a kpiAlert, spark string) bot.Message {
 			threshold = k.Crit
 		}
 		head = fmt.Sprintf("%s %s is %s: %s (target %s, %s at %s).", healthMarks[a.to], kpiName(k), a.to.Label(),
-			valueText(k), targetText(k), a.to.Label(), okr.FormatValue(threshold, k.Unit))
+			valueText(k), targetText(k), a.to.Label(), kpiValue(threshold, k))
 	}
 	ctx := fmt.Sprintf("Owner %s · was %s", ownerText(&k.Owner), a.from.Label())
 	if k.Team != nil {
@@ -401,7 +401,7 @@ func (s *Service) parseDay(field, text, tz string) (time.Time, error) {
 // recordedMessage confirms a recorded value. before is the KPI as it was.
 func recordedMessage(r Recorded, before store.KPI) *bot.Message {
 	k := r.KPI
-	v := okr.FormatValue(r.Measurement.Value, k.Unit)
+	v := kpiValue(r.Measurement.Value, k)
 	var lines []string
 	if !r.Latest {
 		lines = append(lines, fmt.Sprintf("✅ Recorded %s for %s on %s. A newer value (%s) stays the latest.",

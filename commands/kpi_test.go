@@ -306,3 +306,37 @@ func TestNewKPIForm(t *testing.T) {
 			"Target ≥ 50 · at risk at 45 · off target at 40")
 	})
 }
+
+// TestKPIUserTextIsEscaped shows that a KPI's name and unit, typed by
+// anyone, never ping a channel in any message that shows them.
+func TestKPIUserTextIsEscaped(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		p := &poster{}
+		h.svc.SetPoster("slack", p)
+		h.kpiMust("UADMIN", "alerts #kpis")
+		h.kpiMust("U1", `new "<!channel> rate" --unit <!here> --target 2 --lower-is-better`)
+		for _, line := range []string{
+			"set 1 1.5",
+			"set 1 2.6 --at 2026-11-10",
+			"set 1 3",
+			"list",
+			"show 1",
+			"scorecard",
+			"edit 1 --target 2.5",
+			"digest now",
+		} {
+			if out := h.kpiMust("U1", line); strings.Contains(out, "<!") {
+				t.Errorf("/kpi %s shows user text unescaped:\n%s", line, out)
+			}
+		}
+		posts := p.take()
+		if len(posts) == 0 {
+			t.Fatal("no alert was posted")
+		}
+		for _, post := range posts {
+			if strings.Contains(post, "<!") {
+				t.Errorf("alert shows user text unescaped:\n%s", post)
+			}
+		}
+	})
+}

@@ -53,7 +53,7 @@ func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head s
 	}
 	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: strings.Join(about, " · ")})
 	msg.Sections = append(msg.Sections, bot.Section{Text: fmt.Sprintf("Target %s · at risk at %s · off target at %s",
-		targetText(k), okr.FormatValue(k.Warn, k.Unit), okr.FormatValue(k.Crit, k.Unit))})
+		targetText(k), kpiValue(k.Warn, k), kpiValue(k.Crit, k))})
 
 	history, err := s.store.Measurements(ctx, c.ws.ID, k.ID, historyShown)
 	if err != nil {
@@ -62,7 +62,7 @@ func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head s
 	if len(history) > 0 {
 		lines := []string{"*History*"}
 		for _, m := range history {
-			line := fmt.Sprintf("• %s  %s", m.At.UTC().Format("Jan 2, 2006"), okr.FormatValue(m.Value, k.Unit))
+			line := fmt.Sprintf("• %s  %s", m.At.UTC().Format("Jan 2, 2006"), kpiValue(m.Value, k))
 			if m.Source != "" {
 				line += " · " + bot.Escape(m.Source)
 			}
