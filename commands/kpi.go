@@ -83,7 +83,7 @@ func init() {
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
 			"Change a KPI.", (*Service).editKPI},
 		"archive": {`/kpi archive "Churn rate"`, "Archive a KPI so it no longer shows or alerts.", (*Service).archiveKPI},
-		"alerts":  {"/kpi alerts #channel [--team Support]", "Send a team's KPI alerts (or everyone's) to a channel.", (*Service).kpiAlerts},
+		"alerts":  {"/kpi alerts #channel [--team Support]", "Send a team's KPI alerts (or everyone's) to a channel (admins).", (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
 			"Leadership digest: subscribe a channel, list, stop, or preview now.", (*Service).digestCommand},
 		"token": {"/kpi token create NAME · list · revoke ID",

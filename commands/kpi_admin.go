@@ -45,6 +45,11 @@ func (s *Service) kpiAlerts(ctx context.Context, c *caller, words []string) (bot
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #support-leads.", a.pos[0])
 	}
+	// Like digests: alerts name owners in a channel, so not anyone may
+	// send every team's alerts somewhere else.
+	if !c.admin {
+		return bot.Reply{}, refuse("Only an okrbot admin can choose where KPI alerts go.")
+	}
 	var team store.Team
 	if name, ok := a.flags["team"]; ok {
 		name = strings.TrimPrefix(strings.TrimSpace(name), "#")

@@ -340,3 +340,25 @@ func TestKPIUserTextIsEscaped(t *testing.T) {
 		}
 	})
 }
+
+// TestKPIAlertChannelIsForAdmins shows that only an admin may move where
+// KPI alerts go, and a refusal moves nothing.
+func TestKPIAlertChannelIsForAdmins(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "NPS" --target 50 --team Support`)
+		h.kpiMust("UADMIN", "alerts #leads")
+		h.kpiMust("UADMIN", "alerts #support-leads --team Support")
+		ws, err := h.st.Workspace(context.Background(), "slack", "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := h.st.AlertChannels(context.Background(), ws.ID)
+		for _, line := range []string{"alerts #elsewhere", "alerts #elsewhere --team Support"} {
+			contains(t, h.kpi("U1", line), "Only an okrbot admin can choose where KPI alerts go.")
+		}
+		after, _ := h.st.AlertChannels(context.Background(), ws.ID)
+		if fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("a refused /kpi alerts moved the channels: %v, then %v", before, after)
+		}
+	})
+}
