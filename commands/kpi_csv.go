@@ -226,9 +226,13 @@ func (s *Service) readImportRow(line int, get func(string) string, known map[str
 	if name == "" {
 		return row, errors.New("the kpi column is empty")
 	}
+	// An id ("12" or "#12") names the KPI with that id, as in /kpi set;
+	// anything else is a name, even one that starts with "#".
 	row.key = store.KPINameKey(name)
-	if strings.HasPrefix(name, "#") {
-		row.key = name
+	if id := strings.TrimPrefix(name, "#"); id != "" && strings.Trim(id, "0123456789") == "" {
+		if _, ok := known["#"+id]; ok {
+			row.key = "#" + id
+		}
 	}
 	_, exists := known[row.key]
 	if !exists && !defined[row.key] {

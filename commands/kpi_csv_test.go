@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,6 +101,47 @@ func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
 		}
 		if after := h.kpiSnapshot(); after != before {
 			t.Errorf("a refused import changed the database:\n%s\nthen\n%s", before, after)
+		}
+	})
+}
+
+// TestImportCSVNamesKPIsByNameOrID shows that a row names a KPI by its name
+// in any case, even one that starts with "#", or by its id with or without
+// "#", so an export imports back as it is.
+func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "#1 priority" --target 5`) // id 1
+		h.kpiMust("U1", `new "NPS" --target 50`)        // id 2
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		tests := []struct {
+			ref, show string
+		}{
+			{"#1 priority", "show 1"},
+			{"#1 PRIORITY", "show 1"},
+			{"#2", "show 2"},
+			{"2", "show 2"},
+		}
+		for i, tt := range tests {
+			value := strconv.Itoa(10 + i)
+			file := "kpi,value,at\n\"" + tt.ref + "\"," + value + ",2026-11-0" + strconv.Itoa(i+1) + "\n"
+			if _, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file)); err != nil {
+				t.Errorf("kpi %q: %v", tt.ref, err)
+				continue
+			}
+			contains(t, h.kpiMust("U1", tt.show), "Nov "+strconv.Itoa(i+1)+", 2026  "+value)
+		}
+
+		var buf bytes.Buffer
+		if err := h.svc.ExportMeasurements(context.Background(), ws.ID, &buf); err != nil {
+			t.Fatal(err)
+		}
+		before := h.kpiSnapshot()
+		report, err := h.svc.ImportCSV(context.Background(), ws.ID, &buf)
+		if err != nil || report.Measurements != len(tests) {
+			t.Errorf("export imported back: %+v, %v", report, err)
+		}
+		if h.kpiSnapshot() == before {
+			t.Error("importing the export changed nothing")
 		}
 	})
 }
