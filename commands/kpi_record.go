@@ -203,8 +203,12 @@ type kpiAlert struct {
 }
 
 // reassess records k's health now and returns the alert the change is
-// worth, if any. The health moves only if no one else moved it first.
+// worth, if any (none for an archived KPI). The health moves only if no one else moved it first.
 func (s *Service) reassess(ctx context.Context, tx *store.Store, k store.KPI) (*kpiAlert, error) {
+	if k.Archived {
+		// Archived KPIs no longer alert, even when an edit moves them.
+		return nil, nil
+	}
 	to := k.HealthAt(s.now())
 	if to == k.Health {
 		return nil, nil

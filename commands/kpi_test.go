@@ -362,3 +362,21 @@ func TestKPIAlertChannelIsForAdmins(t *testing.T) {
 		}
 	})
 }
+
+// TestArchivedKPIDoesNotAlert shows that an archived KPI stays quiet when
+// it is edited into another health.
+func TestArchivedKPIDoesNotAlert(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		p := &poster{}
+		h.svc.SetPoster("slack", p)
+		h.kpiMust("UADMIN", "alerts #kpis")
+		h.kpiMust("U1", `new "NPS" --target 50`)
+		h.kpiMust("U1", "set NPS 52")
+		h.kpiMust("U1", "archive NPS")
+		p.take()
+		h.kpiMust("U1", "edit NPS --target 80")
+		if posts := p.take(); len(posts) > 0 {
+			t.Errorf("an archived KPI alerted: %q", posts)
+		}
+	})
+}
