@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
@@ -161,7 +162,8 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		if msg, ok := commands.Refusal(err); ok {
-			fail(w, http.StatusConflict, "%s", strings.ReplaceAll(msg, "*", ""))
+			// Refusals are chat text, escaped for Slack; JSON wants it plain.
+			fail(w, http.StatusConflict, "%s", bot.Unescape(strings.ReplaceAll(msg, "*", "")))
 			return
 		}
 		h.log.ErrorContext(ctx, "API record measurement", "kpi", id, "err", err)

@@ -134,6 +134,8 @@ func TestPostMeasurementRefusals(t *testing.T) {
 		f.kpi("T1", "UADMIN", "token revoke 2")
 		f.kpi("T1", "UADMIN", `archive "Churn rate"`)
 		f.kpi("T1", "U1", `new "NPS" --target 50`) // KPI 3
+		f.kpi("T1", "U1", `new "R&D <spend>" --target 5`)
+		f.kpi("T1", "UADMIN", `archive 4`)
 		before := f.history()
 		tests := []struct {
 			name, path, token, body string
@@ -153,6 +155,7 @@ func TestPostMeasurementRefusals(t *testing.T) {
 			{"bad time", "/api/v1/kpis/3/measurements", token, `{"value": 1, "at": "yesterday"}`, 400, `\"at\" is \"yesterday\"`},
 			{"future time", "/api/v1/kpis/3/measurements", token, `{"value": 1, "at": "2026-11-21T12:00:00Z"}`, 400, "is in the future"},
 			{"archived KPI", "/api/v1/kpis/1/measurements", token, `{"value": 1}`, 409, "KPI Churn rate is archived"},
+			{"archived KPI with markup in its name", "/api/v1/kpis/4/measurements", token, `{"value": 1}`, 409, `KPI R\u0026D \u003cspend\u003e is archived`},
 			{"huge value", "/api/v1/kpis/3/measurements", token, `{"value": 1e300}`, 400, "larger than okrbot tracks"},
 			{"huge negative value", "/api/v1/kpis/3/measurements", token, `{"value": -1e308}`, 400, "larger than okrbot tracks"},
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
@@ -182,7 +183,7 @@ func (s *Service) ImportCSV(ctx context.Context, workspaceID uint, r io.Reader) 
 					return &ImportError{[]string{fmt.Sprintf("line %d: %s", row.line, invalid.Msg)}}
 				}
 				if msg, ok := Refusal(err); ok {
-					return &ImportError{[]string{fmt.Sprintf("line %d: %s", row.line, strings.ReplaceAll(msg, "*", ""))}}
+					return &ImportError{[]string{fmt.Sprintf("line %d: %s", row.line, bot.Unescape(strings.ReplaceAll(msg, "*", "")))}}
 				}
 				return err
 			}

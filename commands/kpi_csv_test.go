@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,5 +144,17 @@ func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
 		if h.kpiSnapshot() == before {
 			t.Error("importing the export changed nothing")
 		}
+	})
+}
+
+// TestImportCSVRefusalIsPlainText shows that a refused row reads as plain
+// text on the terminal, not as chat markup.
+func TestImportCSVRefusalIsPlainText(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "R&D <spend>" --target 5`)
+		h.kpiMust("U1", "archive 1")
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader("kpi,value\n1,3\n"))
+		contains(t, fmt.Sprint(err), "line 2: KPI R&D <spend> is archived")
 	})
 }
