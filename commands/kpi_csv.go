@@ -243,8 +243,8 @@ func (s *Service) readImportRow(line int, get func(string) string, known map[str
 		if row.owner == "" {
 			return row, fmt.Errorf("the new KPI %q needs an owner (a person's name or Slack id)", name)
 		}
-		k := store.KPI{Name: name, Description: get("description"), Unit: get("unit")}
-		d := kpiDraft{name: name, target: get("target"), warn: get("warn"), crit: get("crit"), cadence: get("cadence")}
+		k := store.KPI{Name: name, Description: get("description")}
+		d := kpiDraft{name: name, unit: get("unit"), target: get("target"), warn: get("warn"), crit: get("crit"), cadence: get("cadence")}
 		switch dir := strings.ToLower(get("direction")); {
 		case dir == "" || strings.HasPrefix(dir, "higher"):
 			d.direction = okr.HigherIsBetter

@@ -158,3 +158,32 @@ func TestImportCSVRefusalIsPlainText(t *testing.T) {
 		contains(t, fmt.Sprint(err), "line 2: KPI R&D <spend> is archived")
 	})
 }
+
+// TestKPIUnitLength shows that a unit is measured in characters, the same
+// way from chat and from an import.
+func TestKPIUnitLength(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		h.kpiMust("U1", "help") // makes U1 known, to own imported KPIs
+		long := strings.Repeat("x", 21)
+		tests := []struct {
+			name, unit string
+			ok         bool
+		}{
+			{"short", "customers", true},
+			{"twenty characters, more bytes", strings.Repeat("€", 20), true},
+			{"too long", long, false},
+		}
+		for i, tt := range tests {
+			chat := h.kpi("U1", fmt.Sprintf(`new "Chat %d" --target 5 --unit %s`, i, tt.unit))
+			if ok := !strings.HasPrefix(chat, "⚠️"); ok != tt.ok {
+				t.Errorf("%s: /kpi new accepted=%v, want %v:\n%s", tt.name, ok, tt.ok, chat)
+			}
+			file := fmt.Sprintf("kpi,target,owner,unit\nImported %d,5,U1,%s\n", i, tt.unit)
+			_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file))
+			if ok := err == nil; ok != tt.ok {
+				t.Errorf("%s: import accepted=%v, want %v: %v", tt.name, ok, tt.ok, err)
+			}
+		}
+	})
+}

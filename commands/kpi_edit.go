@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -71,8 +72,8 @@ func applyKPIDraft(ctx context.Context, tx *store.Store, c *caller, k *store.KPI
 		k.Description = strings.TrimSpace(d.description)
 	}
 	if d.unit != "" {
-		if len(d.unit) > 20 {
-			return okr.Invalid(kpiFieldUnit, "The unit %q is too long; keep it under 20 characters.", d.unit)
+		if n := utf8.RuneCountInString(strings.TrimSpace(d.unit)); n > 20 {
+			return okr.Invalid(kpiFieldUnit, "The unit is %d characters long; keep it to 20 or fewer.", n)
 		}
 		k.Unit = strings.TrimSpace(d.unit)
 	}
