@@ -139,6 +139,10 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "the body is not a JSON object like {\"value\": 2.4, \"at\": \"2026-11-20T09:00:00Z\", \"comment\": \"…\"}: %v", err)
 		return
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		fail(w, http.StatusBadRequest, "the body must be one JSON object, with nothing after it")
+		return
+	}
 	if body.Value == nil {
 		fail(w, http.StatusBadRequest, "the body has no \"value\": send a number, like {\"value\": 2.4}")
 		return

@@ -156,6 +156,8 @@ func TestPostMeasurementRefusals(t *testing.T) {
 			{"future time", "/api/v1/kpis/3/measurements", token, `{"value": 1, "at": "2026-11-21T12:00:00Z"}`, 400, "is in the future"},
 			{"archived KPI", "/api/v1/kpis/1/measurements", token, `{"value": 1}`, 409, "KPI Churn rate is archived"},
 			{"archived KPI with markup in its name", "/api/v1/kpis/4/measurements", token, `{"value": 1}`, 409, `KPI R\u0026D \u003cspend\u003e is archived`},
+			{"two objects", "/api/v1/kpis/3/measurements", token, `{"value": 1} {"value": 2}`, 400, "one JSON object"},
+			{"trailing text", "/api/v1/kpis/3/measurements", token, `{"value": 1} and more`, 400, "one JSON object"},
 			{"huge value", "/api/v1/kpis/3/measurements", token, `{"value": 1e300}`, 400, "larger than okrbot tracks"},
 			{"huge negative value", "/api/v1/kpis/3/measurements", token, `{"value": -1e308}`, 400, "larger than okrbot tracks"},
 		}
