@@ -379,7 +379,8 @@ func Sparkline(values []float64) string {
 	return b.String()
 }
 
-// ValidateKPIName refuses empty and overlong KPI names.
+// ValidateKPIName refuses empty and overlong KPI names, and names that read
+// as an id.
 func ValidateKPIName(field, name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -387,6 +388,11 @@ func ValidateKPIName(field, name string) error {
 	}
 	if n := utf8.RuneCountInString(name); n > 80 {
 		return Invalid(field, "The KPI name is %d characters long; keep it to 80 or fewer.", n)
+	}
+	// Commands take a KPI's id where they take its name, and the id wins:
+	// a KPI named "2" would be shadowed by KPI 2.
+	if digits := strings.TrimPrefix(name, "#"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+		return Invalid(field, "The name %q looks like an id; give the KPI a name in words, like \"Churn rate\".", name)
 	}
 	return nil
 }

@@ -250,4 +250,13 @@ func TestValidateKPIName(t *testing.T) {
 	wantInvalid(t, okr.ValidateKPIName("name", "  "), "name", "needs a name")
 	long := strings.Repeat("é", 81)
 	wantInvalid(t, okr.ValidateKPIName("name", long), "name", "81 characters")
+	// A name that reads as an id would be shadowed by the KPI with that id.
+	for _, name := range []string{"2", "#12", " 007 "} {
+		wantInvalid(t, okr.ValidateKPIName("name", name), "name", "looks like an id")
+	}
+	for _, name := range []string{"2024 revenue", "#1 priority", "#"} {
+		if err := okr.ValidateKPIName("name", name); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
 }
