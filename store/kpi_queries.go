@@ -35,12 +35,14 @@ func (s *Store) CreateKPI(ctx context.Context, k *KPI) error {
 	return nil
 }
 
-// UpdateKPI saves the KPI's own columns. A rename to a name in use is refused
-// like CreateKPI refuses it.
+// UpdateKPI saves the KPI's definition. A rename to a name in use is refused
+// like CreateKPI refuses it. The latest value and the announced health are
+// left alone: RecordMeasurement and SetKPIHealthIf own them, and a KPI
+// loaded before a value came in must not put back the older one.
 func (s *Store) UpdateKPI(ctx context.Context, k *KPI) error {
 	k.Name = strings.TrimSpace(k.Name)
 	k.NameKey = KPINameKey(k.Name)
-	err := s.q(ctx).Omit(clause.Associations).Select("*").Where("workspace_id = ?", k.WorkspaceID).Updates(k).Error
+	err := s.q(ctx).Select("*").Omit(clause.Associations, "last_value", "last_at", "health", "created_at").Where("workspace_id = ?", k.WorkspaceID).Updates(k).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return okr.Invalid("name", "There is already a KPI named %q.", k.Name)
 	}

@@ -104,3 +104,33 @@ func TestRecentPointsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestUpdateKPIKeepsTheLatestValue shows that saving a KPI's definition,
+// loaded before a value was recorded, does not put back the value and
+// health it was loaded with: an edit racing a measurement loses neither.
+func TestUpdateKPIKeepsTheLatestValue(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s, "T1")
+		k := newKPI(t, s, f, "Churn rate")
+		loaded, err := s.KPIByID(ctx, f.ws.ID, k.ID) // no value yet
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, s, k, time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC), 2.7)
+		if ok, err := s.SetKPIHealthIf(ctx, f.ws.ID, k.ID, okr.HealthNoData, okr.HealthAtRisk); !ok || err != nil {
+			t.Fatalf("SetKPIHealthIf = %v, %v", ok, err)
+		}
+		loaded.Target = 1.5
+		if err := s.UpdateKPI(ctx, &loaded); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.KPIByID(ctx, f.ws.ID, k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Target != 1.5 || got.LastValue == nil || *got.LastValue != 2.7 || got.LastAt == nil || got.Health != okr.HealthAtRisk {
+			t.Errorf("after the edit: target %v, last %v at %v, health %s; want 1.5, 2.7, at-risk", got.Target, got.LastValue, got.LastAt, got.Health)
+		}
+	})
+}
