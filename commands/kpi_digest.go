@@ -111,7 +111,16 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	msg.Sections = append(msg.Sections, attentionSection(groups, opt.TeamID))
 	msg.Sections = append(msg.Sections, okrSections(objectives, last, now, opt.TeamID)...)
 	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week))
-	if sec, ok := moversSection(views, opt.Since); ok {
+	ids := make([]uint, len(ks))
+	for i, k := range ks {
+		ids[i] = k.ID
+	}
+	// The recent points may not reach back to the last digest.
+	bases, err := s.store.ValuesAt(ctx, workspaceID, ids, opt.Since)
+	if err != nil {
+		return nil, err
+	}
+	if sec, ok := moversSection(views, bases, opt.Since); ok {
 		msg.Sections = append(msg.Sections, sec)
 	}
 	fitBlocks(msg)
@@ -315,25 +324,16 @@ type mover struct {
 }
 
 // moversSection lists the KPIs that moved most, relative to their value at
-// since, better or worse.
-func moversSection(views []kpiView, since time.Time) (bot.Section, bool) {
+// since (bases, by KPI), better or worse.
+func moversSection(views []kpiView, bases map[uint]okr.Point, since time.Time) (bot.Section, bool) {
 	var movers []mover
 	for _, v := range views {
-		n := len(v.points)
-		if n < 2 || !v.points[n-1].At.After(since) {
+		k := v.k
+		base, ok := bases[k.ID]
+		if !ok || base.Value == 0 || k.LastValue == nil || k.LastAt == nil || !k.LastAt.After(since) {
 			continue
 		}
-		base := -1
-		for i := n - 2; i >= 0; i-- {
-			if !v.points[i].At.After(since) {
-				base = i
-				break
-			}
-		}
-		if base < 0 || v.points[base].Value == 0 {
-			continue
-		}
-		from, to := v.points[base].Value, v.points[n-1].Value
+		from, to := base.Value, *k.LastValue
 		c := okr.Change{Base: from, Delta: to - from, Pct: (to - from) / math.Abs(from) * 100}
 		if c.Delta != 0 {
 			movers = append(movers, mover{v: v, change: c})

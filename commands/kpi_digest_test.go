@@ -160,3 +160,31 @@ func TestNextDigestRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestMoversOfAKPIMeasuredOften shows that the biggest movers compare
+// with the value in effect at the last digest, however many values came in
+// since: a KPI a BI export pushes every hour moves as much as a weekly one.
+func TestDigestMoversOfAKPIMeasuredOften(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "Orders" --target 100 --cadence daily`)
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		start := time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC)
+		h.now = start.AddDate(0, 0, 8)
+		for i := range 8 * 24 {
+			at := start.Add(time.Duration(i) * time.Hour)
+			v := 100.0
+			if at.After(start.AddDate(0, 0, 6)) {
+				v = 150 // the last two days
+			}
+			if _, err := h.svc.RecordMeasurement(context.Background(), commands.MeasurementInput{
+				WorkspaceID: ws.ID, KPIID: 1, Value: v, At: at, Source: "BI"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msg, err := h.svc.Digest(context.Background(), ws.ID, commands.DigestOptions{Since: start.AddDate(0, 0, 2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contains(t, render(bot.Reply{Message: msg}), "*Biggest movers* since Nov 10\n📈 *Orders* 100 → 150 (↑ 50%) · <@U1>")
+	})
+}

@@ -164,6 +164,34 @@ func (s *Store) RecentPoints(ctx context.Context, workspaceID uint, kpiIDs []uin
 	return out, rows.Err()
 }
 
+// ValuesAt returns each KPI's value in effect at a moment: its newest
+// measurement at or before it, however long the history since. KPIs without
+// one are left out. One query, seeking the (kpi_id, at) index once a KPI.
+func (s *Store) ValuesAt(ctx context.Context, workspaceID uint, kpiIDs []uint, at time.Time) (map[uint]okr.Point, error) {
+	out := make(map[uint]okr.Point, len(kpiIDs))
+	if len(kpiIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.q(ctx).Raw(`SELECT m.kpi_id, m.at, m.value FROM kpis k JOIN kpi_measurements m
+		ON m.id = (SELECT m2.id FROM kpi_measurements m2 WHERE m2.kpi_id = k.id AND m2.at <= ? ORDER BY m2.at DESC, m2.id DESC LIMIT 1)
+		WHERE k.workspace_id = ? AND k.id IN ?`, at.UTC(), workspaceID, kpiIDs).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("values at %s: %w", at, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uint
+			p  okr.Point
+		)
+		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
+			return nil, fmt.Errorf("values at %s: %w", at, err)
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
+}
+
 // KeyResultsDrivenBy returns the key results linked to the KPIs, by KPI.
 func (s *Store) KeyResultsDrivenBy(ctx context.Context, workspaceID uint, kpiIDs []uint) (map[uint][]KeyResult, error) {
 	out := map[uint][]KeyResult{}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -131,6 +132,43 @@ func TestUpdateKPIKeepsTheLatestValue(t *testing.T) {
 		}
 		if got.Target != 1.5 || got.LastValue == nil || *got.LastValue != 2.7 || got.LastAt == nil || got.Health != okr.HealthAtRisk {
 			t.Errorf("after the edit: target %v, last %v at %v, health %s; want 1.5, 2.7, at-risk", got.Target, got.LastValue, got.LastAt, got.Health)
+		}
+	})
+}
+
+func TestValuesAt(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := setup(t, s, "T1"), setup(t, s, "T2")
+		k := newKPI(t, s, a, "Churn rate")
+		empty := newKPI(t, s, a, "NPS")
+		other := newKPI(t, s, b, "Churn rate")
+		day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+		for h := range 48 {
+			record(t, s, k, day(10, h), float64(h))
+		}
+		record(t, s, other, day(9, 0), 99)
+		tests := []struct {
+			at   time.Time
+			want string
+		}{
+			{day(9, 12), "map[]"},
+			{day(10, 0), "map[1:0]"},
+			{day(10, 23).Add(30 * time.Minute), "map[1:23]"},
+			{day(20, 0), "map[1:47]"},
+		}
+		for _, tt := range tests {
+			got, err := s.ValuesAt(ctx, a.ws.ID, []uint{k.ID, empty.ID, other.ID}, tt.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			values := map[uint]float64{}
+			for id, p := range got {
+				values[id] = p.Value
+			}
+			if fmt.Sprint(values) != tt.want {
+				t.Errorf("ValuesAt(%s) = %v, want %s", tt.at, values, tt.want)
+			}
 		}
 	})
 }
