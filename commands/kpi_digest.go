@@ -89,7 +89,7 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 			krIDs = append(krIDs, kr.ID)
 		}
 	}
-	last, err := s.store.LastConfidences(ctx, krIDs)
+	last, err := s.store.LastConfidences(ctx, workspaceID, krIDs)
 	if err != nil {
 		return nil, err
 	}

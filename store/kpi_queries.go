@@ -398,17 +398,18 @@ func (s *Store) MarkDigestSent(ctx context.Context, id uint, at time.Time) error
 	return s.q(ctx).Model(&DigestSubscription{}).Where("id = ?", id).UpdateColumn("last_sent_at", at.UTC()).Error
 }
 
-// LastConfidences returns the confidence of the newest check-in of each key
-// result that has one, in one query that reads each key result's newest row
-// by the primary key rather than scanning its history.
-func (s *Store) LastConfidences(ctx context.Context, keyResultIDs []uint) (map[uint]okr.Confidence, error) {
+// LastConfidences returns the confidence of the newest check-in of each of
+// the workspace's key results that has one, in one query that reads each
+// key result's newest row by the primary key rather than scanning its
+// history.
+func (s *Store) LastConfidences(ctx context.Context, workspaceID uint, keyResultIDs []uint) (map[uint]okr.Confidence, error) {
 	out := make(map[uint]okr.Confidence, len(keyResultIDs))
 	if len(keyResultIDs) == 0 {
 		return out, nil
 	}
 	rows, err := s.q(ctx).Raw(`SELECT c.key_result_id, c.confidence FROM check_ins c
-		JOIN (SELECT MAX(id) AS id FROM check_ins WHERE key_result_id IN ? GROUP BY key_result_id) l ON l.id = c.id`,
-		keyResultIDs).Rows()
+		JOIN (SELECT MAX(id) AS id FROM check_ins WHERE workspace_id = ? AND key_result_id IN ? GROUP BY key_result_id) l ON l.id = c.id`,
+		workspaceID, keyResultIDs).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("last confidences: %w", err)
 	}

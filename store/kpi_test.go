@@ -172,3 +172,31 @@ func TestValuesAt(t *testing.T) {
 		}
 	})
 }
+
+// TestLastConfidencesIsScopedByWorkspace shows that a key result id of
+// another workspace reads nothing, like every other query.
+func TestLastConfidencesIsScopedByWorkspace(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := setup(t, s, "T1"), setup(t, s, "T2")
+		mine, theirs := newObjective(t, s, a, "Grow", 1).KeyResults[0], newObjective(t, s, b, "Other", 1).KeyResults[0]
+		at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		for i, c := range []store.CheckIn{
+			{WorkspaceID: a.ws.ID, KeyResultID: mine.ID, AuthorID: a.owner.ID, Value: 1, Confidence: okr.OnTrack},
+			{WorkspaceID: a.ws.ID, KeyResultID: mine.ID, AuthorID: a.owner.ID, Value: 2, Confidence: okr.AtRisk},
+			{WorkspaceID: b.ws.ID, KeyResultID: theirs.ID, AuthorID: b.owner.ID, Value: 3, Confidence: okr.OffTrack},
+		} {
+			c.CreatedAt = at.Add(time.Duration(i) * time.Hour)
+			if err := s.InTx(ctx, func(tx *store.Store) error { return tx.CheckIn(ctx, &c) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.LastConfidences(ctx, a.ws.ID, []uint{mine.ID, theirs.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprintf("map[%d:%s]", mine.ID, okr.AtRisk) {
+			t.Errorf("LastConfidences = %v, want only %d at risk", got, mine.ID)
+		}
+	})
+}
