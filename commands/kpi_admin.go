@@ -125,7 +125,7 @@ func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (
 			}
 			lines = append(lines, fmt.Sprintf("• %d *%s* `%s…` · created %s · %s", t.ID, bot.Escape(t.Name), t.Hint, t.CreatedAt.UTC().Format("Jan 2, 2006"), used))
 		}
-		return bot.Reply{Message: &bot.Message{Text: "API tokens", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}}, nil
+		return bot.Reply{Message: &bot.Message{Text: "API tokens", Sections: sectionsOf(lines, "")}}, nil
 	case "revoke":
 		if len(words) != 2 {
 			return bot.Reply{}, usage

@@ -630,7 +630,7 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 		}
 		lines = append(lines, line)
 	}
-	return bot.Reply{Message: &bot.Message{Text: "Digests", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}}, nil
+	return bot.Reply{Message: &bot.Message{Text: "Digests", Sections: sectionsOf(lines, "")}}, nil
 }
 
 // DigestFor builds the digest a subscription sends: for its team (or the

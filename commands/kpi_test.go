@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
@@ -377,6 +378,31 @@ func TestArchivedKPIDoesNotAlert(t *testing.T) {
 		h.kpiMust("U1", "edit NPS --target 80")
 		if posts := p.take(); len(posts) > 0 {
 			t.Errorf("an archived KPI alerted: %q", posts)
+		}
+	})
+}
+
+// TestKPIAdminListsFitSlackSections shows that long token and digest lists
+// are split into sections Slack accepts, so none is cut off.
+func TestKPIAdminListsFitSlackSections(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		for i := range 40 {
+			h.kpiMust("UADMIN", fmt.Sprintf(`token create "Nightly export number %02d from the data warehouse"`, i))
+			h.kpiMust("UADMIN", fmt.Sprintf("digest #leadership-channel-number-%02d weekly monday 09:00 --tz America/Argentina/Buenos_Aires", i))
+		}
+		for _, tt := range []struct{ line, last string }{
+			{"token list", "number 39"},
+			{"digest list", "#leadership-channel-number-39"},
+		} {
+			req := request("T1", "UADMIN", tt.line)
+			req.Command = "/kpi"
+			r := h.svc.Command(context.Background(), req)
+			for _, s := range r.Message.Sections {
+				if n := utf8.RuneCountInString(s.Text); n > 3000 {
+					t.Errorf("/kpi %s: a section of %d characters", tt.line, n)
+				}
+			}
+			contains(t, render(r), tt.last)
 		}
 	})
 }
