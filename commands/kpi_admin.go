@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -94,8 +95,8 @@ func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (
 		if name == "" {
 			return bot.Reply{}, okr.Invalid("name", "Name the token after what will use it, like `/kpi token create \"BI export\"`.")
 		}
-		if len(name) > 80 {
-			return bot.Reply{}, okr.Invalid("name", "The token name is too long; keep it to 80 characters.")
+		if n := utf8.RuneCountInString(name); n > 80 {
+			return bot.Reply{}, okr.Invalid("name", "The token name is %d characters long; keep it to 80 or fewer.", n)
 		}
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {

@@ -262,6 +262,20 @@ func TestKPITokens(t *testing.T) {
 		contains(t, h.kpiMust("UADMIN", "token revoke 1"), "Token 1 revoked")
 		contains(t, h.kpi("UADMIN", "token revoke 1"), "⚠️ There is no active token 1.")
 		contains(t, h.kpiMust("UADMIN", "token list"), "No API tokens.")
+
+		// Names are measured in characters, like KPI names.
+		for _, tt := range []struct {
+			name string
+			ok   bool
+		}{
+			{strings.Repeat("é", 80), true},
+			{strings.Repeat("é", 81), false},
+		} {
+			out := h.kpi("UADMIN", `token create "`+tt.name+`"`)
+			if ok := !strings.HasPrefix(out, "⚠️"); ok != tt.ok {
+				t.Errorf("token create with a name of %d characters: accepted=%v, want %v:\n%s", utf8.RuneCountInString(tt.name), ok, tt.ok, out)
+			}
+		}
 	})
 }
 
