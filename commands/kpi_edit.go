@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -198,6 +199,13 @@ func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft, l kpiLab
 	k := store.KPI{WorkspaceID: c.ws.ID, OwnerID: c.user.ID, Owner: c.user}
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		if err := applyKPIDraft(ctx, tx, c, &k, d, l); err != nil {
+			return err
+		}
+		// Lists no longer show an archived KPI, so say which one holds
+		// the name.
+		if old, err := tx.KPIByName(ctx, c.ws.ID, k.Name); err == nil && old.Archived {
+			return okr.Invalid(kpiFieldName, "The archived KPI %q has that name; free it with /kpi edit %d --name \"%s (old)\".", old.Name, old.ID, old.Name)
+		} else if err != nil && !errors.Is(err, okr.ErrNotFound) {
 			return err
 		}
 		return tx.CreateKPI(ctx, &k)

@@ -420,3 +420,20 @@ func TestKPIAdminListsFitSlackSections(t *testing.T) {
 		}
 	})
 }
+
+// TestNewKPINamedLikeAnArchivedOne says why the name is taken, since lists
+// no longer show the archived KPI, and how to free it.
+func TestNewKPINamedLikeAnArchivedOne(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.kpiMust("U1", `new "NPS" --target 50`)
+		h.kpiMust("U1", "archive NPS")
+		before := h.kpiSnapshot()
+		contains(t, h.kpi("U1", `new "nps" --target 60`),
+			`⚠️ The archived KPI "NPS" has that name; free it with /kpi edit 1 --name "NPS (old)".`)
+		if after := h.kpiSnapshot(); after != before {
+			t.Errorf("a refused /kpi new changed the database:\n%s\nthen\n%s", before, after)
+		}
+		h.kpiMust("U1", `edit 1 --name "NPS (old)"`)
+		h.kpiMust("U1", `new "NPS" --target 60`)
+	})
+}
