@@ -315,7 +315,13 @@ func (s *Service) CheckStaleKPIs(ctx context.Context) (int, error) {
 		}
 		var alert *kpiAlert
 		err := s.store.InTx(ctx, func(tx *store.Store) error {
-			var err error
+			// A value may have arrived since the list was read: judge the
+			// KPI as it is now, so a fresh value never reads as stale.
+			fresh, err := tx.KPIByID(ctx, k.WorkspaceID, k.ID)
+			if err != nil {
+				return err
+			}
+			k = fresh
 			alert, err = s.reassess(ctx, tx, k)
 			return err
 		})
