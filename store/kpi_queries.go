@@ -212,16 +212,22 @@ func (s *Store) KeyResultsDrivenBy(ctx context.Context, workspaceID uint, kpiIDs
 // ObjectivesByIDs returns the workspace's objectives with the ids, by id,
 // without their associations.
 func (s *Store) ObjectivesByIDs(ctx context.Context, workspaceID uint, ids []uint) (map[uint]Objective, error) {
-	out := map[uint]Objective{}
+	return byID(ctx, s, workspaceID, ids, func(o Objective) uint { return o.ID })
+}
+
+// byID loads the workspace's rows of a table with the ids, in one query,
+// keyed by id.
+func byID[T any](ctx context.Context, s *Store, workspaceID uint, ids []uint, id func(T) uint) (map[uint]T, error) {
+	out := make(map[uint]T, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var os []Objective
-	if err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&os).Error; err != nil {
+	var rows []T
+	if err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	for _, o := range os {
-		out[o.ID] = o
+	for _, r := range rows {
+		out[id(r)] = r
 	}
 	return out, nil
 }
@@ -378,18 +384,7 @@ func (s *Store) CheckInsOf(ctx context.Context, workspaceID uint, keyResultIDs [
 
 // UsersByID returns the workspace's people with the ids.
 func (s *Store) UsersByID(ctx context.Context, workspaceID uint, ids []uint) (map[uint]User, error) {
-	out := map[uint]User{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var us []User
-	if err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&us).Error; err != nil {
-		return nil, err
-	}
-	for _, u := range us {
-		out[u.ID] = u
-	}
-	return out, nil
+	return byID(ctx, s, workspaceID, ids, func(u User) uint { return u.ID })
 }
 
 // MarkDigestSent records when a subscription's digest went out, so the next

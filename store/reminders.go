@@ -238,13 +238,7 @@ func (s *Store) UserByID(ctx context.Context, id uint) (User, error) {
 
 // KeyResultsByID returns the workspace's key results with the ids given.
 func (s *Store) KeyResultsByID(ctx context.Context, workspaceID uint, ids []uint) (map[uint]KeyResult, error) {
-	var krs []KeyResult
-	err := s.q(ctx).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Find(&krs).Error
-	byID := make(map[uint]KeyResult, len(krs))
-	for _, kr := range krs {
-		byID[kr.ID] = kr
-	}
-	return byID, err
+	return byID(ctx, s, workspaceID, ids, func(kr KeyResult) uint { return kr.ID })
 }
 
 // TeamByID returns a team by database id.
