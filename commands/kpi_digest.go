@@ -592,6 +592,11 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	// A digest is for reading, not for watching: more than one an hour is
+	// noise in a leadership channel (and a cron typo, more often than not).
+	if after, err := NextDigestRun(d, next); err == nil && after.Sub(next) < minDigestInterval {
+		return bot.Reply{}, okr.Invalid("schedule", "The schedule %q sends a digest every %s; a digest goes out at most once an hour.", spec, after.Sub(next))
+	}
 	if err := s.store.SaveDigestSubscription(ctx, &d); err != nil {
 		return bot.Reply{}, err
 	}
@@ -643,6 +648,10 @@ func (s *Service) DigestFor(ctx context.Context, sub store.DigestSubscription) (
 	}
 	return s.Digest(ctx, sub.WorkspaceID, opt)
 }
+
+// minDigestInterval is the shortest time between two digests of one
+// subscription.
+const minDigestInterval = time.Hour
 
 // NextDigestRun is the first time after `after` when a subscription's digest
 // is due: its cron expression read in its time zone. Like every robfig/cron

@@ -114,6 +114,7 @@ func TestDigestSubscriptions(t *testing.T) {
 			{"digest leadership weekly monday 09:00", `⚠️ "leadership" is not a channel`},
 			{"digest off #nowhere", "⚠️ #nowhere gets no digest."},
 			{`digest #x "0 9 31 2 *"`, `⚠️ The schedule "0 9 31 2 *" never runs.`},
+			{`digest #x "* * * * *"`, `⚠️ The schedule "* * * * *" sends a digest every 1m0s; a digest goes out at most once an hour.`},
 			{`digest #x "61 9 * * 1"`, `⚠️ The cron expression "61 9 * * 1" does not parse`},
 		} {
 			contains(t, h.kpi("UADMIN", bad.text), bad.want)
