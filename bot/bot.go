@@ -1,18 +1,15 @@
 package bot
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // Workspace identifies one installation of okrbot: a chat platform and the
-// platform's id for the team (Slack's team_id).
+// platform's id for the team (Slack's team_id, a Teams tenant id).
 type Workspace struct {
 	Platform string
 	TeamID   string
 }
 
-// User is the person making a request, as the platform knows them.
+// User is a person as the platform knows them.
 type User struct {
 	ID   string
 	Name string
@@ -22,16 +19,28 @@ type User struct {
 	TZ string
 }
 
+// ChannelInfo is a channel as the platform named it in a request.
+type ChannelInfo struct {
+	ID   string
+	Name string
+}
+
 // Request is one thing a person asked of okrbot.
 type Request struct {
 	Workspace Workspace
 	User      User
-	// Channel is where the request was made; empty for forms.
-	Channel string
-	// Command is the slash command without arguments, like "/okr".
+	// Address is where the request was made: a channel, or the person's
+	// direct chat. A Ref in it is kept, so okrbot can write there later.
+	Address Address
+	// Command is the command without arguments, like "/okr".
 	Command string
-	// Text is what followed the command.
-	Text string
+	// Text is what followed the command. Adapters turn the platform's
+	// mentions into single words: "@KEY" names the person People[KEY] and
+	// "#KEY" the channel Channels[KEY]. Any other "@name" or "#name" is a
+	// name the person typed.
+	Text     string
+	People   map[string]User
+	Channels map[string]ChannelInfo
 	// CanOpenForm is true when the platform can open a form in answer to this
 	// request; when false a Reply's Form is shown by its Fallback instead.
 	CanOpenForm bool
@@ -44,22 +53,38 @@ type Reply struct {
 	Form    *Form
 }
 
-// Message is a chat message: a summary line and sections under it.
+// Visibility says who sees a message that answers a request.
+type Visibility uint8
+
+const (
+	// OnlyAsker messages are seen by the person who asked alone (Slack:
+	// an ephemeral message; Teams: their one-to-one chat).
+	OnlyAsker Visibility = iota
+	// Conversation messages are seen by everyone in the conversation the
+	// request came from.
+	Conversation
+)
+
+// Message is a chat message: a summary and sections under it.
 type Message struct {
-	// Text is a one-line summary used in notifications, and the whole message
-	// when there are no Sections.
-	Text     string
+	// Summary is one line for notifications and previews, and the whole
+	// message when there are no Sections.
+	Summary  Text
 	Sections []Section
-	// Public messages are seen by the whole channel; others only by the
-	// person who asked.
-	Public bool
+	// Visibility applies to replies; messages sent to an Address are seen
+	// by everyone there.
+	Visibility Visibility
 }
 
-// Section is one block of a message.
+// Section is one block of a message: text, then lines of items, small print
+// and buttons. Renderers split a long section between several of their
+// platform's blocks at item and line boundaries, never inside an item, and
+// say how much they left out when a message is too long for the platform.
 type Section struct {
-	Text string
+	Text  Text
+	Items []Text
 	// Context is small print under the text: owners, dates, hints.
-	Context string
+	Context Text
 	Buttons []Button
 }
 
@@ -83,7 +108,7 @@ const (
 	Danger  ButtonStyle = "danger"
 )
 
-// Form is a dialog that collects fields (a Slack modal).
+// Form is a dialog that collects fields (a Slack modal, a Teams dialog).
 type Form struct {
 	// CallbackID routes the submission back to the code that built the form.
 	CallbackID string
@@ -108,11 +133,12 @@ const (
 	// ActionButton is not an input: it is a button inside the form, such as
 	// "Add key result", whose Action carries the form's current values.
 	ActionButton FieldKind = "button"
-	// Note is not an input: Label is shown as text in the form.
+	// Note is not an input: its Note is shown as text in the form.
 	Note FieldKind = "note"
 )
 
-// Field is one input of a form.
+// Field is one input of a form. Labels, hints, placeholders and initial
+// values are plain text.
 type Field struct {
 	// ID names the field in a Submission's Values and in FormErrors.
 	ID          string
@@ -125,6 +151,8 @@ type Field struct {
 	Options     []Option
 	// ActionID is the action an ActionButton fires.
 	ActionID string
+	// Note is the text of a Note field.
+	Note Text
 }
 
 // Option is one choice of a Select field.
@@ -166,27 +194,10 @@ type Handler interface {
 	Act(ctx context.Context, req Request, act Action) Reply
 }
 
-// Text returns a Reply with a single private message.
-func Text(text string) Reply { return Reply{Message: &Message{Text: text}} }
-
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// Escape makes user text safe to put into a message.
-func Escape(s string) string { return escaper.Replace(s) }
-
-var unescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
-
-// Unescape reverses Escape, for adapters that show plain text.
-func Unescape(s string) string { return unescaper.Replace(s) }
-
-// Mention refers to a person by id in a message.
-func Mention(userID string) string { return "<@" + userID + ">" }
-
-// MessageRef points at a message that was sent, so it can be updated or
-// replied to in a thread.
-type MessageRef struct {
-	Channel string
-	TS      string
+// Say returns a Reply with a single message that only the asker sees. Parts
+// are as for T.
+func Say(parts ...any) Reply {
+	return Reply{Message: &Message{Summary: T(parts...)}}
 }
 
 // ConsolePlatform is the Workspace.Platform of the terminal adapter, where a

@@ -1,13 +1,15 @@
-// Package bot is okrbot's neutral chat model: the requests people make, and
-// the replies, messages and forms that answer them, with nothing specific to
-// Slack or any other platform.
+// Package bot is okrbot's neutral chat model: the requests people make, the
+// replies, messages and forms that answer them, where messages go
+// (Address), and the one interface every platform sends through (Sender),
+// with nothing specific to Slack, Teams or any other platform.
 //
-// Text in messages uses a small markup that every adapter understands:
-// *bold*, _italic_, `code`, <@USERID> for a person, and &amp; &lt; &gt; for
-// the three characters that would otherwise be markup. User text must go
-// through Escape before it is put into a message, so that a title such as
-// "<!channel> hi" never pings anyone. Adapters render the markup for their
-// platform: Slack takes it as mrkdwn; the console prints it as plain text.
+// Text in messages is structured (Text: plain text, bold, italic, code,
+// mentions, channels, links), never markup: commands build it without
+// knowing any platform's syntax or limits, and each adapter renders it in
+// its own markup (Slack mrkdwn, Adaptive Card markdown, plain text),
+// escaping what its platform would read as markup and cutting it to the
+// platform's limits. A title such as "<!channel> hi" therefore never pings
+// anyone anywhere.
 //
 // bot imports nothing of okrbot's; commands, reminders and adapters import it.
 package bot
