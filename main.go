@@ -25,6 +25,7 @@ import (
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -116,8 +117,11 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 	return st, nil
 }
 
-func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults) *commands.Service {
-	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log, Reminders: rd})
+// service is the commands service, sending through sender (nil when no
+// platform is connected) and waking the scheduler with wake.
+func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, wake func()) *commands.Service {
+	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
+		Reminders: rd, Sender: sender, Wake: wake})
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -150,7 +154,7 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := &console.Console{Handler: m.service(st, log, rd), In: m.Stdin, Out: m.Stdout,
+	c := &console.Console{Handler: m.service(st, log, rd, nil, nil), In: m.Stdin, Out: m.Stdout,
 		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
@@ -186,18 +190,20 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	// The scheduler is made after the adapter it sends through, which needs
-	// the service; the service wakes the scheduler after check-ins.
+
+	// Every platform's adapter sends through one router; commands and the
+	// scheduler see only bot.Sender. The scheduler is made last, and the
+	// service wakes it when a change gives it work.
+	senders := bot.Senders{}
 	var sched *reminders.Scheduler
-	rd.OnCheckIn = func() {
+	svc := m.service(st, log, rd, senders, func() {
 		if sched != nil {
 			sched.Wake()
 		}
-	}
-	svc := m.service(st, log, rd)
+	})
 	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
-	svc.SetPoster(slackbot.Platform, adapter)
+	senders[slackbot.Platform] = adapter
 	checkCtx, cancelCheck := context.WithTimeout(ctx, 15*time.Second)
 	teamID, err := adapter.TeamID(checkCtx)
 	cancelCheck()
@@ -205,12 +211,6 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log.Info("connected to Slack", "team", teamID)
-	if remindersOn {
-		rcfg.TeamID = teamID
-		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, adapter, adapter, log
-		rcfg.Platform = slackbot.Platform
-		sched = reminders.New(rcfg)
-	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -239,52 +239,39 @@ func (m *Main) serve(ctx context.Context) error {
 		m.Listening(ln.Addr().String())
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 4)
-	go func() {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
 		log.Info("listening", "addr", ln.Addr().String(), "http_mode", secret != "")
 		if err := server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errs <- err
-			return
+			return err
 		}
-		errs <- nil
-	}()
-	running := 1
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		return server.Shutdown(shutdown)
+	})
 	if appToken != "" {
-		running++
-		go func() {
+		g.Go(func() error {
 			log.Info("connecting to Slack in Socket Mode")
-			errs <- adapter.RunSocketMode(ctx)
-		}()
+			return adapter.RunSocketMode(gctx)
+		})
 	}
-	if sched != nil {
-		running++
-		go func() { errs <- sched.Run(ctx) }()
+	if remindersOn {
+		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, senders, adapter, log
+		sched = reminders.New(rcfg)
+		g.Go(func() error { return sched.Run(gctx) })
 	}
-	running++
-	go func() { errs <- m.watchKPIs(ctx, svc, log) }()
-
-	var first error
-	select {
-	case <-ctx.Done():
-	case first = <-errs:
-		running--
-	}
-	cancel()
-	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+	err = g.Wait()
+	drain, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	server.Shutdown(shutdown)
-	for ; running > 0; running-- {
-		if err := <-errs; first == nil {
-			first = err
-		}
-	}
-	if err := adapter.Drain(shutdown); err != nil {
+	if err := adapter.Drain(drain); err != nil {
 		log.Warn("replies still being sent at shutdown were dropped", "err", err)
 	}
 	log.Info("stopped")
-	return first
+	return err
 }
 
 // splitList reads a comma-separated setting.

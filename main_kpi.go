@@ -6,41 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/csvio"
 	"github.com/okrbot/okrbot/store"
 )
-
-// The Slack adapter is what sends KPI alerts and digests.
-var _ commands.Poster = (*slackbot.Adapter)(nil)
-
-// kpiWatchEvery is how often serve looks for KPIs gone stale.
-const kpiWatchEvery = 10 * time.Minute
-
-// watchKPIs announces KPIs that go stale, until ctx ends. Replicas may all
-// run it: each KPI is announced once.
-func (m *Main) watchKPIs(ctx context.Context, svc *commands.Service, log *slog.Logger) error {
-	t := time.NewTicker(kpiWatchEvery)
-	defer t.Stop()
-	for {
-		if n, err := svc.CheckStaleKPIs(ctx); err != nil && ctx.Err() == nil {
-			log.Error("check stale KPIs", "err", err)
-		} else if n > 0 {
-			log.Info("announced stale KPIs", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
 
 // workspace picks the workspace an import or export is for: the one named by
 // --workspace (a team id, like Slack's T0123), or the only one there is.
@@ -78,7 +52,7 @@ func (m *Main) openWorkspace(ctx context.Context, teamID string) (st *store.Stor
 		st.Close()
 		return nil, ws, nil, err
 	}
-	return st, ws, m.service(st, log, commands.ReminderDefaults{}), nil
+	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, nil), nil
 }
 
 // importCSV runs "okrbot import FILE.csv [--workspace TEAM_ID]".
@@ -109,7 +83,7 @@ func (m *Main) importCSV(ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	report, err := svc.ImportCSV(ctx, ws.ID, f)
+	report, err := csvio.ImportKPIs(ctx, svc, ws.ID, f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
@@ -130,19 +104,23 @@ func (m *Main) export(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, ws, svc, err := m.openWorkspace(ctx, *team)
+	st, ws, _, err := m.openWorkspace(ctx, *team)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	now := time.Now
+	if m.Now != nil {
+		now = m.Now
+	}
 	files := []struct {
 		name  string
-		write func(context.Context, uint, io.Writer) error
+		write func(io.Writer) error
 	}{
-		{"kpis.csv", svc.ExportKPIs},
-		{"measurements.csv", svc.ExportMeasurements},
-		{"okrs.csv", svc.ExportOKRs},
-		{"check_ins.csv", svc.ExportCheckIns},
+		{"kpis.csv", func(w io.Writer) error { return csvio.ExportKPIs(ctx, st, ws.ID, now(), w) }},
+		{"measurements.csv", func(w io.Writer) error { return csvio.ExportMeasurements(ctx, st, ws.ID, w) }},
+		{"okrs.csv", func(w io.Writer) error { return csvio.ExportOKRs(ctx, st, ws.ID, w) }},
+		{"check_ins.csv", func(w io.Writer) error { return csvio.ExportCheckIns(ctx, st, ws.ID, w) }},
 	}
 	for _, file := range files {
 		path := filepath.Join(*dir, file.name)
@@ -150,7 +128,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		err = file.write(ctx, ws.ID, f)
+		err = file.write(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

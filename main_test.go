@@ -222,7 +222,8 @@ func TestConsole(t *testing.T) {
 
 // TestKPIAlertReachesItsChannel records KPI values through signed slash
 // commands and sees the alert arrive in the alert channel through the real
-// Slack adapter: once when health gets worse, not again while it stays.
+// Slack adapter, sent by the scheduler woken by the change: once when health
+// gets worse, not again while it stays.
 func TestKPIAlertReachesItsChannel(t *testing.T) {
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
@@ -245,9 +246,9 @@ func TestKPIAlertReachesItsChannel(t *testing.T) {
 		t.Fatalf("no reply to /kpi %s", text)
 		return ""
 	}
-	alerts := func() []string {
+	alerts := func(n int) []string {
 		var texts []string
-		for _, c := range fake.Calls("chat.postMessage") {
+		for _, c := range fake.WaitCalls("chat.postMessage", n) {
 			if c.Params.Get("channel") == "CALERT" {
 				texts = append(texts, blocksText(c))
 			}
@@ -261,12 +262,12 @@ func TestKPIAlertReachesItsChannel(t *testing.T) {
 	kpi(`set "Churn rate" 1.9`)
 	kpi(`set "Churn rate" 2.5 renewals slipping`)
 	kpi(`set "Churn rate" 2.6`)
-	got := alerts()
+	got := alerts(1)
 	if len(got) != 1 || !strings.Contains(got[0], "Churn rate") || !strings.Contains(got[0], "<@U1>") {
 		t.Fatalf("alerts = %q, want one naming the KPI and its owner", got)
 	}
 	kpi(`set "Churn rate" 1.8`)
-	if got := alerts(); len(got) != 2 {
+	if got := alerts(2); len(got) != 2 {
 		t.Errorf("after recovery: %d alerts, want 2 (one worse, one recovered)", len(got))
 	}
 }

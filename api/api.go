@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
@@ -166,8 +165,7 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		if msg, ok := commands.Refusal(err); ok {
-			// Refusals are chat text, escaped for Slack; JSON wants it plain.
-			fail(w, http.StatusConflict, "%s", bot.Unescape(strings.ReplaceAll(msg, "*", "")))
+			fail(w, http.StatusConflict, "%s", msg)
 			return
 		}
 		h.log.ErrorContext(ctx, "API record measurement", "kpi", id, "err", err)

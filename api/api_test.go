@@ -12,6 +12,7 @@ import (
 
 	"github.com/okrbot/okrbot/api"
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -33,15 +34,11 @@ func (f *fixture) kpi(team, user, text string) string {
 	if r.Message == nil {
 		f.t.Fatalf("/kpi %s: no message", text)
 	}
-	var b strings.Builder
-	b.WriteString(r.Message.Text)
-	for _, s := range r.Message.Sections {
-		b.WriteString("\n" + s.Text)
+	out := console.Render(r)
+	if strings.HasPrefix(out, "⚠️") {
+		f.t.Fatalf("/kpi %s: %s", text, out)
 	}
-	if strings.HasPrefix(b.String(), "⚠️") {
-		f.t.Fatalf("/kpi %s: %s", text, b.String())
-	}
-	return b.String()
+	return out
 }
 
 // token creates an API token in a workspace and returns it.

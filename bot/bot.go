@@ -117,9 +117,9 @@ type Form struct {
 	// State is carried through the form untouched and returned on submit.
 	State  string
 	Fields []Field
-	// Fallback is the command line that does the same, for platforms and
+	// Fallback says how to do the same with commands, for platforms and
 	// moments where a form cannot be opened.
-	Fallback string
+	Fallback Text
 }
 
 // FieldKind is the kind of input a field takes.

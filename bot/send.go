@@ -60,6 +60,10 @@ type MessageRef struct {
 // Sender sends messages outside of a request: prompts, digests, alerts. Each
 // adapter implements it; errors it returns are classified with FailureOf.
 type Sender interface {
+	// Serves reports whether the Sender can reach a workspace: it has
+	// credentials for it. Work for other workspaces (another deployment's,
+	// sharing the database) is left to the deployment that serves them.
+	Serves(ws Workspace) bool
 	// Send posts msg to an address.
 	Send(ctx context.Context, to Address, msg Message) (MessageRef, error)
 	// Update replaces a message that Send sent.
@@ -69,6 +73,12 @@ type Sender interface {
 // Senders routes each message to the Sender of its workspace's platform. A
 // platform with no Sender (such as the console) gets a permanent error.
 type Senders map[string]Sender
+
+// Serves reports whether the Sender of ws's platform serves it.
+func (s Senders) Serves(ws Workspace) bool {
+	sender := s[ws.Platform]
+	return sender != nil && sender.Serves(ws)
+}
 
 // Send sends with the Sender of to's platform.
 func (s Senders) Send(ctx context.Context, to Address, msg Message) (MessageRef, error) {

@@ -95,22 +95,37 @@ func appendPart(t Text, p any) Text {
 
 // Textf formats like fmt.Sprintf, except that an Inline or Text argument of
 // a %s or %v verb is placed into the result as it is, keeping its emphasis,
-// mentions and links. The format itself is plain text.
+// mentions and links, and that text between backquotes in the format is
+// code (an Inline or Text argument inside it shows as plain text). The rest
+// of the format, and every argument, is plain text: nothing in an argument
+// is ever read as code or markup.
 func Textf(format string, args ...any) Text {
 	var (
-		t    Text
-		lit  strings.Builder
-		next int
+		t      Text
+		lit    strings.Builder
+		next   int
+		inCode bool
 	)
 	flush := func() {
-		if lit.Len() > 0 {
-			t = append(t, Plain(lit.String()))
-			lit.Reset()
+		if lit.Len() == 0 && !inCode {
+			return
 		}
+		if inCode {
+			t = append(t, Code(lit.String()))
+		} else {
+			t = append(t, Plain(lit.String()))
+		}
+		lit.Reset()
 	}
 	for i := 0; i < len(format); {
-		c := format[i]
-		if c != '%' {
+		switch c := format[i]; c {
+		case '`':
+			flush()
+			inCode = !inCode
+			i++
+			continue
+		case '%':
+		default:
 			lit.WriteByte(c)
 			i++
 			continue
@@ -128,10 +143,13 @@ func Textf(format string, args ...any) Text {
 		}
 		arg := args[next]
 		next++
-		if verb == "%s" || verb == "%v" {
+		if !inCode && (verb == "%s" || verb == "%v") {
 			switch arg.(type) {
 			case Inline, Text, []Inline:
-				flush()
+				if lit.Len() > 0 {
+					t = append(t, Plain(lit.String()))
+					lit.Reset()
+				}
 				t = appendPart(t, arg)
 				continue
 			}
@@ -141,13 +159,17 @@ func Textf(format string, args ...any) Text {
 			arg = Text{v}.String()
 		case Text:
 			arg = v.String()
+		case []Inline:
+			arg = Text(v).String()
 		}
 		lit.WriteString(fmt.Sprintf(verb, arg))
 	}
 	if next < len(args) {
 		lit.WriteString(fmt.Sprintf("%%!(EXTRA %d)", len(args)-next))
 	}
-	flush()
+	if lit.Len() > 0 {
+		flush()
+	}
 	return t
 }
 

@@ -41,13 +41,6 @@ func tokenize(line string) ([]string, error) {
 	if started {
 		words = append(words, cur.String())
 	}
-	// Slack sends &, < and > escaped, except inside its own <@U123|name>
-	// and <#C123|name> forms; stored text is plain, so undo that here.
-	for i, w := range words {
-		if !escapedUser.MatchString(w) && !escapedChannel.MatchString(w) {
-			words[i] = bot.Unescape(w)
-		}
-	}
 	return words, nil
 }
 
@@ -105,31 +98,28 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var (
-	// <@U123|name>, <@U123>, or @name as typed in the console.
-	escapedUser = regexp.MustCompile(`^<@([A-Z0-9a-z._-]+)(?:\|([^>]*))?>$`)
-	// <#C123|name> or #name.
-	escapedChannel = regexp.MustCompile(`^<#([A-Z0-9]+)(?:\|([^>]*))?>$`)
-	// #42 or #42.1 (or without the #).
-	refPattern = regexp.MustCompile(`^#?(\d+)(?:\.(\d+))?$`)
-)
+// refPattern is #42 or #42.1 (or without the #).
+var refPattern = regexp.MustCompile(`^#?(\d+)(?:\.(\d+))?$`)
 
 // mention is a person named in a command.
 type mention struct {
-	// ID is the platform id when the platform sent one (Slack's escaped
-	// form); empty for a plain @name.
+	// ID is the platform id when the platform said who it is; empty for a
+	// plain @name.
 	ID   string
 	Name string
 }
 
-func parseMention(word string) (mention, bool) {
-	if m := escapedUser.FindStringSubmatch(word); m != nil {
-		return mention{ID: m[1], Name: m[2]}, true
+// mention reads a word naming a person: "@KEY" of a person the platform
+// resolved (bot.Request.People), or "@name" as typed.
+func (c *caller) mention(word string) (mention, bool) {
+	key, ok := strings.CutPrefix(word, "@")
+	if !ok || key == "" {
+		return mention{}, false
 	}
-	if name, ok := strings.CutPrefix(word, "@"); ok && name != "" {
-		return mention{Name: name}, true
+	if u, ok := c.req.People[key]; ok {
+		return mention{ID: u.ID, Name: u.Name}, true
 	}
-	return mention{}, false
+	return mention{Name: key}, true
 }
 
 // channelRef is a channel named in a command.
@@ -138,14 +128,21 @@ type channelRef struct {
 	Name string
 }
 
-func parseChannel(word string) (channelRef, bool) {
-	if m := escapedChannel.FindStringSubmatch(word); m != nil {
-		return channelRef{ID: m[1], Name: m[2]}, true
+// channel reads a word naming a channel: "#KEY" of a channel the platform
+// resolved (bot.Request.Channels), "#name" as typed, or "here" for the
+// channel the command was typed in.
+func (c *caller) channel(word string) (channelRef, bool) {
+	if strings.EqualFold(word, "here") && c.req.Address.Kind == bot.Channel {
+		return channelRef{ID: c.req.Address.ID}, true
 	}
-	if name, ok := strings.CutPrefix(word, "#"); ok && name != "" && !refPattern.MatchString(word) {
-		return channelRef{Name: name}, true
+	key, ok := strings.CutPrefix(word, "#")
+	if !ok || key == "" || refPattern.MatchString(word) {
+		return channelRef{}, false
 	}
-	return channelRef{}, false
+	if ch, ok := c.req.Channels[key]; ok {
+		return channelRef{ID: ch.ID, Name: ch.Name}, true
+	}
+	return channelRef{Name: key}, true
 }
 
 // ref is a short number a person typed: #42 (an objective or a key result)

@@ -103,7 +103,7 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 		for i, d := range drafts {
 			ids[i] = d.kr.ID
 		}
-		last, err := tx.LastCheckIns(ctx, ids)
+		last, err := tx.LastCheckIns(ctx, c.ws.ID, ids)
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 
 // checkInMessage confirms check-ins and shows where the objective now stands.
 func checkInMessage(done []checkedIn, o store.Objective) *bot.Message {
-	lines := make([]string, 0, len(done)+1)
+	var sec bot.Section
 	for _, d := range done {
 		for i := range o.KeyResults {
 			if o.KeyResults[i].ID == d.kr.ID {
@@ -157,14 +157,14 @@ func checkInMessage(done []checkedIn, o store.Objective) *bot.Message {
 		if o.ID == d.kr.ObjectiveID {
 			label = keyResultLabel(o, d.kr)
 		}
-		lines = append(lines, fmt.Sprintf("✅ Checked in `%s` %s: %s → %s · %s · %s",
-			label, bot.Escape(d.kr.Title), measureText(was), measureText(d.kr), scoreText(d.kr.Progress()), d.checkIn.Confidence.Label()))
+		sec.Items = append(sec.Items, bot.Textf("✅ Checked in `%s` %s: %s → %s · %s · %s",
+			label, d.kr.Title, measureText(was), measureText(d.kr), scoreText(d.kr.Progress()), d.checkIn.Confidence.Label()))
 	}
 	if o.ID != 0 {
-		lines = append(lines, fmt.Sprintf("Objective #%d %s is now %s.", o.Number, bot.Escape(o.Title), scoreText(score(o))))
+		sec.Items = append(sec.Items, bot.Textf("Objective #%d %s is now %s.", o.Number, o.Title, scoreText(o.Score())))
 	}
-	return &bot.Message{Text: fmt.Sprintf("Checked in on %d key result%s.", len(done), plural(len(done))),
-		Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+	return &bot.Message{Summary: bot.Textf("Checked in on %d key result%s.", len(done), plural(len(done))),
+		Sections: []bot.Section{sec}}
 }
 
 // maxCheckInRows keeps the check-in form within a modal's 100 blocks (a note
@@ -196,28 +196,28 @@ func (s *Service) openCheckIn(ctx context.Context, c *caller, objective string) 
 			return bot.Reply{}, err
 		}
 		if len(krs) == 0 {
-			return bot.Text("You own no key results of active objectives, so there is nothing to check in on. `/okr list all` shows everyone's."), nil
+			return bot.Say(bot.Textf("You own no key results of active objectives, so there is nothing to check in on. `/okr list all` shows everyone's.")), nil
 		}
 	}
-	return s.checkInForm(ctx, krs)
+	return s.checkInForm(ctx, c.ws.ID, krs)
 }
 
-func (s *Service) checkInForm(ctx context.Context, krs []store.KeyResult) (bot.Reply, error) {
+func (s *Service) checkInForm(ctx context.Context, workspaceID uint, krs []store.KeyResult) (bot.Reply, error) {
 	ids := make([]uint, len(krs))
 	for i, kr := range krs {
 		ids[i] = kr.ID
 	}
-	last, err := s.store.LastCheckIns(ctx, ids)
+	last, err := s.store.LastCheckIns(ctx, workspaceID, ids)
 	if err != nil {
 		return bot.Reply{}, err
 	}
 	form := &bot.Form{CallbackID: CallbackCheckIn, Title: "Check in", SubmitText: "Check in",
-		Fallback: "In a chat window, check in with `/okr checkin KR VALUE [on-track|at-risk|off-track] [comment]`, one key result at a time:"}
+		Fallback: bot.Textf("In a chat window, check in with `/okr checkin KR VALUE [on-track|at-risk|off-track] [comment]`, one key result at a time:")}
 	var numbers []string
 	for i, kr := range krs {
 		if i == maxCheckInRows {
 			form.Fields = append(form.Fields, bot.Field{Kind: bot.Note, ID: "more",
-				Label: fmt.Sprintf("_%d more key results: check in on them one at a time with `/okr checkin KR VALUE`._", len(krs)-i)})
+				Note: bot.T(bot.Italic(bot.Textf("%d more key results: check in on them one at a time with `/okr checkin KR VALUE`.", len(krs)-i)))})
 			break
 		}
 		n := kr.Number
@@ -226,10 +226,10 @@ func (s *Service) checkInForm(ctx context.Context, krs []store.KeyResult) (bot.R
 		if prev, ok := last[kr.ID]; ok {
 			conf = prev.Confidence
 		}
-		form.Fallback += fmt.Sprintf("\n• `/okr checkin %d VALUE` for %s (now %s)", n, bot.Escape(kr.Title), measureText(kr))
+		form.Fallback = append(form.Fallback, bot.Textf("\n• `/okr checkin %d VALUE` for %s (now %s)", n, kr.Title, measureText(kr))...)
 		value := bot.Field{ID: checkInField(n, "value"), Kind: bot.TextInput, Optional: true,
 			Label: fmt.Sprintf("#%d %s", n, kr.Title), Placeholder: okr.FormatNumber(kr.Current),
-			Hint: fmt.Sprintf("Now %s. Leave empty to skip.", bot.Unescape(measureText(kr)))}
+			Hint: fmt.Sprintf("Now %s. Leave empty to skip.", measureText(kr))}
 		if kr.Kind == okr.Milestone {
 			value.Kind, value.Placeholder = bot.Select, ""
 			value.Options = []bot.Option{{Value: "done", Label: "Done"}, {Value: "not-done", Label: "Not done"}}

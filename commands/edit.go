@@ -13,6 +13,10 @@ import (
 	"github.com/okrbot/okrbot/store"
 )
 
+// ownerIDChange is the change of an objective's owner to a person a form's
+// picker chose, by their platform id.
+const ownerIDChange = "owner_id"
+
 var (
 	objectiveEditFlags = []string{"title", "description", "team", "owner", "parent", "period"}
 	keyResultEditFlags = []string{"title", "target", "start", "unit", "owner", "weight"}
@@ -78,7 +82,7 @@ func (s *Service) editObjective(ctx context.Context, c *caller, o store.Objectiv
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.objectiveReply(ctx, o, fmt.Sprintf("✏️ Updated objective #%d.", o.Number))
+	return s.objectiveReply(ctx, o, bot.Textf("✏️ Updated objective #%d.", o.Number))
 }
 
 // updateObjective reads the objective named by word again inside one
@@ -120,7 +124,7 @@ func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *s
 	}
 	if v, ok := changes["team"]; ok {
 		o.TeamID, columns = nil, append(columns, "team_id")
-		if name, err := teamName(f.team, v); err != nil {
+		if name, err := c.teamName(f.team, v); err != nil {
 			return err
 		} else if name != "" && !strings.EqualFold(name, "none") {
 			t, _, err := tx.EnsureTeam(ctx, c.ws.ID, name)
@@ -130,8 +134,10 @@ func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *s
 			o.TeamID = &t.ID
 		}
 	}
-	if v, ok := changes["owner"]; ok {
-		u, err := person(ctx, tx, c, f.owner, v)
+	word, named := changes["owner"]
+	picked, chosen := changes[ownerIDChange]
+	if named || chosen {
+		u, err := ownerOf(ctx, tx, c, f.owner, word, picked)
 		if err != nil {
 			return err
 		}
@@ -240,7 +246,7 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
 		return bot.Reply{}, err
 	}
-	return s.objectiveReply(ctx, o, fmt.Sprintf("✏️ Updated key result %s.", label))
+	return s.objectiveReply(ctx, o, bot.Textf("✏️ Updated key result %s.", label))
 }
 
 // applyMeasureChanges sets the start, target, unit and weight given in
@@ -313,7 +319,7 @@ func (s *Service) openEdit(ctx context.Context, c *caller, word string) (bot.Rep
 		}
 	}
 	form := &bot.Form{CallbackID: CallbackEditObjective, Title: fmt.Sprintf("Edit #%d", o.Number), SubmitText: "Save", State: own,
-		Fallback: fmt.Sprintf("In a chat window, edit with options: `/okr edit %d --title \"New title\" --description \"…\" --team NAME --owner @user --parent ID`; key results with `/okr edit %d.1 --target N`.", o.Number, o.Number)}
+		Fallback: bot.Textf("In a chat window, edit with options: `/okr edit %d --title \"New title\" --description \"…\" --team NAME --owner @user --parent ID`; key results with `/okr edit %d.1 --target N`.", o.Number, o.Number)}
 	form.Fields = []bot.Field{
 		{ID: fieldTitle, Label: "Objective", Kind: bot.TextInput, Initial: o.Title},
 		{ID: fieldDescription, Label: "Description", Kind: bot.LongText, Optional: true, Initial: o.Description},
@@ -324,7 +330,7 @@ func (s *Service) openEdit(ctx context.Context, c *caller, word string) (bot.Rep
 		form.Fields = append(form.Fields, bot.Field{ID: fieldParent, Label: "Aligned to (parent objective)", Kind: bot.Select, Optional: true, Options: parents, Initial: parent})
 	}
 	form.Fields = append(form.Fields, bot.Field{ID: "kr_note", Kind: bot.Note,
-		Label: fmt.Sprintf("Key results change with `/okr edit %d.1 --target N` and friends.", o.Number)})
+		Note: bot.Textf("Key results change with `/okr edit %d.1 --target N` and friends.", o.Number)})
 	return bot.Reply{Form: form}, nil
 }
 
@@ -332,12 +338,12 @@ func (s *Service) submitEditObjective(ctx context.Context, c *caller, sub bot.Su
 	v := sub.Values
 	changes := map[string]string{"title": v[fieldTitle], "description": v[fieldDescription], "team": v[fieldTeam], "parent": v[fieldParent]}
 	if id := v[fieldOwner]; id != "" {
-		changes["owner"] = "<@" + id + ">"
+		changes[ownerIDChange] = id
 	}
 	o, err := s.updateObjective(ctx, c, sub.State, changes, formFields)
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, fmt.Sprintf("✏️ Updated objective #%d.", o.Number))
+	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, bot.Textf("✏️ Updated objective #%d.", o.Number))
 	return bot.SubmitResult{Message: msg}, err
 }

@@ -10,19 +10,6 @@ import (
 	"github.com/okrbot/okrbot/store"
 )
 
-// score is an objective's score: the one it was closed with, or the weighted
-// progress of its key results.
-func score(o store.Objective) float64 {
-	if o.FinalScore != nil {
-		return *o.FinalScore
-	}
-	parts := make([]okr.Weighted, len(o.KeyResults))
-	for i, kr := range o.KeyResults {
-		parts[i] = okr.Weighted{Value: kr.Progress(), Weight: kr.Weight}
-	}
-	return okr.Score(parts)
-}
-
 var bandMarks = map[okr.Band]string{okr.Red: "🔴", okr.Yellow: "🟡", okr.Green: "🟢"}
 
 // scoreText is a score as people see it: colour, one decimal, bar.
@@ -52,13 +39,11 @@ func behindPace(o store.Objective, now time.Time) int {
 	return n
 }
 
-func objectiveTitle(o store.Objective) string {
-	return fmt.Sprintf("*#%d %s*", o.Number, bot.Escape(o.Title))
+func objectiveTitle(o store.Objective) bot.Inline {
+	return bot.Bold(bot.Textf("#%d %s", o.Number, o.Title))
 }
 
-func keyResultLabel(o store.Objective, kr store.KeyResult) string {
-	return fmt.Sprintf("#%d.%d", o.Number, kr.Position)
-}
+func keyResultLabel(o store.Objective, kr store.KeyResult) string { return o.Label(kr) }
 
 // measureText shows where a key result stands: "8 / 20 deals", "done".
 func measureText(kr store.KeyResult) string {
@@ -73,70 +58,70 @@ func measureText(kr store.KeyResult) string {
 		// A word unit reads once, at the end: "8 / 20 deals".
 		current = okr.FormatNumber(kr.Current)
 	}
-	return bot.Escape(fmt.Sprintf("%s / %s", current, okr.FormatValue(kr.Target, kr.Unit)))
+	return fmt.Sprintf("%s / %s", current, okr.FormatValue(kr.Target, kr.Unit))
 }
 
-func ownerText(u *store.User) string {
+// ownerText names a person, or says there is no one.
+func ownerText(u *store.User) bot.Inline {
 	if u == nil || u.ID == 0 {
-		return "no owner"
+		return bot.Plain("no owner")
 	}
-	return bot.Mention(u.PlatformID)
+	return bot.Mention(u.PlatformID, u.Name)
 }
 
 // objectiveLine is an objective in a list: colour, number, title, score,
 // owner and how many key results are behind.
-func objectiveLine(o store.Objective, now time.Time) string {
-	line := fmt.Sprintf("%s  %s · %s", objectiveTitle(o), scoreText(score(o)), ownerText(&o.Owner))
+func objectiveLine(o store.Objective, now time.Time) bot.Text {
+	line := bot.Textf("%s  %s · %s", objectiveTitle(o), scoreText(o.Score()), ownerText(&o.Owner))
 	if o.Team != nil {
-		line += " · " + bot.Escape(o.Team.Name)
+		line = append(line, bot.Plain(" · "+o.Team.Name))
 	}
 	if n := behindPace(o, now); n > 0 {
-		line += fmt.Sprintf(" · ⚠️ %d KR%s behind pace", n, plural(n))
+		line = append(line, bot.Plain(fmt.Sprintf(" · ⚠️ %d KR%s behind pace", n, plural(n))))
 	}
 	switch o.Status {
 	case okr.Closed:
-		line += " · closed"
+		line = append(line, bot.Plain(" · closed"))
 	case okr.Archived:
-		line += " · archived"
+		line = append(line, bot.Plain(" · archived"))
 	}
 	return line
 }
 
 // keyResultLine is a key result in an objective's view.
-func keyResultLine(o store.Objective, kr store.KeyResult, now time.Time) string {
-	line := fmt.Sprintf("`%s` %s — %s · %s", keyResultLabel(o, kr), bot.Escape(kr.Title), measureText(kr), scoreText(kr.Progress()))
+func keyResultLine(o store.Objective, kr store.KeyResult, now time.Time) bot.Text {
+	line := bot.Textf("`%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, measureText(kr), scoreText(kr.Progress()))
 	if o.Status == okr.Active && okr.BehindPace(kr.Progress(), o.Period.Domain().Elapsed(now)) {
-		line += " · ⚠️ behind pace"
+		line = append(line, bot.Plain(" · ⚠️ behind pace"))
 	}
 	return line
 }
 
-func keyResultContext(kr store.KeyResult, last *store.CheckIn) string {
-	ctx := fmt.Sprintf("#%d · %s", kr.Number, ownerText(kr.Owner))
+func keyResultContext(kr store.KeyResult, last *store.CheckIn) bot.Text {
+	ctx := bot.Textf("#%d · %s", kr.Number, ownerText(kr.Owner))
 	if kr.Weight != 1 {
-		ctx += " · weight " + okr.FormatNumber(kr.Weight)
+		ctx = append(ctx, bot.Plain(" · weight "+okr.FormatNumber(kr.Weight)))
 	}
 	if last == nil {
-		return ctx + " · no check-in yet"
+		return append(ctx, bot.Plain(" · no check-in yet"))
 	}
-	ctx += fmt.Sprintf(" · last check-in %s: %s", last.CreatedAt.UTC().Format("Jan 2"), last.Confidence.Label())
+	ctx = append(ctx, bot.Plain(fmt.Sprintf(" · last check-in %s: %s", last.CreatedAt.UTC().Format("Jan 2"), last.Confidence.Label())))
 	if last.Comment != "" {
-		ctx += fmt.Sprintf(", “%s”", bot.Escape(last.Comment))
+		ctx = append(ctx, bot.Plain(fmt.Sprintf(", “%s”", last.Comment)))
 	}
 	return ctx
 }
 
-// warnings lists coaching advice.
-func warnings(w []string) string {
-	if len(w) == 0 {
-		return ""
+// coachingSection lists coaching advice; it is empty without advice.
+func coachingSection(advice []string) (bot.Section, bool) {
+	if len(advice) == 0 {
+		return bot.Section{}, false
 	}
-	var b strings.Builder
-	b.WriteString("💡 *Coaching*")
-	for _, line := range w {
-		b.WriteString("\n• " + bot.Escape(line))
+	sec := bot.Section{Text: bot.T("💡 ", bot.Bold("Coaching"))}
+	for _, line := range advice {
+		sec.Items = append(sec.Items, bot.T("• "+line))
 	}
-	return b.String()
+	return sec, true
 }
 
 func plural(n int) string {

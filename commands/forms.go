@@ -30,7 +30,7 @@ const (
 
 func rowField(row int, part string) string { return fmt.Sprintf("kr%d_%s", row, part) }
 
-const newObjectiveFallback = "In a chat window, use `/okr new \"Title\" [--period 2026-Q4] [--team Sales] [--parent ID] [--owner @user]`, then `/okr kr ID \"Key result\" --target 100` for each key result."
+var newObjectiveFallback = bot.Textf("In a chat window, use `/okr new \"Title\" [--period 2026-Q4] [--team Sales] [--parent ID] [--owner @user]`, then `/okr kr ID \"Key result\" --target 100` for each key result.")
 
 // newObjectiveForm builds the New objective form with rows key-result rows,
 // filled with values when it is rebuilt after "Add key result".
@@ -116,9 +116,7 @@ func (s *Service) submitNewObjective(ctx context.Context, c *caller, sub bot.Sub
 	v := sub.Values
 	d := objectiveDraft{title: v[fieldTitle], description: v[fieldDescription], period: v[fieldPeriod],
 		team: v[fieldTeam], parent: v[fieldParent]}
-	if id := v[fieldOwner]; id != "" {
-		d.owner = "<@" + id + ">"
-	}
+	d.ownerID = v[fieldOwner]
 	errs := map[string]string{}
 	if err := okr.ValidateTitle("objective", d.title); err != nil {
 		errs[fieldTitle] = err.Error()
@@ -153,6 +151,6 @@ func (s *Service) submitNewObjective(ctx context.Context, c *caller, sub bot.Sub
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, fmt.Sprintf("✅ Created objective #%d.", o.Number), notes...)
+	msg, err := s.objectiveMessage(context.WithoutCancel(ctx), o, bot.Textf("✅ Created objective #%d.", o.Number), notes...)
 	return bot.SubmitResult{Message: msg}, err
 }

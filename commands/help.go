@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"strings"
 
 	"github.com/okrbot/okrbot/bot"
 )
@@ -10,7 +9,7 @@ import (
 // command is one /okr subcommand.
 type command struct {
 	usage   string
-	summary string
+	summary bot.Text
 	run     func(s *Service, ctx context.Context, c *caller, words []string) (bot.Reply, error)
 }
 
@@ -22,25 +21,25 @@ var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close",
 func init() {
 	okrCommands = map[string]command{
 		"new": {`/okr new "Grow revenue" [--period 2026-Q4] [--team Sales] [--parent 12] [--owner @ada]`,
-			"Create an objective; with no text, opens a form with key results.", (*Service).newObjective},
+			bot.Textf("Create an objective; with no text, opens a form with key results."), (*Service).newObjective},
 		"kr": {`/okr kr 42 "Close 20 deals" --target 20 [--start 0] [--unit deals] [--owner @ada] [--weight 2] [--kpi NAME]`,
-			"Add a key result to objective #42; `--milestone` instead of `--target` for done/not done; `--kpi` lets a KPI drive it.", (*Service).addKeyResult},
+			bot.Textf("Add a key result to objective #42; `--milestone` instead of `--target` for done/not done; `--kpi` lets a KPI drive it."), (*Service).addKeyResult},
 		"list": {"/okr list [mine|@ada|team Sales|all] [--period 2026-Q4]",
-			"Objectives with score, progress, owner and what is behind pace.", (*Service).list},
-		"show": {"/okr show 42", "An objective with its key results, last check-ins, alignment and coaching.", (*Service).show},
+			bot.Textf("Objectives with score, progress, owner and what is behind pace."), (*Service).list},
+		"show": {"/okr show 42", bot.Textf("An objective with its key results, last check-ins, alignment and coaching."), (*Service).show},
 		"checkin": {"/okr checkin 42.1 12 [on-track|at-risk|off-track] [comment]",
-			"Record a key result's new value; with no text, opens a form for all of yours.", (*Service).checkIn},
+			bot.Textf("Record a key result's new value; with no text, opens a form for all of yours."), (*Service).checkIn},
 		"edit": {`/okr edit 42 [--title "…"] [--team Sales] [--owner @ada] [--parent 12]`,
-			"Change an objective; with only an id, opens a form. Key results too: `/okr edit 42.1 --target 30`.", (*Service).edit},
-		"close":   {"/okr close 42 [0.7]", "Close an objective with its score, or the final score you give.", (*Service).closeObjective},
-		"archive": {"/okr archive 42", "Archive an objective so it no longer shows in lists.", (*Service).archiveObjective},
-		"tree":    {"/okr tree [--period 2026-Q4]", "The alignment tree: company, team and personal objectives.", (*Service).tree},
+			bot.Textf("Change an objective; with only an id, opens a form. Key results too: `/okr edit 42.1 --target 30`."), (*Service).edit},
+		"close":   {"/okr close 42 [0.7]", bot.Textf("Close an objective with its score, or the final score you give."), (*Service).closeObjective},
+		"archive": {"/okr archive 42", bot.Textf("Archive an objective so it no longer shows in lists."), (*Service).archiveObjective},
+		"tree":    {"/okr tree [--period 2026-Q4]", bot.Textf("The alignment tree: company, team and personal objectives."), (*Service).tree},
 		"period": {`/okr period [new "FY27 H1" --start 2027-01-01 --end 2027-06-30]`,
-			"List periods, or add one with custom dates (admins); quarters need no setup.", (*Service).periods},
+			bot.Textf("List periods, or add one with custom dates (admins); quarters need no setup."), (*Service).periods},
 		"remind": {"/okr remind [set monday 09:00 [--every 2w] [--team NAME] | off | on | pause until 2026-12-28 | channel #team-okrs]",
-			"Your weekly check-in prompt: when it comes, and turning it off or pausing it; admins set the schedule.", (*Service).remindCommand},
-		"help": {"/okr help", "This list.", func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
-			return bot.Reply{Message: helpMessage("")}, nil
+			bot.Textf("Your weekly check-in prompt: when it comes, and turning it off or pausing it; admins set the schedule."), (*Service).remindCommand},
+		"help": {"/okr help", bot.Textf("This list."), func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
+			return bot.Reply{Message: helpMessage(nil)}, nil
 		}},
 	}
 	okrCommands["check-in"] = okrCommands["checkin"]
@@ -48,21 +47,21 @@ func init() {
 
 // helpMessage lists every /okr command with an example, under an optional
 // first line (such as why help is shown).
-func helpMessage(first string) *bot.Message {
-	return commandList("okrbot commands", "*okrbot* keeps your OKRs where you talk. Numbers like `#42` name objectives; `#42.1` is the first key result of #42. Put titles with spaces in double quotes.",
-		first, okrOrder, okrCommands)
+func helpMessage(first bot.Text) *bot.Message {
+	intro := bot.T(bot.Bold("okrbot"), bot.Textf(" keeps your OKRs where you talk. Numbers like `#42` name objectives; `#42.1` is the first key result of #42. Put titles with spaces in double quotes."))
+	return commandList("okrbot commands", intro, first, okrOrder, okrCommands)
 }
 
 // commandList is a help message: an optional first line, an introduction,
 // then each command's usage and summary in order.
-func commandList(title, intro, first string, order []string, cmds map[string]command) *bot.Message {
-	lines := []string{intro}
-	if first != "" {
-		lines = append([]string{first}, lines...)
+func commandList(title string, intro, first bot.Text, order []string, cmds map[string]command) *bot.Message {
+	sec := bot.Section{Text: intro}
+	if !first.IsEmpty() {
+		sec.Text = bot.Lines(first, intro)
 	}
 	for _, name := range order {
 		cmd := cmds[name]
-		lines = append(lines, "• `"+cmd.usage+"`\n    "+cmd.summary)
+		sec.Items = append(sec.Items, bot.T("• ", bot.Code(cmd.usage), "\n    ", cmd.summary))
 	}
-	return &bot.Message{Text: title, Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+	return &bot.Message{Summary: bot.T(title), Sections: []bot.Section{sec}}
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -20,24 +22,78 @@ var midQ4 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
 
 // harness drives a Service as people in Slack would, against a real store.
 type harness struct {
-	t   *testing.T
-	st  *store.Store
-	svc *commands.Service
-	now time.Time
+	t    *testing.T
+	st   *store.Store
+	svc  *commands.Service
+	now  time.Time
+	sent *recorder
 }
 
 func each(t *testing.T, fn func(t *testing.T, h *harness)) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		h := &harness{t: t, st: st, now: midQ4}
-		h.svc = commands.New(commands.Config{Store: st, Now: func() time.Time { return h.now }, Admins: []string{"UADMIN"}})
+		h := &harness{t: t, st: st, now: midQ4, sent: &recorder{}}
+		h.svc = commands.New(commands.Config{Store: st, Now: func() time.Time { return h.now }, Admins: []string{"UADMIN"}, Sender: h.sent})
 		fn(t, h)
 	})
 }
 
+// recorder is a bot.Sender that records what okrbot posts, as "where: text".
+type recorder struct {
+	mu    sync.Mutex
+	posts []string
+}
+
+func (r *recorder) Serves(bot.Workspace) bool { return true }
+
+func (r *recorder) Send(_ context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.posts = append(r.posts, to.ID+": "+renderMessage(msg))
+	return bot.MessageRef{Address: to, Conversation: to.ID, ID: fmt.Sprint(len(r.posts))}, nil
+}
+
+func (r *recorder) Update(context.Context, bot.MessageRef, bot.Message) error { return nil }
+
+// take sends the KPI alerts recorded in workspace T1 as the scheduler
+// would, and returns everything posted since the last take.
+func (h *harness) take() []string {
+	h.t.Helper()
+	ctx := context.Background()
+	ws, err := h.st.Workspace(ctx, "slack", "T1")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	alerts, err := h.st.ClaimKPIAlerts(ctx, []uint{ws.ID}, h.now, h.now.Add(time.Minute), 100)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, a := range alerts {
+		to, msg, err := h.svc.KPIAlert(ctx, a)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if msg != nil {
+			h.sent.Send(ctx, to, *msg)
+		}
+		if err := h.st.FinishKPIAlert(ctx, a.ID, h.now, "sent"); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	h.sent.mu.Lock()
+	defer h.sent.mu.Unlock()
+	out := h.sent.posts
+	h.sent.posts = nil
+	return out
+}
+
+// request is a slash command as the Slack adapter hands it over: text is
+// what Slack sends, mentions and escapes included.
 func request(team, user, text string) bot.Request {
-	return bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: team},
-		User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"}, Channel: "C1",
-		Command: "/okr", Text: text, CanOpenForm: true}
+	ws := bot.Workspace{Platform: "slack", TeamID: team}
+	req := bot.Request{Workspace: ws, User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"},
+		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: "/okr", CanOpenForm: true}
+	req.Text, req.People, req.Channels = slack.NeutralText(text)
+	return req
 }
 
 // as runs a command line as user in workspace T1 and returns the reply.
@@ -62,25 +118,40 @@ func (h *harness) must(user, text string) string {
 	return out
 }
 
-// render flattens a reply into the text a person reads.
+// render flattens a reply into the text a person reads in Slack, as the
+// Slack adapter writes it (mrkdwn).
 func render(r bot.Reply) string {
 	var b strings.Builder
 	if r.Form != nil {
 		fmt.Fprintf(&b, "[form %s: %s]\n", r.Form.CallbackID, r.Form.Title)
 	}
 	if m := r.Message; m != nil {
-		if len(m.Sections) == 0 {
-			b.WriteString(m.Text + "\n")
+		b.WriteString(renderMessage(*m))
+	}
+	return b.String()
+}
+
+func renderMessage(m bot.Message) string {
+	var b strings.Builder
+	if len(m.Sections) == 0 {
+		b.WriteString(slack.Mrkdwn(m.Summary) + "\n")
+	}
+	for _, s := range m.Sections {
+		var lines []string
+		if !s.Text.IsEmpty() {
+			lines = append(lines, slack.Mrkdwn(s.Text))
 		}
-		for _, s := range m.Sections {
-			for _, part := range []string{s.Text, s.Context} {
-				if part != "" {
-					b.WriteString(part + "\n")
-				}
-			}
-			for _, btn := range s.Buttons {
-				fmt.Fprintf(&b, "[%s]", btn.Label)
-			}
+		for _, it := range s.Items {
+			lines = append(lines, slack.Mrkdwn(it))
+		}
+		if len(lines) > 0 {
+			b.WriteString(strings.Join(lines, "\n") + "\n")
+		}
+		if !s.Context.IsEmpty() {
+			b.WriteString(slack.Mrkdwn(s.Context) + "\n")
+		}
+		for _, btn := range s.Buttons {
+			fmt.Fprintf(&b, "[%s]", btn.Label)
 		}
 	}
 	return b.String()
@@ -109,7 +180,7 @@ func (h *harness) snapshot() string {
 			ids = append(ids, kr.ID)
 		}
 	}
-	last, err := h.st.LastCheckIns(ctx, ids)
+	last, err := h.st.LastCheckIns(ctx, ws.ID, ids)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -39,23 +37,23 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 	if err != nil {
 		return nil, err
 	}
-	msg := &bot.Message{Text: "okrbot"}
-	lines := []string{fmt.Sprintf("*Your objectives in %s*", bot.Escape(p.Name))}
+	msg := &bot.Message{Summary: bot.T("okrbot")}
+	mine := bot.Section{Text: bot.T(bot.Bold("Your objectives in " + p.Name))}
 	if len(os) == 0 {
-		lines = append(lines, "_None yet._ Type `/okr new` in any channel to set one.")
+		mine.Items = append(mine.Items, bot.T(bot.Italic("None yet."), bot.Textf(" Type `/okr new` in any channel to set one.")))
 	}
 	for _, o := range os {
-		lines = append(lines, objectiveLine(o, s.now()))
+		mine.Items = append(mine.Items, objectiveLine(o, s.now()))
 	}
-	msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n")})
+	msg.Sections = append(msg.Sections, mine)
 	if len(krs) > 0 {
-		lines = []string{fmt.Sprintf("*Key results you check in on* (%d)", len(krs))}
+		sec := bot.Section{Text: bot.Textf("%s (%d)", bot.Bold("Key results you check in on"), len(krs)),
+			Buttons: []bot.Button{{ActionID: ActionCheckIn, Label: "Check in", Style: bot.Primary}}}
 		for _, kr := range krs {
-			lines = append(lines, fmt.Sprintf("`#%d` %s — %s · %s", kr.Number, bot.Escape(kr.Title), measureText(kr), scoreText(kr.Progress())))
+			sec.Items = append(sec.Items, bot.Textf("`#%d` %s — %s · %s", kr.Number, kr.Title, measureText(kr), scoreText(kr.Progress())))
 		}
-		msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n"),
-			Buttons: []bot.Button{{ActionID: ActionCheckIn, Label: "Check in", Style: bot.Primary}}})
+		msg.Sections = append(msg.Sections, sec)
 	}
-	msg.Sections = append(msg.Sections, bot.Section{Context: "`/okr help` lists everything: `/okr list all`, `/okr tree`, `/okr remind`, `/kpi scorecard`…"})
+	msg.Sections = append(msg.Sections, bot.Section{Context: bot.Textf("`/okr help` lists everything: `/okr list all`, `/okr tree`, `/okr remind`, `/kpi scorecard`…")})
 	return msg, nil
 }

@@ -3,10 +3,8 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -22,50 +20,6 @@ const (
 	ActionKPIFullList = "kpi_full_list"
 )
 
-// Poster sends a message to a channel or a person (in a thread when threadTS
-// is set). *bot/slack.Adapter is one; KPI alerts and digests go through it.
-type Poster interface {
-	Post(ctx context.Context, channelOrUserID, threadTS string, msg bot.Message) (bot.MessageRef, error)
-}
-
-// kpiDeps is what the KPI commands need beyond the store. Posters are set
-// after the Service is made, because adapters are made with the Service.
-type kpiDeps struct {
-	mu      sync.RWMutex
-	posters map[string]Poster
-}
-
-// SetPoster sets where KPI alerts and digests of a platform's workspaces
-// are sent. Workspaces of a platform without a poster (the console) send
-// none: a Slack token must never post what another workspace wrote.
-func (s *Service) SetPoster(platform string, p Poster) {
-	s.kpi.mu.Lock()
-	defer s.kpi.mu.Unlock()
-	if s.kpi.posters == nil {
-		s.kpi.posters = map[string]Poster{}
-	}
-	s.kpi.posters[platform] = p
-}
-
-// platformsWithPosters lists the platforms whose alerts and digests can be
-// sent.
-func (s *Service) platformsWithPosters() []string {
-	s.kpi.mu.RLock()
-	defer s.kpi.mu.RUnlock()
-	var ps []string
-	for p := range s.kpi.posters {
-		ps = append(ps, p)
-	}
-	return ps
-}
-
-// poster returns where messages of a platform's workspaces go, or nil.
-func (s *Service) poster(platform string) Poster {
-	s.kpi.mu.RLock()
-	defer s.kpi.mu.RUnlock()
-	return s.kpi.posters[platform]
-}
-
 // kpiCommands are the /kpi subcommands, in the order help lists them.
 var kpiCommands map[string]command
 
@@ -74,37 +28,36 @@ var kpiOrder = []string{"new", "set", "list", "show", "scorecard", "edit", "arch
 func init() {
 	kpiCommands = map[string]command{
 		"new": {`/kpi new "Churn rate" --unit % --target 2 --lower-is-better [--warn 2.5 --crit 3] [--team Support] [--cadence weekly] [--owner @ada]`,
-			"Create a KPI; with no text, opens a form. Thresholds default to 5% and 10% on the wrong side of the target.", (*Service).newKPI},
+			bot.Textf("Create a KPI; with no text, opens a form. Thresholds default to 5%% and 10%% on the wrong side of the target."), (*Service).newKPI},
 		"set": {`/kpi set "Churn rate" 2.4 [--at 2026-11-20] [comment]`,
-			"Record a value (the owner or an admin); linked key results are checked in too.", (*Service).setKPI},
-		"list":      {"/kpi list [team Support]", "KPIs with value, health, trend and sparkline.", (*Service).listKPIs},
-		"show":      {`/kpi show "Churn rate"`, "A KPI's history, sparkline, thresholds and linked key results.", (*Service).showKPI},
-		"scorecard": {"/kpi scorecard [team Support]", "A team's KPIs grouped by health, worst first.", (*Service).scorecard},
+			bot.Textf("Record a value (the owner or an admin); linked key results are checked in too."), (*Service).setKPI},
+		"list":      {"/kpi list [team Support]", bot.Textf("KPIs with value, health, trend and sparkline."), (*Service).listKPIs},
+		"show":      {`/kpi show "Churn rate"`, bot.Textf("A KPI's history, sparkline, thresholds and linked key results."), (*Service).showKPI},
+		"scorecard": {"/kpi scorecard [team Support]", bot.Textf("A team's KPIs grouped by health, worst first."), (*Service).scorecard},
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
-			"Change a KPI.", (*Service).editKPI},
-		"archive": {`/kpi archive "Churn rate"`, "Archive a KPI so it no longer shows or alerts.", (*Service).archiveKPI},
-		"alerts":  {"/kpi alerts #channel [--team Support]", "Send a team's KPI alerts (or everyone's) to a channel (admins).", (*Service).kpiAlerts},
+			bot.Textf("Change a KPI."), (*Service).editKPI},
+		"archive": {`/kpi archive "Churn rate"`, bot.Textf("Archive a KPI so it no longer shows or alerts."), (*Service).archiveKPI},
+		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
-			"Leadership digest: subscribe a channel, list, stop, or preview now.", (*Service).digestCommand},
+			bot.Textf("Leadership digest: subscribe a channel, list, stop, or preview now."), (*Service).digestCommand},
 		"token": {"/kpi token create NAME · list · revoke ID",
-			"API tokens for `POST /api/v1/kpis/{id}/measurements` (admins).", (*Service).tokenCommand},
-		"help": {"/kpi help", "This list.", func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
-			return bot.Reply{Message: kpiHelpMessage("")}, nil
+			bot.Textf("API tokens for `POST /api/v1/kpis/{id}/measurements` (admins)."), (*Service).tokenCommand},
+		"help": {"/kpi help", bot.Textf("This list."), func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
+			return bot.Reply{Message: kpiHelpMessage(nil)}, nil
 		}},
 	}
 }
 
-func kpiHelpMessage(first string) *bot.Message {
-	return commandList("okrbot KPI commands", "*KPIs* are health metrics tracked against a target. Put names with spaces in double quotes; a KPI's id works too.",
-		first, kpiOrder, kpiCommands)
+func kpiHelpMessage(first bot.Text) *bot.Message {
+	intro := bot.T(bot.Bold("KPIs"), " are health metrics tracked against a target. Put names with spaces in double quotes; a KPI's id works too.")
+	return commandList("okrbot KPI commands", intro, first, kpiOrder, kpiCommands)
 }
 
 // runKPI runs a /kpi subcommand.
 func (s *Service) runKPI(ctx context.Context, c *caller, sub string, rest []string) (bot.Reply, error) {
 	cmd, ok := kpiCommands[sub]
 	if !ok {
-		msg := fmt.Sprintf("I don't know `/kpi %s`.", bot.Escape(sub))
-		return bot.Reply{Message: kpiHelpMessage(msg)}, nil
+		return bot.Reply{Message: kpiHelpMessage(bot.Textf("I don't know `/kpi %s`.", sub))}, nil
 	}
 	return cmd.run(s, ctx, c, rest)
 }
@@ -128,9 +81,9 @@ func kpiRef(ctx context.Context, st *store.Store, c *caller, word string) (store
 		return k, err
 	}
 	if best, ok := okr.Closest(word, names); ok {
-		return k, refuse("There is no KPI %q. Did you mean *%s*?", bot.Escape(word), bot.Escape(best))
+		return k, refuse("There is no KPI %q. Did you mean %s?", word, bot.Bold(best))
 	}
-	return k, refuse("There is no KPI %q. `/kpi list` shows them.", bot.Escape(word))
+	return k, refuse("There is no KPI %q. `/kpi list` shows them.", word)
 }
 
 // mayChangeKPI reports whether the caller may record values for or change k.
@@ -151,10 +104,10 @@ func targetText(k store.KPI) string {
 	return op + " " + kpiValue(k.Target, k)
 }
 
-// kpiValue is v in k's unit, escaped: the unit is text anyone may type.
-func kpiValue(v float64, k store.KPI) string { return bot.Escape(okr.FormatValue(v, k.Unit)) }
+// kpiValue is v in k's unit.
+func kpiValue(v float64, k store.KPI) string { return okr.FormatValue(v, k.Unit) }
 
-func kpiName(k store.KPI) string { return "*" + bot.Escape(k.Name) + "*" }
+func kpiName(k store.KPI) bot.Inline { return bot.Bold(k.Name) }
 
 // kpiView is a KPI with what is computed from its recent history.
 type kpiView struct {
@@ -205,16 +158,16 @@ func valueText(k store.KPI) string {
 
 // kpiLine is a KPI in a list: health, name, value against target, trend,
 // sparkline and owner.
-func kpiLine(v kpiView) string {
+func kpiLine(v kpiView) bot.Text {
 	k := v.k
-	line := fmt.Sprintf("%s %s  %s (target %s)", healthMarks[v.health], kpiName(k), valueText(k), targetText(k))
+	line := bot.Textf("%s %s  %s (target %s)", healthMarks[v.health], kpiName(k), valueText(k), targetText(k))
 	if v.trend.Prev != nil {
-		line += " · " + v.trend.Prev.String()
+		line = append(line, bot.Plain(" · "+v.trend.Prev.String()))
 	}
 	if v.spark != "" {
-		line += " · " + v.spark
+		line = append(line, bot.Plain(" · "+v.spark))
 	}
-	return line + " · " + ownerText(&k.Owner)
+	return append(line, bot.Plain(" · "), ownerText(&k.Owner))
 }
 
 // kpiTeamName resolves "team NAME" words of list and scorecard.

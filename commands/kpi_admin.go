@@ -16,21 +16,22 @@ import (
 	"github.com/okrbot/okrbot/store"
 )
 
-// kpiChannelID is where a message to a channel named in a command goes: Slack's
-// id from <#C123|name>, or the name as typed (the console, or a channel
-// Slack did not escape, which chat.postMessage also accepts).
-func kpiChannelID(ch channelRef) string {
+// channelID is where a message to a channel named in a command goes: the
+// platform's id of a channel it resolved, or the name as typed (the
+// console, or a channel Slack did not escape, which Slack also accepts).
+func channelID(ch channelRef) string {
 	if ch.ID != "" {
 		return ch.ID
 	}
 	return "#" + ch.Name
 }
 
-func kpiChannelText(id string) string {
+// channelText names a channel stored by channelID.
+func channelText(id string) bot.Inline {
 	if strings.HasPrefix(id, "#") {
-		return bot.Escape(id)
+		return bot.Plain(id)
 	}
-	return "<#" + id + ">"
+	return bot.ChannelRef(id, "")
 }
 
 // /kpi alerts #channel [--team NAME]
@@ -42,7 +43,7 @@ func (s *Service) kpiAlerts(ctx context.Context, c *caller, words []string) (bot
 	if len(a.pos) != 1 {
 		return bot.Reply{}, refuse("Usage: `/kpi alerts #channel [--team NAME]`, like `/kpi alerts #support-leads --team Support`.")
 	}
-	ch, ok := parseChannel(a.pos[0])
+	ch, ok := c.channel(a.pos[0])
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #support-leads.", a.pos[0])
 	}
@@ -58,16 +59,16 @@ func (s *Service) kpiAlerts(ctx context.Context, c *caller, words []string) (bot
 			return bot.Reply{}, s.noTeam(ctx, c, name, err)
 		}
 	}
-	id := kpiChannelID(ch)
+	id := channelID(ch)
 	if err := s.store.SetAlertChannel(ctx, c.ws.ID, team.ID, id); err != nil {
 		return bot.Reply{}, err
 	}
 	whose := "KPIs without a team's own channel"
 	if team.ID != 0 {
-		whose = "team " + bot.Escape(team.Name) + "'s KPIs"
+		whose = "team " + team.Name + "'s KPIs"
 	}
-	return bot.Text(fmt.Sprintf("🔔 Alerts for %s now go to %s: one message when a KPI gets worse or goes stale, one when it is back on target.",
-		whose, kpiChannelText(id))), nil
+	return bot.Say(bot.Textf("🔔 Alerts for %s now go to %s: one message when a KPI gets worse or goes stale, one when it is back on target.",
+		whose, channelText(id))), nil
 }
 
 // tokenPrefix starts every API token, so a leaked one is recognisable.
@@ -107,26 +108,26 @@ func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (
 		if err := s.store.CreateAPIToken(ctx, &t); err != nil {
 			return bot.Reply{}, err
 		}
-		return bot.Text(fmt.Sprintf("🔑 Token %d *%s* created. Copy it now; it is not shown again:\n`%s`\n"+
+		return bot.Say(bot.Textf("🔑 Token %d %s created. Copy it now; it is not shown again:\n`%s`\n"+
 			"Send values with `POST /api/v1/kpis/{id}/measurements`, header `Authorization: Bearer %s`, body `{\"value\": 2.4}`.",
-			t.ID, bot.Escape(name), token, t.Hint+"…")), nil
+			t.ID, bot.Bold(name), token, t.Hint+"…")), nil
 	case "list":
 		ts, err := s.store.APITokens(ctx, c.ws.ID)
 		if err != nil {
 			return bot.Reply{}, err
 		}
 		if len(ts) == 0 {
-			return bot.Text("No API tokens. Create one with `/kpi token create NAME`."), nil
+			return bot.Say(bot.Textf("No API tokens. Create one with `/kpi token create NAME`.")), nil
 		}
-		lines := []string{"*API tokens*"}
+		sec := bot.Section{Text: bot.T(bot.Bold("API tokens"))}
 		for _, t := range ts {
 			used := "never used"
 			if t.LastUsedAt != nil {
 				used = "last used " + t.LastUsedAt.UTC().Format("Jan 2, 2006")
 			}
-			lines = append(lines, fmt.Sprintf("• %d *%s* `%s…` · created %s · %s", t.ID, bot.Escape(t.Name), t.Hint, t.CreatedAt.UTC().Format("Jan 2, 2006"), used))
+			sec.Items = append(sec.Items, bot.Textf("• %d %s `%s…` · created %s · %s", t.ID, bot.Bold(t.Name), t.Hint, t.CreatedAt.UTC().Format("Jan 2, 2006"), used))
 		}
-		return bot.Reply{Message: &bot.Message{Text: "API tokens", Sections: sectionsOf(lines, "")}}, nil
+		return bot.Reply{Message: &bot.Message{Summary: bot.T("API tokens"), Sections: []bot.Section{sec}}}, nil
 	case "revoke":
 		if len(words) != 2 {
 			return bot.Reply{}, usage
@@ -142,7 +143,7 @@ func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		return bot.Text(fmt.Sprintf("🔒 Token %d revoked; calls with it are refused from now on.", id)), nil
+		return bot.Say(fmt.Sprintf("🔒 Token %d revoked; calls with it are refused from now on.", id)), nil
 	}
 	return bot.Reply{}, usage
 }

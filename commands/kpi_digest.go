@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -20,15 +17,13 @@ import (
 )
 
 // What a digest shows before it summarises the rest, so a leader reads it in
-// under a minute and it stays within Slack's 50 blocks.
+// under a minute.
 const (
 	digestKPIs       = 10 // KPIs that need attention
 	digestTeams      = 8  // teams with their OKRs
 	digestObjectives = 5  // objectives a team
 	digestMovers     = 5
 	digestNames      = 15 // people who have not checked in
-	// MaxDigestBlocks is Slack's limit of blocks in a message.
-	MaxDigestBlocks = 50
 )
 
 // DigestOptions say what a digest covers.
@@ -99,15 +94,15 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 		return nil, err
 	}
 
-	title := "📊 *Leadership digest*"
+	title := bot.T("📊 ", bot.Bold("Leadership digest"))
 	if team != nil {
-		title = fmt.Sprintf("📊 *Digest for %s*", bot.Escape(team.Name))
+		title = bot.T("📊 ", bot.Bold("Digest for "+team.Name))
 	}
-	msg := &bot.Message{Public: true}
+	msg := &bot.Message{Visibility: bot.Conversation}
 	groups := groupByHealth(views)
-	msg.Text = fmt.Sprintf("%s: %s", bot.Unescape(strings.ReplaceAll(title, "*", "")), healthCounts(groups, len(views)))
-	msg.Sections = append(msg.Sections, bot.Section{Text: title + " · " + now.UTC().Format("Monday, January 2, 2006"),
-		Context: "KPIs: " + healthCounts(groups, len(views))})
+	msg.Summary = bot.T(title.Unstyled(), ": "+healthCounts(groups, len(views)))
+	msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(title, " · "+now.UTC().Format("Monday, January 2, 2006")),
+		Context: bot.T("KPIs: " + healthCounts(groups, len(views)))})
 	msg.Sections = append(msg.Sections, attentionSection(groups, opt.TeamID))
 	msg.Sections = append(msg.Sections, okrSections(objectives, last, now, opt.TeamID)...)
 	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week))
@@ -123,7 +118,6 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	if sec, ok := moversSection(views, bases, opt.Since); ok {
 		msg.Sections = append(msg.Sections, sec)
 	}
-	fitBlocks(msg)
 	return msg, nil
 }
 
@@ -150,21 +144,21 @@ func healthCounts(groups map[okr.Health][]kpiView, total int) string {
 // attentionSection lists the KPIs not on target, worst first, with owner,
 // value against target, trend and sparkline.
 func attentionSection(groups map[okr.Health][]kpiView, teamID uint) bot.Section {
-	var lines []string
+	sec := bot.Section{Text: bot.T(bot.Bold("KPIs needing attention"))}
 	left := map[okr.Health]int{}
 	for _, h := range []okr.Health{okr.HealthOffTarget, okr.HealthAtRisk, okr.HealthStale} {
 		for _, v := range groups[h] {
-			if len(lines) >= digestKPIs {
+			if len(sec.Items) >= digestKPIs {
 				left[h]++
 				continue
 			}
-			lines = append(lines, kpiLine(v))
+			sec.Items = append(sec.Items, kpiLine(v))
 		}
 	}
-	if len(lines) == 0 {
-		return bot.Section{Text: "*KPIs needing attention*\n_None: every KPI with data is on target._ 🎉"}
+	if len(sec.Items) == 0 {
+		sec.Items = []bot.Text{bot.T(bot.Italic("None: every KPI with data is on target."), " 🎉")}
+		return sec
 	}
-	sec := bot.Section{Text: "*KPIs needing attention*\n" + strings.Join(lines, "\n")}
 	var more []string
 	for _, h := range []okr.Health{okr.HealthOffTarget, okr.HealthAtRisk, okr.HealthStale} {
 		if left[h] > 0 {
@@ -172,7 +166,7 @@ func attentionSection(groups map[okr.Health][]kpiView, teamID uint) bot.Section 
 		}
 	}
 	if len(more) > 0 {
-		sec.Text += "\n_…and " + strings.Join(more, ", ") + "._"
+		sec.Items = append(sec.Items, bot.T(bot.Italic("…and "+strings.Join(more, ", ")+".")))
 		sec.Buttons = []bot.Button{{ActionID: ActionKPIFullList, Label: "Full scorecard", Value: "scorecard:" + strconv.FormatUint(uint64(teamID), 10)}}
 	}
 	return sec
@@ -182,7 +176,7 @@ func attentionSection(groups map[okr.Health][]kpiView, teamID uint) bot.Section 
 // and the key results whose latest confidence is at risk or off track.
 func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now time.Time, teamID uint) []bot.Section {
 	if len(objectives) == 0 {
-		return []bot.Section{{Text: "*OKRs*\n_No active objectives this quarter._"}}
+		return []bot.Section{{Text: bot.T(bot.Bold("OKRs")), Items: []bot.Text{bot.T(bot.Italic("No active objectives this quarter."))}}}
 	}
 	type group struct {
 		name string
@@ -220,49 +214,32 @@ func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now
 			for _, g := range order[i:] {
 				rest += len(g.os)
 			}
-			secs = append(secs, bot.Section{Text: fmt.Sprintf("_…and %d more teams with %d objectives._", len(order)-i, rest),
+			secs = append(secs, bot.Section{Text: bot.T(bot.Italic(fmt.Sprintf("…and %d more teams with %d objectives.", len(order)-i, rest))),
 				Buttons: []bot.Button{{ActionID: ActionKPIFullList, Label: "All objectives", Value: "okrs:" + strconv.FormatUint(uint64(teamID), 10)}}})
 			break
 		}
 		parts := make([]okr.Weighted, len(g.os))
 		for j, o := range g.os {
-			parts[j] = okr.Weighted{Value: score(o), Weight: 1}
+			parts[j] = okr.Weighted{Value: o.Score(), Weight: 1}
 		}
-		lines := []string{fmt.Sprintf("*OKRs · %s*  %s", bot.Escape(g.name), scoreText(okr.Score(parts)))}
+		sec := bot.Section{Text: bot.T(bot.Bold("OKRs · "+g.name), "  "+scoreText(okr.Score(parts)))}
 		// Lowest scores first: they are what a leader acts on.
-		slices.SortStableFunc(g.os, func(a, b store.Objective) int { return cmp.Compare(score(a), score(b)) })
+		slices.SortStableFunc(g.os, func(a, b store.Objective) int { return cmp.Compare(a.Score(), b.Score()) })
 		for j, o := range g.os {
 			if j == digestObjectives {
-				lines = append(lines, fmt.Sprintf("_…and %d more objectives._", len(g.os)-j))
+				sec.Items = append(sec.Items, bot.T(bot.Italic(fmt.Sprintf("…and %d more objectives.", len(g.os)-j))))
 				break
 			}
-			lines = append(lines, objectiveLine(o, now))
+			sec.Items = append(sec.Items, objectiveLine(o, now))
 			for _, kr := range o.KeyResults {
 				if c := last[kr.ID]; c == okr.AtRisk || c == okr.OffTrack {
-					lines = append(lines, fmt.Sprintf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), bot.Escape(kr.Title), measureText(kr), c.Label()))
+					sec.Items = append(sec.Items, bot.Textf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, measureText(kr), c.Label()))
 				}
 			}
 		}
-		secs = append(secs, bot.Section{Text: clip(lines)})
+		secs = append(secs, sec)
 	}
 	return secs
-}
-
-// clip joins lines, leaving out those that do not fit in a section and
-// saying how many.
-func clip(lines []string) string {
-	var b strings.Builder
-	for i, l := range lines {
-		if b.Len()+len(l)+60 > maxSectionChars {
-			fmt.Fprintf(&b, "\n_…and %d more lines._", len(lines)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(l)
-	}
-	return b.String()
 }
 
 // disciplineSection says who has checked in this week on the key results
@@ -291,9 +268,10 @@ func disciplineSection(objectives []store.Objective, recent []store.CheckIn, wee
 			done[c.AuthorID] = true
 		}
 	}
-	head := fmt.Sprintf("*Check-ins this week* (since %s)", week.Format("Monday Jan 2"))
+	sec := bot.Section{Text: bot.T(bot.Bold("Check-ins this week"), " (since "+week.Format("Monday Jan 2")+")")}
 	if len(expected) == 0 {
-		return bot.Section{Text: head + "\n_No key results to check in on._"}
+		sec.Items = []bot.Text{bot.T(bot.Italic("No key results to check in on."))}
+		return sec
 	}
 	var missing []store.User
 	for id := range expected {
@@ -302,19 +280,19 @@ func disciplineSection(objectives []store.Objective, recent []store.CheckIn, wee
 		}
 	}
 	slices.SortFunc(missing, func(a, b store.User) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
-	text := fmt.Sprintf("%s\n✅ %d of %d people have checked in.", head, len(done), len(expected))
+	sec.Items = []bot.Text{bot.T(fmt.Sprintf("✅ %d of %d people have checked in.", len(done), len(expected)))}
 	if len(missing) > 0 {
-		names := make([]string, 0, digestNames)
+		names := make([]bot.Text, 0, digestNames)
 		for i, u := range missing {
 			if i == digestNames {
-				names = append(names, fmt.Sprintf("and %d more", len(missing)-i))
+				names = append(names, bot.T(fmt.Sprintf("and %d more", len(missing)-i)))
 				break
 			}
-			names = append(names, ownerText(&u))
+			names = append(names, bot.T(ownerText(&u)))
 		}
-		text += "\n⏳ Not yet: " + strings.Join(names, ", ")
+		sec.Items = append(sec.Items, bot.T("⏳ Not yet: ", bot.Join(names, ", ")))
 	}
-	return bot.Section{Text: text}
+	return sec
 }
 
 // mover is a KPI's change since the last digest.
@@ -343,7 +321,7 @@ func moversSection(views []kpiView, bases map[uint]okr.Point, since time.Time) (
 		return bot.Section{}, false
 	}
 	slices.SortStableFunc(movers, func(a, b mover) int { return cmp.Compare(math.Abs(b.change.Pct), math.Abs(a.change.Pct)) })
-	lines := []string{fmt.Sprintf("*Biggest movers* since %s", since.UTC().Format("Jan 2"))}
+	sec := bot.Section{Text: bot.T(bot.Bold("Biggest movers"), " since "+since.UTC().Format("Jan 2"))}
 	for i, m := range movers {
 		if i == digestMovers {
 			break
@@ -352,34 +330,10 @@ func moversSection(views []kpiView, bases map[uint]okr.Point, since time.Time) (
 		if m.change.Improved(m.v.k.Direction) {
 			mark = "📈"
 		}
-		lines = append(lines, fmt.Sprintf("%s %s %s → %s (%s) · %s", mark, kpiName(m.v.k), kpiValue(m.change.Base, m.v.k),
+		sec.Items = append(sec.Items, bot.Textf("%s %s %s → %s (%s) · %s", mark, kpiName(m.v.k), kpiValue(m.change.Base, m.v.k),
 			valueText(m.v.k), m.change.String(), ownerText(&m.v.k.Owner)))
 	}
-	return bot.Section{Text: strings.Join(lines, "\n")}, true
-}
-
-// BlockCount is how many Slack blocks a message takes: a section each (more
-// when over 3,000 characters), a context block under it, and one actions
-// block for every 25 buttons.
-func BlockCount(m bot.Message) int {
-	n := 0
-	for _, s := range m.Sections {
-		n += max(1, (len(s.Text)+2999)/3000)
-		if strings.TrimSpace(s.Context) != "" {
-			n++
-		}
-		n += (len(s.Buttons) + 24) / 25
-	}
-	return n
-}
-
-// fitBlocks drops OKR team sections from the end until the message fits in
-// Slack's limit. The caps above keep digests well inside it; this is the
-// last guard.
-func fitBlocks(m *bot.Message) {
-	for BlockCount(*m) > MaxDigestBlocks && len(m.Sections) > 3 {
-		m.Sections = append(m.Sections[:len(m.Sections)-3], m.Sections[len(m.Sections)-2:]...)
-	}
+	return sec, true
 }
 
 // kpiFullList answers the digest's "and N more" buttons.
@@ -421,21 +375,21 @@ func (s *Service) digestCommand(ctx context.Context, c *caller, words []string) 
 		if len(words) != 2 {
 			return bot.Reply{}, usage
 		}
-		ch, ok := parseChannel(words[1])
+		ch, ok := c.channel(words[1])
 		if !ok {
 			return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", words[1])
 		}
 		if !c.admin {
 			return bot.Reply{}, refuse("Only an okrbot admin can change digests.")
 		}
-		n, err := s.store.DeleteDigestSubscriptions(ctx, c.ws.ID, kpiChannelID(ch))
+		n, err := s.store.DeleteDigestSubscriptions(ctx, c.ws.ID, channelID(ch))
 		if err != nil {
 			return bot.Reply{}, err
 		}
 		if n == 0 {
-			return bot.Reply{}, refuse("%s gets no digest.", kpiChannelText(kpiChannelID(ch)))
+			return bot.Reply{}, refuse("%s gets no digest.", channelText(channelID(ch)))
 		}
-		return bot.Text(fmt.Sprintf("🔕 %s no longer gets the digest.", kpiChannelText(kpiChannelID(ch)))), nil
+		return bot.Say(bot.Textf("🔕 %s no longer gets the digest.", channelText(channelID(ch)))), nil
 	case "now":
 		return s.digestNow(ctx, c, words[1:])
 	}
@@ -472,86 +426,28 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if len(a.pos) == 0 {
-		msg.Public = false
+	if len(a.pos) == 0 || s.sender == nil || c.ws.Platform == bot.ConsolePlatform {
+		msg.Visibility = bot.OnlyAsker
 		return bot.Reply{Message: msg}, nil
 	}
-	ch, ok := parseChannel(a.pos[0])
+	ch, ok := c.channel(a.pos[0])
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", a.pos[0])
 	}
 	if !c.admin {
 		return bot.Reply{}, refuse("Only an okrbot admin can post the digest to a channel; `/kpi digest now` shows it to you.")
 	}
-	p := s.poster(c.req.Workspace.Platform)
-	if p == nil {
-		msg.Public = false
-		return bot.Reply{Message: msg}, nil
+	to, err := s.Address(ctx, c.ws, bot.Channel, channelID(ch))
+	if err != nil {
+		return bot.Reply{}, err
 	}
-	if _, err := p.Post(ctx, kpiChannelID(ch), "", *msg); err != nil {
-		return bot.Reply{}, fmt.Errorf("post digest to %s: %w", kpiChannelID(ch), err)
-	}
-	return bot.Text(fmt.Sprintf("📨 Posted the digest to %s.", kpiChannelText(kpiChannelID(ch)))), nil
-}
-
-var (
-	clockPattern   = regexp.MustCompile(`^([01]?\d|2[0-3]):([0-5]\d)$`)
-	digestWeekdays = map[string]int{"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
-		"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
-	cronField = regexp.MustCompile(`^[0-9*,/\-]+$`)
-)
-
-// DigestSchedule reads when a digest goes out: "weekly monday 09:00",
-// "daily 08:30", "monthly 1 09:00", or a five-field cron expression. It
-// returns the cron expression.
-func DigestSchedule(words []string) (string, error) {
-	bad := func() error {
-		return okr.Invalid("schedule", "%q is not a schedule like `weekly monday 09:00`, `daily 08:30`, `monthly 1 09:00` or a cron expression like \"0 9 * * 1\".", strings.Join(words, " "))
-	}
-	if len(words) == 1 && len(strings.Fields(words[0])) == 5 {
-		words = strings.Fields(words[0])
-	}
-	if len(words) == 5 {
-		spec := strings.Join(words, " ")
-		for _, f := range words {
-			if !cronField.MatchString(f) {
-				return "", bad()
-			}
+	if _, err := s.sender.Send(ctx, to, *msg); err != nil {
+		if kind, _ := bot.FailureOf(err); kind == bot.Gone {
+			return bot.Reply{}, refuse("okrbot cannot post in %s: invite it to the channel first.", channelText(to.ID))
 		}
-		if _, err := cron.ParseStandard(spec); err != nil {
-			return "", okr.Invalid("schedule", "The cron expression %q does not parse: %v.", spec, err)
-		}
-		return spec, nil
+		return bot.Reply{}, fmt.Errorf("post digest to %s: %w", to.ID, err)
 	}
-	if len(words) < 2 {
-		return "", bad()
-	}
-	m := clockPattern.FindStringSubmatch(words[len(words)-1])
-	if m == nil {
-		return "", bad()
-	}
-	hour, _ := strconv.Atoi(m[1])
-	minute, _ := strconv.Atoi(m[2])
-	switch strings.ToLower(words[0]) {
-	case "daily":
-		if len(words) == 2 {
-			return fmt.Sprintf("%d %d * * *", minute, hour), nil
-		}
-	case "weekly":
-		if len(words) == 3 {
-			if d, ok := digestWeekdays[strings.ToLower(words[1])]; ok {
-				return fmt.Sprintf("%d %d * * %d", minute, hour, d), nil
-			}
-		}
-	case "monthly":
-		if len(words) == 3 {
-			if d, err := strconv.Atoi(words[1]); err == nil && d >= 1 && d <= 28 {
-				return fmt.Sprintf("%d %d %d * *", minute, hour, d), nil
-			}
-			return "", okr.Invalid("schedule", "A monthly digest goes out on day 1 to 28, not %q.", words[1])
-		}
-	}
-	return "", bad()
+	return bot.Say(bot.Textf("📨 Posted the digest to %s.", channelText(to.ID))), nil
 }
 
 func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
@@ -562,14 +458,14 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 	if len(a.pos) < 2 {
 		return bot.Reply{}, refuse("Usage: `%s`.", kpiCommands["digest"].usage)
 	}
-	ch, ok := parseChannel(a.pos[0])
+	ch, ok := c.channel(a.pos[0])
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", a.pos[0])
 	}
 	if !c.admin {
 		return bot.Reply{}, refuse("Only an okrbot admin can change digests.")
 	}
-	spec, err := DigestSchedule(a.pos[1:])
+	spec, err := okr.ParseCron(a.pos[1:])
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -587,25 +483,28 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	d := store.DigestSubscription{WorkspaceID: c.ws.ID, Channel: kpiChannelID(ch), TeamID: team.ID, Schedule: spec, TZ: tz, CreatedByID: c.user.ID}
-	next, err := NextDigestRun(d, s.now())
+	d := store.DigestSubscription{WorkspaceID: c.ws.ID, Channel: channelID(ch), TeamID: team.ID, Schedule: spec, TZ: tz, CreatedByID: c.user.ID}
+	next, err := d.Cron().Next(s.now())
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	// A digest is for reading, not for watching: more than one an hour is
-	// noise in a leadership channel (and a cron typo, more often than not).
-	if after, err := NextDigestRun(d, next); err == nil && after.Sub(next) < minDigestInterval {
-		return bot.Reply{}, okr.Invalid("schedule", "The schedule %q sends a digest every %s; a digest goes out at most once an hour.", spec, after.Sub(next))
+	first, second, err := d.Cron().TooClose(s.now(), minDigestInterval)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if !first.IsZero() {
+		return bot.Reply{}, okr.Invalid("schedule", "The schedule %q sends two digests %s apart (%s and %s); a digest goes out at most once an hour.",
+			spec, minutes(second.Sub(first)), first.Format("Mon Jan 2 15:04"), second.Format("15:04"))
 	}
 	if err := s.store.SaveDigestSubscription(ctx, &d); err != nil {
 		return bot.Reply{}, err
 	}
 	what := "the whole workspace"
 	if team.ID != 0 {
-		what = "team " + bot.Escape(team.Name)
+		what = "team " + team.Name
 	}
-	return bot.Text(fmt.Sprintf("📅 %s gets the digest of %s at `%s` (%s), next on %s. Preview it with `/kpi digest now`.",
-		kpiChannelText(d.Channel), what, spec, bot.Escape(tz), nextText(next, tz))), nil
+	return bot.Say(bot.Textf("📅 %s gets the digest of %s at `%s` (%s), next on %s. Preview it with `/kpi digest now`.",
+		channelText(d.Channel), what, spec, tz, nextText(next, tz))), nil
 }
 
 func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) {
@@ -614,7 +513,7 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 		return bot.Reply{}, err
 	}
 	if len(ds) == 0 {
-		return bot.Text("No channel gets a digest. Subscribe one with `/kpi digest #leadership weekly monday 09:00`."), nil
+		return bot.Say(bot.Textf("No channel gets a digest. Subscribe one with `/kpi digest #leadership weekly monday 09:00`.")), nil
 	}
 	teams, err := s.store.Teams(ctx, c.ws.ID)
 	if err != nil {
@@ -622,20 +521,20 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 	}
 	names := map[uint]string{0: "whole workspace"}
 	for _, t := range teams {
-		names[t.ID] = "team " + bot.Escape(t.Name)
+		names[t.ID] = "team " + t.Name
 	}
-	lines := []string{"*Digests*"}
+	sec := bot.Section{Text: bot.T(bot.Bold("Digests"))}
 	for _, d := range ds {
-		line := fmt.Sprintf("• %s · %s · `%s` %s", kpiChannelText(d.Channel), names[d.TeamID], d.Schedule, bot.Escape(d.TZ))
-		if next, err := NextDigestRun(d, s.now()); err == nil {
-			line += " · next " + nextText(next, d.TZ)
+		line := bot.Textf("• %s · %s · `%s` %s", channelText(d.Channel), names[d.TeamID], d.Schedule, d.TZ)
+		if next, err := d.Cron().Next(s.now()); err == nil {
+			line = append(line, bot.Plain(" · next "+nextText(next, d.TZ)))
 		}
 		if d.LastSentAt != nil {
-			line += " · last sent " + d.LastSentAt.UTC().Format("Jan 2")
+			line = append(line, bot.Plain(" · last sent "+d.LastSentAt.UTC().Format("Jan 2")))
 		}
-		lines = append(lines, line)
+		sec.Items = append(sec.Items, line)
 	}
-	return bot.Reply{Message: &bot.Message{Text: "Digests", Sections: sectionsOf(lines, "")}}, nil
+	return bot.Reply{Message: &bot.Message{Summary: bot.T("Digests"), Sections: []bot.Section{sec}}}, nil
 }
 
 // DigestFor builds the digest a subscription sends: for its team (or the
@@ -650,25 +549,17 @@ func (s *Service) DigestFor(ctx context.Context, sub store.DigestSubscription) (
 }
 
 // minDigestInterval is the shortest time between two digests of one
-// subscription.
+// subscription: a digest is for reading, not for watching, and more than
+// one an hour is noise in a leadership channel (and a cron typo, more often
+// than not).
 const minDigestInterval = time.Hour
 
-// NextDigestRun is the first time after `after` when a subscription's digest
-// is due: its cron expression read in its time zone. Like every robfig/cron
-// schedule, a time inside a daylight-saving gap is skipped that day.
-func NextDigestRun(d store.DigestSubscription, after time.Time) (time.Time, error) {
-	if _, err := time.LoadLocation(d.TZ); err != nil {
-		return time.Time{}, okr.Invalid("tz", "%q is not a time zone like Europe/Berlin.", d.TZ)
+// minutes is a duration under an hour as people say it.
+func minutes(d time.Duration) string {
+	if n := int(d.Minutes()); n != 1 {
+		return fmt.Sprintf("%d minutes", n)
 	}
-	sched, err := cron.ParseStandard("CRON_TZ=" + d.TZ + " " + d.Schedule)
-	if err != nil {
-		return time.Time{}, okr.Invalid("schedule", "The schedule %q does not parse: %v.", d.Schedule, err)
-	}
-	next := sched.Next(after)
-	if next.IsZero() {
-		return next, okr.Invalid("schedule", "The schedule %q never runs.", d.Schedule)
-	}
-	return next, nil
+	return "1 minute"
 }
 
 func nextText(t time.Time, tz string) string {

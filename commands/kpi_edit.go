@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -33,6 +32,8 @@ type kpiDraft struct {
 	direction               okr.Direction
 	target, warn, crit      string
 	cadence, team, owner    string
+	// ownerID is the person a form's picker chose, by platform id.
+	ownerID string
 }
 
 // labels name the inputs in messages: "--target" on a command line,
@@ -132,8 +133,8 @@ func applyKPIDraft(ctx context.Context, tx *store.Store, c *caller, k *store.KPI
 		}
 		k.Cadence = cad
 	}
-	if d.owner != "" {
-		u, err := person(ctx, tx, c, kpiFieldOwner, d.owner)
+	if d.owner != "" || d.ownerID != "" {
+		u, err := ownerOf(ctx, tx, c, kpiFieldOwner, d.owner, d.ownerID)
 		if err != nil {
 			return err
 		}
@@ -192,7 +193,7 @@ func (s *Service) newKPI(ctx context.Context, c *caller, words []string) (bot.Re
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.kpiReply(ctx, c, k, fmt.Sprintf("✅ Created KPI %s (id %d). Record values with `/kpi set %d VALUE`.", kpiName(k), k.ID, k.ID))
+	return s.kpiReply(ctx, c, k, bot.Textf("✅ Created KPI %s (id %d). Record values with `/kpi set %d VALUE`.", kpiName(k), k.ID, k.ID))
 }
 
 func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft, l kpiLabels) (store.KPI, error) {
@@ -213,7 +214,7 @@ func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft, l kpiLab
 	return k, err
 }
 
-const newKPIFallback = "In a chat window, use `/kpi new \"Churn rate\" --unit % --target 2 --lower-is-better [--warn 2.5 --crit 3] [--team Support] [--cadence weekly] [--owner @user]`."
+var newKPIFallback = bot.Textf("In a chat window, use `/kpi new \"Churn rate\" --unit %% --target 2 --lower-is-better [--warn 2.5 --crit 3] [--team Support] [--cadence weekly] [--owner @user]`.")
 
 func (s *Service) newKPIForm(c *caller) *bot.Form {
 	return &bot.Form{CallbackID: CallbackNewKPI, Title: "New KPI", SubmitText: "Create", Fallback: newKPIFallback,
@@ -241,9 +242,7 @@ func (s *Service) submitNewKPI(ctx context.Context, c *caller, sub bot.Submissio
 	if d.direction != okr.LowerIsBetter {
 		d.direction = okr.HigherIsBetter
 	}
-	if id := v[kpiFieldOwner]; id != "" {
-		d.owner = "<@" + id + ">"
-	}
+	d.ownerID = v[kpiFieldOwner]
 	if strings.TrimSpace(d.target) == "" {
 		return bot.SubmitResult{Errors: map[string]string{kpiFieldTarget: "A KPI needs a target."}}, nil
 	}
@@ -251,7 +250,7 @@ func (s *Service) submitNewKPI(ctx context.Context, c *caller, sub bot.Submissio
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	msg, err := s.kpiMessage(ctx, c, k, fmt.Sprintf("✅ Created KPI %s (id %d).", kpiName(k), k.ID))
+	msg, err := s.kpiMessage(ctx, c, k, bot.Textf("✅ Created KPI %s (id %d).", kpiName(k), k.ID))
 	return bot.SubmitResult{Message: msg}, err
 }
 
@@ -268,8 +267,10 @@ func (s *Service) editKPI(ctx context.Context, c *caller, words []string) (bot.R
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	var k store.KPI
-	var alert *kpiAlert
+	var (
+		k       store.KPI
+		alerted bool
+	)
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		if k, err = kpiRef(ctx, tx, c, a.pos[0]); err != nil {
 			return err
@@ -283,14 +284,16 @@ func (s *Service) editKPI(ctx context.Context, c *caller, words []string) (bot.R
 		if err := tx.UpdateKPI(ctx, &k); err != nil {
 			return err
 		}
-		alert, err = s.reassess(ctx, tx, k)
+		alerted, err = s.reassess(ctx, tx, k)
 		return err
 	})
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	s.sendAlerts(ctx, c.ws.ID, alert)
-	return s.kpiReply(ctx, c, k, fmt.Sprintf("✏️ Changed KPI %s.", kpiName(k)))
+	if alerted {
+		s.wake()
+	}
+	return s.kpiReply(ctx, c, k, bot.Textf("✏️ Changed KPI %s.", kpiName(k)))
 }
 
 // /kpi archive NAME-OR-ID
@@ -316,7 +319,7 @@ func (s *Service) archiveKPI(ctx context.Context, c *caller, words []string) (bo
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.Text(fmt.Sprintf("🗄️ Archived KPI %s. It no longer shows in lists, scorecards or digests.", kpiName(k))), nil
+	return bot.Say(bot.Textf("🗄️ Archived KPI %s. It no longer shows in lists, scorecards or digests.", kpiName(k))), nil
 }
 
 // linkKPI makes the KPI named by word drive kr (`/okr kr … --kpi NAME`):

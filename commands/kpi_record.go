@@ -47,36 +47,35 @@ const clockSkew = 5 * time.Minute
 
 // RecordMeasurement appends a value to a KPI of the workspace and, in the
 // same transaction, checks in on the key results the KPI drives. When the
-// KPI's health changes for the worse or recovers, its team's alert channel
-// is told once, after the transaction commits.
+// KPI's health changes for the worse or recovers, an alert for its team's
+// alert channel is recorded with it, for the scheduler to send once.
 func (s *Service) RecordMeasurement(ctx context.Context, in MeasurementInput) (Recorded, error) {
-	r, alert, err := s.recordMeasurement(ctx, in, nil)
-	if err != nil {
-		return r, err
-	}
-	s.sendAlerts(ctx, in.WorkspaceID, alert)
-	return r, nil
+	return s.recordMeasurement(ctx, in, nil)
 }
 
-// recordMeasurement does RecordMeasurement's work without sending. check,
-// when set, runs on the KPI inside the transaction first (permissions).
-func (s *Service) recordMeasurement(ctx context.Context, in MeasurementInput, check func(store.KPI) error) (Recorded, *kpiAlert, error) {
+// recordMeasurement does RecordMeasurement's work. check, when set, runs on
+// the KPI inside the transaction first (permissions).
+func (s *Service) recordMeasurement(ctx context.Context, in MeasurementInput, check func(store.KPI) error) (Recorded, error) {
 	var (
-		r     Recorded
-		alert *kpiAlert
+		r       Recorded
+		alerted bool
 	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		var err error
-		r, alert, err = s.recordIn(ctx, tx, in, check, true)
+		r, alerted, err = s.recordIn(ctx, tx, in, check, false)
 		return err
 	})
-	return r, alert, err
+	if err == nil && alerted {
+		s.wake()
+	}
+	return r, err
 }
 
-// recordIn records a measurement inside the transaction tx. With checkIn
-// set, the key results the KPI drives are checked in when the value is the
-// KPI's newest.
-func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementInput, check func(store.KPI) error, checkIn bool) (Recorded, *kpiAlert, error) {
+// recordIn records a measurement inside the transaction tx, and reports
+// whether it recorded an alert. A value that is the KPI's newest checks in
+// on the key results the KPI drives and moves its health, except in a
+// replay of history (an import), which does both once at its end.
+func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementInput, check func(store.KPI) error, replay bool) (Recorded, bool, error) {
 	var r Recorded
 	now := s.now().UTC()
 	at := in.At.UTC()
@@ -84,47 +83,50 @@ func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementI
 		at = now
 	}
 	if at.After(now.Add(clockSkew)) {
-		return r, nil, okr.Invalid("at", "The time %s is in the future; record values that have happened.", at.Format(time.RFC3339))
+		return r, false, okr.Invalid("at", "The time %s is in the future; record values that have happened.", at.Format(time.RFC3339))
 	}
 	// The API hands over any float JSON holds; chat and imports go through
 	// okr.ParseNumber, which refuses the same.
 	if math.IsNaN(in.Value) || math.IsInf(in.Value, 0) || math.Abs(in.Value) > okr.MaxNumber {
-		return r, nil, okr.Invalid("value", "value: %s is larger than okrbot tracks (up to a quadrillion).", strconv.FormatFloat(in.Value, 'g', -1, 64))
+		return r, false, okr.Invalid("value", "value: %s is larger than okrbot tracks (up to a quadrillion).", strconv.FormatFloat(in.Value, 'g', -1, 64))
 	}
 	if err := validComment("comment", in.Comment); err != nil {
-		return r, nil, err
+		return r, false, err
 	}
 	k, err := tx.KPIByID(ctx, in.WorkspaceID, in.KPIID)
 	if err != nil {
-		return r, nil, err
+		return r, false, err
 	}
 	if check != nil {
 		if err := check(k); err != nil {
-			return r, nil, err
+			return r, false, err
 		}
 	}
 	if k.Archived {
-		return r, nil, refuse("KPI %s is archived; it takes no more values.", kpiName(k))
+		return r, false, refuse("KPI %s is archived; it takes no more values.", kpiName(k))
 	}
 	m := store.Measurement{WorkspaceID: in.WorkspaceID, KPIID: k.ID, Value: in.Value, At: at,
 		AuthorID: in.AuthorID, Source: in.Source, Comment: strings.TrimSpace(in.Comment)}
 	if err := tx.RecordMeasurement(ctx, &m); err != nil {
-		return r, nil, err
+		return r, false, err
 	}
 	r.Measurement = m
 	r.Latest = k.LastAt == nil || !m.At.Before(*k.LastAt)
 	if r.Latest {
 		k.LastValue, k.LastAt = &m.Value, &m.At
-		if checkIn {
+		if !replay {
 			if r.CheckedIn, err = s.checkInDriven(ctx, tx, k, m, authorOf(k, in)); err != nil {
-				return r, nil, err
+				return r, false, err
 			}
 		}
 	}
 	r.KPI = k
-	alert, err := s.reassess(ctx, tx, k)
 	r.Health = k.HealthAt(s.now())
-	return r, alert, err
+	if replay {
+		return r, false, nil
+	}
+	alerted, err := s.reassess(ctx, tx, k)
+	return r, alerted, err
 }
 
 // authorOf is who a check-in made for a measurement is by: its author, or
@@ -138,11 +140,11 @@ func authorOf(k store.KPI, in MeasurementInput) uint {
 
 // Refusal returns the message of an error that explains a refusal to the
 // person (or program) that asked, such as recording a value for an
-// archived KPI.
+// archived KPI, as plain text.
 func Refusal(err error) (string, bool) {
 	var u *userError
 	if errors.As(err, &u) {
-		return u.msg, true
+		return u.text.String(), true
 	}
 	return "", false
 }
@@ -195,125 +197,113 @@ func (s *Service) checkInDriven(ctx context.Context, tx *store.Store, k store.KP
 	return done, nil
 }
 
-// kpiAlert is a change of a KPI's health worth announcing.
-type kpiAlert struct {
-	k        store.KPI
-	from, to okr.Health
-	kind     okr.Alert
-}
-
-// reassess records k's health now and returns the alert the change is
-// worth, if any (none for an archived KPI). The health moves only if no one else moved it first.
-func (s *Service) reassess(ctx context.Context, tx *store.Store, k store.KPI) (*kpiAlert, error) {
+// reassess records k's health now and, when the change is worth an alert
+// (none for an archived KPI), the alert to send; it reports whether it
+// recorded one. The health moves only if no one else moved it first.
+func (s *Service) reassess(ctx context.Context, tx *store.Store, k store.KPI) (bool, error) {
 	if k.Archived {
 		// Archived KPIs no longer alert, even when an edit moves them.
-		return nil, nil
+		return false, nil
 	}
 	to := k.HealthAt(s.now())
 	if to == k.Health {
-		return nil, nil
+		return false, nil
 	}
 	moved, err := tx.SetKPIHealthIf(ctx, k.WorkspaceID, k.ID, k.Health, to)
 	if err != nil || !moved {
-		return nil, err
+		return false, err
 	}
-	kind := okr.AlertFor(k.Health, to)
-	if kind == okr.NoAlert {
-		return nil, nil
+	if okr.AlertFor(k.Health, to) == okr.NoAlert {
+		return false, nil
 	}
-	return &kpiAlert{k: k, from: k.Health, to: to, kind: kind}, nil
+	a := store.KPIAlert{WorkspaceID: k.WorkspaceID, KPIID: k.ID, From: k.Health, To: to, CreatedAt: s.now()}
+	return true, tx.AddKPIAlert(ctx, &a)
 }
 
-// alertMessage is the message a team's alert channel gets.
-func alertMessage(a kpiAlert, spark string) bot.Message {
-	k := a.k
-	var head string
+// KPIAlert is an alert ready to send: its message and where it goes. A
+// zero To means the KPI's team has no alert channel, nor the workspace.
+func (s *Service) KPIAlert(ctx context.Context, a store.KPIAlert) (bot.Address, *bot.Message, error) {
+	ws, err := s.store.WorkspaceByID(ctx, a.WorkspaceID)
+	if err != nil {
+		return bot.Address{}, nil, err
+	}
+	k, err := s.store.KPIByID(ctx, a.WorkspaceID, a.KPIID)
+	if err != nil {
+		return bot.Address{}, nil, err
+	}
+	channels, err := s.store.AlertChannels(ctx, a.WorkspaceID)
+	if err != nil {
+		return bot.Address{}, nil, err
+	}
+	channel := channels[0]
+	if k.TeamID != nil && channels[*k.TeamID] != "" {
+		channel = channels[*k.TeamID]
+	}
+	if channel == "" {
+		return bot.Address{}, nil, nil
+	}
+	to, err := s.Address(ctx, ws, bot.Channel, channel)
+	if err != nil {
+		return to, nil, err
+	}
+	recent, err := s.store.RecentPoints(ctx, a.WorkspaceID, []uint{k.ID}, okr.SparkLength)
+	if err != nil {
+		return to, nil, err
+	}
+	spark := newKPIView(k, recent[k.ID], a.To).spark
+	return to, alertMessage(k, a.From, a.To, spark), nil
+}
+
+// alertMessage is the message a team's alert channel gets when k went from
+// one health to another.
+func alertMessage(k store.KPI, from, to okr.Health, spark string) *bot.Message {
+	var head bot.Text
 	switch {
-	case a.kind == okr.Recovered:
-		head = fmt.Sprintf("%s %s is back on target: %s (target %s).", healthMarks[a.to], kpiName(k), valueText(k), targetText(k))
-	case a.to == okr.HealthStale:
-		head = fmt.Sprintf("%s %s is stale: no value since %s, and it is measured %s.", healthMarks[a.to], kpiName(k),
-			k.LastAt.UTC().Format("Jan 2"), k.Cadence)
+	case okr.AlertFor(from, to) == okr.Recovered:
+		head = bot.Textf("%s %s is back on target: %s (target %s).", healthMarks[to], kpiName(k), valueText(k), targetText(k))
+	case to == okr.HealthStale:
+		since := "ever"
+		if k.LastAt != nil {
+			since = k.LastAt.UTC().Format("Jan 2")
+		}
+		head = bot.Textf("%s %s is stale: no value since %s, and it is measured %s.", healthMarks[to], kpiName(k), since, k.Cadence)
 	default:
 		threshold := k.Warn
-		if a.to == okr.HealthOffTarget {
+		if to == okr.HealthOffTarget {
 			threshold = k.Crit
 		}
-		head = fmt.Sprintf("%s %s is %s: %s (target %s, %s at %s).", healthMarks[a.to], kpiName(k), a.to.Label(),
-			valueText(k), targetText(k), a.to.Label(), kpiValue(threshold, k))
+		head = bot.Textf("%s %s is %s: %s (target %s, %s at %s).", healthMarks[to], kpiName(k), to.Label(),
+			valueText(k), targetText(k), to.Label(), kpiValue(threshold, k))
 	}
-	ctx := fmt.Sprintf("Owner %s · was %s", ownerText(&k.Owner), a.from.Label())
+	ctx := bot.Textf("Owner %s · was %s", ownerText(&k.Owner), from.Label())
 	if k.Team != nil {
-		ctx += " · team " + bot.Escape(k.Team.Name)
+		ctx = append(ctx, bot.Plain(" · team "+k.Team.Name))
 	}
 	if spark != "" {
-		ctx += " · " + spark
+		ctx = append(ctx, bot.Plain(" · "+spark))
 	}
-	return bot.Message{Text: bot.Unescape(strings.ReplaceAll(head, "*", "")), Public: true, Sections: []bot.Section{{
+	return &bot.Message{Summary: head.Unstyled(), Sections: []bot.Section{{
 		Text: head, Context: ctx,
 		Buttons: []bot.Button{{ActionID: ActionKPIShow, Label: "Show KPI", Value: fmt.Sprint(k.ID)}},
 	}}}
 }
 
-// sendAlerts posts alerts to their teams' alert channels (the workspace's
-// default for KPIs without a team or whose team has none). A failure to send
-// is logged: the value is recorded all the same.
-func (s *Service) sendAlerts(ctx context.Context, workspaceID uint, alerts ...*kpiAlert) {
-	var (
-		channels map[uint]string
-		p        Poster
-	)
-	for _, a := range alerts {
-		if a == nil {
-			continue
-		}
-		if channels == nil {
-			var err error
-			if channels, err = s.store.AlertChannels(ctx, workspaceID); err != nil {
-				s.log.ErrorContext(ctx, "KPI alert channels", "err", err)
-				return
-			}
-			ws, err := s.store.WorkspaceByID(ctx, workspaceID)
-			if err != nil {
-				s.log.ErrorContext(ctx, "KPI alert workspace", "err", err)
-				return
-			}
-			p = s.poster(ws.Platform)
-		}
-		channel := channels[0]
-		if a.k.TeamID != nil && channels[*a.k.TeamID] != "" {
-			channel = channels[*a.k.TeamID]
-		}
-		if channel == "" || p == nil {
-			s.log.InfoContext(ctx, "KPI alert not sent: no alert channel or no platform", "kpi", a.k.ID, "to", a.to)
-			continue
-		}
-		var spark string
-		if recent, err := s.store.RecentPoints(ctx, workspaceID, []uint{a.k.ID}, okr.SparkLength); err == nil {
-			spark = newKPIView(a.k, recent[a.k.ID], a.to).spark
-		}
-		if _, err := p.Post(ctx, channel, "", alertMessage(*a, spark)); err != nil {
-			s.log.ErrorContext(ctx, "send KPI alert", "kpi", a.k.ID, "channel", channel, "err", err)
-		}
-	}
-}
-
-// CheckStaleKPIs announces the KPIs of every workspace that have gone stale
-// since the last look; call it every few minutes. Each KPI is announced once,
-// even with several replicas looking.
-func (s *Service) CheckStaleKPIs(ctx context.Context) (int, error) {
+// CheckStaleKPIs records an alert for each KPI of the workspaces given that
+// has gone stale since the last look; the scheduler calls it every few
+// minutes and sends the alerts. Each KPI is announced once, even with
+// several replicas looking.
+func (s *Service) CheckStaleKPIs(ctx context.Context, workspaceIDs []uint) (int, error) {
 	now := s.now()
 	// Nothing goes stale in under a day plus the grace day.
-	ks, err := s.store.KPIsMeasuredBefore(ctx, now.AddDate(0, 0, -1-okr.GraceDays))
+	ks, err := s.store.KPIsMeasuredBefore(ctx, workspaceIDs, now.AddDate(0, 0, -1-okr.GraceDays))
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
+	alerts := 0
 	for _, k := range ks {
 		if k.HealthAt(now) != okr.HealthStale {
 			continue
 		}
-		var alert *kpiAlert
 		err := s.store.InTx(ctx, func(tx *store.Store) error {
 			// A value may have arrived since the list was read: judge the
 			// KPI as it is now, so a fresh value never reads as stale.
@@ -321,19 +311,17 @@ func (s *Service) CheckStaleKPIs(ctx context.Context) (int, error) {
 			if err != nil {
 				return err
 			}
-			k = fresh
-			alert, err = s.reassess(ctx, tx, k)
+			alerted, err := s.reassess(ctx, tx, fresh)
+			if alerted {
+				alerts++
+			}
 			return err
 		})
 		if err != nil {
-			return sent, err
-		}
-		if alert != nil {
-			s.sendAlerts(ctx, k.WorkspaceID, alert)
-			sent++
+			return alerts, err
 		}
 	}
-	return sent, nil
+	return alerts, nil
 }
 
 // /kpi set NAME-OR-ID VALUE [--at 2026-11-20] [comment…]
@@ -365,22 +353,20 @@ func (s *Service) setKPI(ctx context.Context, c *caller, words []string) (bot.Re
 		}
 		return nil
 	}
-	r, alert, err := s.recordMeasurement(ctx, in, check)
+	r, err := s.recordMeasurement(ctx, in, check)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	s.sendAlerts(ctx, c.ws.ID, alert)
 	msg := recordedMessage(r, k)
 	if r.Latest {
 		views, err := s.kpiViews(ctx, c.ws.ID, []store.KPI{r.KPI})
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		parts := []string{"`" + views[0].spark + "`"}
+		msg.Sections[0].Context = bot.T(bot.Code(views[0].spark))
 		if t := views[0].trend.String(k.Cadence); t != "" {
-			parts = append(parts, t)
+			msg.Sections[0].Context = append(msg.Sections[0].Context, bot.Plain(" · "+t))
 		}
-		msg.Sections[0].Context = strings.Join(parts, " · ")
 	}
 	return bot.Reply{Message: msg}, nil
 }
@@ -412,19 +398,19 @@ func (s *Service) parseDay(field, text, tz string) (time.Time, error) {
 func recordedMessage(r Recorded, before store.KPI) *bot.Message {
 	k := r.KPI
 	v := kpiValue(r.Measurement.Value, k)
-	var lines []string
+	var head bot.Text
 	if !r.Latest {
-		lines = append(lines, fmt.Sprintf("✅ Recorded %s for %s on %s. A newer value (%s) stays the latest.",
-			v, kpiName(k), r.Measurement.At.UTC().Format("Jan 2"), valueText(k)))
+		head = bot.Textf("✅ Recorded %s for %s on %s. A newer value (%s) stays the latest.",
+			v, kpiName(k), r.Measurement.At.UTC().Format("Jan 2"), valueText(k))
 	} else {
-		line := fmt.Sprintf("✅ Recorded %s for %s: %s (target %s).", v, kpiName(k), healthText(r.Health), targetText(k))
+		head = bot.Textf("✅ Recorded %s for %s: %s (target %s).", v, kpiName(k), healthText(r.Health), targetText(k))
 		if before.LastValue != nil {
-			line += fmt.Sprintf(" Was %s.", valueText(before))
+			head = append(head, bot.Plain(fmt.Sprintf(" Was %s.", valueText(before))))
 		}
-		lines = append(lines, line)
 	}
+	sec := bot.Section{Text: head}
 	for _, kr := range r.CheckedIn {
-		lines = append(lines, fmt.Sprintf("↳ Checked in key result #%d %s: %s", kr.Number, bot.Escape(kr.Title), measureText(kr)))
+		sec.Items = append(sec.Items, bot.Textf("↳ Checked in key result #%d %s: %s", kr.Number, kr.Title, measureText(kr)))
 	}
-	return &bot.Message{Text: bot.Unescape(strings.ReplaceAll(lines[0], "*", "")), Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}
+	return &bot.Message{Summary: head.Unstyled(), Sections: []bot.Section{sec}}
 }

@@ -15,65 +15,65 @@ import (
 // historyShown is how many values /kpi show lists.
 const historyShown = 10
 
-func (s *Service) kpiReply(ctx context.Context, c *caller, k store.KPI, head string) (bot.Reply, error) {
+func (s *Service) kpiReply(ctx context.Context, c *caller, k store.KPI, head bot.Text) (bot.Reply, error) {
 	msg, err := s.kpiMessage(ctx, c, k, head)
 	return bot.Reply{Message: msg}, err
 }
 
 // kpiMessage shows a KPI: value, health, trend, sparkline, thresholds,
 // recent history and the key results it drives.
-func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head string) (*bot.Message, error) {
+func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head bot.Text) (*bot.Message, error) {
 	views, err := s.kpiViews(ctx, c.ws.ID, []store.KPI{k})
 	if err != nil {
 		return nil, err
 	}
 	v := views[0]
-	msg := &bot.Message{Text: fmt.Sprintf("KPI %s: %s, %s", bot.Escape(k.Name), valueText(k), v.health.Label())}
-	if head != "" {
-		msg.Text = bot.Unescape(strings.ReplaceAll(head, "*", ""))
+	msg := &bot.Message{Summary: bot.Textf("KPI %s: %s, %s", k.Name, valueText(k), v.health.Label())}
+	if !head.IsEmpty() {
+		msg.Summary = head.Unstyled()
 		msg.Sections = append(msg.Sections, bot.Section{Text: head})
 	}
-	top := fmt.Sprintf("%s  %s · %s", kpiName(k), valueText(k), healthText(v.health))
+	top := bot.Textf("%s  %s · %s", kpiName(k), valueText(k), healthText(v.health))
 	if t := v.trend.String(k.Cadence); t != "" {
-		top += "\n" + t
+		top = append(top, bot.Plain("\n"+t))
 	}
 	if v.spark != "" {
-		top += fmt.Sprintf("\n`%s` last %d values", v.spark, min(len(v.points), okr.SparkLength))
+		top = append(top, bot.Textf("\n`%s` last %d values", v.spark, min(len(v.points), okr.SparkLength))...)
 	}
 	if k.Description != "" {
-		top += "\n" + bot.Escape(k.Description)
+		top = append(top, bot.Plain("\n"+k.Description))
 	}
-	about := []string{fmt.Sprintf("id %d", k.ID), "owner " + ownerText(&k.Owner)}
+	about := []bot.Text{bot.T(fmt.Sprintf("id %d", k.ID)), bot.T("owner ", ownerText(&k.Owner))}
 	if k.Team != nil {
-		about = append(about, "team "+bot.Escape(k.Team.Name))
+		about = append(about, bot.T("team "+k.Team.Name))
 	}
-	about = append(about, string(k.Cadence), k.Direction.Label())
+	about = append(about, bot.T(string(k.Cadence)), bot.T(k.Direction.Label()))
 	if k.Archived {
-		about = append(about, "archived")
+		about = append(about, bot.T("archived"))
 	}
-	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: strings.Join(about, " · ")})
-	msg.Sections = append(msg.Sections, bot.Section{Text: fmt.Sprintf("Target %s · at risk at %s · off target at %s",
-		targetText(k), kpiValue(k.Warn, k), kpiValue(k.Crit, k))})
+	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: bot.Join(about, " · ")})
+	msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(fmt.Sprintf("Target %s · at risk at %s · off target at %s",
+		targetText(k), kpiValue(k.Warn, k), kpiValue(k.Crit, k)))})
 
 	history, err := s.store.Measurements(ctx, c.ws.ID, k.ID, historyShown)
 	if err != nil {
 		return nil, err
 	}
 	if len(history) > 0 {
-		lines := []string{"*History*"}
+		sec := bot.Section{Text: bot.T(bot.Bold("History"))}
 		for _, m := range history {
 			line := fmt.Sprintf("• %s  %s", m.At.UTC().Format("Jan 2, 2006"), kpiValue(m.Value, k))
 			if m.Source != "" {
-				line += " · " + bot.Escape(m.Source)
+				line += " · " + m.Source
 			}
 			if m.Comment != "" {
-				line += fmt.Sprintf(" · “%s”", bot.Escape(m.Comment))
+				line += fmt.Sprintf(" · “%s”", m.Comment)
 			}
-			lines = append(lines, line)
+			sec.Items = append(sec.Items, bot.T(line))
 		}
-		msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n")})
+		msg.Sections = append(msg.Sections, sec)
 	} else {
-		msg.Sections = append(msg.Sections, bot.Section{Text: fmt.Sprintf("_No values yet._ Record one with `/kpi set %d VALUE`.", k.ID)})
+		msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(bot.Italic("No values yet."), bot.Textf(" Record one with `/kpi set %d VALUE`.", k.ID))})
 	}
 
 	driven, err := s.store.KeyResultsDrivenBy(ctx, c.ws.ID, []uint{k.ID})
@@ -89,13 +89,13 @@ func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head s
 		if err != nil {
 			return nil, err
 		}
-		lines := []string{"*Drives key results*"}
+		sec := bot.Section{Text: bot.T(bot.Bold("Drives key results"))}
 		for _, kr := range krs {
 			o := objectives[kr.ObjectiveID]
-			lines = append(lines, fmt.Sprintf("• `%s` %s — %s · objective #%d %s", keyResultLabel(o, kr), bot.Escape(kr.Title),
-				measureText(kr), o.Number, bot.Escape(o.Title)))
+			sec.Items = append(sec.Items, bot.Textf("• `%s` %s — %s · objective #%d %s", keyResultLabel(o, kr), kr.Title,
+				measureText(kr), o.Number, o.Title))
 		}
-		msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n")})
+		msg.Sections = append(msg.Sections, sec)
 	}
 	return msg, nil
 }
@@ -109,7 +109,7 @@ func (s *Service) showKPI(ctx context.Context, c *caller, words []string) (bot.R
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.kpiReply(ctx, c, k, "")
+	return s.kpiReply(ctx, c, k, nil)
 }
 
 // /kpi list [team NAME]
@@ -124,50 +124,23 @@ func (s *Service) listKPIs(ctx context.Context, c *caller, words []string) (bot.
 	}
 	title := "KPIs"
 	if team.ID != 0 {
-		title = "KPIs of " + bot.Escape(team.Name)
+		title = "KPIs of " + team.Name
 	}
-	msg := &bot.Message{Text: fmt.Sprintf("%s (%d)", bot.Unescape(title), len(ks))}
+	msg := &bot.Message{Summary: bot.T(fmt.Sprintf("%s (%d)", title, len(ks)))}
 	if len(ks) == 0 {
-		msg.Sections = []bot.Section{{Text: "*" + title + "*\n_None yet._ Create one with `/kpi new`."}}
+		msg.Sections = []bot.Section{{Text: bot.T(bot.Bold(title), "\n", bot.Italic("None yet."), bot.Textf(" Create one with `/kpi new`."))}}
 		return bot.Reply{Message: msg}, nil
 	}
 	views, err := s.kpiViews(ctx, c.ws.ID, ks)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	lines := []string{fmt.Sprintf("*%s* (%d)", title, len(ks))}
+	sec := bot.Section{Text: bot.Textf("%s (%d)", bot.Bold(title), len(ks)), Context: bot.Textf("`/kpi show NAME` for history and thresholds.")}
 	for _, v := range views {
-		lines = append(lines, kpiLine(v))
+		sec.Items = append(sec.Items, kpiLine(v))
 	}
-	msg.Sections = sectionsOf(lines, "`/kpi show NAME` for history and thresholds.")
+	msg.Sections = []bot.Section{sec}
 	return bot.Reply{Message: msg}, nil
-}
-
-// maxSectionChars keeps a section under Slack's 3,000 characters.
-const maxSectionChars = 2900
-
-// sectionsOf packs lines into as few sections as fit, the context under the
-// last.
-func sectionsOf(lines []string, context string) []bot.Section {
-	var out []bot.Section
-	var cur strings.Builder
-	for _, l := range lines {
-		if cur.Len() > 0 && cur.Len()+1+len(l) > maxSectionChars {
-			out = append(out, bot.Section{Text: cur.String()})
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 {
-		out = append(out, bot.Section{Text: cur.String()})
-	}
-	if len(out) > 0 {
-		out[len(out)-1].Context = context
-	}
-	return out
 }
 
 // MaxScorecard is the most KPIs a scorecard should hold; 15 to 25 keep it
@@ -186,11 +159,11 @@ func (s *Service) scorecard(ctx context.Context, c *caller, words []string) (bot
 	}
 	title := "Scorecard"
 	if team.ID != 0 {
-		title = "Scorecard of " + bot.Escape(team.Name)
+		title = "Scorecard of " + team.Name
 	}
-	msg := &bot.Message{Text: bot.Unescape(title)}
+	msg := &bot.Message{Summary: bot.T(title)}
 	if len(ks) == 0 {
-		msg.Sections = []bot.Section{{Text: "*" + title + "*\n_No KPIs yet._ Create one with `/kpi new`."}}
+		msg.Sections = []bot.Section{{Text: bot.T(bot.Bold(title), "\n", bot.Italic("No KPIs yet."), bot.Textf(" Create one with `/kpi new`."))}}
 		return bot.Reply{Message: msg}, nil
 	}
 	views, err := s.kpiViews(ctx, c.ws.ID, ks)
@@ -204,20 +177,20 @@ func (s *Service) scorecard(ctx context.Context, c *caller, words []string) (bot
 			counts = append(counts, fmt.Sprintf("%s %d %s", healthMarks[h], n, h.Label()))
 		}
 	}
-	msg.Text = fmt.Sprintf("%s: %s", bot.Unescape(title), strings.Join(counts, ", "))
-	msg.Sections = append(msg.Sections, bot.Section{Text: fmt.Sprintf("*%s* (%d KPIs)\n%s", title, len(ks), strings.Join(counts, " · "))})
+	msg.Summary = bot.T(fmt.Sprintf("%s: %s", title, strings.Join(counts, ", ")))
+	msg.Sections = append(msg.Sections, bot.Section{Text: bot.Textf("%s (%d KPIs)\n%s", bot.Bold(title), len(ks), strings.Join(counts, " · "))})
 	if len(ks) > MaxScorecard {
-		msg.Sections = append(msg.Sections, bot.Section{Text: fmt.Sprintf("💡 This scorecard holds %d KPIs; %d or fewer keep it readable. Archive some, or split them by team.", len(ks), MaxScorecard)})
+		msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(fmt.Sprintf("💡 This scorecard holds %d KPIs; %d or fewer keep it readable. Archive some, or split them by team.", len(ks), MaxScorecard))})
 	}
 	for _, h := range okr.Healths {
 		if len(groups[h]) == 0 {
 			continue
 		}
-		lines := []string{fmt.Sprintf("*%s %s*", healthMarks[h], capitalize(h.Label()))}
+		sec := bot.Section{Text: bot.T(bot.Bold(healthMarks[h] + " " + capitalize(h.Label())))}
 		for _, v := range groups[h] {
-			lines = append(lines, kpiLine(v))
+			sec.Items = append(sec.Items, kpiLine(v))
 		}
-		msg.Sections = append(msg.Sections, sectionsOf(lines, "")...)
+		msg.Sections = append(msg.Sections, sec)
 	}
 	return bot.Reply{Message: msg}, nil
 }

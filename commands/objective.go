@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -19,6 +18,7 @@ type objectiveDraft struct {
 	period             string
 	team               string
 	owner              string // a mention; the caller when empty
+	ownerID            string // or a person a form's picker chose
 	parent             string // an objective number; none when empty
 	keyResults         []keyResultDraft
 }
@@ -51,7 +51,7 @@ const (
 
 // onlyOwner is the refusal for someone who may not change o.
 func onlyOwner(o store.Objective, verb string) error {
-	return refuse("Only the owner of objective #%d (%s) or an admin can %s it.", o.Number, bot.Mention(o.Owner.PlatformID), verb)
+	return refuse("Only the owner of objective #%d (%s) or an admin can %s it.", o.Number, ownerText(&o.Owner), verb)
 }
 
 func validDescription(field, text string) error {
@@ -61,11 +61,11 @@ func validDescription(field, text string) error {
 	return nil
 }
 
-// teamName reads a team as people write it: Sales, #sales, or Slack's
-// <#C123|sales> (which is what #sales becomes when Slack escapes it).
-func teamName(field, text string) (string, error) {
+// teamName reads a team as people write it: Sales, #sales, or a channel
+// the platform resolved (what #sales becomes when Slack escapes it).
+func (c *caller) teamName(field, text string) (string, error) {
 	name := strings.TrimSpace(text)
-	if ch, ok := parseChannel(name); ok && ch.Name != "" {
+	if ch, ok := c.channel(name); ok && ch.Name != "" {
 		name = ch.Name
 	}
 	name = strings.TrimSpace(strings.TrimPrefix(name, "#"))
@@ -98,7 +98,7 @@ func parseWeight(text string) (float64, error) {
 
 // createObjective creates an objective with its key results in one
 // transaction, and returns it with notes for the confirmation.
-func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDraft, f draftFields) (store.Objective, []string, error) {
+func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDraft, f draftFields) (store.Objective, []bot.Text, error) {
 	if err := okr.ValidateTitle(f.title, d.title); err != nil {
 		return store.Objective{}, nil, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 	}
 	var (
 		o     store.Objective
-		notes []string
+		notes []bot.Text
 	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		p, err := period(ctx, tx, c, d.period, s.quarter())
@@ -115,14 +115,14 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 			return relabel(err, f.period)
 		}
 		owner := c.user
-		if d.owner != "" {
-			if owner, err = person(ctx, tx, c, f.owner, d.owner); err != nil {
+		if d.owner != "" || d.ownerID != "" {
+			if owner, err = ownerOf(ctx, tx, c, f.owner, d.owner, d.ownerID); err != nil {
 				return err
 			}
 		}
 		o = store.Objective{WorkspaceID: c.ws.ID, Title: strings.TrimSpace(d.title), Description: strings.TrimSpace(d.description),
 			OwnerID: owner.ID, PeriodID: p.ID, Status: okr.Active}
-		name, err := teamName(f.team, d.team)
+		name, err := c.teamName(f.team, d.team)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 				return err
 			}
 			if created {
-				notes = append(notes, fmt.Sprintf("New team *%s* was created.", bot.Escape(t.Name)))
+				notes = append(notes, bot.T("New team ", bot.Bold(t.Name), " was created."))
 			}
 			o.TeamID = &t.ID
 		}
@@ -188,7 +188,7 @@ func relabel(err error, field string) error {
 	case errors.As(err, &invalid):
 		return &okr.ValidationError{Field: field, Msg: invalid.Msg}
 	case errors.As(err, &refused):
-		return &okr.ValidationError{Field: field, Msg: bot.Unescape(refused.msg)}
+		return &okr.ValidationError{Field: field, Msg: refused.text.String()}
 	}
 	return err
 }
@@ -221,8 +221,8 @@ func (s *Service) newObjective(ctx context.Context, c *caller, words []string) (
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	notes = append(notes, fmt.Sprintf("Add key results with `/okr kr %d \"Title\" --target 100`.", o.Number))
-	return s.objectiveReply(ctx, o, fmt.Sprintf("✅ Created objective #%d.", o.Number), notes...)
+	notes = append(notes, bot.Textf("Add key results with `/okr kr %d \"Title\" --target 100`.", o.Number))
+	return s.objectiveReply(ctx, o, bot.Textf("✅ Created objective #%d.", o.Number), notes...)
 }
 
 // /okr kr OBJECTIVE "Title" --target N [--start N] [--unit U] [--owner @u] [--weight N] | --milestone
@@ -261,7 +261,7 @@ func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (
 	if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, o.ID); err != nil {
 		return bot.Reply{}, err
 	}
-	head := fmt.Sprintf("✅ Added key result #%d.%d (#%d) to objective #%d.", o.Number, kr.Position, kr.Number, o.Number)
+	head := bot.Textf("✅ Added key result #%d.%d (#%d) to objective #%d.", o.Number, kr.Position, kr.Number, o.Number)
 	return s.objectiveReply(ctx, o, head)
 }
 
@@ -335,7 +335,7 @@ func (s *Service) closeObjective(ctx context.Context, c *caller, words []string)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	head := fmt.Sprintf("🏁 Closed objective #%d with a final score of %.1f.", o.Number, okr.Round1(*o.FinalScore))
+	head := bot.Textf("🏁 Closed objective #%d with a final score of %.1f.", o.Number, okr.Round1(*o.FinalScore))
 	return s.objectiveReply(ctx, o, head)
 }
 
@@ -348,7 +348,7 @@ func (s *Service) archiveObjective(ctx context.Context, c *caller, words []strin
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.Text(fmt.Sprintf("🗄️ Archived objective #%d %s. It no longer shows in lists.", o.Number, bot.Escape(o.Title))), nil
+	return bot.Say(bot.Textf("🗄️ Archived objective #%d %s. It no longer shows in lists.", o.Number, o.Title)), nil
 }
 
 // changeStatus closes or archives an objective. Closing keeps the score it
@@ -363,7 +363,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 				return refuse("Objective #%d is archived; it cannot be closed.", o.Number)
 			}
 			if final == nil {
-				v := okr.Round1(score(*o))
+				v := okr.Round1(o.Score())
 				final = &v
 			}
 			o.FinalScore = final

@@ -178,7 +178,8 @@ func TestWorkspacesDoNotSeeEachOther(t *testing.T) {
 
 func TestUserTextIsEscaped(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
-		out := h.must("U1", `new "<!channel> & <@U9> hi" --team "<!here>"`)
+		// Typed into Slack, "<!channel> & <@U9> hi" arrives escaped.
+		out := h.must("U1", `new "&lt;!channel&gt; &amp; &lt;@U9&gt; hi" --team "&lt;!here&gt;"`)
 		contains(t, out, "&lt;!channel&gt; &amp; &lt;@U9&gt; hi", "&lt;!here&gt;")
 		lacks(t, out, "<!channel>", "<!here>", "<@U9>")
 		contains(t, h.must("U1", "list"), "&lt;!channel&gt;")
@@ -341,7 +342,7 @@ func TestConsoleNamesPeopleByName(t *testing.T) {
 		out := render(h.svc.Command(context.Background(), req))
 		contains(t, out, "owner <@bob>")
 		req.Text = "new"
-		if r := h.svc.Command(context.Background(), req); r.Form == nil || !strings.Contains(r.Form.Fallback, "/okr new") {
+		if r := h.svc.Command(context.Background(), req); r.Form == nil || !strings.Contains(r.Form.Fallback.String(), "/okr new") {
 			t.Errorf("a form should carry the command line that does the same: %+v", r.Form)
 		}
 	})

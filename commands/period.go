@@ -45,8 +45,8 @@ func (s *Service) periods(ctx context.Context, c *caller, words []string) (bot.R
 	if _, err := s.store.CreatePeriod(ctx, c.ws.ID, p); err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.Text(fmt.Sprintf("✅ Added period *%s*, %s to %s. Use it with `--period \"%s\"`.",
-		bot.Escape(p.Name), start.Format("Jan 2, 2006"), end.Format("Jan 2, 2006"), bot.Escape(p.Name))), nil
+	return bot.Say(bot.Textf("✅ Added period %s, %s to %s. Use it with `--period \"%s\"`.",
+		bot.Bold(p.Name), start.Format("Jan 2, 2006"), end.Format("Jan 2, 2006"), p.Name)), nil
 }
 
 func (s *Service) listPeriods(ctx context.Context, c *caller) (bot.Reply, error) {
@@ -57,16 +57,15 @@ func (s *Service) listPeriods(ctx context.Context, c *caller) (bot.Reply, error)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	lines := []string{"*Periods*"}
+	sec := bot.Section{Text: bot.T(bot.Bold("Periods")), Context: bot.T("Quarters such as 2026-Q4 work everywhere without setup.")}
 	for _, p := range ps {
-		line := fmt.Sprintf("• %s: %s – %s", bot.Escape(p.Name), p.StartsAt.Format("Jan 2, 2006"), p.EndsAt.AddDate(0, 0, -1).Format("Jan 2, 2006"))
+		line := fmt.Sprintf("• %s: %s – %s", p.Name, p.StartsAt.Format("Jan 2, 2006"), p.EndsAt.AddDate(0, 0, -1).Format("Jan 2, 2006"))
 		if current := s.now(); !current.Before(p.StartsAt) && current.Before(p.EndsAt) {
 			line += " (now)"
 		}
-		lines = append(lines, line)
+		sec.Items = append(sec.Items, bot.T(line))
 	}
-	return bot.Reply{Message: &bot.Message{Text: "Periods", Sections: []bot.Section{{Text: strings.Join(lines, "\n"),
-		Context: "Quarters such as 2026-Q4 work everywhere without setup."}}}}, nil
+	return bot.Reply{Message: &bot.Message{Summary: bot.T("Periods"), Sections: []bot.Section{sec}}}, nil
 }
 
 // parseDate reads a calendar date written as 2026-12-28.

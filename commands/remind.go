@@ -23,20 +23,17 @@ const (
 // ReminderDefaults are the workspace-wide reminder settings that come from
 // the environment.
 type ReminderDefaults struct {
-	// Schedule applies until an admin sets one; DefaultWeekly when zero.
-	Schedule Weekly
+	// Schedule applies until an admin sets one; okr.DefaultWeeklyTime when zero.
+	Schedule okr.WeeklyTime
 	// TZ is used for people whose time zone is unknown; UTC when nil.
 	TZ *time.Location
 	// Snooze is how long Snooze 1 day puts off the nudge; a day when zero.
 	Snooze time.Duration
-	// OnCheckIn, when set, is called after a check-in that answers a
-	// prompt, so the scheduler redraws the prompt without waiting a tick.
-	OnCheckIn func()
 }
 
 func (d ReminderDefaults) withDefaults() ReminderDefaults {
 	if d.Schedule.EveryWeeks == 0 {
-		d.Schedule = DefaultWeekly
+		d.Schedule = okr.DefaultWeeklyTime
 	}
 	if d.TZ == nil {
 		d.TZ = time.UTC
@@ -69,12 +66,12 @@ func ScheduleFor(schedules []store.ReminderSchedule, teamIDs []uint) (store.Remi
 	return store.ReminderSchedule{}, false
 }
 
-const remindUsage = "Usage: `/okr remind`, `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind off`, `/okr remind on`, `/okr remind pause until 2026-12-28`, `/okr remind resume`, `/okr remind channel #team-okrs [--team NAME]`."
+var remindUsage = bot.Textf("Usage: `/okr remind`, `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind off`, `/okr remind on`, `/okr remind pause until 2026-12-28`, `/okr remind resume`, `/okr remind channel #team-okrs [--team NAME]`.")
 
 // /okr remind [set|on|off|pause|resume|channel …]
 func (s *Service) remindCommand(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
 	if len(words) == 0 {
-		return s.remindShow(ctx, c, "")
+		return s.remindShow(ctx, c, nil)
 	}
 	rest := words[1:]
 	switch strings.ToLower(words[0]) {
@@ -84,7 +81,7 @@ func (s *Service) remindCommand(ctx context.Context, c *caller, words []string) 
 		if err := s.store.SetReminderStatus(ctx, c.ws.ID, c.user.ID, store.ReminderOff); err != nil {
 			return bot.Reply{}, err
 		}
-		return bot.Text("🔕 No more check-in prompts for you. `/okr remind on` brings them back."), nil
+		return bot.Say(bot.Textf("🔕 No more check-in prompts for you. `/okr remind on` brings them back.")), nil
 	case "on", "start":
 		if err := s.store.SetReminderStatus(ctx, c.ws.ID, c.user.ID, store.ReminderOn); err != nil {
 			return bot.Reply{}, err
@@ -92,18 +89,18 @@ func (s *Service) remindCommand(ctx context.Context, c *caller, words []string) 
 		if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, nil); err != nil {
 			return bot.Reply{}, err
 		}
-		return s.remindShow(ctx, c, "🔔 Check-in prompts are on for you.")
+		return s.remindShow(ctx, c, bot.T("🔔 Check-in prompts are on for you."))
 	case "pause":
 		return s.remindPause(ctx, c, rest)
 	case "resume", "unpause":
 		if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, nil); err != nil {
 			return bot.Reply{}, err
 		}
-		return s.remindShow(ctx, c, "▶️ Check-in prompts resumed.")
+		return s.remindShow(ctx, c, bot.T("▶️ Check-in prompts resumed."))
 	case "channel":
 		return s.remindChannel(ctx, c, rest)
 	}
-	return bot.Reply{}, refuse("I don't know `/okr remind %s`. %s", bot.Escape(words[0]), remindUsage)
+	return bot.Reply{}, refuse("I don't know `/okr remind %s`. %s", words[0], remindUsage)
 }
 
 // scheduleOf returns the schedule that applies to a person, with the
@@ -111,14 +108,14 @@ func (s *Service) remindCommand(ctx context.Context, c *caller, words []string) 
 // belongs to (nil for the workspace's).
 func (s *Service) scheduleOf(ctx context.Context, wsID, userID uint) (store.ReminderSchedule, *store.Team, error) {
 	def := s.ReminderDefaults()
-	if _, err := s.store.EnsureReminderSchedule(ctx, wsID, 0, def.Schedule.Row()); err != nil {
+	if _, err := s.store.EnsureReminderSchedule(ctx, wsID, 0, store.ReminderScheduleOf(def.Schedule)); err != nil {
 		return store.ReminderSchedule{}, nil, err
 	}
 	all, err := s.store.ReminderSchedules(ctx, wsID)
 	if err != nil {
 		return store.ReminderSchedule{}, nil, err
 	}
-	teams, err := s.store.TeamsOfPeople(ctx, []uint{userID})
+	teams, err := s.store.TeamsOfPeople(ctx, wsID, []uint{userID})
 	if err != nil {
 		return store.ReminderSchedule{}, nil, err
 	}
@@ -138,25 +135,25 @@ func whenText(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Monday, January 2 at 15:04")
 }
 
-func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.Reply, error) {
+func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot.Reply, error) {
 	def := s.ReminderDefaults()
 	r, team, err := s.scheduleOf(ctx, c.ws.ID, c.user.ID)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	loc, unknown := Location(c.user.TZ, def.TZ)
-	w := WeeklyOf(r)
+	loc, unknown := okr.Location(c.user.TZ, def.TZ)
+	w := r.Weekly()
 	whose := "the workspace's schedule"
 	if team != nil {
-		whose = fmt.Sprintf("team %s's schedule", bot.Escape(team.Name))
+		whose = fmt.Sprintf("team %s's schedule", team.Name)
 	}
-	var lines []string
-	if head != "" {
+	var lines []bot.Text
+	if !head.IsEmpty() {
 		lines = append(lines, head)
 	}
-	lines = append(lines, fmt.Sprintf("⏰ *Check-in prompts*: %s; %s.", w.At(fmt.Sprintf("in your time zone (%s)", loc)), whose))
+	lines = append(lines, bot.Textf("⏰ %s: %s; %s.", bot.Bold("Check-in prompts"), w.At(fmt.Sprintf("in your time zone (%s)", loc)), whose))
 	if unknown {
-		lines = append(lines, fmt.Sprintf("⚠️ Your time zone %q is unknown to okrbot, so the workspace default (%s) is used.", bot.Escape(c.user.TZ), def.TZ))
+		lines = append(lines, bot.Textf("⚠️ Your time zone %q is unknown to okrbot, so the workspace default (%s) is used.", c.user.TZ, def.TZ))
 	}
 	person, err := s.store.FindReminderPerson(ctx, c.ws.ID, c.user.ID)
 	if err != nil {
@@ -165,16 +162,16 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 	now := s.now()
 	switch person.Status {
 	case store.ReminderOff:
-		lines = append(lines, "🔕 You turned them off; `/okr remind on` brings them back.")
+		lines = append(lines, bot.Textf("🔕 You turned them off; `/okr remind on` brings them back."))
 	case store.ReminderGone:
-		lines = append(lines, "🔕 They were turned off because Slack could not reach you; `/okr remind on` brings them back.")
+		lines = append(lines, bot.Textf("🔕 They were turned off because okrbot could not reach you; `/okr remind on` brings them back."))
 	default:
 		next := w.Next(now, loc)
 		if person.NextAt != nil && person.ScheduleID == r.ID && person.TZ == c.user.TZ && person.NextAt.After(now) {
 			next = *person.NextAt
 		}
 		if person.PausedUntil != nil && person.PausedUntil.After(now) {
-			lines = append(lines, fmt.Sprintf("⏸ Paused until %s (`/okr remind resume` to end it sooner).", person.PausedUntil.In(loc).Format("Monday, January 2, 2006")))
+			lines = append(lines, bot.Textf("⏸ Paused until %s (`/okr remind resume` to end it sooner).", person.PausedUntil.In(loc).Format("Monday, January 2, 2006")))
 			if next.Before(*person.PausedUntil) {
 				// The first prompt at or after the pause's end: Next is the
 				// first occurrence strictly after the instant it is given.
@@ -187,27 +184,19 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head string) (bot.R
 		}
 		switch {
 		case len(krs) == 0:
-			lines = append(lines, "You own no key results of active objectives, so there is nothing to be reminded of yet.")
+			lines = append(lines, bot.T("You own no key results of active objectives, so there is nothing to be reminded of yet."))
 		case c.ws.Platform == bot.ConsolePlatform:
-			// The scheduler prompts only people it can reach in Slack.
-			lines = append(lines, "The console gets no prompts: they come as Slack direct messages.")
+			// The scheduler prompts only people it can reach in a chat.
+			lines = append(lines, bot.T("The console gets no prompts: they come as direct messages in Slack or Teams."))
 		default:
-			lines = append(lines, "Your next prompt: "+whenText(next, loc)+".")
+			lines = append(lines, bot.T("Your next prompt: "+whenText(next, loc)+"."))
 		}
 	}
 	if r.Channel != "" {
-		lines = append(lines, "Check-ins answering each week's prompts are posted to "+channelText(r.Channel)+" in a weekly thread.")
+		lines = append(lines, bot.Textf("Check-ins answering each week's prompts are posted to %s in a weekly thread.", channelText(r.Channel)))
 	}
-	return bot.Reply{Message: &bot.Message{Text: "Check-in reminders", Sections: []bot.Section{{Text: strings.Join(lines, "\n"),
-		Context: "Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]` for a weekly thread of the check-ins answering the prompts. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`."}}}}, nil
-}
-
-// channelText shows a stored channel: an id as a link, a name as typed.
-func channelText(ch string) string {
-	if strings.HasPrefix(ch, "#") {
-		return bot.Escape(ch)
-	}
-	return "<#" + ch + ">"
+	return bot.Reply{Message: &bot.Message{Summary: bot.T("Check-in reminders"), Sections: []bot.Section{{Items: lines,
+		Context: bot.Textf("Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]` for a weekly thread of the check-ins answering the prompts. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`.")}}}}, nil
 }
 
 // mayChangeSchedules reports whether the caller may change reminder
@@ -223,7 +212,7 @@ func (c *caller) mayChangeSchedules() error {
 // team's, or the workspace's, with the team (nil for the workspace).
 func (s *Service) scheduleTarget(ctx context.Context, c *caller, a args) (store.ReminderSchedule, *store.Team, error) {
 	def := s.ReminderDefaults()
-	ws, err := s.store.EnsureReminderSchedule(ctx, c.ws.ID, 0, def.Schedule.Row())
+	ws, err := s.store.EnsureReminderSchedule(ctx, c.ws.ID, 0, store.ReminderScheduleOf(def.Schedule))
 	if err != nil {
 		return ws, nil, err
 	}
@@ -233,7 +222,7 @@ func (s *Service) scheduleTarget(ctx context.Context, c *caller, a args) (store.
 	}
 	t, err := s.store.TeamByName(ctx, c.ws.ID, name)
 	if errors.Is(err, okr.ErrNotFound) {
-		return ws, nil, refuse("There is no team %q. `/okr list team NAME` shows a team's objectives; teams are made by `/okr new … --team NAME`.", bot.Escape(name))
+		return ws, nil, refuse("There is no team %q. `/okr list team NAME` shows a team's objectives; teams are made by `/okr new … --team NAME`.", name)
 	}
 	if err != nil {
 		return ws, nil, err
@@ -263,18 +252,18 @@ func (s *Service) remindSet(ctx context.Context, c *caller, words []string) (bot
 		return bot.Reply{}, refuse("Usage: `/okr remind set DAY HH:MM [--every 1w|2w|4w] [--team NAME]`, like `/okr remind set monday 09:00`.")
 	}
 	var problems []string
-	day, ok := ParseWeekday(a.pos[0])
+	day, ok := okr.ParseWeekday(a.pos[0])
 	if !ok {
-		problems = append(problems, fmt.Sprintf("%q is not a day of the week; use monday to sunday.", bot.Escape(a.pos[0])))
+		problems = append(problems, fmt.Sprintf("%q is not a day of the week; use monday to sunday.", a.pos[0]))
 	}
-	minute, ok := ParseClock(a.pos[1])
+	minute, ok := okr.ParseClock(a.pos[1])
 	if !ok {
-		problems = append(problems, fmt.Sprintf("%q is not a time of day; use 24-hour HH:MM from 00:00 to 23:59, like 09:00.", bot.Escape(a.pos[1])))
+		problems = append(problems, fmt.Sprintf("%q is not a time of day; use 24-hour HH:MM from 00:00 to 23:59, like 09:00.", a.pos[1]))
 	}
 	every := 1
 	if v, has := a.flags["every"]; has {
-		if every, ok = ParseEvery(v); !ok {
-			problems = append(problems, fmt.Sprintf("%q is not an interval okrbot offers; use --every 1w, 2w or 4w.", bot.Escape(v)))
+		if every, ok = okr.ParseEvery(v); !ok {
+			problems = append(problems, fmt.Sprintf("%q is not an interval okrbot offers; use --every 1w, 2w or 4w.", v))
 		}
 	}
 	if len(problems) > 0 {
@@ -284,17 +273,17 @@ func (s *Service) remindSet(ctx context.Context, c *caller, words []string) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	w := Weekly{Weekday: day, Minute: minute, EveryWeeks: every}
-	row := w.Row()
+	w := okr.WeeklyTime{Weekday: day, Minute: minute, EveryWeeks: every}
+	row := store.ReminderScheduleOf(w)
 	row.WorkspaceID, row.TeamID, row.Channel, row.SetByID = c.ws.ID, r.TeamID, r.Channel, c.user.ID
 	if _, err := s.store.SaveReminderSchedule(ctx, row); err != nil {
 		return bot.Reply{}, err
 	}
 	who := "everyone without a team schedule"
 	if team != nil {
-		who = "team " + bot.Escape(team.Name)
+		who = "team " + team.Name
 	}
-	return s.remindShow(ctx, c, fmt.Sprintf("✅ Check-in prompts for %s: %s.", who, w.At("in each person's own time zone")))
+	return s.remindShow(ctx, c, bot.T(fmt.Sprintf("✅ Check-in prompts for %s: %s.", who, w.At("in each person's own time zone"))))
 }
 
 func (s *Service) remindPause(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
@@ -304,10 +293,10 @@ func (s *Service) remindPause(ctx context.Context, c *caller, words []string) (b
 	if len(words) != 1 {
 		return bot.Reply{}, refuse("Usage: `/okr remind pause until 2026-12-28`; prompts start again on that day.")
 	}
-	loc, _ := Location(c.user.TZ, s.ReminderDefaults().TZ)
+	loc, _ := okr.Location(c.user.TZ, s.ReminderDefaults().TZ)
 	day, err := time.ParseInLocation("2006-01-02", words[0], loc)
 	if err != nil {
-		return bot.Reply{}, refuse("%q is not a date; write it as YYYY-MM-DD, like 2026-12-28.", bot.Escape(words[0]))
+		return bot.Reply{}, refuse("%q is not a date; write it as YYYY-MM-DD, like 2026-12-28.", words[0])
 	}
 	now := s.now().In(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
@@ -319,7 +308,7 @@ func (s *Service) remindPause(ctx context.Context, c *caller, words []string) (b
 	if err := s.store.PauseReminders(ctx, c.ws.ID, c.user.ID, &until); err != nil {
 		return bot.Reply{}, err
 	}
-	return bot.Text(fmt.Sprintf("⏸ No check-in prompts for you until %s. `/okr remind resume` ends the pause sooner.", day.Format("Monday, January 2, 2006"))), nil
+	return bot.Say(bot.Textf("⏸ No check-in prompts for you until %s. `/okr remind resume` ends the pause sooner.", day.Format("Monday, January 2, 2006"))), nil
 }
 
 func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
@@ -335,14 +324,11 @@ func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) 
 	}
 	channel := ""
 	if !strings.EqualFold(a.pos[0], "off") && !strings.EqualFold(a.pos[0], "none") {
-		ch, ok := parseChannel(a.pos[0])
+		ch, ok := c.channel(a.pos[0])
 		if !ok {
-			return bot.Reply{}, refuse("%q is not a channel; name one like #team-okrs.", bot.Escape(a.pos[0]))
+			return bot.Reply{}, refuse("%q is not a channel; name one like #team-okrs.", a.pos[0])
 		}
-		channel = ch.ID
-		if channel == "" {
-			channel = "#" + ch.Name
-		}
+		channel = channelID(ch)
 	}
 	r, team, err := s.scheduleTarget(ctx, c, a)
 	if err != nil {
@@ -351,7 +337,7 @@ func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) 
 	if channel == "" && team != nil && r.ID == 0 {
 		// Saving would give the team a schedule of its own, frozen at the
 		// workspace's day and time.
-		return bot.Text(fmt.Sprintf("Team %s has no check-in schedule of its own: it follows the workspace's, so nothing changed. `/okr remind channel off` without --team stops posting the workspace's check-ins.", bot.Escape(team.Name))), nil
+		return bot.Say(bot.Textf("Team %s has no check-in schedule of its own: it follows the workspace's, so nothing changed. `/okr remind channel off` without --team stops posting the workspace's check-ins.", team.Name)), nil
 	}
 	r.ID, r.Channel, r.SetByID = 0, channel, c.user.ID
 	if _, err := s.store.SaveReminderSchedule(ctx, r); err != nil {
@@ -359,12 +345,12 @@ func (s *Service) remindChannel(ctx context.Context, c *caller, words []string) 
 	}
 	who := "the workspace"
 	if team != nil {
-		who = "team " + bot.Escape(team.Name)
+		who = "team " + team.Name
 	}
 	if channel == "" {
-		return bot.Text(fmt.Sprintf("Check-ins of %s are no longer posted to a channel.", who)), nil
+		return bot.Say(fmt.Sprintf("Check-ins of %s are no longer posted to a channel.", who)), nil
 	}
-	return bot.Text(fmt.Sprintf("✅ Each week okrbot opens a thread in %s, and the check-ins of %s answering that week's prompts are posted there. Invite okrbot to the channel if it is not there yet.", channelText(channel), who)), nil
+	return bot.Say(bot.Textf("✅ Each week okrbot opens a thread in %s, and the check-ins of %s answering that week's prompts are posted there. Invite okrbot to the channel if it is not there yet.", channelText(channel), who)), nil
 }
 
 // snooze puts off the nudge of a prompt.
@@ -379,10 +365,10 @@ func (s *Service) snooze(ctx context.Context, c *caller, value string) (bot.Repl
 		return bot.Reply{}, err
 	}
 	if !moved {
-		return bot.Text("This prompt was already followed up; check in whenever you are ready."), nil
+		return bot.Say("This prompt was already followed up; check in whenever you are ready."), nil
 	}
-	loc, _ := Location(c.user.TZ, s.ReminderDefaults().TZ)
-	return bot.Text("😴 Snoozed. I'll remind you " + whenText(until, loc) + "."), nil
+	loc, _ := okr.Location(c.user.TZ, s.ReminderDefaults().TZ)
+	return bot.Say("😴 Snoozed. I'll remind you " + whenText(until, loc) + "."), nil
 }
 
 // nothingChanged records a check-in with the same values for each of the
@@ -393,7 +379,7 @@ func (s *Service) nothingChanged(ctx context.Context, c *caller) (bot.Reply, err
 		return bot.Reply{}, err
 	}
 	if len(krs) == 0 {
-		return bot.Text("You own no key results of active objectives, so there is nothing to check in on."), nil
+		return bot.Say("You own no key results of active objectives, so there is nothing to check in on."), nil
 	}
 	drafts := make([]checkInDraft, len(krs))
 	for i, kr := range krs {
@@ -416,22 +402,23 @@ func (s *Service) answeredPrompt(ctx context.Context, c *caller) {
 		s.log.WarnContext(ctx, "mark prompt as answered", "user", c.user.PlatformID, "err", err)
 		return
 	}
-	if marked && s.remind.OnCheckIn != nil {
-		s.remind.OnCheckIn()
+	if marked {
+		// The scheduler redraws the prompt without waiting a tick.
+		s.wake()
 	}
 }
 
-// keyResultsText lists key results with value, score and last confidence.
-func keyResultsText(krs []store.KeyResult, last map[uint]store.CheckIn) string {
-	lines := make([]string, len(krs))
+// keyResultItems lists key results with value, score and last confidence.
+func keyResultItems(krs []store.KeyResult, last map[uint]store.CheckIn) []bot.Text {
+	lines := make([]bot.Text, len(krs))
 	for i, kr := range krs {
 		conf := "no check-in yet"
 		if ci, ok := last[kr.ID]; ok {
 			conf = ci.Confidence.Label()
 		}
-		lines[i] = fmt.Sprintf("`#%d` %s — %s · %s · %s", kr.Number, bot.Escape(kr.Title), measureText(kr), scoreText(kr.Progress()), conf)
+		lines[i] = bot.Textf("`#%d` %s — %s · %s · %s", kr.Number, kr.Title, measureText(kr), scoreText(kr.Progress()), conf)
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 func (s *Service) promptKeyResults(ctx context.Context, d store.ReminderDelivery) ([]store.KeyResult, map[uint]store.CheckIn, error) {
@@ -443,7 +430,7 @@ func (s *Service) promptKeyResults(ctx context.Context, d store.ReminderDelivery
 	for i, kr := range krs {
 		ids[i] = kr.ID
 	}
-	last, err := s.store.LastCheckIns(ctx, ids)
+	last, err := s.store.LastCheckIns(ctx, d.WorkspaceID, ids)
 	return krs, last, err
 }
 
@@ -451,7 +438,7 @@ func (s *Service) promptKeyResults(ctx context.Context, d store.ReminderDelivery
 // goes to. It is nil when the person owns no key results of active
 // objectives any more.
 func (s *Service) PromptMessage(ctx context.Context, d store.ReminderDelivery) (*bot.Message, store.User, error) {
-	u, err := s.store.UserByID(ctx, d.UserID)
+	u, err := s.store.UserByID(ctx, d.WorkspaceID, d.UserID)
 	if err != nil {
 		return nil, u, err
 	}
@@ -461,9 +448,9 @@ func (s *Service) PromptMessage(ctx context.Context, d store.ReminderDelivery) (
 	}
 	id := strconv.FormatUint(uint64(d.ID), 10)
 	return &bot.Message{
-		Text: "Time for your weekly check-in",
+		Summary: bot.T("Time for your weekly check-in"),
 		Sections: []bot.Section{
-			{Text: "👋 Time for your check-in. Where do your key results stand?\n" + keyResultsText(krs, last)},
+			{Text: bot.T("👋 Time for your check-in. Where do your key results stand?"), Items: keyResultItems(krs, last)},
 			{Buttons: []bot.Button{
 				{ActionID: ActionRemindCheckIn, Label: "Check in", Value: id, Style: bot.Primary},
 				{ActionID: ActionRemindSnooze, Label: "Snooze 1 day", Value: id},
@@ -479,18 +466,14 @@ func (s *Service) CheckedInMessage(ctx context.Context, d store.ReminderDelivery
 	if err != nil {
 		return nil, err
 	}
-	text := "Checked in ✓"
-	if len(krs) > 0 {
-		text += "\n" + keyResultsText(krs, last)
-	}
-	return &bot.Message{Text: "Checked in ✓", Sections: []bot.Section{{Text: text}}}, nil
+	return &bot.Message{Summary: bot.T("Checked in ✓"), Sections: []bot.Section{{Text: bot.T("Checked in ✓"), Items: keyResultItems(krs, last)}}}, nil
 }
 
 // NudgeMessage follows up a prompt that was not answered.
 func (s *Service) NudgeMessage() *bot.Message {
-	return &bot.Message{Text: "A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it.",
+	return &bot.Message{Summary: bot.T("A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it."),
 		Sections: []bot.Section{
-			{Text: "⏰ A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it."},
+			{Text: bot.T("⏰ A gentle reminder: your check-in is still open. It takes a minute, and your team counts on it.")},
 			{Buttons: []bot.Button{{ActionID: ActionRemindCheckIn, Label: "Check in", Style: bot.Primary}}},
 		}}
 }
@@ -503,15 +486,14 @@ func (s *Service) ThreadOpening(ctx context.Context, r store.ReminderSchedule, w
 		if err != nil {
 			return nil, err
 		}
-		who = "team " + bot.Escape(t.Name)
+		who = "team " + t.Name
 	}
-	text := fmt.Sprintf("📋 Check-ins of %s for week %s: those answering this week's prompts are posted in this thread.", who, week)
-	return &bot.Message{Text: text, Public: true}, nil
+	return &bot.Message{Summary: bot.T(fmt.Sprintf("📋 Check-ins of %s for week %s: those answering this week's prompts are posted in this thread.", who, week))}, nil
 }
 
 // ThreadCheckIns reports a person's check-ins in their team's thread.
 func (s *Service) ThreadCheckIns(ctx context.Context, u store.User, cs []store.CheckIn) (*bot.Message, error) {
-	lines := []string{bot.Mention(u.PlatformID) + " checked in:"}
+	sec := bot.Section{Text: bot.T(ownerText(&u), " checked in:")}
 	ids := make([]uint, len(cs))
 	for i, ci := range cs {
 		ids[i] = ci.KeyResultID
@@ -525,13 +507,13 @@ func (s *Service) ThreadCheckIns(ctx context.Context, u store.User, cs []store.C
 		if !ok {
 			continue
 		}
-		line := fmt.Sprintf("• `#%d` %s — %s · %s · %s", kr.Number, bot.Escape(kr.Title), measureValue(kr, ci.Value), scoreText(valueProgress(kr, ci.Value)), ci.Confidence.Label())
+		line := bot.Textf("• `#%d` %s — %s · %s · %s", kr.Number, kr.Title, measureValue(kr, ci.Value), scoreText(valueProgress(kr, ci.Value)), ci.Confidence.Label())
 		if ci.Comment != "" {
-			line += fmt.Sprintf(" · “%s”", bot.Escape(ci.Comment))
+			line = append(line, bot.Plain(fmt.Sprintf(" · “%s”", ci.Comment)))
 		}
-		lines = append(lines, line)
+		sec.Items = append(sec.Items, line)
 	}
-	return &bot.Message{Text: bot.Escape(u.Name) + " checked in", Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}, Public: true}, nil
+	return &bot.Message{Summary: bot.T(u.Name + " checked in"), Sections: []bot.Section{sec}}, nil
 }
 
 func measureValue(kr store.KeyResult, v float64) string {

@@ -28,10 +28,11 @@ func period(ctx context.Context, st *store.Store, c *caller, name string, now ok
 	return st.EnsurePeriod(ctx, c.ws.ID, q)
 }
 
-// person resolves someone named in a command: Slack's <@U123|name>, or a
-// plain @name of someone okrbot has met (anyone, in the console).
+// person resolves someone named in a command: a person the platform
+// resolved, or a plain @name of someone okrbot has met (anyone, in the
+// console).
 func person(ctx context.Context, st *store.Store, c *caller, field, word string) (store.User, error) {
-	m, ok := parseMention(word)
+	m, ok := c.mention(word)
 	if !ok {
 		return store.User{}, okr.Invalid(field, "%q is not a person: name them with @, like @ada.", word)
 	}
@@ -43,9 +44,18 @@ func person(ctx context.Context, st *store.Store, c *caller, field, word string)
 	}
 	u, err := st.UserByName(ctx, c.ws.ID, m.Name)
 	if errors.Is(err, okr.ErrNotFound) {
-		return u, okr.Invalid(field, "I don't know @%s yet. Pick them from the @ menu so Slack sends who they are.", m.Name)
+		return u, okr.Invalid(field, "I don't know @%s yet. Pick them from the @ menu so okrbot is told who they are.", m.Name)
 	}
 	return u, err
+}
+
+// ownerOf resolves a new owner: the person a form's picker chose (by
+// platform id), or else the person a command named.
+func ownerOf(ctx context.Context, st *store.Store, c *caller, field, word, pickedID string) (store.User, error) {
+	if pickedID != "" {
+		return st.MentionUser(ctx, c.ws.ID, pickedID, "")
+	}
+	return person(ctx, st, c, field, word)
 }
 
 // objectiveRef finds an objective by its number. A key result's number

@@ -28,6 +28,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Reminders are the check-in reminder defaults (remind.go).
 	Reminders ReminderDefaults
+	// Sender posts what a command sends elsewhere than its reply, such as
+	// `/kpi digest now #channel`; without one those commands show the
+	// message to the person instead.
+	Sender bot.Sender
+	// Wake, when set, is called after a change that gives the scheduler
+	// work to do at once (a prompt answered, an alert to send).
+	Wake func()
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -38,12 +45,14 @@ type Service struct {
 	admins map[string]bool
 	log    *slog.Logger
 	remind ReminderDefaults
-	kpi    kpiDeps
+	sender bot.Sender
+	onWake func()
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders}
+	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
+		sender: cfg.Sender, onWake: cfg.Wake}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -59,6 +68,13 @@ func New(cfg Config) *Service {
 }
 
 var _ bot.Handler = (*Service)(nil)
+
+// wake tells the scheduler there is work to do now.
+func (s *Service) wake() {
+	if s.onWake != nil {
+		s.onWake()
+	}
+}
 
 // caller is the person behind a request, resolved against the store.
 type caller struct {
@@ -87,16 +103,21 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Remember(ctx, ws.ID, req.Address); err != nil {
+		return nil, err
+	}
 	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)]
 	return &caller{req: req, ws: ws, user: u, admin: admin}, nil
 }
 
 // userError is a refusal worded for the person who asked.
-type userError struct{ msg string }
+type userError struct{ text bot.Text }
 
-func (e *userError) Error() string { return e.msg }
+func (e *userError) Error() string { return e.text.String() }
 
-func refuse(format string, args ...any) error { return &userError{fmt.Sprintf(format, args...)} }
+// refuse is a refusal formatted like bot.Textf: backquoted parts of the
+// format are code, and arguments are plain text or bot inlines.
+func refuse(format string, args ...any) error { return &userError{bot.Textf(format, args...)} }
 
 // Command answers a slash command.
 func (s *Service) Command(ctx context.Context, req bot.Request) bot.Reply {
@@ -125,8 +146,7 @@ func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, erro
 	}
 	cmd, ok := okrCommands[sub]
 	if !ok {
-		msg := fmt.Sprintf("I don't know `/okr %s`.", bot.Escape(sub))
-		return bot.Reply{Message: helpMessage(msg)}, nil
+		return bot.Reply{Message: helpMessage(bot.Textf("I don't know `/okr %s`.", sub))}, nil
 	}
 	return cmd.run(s, ctx, c, rest)
 }
@@ -140,16 +160,16 @@ func (s *Service) failure(ctx context.Context, req bot.Request, err error) bot.R
 	)
 	switch {
 	case errors.As(err, &invalid):
-		return bot.Text("⚠️ " + bot.Escape(invalid.Msg))
+		return bot.Say("⚠️ ", invalid.Msg)
 	case errors.As(err, &refused):
-		return bot.Text("⚠️ " + refused.msg)
+		return bot.Say("⚠️ ", refused.text)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "text", req.Text, "err", err)
-		return bot.Text("⚠️ That took too long and was not finished. Please try again.")
+		return bot.Say("⚠️ That took too long and was not finished. Please try again.")
 	}
 	id := errorID()
 	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "text", req.Text, "err", err)
-	return bot.Text(fmt.Sprintf("⚠️ Something went wrong on okrbot's side; nothing was changed. Tell your okrbot admin the error id `%s`.", id))
+	return bot.Reply{Message: &bot.Message{Summary: bot.Textf("⚠️ Something went wrong on okrbot's side; nothing was changed. Tell your okrbot admin the error id `%s`.", id)}}
 }
 
 func errorID() string {

@@ -14,7 +14,7 @@ import (
 )
 
 // objectiveReply answers with an objective's full view under a headline.
-func (s *Service) objectiveReply(ctx context.Context, o store.Objective, head string, notes ...string) (bot.Reply, error) {
+func (s *Service) objectiveReply(ctx context.Context, o store.Objective, head bot.Text, notes ...bot.Text) (bot.Reply, error) {
 	msg, err := s.objectiveMessage(ctx, o, head, notes...)
 	return bot.Reply{Message: msg}, err
 }
@@ -22,42 +22,42 @@ func (s *Service) objectiveReply(ctx context.Context, o store.Objective, head st
 // objectiveMessage shows an objective: score, key results with progress and
 // last check-in, parent and children, coaching, and what can be done next.
 // head, if set, comes first; notes come after the key results.
-func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head string, notes ...string) (*bot.Message, error) {
+func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head bot.Text, notes ...bot.Text) (*bot.Message, error) {
 	now := s.now()
 	ids := make([]uint, len(o.KeyResults))
 	for i, kr := range o.KeyResults {
 		ids[i] = kr.ID
 	}
-	last, err := s.store.LastCheckIns(ctx, ids)
+	last, err := s.store.LastCheckIns(ctx, o.WorkspaceID, ids)
 	if err != nil {
 		return nil, err
 	}
-	msg := &bot.Message{Text: fmt.Sprintf("#%d %s — %.1f", o.Number, bot.Escape(o.Title), okr.Round1(score(o)))}
-	if head != "" {
-		msg.Text = head + " " + msg.Text
+	msg := &bot.Message{Summary: bot.Textf("#%d %s — %.1f", o.Number, o.Title, okr.Round1(o.Score()))}
+	if !head.IsEmpty() {
+		msg.Summary = bot.T(head.Unstyled(), " ", msg.Summary)
 		msg.Sections = append(msg.Sections, bot.Section{Text: head})
 	}
 
-	top := objectiveTitle(o) + "  " + scoreText(score(o))
+	top := bot.Textf("%s  %s", objectiveTitle(o), scoreText(o.Score()))
 	if o.Description != "" {
-		top += "\n" + bot.Escape(o.Description)
+		top = append(top, bot.Plain("\n"+o.Description))
 	}
-	about := []string{bot.Escape(o.Period.Name), "owner " + ownerText(&o.Owner)}
+	about := []bot.Text{bot.T(o.Period.Name), bot.T("owner ", ownerText(&o.Owner))}
 	if o.Team != nil {
-		about = append(about, "team "+bot.Escape(o.Team.Name))
+		about = append(about, bot.T("team "+o.Team.Name))
 	}
 	if o.Status != okr.Active {
-		about = append(about, string(o.Status))
+		about = append(about, bot.T(string(o.Status)))
 	}
 	if o.ParentID != nil {
 		if p, err := s.store.ObjectiveByID(ctx, o.WorkspaceID, *o.ParentID); err == nil {
-			about = append(about, fmt.Sprintf("aligned to #%d %s", p.Number, bot.Escape(p.Title)))
+			about = append(about, bot.Textf("aligned to #%d %s", p.Number, p.Title))
 		}
 	}
-	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: strings.Join(about, " · ")})
+	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: bot.Join(about, " · ")})
 
 	if len(o.KeyResults) == 0 {
-		msg.Sections = append(msg.Sections, bot.Section{Text: "_No key results yet._"})
+		msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(bot.Italic("No key results yet."))})
 	}
 	drivers, err := s.drivingKPIs(ctx, o)
 	if err != nil {
@@ -69,8 +69,8 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 			lastCheckIn = &c
 		}
 		small := keyResultContext(kr, lastCheckIn)
-		if kr.KPIID != nil && drivers[*kr.KPIID] != "" {
-			small += " · driven by KPI " + drivers[*kr.KPIID]
+		if kr.KPIID != nil && drivers[*kr.KPIID] != nil {
+			small = bot.T(small, " · driven by KPI ", drivers[*kr.KPIID])
 		}
 		msg.Sections = append(msg.Sections, bot.Section{Text: keyResultLine(o, kr, now), Context: small})
 	}
@@ -80,22 +80,24 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 		return nil, err
 	}
 	if len(children) > 0 {
-		lines := []string{"*Aligned objectives*"}
+		sec := bot.Section{Text: bot.T(bot.Bold("Aligned objectives"))}
 		for _, child := range children {
-			lines = append(lines, "• "+objectiveLine(child, now))
+			sec.Items = append(sec.Items, bot.T("• ", objectiveLine(child, now)))
 		}
-		msg.Sections = append(msg.Sections, bot.Section{Text: strings.Join(lines, "\n")})
+		msg.Sections = append(msg.Sections, sec)
+	}
+	for _, n := range notes {
+		if !n.IsEmpty() {
+			msg.Sections = append(msg.Sections, bot.Section{Text: n})
+		}
 	}
 	if o.Status == okr.Active {
 		advice, err := s.coaching(ctx, o)
 		if err != nil {
 			return nil, err
 		}
-		notes = append(notes, warnings(advice))
-	}
-	for _, n := range notes {
-		if n != "" {
-			msg.Sections = append(msg.Sections, bot.Section{Text: n})
+		if sec, ok := coachingSection(advice); ok {
+			msg.Sections = append(msg.Sections, sec)
 		}
 	}
 	if o.Status == okr.Active {
@@ -104,21 +106,21 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 			{ActionID: ActionCheckIn, Label: "Check in", Value: number, Style: bot.Primary},
 			{ActionID: ActionEdit, Label: "Edit", Value: number},
 			{ActionID: ActionClose, Label: "Close", Value: number, Style: bot.Danger,
-				Confirm: fmt.Sprintf("Close objective #%d with its current score of %.1f?", o.Number, okr.Round1(score(o)))},
+				Confirm: fmt.Sprintf("Close objective #%d with its current score of %.1f?", o.Number, okr.Round1(o.Score()))},
 		}})
 	}
 	return msg, nil
 }
 
 // drivingKPIs names the KPIs that drive an objective's key results, by id.
-func (s *Service) drivingKPIs(ctx context.Context, o store.Objective) (map[uint]string, error) {
+func (s *Service) drivingKPIs(ctx context.Context, o store.Objective) (map[uint]bot.Text, error) {
 	var ids []uint
 	for _, kr := range o.KeyResults {
 		if kr.KPIID != nil {
 			ids = append(ids, *kr.KPIID)
 		}
 	}
-	names := map[uint]string{}
+	names := map[uint]bot.Text{}
 	if len(ids) == 0 {
 		return names, nil
 	}
@@ -127,7 +129,7 @@ func (s *Service) drivingKPIs(ctx context.Context, o store.Objective) (map[uint]
 		return nil, err
 	}
 	for _, k := range ks {
-		names[k.ID] = kpiName(k)
+		names[k.ID] = bot.T(kpiName(k))
 	}
 	return names, nil
 }
@@ -141,7 +143,7 @@ func (s *Service) show(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.objectiveReply(ctx, o, "")
+	return s.objectiveReply(ctx, o, nil)
 }
 
 // /okr list [mine|@user|team NAME|all] [--period 2026-Q4]
@@ -155,12 +157,12 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 		return bot.Reply{}, err
 	}
 	f := store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}
-	whose := "Your"
+	whose := bot.T("Your")
 	switch {
 	case len(a.pos) == 0 || (len(a.pos) == 1 && strings.EqualFold(a.pos[0], "mine")):
 		f.OwnerID = c.user.ID
 	case len(a.pos) == 1 && strings.EqualFold(a.pos[0], "all"):
-		whose = "All"
+		whose = bot.T("All")
 	case strings.EqualFold(a.pos[0], "team"):
 		if len(a.pos) < 2 {
 			return bot.Reply{}, refuse("Which team? Like `/okr list team Sales`.")
@@ -170,13 +172,13 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 		if err != nil {
 			return bot.Reply{}, s.noTeam(ctx, c, name, err)
 		}
-		f.TeamID, whose = t.ID, "Team "+bot.Escape(t.Name)+"'s"
+		f.TeamID, whose = t.ID, bot.T("Team "+t.Name+"'s")
 	case len(a.pos) == 1:
 		u, err := person(ctx, s.store, c, "owner", a.pos[0])
 		if err != nil {
-			return bot.Reply{}, refuse("List whose objectives? Try `/okr list`, `/okr list all`, `/okr list @name` or `/okr list team NAME`, not %q.", bot.Escape(a.pos[0]))
+			return bot.Reply{}, refuse("List whose objectives? Try `/okr list`, `/okr list all`, `/okr list @name` or `/okr list team NAME`, not %q.", a.pos[0])
 		}
-		f.OwnerID, whose = u.ID, ownerText(&u)+"'s"
+		f.OwnerID, whose = u.ID, bot.T(ownerText(&u), "'s")
 	default:
 		return bot.Reply{}, refuse("List whose objectives? Try `/okr list`, `/okr list all`, `/okr list @name` or `/okr list team NAME`.")
 	}
@@ -184,17 +186,17 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	title := fmt.Sprintf("%s objectives in %s", whose, bot.Escape(p.Name))
-	msg := &bot.Message{Text: title}
+	title := bot.Textf("%s objectives in %s", whose, p.Name)
+	msg := &bot.Message{Summary: title}
 	if len(os) == 0 {
-		msg.Sections = []bot.Section{{Text: "*" + title + "*\n_None yet._ Create one with `/okr new`."}}
+		msg.Sections = []bot.Section{{Text: bot.T(bot.Bold(title), "\n", bot.Italic("None yet."), bot.Textf(" Create one with `/okr new`."))}}
 		return bot.Reply{Message: msg}, nil
 	}
-	lines := []string{fmt.Sprintf("*%s* (%d)", title, len(os))}
+	sec := bot.Section{Text: bot.Textf("%s (%d)", bot.Bold(title), len(os)), Context: bot.Textf("`/okr show ID` for the key results.")}
 	for _, o := range os {
-		lines = append(lines, objectiveLine(o, s.now()))
+		sec.Items = append(sec.Items, objectiveLine(o, s.now()))
 	}
-	msg.Sections = []bot.Section{{Text: strings.Join(lines, "\n"), Context: "`/okr show ID` for the key results."}}
+	msg.Sections = []bot.Section{sec}
 	return bot.Reply{Message: msg}, nil
 }
 
@@ -207,13 +209,13 @@ func (s *Service) noTeam(ctx context.Context, c *caller, name string, err error)
 		return err
 	}
 	if len(teams) == 0 {
-		return refuse("There is no team %q yet. Teams appear when an objective names one with --team.", bot.Escape(name))
+		return refuse("There is no team %q yet. Teams appear when an objective names one with --team.", name)
 	}
 	names := make([]string, len(teams))
 	for i, t := range teams {
-		names[i] = bot.Escape(t.Name)
+		names[i] = t.Name
 	}
-	return refuse("There is no team %q. Teams: %s.", bot.Escape(name), strings.Join(names, ", "))
+	return refuse("There is no team %q. Teams: %s.", name, strings.Join(names, ", "))
 }
 
 // /okr tree [--period 2026-Q4]: objectives nested under what they align to,
@@ -234,9 +236,9 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	title := "Alignment in " + bot.Escape(p.Name)
+	title := bot.T("Alignment in " + p.Name)
 	if len(os) == 0 {
-		return bot.Text("*" + title + "*\n_No objectives yet._ Create one with `/okr new`."), nil
+		return bot.Say(bot.Bold(title), "\n", bot.Italic("No objectives yet."), bot.Textf(" Create one with `/okr new`.")), nil
 	}
 	inPeriod := map[uint]bool{}
 	for _, o := range os {
@@ -258,10 +260,10 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 		return o.Team.Name
 	}
 	slices.SortStableFunc(roots, func(a, b store.Objective) int { return cmp.Compare(teamName(a), teamName(b)) })
-	lines := []string{"*" + title + "*"}
+	sec := bot.Section{Text: bot.T(bot.Bold(title))}
 	var walk func(o store.Objective, depth int)
 	walk = func(o store.Objective, depth int) {
-		lines = append(lines, strings.Repeat("    ", depth)+"• "+objectiveLine(o, s.now()))
+		sec.Items = append(sec.Items, bot.T(strings.Repeat("    ", depth)+"• ", objectiveLine(o, s.now())))
 		for _, child := range children[o.ID] {
 			walk(child, depth+1)
 		}
@@ -269,5 +271,5 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 	for _, r := range roots {
 		walk(r, 0)
 	}
-	return bot.Reply{Message: &bot.Message{Text: title, Sections: []bot.Section{{Text: strings.Join(lines, "\n")}}}}, nil
+	return bot.Reply{Message: &bot.Message{Summary: title, Sections: []bot.Section{sec}}}, nil
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/internal/fakeslack"
@@ -56,20 +58,6 @@ func (c *clock) Waits() []time.Duration {
 	return append([]time.Duration(nil), c.waits...)
 }
 
-// classify is how main tells Slack's errors apart.
-func classify(err error) (reminders.Failure, time.Duration) {
-	if d, ok := slackbot.RetryAfter(err); ok {
-		return reminders.RateLimited, d
-	}
-	if slackbot.IsGone(err) {
-		return reminders.Gone, 0
-	}
-	if slackbot.IsTemporary(err) {
-		return reminders.Temporary, 0
-	}
-	return reminders.Permanent, 0
-}
-
 var berlin = mustLoad("Europe/Berlin")
 
 func mustLoad(name string) *time.Location {
@@ -99,7 +87,7 @@ type env struct {
 	sender *slackbot.Adapter
 	ws     store.Workspace
 	period store.Period
-	woken  int
+	woken  atomic.Int64
 	ids    []string // platform ids of the people added
 }
 
@@ -117,11 +105,23 @@ func newEnvOn(t testing.TB, st *store.Store, now func() time.Time, opts ...fakes
 	e := &env{t: t, st: st}
 	e.slack = fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithClock(now)}, opts...)...)
 	e.svc = commands.New(commands.Config{Store: st, Now: now, Admins: []string{"UADMIN"},
-		Reminders: commands.ReminderDefaults{OnCheckIn: func() { e.woken++ }}})
+		Wake: func() { e.woken.Add(1) }})
 	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: now}, e.svc)
 	ctx := context.Background()
+	// The adapter serves the team auth.test names; a fake that answers
+	// 429 at random may need a few tries.
+	var team string
+	for attempt := 0; ; attempt++ {
+		var err error
+		if team, err = e.sender.TeamID(ctx); err == nil {
+			break
+		}
+		if _, limited := slackbot.RetryAfter(err); !limited || attempt == 20 {
+			t.Fatal(err)
+		}
+	}
 	var err error
-	if e.ws, err = st.Workspace(ctx, "slack", fakeslack.TeamID); err != nil {
+	if e.ws, err = st.Workspace(ctx, "slack", team); err != nil {
 		t.Fatal(err)
 	}
 	if e.period, err = st.EnsurePeriod(ctx, e.ws.ID, okr.Quarter(2026, 4)); err != nil {
@@ -135,8 +135,8 @@ func (e *env) scheduler(mods ...func(*reminders.Config)) *reminders.Scheduler {
 	return e.schedulerOn(e.st, e.sender, mods...)
 }
 
-func (e *env) schedulerOn(st *store.Store, sender reminders.Sender, mods ...func(*reminders.Config)) *reminders.Scheduler {
-	cfg := reminders.Config{Store: st, Commands: e.svc, Sender: sender, Classify: classify,
+func (e *env) schedulerOn(st *store.Store, sender bot.Sender, mods ...func(*reminders.Config)) *reminders.Scheduler {
+	cfg := reminders.Config{Store: st, Commands: e.svc, Sender: sender,
 		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000}
 	for _, m := range mods {
 		m(&cfg)
@@ -238,8 +238,34 @@ func (e *env) promptsPerUser() map[string]int {
 	return per
 }
 
-// request is a person's click or command in workspace T0FAKE.
+// request is a person's click or command in the env's workspace.
 func (e *env) request(user string) bot.Request {
-	return bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},
-		User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"}, Channel: "D1", Command: "/okr", CanOpenForm: true}
+	ws := bot.Workspace{Platform: "slack", TeamID: e.ws.TeamID}
+	return bot.Request{Workspace: ws, User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"},
+		Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}, Command: "/okr", CanOpenForm: true}
+}
+
+// run answers a slash command typed as Slack sends it, as the person reads
+// it, and fails the test when okrbot refuses it.
+func (e *env) run(user, command, text string) string {
+	e.t.Helper()
+	req := e.request(user)
+	req.Command = command
+	req.Text, req.People, req.Channels = slackbot.NeutralText(text)
+	out := console.Render(e.svc.Command(context.Background(), req))
+	if strings.HasPrefix(out, "⚠️") {
+		e.t.Fatalf("%s %s: %s", command, text, out)
+	}
+	return out
+}
+
+// posts returns the ok chat.postMessage calls to a channel.
+func (e *env) posts(channel string) []fakeslack.Call {
+	var out []fakeslack.Call
+	for _, c := range e.slack.Calls("chat.postMessage") {
+		if c.Status == 200 && c.Error == "" && c.Params.Get("channel") == channel {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/okr"
@@ -78,11 +79,11 @@ func TestPromptNudgeAndCheckIn(t *testing.T) {
 		// Nothing changed records check-ins and the prompt becomes
 		// "Checked in ✓".
 		reply := e.svc.Act(context.Background(), e.request("U1"), bot.Action{ID: commands.ActionRemindNothing, Value: "1"})
-		if reply.Message == nil || !strings.Contains(reply.Message.Text, "Checked in") {
+		if reply.Message == nil || !strings.Contains(reply.Message.Summary.String(), "Checked in") {
 			t.Fatalf("Nothing changed answered %+v", reply.Message)
 		}
-		if e.woken != 1 {
-			t.Errorf("scheduler woken %d times after the check-in, want 1", e.woken)
+		if e.woken.Load() != 1 {
+			t.Errorf("scheduler woken %d times after the check-in, want 1", e.woken.Load())
 		}
 		e.tick(s)
 		updates := e.slack.Calls("chat.update")
@@ -205,8 +206,8 @@ func TestPromptInsideDaylightSavingGapComesAfterIt(t *testing.T) {
 		// Sunday 02:30 does not exist on 29 March 2026 in Berlin.
 		r := e.request("UADMIN")
 		r.Text = "remind set sunday 02:30"
-		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
-			t.Fatal(out.Message.Text)
+		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Summary.String(), "⚠️") {
+			t.Fatal(out.Message.Summary.String())
 		}
 		s := e.scheduler()
 		e.tick(s)
@@ -235,13 +236,13 @@ func TestPromptInsideDaylightSavingGapComesAfterIt(t *testing.T) {
 // crashingSender passes posts through until it has sent n, then kills its
 // process: the context is cancelled and nothing more is sent.
 type crashingSender struct {
-	reminders.Sender
+	bot.Sender
 	mu     sync.Mutex
 	left   int
 	cancel context.CancelFunc
 }
 
-func (c *crashingSender) Post(ctx context.Context, to, thread string, msg bot.Message) (bot.MessageRef, error) {
+func (c *crashingSender) Send(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
 	c.mu.Lock()
 	if c.left == 0 {
 		c.mu.Unlock()
@@ -250,7 +251,7 @@ func (c *crashingSender) Post(ctx context.Context, to, thread string, msg bot.Me
 	}
 	c.left--
 	c.mu.Unlock()
-	return c.Sender.Post(ctx, to, thread, msg)
+	return c.Sender.Send(ctx, to, msg)
 }
 
 func TestCrashInFanOutThenRestartSendsTheRestOnce(t *testing.T) {
@@ -414,9 +415,9 @@ func TestTeamThreadGetsEachCheckIn(t *testing.T) {
 		e.person("U1", "Europe/Berlin")
 		e.person("UADMIN", "Europe/Berlin")
 		r := e.request("UADMIN")
-		r.Text = "remind channel <#CTEAM|team-okrs>"
-		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
-			t.Fatal(out.Message.Text)
+		r.Text, r.People, r.Channels = slackbot.NeutralText("remind channel <#CTEAM|team-okrs>")
+		if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Summary.String(), "⚠️") {
+			t.Fatal(out.Message.Summary.String())
 		}
 		s := e.scheduler()
 		e.tick(s)
@@ -484,7 +485,7 @@ func TestSnoozePutsTheNudgeOffADay(t *testing.T) {
 		e.clock.Set(local("2026-12-01 08:00"))
 		reply := e.svc.Act(context.Background(), e.request("U1"),
 			bot.Action{ID: commands.ActionRemindSnooze, Value: strconv.FormatUint(uint64(d.ID), 10)})
-		if reply.Message == nil || !strings.Contains(reply.Message.Text, "Snoozed") {
+		if reply.Message == nil || !strings.Contains(reply.Message.Summary.String(), "Snoozed") {
 			t.Fatalf("Snooze answered %+v", reply.Message)
 		}
 		e.clock.Set(local("2026-12-01 10:00")) // the nudge would have been due at 09:00
@@ -578,11 +579,10 @@ func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
 func TestDigestsRideTheSchedulerTick(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
-		e.svc.SetPoster("slack", e.sender)
-		req := bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: fakeslack.TeamID},
-			User: bot.User{ID: "UADMIN", Name: "admin", TZ: "Europe/Berlin"}, Command: "/kpi",
-			Text: "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin"}
-		if r := e.svc.Command(context.Background(), req); r.Message == nil || !strings.Contains(r.Message.Text+fmt.Sprint(r.Message.Sections), "CLEAD") {
+		req := e.request("UADMIN")
+		req.Command = "/kpi"
+		req.Text, req.People, req.Channels = slackbot.NeutralText("digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin")
+		if r := e.svc.Command(context.Background(), req); r.Message == nil || !strings.Contains(fmt.Sprint(r.Message), "CLEAD") {
 			t.Fatalf("subscribe: %+v", r)
 		}
 		s := e.scheduler()
@@ -645,7 +645,7 @@ func TestConsolePeopleAreNeverPrompted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sched, err := st.EnsureReminderSchedule(ctx, cws.ID, 0, commands.DefaultWeekly.Row())
+		sched, err := st.EnsureReminderSchedule(ctx, cws.ID, 0, store.ReminderScheduleOf(okr.DefaultWeeklyTime))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -699,7 +699,7 @@ func TestAnExAdminLosesAdminRightsOnLookUp(t *testing.T) {
 		}
 		e.slack.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "America/New_York"}) // no longer an admin
 		e.tick(e.scheduler(func(c *reminders.Config) { c.Directory = e.sender }))
-		got, err := st.UserByID(context.Background(), u.ID)
+		got, err := st.UserByID(context.Background(), e.ws.ID, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -745,9 +745,9 @@ func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
 				e.person("U1", "Europe/Berlin")
 				e.person("UADMIN", "Europe/Berlin")
 				r := e.request("UADMIN")
-				r.Text = "remind channel <#CTEAM|team-okrs>"
-				if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Text, "⚠️") {
-					t.Fatal(out.Message.Text)
+				r.Text, r.People, r.Channels = slackbot.NeutralText("remind channel <#CTEAM|team-okrs>")
+				if out := e.svc.Command(context.Background(), r); strings.HasPrefix(out.Message.Summary.String(), "⚠️") {
+					t.Fatal(out.Message.Summary.String())
 				}
 				fault := fakeslack.SlackError("not_in_channel")
 				if tt.broken == "before" {
@@ -818,7 +818,7 @@ func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
 }
 
 // TestOnlyTheTokensTeamIsPrompted shows that people of another Slack team
-// sharing the database are never planned when the scheduler knows its team.
+// sharing the database are never planned: the Sender does not serve it.
 func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
@@ -842,7 +842,7 @@ func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
 			t.Fatal(err)
 		}
-		s := e.scheduler(func(c *reminders.Config) { c.TeamID = fakeslack.TeamID })
+		s := e.scheduler()
 		e.tick(s)
 		e.clock.Set(local(monday + " 09:00"))
 		e.tick(s)

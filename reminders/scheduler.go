@@ -22,20 +22,14 @@ type Config struct {
 	Store *store.Store
 	// Commands renders the messages and knows the schedule defaults.
 	Commands *commands.Service
-	Sender   Sender
-	// Platform is the chat platform the Sender reaches: "slack" when empty.
-	// Only people of its workspaces are prompted; others, such as those of
-	// `okrbot console` sharing the database, are never planned.
-	Platform string
-	// TeamID, when set, narrows the prompts to the one workspace the
-	// Sender's token belongs to.
-	TeamID string
+	// Sender sends every workspace's messages with that workspace's own
+	// credentials. Only the workspaces it serves are scheduled; others,
+	// such as those of `okrbot console` or of another deployment sharing
+	// the database, are never touched.
+	Sender bot.Sender
 	// Directory, when set, is asked for the time zone of people okrbot has
 	// none for (someone named as an owner who never used okrbot).
 	Directory Directory
-	// Classify tells what the Sender's errors mean; without it every error
-	// is Permanent.
-	Classify Classifier
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// After waits on the clock, like time.After (the default). Tests make
@@ -61,61 +55,64 @@ type Config struct {
 	Batch int
 	// Lease is how long a claimed delivery is this process's to send before
 	// another may take it over: 10 minutes.
-	Lease  time.Duration
-	Logger *slog.Logger
+	Lease time.Duration
+	// DigestGrace is how late a digest may still go out, after a restart
+	// or an outage: 6 hours. A later one is skipped: yesterday's digest is
+	// not news.
+	DigestGrace time.Duration
+	// StaleEvery is how often KPIs are checked for having gone stale: 10
+	// minutes.
+	StaleEvery time.Duration
+	Logger     *slog.Logger
 }
 
-// Directory looks people up on the chat platform. *bot/slack.Adapter is
+// Directory looks people up on their chat platform. *bot/slack.Adapter is
 // one (users.info).
 type Directory interface {
-	UserInfo(ctx context.Context, userID string) (bot.User, error)
+	UserInfo(ctx context.Context, ws bot.Workspace, userID string) (bot.User, error)
 }
 
 // Scheduler sends check-in prompts, nudges and prompt updates. Any number of
 // Schedulers may share one database.
 type Scheduler struct {
-	cfg      Config
-	st       *store.Store
-	cmds     *commands.Service
-	sender   Sender
-	classify Classifier
-	now      func() time.Time
-	after    func(time.Duration) <-chan time.Time
-	log      *slog.Logger
-	pace     *pacer
-	wake     chan struct{}
-	stats    stats
+	cfg    Config
+	st     *store.Store
+	cmds   *commands.Service
+	sender bot.Sender
+	now    func() time.Time
+	after  func(time.Duration) <-chan time.Time
+	log    *slog.Logger
+	pace   *pacer
+	wake   chan struct{}
+	stats  stats
+	// lastStale is when KPIs were last checked for going stale.
+	lastStale time.Time
 }
 
 type stats struct {
-	sent, nudged, updated, skipped, gone, rateLimited, retried atomic.Int64
+	sent, nudged, updated, skipped, gone, rateLimited, retried, digests, alerts atomic.Int64
 }
 
 // Stats counts what a Scheduler did since it started.
 type Stats struct {
-	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried int64
+	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried, Digests, Alerts int64
 }
 
 // Stats returns what the scheduler did so far.
 func (s *Scheduler) Stats() Stats {
 	return Stats{Sent: s.stats.sent.Load(), Nudged: s.stats.nudged.Load(), Updated: s.stats.updated.Load(),
 		Skipped: s.stats.skipped.Load(), Gone: s.stats.gone.Load(),
-		RateLimited: s.stats.rateLimited.Load(), Retried: s.stats.retried.Load()}
+		RateLimited: s.stats.rateLimited.Load(), Retried: s.stats.retried.Load(),
+		Digests: s.stats.digests.Load(), Alerts: s.stats.alerts.Load()}
 }
 
 // New returns a Scheduler; Run starts it.
 func New(cfg Config) *Scheduler {
-	if cfg.Platform == "" {
-		cfg.Platform = "slack"
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.After == nil {
 		cfg.After = time.After
-	}
-	if cfg.Classify == nil {
-		cfg.Classify = func(error) (Failure, time.Duration) { return Permanent, 0 }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -130,6 +127,8 @@ func New(cfg Config) *Scheduler {
 	def(&cfg.NudgeAfter, 24*time.Hour)
 	def(&cfg.Quiet, 48*time.Hour)
 	def(&cfg.Lease, 10*time.Minute)
+	def(&cfg.DigestGrace, 6*time.Hour)
+	def(&cfg.StaleEvery, 10*time.Minute)
 	if cfg.Rate <= 0 {
 		cfg.Rate = 5
 	}
@@ -139,14 +138,15 @@ func New(cfg Config) *Scheduler {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
 	}
-	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender, classify: cfg.Classify,
-		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "reminders"),
+	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender,
+		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "scheduler"),
 		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)},
 		wake: make(chan struct{}, 1)}
 }
 
 // Wake makes Run look for work now instead of at its next tick: after a
-// check-in, so the prompt is redrawn at once. It never blocks.
+// check-in, so the prompt is redrawn at once, or after a KPI alert was
+// recorded. It never blocks.
 func (s *Scheduler) Wake() {
 	select {
 	case s.wake <- struct{}{}:
@@ -157,11 +157,11 @@ func (s *Scheduler) Wake() {
 // Run does the due work every tick, and when woken, until ctx ends. Missed
 // prompts within the grace period go out on the first tick.
 func (s *Scheduler) Run(ctx context.Context) error {
-	s.log.InfoContext(ctx, "check-in reminders started", "tick", s.cfg.Tick, "grace", s.cfg.Grace,
+	s.log.InfoContext(ctx, "scheduler started", "tick", s.cfg.Tick, "grace", s.cfg.Grace,
 		"nudge_after", s.cfg.NudgeAfter, "rate", s.cfg.Rate)
 	for {
 		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "reminders tick failed", "err", err)
+			s.log.ErrorContext(ctx, "scheduler tick failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -172,35 +172,87 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce does the work due now: it plans new people's prompts, claims due
-// prompts, sends them, nudges, and redraws answered prompts. A panic in it
-// is logged, not fatal.
-func (s *Scheduler) RunOnce(ctx context.Context) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.ErrorContext(ctx, "panic in reminders", "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
+// RunOnce does the work due now, for the workspaces the Sender serves: it
+// plans new people's prompts, claims due prompts, sends them, nudges,
+// redraws answered prompts, sends due digests, looks for KPIs gone stale and
+// sends KPI alerts. A panic in one phase is logged and does not stop the
+// others.
+func (s *Scheduler) RunOnce(ctx context.Context) error {
+	served, err := s.served(ctx)
+	if err != nil {
+		return fmt.Errorf("workspaces: %w", err)
+	}
 	var errs []error
 	for _, phase := range []struct {
 		name string
-		fn   func(context.Context) error
-	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update}, {"digests", s.digests}} {
+		fn   func(context.Context, scope) error
+	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update},
+		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}} {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := phase.fn(ctx); err != nil {
+		if err := s.runPhase(ctx, phase.name, phase.fn, served); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", phase.name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// runPhase runs one phase, turning a panic into an error.
+func (s *Scheduler) runPhase(ctx context.Context, name string, fn func(context.Context, scope) error, sc scope) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "panic in scheduler", "phase", name, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn(ctx, sc)
+}
+
+// scope is the workspaces this process schedules: those its Sender serves.
+type scope struct {
+	ids []uint
+	ws  map[uint]store.Workspace
+}
+
+// served lists the workspaces of the database that the Sender serves.
+func (s *Scheduler) served(ctx context.Context) (scope, error) {
+	all, err := s.st.Workspaces(ctx)
+	if err != nil {
+		return scope{}, err
+	}
+	sc := scope{ws: map[uint]store.Workspace{}}
+	for _, w := range all {
+		if s.sender.Serves(bot.Workspace{Platform: w.Platform, TeamID: w.TeamID}) {
+			sc.ids = append(sc.ids, w.ID)
+			sc.ws[w.ID] = w
+		}
+	}
+	return sc, nil
+}
+
+// address is where a message to a person or channel of a served workspace
+// goes.
+func (s *Scheduler) address(ctx context.Context, sc scope, workspaceID uint, kind bot.AddressKind, id string) (bot.Address, error) {
+	ws, ok := sc.ws[workspaceID]
+	if !ok {
+		return bot.Address{}, fmt.Errorf("workspace %d is not served here", workspaceID)
+	}
+	return s.cmds.Address(ctx, ws, kind, id)
+}
+
+// remember keeps what the platform said about reaching where a message went
+// (a direct chat it had to open, say), for the next message.
+func (s *Scheduler) remember(ctx context.Context, workspaceID uint, ref bot.MessageRef) {
+	if err := s.cmds.Remember(ctx, workspaceID, ref.Address); err != nil {
+		s.log.WarnContext(ctx, "remember conversation", "workspace", workspaceID, "err", err)
+	}
+}
+
 // location is a person's time zone, or the workspace default with a warning
-// when Slack's is unknown.
+// when the platform's is unknown.
 func (s *Scheduler) location(ctx context.Context, u store.User) *time.Location {
-	loc, unknown := commands.Location(u.TZ, s.cmds.ReminderDefaults().TZ)
+	loc, unknown := okr.Location(u.TZ, s.cmds.ReminderDefaults().TZ)
 	if unknown {
 		s.log.WarnContext(ctx, "unknown time zone; using the workspace default", "user", u.PlatformID, "tz", u.TZ, "default", loc.String())
 	}
@@ -210,7 +262,7 @@ func (s *Scheduler) location(ctx context.Context, u store.User) *time.Location {
 // schedules returns a workspace's schedules, its own created from the
 // defaults on first use.
 func (s *Scheduler) schedules(ctx context.Context, st *store.Store, workspaceID uint) ([]store.ReminderSchedule, error) {
-	if _, err := st.EnsureReminderSchedule(ctx, workspaceID, 0, s.cmds.ReminderDefaults().Schedule.Row()); err != nil {
+	if _, err := st.EnsureReminderSchedule(ctx, workspaceID, 0, store.ReminderScheduleOf(s.cmds.ReminderDefaults().Schedule)); err != nil {
 		return nil, err
 	}
 	return st.ReminderSchedules(ctx, workspaceID)
@@ -218,17 +270,17 @@ func (s *Scheduler) schedules(ctx context.Context, st *store.Store, workspaceID 
 
 // plan gives everyone who owns an active key result a next prompt time,
 // and plans again those whose schedule or time zone changed.
-func (s *Scheduler) plan(ctx context.Context) error {
+func (s *Scheduler) plan(ctx context.Context, sc scope) error {
 	now := s.now()
-	if _, err := s.st.AddReminderPeople(ctx, s.scope(), now); err != nil {
+	if _, err := s.st.AddReminderPeople(ctx, sc.ids, now); err != nil {
 		return err
 	}
-	if err := s.st.ReplanMovedPeople(ctx); err != nil {
+	if err := s.st.ReplanMovedPeople(ctx, sc.ids); err != nil {
 		return err
 	}
 	cache := map[uint][]store.ReminderSchedule{}
 	for {
-		rows, err := s.st.UnplannedPeople(ctx, s.scope(), 500)
+		rows, err := s.st.UnplannedPeople(ctx, sc.ids, 500)
 		if err != nil {
 			return err
 		}
@@ -242,9 +294,9 @@ func (s *Scheduler) plan(ctx context.Context) error {
 			}
 			sched, _ := commands.ScheduleFor(all, r.TeamIDs)
 			if r.User.TZ == "" {
-				r.User = s.lookUp(ctx, r.User)
+				r.User = s.lookUp(ctx, sc, r.User)
 			}
-			next := commands.WeeklyOf(sched).Next(now, s.location(ctx, r.User))
+			next := sched.Weekly().Next(now, s.location(ctx, r.User))
 			if err := s.st.PlanReminder(ctx, r.Person.ID, sched.ID, r.User.TZ, next); err != nil {
 				return err
 			}
@@ -257,11 +309,12 @@ func (s *Scheduler) plan(ctx context.Context) error {
 
 // lookUp asks the Directory for a person's time zone and saves it; on any
 // failure the person keeps the workspace default.
-func (s *Scheduler) lookUp(ctx context.Context, u store.User) store.User {
-	if s.cfg.Directory == nil {
+func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.User {
+	ws, ok := sc.ws[u.WorkspaceID]
+	if s.cfg.Directory == nil || !ok {
 		return u
 	}
-	info, err := s.cfg.Directory.UserInfo(ctx, u.PlatformID)
+	info, err := s.cfg.Directory.UserInfo(ctx, bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID}, u.PlatformID)
 	if err != nil || info.TZ == "" {
 		if err != nil {
 			s.log.WarnContext(ctx, "look up time zone", "user", u.PlatformID, "err", err)
@@ -284,12 +337,12 @@ func (s *Scheduler) lookUp(ctx context.Context, u store.User) store.User {
 // claim turns due prompts into deliveries, a batch per transaction: each
 // person's row is locked (other replicas skip it), the delivery is recorded
 // under its unique key, and the person's next prompt is moved on.
-func (s *Scheduler) claim(ctx context.Context) error {
+func (s *Scheduler) claim(ctx context.Context, sc scope) error {
 	for {
 		now := s.now()
 		var n int
 		err := s.st.InTx(ctx, func(tx *store.Store) error {
-			people, err := tx.LockDuePeople(ctx, s.scope(), now, s.cfg.Batch)
+			people, err := tx.LockDuePeople(ctx, sc.ids, now, s.cfg.Batch)
 			if err != nil {
 				return err
 			}
@@ -318,7 +371,7 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 	if err != nil {
 		return err
 	}
-	u, err := tx.UserByID(ctx, p.UserID)
+	u, err := tx.UserByID(ctx, p.WorkspaceID, p.UserID)
 	if errors.Is(err, okr.ErrNotFound) {
 		return tx.SetReminderStatus(ctx, p.WorkspaceID, p.UserID, store.ReminderGone)
 	}
@@ -326,7 +379,7 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 		return err
 	}
 	loc := s.location(ctx, u)
-	w := commands.WeeklyOf(sched)
+	w := sched.Weekly()
 	occ := *p.NextAt
 	next := w.Next(occ, loc)
 	for !next.After(now) {
@@ -387,7 +440,7 @@ func parallel[T any](ctx context.Context, workers int, items []T, fn func(contex
 // send sends the pending prompts, claimed in leased batches. The next batch
 // is claimed as soon as the workers have taken the last one, so a worker
 // waiting out a rate limit does not hold the others up.
-func (s *Scheduler) send(ctx context.Context) error {
+func (s *Scheduler) send(ctx context.Context, sc scope) error {
 	type job struct {
 		d        store.ReminderDelivery
 		deadline time.Time
@@ -397,7 +450,7 @@ func (s *Scheduler) send(ctx context.Context) error {
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				s.deliver(ctx, j.d, j.deadline)
+				s.deliver(ctx, sc, j.d, j.deadline)
 			}
 		})
 	}
@@ -405,7 +458,7 @@ func (s *Scheduler) send(ctx context.Context) error {
 	defer close(jobs)
 	for ctx.Err() == nil {
 		now := s.now()
-		ds, err := s.st.ClaimPendingDeliveries(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		ds, err := s.st.ClaimPendingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
 		if err != nil || len(ds) == 0 {
 			return err
 		}
@@ -422,10 +475,11 @@ func (s *Scheduler) send(ctx context.Context) error {
 }
 
 // maxAttempts bounds the tries of a prompt that fails for a reason other
-// than Slack being busy (a busy Slack is waited out, never given up on).
+// than the platform being busy (a busy platform is waited out, never given
+// up on).
 const maxAttempts = 5
 
-func (s *Scheduler) deliver(ctx context.Context, d store.ReminderDelivery, deadline time.Time) {
+func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) {
 	log := s.log.With("delivery", d.ID, "occurrence", d.Occurrence)
 	msg, u, err := s.cmds.PromptMessage(ctx, d)
 	if err != nil {
@@ -441,10 +495,16 @@ func (s *Scheduler) deliver(ctx context.Context, d store.ReminderDelivery, deadl
 		s.stats.skipped.Add(1)
 		return
 	}
+	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	if err != nil {
+		log.ErrorContext(ctx, "address check-in prompt", "err", err)
+		s.release(ctx, d, time.Minute)
+		return
+	}
 	var ref bot.MessageRef
 	err = s.do(ctx, deadline, "check-in prompt", func() error {
 		var err error
-		ref, err = s.sender.Post(ctx, u.PlatformID, "", *msg)
+		ref, err = s.sender.Send(ctx, to, *msg)
 		return err
 	})
 	if ctx.Err() != nil {
@@ -453,21 +513,24 @@ func (s *Scheduler) deliver(ctx context.Context, d store.ReminderDelivery, deadl
 	now := s.now()
 	switch kind, wait := failureOf(err); {
 	case err == nil:
-		if err := s.st.DeliverySent(ctx, d.ID, ref.Channel, ref.TS, now, now.Add(s.cfg.NudgeAfter)); err != nil {
+		if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
 			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
 			return
 		}
 		s.stats.sent.Add(1)
-		d.Channel, d.TS = ref.Channel, ref.TS
-		s.openThread(ctx, d, u)
-	case kind == Gone:
-		log.WarnContext(ctx, "person is gone from Slack; their check-in reminders are turned off", "err", err)
+		if ref.Address.Ref != to.Ref {
+			s.remember(ctx, d.WorkspaceID, ref)
+		}
+		d.Conversation, d.MessageID = ref.Conversation, ref.ID
+		s.openThread(ctx, sc, d, u)
+	case kind == bot.Gone:
+		log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "err", err)
 		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
 			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
 		}
 		s.stats.gone.Add(1)
-	case kind == Temporary || kind == RateLimited:
-		log.InfoContext(ctx, "check-in prompt postponed: Slack is busy", "retry_in", wait, "err", err)
+	case kind == bot.Temporary || kind == bot.RateLimited:
+		log.InfoContext(ctx, "check-in prompt postponed: the platform is busy", "retry_in", wait, "err", err)
 		s.release(ctx, d, wait)
 	case d.Attempts+1 >= maxAttempts:
 		log.ErrorContext(ctx, "check-in prompt given up", "attempts", d.Attempts+1, "err", err)
@@ -494,47 +557,65 @@ func weekOf(occurrence time.Time, loc *time.Location) string {
 }
 
 // thread returns the weekly thread of a prompt's schedule, opening it when
-// this process is the first to need it. ok is false when the schedule has
-// no channel or the thread is not there yet.
-func (s *Scheduler) thread(ctx context.Context, d store.ReminderDelivery, u store.User) (t store.ReminderThread, ok bool, err error) {
+// this process is the first to need it, and the address of a reply in it.
+// ok is false when the schedule has no channel or the thread is not there
+// yet.
+func (s *Scheduler) thread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) (t store.ReminderThread, in bot.Address, ok bool, err error) {
 	sched, err := s.st.ReminderScheduleByID(ctx, d.ScheduleID)
 	if err != nil || sched.Channel == "" {
-		return t, false, err
+		return t, in, false, err
 	}
 	now := s.now()
 	week := weekOf(d.Occurrence, s.location(ctx, u))
 	t, mine, err := s.st.ClaimThread(ctx, sched.ID, week, sched.Channel, now, now.Add(s.cfg.Lease))
-	if err != nil || t.TS != "" || !mine {
-		return t, t.TS != "", err
+	if err != nil {
+		return t, in, false, err
+	}
+	channel, err := s.address(ctx, sc, d.WorkspaceID, bot.Channel, sched.Channel)
+	if err != nil {
+		return t, in, false, err
+	}
+	if t.MessageID != "" || !mine {
+		return t, bot.MessageRef{Address: channel, Conversation: t.Conversation, ID: t.MessageID}.InThread(), t.MessageID != "", nil
 	}
 	msg, err := s.cmds.ThreadOpening(ctx, sched, week)
 	if err != nil {
-		return t, false, err
+		return t, in, false, err
 	}
 	var ref bot.MessageRef
 	err = s.do(ctx, now.Add(s.cfg.Lease/2), "team thread", func() error {
 		var err error
-		ref, err = s.sender.Post(ctx, sched.Channel, "", *msg)
+		ref, err = s.sender.Send(ctx, channel, *msg)
 		return err
 	})
 	if err != nil {
-		return t, false, err
+		return t, in, false, err
 	}
-	t.Channel, t.TS = ref.Channel, ref.TS
-	return t, true, s.st.ThreadOpened(ctx, t.ID, ref.Channel, ref.TS)
+	t.Conversation, t.MessageID = ref.Conversation, ref.ID
+	return t, ref.InThread(), true, s.st.ThreadOpened(ctx, t.ID, ref.Conversation, ref.ID)
 }
 
-func (s *Scheduler) openThread(ctx context.Context, d store.ReminderDelivery, u store.User) {
-	if _, _, err := s.thread(ctx, d, u); err != nil && ctx.Err() == nil {
+func (s *Scheduler) openThread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) {
+	if _, _, _, err := s.thread(ctx, sc, d, u); err != nil && ctx.Err() == nil {
 		s.log.WarnContext(ctx, "open team thread", "schedule", d.ScheduleID, "err", err)
 	}
 }
 
+// promptRef points at a sent prompt, in its person's direct chat.
+func (s *Scheduler) promptRef(ctx context.Context, sc scope, d store.ReminderDelivery) (bot.MessageRef, error) {
+	u, err := s.st.UserByID(ctx, d.WorkspaceID, d.UserID)
+	if err != nil {
+		return bot.MessageRef{}, err
+	}
+	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	return bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}, err
+}
+
 // nudge follows up, once, the prompts nobody answered.
-func (s *Scheduler) nudge(ctx context.Context) error {
+func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
 	for ctx.Err() == nil {
 		now := s.now()
-		ds, err := s.st.ClaimNudges(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		ds, err := s.st.ClaimNudges(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
 		if err != nil || len(ds) == 0 {
 			return err
 		}
@@ -547,10 +628,13 @@ func (s *Scheduler) nudge(ctx context.Context) error {
 				}
 				return
 			}
-			err := s.do(ctx, deadline, "nudge", func() error {
-				_, err := s.sender.Post(ctx, d.Channel, d.TS, *s.cmds.NudgeMessage())
-				return err
-			})
+			prompt, err := s.promptRef(ctx, sc, d)
+			if err == nil {
+				err = s.do(ctx, deadline, "nudge", func() error {
+					_, err := s.sender.Send(ctx, prompt.InThread(), *s.cmds.NudgeMessage())
+					return err
+				})
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -560,13 +644,13 @@ func (s *Scheduler) nudge(ctx context.Context) error {
 					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
 				}
 				s.stats.nudged.Add(1)
-			case kind == Gone:
-				s.log.WarnContext(ctx, "person is gone from Slack; their check-in reminders are turned off", "delivery", d.ID, "err", err)
+			case kind == bot.Gone:
+				s.log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "delivery", d.ID, "err", err)
 				if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
 					s.log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
 				}
 				s.stats.gone.Add(1)
-			case kind == Temporary || kind == RateLimited:
+			case kind == bot.Temporary || kind == bot.RateLimited:
 				s.release(ctx, d, wait)
 			default:
 				// A nudge is a courtesy: one that cannot be sent is dropped.
@@ -602,16 +686,16 @@ func (s *Scheduler) noNudge(ctx context.Context, d store.ReminderDelivery) strin
 
 // update redraws answered prompts as "Checked in ✓" and posts the new
 // check-ins to the team thread.
-func (s *Scheduler) update(ctx context.Context) error {
+func (s *Scheduler) update(ctx context.Context, sc scope) error {
 	for ctx.Err() == nil {
 		now := s.now()
-		ds, err := s.st.ClaimUpdates(ctx, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		ds, err := s.st.ClaimUpdates(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
 		if err != nil || len(ds) == 0 {
 			return err
 		}
 		deadline := now.Add(s.cfg.Lease / 2)
 		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			err := s.redraw(ctx, d, deadline)
+			err := s.redraw(ctx, sc, d, deadline)
 			if err == nil || ctx.Err() != nil {
 				return
 			}
@@ -635,8 +719,8 @@ func (s *Scheduler) update(ctx context.Context) error {
 
 // maxUpdateAttempts bounds the tries of redrawing an answered prompt and
 // posting its check-ins to the team thread. With updateBackoff they span
-// about four hours, so a Slack outage is waited out but a fault that lasts
-// is not retried forever.
+// about four hours, so a platform's outage is waited out but a fault that
+// lasts is not retried forever.
 const maxUpdateAttempts = 10
 
 // updateBackoff is the wait before retry number attempt (from 0) of a
@@ -650,18 +734,22 @@ func updateBackoff(attempt int) time.Duration {
 // archived.
 func permanent(err error) bool {
 	se, ok := errors.AsType[*sendError](err)
-	return ok && (se.kind == Permanent || se.kind == Gone)
+	return ok && (se.kind == bot.Permanent || se.kind == bot.Gone)
 }
 
-func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadline time.Time) error {
+func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) error {
 	msg, err := s.cmds.CheckedInMessage(ctx, d)
 	if err != nil {
 		return err
 	}
+	prompt, err := s.promptRef(ctx, sc, d)
+	if err != nil {
+		return err
+	}
 	err = s.do(ctx, deadline, "prompt update", func() error {
-		return s.sender.Update(ctx, bot.MessageRef{Channel: d.Channel, TS: d.TS}, *msg)
+		return s.sender.Update(ctx, prompt, *msg)
 	})
-	if kind, _ := failureOf(err); err != nil && kind != Permanent && kind != Gone {
+	if kind, _ := failureOf(err); err != nil && kind != bot.Permanent && kind != bot.Gone {
 		return err
 	} else if err != nil {
 		// The prompt was deleted, or its person left: nothing to redraw.
@@ -669,11 +757,11 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 	} else {
 		s.stats.updated.Add(1)
 	}
-	u, err := s.st.UserByID(ctx, d.UserID)
+	u, err := s.st.UserByID(ctx, d.WorkspaceID, d.UserID)
 	if err != nil {
 		return err
 	}
-	t, ok, err := s.thread(ctx, d, u)
+	t, in, ok, err := s.thread(ctx, sc, d, u)
 	if permanent(err) {
 		// Retrying fails the same way until an admin fixes the channel;
 		// this prompt's check-ins are not posted there.
@@ -686,7 +774,7 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 	}
 	if !ok {
 		if t.ID != 0 {
-			return &sendError{kind: Temporary, wait: time.Minute, err: errors.New("team thread is being opened")}
+			return &sendError{kind: bot.Temporary, wait: time.Minute, err: errors.New("team thread is being opened")}
 		}
 		return s.st.ThreadPosted(ctx, d.ID, nil)
 	}
@@ -706,30 +794,14 @@ func (s *Scheduler) redraw(ctx context.Context, d store.ReminderDelivery, deadli
 		return err
 	}
 	err = s.do(ctx, deadline, "team thread reply", func() error {
-		_, err := s.sender.Post(ctx, t.Channel, t.TS, *reply)
+		_, err := s.sender.Send(ctx, in, *reply)
 		return err
 	})
 	if permanent(err) {
-		s.log.WarnContext(ctx, "check-ins cannot be posted to the team thread", "delivery", d.ID, "channel", t.Channel, "err", err)
+		s.log.WarnContext(ctx, "check-ins cannot be posted to the team thread", "delivery", d.ID, "channel", t.Conversation, "err", err)
 	} else if err != nil {
 		return err
 	}
 	last := cs[len(cs)-1].CreatedAt
 	return s.st.ThreadPosted(ctx, d.ID, &last)
-}
-
-// digests sends the KPI digests that are due. Their subscriptions and
-// exactly-once claims live with the digests in commands; the scheduler only
-// gives them its tick.
-func (s *Scheduler) digests(ctx context.Context) error {
-	n, err := s.cmds.RunDigests(ctx)
-	if n > 0 {
-		s.log.InfoContext(ctx, "sent digests", "count", n)
-	}
-	return err
-}
-
-// scope is the workspaces this scheduler prompts.
-func (s *Scheduler) scope() store.Scope {
-	return store.Scope{Platform: s.cfg.Platform, TeamID: s.cfg.TeamID}
 }

@@ -10,37 +10,9 @@ import (
 	"github.com/okrbot/okrbot/bot"
 )
 
-// Sender delivers messages to people and channels. *bot/slack.Adapter is
-// one.
-type Sender interface {
-	// Post sends a message to a channel, or to a person by their user ID,
-	// in the thread of threadTS if set.
-	Post(ctx context.Context, channelOrUserID, threadTS string, msg bot.Message) (bot.MessageRef, error)
-	// Update replaces a message sent by Post.
-	Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error
-}
-
-// Failure is what a Sender's error means for trying again.
-type Failure int
-
-const (
-	// Permanent errors fail the same way when retried.
-	Permanent Failure = iota
-	// Temporary errors (a 5xx, a network failure) are retried with backoff.
-	Temporary
-	// RateLimited errors are retried after the wait the platform asked for.
-	RateLimited
-	// Gone means the recipient left: their reminders are turned off.
-	Gone
-)
-
-// Classifier tells what a Sender's error means, and for RateLimited how long
-// the platform asked to wait.
-type Classifier func(err error) (Failure, time.Duration)
-
 // sendError is a send that did not succeed, classified.
 type sendError struct {
-	kind Failure
+	kind bot.Failure
 	// wait is how long to wait before trying again, for Temporary and
 	// RateLimited errors handed back because the lease would run out.
 	wait time.Duration
@@ -50,11 +22,13 @@ type sendError struct {
 func (e *sendError) Error() string { return e.err.Error() }
 func (e *sendError) Unwrap() error { return e.err }
 
-func failureOf(err error) (Failure, time.Duration) {
+// failureOf classifies the result of do: a sendError's kind, and else what
+// the adapter said.
+func failureOf(err error) (bot.Failure, time.Duration) {
 	if se, ok := errors.AsType[*sendError](err); ok {
 		return se.kind, se.wait
 	}
-	return Permanent, 0
+	return bot.FailureOf(err)
 }
 
 // pacer spaces messages evenly: at most one every interval, for the whole
@@ -109,13 +83,13 @@ func (s *Scheduler) do(ctx context.Context, deadline time.Time, what string, fn 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		kind, retryAfter := s.classify(err)
+		kind, retryAfter := bot.FailureOf(err)
 		var wait time.Duration
 		switch kind {
-		case RateLimited:
+		case bot.RateLimited:
 			wait = max(retryAfter, time.Second)
 			s.stats.rateLimited.Add(1)
-		case Temporary:
+		case bot.Temporary:
 			wait = backoff(attempt)
 			s.stats.retried.Add(1)
 		default:

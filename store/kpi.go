@@ -121,6 +121,9 @@ type DigestSubscription struct {
 	NextRunAt *time.Time `gorm:"index"`
 }
 
+// Cron is when the subscription's digest goes out.
+func (d DigestSubscription) Cron() okr.Cron { return okr.Cron{Spec: d.Schedule, TZ: d.TZ} }
+
 // A DigestDelivery is one occurrence of a subscription's digest. Its unique
 // key (subscription, occurrence) is what makes a digest go out once, however
 // many replicas see it due.

@@ -10,11 +10,14 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// DigestsToPlan returns subscriptions that have no next run yet, at most
-// limit.
-func (s *Store) DigestsToPlan(ctx context.Context, limit int) ([]DigestSubscription, error) {
+// DigestsToPlan returns subscriptions of the workspaces given that have no
+// next run yet, at most limit.
+func (s *Store) DigestsToPlan(ctx context.Context, workspaceIDs []uint, limit int) ([]DigestSubscription, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	var ds []DigestSubscription
-	err := s.q(ctx).Where("next_run_at IS NULL").Order("id").Limit(limit).Find(&ds).Error
+	err := s.q(ctx).Where("next_run_at IS NULL AND workspace_id IN ?", workspaceIDs).Order("id").Limit(limit).Find(&ds).Error
 	return ds, err
 }
 
@@ -29,31 +32,29 @@ func (s *Store) PlanDigest(ctx context.Context, id uint, next time.Time) error {
 type ClaimedDigest struct {
 	Delivery     DigestDelivery
 	Subscription DigestSubscription
-	// Platform is the chat platform of the subscription's workspace.
-	Platform string
 }
 
-// ClaimDigests claims the digests due at now, each leased until now+lease:
+// ClaimDigests claims the digests of the workspaces given that are due at
+// now, each leased until now+lease:
 // every subscription whose next run has come gets a delivery for that
 // occurrence, and its next run moves to next(subscription, after), in one
 // transaction; deliveries whose sender's lease ran out before they were done
 // are taken over. The unique key of a delivery makes each occurrence go to
 // one process only, however many replicas claim at once.
-func (s *Store) ClaimDigests(ctx context.Context, platforms []string, now time.Time, lease time.Duration, limit int,
+func (s *Store) ClaimDigests(ctx context.Context, workspaceIDs []uint, now time.Time, lease time.Duration, limit int,
 	next func(d DigestSubscription, after time.Time) time.Time) ([]ClaimedDigest, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	now = now.UTC()
 	until := now.Add(lease)
 	var claimed []ClaimedDigest
 	err := s.InTx(ctx, func(tx *Store) error {
 		claimed = claimed[:0]
-		q := tx.q(ctx).Where("next_run_at <= ?", now).
-			Where("workspace_id IN (SELECT w.id FROM workspaces w WHERE w.platform IN ?)", platforms).
+		q := tx.q(ctx).Where("next_run_at <= ? AND workspace_id IN ?", now, workspaceIDs).
 			Order("next_run_at, id").Limit(limit)
-		if s.dialect == "postgres" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
 		var due []DigestSubscription
-		if err := q.Find(&due).Error; err != nil {
+		if err := tx.skipLocked(q).Find(&due).Error; err != nil {
 			return err
 		}
 		for _, d := range due {
@@ -80,11 +81,8 @@ func (s *Store) ClaimDigests(ctx context.Context, platforms []string, now time.T
 		}
 		// Take over deliveries whose sender died.
 		var stale []DigestDelivery
-		sq := tx.q(ctx).Where("done_at IS NULL AND claimed_until < ?", now).Order("id").Limit(limit)
-		if s.dialect == "postgres" {
-			sq = sq.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		if err := sq.Find(&stale).Error; err != nil {
+		sq := tx.q(ctx).Where("done_at IS NULL AND claimed_until < ? AND workspace_id IN ?", now, workspaceIDs).Order("id").Limit(limit)
+		if err := tx.skipLocked(sq).Find(&stale).Error; err != nil {
 			return err
 		}
 		for _, dl := range stale {
@@ -116,13 +114,6 @@ func (s *Store) ClaimDigests(ctx context.Context, platforms []string, now time.T
 	})
 	if err != nil {
 		return nil, err
-	}
-	for i, c := range claimed {
-		ws, err := s.WorkspaceByID(ctx, c.Subscription.WorkspaceID)
-		if err != nil {
-			return claimed, fmt.Errorf("claim digest %d: %w", c.Subscription.ID, err)
-		}
-		claimed[i].Platform = ws.Platform
 	}
 	return claimed, nil
 }

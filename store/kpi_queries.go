@@ -334,12 +334,15 @@ func (s *Store) SetKPIHealthIf(ctx context.Context, workspaceID, id uint, from, 
 	return res.RowsAffected == 1, res.Error
 }
 
-// KPIsMeasuredBefore returns the KPIs of every workspace, not archived and
-// not yet announced as stale, whose latest value is older than before: the
-// candidates for going stale.
-func (s *Store) KPIsMeasuredBefore(ctx context.Context, before time.Time) ([]KPI, error) {
+// KPIsMeasuredBefore returns the KPIs of the workspaces given, not archived
+// and not yet announced as stale, whose latest value is older than before:
+// the candidates for going stale.
+func (s *Store) KPIsMeasuredBefore(ctx context.Context, workspaceIDs []uint, before time.Time) ([]KPI, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	var ks []KPI
-	err := preloadKPI(s.q(ctx)).Where("archived = ? AND health <> ? AND last_at < ?", false, okr.HealthStale, before.UTC()).
+	err := s.q(ctx).Where("workspace_id IN ? AND archived = ? AND health <> ? AND last_at < ?", workspaceIDs, false, okr.HealthStale, before.UTC()).
 		Order("workspace_id, id").Find(&ks).Error
 	return ks, err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/okrbot/okrbot/okr"
@@ -75,6 +76,22 @@ type Objective struct {
 	KeyResults []KeyResult `gorm:"constraint:OnDelete:CASCADE"`
 }
 
+// Score is the objective's score: the one it was closed with, or the
+// weighted progress of its key results.
+func (o Objective) Score() float64 {
+	if o.FinalScore != nil {
+		return *o.FinalScore
+	}
+	parts := make([]okr.Weighted, len(o.KeyResults))
+	for i, kr := range o.KeyResults {
+		parts[i] = okr.Weighted{Value: kr.Progress(), Weight: kr.Weight}
+	}
+	return okr.Score(parts)
+}
+
+// Label is a key result of o as people write it: #42.1.
+func (o Objective) Label(kr KeyResult) string { return fmt.Sprintf("#%d.%d", o.Number, kr.Position) }
+
 // A KeyResult measures an objective.
 type KeyResult struct {
 	ID          uint  `gorm:"primaryKey"`
@@ -111,4 +128,4 @@ type CheckIn struct {
 
 // models lists every table, in the order AutoMigrate would create them.
 var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{},
-	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}}
+	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}, &Conversation{}, &KPIAlert{}}

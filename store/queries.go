@@ -311,14 +311,15 @@ func (s *Store) CheckIn(ctx context.Context, c *CheckIn) error {
 	return nil
 }
 
-// LastCheckIns returns the newest check-in of each key result that has one.
-func (s *Store) LastCheckIns(ctx context.Context, keyResultIDs []uint) (map[uint]CheckIn, error) {
+// LastCheckIns returns the newest check-in of each key result of a
+// workspace that has one.
+func (s *Store) LastCheckIns(ctx context.Context, workspaceID uint, keyResultIDs []uint) (map[uint]CheckIn, error) {
 	last := make(map[uint]CheckIn, len(keyResultIDs))
 	if len(keyResultIDs) == 0 {
 		return last, nil
 	}
 	var rows []CheckIn
-	err := s.q(ctx).Where("key_result_id IN ?", keyResultIDs).
+	err := s.q(ctx).Where("workspace_id = ? AND key_result_id IN ?", workspaceID, keyResultIDs).
 		Where("id = (SELECT MAX(c2.id) FROM check_ins c2 WHERE c2.key_result_id = check_ins.key_result_id)").
 		Find(&rows).Error
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -112,40 +113,20 @@ func (s *Store) PauseReminders(ctx context.Context, workspaceID, userID uint, un
 		Update("paused_until", until).Error
 }
 
-// A Scope names the workspaces one running okrbot prompts: those of a
-// platform, and only the one team when TeamID is set (the team of its Slack
-// token). People of other workspaces sharing the database, such as those of
-// `okrbot console`, are never planned.
-type Scope struct {
-	Platform string
-	TeamID   string
-}
-
-// condition is the SQL condition that the workspace_id column of table is
-// in the scope, with its arguments.
-func (sc Scope) condition(table string) (string, []any) {
-	col := "workspace_id"
-	if table != "" {
-		col = table + ".workspace_id"
-	}
-	if sc.TeamID == "" {
-		return col + " IN (SELECT w.id FROM workspaces w WHERE w.platform = ?)", []any{sc.Platform}
-	}
-	return col + " IN (SELECT w.id FROM workspaces w WHERE w.platform = ? AND w.team_id = ?)", []any{sc.Platform, sc.TeamID}
-}
-
-// AddReminderPeople gives everyone in scope who owns a key
+// AddReminderPeople gives everyone of the workspaces given who owns a key
 // result of an active objective (or an active objective with key results
 // they own by default) reminder settings, so the scheduler plans their
 // prompts. It returns how many were added.
-func (s *Store) AddReminderPeople(ctx context.Context, scope Scope, now time.Time) (int64, error) {
-	inScope, scopeArgs := scope.condition("u")
-	args := append(append([]any{ReminderOn, now.UTC(), now.UTC()}, scopeArgs...), okr.Active)
+func (s *Store) AddReminderPeople(ctx context.Context, workspaceIDs []uint, now time.Time) (int64, error) {
+	if len(workspaceIDs) == 0 {
+		return 0, nil
+	}
+	args := []any{ReminderOn, now.UTC(), now.UTC(), workspaceIDs, okr.Active}
 	res := s.q(ctx).Exec(`INSERT INTO reminder_people (workspace_id, user_id, status, schedule_id, tz, created_at, updated_at)
 SELECT u.workspace_id, u.id, ?, 0, '', ?, ?
 FROM users u
 WHERE NOT EXISTS (SELECT 1 FROM reminder_people p WHERE p.user_id = u.id)
-AND `+inScope+`
+AND u.workspace_id IN ?
 AND EXISTS (SELECT 1 FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
   WHERE o.status = ? AND kr.workspace_id = u.workspace_id
   AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id)))
@@ -156,11 +137,16 @@ ON CONFLICT (user_id) DO NOTHING`, args...)
 	return res.RowsAffected, nil
 }
 
-// ReplanMovedPeople forgets the next prompt of everyone whose time zone
-// changed since it was planned, so it is planned again in the new zone.
-func (s *Store) ReplanMovedPeople(ctx context.Context) error {
+// ReplanMovedPeople forgets the next prompt of everyone of the workspaces
+// given whose time zone changed since it was planned, so it is planned
+// again in the new zone.
+func (s *Store) ReplanMovedPeople(ctx context.Context, workspaceIDs []uint) error {
+	if len(workspaceIDs) == 0 {
+		return nil
+	}
 	return s.q(ctx).Exec(`UPDATE reminder_people SET next_at = NULL
-WHERE next_at IS NOT NULL AND tz <> (SELECT u.tz FROM users u WHERE u.id = reminder_people.user_id)`).Error
+WHERE next_at IS NOT NULL AND workspace_id IN ?
+AND tz <> (SELECT u.tz FROM users u WHERE u.id = reminder_people.user_id)`, workspaceIDs).Error
 }
 
 // PlanRow is a person whose next prompt is to be planned.
@@ -172,19 +158,23 @@ type PlanRow struct {
 	TeamIDs []uint
 }
 
-// UnplannedPeople returns up to limit people in scope who are on and
-// have no next prompt planned.
-func (s *Store) UnplannedPeople(ctx context.Context, scope Scope, limit int) ([]PlanRow, error) {
+// UnplannedPeople returns up to limit people of the workspaces given who
+// are on and have no next prompt planned.
+func (s *Store) UnplannedPeople(ctx context.Context, workspaceIDs []uint, limit int) ([]PlanRow, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	var ps []ReminderPerson
-	inScope, scopeArgs := scope.condition("")
-	err := s.q(ctx).Where("status = ? AND next_at IS NULL", ReminderOn).Where(inScope, scopeArgs...).
+	err := s.q(ctx).Where("status = ? AND next_at IS NULL AND workspace_id IN ?", ReminderOn, workspaceIDs).
 		Order("id").Limit(limit).Find(&ps).Error
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}
 	ids := make([]uint, len(ps))
+	byWorkspace := map[uint][]uint{}
 	for i, p := range ps {
 		ids[i] = p.UserID
+		byWorkspace[p.WorkspaceID] = append(byWorkspace[p.WorkspaceID], p.UserID)
 	}
 	var users []User
 	if err := s.q(ctx).Where("id IN ?", ids).Find(&users).Error; err != nil {
@@ -194,9 +184,13 @@ func (s *Store) UnplannedPeople(ctx context.Context, scope Scope, limit int) ([]
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	teamsOf, err := s.TeamsOfPeople(ctx, ids)
-	if err != nil {
-		return nil, err
+	teamsOf := map[uint][]uint{}
+	for ws, people := range byWorkspace {
+		teams, err := s.TeamsOfPeople(ctx, ws, people)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(teamsOf, teams)
 	}
 	rows := make([]PlanRow, 0, len(ps))
 	for _, p := range ps {
@@ -205,9 +199,9 @@ func (s *Store) UnplannedPeople(ctx context.Context, scope Scope, limit int) ([]
 	return rows, nil
 }
 
-// TeamsOfPeople returns, for each person, the teams of the active objectives
-// they own or own key results in, lowest id first.
-func (s *Store) TeamsOfPeople(ctx context.Context, userIDs []uint) (map[uint][]uint, error) {
+// TeamsOfPeople returns, for each person of a workspace, the teams of the
+// active objectives they own or own key results in, lowest id first.
+func (s *Store) TeamsOfPeople(ctx context.Context, workspaceID uint, userIDs []uint) (map[uint][]uint, error) {
 	type teamRow struct {
 		UserID uint
 		TeamID uint
@@ -216,9 +210,9 @@ func (s *Store) TeamsOfPeople(ctx context.Context, userIDs []uint) (map[uint][]u
 	err := s.q(ctx).Raw(`SELECT DISTINCT u.id AS user_id, o.team_id AS team_id
 FROM users u JOIN objectives o ON o.workspace_id = u.workspace_id
 LEFT JOIN key_results kr ON kr.objective_id = o.id
-WHERE u.id IN ? AND o.status = ? AND o.team_id IS NOT NULL
+WHERE u.workspace_id = ? AND u.id IN ? AND o.status = ? AND o.team_id IS NOT NULL
 AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id))
-ORDER BY o.team_id`, userIDs, okr.Active).Scan(&teams).Error
+ORDER BY o.team_id`, workspaceID, userIDs, okr.Active).Scan(&teams).Error
 	if err != nil {
 		return nil, fmt.Errorf("teams of people: %w", err)
 	}
@@ -229,10 +223,10 @@ ORDER BY o.team_id`, userIDs, okr.Active).Scan(&teams).Error
 	return teamsOf, nil
 }
 
-// UserByID returns a person by database id.
-func (s *Store) UserByID(ctx context.Context, id uint) (User, error) {
+// UserByID returns a person of a workspace by database id.
+func (s *Store) UserByID(ctx context.Context, workspaceID, id uint) (User, error) {
 	var u User
-	err := s.q(ctx).Where("id = ?", id).Take(&u).Error
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&u).Error
 	return u, notFound(err)
 }
 
@@ -255,13 +249,15 @@ func (s *Store) PlanReminder(ctx context.Context, personID, scheduleID uint, tz 
 		Updates(map[string]any{"schedule_id": scheduleID, "tz": tz, "next_at": next.UTC()}).Error
 }
 
-// LockDuePeople returns up to limit people in scope whose next prompt
-// is due at now, locked until the transaction ends; other replicas skip
-// them. Call it inside InTx.
-func (s *Store) LockDuePeople(ctx context.Context, scope Scope, now time.Time, limit int) ([]ReminderPerson, error) {
+// LockDuePeople returns up to limit people of the workspaces given whose
+// next prompt is due at now, locked until the transaction ends; other
+// replicas skip them. Call it inside InTx.
+func (s *Store) LockDuePeople(ctx context.Context, workspaceIDs []uint, now time.Time, limit int) ([]ReminderPerson, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	var ps []ReminderPerson
-	inScope, scopeArgs := scope.condition("")
-	err := s.skipLocked(s.q(ctx)).Where("status = ? AND next_at <= ?", ReminderOn, now.UTC()).Where(inScope, scopeArgs...).
+	err := s.skipLocked(s.q(ctx)).Where("status = ? AND next_at <= ? AND workspace_id IN ?", ReminderOn, now.UTC(), workspaceIDs).
 		Order("next_at, id").Limit(limit).Find(&ps).Error
 	return ps, err
 }
@@ -295,12 +291,16 @@ func (s *Store) CheckedInSince(ctx context.Context, userID uint, since time.Time
 	return n > 0, err
 }
 
-// claimDeliveries takes a lease until `until` on up to limit deliveries that
-// match where and that no other process holds, and returns them.
-func (s *Store) claimDeliveries(ctx context.Context, now, until time.Time, limit int, set map[string]any, where string, args ...any) ([]ReminderDelivery, error) {
+// claimDeliveries takes a lease until `until` on up to limit deliveries of
+// the workspaces given that match where and that no other process holds,
+// and returns them.
+func (s *Store) claimDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int, set map[string]any, where string, args ...any) ([]ReminderDelivery, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
 	var ds []ReminderDelivery
 	err := s.InTx(ctx, func(tx *Store) error {
-		err := tx.skipLocked(tx.q(ctx)).Where(where, args...).
+		err := tx.skipLocked(tx.q(ctx)).Where(where, args...).Where("workspace_id IN ?", workspaceIDs).
 			Where("claimed_until IS NULL OR claimed_until < ?", now.UTC()).
 			Order("id").Limit(limit).Find(&ds).Error
 		if err != nil || len(ds) == 0 {
@@ -324,14 +324,14 @@ func (s *Store) claimDeliveries(ctx context.Context, now, until time.Time, limit
 
 // ClaimPendingDeliveries leases up to limit prompts that are still to be
 // sent. A process that dies holding them lets them go when the lease ends.
-func (s *Store) ClaimPendingDeliveries(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, now, until, limit, nil, "state = ?", DeliveryPending)
+func (s *Store) ClaimPendingDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil, "state = ?", DeliveryPending)
 }
 
 // ClaimNudges leases up to limit sent prompts whose nudge is due and whose
 // person has not checked in.
-func (s *Store) ClaimNudges(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, now, until, limit, nil,
+func (s *Store) ClaimNudges(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil,
 		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
 }
 
@@ -339,15 +339,16 @@ func (s *Store) ClaimNudges(ctx context.Context, now, until time.Time, limit int
 // request is cleared as it is claimed, so a check-in made meanwhile asks
 // again; an answered prompt whose lease ran out (its process died while
 // redrawing it) is taken up again too.
-func (s *Store) ClaimUpdates(ctx context.Context, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, now, until, limit, map[string]any{"update_pending": false},
+func (s *Store) ClaimUpdates(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
+	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, map[string]any{"update_pending": false},
 		"state = ? AND (update_pending = ? OR (checked_in_at IS NOT NULL AND claimed_until IS NOT NULL))", DeliverySent, true)
 }
 
-// DeliverySent records that a prompt went out, and when to nudge.
-func (s *Store) DeliverySent(ctx context.Context, id uint, channel, ts string, at, nudgeAt time.Time) error {
+// DeliverySent records that a prompt went out (as the message messageID in
+// the conversation given), and when to nudge.
+func (s *Store) DeliverySent(ctx context.Context, id uint, conversation, messageID string, at, nudgeAt time.Time) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
-		"state": DeliverySent, "channel": channel, "ts": ts, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
+		"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
 		"claimed_until": nil, "attempts": 0}).Error
 }
 
@@ -454,18 +455,19 @@ func (s *Store) CheckInsBy(ctx context.Context, workspaceID, userID uint, after 
 	return cs, err
 }
 
-// ClaimThread returns a schedule's thread for a week. A new thread (TS
-// empty) is leased to the caller until `until` when mine is true: the
-// caller posts its first message and records it with ThreadOpened.
+// ClaimThread returns a schedule's thread for a week. A new thread
+// (MessageID empty) is leased to the caller until `until` when mine is
+// true: the caller posts its first message and records it with
+// ThreadOpened.
 func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel string, now, until time.Time) (t ReminderThread, mine bool, err error) {
-	t = ReminderThread{ScheduleID: scheduleID, Week: week, Channel: channel}
+	t = ReminderThread{ScheduleID: scheduleID, Week: week, Conversation: channel}
 	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
 		return t, false, fmt.Errorf("create thread: %w", err)
 	}
 	if err := s.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
 		return t, false, err
 	}
-	if t.TS != "" {
+	if t.MessageID != "" {
 		return t, false, nil
 	}
 	res := s.q(ctx).Model(&ReminderThread{}).Where("id = ? AND ts = '' AND (claimed_until IS NULL OR claimed_until < ?)", t.ID, now.UTC()).
@@ -474,7 +476,7 @@ func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel 
 }
 
 // ThreadOpened records the first message of a thread.
-func (s *Store) ThreadOpened(ctx context.Context, id uint, channel, ts string) error {
+func (s *Store) ThreadOpened(ctx context.Context, id uint, conversation, messageID string) error {
 	return s.q(ctx).Model(&ReminderThread{}).Where("id = ?", id).
-		Updates(map[string]any{"channel": channel, "ts": ts, "claimed_until": nil}).Error
+		Updates(map[string]any{"channel": conversation, "ts": messageID, "claimed_until": nil}).Error
 }

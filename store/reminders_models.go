@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
 
 // A ReminderSchedule says when check-in prompts go out: the workspace's own
 // (TeamID 0) or a team's override. Times are local to each person.
@@ -22,6 +26,16 @@ type ReminderSchedule struct {
 	SetByID   uint `gorm:"not null;default:0"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Weekly is the schedule as okr reads it.
+func (r ReminderSchedule) Weekly() okr.WeeklyTime {
+	return okr.WeeklyTime{Weekday: time.Weekday(r.Weekday), Minute: r.Minute, EveryWeeks: max(r.EveryWeeks, 1)}
+}
+
+// ReminderScheduleOf is w as a schedule to store.
+func ReminderScheduleOf(w okr.WeeklyTime) ReminderSchedule {
+	return ReminderSchedule{Weekday: int(w.Weekday), Minute: w.Minute, EveryWeeks: max(w.EveryWeeks, 1)}
 }
 
 // Reminder states of a person.
@@ -77,10 +91,11 @@ type ReminderDelivery struct {
 	// ClaimedUntil is the lease of the process sending the prompt, nudge or
 	// update; another may take over after it.
 	ClaimedUntil *time.Time
-	// Channel and TS point at the prompt once sent.
-	Channel string `gorm:"not null;default:''"`
-	TS      string `gorm:"not null;default:''"`
-	SentAt  *time.Time
+	// Conversation and MessageID point at the prompt once sent: the
+	// platform's ids of the chat it is in and of the message.
+	Conversation string `gorm:"column:channel;not null;default:''"`
+	MessageID    string `gorm:"column:ts;not null;default:''"`
+	SentAt       *time.Time
 	// NudgeAt is when to nudge unless the person has checked in; nil once
 	// nudged or when no nudge is due.
 	NudgeAt     *time.Time `gorm:"index"`
@@ -97,11 +112,13 @@ type ReminderDelivery struct {
 
 // A ReminderThread is a schedule's weekly thread in its team channel.
 type ReminderThread struct {
-	ID           uint   `gorm:"primaryKey"`
-	ScheduleID   uint   `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
-	Week         string `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
-	Channel      string `gorm:"not null"`
-	TS           string `gorm:"not null;default:''"`
+	ID         uint   `gorm:"primaryKey"`
+	ScheduleID uint   `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
+	Week       string `gorm:"not null;uniqueIndex:idx_reminder_threads_schedule_week"`
+	// Conversation is the channel's platform id, and MessageID the
+	// thread's first message, once posted.
+	Conversation string `gorm:"column:channel;not null"`
+	MessageID    string `gorm:"column:ts;not null;default:''"`
 	ClaimedUntil *time.Time
 	CreatedAt    time.Time
 }

@@ -207,7 +207,7 @@ func TestCheckInAppendsAndMovesCurrent(t *testing.T) {
 		if got.Current != 35 {
 			t.Errorf("current = %v, want 35", got.Current)
 		}
-		last, err := s.LastCheckIns(ctx, []uint{kr.ID, o.KeyResults[1].ID})
+		last, err := s.LastCheckIns(ctx, f.ws.ID, []uint{kr.ID, o.KeyResults[1].ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestCheckInAppendsAndMovesCurrent(t *testing.T) {
 		if !errors.Is(err, okr.ErrNotFound) {
 			t.Errorf("cross-workspace check-in: err = %v, want not found", err)
 		}
-		if last, _ := s.LastCheckIns(ctx, []uint{kr.ID}); last[kr.ID].Value != 35 {
+		if last, _ := s.LastCheckIns(ctx, f.ws.ID, []uint{kr.ID}); last[kr.ID].Value != 35 {
 			t.Errorf("cross-workspace check-in was kept: %+v", last[kr.ID])
 		}
 	})

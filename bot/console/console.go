@@ -8,10 +8,10 @@ package console
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/okrbot/okrbot/bot"
@@ -58,14 +58,15 @@ func (c *Console) Run(ctx context.Context) error {
 			fmt.Fprintf(c.Out, "Unknown command %s. Try /okr help.\n\n", command)
 			continue
 		}
-		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}, User: c.User,
-			Channel: "console", Command: command, Text: strings.TrimSpace(text)}
+		ws := bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}
+		req := bot.Request{Workspace: ws, User: c.User, Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: c.User.ID},
+			Command: command, Text: strings.TrimSpace(text)}
 		fmt.Fprintln(c.Out, Render(c.Handler.Command(ctx, req)))
 	}
 }
 
 // Render prints a reply as plain text. A form cannot open in a terminal, so
-// it prints the command line that does the same.
+// it prints how to do the same with commands.
 func Render(r bot.Reply) string {
 	var b strings.Builder
 	if r.Form != nil {
@@ -73,13 +74,20 @@ func Render(r bot.Reply) string {
 	}
 	if m := r.Message; m != nil {
 		if len(m.Sections) == 0 {
-			b.WriteString(Plain(m.Text) + "\n")
+			b.WriteString(Plain(m.Summary) + "\n")
 		}
 		for _, s := range m.Sections {
-			if s.Text != "" {
-				b.WriteString(Plain(s.Text) + "\n")
+			lines := make([]string, 0, len(s.Items)+1)
+			if !s.Text.IsEmpty() {
+				lines = append(lines, Plain(s.Text))
 			}
-			if s.Context != "" {
+			for _, it := range s.Items {
+				lines = append(lines, Plain(it))
+			}
+			if len(lines) > 0 {
+				b.WriteString(strings.Join(lines, "\n") + "\n")
+			}
+			if !s.Context.IsEmpty() {
 				b.WriteString("    " + strings.ReplaceAll(Plain(s.Context), "\n", "\n    ") + "\n")
 			}
 			if len(s.Buttons) > 0 {
@@ -94,17 +102,30 @@ func Render(r bot.Reply) string {
 	return b.String()
 }
 
-var (
-	userRef    = regexp.MustCompile(`<@([^>|]+)(?:\|[^>]*)?>`)
-	channelRef = regexp.MustCompile(`<#[^>|]+\|([^>]*)>`)
-	linkRef    = regexp.MustCompile(`<([^@#!>|][^>|]*)\|([^>]*)>`)
-)
+// Plain renders text for a terminal: emphasis and code keep the marks people
+// know from chat (*bold*, _italic_, `code`), people are @name (their ID in
+// the console), channels #name, and links "label (URL)".
+func Plain(t bot.Text) string {
+	var b strings.Builder
+	writePlain(&b, t)
+	return b.String()
+}
 
-// Plain turns message markup into terminal text: people and channels by
-// name, links with their address, escapes undone.
-func Plain(text string) string {
-	text = userRef.ReplaceAllString(text, "@$1")
-	text = channelRef.ReplaceAllString(text, "#$1")
-	text = linkRef.ReplaceAllString(text, "$2 ($1)")
-	return bot.Unescape(text)
+func writePlain(b *strings.Builder, t bot.Text) {
+	for _, in := range t {
+		switch in.Kind {
+		case bot.BoldKind:
+			b.WriteString("*" + Plain(in.Inner) + "*")
+		case bot.ItalicKind:
+			b.WriteString("_" + Plain(in.Inner) + "_")
+		case bot.CodeKind:
+			b.WriteString("`" + in.Text + "`")
+		case bot.MentionKind:
+			b.WriteString("@" + cmp.Or(in.ID, in.Text))
+		case bot.ChannelKind:
+			b.WriteString("#" + cmp.Or(in.Text, in.ID))
+		default:
+			b.WriteString(bot.Text{in}.String())
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -52,8 +53,8 @@ const (
 const somethingWentWrong = "Something went wrong on our side. Please try again."
 
 // Adapter connects a bot.Handler to Slack over HTTP (ServeHTTP) or Socket
-// Mode (RunSocketMode), and sends messages outside of requests (Post,
-// Update). It is safe for concurrent use.
+// Mode (RunSocketMode), and sends messages outside of requests (it is a
+// bot.Sender). It is safe for concurrent use.
 type Adapter struct {
 	h        bot.Handler
 	api      *slack.Client
@@ -68,6 +69,8 @@ type Adapter struct {
 	dms  map[string]string // user ID → DM channel ID; they never change
 
 	inflight sync.WaitGroup
+	// team is the workspace of the bot token, from auth.test.
+	team atomic.Pointer[string]
 }
 
 // New returns an adapter that hands requests to h.
@@ -111,6 +114,7 @@ func (a *Adapter) TeamID(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("slack: auth.test with SLACK_BOT_TOKEN: %w", err)
 	}
+	a.team.Store(&resp.TeamID)
 	return resp.TeamID, nil
 }
 
@@ -132,50 +136,64 @@ func (a *Adapter) Drain(ctx context.Context) error {
 	}
 }
 
-// Post sends a message to a channel, or to a person by their user ID (in
-// their direct messages with okrbot), in the thread of threadTS if set.
-// Errors keep slack-go's types; see RetryAfter, IsGone and IsTemporary.
-func (a *Adapter) Post(ctx context.Context, channelOrUserID, threadTS string, msg bot.Message) (bot.MessageRef, error) {
-	text, blocks, err := renderMessage(msg)
+// Serves reports whether the adapter can send to ws: a Slack workspace of
+// the bot token, once TeamID has learnt it.
+func (a *Adapter) Serves(ws bot.Workspace) bool {
+	team := a.team.Load()
+	return ws.Platform == Platform && team != nil && ws.TeamID == *team
+}
+
+var _ bot.Sender = (*Adapter)(nil)
+
+// Send posts a message to a channel, or to a person (in their direct
+// messages with okrbot), in the thread of to.Thread if set. Errors are
+// *bot.SendError, classified for retrying.
+func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
+	text, blocks, err := RenderMessage(msg)
 	if err != nil {
-		return bot.MessageRef{}, fmt.Errorf("slack: render message: %w", err)
+		return bot.MessageRef{}, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
-	channel, err := a.openDM(ctx, channelOrUserID)
-	if err != nil {
-		return bot.MessageRef{}, err
+	channel := to.ID
+	if to.Kind == bot.DirectChat {
+		if channel, err = a.openDM(ctx, to.ID); err != nil {
+			return bot.MessageRef{}, classify(err)
+		}
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
-	if threadTS != "" {
-		opts = append(opts, slack.MsgOptionTS(threadTS))
+	if to.Thread != "" {
+		opts = append(opts, slack.MsgOptionTS(to.Thread))
 	}
 	ch, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
-		if IsGone(err) {
-			a.forgetDM(channelOrUserID)
+		if IsGone(err) && to.Kind == bot.DirectChat {
+			a.forgetDM(to.ID)
 		}
-		return bot.MessageRef{}, fmt.Errorf("slack: post to %s: %w", channelOrUserID, err)
+		return bot.MessageRef{}, classify(fmt.Errorf("slack: post to %s: %w", to.ID, err))
 	}
-	return bot.MessageRef{Channel: ch, TS: ts}, nil
+	return bot.MessageRef{Address: to, Conversation: ch, ID: ts}, nil
 }
 
-// Update replaces a message sent by Post.
+// Update replaces a message sent by Send.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	text, blocks, err := renderMessage(msg)
+	text, blocks, err := RenderMessage(msg)
 	if err != nil {
-		return fmt.Errorf("slack: render message: %w", err)
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
-	_, _, _, err = a.api.UpdateMessageContext(ctx, ref.Channel, ref.TS,
+	_, _, _, err = a.api.UpdateMessageContext(ctx, ref.Conversation, ref.ID,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
-		return fmt.Errorf("slack: update %s/%s: %w", ref.Channel, ref.TS, err)
+		return classify(fmt.Errorf("slack: update %s/%s: %w", ref.Conversation, ref.ID, err))
 	}
 	return nil
 }
 
-// UserInfo returns what Slack knows about a user: name, admin rights, time
-// zone. Answers are cached for a few minutes. A deactivated user is
+// UserInfo returns what Slack knows about a user of ws: name, admin rights,
+// time zone. Answers are cached for a few minutes. A deactivated user is
 // ErrDeactivated.
-func (a *Adapter) UserInfo(ctx context.Context, userID string) (bot.User, error) {
+func (a *Adapter) UserInfo(ctx context.Context, ws bot.Workspace, userID string) (bot.User, error) {
+	if !a.Serves(ws) {
+		return bot.User{}, fmt.Errorf("slack: users.info %s: workspace %s is not this bot token's", userID, ws.TeamID)
+	}
 	return a.users.lookup(ctx, userID)
 }
 
@@ -195,15 +213,9 @@ func (a *Adapter) fetchUser(ctx context.Context, id string) (bot.User, error) {
 	}, nil
 }
 
-// isUserID tells user IDs (U…, or W… on Enterprise Grid) from channel IDs.
-func isUserID(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
-
 // openDM resolves a user ID to the ID of the bot's direct message channel
-// with them; channel IDs pass through.
+// with them.
 func (a *Adapter) openDM(ctx context.Context, id string) (string, error) {
-	if !isUserID(id) {
-		return id, nil
-	}
 	a.dmMu.Lock()
 	ch, ok := a.dms[id]
 	a.dmMu.Unlock()

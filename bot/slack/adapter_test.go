@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,40 +16,51 @@ import (
 	"github.com/okrbot/okrbot/internal/fakeslack"
 )
 
-func TestPostAndUpdate(t *testing.T) {
+func TestSendAndUpdate(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 
-	first, err := e.a.Post(ctx, alice, "", bot.Message{Text: "Time for your weekly check-in"})
+	first, err := e.a.Send(ctx, e.to(alice), msg("Time for your weekly check-in"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.a.Post(ctx, alice, first.TS, bot.Message{Text: "Reminder"}); err != nil {
+	if _, err := e.a.Send(ctx, first.InThread(), msg("Reminder")); err != nil {
 		t.Fatal(err)
 	}
 	dm := e.fake.DMChannel(alice)
-	if first.Channel != dm || first.TS == "" {
+	if first.Conversation != dm || first.ID == "" {
 		t.Errorf("ref = %+v, want the DM channel %s", first, dm)
 	}
 	if n := len(e.fake.Calls("conversations.open")); n != 1 {
 		t.Errorf("conversations.open called %d times for two DMs, want 1", n)
 	}
 	posts := e.fake.Calls("chat.postMessage")
-	if posts[1].Params.Get("channel") != dm || posts[1].Params.Get("thread_ts") != first.TS {
+	if posts[1].Params.Get("channel") != dm || posts[1].Params.Get("thread_ts") != first.ID {
 		t.Errorf("reply posted to %s in thread %q", posts[1].Params.Get("channel"), posts[1].Params.Get("thread_ts"))
 	}
 
-	if err := e.a.Update(ctx, first, bot.Message{Text: "Checked in ✓"}); err != nil {
+	if err := e.a.Update(ctx, first, msg("Checked in ✓")); err != nil {
 		t.Fatal(err)
 	}
 	up := e.fake.Calls("chat.update")[0]
-	if up.Params.Get("channel") != dm || up.Params.Get("ts") != first.TS || up.Text() != "Checked in ✓" {
+	if up.Params.Get("channel") != dm || up.Params.Get("ts") != first.ID || up.Text() != "Checked in ✓" {
 		t.Errorf("chat.update %v", up.Params)
 	}
 
-	ref, err := e.a.Post(ctx, "C0LEADS", "", bot.Message{Text: "Weekly digest"})
-	if err != nil || ref.Channel != "C0LEADS" {
+	ref, err := e.a.Send(ctx, e.channel("C0LEADS"), msg("Weekly digest"))
+	if err != nil || ref.Conversation != "C0LEADS" {
 		t.Errorf("post to a channel: %+v, %v", ref, err)
+	}
+}
+
+// TestSendOnlyToItsOwnWorkspace shows that the adapter serves the workspace
+// of its token, as auth.test names it, and no other.
+func TestSendOnlyToItsOwnWorkspace(t *testing.T) {
+	e := setup(t)
+	for _, ws := range []bot.Workspace{{Platform: "slack", TeamID: team}, {Platform: "slack", TeamID: "TOTHER"}, {Platform: "teams", TeamID: team}} {
+		if got, want := e.a.Serves(ws), ws.TeamID == team && ws.Platform == "slack"; got != want {
+			t.Errorf("Serves(%+v) = %v", ws, got)
+		}
 	}
 }
 
@@ -61,28 +73,36 @@ func TestSendErrorsTellRetryFromGiveUp(t *testing.T) {
 		retryAfter time.Duration
 		slackError string
 		status     int
+		kind       bot.Failure
 	}{
-		{name: "deactivated account", to: alice, gone: true, slackError: "account_inactive",
+		{name: "deactivated account", to: alice, gone: true, slackError: "account_inactive", kind: bot.Gone,
 			fault: func(f *fakeslack.Server) { f.FailUser(alice, fakeslack.SlackError("account_inactive")) }},
-		{name: "unknown user", to: "U0NOBODY", gone: true, slackError: "user_not_found",
+		{name: "unknown user", to: "U0NOBODY", gone: true, slackError: "user_not_found", kind: bot.Gone,
 			fault: func(*fakeslack.Server) {}},
-		{name: "archived channel", to: "C0OLD", gone: true, slackError: "is_archived",
+		{name: "archived channel", to: "C0OLD", gone: true, slackError: "is_archived", kind: bot.Gone,
 			fault: func(f *fakeslack.Server) { f.FailChannel("C0OLD", fakeslack.SlackError("is_archived")) }},
-		{name: "rate limited", to: "C0LEADS", temp: true, retryAfter: 30 * time.Second,
+		{name: "rate limited", to: "C0LEADS", temp: true, retryAfter: 30 * time.Second, kind: bot.RateLimited,
 			fault: func(f *fakeslack.Server) { f.FailChannel("C0LEADS", fakeslack.RateLimited(30*time.Second)) }},
-		{name: "slack is down", to: alice, temp: true, status: http.StatusServiceUnavailable,
+		{name: "slack is down", to: alice, temp: true, status: http.StatusServiceUnavailable, kind: bot.Temporary,
 			fault: func(f *fakeslack.Server) {
 				f.FailMethod("chat.postMessage", fakeslack.HTTPError(http.StatusServiceUnavailable))
 			}},
-		{name: "slack's own error", to: alice, temp: true, slackError: "internal_error",
+		{name: "slack's own error", to: alice, temp: true, slackError: "internal_error", kind: bot.Temporary,
 			fault: func(f *fakeslack.Server) { f.FailMethod("chat.postMessage", fakeslack.SlackError("internal_error")) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := setup(t)
 			tc.fault(e.fake)
-			_, err := e.a.Post(context.Background(), tc.to, "", bot.Message{Text: "Check-in time"})
+			to := e.channel(tc.to)
+			if strings.HasPrefix(tc.to, "U") {
+				to = e.to(tc.to)
+			}
+			_, err := e.a.Send(context.Background(), to, msg("Check-in time"))
 			if err == nil {
 				t.Fatal("no error")
+			}
+			if kind, wait := bot.FailureOf(err); kind != tc.kind || wait != tc.retryAfter {
+				t.Errorf("FailureOf = %s, %v; want %s, %v", kind, wait, tc.kind, tc.retryAfter)
 			}
 			if got := slackbot.IsGone(err); got != tc.gone {
 				t.Errorf("IsGone = %v (%v)", got, err)
@@ -112,17 +132,17 @@ func TestChannelRateLimitSurfacesRetryAfter(t *testing.T) {
 		return clock
 	}))
 	ctx := context.Background()
-	if _, err := e.a.Post(ctx, "C0LEADS", "", bot.Message{Text: "one"}); err != nil {
+	if _, err := e.a.Send(ctx, e.channel("C0LEADS"), msg("one")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.a.Post(ctx, "C0LEADS", "", bot.Message{Text: "two"})
+	_, err := e.a.Send(ctx, e.channel("C0LEADS"), msg("two"))
 	if d, ok := slackbot.RetryAfter(err); !ok || d != time.Second {
 		t.Fatalf("second post in the same second: %v", err)
 	}
 	mu.Lock()
 	clock = clock.Add(time.Second)
 	mu.Unlock()
-	if _, err := e.a.Post(ctx, "C0LEADS", "", bot.Message{Text: "two"}); err != nil {
+	if _, err := e.a.Send(ctx, e.channel("C0LEADS"), msg("two")); err != nil {
 		t.Errorf("after waiting: %v", err)
 	}
 }
@@ -133,7 +153,7 @@ func TestUserInfo(t *testing.T) {
 	ctx := context.Background()
 
 	for range 2 {
-		u, err := e.a.UserInfo(ctx, alice)
+		u, err := e.a.UserInfo(ctx, e.ws(), alice)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,10 +165,10 @@ func TestUserInfo(t *testing.T) {
 		t.Errorf("users.info called %d times, want 1 (cached)", n)
 	}
 
-	if _, err := e.a.UserInfo(ctx, "U0GONE"); !errors.Is(err, slackbot.ErrDeactivated) || !slackbot.IsGone(err) {
+	if _, err := e.a.UserInfo(ctx, e.ws(), "U0GONE"); !errors.Is(err, slackbot.ErrDeactivated) || !slackbot.IsGone(err) {
 		t.Errorf("deactivated user: %v", err)
 	}
-	if _, err := e.a.UserInfo(ctx, "U0NOBODY"); !slackbot.IsGone(err) {
+	if _, err := e.a.UserInfo(ctx, e.ws(), "U0NOBODY"); !slackbot.IsGone(err) {
 		t.Errorf("unknown user: %v", err)
 	}
 }

@@ -22,11 +22,12 @@ type exchange struct {
 	view        *slack.View // the modal an action happened in, if any
 }
 
-func (a *Adapter) newExchange(kind, team string, user bot.User) *exchange {
+func (a *Adapter) newExchange(kind, team, channel string, user bot.User) *exchange {
 	return &exchange{
 		a:   a,
 		log: a.requestLog(kind, team, user.ID),
-		req: bot.Request{Workspace: bot.Workspace{Platform: Platform, TeamID: team}, User: user},
+		req: bot.Request{Workspace: bot.Workspace{Platform: Platform, TeamID: team}, User: user,
+			Address: address(team, channel, user.ID)},
 	}
 }
 
@@ -35,8 +36,9 @@ type afterAck func(context.Context)
 
 // command turns a slash command into the work to do after its ack.
 func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
-	x := a.newExchange("command", cmd.TeamID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
-	x.req.Channel, x.req.Command, x.req.Text = cmd.ChannelID, cmd.Command, cmd.Text
+	x := a.newExchange("command", cmd.TeamID, cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
+	x.req.Command = cmd.Command
+	x.req.Text, x.req.People, x.req.Channels = NeutralText(cmd.Text)
 	x.req.CanOpenForm = cmd.TriggerID != ""
 	x.responseURL, x.triggerID = cmd.ResponseURL, cmd.TriggerID
 	x.log.Info("slash command", "command", cmd.Command, "channel", cmd.ChannelID)
@@ -44,7 +46,7 @@ func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
 		x.enrichUser(ctx)
 		var reply bot.Reply
 		if x.call(func() { reply = a.h.Command(ctx, x.req) }) {
-			x.send(ctx, bot.Message{Text: somethingWentWrong})
+			x.send(ctx, bot.Message{Summary: bot.T(somethingWentWrong)})
 			return
 		}
 		x.deliver(ctx, reply)
@@ -54,8 +56,7 @@ func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
 // interaction turns an interaction payload into the ack's payload (nil for
 // an empty ack) and the work to do after the ack.
 func (a *Adapter) interaction(ctx context.Context, cb *slack.InteractionCallback) (*exchange, *slack.ViewSubmissionResponse, afterAck) {
-	x := a.newExchange(string(cb.Type), cb.Team.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
-	x.req.Channel = cb.Channel.ID
+	x := a.newExchange(string(cb.Type), cb.Team.ID, cb.Channel.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
 	x.req.CanOpenForm = cb.TriggerID != ""
 	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
 	switch cb.Type {
@@ -87,7 +88,7 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 		x.enrichUser(ctx)
 		var reply bot.Reply
 		if x.call(func() { reply = x.a.h.Act(ctx, x.req, act) }) {
-			x.send(ctx, bot.Message{Text: somethingWentWrong})
+			x.send(ctx, bot.Message{Summary: bot.T(somethingWentWrong)})
 			return
 		}
 		x.deliver(ctx, reply)
@@ -114,7 +115,7 @@ func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.Vi
 		if id := firstInput(v); id != "" {
 			return slack.NewErrorsViewSubmissionResponse(map[string]string{id: somethingWentWrong}), nil
 		}
-		res = bot.SubmitResult{Message: &bot.Message{Text: somethingWentWrong}}
+		res = bot.SubmitResult{Message: &bot.Message{Summary: bot.T(somethingWentWrong)}}
 	}
 	if len(res.Errors) > 0 {
 		x.log.Info("form refused", "errors", len(res.Errors))
@@ -180,31 +181,31 @@ func (x *exchange) openForm(ctx context.Context, f bot.Form) {
 		return
 	}
 	x.log.Warn("form not opened", "callback_id", f.CallbackID, "err", err)
-	text := somethingWentWrong
-	if f.Fallback != "" {
-		text = "This needs a form that Slack could not open here. You can do the same with `" +
-			bot.Escape(bot.Unescape(f.Fallback)) + "`"
+	text := bot.T(somethingWentWrong)
+	if !f.Fallback.IsEmpty() {
+		text = bot.T("This needs a form that Slack could not open here. ", f.Fallback)
 	}
-	x.send(ctx, bot.Message{Text: text})
+	x.send(ctx, bot.Message{Summary: text})
 }
 
 // send delivers a message: to the response_url of the request when it has
 // one (so it appears where the person acted), else as a direct message.
 func (x *exchange) send(ctx context.Context, m bot.Message) {
-	text, blocks, err := renderMessage(m)
+	text, blocks, err := RenderMessage(m)
 	if err != nil {
 		x.log.Error("message not rendered", "err", err)
-		m = bot.Message{Text: somethingWentWrong}
-		text, blocks, _ = renderMessage(m)
+		m = bot.Message{Summary: bot.T(somethingWentWrong)}
+		text, blocks, _ = RenderMessage(m)
 	}
 	if x.responseURL == "" {
-		if _, err := x.a.Post(ctx, x.req.User.ID, "", m); err != nil {
+		to := bot.Address{Workspace: x.req.Workspace, Kind: bot.DirectChat, ID: x.req.User.ID}
+		if _, err := x.a.Send(ctx, to, m); err != nil {
 			x.log.Error("reply not sent", "err", err)
 		}
 		return
 	}
 	responseType := slack.ResponseTypeEphemeral
-	if m.Public {
+	if m.Visibility == bot.Conversation {
 		responseType = slack.ResponseTypeInChannel
 	}
 	_, _, err = x.a.api.PostMessageContext(ctx, "",

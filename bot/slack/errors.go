@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/bot"
 )
 
 // ErrDeactivated is returned by UserInfo for a user who has been deactivated
@@ -34,6 +36,22 @@ var temporaryErrors = map[string]bool{
 	"service_unavailable": true,
 	"request_timeout":     true,
 	"ratelimited":         true,
+}
+
+// classify wraps err in a *bot.SendError that says what it means for
+// trying again.
+func classify(err error) error {
+	kind := bot.Permanent
+	wait, limited := RetryAfter(err)
+	switch {
+	case limited:
+		kind = bot.RateLimited
+	case IsGone(err):
+		kind = bot.Gone
+	case IsTemporary(err):
+		kind = bot.Temporary
+	}
+	return &bot.SendError{Kind: kind, Wait: wait, Err: err}
 }
 
 // RetryAfter reports how long Slack asked to wait when err is a rate limit

@@ -148,7 +148,7 @@ type env struct {
 // setup starts a fake Slack with Alice in it and an adapter talking to it.
 func setup(t *testing.T, opts ...fakeslack.Option) *env {
 	t.Helper()
-	e := &env{fake: fakeslack.New(t, opts...), h: newRecorder(), logs: &syncBuffer{}}
+	e := &env{fake: fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithTeam(team)}, opts...)...), h: newRecorder(), logs: &syncBuffer{}}
 	e.fake.AddUser(fakeslack.User{ID: alice, Name: "alice", RealName: "Alice Liddell", TZ: "Europe/Berlin", IsOwner: true})
 	var w io.Writer = e.logs
 	e.a = slackbot.New(slackbot.Config{
@@ -166,8 +166,26 @@ func setup(t *testing.T, opts ...fakeslack.Option) *env {
 			t.Errorf("drain: %v", err)
 		}
 	})
+	if _, err := e.a.TeamID(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
+
+func (e *env) ws() bot.Workspace { return bot.Workspace{Platform: slackbot.Platform, TeamID: team} }
+
+// to is the direct chat with a person.
+func (e *env) to(user string) bot.Address {
+	return bot.Address{Workspace: e.ws(), Kind: bot.DirectChat, ID: user}
+}
+
+// channel is a channel of the workspace.
+func (e *env) channel(id string) bot.Address {
+	return bot.Address{Workspace: e.ws(), Kind: bot.Channel, ID: id}
+}
+
+// msg is a message of one line.
+func msg(text string) bot.Message { return bot.Message{Summary: bot.T(text)} }
 
 // serve sends a request to the adapter and returns its answer.
 func (e *env) serve(r *http.Request) *httptest.ResponseRecorder {
@@ -211,6 +229,6 @@ var testForm = bot.Form{
 			Options: []bot.Option{{Value: "2026-Q1", Label: "Q1 2026"}, {Value: "2026-Q2", Label: "Q2 2026"}}},
 		{ID: "owner", Label: "Owner", Kind: bot.UserSelect, Initial: alice},
 		{ID: "add", Label: "Add key result", Kind: bot.ActionButton, ActionID: "kr_add"},
-		{ID: "note", Label: "_3 to 5 key results work best._", Kind: bot.Note},
+		{ID: "note", Note: bot.T(bot.Italic("3 to 5 key results work best.")), Kind: bot.Note},
 	},
 }

@@ -11,7 +11,7 @@ import (
 // appHome turns an app_home_opened event into the work to do after its ack:
 // publishing the person's Home tab, when the handler fills one.
 func (a *Adapter) appHome(team, user, tab string) (*exchange, afterAck) {
-	x := a.newExchange("app_home", team, bot.User{ID: user})
+	x := a.newExchange("app_home", team, "", bot.User{ID: user})
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil
@@ -22,7 +22,7 @@ func (a *Adapter) appHome(team, user, tab string) (*exchange, afterAck) {
 		if x.call(func() { msg = home.Home(ctx, x.req) }) || msg == nil {
 			return
 		}
-		_, blocks, err := renderMessage(*msg)
+		_, blocks, err := renderBlocks(*msg, maxHomeBlocks)
 		if err != nil {
 			x.log.Error("home tab not rendered", "err", err)
 			return

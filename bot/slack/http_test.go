@@ -69,28 +69,28 @@ func TestSlashCommandAcksBeforeTheHandlerAndOpensItsForm(t *testing.T) {
 
 	req := e.h.lastRequest(t)
 	wantReq := bot.Request{
-		Workspace:   bot.Workspace{Platform: "slack", TeamID: team},
+		Workspace:   e.ws(),
 		User:        bot.User{ID: alice, Name: "Alice Liddell", IsAdmin: true, TZ: "Europe/Berlin"},
-		Channel:     "C0GENERAL",
+		Address:     e.channel("C0GENERAL"),
 		Command:     "/okr",
 		Text:        "new",
 		CanOpenForm: true,
 	}
-	if req != wantReq {
+	if !reflect.DeepEqual(req, wantReq) {
 		t.Errorf("request = %+v\nwant %+v", req, wantReq)
 	}
 }
 
 func TestSlashCommandMessageGoesToTheResponseURL(t *testing.T) {
 	for _, tc := range []struct {
-		public bool
-		want   string
-	}{{false, "ephemeral"}, {true, "in_channel"}} {
+		visibility bot.Visibility
+		want       string
+	}{{bot.OnlyAsker, "ephemeral"}, {bot.Conversation, "in_channel"}} {
 		t.Run(tc.want, func(t *testing.T) {
 			e := setup(t)
 			e.h.command = func(bot.Request) bot.Reply {
-				return bot.Reply{Message: &bot.Message{Text: "2 objectives", Public: tc.public,
-					Sections: []bot.Section{{Text: "*Grow revenue* 0.4", Context: "Alice · 2026-Q2"}}}}
+				return bot.Reply{Message: &bot.Message{Summary: bot.T("2 objectives"), Visibility: tc.visibility,
+					Sections: []bot.Section{{Text: bot.T(bot.Bold("Grow revenue"), " 0.4"), Context: bot.T("Alice · 2026-Q2")}}}}
 			}
 			e.serve(e.slashCommand("list", ""))
 
@@ -111,7 +111,7 @@ func TestSlashCommandMessageGoesToTheResponseURL(t *testing.T) {
 func TestFormWithoutTriggerFallsBackToTheCommandLine(t *testing.T) {
 	e := setup(t)
 	form := testForm
-	form.Fallback = "/okr new <title>"
+	form.Fallback = bot.Textf("Use `/okr new <title>`.")
 	e.h.command = func(bot.Request) bot.Reply { return bot.Reply{Form: &form} }
 	e.fake.FailMethod("views.open", fakeslack.SlackError("expired_trigger_id"))
 
@@ -235,7 +235,7 @@ func TestViewSubmission(t *testing.T) {
 		{
 			name: "success closes the form and sends the message",
 			submit: func(bot.Submission) bot.SubmitResult {
-				return bot.SubmitResult{Message: &bot.Message{Text: "Objective created"}}
+				return bot.SubmitResult{Message: &bot.Message{Summary: bot.T("Objective created")}}
 			},
 			wantDM: "Objective created",
 		},
@@ -310,7 +310,7 @@ func TestBlockActionInAMessage(t *testing.T) {
 		reply  bot.Reply
 		method string
 	}{
-		{"message replies at the response_url", bot.Text("Checked in"), fakeslack.ResponseURLMethod},
+		{"message replies at the response_url", bot.Say("Checked in"), fakeslack.ResponseURLMethod},
 		{"form opens a modal", bot.Reply{Form: &testForm}, "views.open"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,8 +334,8 @@ func TestBlockActionInAMessage(t *testing.T) {
 			if act.ID != "confidence" || act.Value != "at_risk" || act.Form != nil {
 				t.Errorf("action = %+v", act)
 			}
-			if req := e.h.lastRequest(t); req.Channel != "C0GENERAL" {
-				t.Errorf("channel = %q", req.Channel)
+			if req := e.h.lastRequest(t); req.Address != e.channel("C0GENERAL") {
+				t.Errorf("address = %+v", req.Address)
 			}
 		})
 	}
@@ -360,7 +360,7 @@ func TestSlowUsersInfoDoesNotHoldTheRequest(t *testing.T) {
 	slackbot.SetUserWait(e.a, time.Millisecond)
 	release := e.fake.Hold("users.info")
 	defer release()
-	e.h.command = func(bot.Request) bot.Reply { return bot.Text("ok") }
+	e.h.command = func(bot.Request) bot.Reply { return bot.Say("ok") }
 
 	e.serve(e.slashCommand("list", ""))
 	e.h.waitCalled(t, 1)

@@ -20,6 +20,7 @@ import (
 const (
 	maxMessageBlocks = 50
 	maxModalBlocks   = 100
+	maxHomeBlocks    = 100
 	maxText          = 3000 // section and context text, and the notification text
 	maxActions       = 25   // elements in one actions block
 	maxButtonText    = 75
@@ -52,13 +53,72 @@ func plain(s string) *slack.TextBlockObject {
 	return &slack.TextBlockObject{Type: slack.PlainTextType, Text: s}
 }
 
-func mrkdwn(s string) *slack.TextBlockObject {
+func mrkdwnObject(s string) *slack.TextBlockObject {
 	return &slack.TextBlockObject{Type: slack.MarkdownType, Text: s}
 }
 
-// plainText turns bot markup into what a plain_text field shows, cut to
-// max characters.
-func plainText(s string, max int) string { return cut(bot.Unescape(s), max) }
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escape makes text safe for mrkdwn: Slack reads &, < and > as the start
+// of entities, mentions and links, so "<!channel>" in a title would ping.
+func escape(s string) string { return escaper.Replace(s) }
+
+// Mrkdwn renders text as Slack's mrkdwn, escaping everything people and
+// data wrote.
+func Mrkdwn(t bot.Text) string {
+	var b strings.Builder
+	writeMrkdwn(&b, t)
+	return b.String()
+}
+
+func writeMrkdwn(b *strings.Builder, t bot.Text) {
+	for _, in := range t {
+		switch in.Kind {
+		case bot.BoldKind:
+			emphasise(b, "*", in.Inner)
+		case bot.ItalicKind:
+			emphasise(b, "_", in.Inner)
+		case bot.CodeKind:
+			if in.Text != "" {
+				b.WriteString("`" + escape(in.Text) + "`")
+			}
+		case bot.MentionKind:
+			b.WriteString("<@" + in.ID + ">")
+		case bot.ChannelKind:
+			if in.ID == "" {
+				b.WriteString("#" + escape(in.Text))
+			} else {
+				b.WriteString("<#" + in.ID + ">")
+			}
+		case bot.LinkKind:
+			b.WriteString("<" + linkEscaper.Replace(in.ID))
+			if in.Text != "" {
+				b.WriteString("|" + escape(in.Text))
+			}
+			b.WriteString(">")
+		default:
+			b.WriteString(escape(in.Text))
+		}
+	}
+}
+
+var linkEscaper = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C")
+
+// emphasise wraps inner in mark. Slack ignores a mark next to a space on
+// its inner side, so spaces at either end go outside the marks.
+func emphasise(b *strings.Builder, mark string, inner bot.Text) {
+	s := Mrkdwn(inner)
+	body := strings.TrimSpace(s)
+	if body == "" {
+		b.WriteString(s)
+		return
+	}
+	lead := s[:strings.Index(s, body)]
+	b.WriteString(lead + mark + body + mark + s[len(lead)+len(body):])
+}
+
+// plainText cuts plain text for a plain_text field to max characters.
+func plainText(s string, max int) string { return cut(s, max) }
 
 // cut shortens s to at most max characters, ending with an ellipsis when
 // something was cut.
@@ -133,6 +193,56 @@ func splitMarkup(s string, max int) []string {
 	return kept
 }
 
+// sectionChunks renders a section's text and items as mrkdwn chunks of at
+// most max characters each, breaking between items (and inside one only
+// when it alone is too long).
+func sectionChunks(s bot.Section, max int) []string {
+	var lines []string
+	if !s.Text.IsEmpty() {
+		lines = append(lines, Mrkdwn(s.Text))
+	}
+	for _, it := range s.Items {
+		lines = append(lines, Mrkdwn(it))
+	}
+	var (
+		chunks []string
+		cur    strings.Builder
+		n      int
+	)
+	flush := func() {
+		if cur.Len() > 0 {
+			chunks = append(chunks, cur.String())
+			cur.Reset()
+			n = 0
+		}
+	}
+	for _, l := range lines {
+		ln := utf8.RuneCountInString(l)
+		if ln > max {
+			flush()
+			chunks = append(chunks, splitMarkup(l, max)...)
+			continue
+		}
+		if n > 0 && n+1+ln > max {
+			flush()
+		}
+		if n > 0 {
+			cur.WriteByte('\n')
+			n++
+		}
+		cur.WriteString(l)
+		n += ln
+	}
+	flush()
+	kept := chunks[:0]
+	for _, c := range chunks {
+		if strings.TrimSpace(c) != "" {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
 func checkLen(what, s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {
 		return fmt.Errorf("%s %.40q… is %d characters, Slack allows %d", what, s, n, max)
@@ -140,19 +250,26 @@ func checkLen(what, s string, max int) error {
 	return nil
 }
 
-// renderMessage turns a message into Slack's notification text and blocks.
-func renderMessage(m bot.Message) (string, []slack.Block, error) {
+// RenderMessage turns a message into Slack's notification text and blocks,
+// within Block Kit's limits.
+func RenderMessage(m bot.Message) (string, []slack.Block, error) {
+	return renderBlocks(m, maxMessageBlocks)
+}
+
+// renderBlocks is renderMessage for a surface that takes up to maxBlocks
+// blocks (a message 50, the Home tab 100).
+func renderBlocks(m bot.Message, maxBlocks int) (string, []slack.Block, error) {
 	sections := m.Sections
 	if len(sections) == 0 {
-		sections = []bot.Section{{Text: m.Text}}
+		sections = []bot.Section{{Text: m.Summary}}
 	}
 	var blocks []slack.Block
 	for _, s := range sections {
-		for _, chunk := range splitMarkup(s.Text, maxText) {
-			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(chunk), nil, nil))
+		for _, chunk := range sectionChunks(s, maxText) {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwnObject(chunk), nil, nil))
 		}
-		if strings.TrimSpace(s.Context) != "" {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(cutMarkup(s.Context, maxText))))
+		if !s.Context.IsEmpty() {
+			blocks = append(blocks, slack.NewContextBlock("", mrkdwnObject(cutMarkup(Mrkdwn(s.Context), maxText))))
 		}
 		actions, err := renderButtons(s.Buttons)
 		if err != nil {
@@ -163,13 +280,13 @@ func renderMessage(m bot.Message) (string, []slack.Block, error) {
 	if len(blocks) == 0 {
 		return "", nil, errEmptyMessage
 	}
-	if len(blocks) > maxMessageBlocks {
-		blocks = append(blocks[:maxMessageBlocks-1],
-			slack.NewContextBlock("", mrkdwn("_This message was too long for Slack; the rest is not shown._")))
+	if len(blocks) > maxBlocks {
+		blocks = append(blocks[:maxBlocks-1],
+			slack.NewContextBlock("", mrkdwnObject("_This message was too long for Slack; the rest is not shown._")))
 	}
-	text := m.Text
-	if text == "" {
-		text = sections[0].Text
+	text := Mrkdwn(m.Summary)
+	if strings.TrimSpace(text) == "" {
+		text = Mrkdwn(sections[0].Text)
 	}
 	return cutMarkup(text, maxText), blocks, nil
 }
@@ -217,7 +334,7 @@ func renderButton(actionID, label, value string, style bot.ButtonStyle, confirm 
 	if confirm != "" {
 		el.Confirm = &slack.ConfirmationBlockObject{
 			Title:   plain("Are you sure?"),
-			Text:    mrkdwn(cutMarkup(confirm, maxConfirmText)),
+			Text:    mrkdwnObject(cutMarkup(escape(confirm), maxConfirmText)),
 			Confirm: plain(plainText(cmp.Or(label, "Confirm"), maxConfirmButton)),
 			Deny:    plain("Cancel"),
 			Style:   el.Style,
@@ -277,10 +394,10 @@ func renderField(f bot.Field) (slack.Block, error) {
 	}
 	switch f.Kind {
 	case bot.Note:
-		if strings.TrimSpace(f.Label) == "" {
+		if f.Note.IsEmpty() {
 			return nil, nil
 		}
-		return slack.NewSectionBlock(mrkdwn(cutMarkup(f.Label, maxText)), nil, nil, slack.SectionBlockOptionBlockID(f.ID)), nil
+		return slack.NewSectionBlock(mrkdwnObject(cutMarkup(Mrkdwn(f.Note), maxText)), nil, nil, slack.SectionBlockOptionBlockID(f.ID)), nil
 	case bot.ActionButton:
 		// The button's value is the field's Initial, so one action can
 		// serve several buttons ("remove key result 2").
@@ -319,7 +436,7 @@ func renderField(f bot.Field) (slack.Block, error) {
 			Type:         slack.METPlainTextInput,
 			ActionID:     valueActionID,
 			Placeholder:  placeholder,
-			InitialValue: bot.Unescape(f.Initial),
+			InitialValue: f.Initial,
 			Multiline:    f.Kind == bot.LongText,
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // successful post is also a check that Slack would take it.
 func post(t *testing.T, e *env, msg bot.Message) fakeslack.Call {
 	t.Helper()
-	if _, err := e.a.Post(context.Background(), "C0GENERAL", "", msg); err != nil {
+	if _, err := e.a.Send(context.Background(), e.channel("C0GENERAL"), msg); err != nil {
 		t.Fatal(err)
 	}
 	calls := e.fake.Calls("chat.postMessage")
@@ -57,7 +57,11 @@ func TestLongSectionsAreSplitAtLineBreaks(t *testing.T) {
 	}
 	text := strings.Join(lines, "\n")
 
-	c := post(t, e, bot.Message{Text: "Scorecard", Sections: []bot.Section{{Text: text}}})
+	var items []bot.Text
+	for _, l := range lines {
+		items = append(items, bot.T(l))
+	}
+	c := post(t, e, bot.Message{Summary: bot.T("Scorecard"), Sections: []bot.Section{{Items: items}}})
 
 	chunks := sectionTexts(c.Blocks)
 	if len(chunks) < 3 {
@@ -94,7 +98,7 @@ func TestMessagesStayWithinSlackLimits(t *testing.T) {
 	}{
 		{
 			name: "more than 50 blocks end with a note",
-			msg:  bot.Message{Text: "All objectives", Sections: many(60, func(i int) bot.Section { return bot.Section{Text: fmt.Sprint("Objective ", i)} })},
+			msg:  bot.Message{Summary: bot.T("All objectives"), Sections: many(60, func(i int) bot.Section { return bot.Section{Text: bot.T("Objective ", i)} })},
 			check: func(t *testing.T, c fakeslack.Call) {
 				if len(c.Blocks) != 50 {
 					t.Fatalf("%d blocks", len(c.Blocks))
@@ -107,7 +111,7 @@ func TestMessagesStayWithinSlackLimits(t *testing.T) {
 		},
 		{
 			name: "30 buttons take two actions blocks",
-			msg: bot.Message{Text: "Pick", Sections: []bot.Section{{Text: "Which one?", Buttons: func() []bot.Button {
+			msg: bot.Message{Summary: bot.T("Pick"), Sections: []bot.Section{{Text: bot.T("Which one?"), Buttons: func() []bot.Button {
 				var bs []bot.Button
 				for i := range 30 {
 					bs = append(bs, bot.Button{ActionID: fmt.Sprint("pick_", i), Label: fmt.Sprint(i), Value: fmt.Sprint(i)})
@@ -123,10 +127,10 @@ func TestMessagesStayWithinSlackLimits(t *testing.T) {
 		},
 		{
 			name: "buttons: long labels cut, shared action ids made unique, confirm and style",
-			msg: bot.Message{Text: "Check in", Sections: []bot.Section{{Text: "*Activation* 0.4", Buttons: []bot.Button{
+			msg: bot.Message{Summary: bot.T("Check in"), Sections: []bot.Section{{Text: bot.T(bot.Bold("Activation"), " 0.4"), Buttons: []bot.Button{
 				{ActionID: "confidence", Label: strings.Repeat("On track ", 12), Value: "on_track", Style: bot.Primary},
 				{ActionID: "confidence", Label: "At risk", Value: "at_risk"},
-				{ActionID: "kr_delete", Label: "Delete", Value: "17", Style: bot.Danger, Confirm: "Delete *Activation*?"},
+				{ActionID: "kr_delete", Label: "Delete", Value: "17", Style: bot.Danger, Confirm: "Delete <Activation>?"},
 			}}}},
 			check: func(t *testing.T, c fakeslack.Call) {
 				row := buttons(c.Blocks)[0]
@@ -139,14 +143,15 @@ func TestMessagesStayWithinSlackLimits(t *testing.T) {
 				if row[0].Style != slack.StylePrimary || row[2].Style != slack.StyleDanger {
 					t.Errorf("styles = %q, %q", row[0].Style, row[2].Style)
 				}
-				if cf := row[2].Confirm; cf == nil || cf.Text.Text != "Delete *Activation*?" || cf.Confirm.Text != "Delete" || cf.Style != slack.StyleDanger {
+				if cf := row[2].Confirm; cf == nil || cf.Text.Text != "Delete &lt;Activation&gt;?" || cf.Confirm.Text != "Delete" || cf.Style != slack.StyleDanger {
 					t.Errorf("confirm = %+v", cf)
 				}
 			},
 		},
 		{
 			name: "context goes under its section",
-			msg:  bot.Message{Text: "KR", Sections: []bot.Section{{Text: "*Activation*", Context: "Owner <@U0ALICE> · due 2026-06-30"}}},
+			msg: bot.Message{Summary: bot.T("KR"), Sections: []bot.Section{{Text: bot.T(bot.Bold("Activation")),
+				Context: bot.T("Owner ", bot.Mention("U0ALICE", "alice"), " · due 2026-06-30")}}},
 			check: func(t *testing.T, c fakeslack.Call) {
 				ctx, ok := c.Blocks[1].(*slack.ContextBlock)
 				if !ok || ctx.ContextElements.Elements[0].(*slack.TextBlockObject).Text != "Owner <@U0ALICE> · due 2026-06-30" {
@@ -163,8 +168,8 @@ func TestMessagesStayWithinSlackLimits(t *testing.T) {
 
 func TestUserTextStaysEscaped(t *testing.T) {
 	e := setup(t)
-	title := bot.Escape("<!channel> R&D wins")
-	c := post(t, e, bot.Message{Text: "New objective: " + title, Sections: []bot.Section{{Text: "*" + title + "*"}}})
+	title := "<!channel> R&D wins"
+	c := post(t, e, bot.Message{Summary: bot.T("New objective: " + title), Sections: []bot.Section{{Text: bot.T(bot.Bold(title))}}})
 
 	raw := c.Params.Get("blocks") + c.Text()
 	if strings.Contains(raw, "<!channel>") || !strings.Contains(raw, "&lt;!channel&gt; R&amp;D wins") {
@@ -220,7 +225,7 @@ func TestFormsStayWithinSlackLimits(t *testing.T) {
 func TestFormsSlackCannotTakeAreNotSent(t *testing.T) {
 	e := setup(t)
 	form := bot.Form{CallbackID: "okr_import", Title: "Import", State: strings.Repeat("s", 3001),
-		Fallback: "/okr import <url>", Fields: []bot.Field{{ID: "url", Label: "URL"}}}
+		Fallback: bot.Textf("`/okr import <url>`"), Fields: []bot.Field{{ID: "url", Label: "URL"}}}
 	e.h.command = func(bot.Request) bot.Reply { return bot.Reply{Form: &form} }
 	e.serve(e.slashCommand("import", "trigger-1"))
 

@@ -38,7 +38,7 @@ func TestSocketMode(t *testing.T) {
 		if req.Text == "first" {
 			<-release // the ack must not wait for this
 		}
-		return bot.Text("done: " + req.Text)
+		return bot.Say("done: " + req.Text)
 	}
 
 	if ack := e.fake.Deliver(fakeslack.EnvelopeSlashCommand, socketCommand(e, "first")); len(ack) != 0 {
@@ -86,7 +86,7 @@ func TestSocketModeHomeTab(t *testing.T) {
 	e := setup(t)
 	runSocket(t, e)
 	e.h.home = func(req bot.Request) *bot.Message {
-		return &bot.Message{Text: "home", Sections: []bot.Section{{Text: "*Your objectives* for " + req.User.ID}}}
+		return &bot.Message{Summary: bot.T("home"), Sections: []bot.Section{{Text: bot.T(bot.Bold("Your objectives"), " for "+req.User.ID)}}}
 	}
 	event := map[string]any{"type": "event_callback", "team_id": team,
 		"event": map[string]any{"type": "app_home_opened", "user": alice, "tab": "home"}}
@@ -96,7 +96,7 @@ func TestSocketModeHomeTab(t *testing.T) {
 		t.Errorf("views.publish = %v", c.Params)
 	}
 	// The messages tab publishes nothing.
-	e.h.command = func(req bot.Request) bot.Reply { return bot.Text("done") }
+	e.h.command = func(req bot.Request) bot.Reply { return bot.Say("done") }
 	event["event"] = map[string]any{"type": "app_home_opened", "user": alice, "tab": "messages"}
 	e.fake.Deliver(fakeslack.EnvelopeEventsAPI, event)
 	e.fake.Deliver(fakeslack.EnvelopeSlashCommand, socketCommand(e, "after"))

@@ -93,6 +93,10 @@ func (c Call) Text() string { return c.Params.Get("text") }
 // Option configures a Server.
 type Option func(*Server)
 
+// WithTeam makes the fake a workspace other than TeamID, for tests of
+// several workspaces, each on its own fake.
+func WithTeam(id string) Option { return func(s *Server) { s.team = id } }
+
 // WithClock makes the fake read time from now, for rate limits and Call.At.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
@@ -124,9 +128,10 @@ type faultKey struct{ kind, id string }
 
 // Server is a fake Slack. It is safe for concurrent use.
 type Server struct {
-	t   testing.TB
-	srv *httptest.Server
-	now func() time.Time
+	t    testing.TB
+	srv  *httptest.Server
+	now  func() time.Time
+	team string // the workspace's team id
 
 	rateN     int
 	ratePer   time.Duration
@@ -157,6 +162,7 @@ type Server struct {
 func New(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		t:        t,
+		team:     TeamID,
 		now:      time.Now,
 		changed:  make(chan struct{}),
 		users:    map[string]User{},
@@ -547,13 +553,13 @@ func (s *Server) apiLocked(c *Call) answer {
 	switch c.Method {
 	case "auth.test":
 		return ok(map[string]any{"url": s.srv.URL + "/", "team": "Fake", "user": "okrbot",
-			"team_id": TeamID, "user_id": BotUserID, "bot_id": BotID})
+			"team_id": s.team, "user_id": BotUserID, "bot_id": BotID})
 	case "users.info":
 		u, found := s.users[c.Params.Get("user")]
 		if !found {
 			return slackErr("user_not_found")
 		}
-		return ok(map[string]any{"user": userJSON(u)})
+		return ok(map[string]any{"user": s.userJSON(u)})
 	case "conversations.open":
 		users := c.Params.Get("users")
 		u, found := s.users[users]
@@ -683,9 +689,9 @@ func (s *Server) viewLocked(c *Call) answer {
 
 func ts(seq int) string { return fmt.Sprintf("%d.%06d", 1700000000+seq/1000000, seq%1000000) }
 
-func userJSON(u User) map[string]any {
+func (s *Server) userJSON(u User) map[string]any {
 	return map[string]any{
-		"id": u.ID, "team_id": TeamID, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
+		"id": u.ID, "team_id": s.team, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
 		"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "deleted": u.Deleted,
 		"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name},
 	}

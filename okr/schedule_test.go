@@ -1,4 +1,4 @@
-package commands
+package okr
 
 import (
 	"testing"
@@ -18,11 +18,11 @@ func TestWeeklyNextInBerlinAcrossDaylightSaving(t *testing.T) {
 		}
 		return v
 	}
-	monday9 := Weekly{Weekday: time.Monday, Minute: 9 * 60, EveryWeeks: 1}
-	sunday0230 := Weekly{Weekday: time.Sunday, Minute: 2*60 + 30, EveryWeeks: 1}
+	monday9 := WeeklyTime{Weekday: time.Monday, Minute: 9 * 60, EveryWeeks: 1}
+	sunday0230 := WeeklyTime{Weekday: time.Sunday, Minute: 2*60 + 30, EveryWeeks: 1}
 	tests := []struct {
 		name  string
-		w     Weekly
+		w     WeeklyTime
 		after string
 		want  time.Time
 	}{
@@ -64,7 +64,7 @@ func TestWeeklyNextInBerlinAcrossDaylightSaving(t *testing.T) {
 }
 
 func TestWeeklyEveryTwoWeeks(t *testing.T) {
-	w := Weekly{Weekday: time.Monday, Minute: 9 * 60, EveryWeeks: 2}
+	w := WeeklyTime{Weekday: time.Monday, Minute: 9 * 60, EveryWeeks: 2}
 	a := w.Next(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), time.UTC)
 	b := w.Next(a, time.UTC)
 	if b.Sub(a) != 14*24*time.Hour {

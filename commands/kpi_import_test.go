@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/csvio"
 )
 
 func TestImportCSV(t *testing.T) {
@@ -26,7 +27,7 @@ func TestImportCSV(t *testing.T) {
 			"NPS,41,2026-11-02,,50,U1,,higher,Support\n" +
 			"NPS,47,2026-11-09,,,,,,\n" +
 			`"Tickets, open",,,,100,u1,tickets,lower,` + "\n"
-		report, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file))
+		report, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, strings.NewReader(file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func TestImportCSV(t *testing.T) {
 		contains(t, out, "`#1.1` Cut churn — 2.2% / 2%", "“From KPI Churn rate: after the fix”")
 
 		var buf bytes.Buffer
-		if err := h.svc.ExportMeasurements(context.Background(), ws.ID, &buf); err != nil {
+		if err := csvio.ExportMeasurements(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		want := "kpi,value,at,comment,source\nChurn rate,2.6,2026-11-01T12:00:00Z,,\nChurn rate,2.4,2026-11-03T12:00:00Z,,\n" +
@@ -50,18 +51,18 @@ func TestImportCSV(t *testing.T) {
 			t.Errorf("export =\n%s\nwant\n%s", buf.String(), want)
 		}
 		buf.Reset()
-		if err := h.svc.ExportKPIs(context.Background(), ws.ID, &buf); err != nil {
+		if err := csvio.ExportKPIs(context.Background(), h.st, ws.ID, h.now, &buf); err != nil {
 			t.Fatal(err)
 		}
 		contains(t, buf.String(), "id,kpi,description,team,owner,unit,direction,target,warn,crit,cadence,archived,last_value,last_at,health\n",
 			"1,Churn rate,,,U1,%,lower,2,2.1,2.2,weekly,false,2.2,2026-11-08T09:00:00Z,off-target\n")
 		buf.Reset()
-		if err := h.svc.ExportOKRs(context.Background(), ws.ID, &buf); err != nil {
+		if err := csvio.ExportOKRs(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		contains(t, buf.String(), "2026-Q4,#1,Delight customers,,U1,active,0.9,#1.1,Cut churn,U1,metric,5,2,2.2,%,1,0.93\n")
 		buf.Reset()
-		if err := h.svc.ExportCheckIns(context.Background(), ws.ID, &buf); err != nil {
+		if err := csvio.ExportCheckIns(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		contains(t, buf.String(), "#1.1,2026-11-15T12:00:00Z,2.2,off-track,U1,From KPI Churn rate: after the fix\n")
@@ -92,7 +93,7 @@ func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
 			{"ragged quote", "kpi,value\n\"Churn rate,2\n", []string{"line 2:"}},
 		}
 		for _, tt := range tests {
-			_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(tt.file))
+			_, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, strings.NewReader(tt.file))
 			var ie *commands.ImportError
 			if !errors.As(err, &ie) {
 				t.Errorf("%s: err = %v, want an ImportError", tt.name, err)
@@ -125,7 +126,7 @@ func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
 		for i, tt := range tests {
 			value := strconv.Itoa(10 + i)
 			file := "kpi,value,at\n\"" + tt.ref + "\"," + value + ",2026-11-0" + strconv.Itoa(i+1) + "\n"
-			if _, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file)); err != nil {
+			if _, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, strings.NewReader(file)); err != nil {
 				t.Errorf("kpi %q: %v", tt.ref, err)
 				continue
 			}
@@ -133,11 +134,11 @@ func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
 		}
 
 		var buf bytes.Buffer
-		if err := h.svc.ExportMeasurements(context.Background(), ws.ID, &buf); err != nil {
+		if err := csvio.ExportMeasurements(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
 		before := h.kpiSnapshot()
-		report, err := h.svc.ImportCSV(context.Background(), ws.ID, &buf)
+		report, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, &buf)
 		if err != nil || report.Measurements != len(tests) {
 			t.Errorf("export imported back: %+v, %v", report, err)
 		}
@@ -151,10 +152,10 @@ func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
 // text on the terminal, not as chat markup.
 func TestImportCSVRefusalIsPlainText(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
-		h.kpiMust("U1", `new "R&D <spend>" --target 5`)
+		h.kpiMust("U1", `new "R&amp;D &lt;spend&gt;" --target 5`)
 		h.kpiMust("U1", "archive 1")
 		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
-		_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader("kpi,value\n1,3\n"))
+		_, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, strings.NewReader("kpi,value\n1,3\n"))
 		contains(t, fmt.Sprint(err), "line 2: KPI R&D <spend> is archived")
 	})
 }
@@ -180,7 +181,7 @@ func TestKPIUnitLength(t *testing.T) {
 				t.Errorf("%s: /kpi new accepted=%v, want %v:\n%s", tt.name, ok, tt.ok, chat)
 			}
 			file := fmt.Sprintf("kpi,target,owner,unit\nImported %d,5,U1,%s\n", i, tt.unit)
-			_, err := h.svc.ImportCSV(context.Background(), ws.ID, strings.NewReader(file))
+			_, err := csvio.ImportKPIs(context.Background(), h.svc, ws.ID, strings.NewReader(file))
 			if ok := err == nil; ok != tt.ok {
 				t.Errorf("%s: import accepted=%v, want %v: %v", tt.name, ok, tt.ok, err)
 			}

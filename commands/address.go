@@ -1,0 +1,26 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/store"
+)
+
+// Address is where a message to a person (kind bot.DirectChat, id their
+// platform id) or a channel of ws goes, with what the platform told okrbot
+// about reaching it.
+func (s *Service) Address(ctx context.Context, ws store.Workspace, kind bot.AddressKind, id string) (bot.Address, error) {
+	ref, err := s.store.ConversationRef(ctx, ws.ID, string(kind), id)
+	return bot.Address{Workspace: bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID}, Kind: kind, ID: id, Ref: ref}, err
+}
+
+// Remember keeps what a platform said about reaching an address, so that
+// messages can go there later. Addresses without a reference need nothing
+// kept.
+func (s *Service) Remember(ctx context.Context, workspaceID uint, a bot.Address) error {
+	if a.Ref == "" || a.ID == "" {
+		return nil
+	}
+	return s.store.SaveConversation(ctx, store.Conversation{WorkspaceID: workspaceID, Kind: string(a.Kind), PlatformID: a.ID, Ref: a.Ref})
+}

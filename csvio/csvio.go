@@ -1,0 +1,233 @@
+package csvio
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// exportOnly are the columns an export writes that an import skips.
+var exportOnly = []string{"id", "archived", "last_value", "last_at", "health"}
+
+// ReadKPIs reads a KPI import file: a header row naming its columns (any of
+// commands.ImportColumns; "name" is taken for "kpi", and the columns only an
+// export writes are skipped), then one row per KPI or value. A file that is
+// not such a CSV is a *commands.ImportError naming the line.
+func ReadKPIs(r io.Reader) ([]commands.KPIRow, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, &commands.ImportError{Problems: []string{fmt.Sprintf("line 1: no header row (%v); the first row names the columns, like kpi,value,at,comment", err)}}
+	}
+	col := map[string]int{}
+	var problems []string
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch {
+		case name == "name":
+			name = "kpi"
+		case slices.Contains(exportOnly, name):
+			continue
+		case !slices.Contains(commands.ImportColumns, name):
+			problems = append(problems, fmt.Sprintf("line 1: unknown column %q; columns are %s", h, strings.Join(commands.ImportColumns, ", ")))
+			continue
+		}
+		col[name] = i
+	}
+	if _, ok := col["kpi"]; !ok {
+		problems = append(problems, "line 1: there is no kpi column naming the KPI of each row")
+	}
+	if len(problems) > 0 {
+		return nil, &commands.ImportError{Problems: problems}
+	}
+	var rows []commands.KPIRow
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				err = fmt.Errorf("line %d: %v", pe.StartLine, pe.Err)
+			}
+			return nil, &commands.ImportError{Problems: []string{err.Error()}}
+		}
+		line, _ := cr.FieldPos(0)
+		row := commands.KPIRow{Line: line, Columns: map[string]string{}}
+		for name, i := range col {
+			if i < len(rec) {
+				row.Columns[name] = strings.TrimSpace(rec[i])
+			}
+		}
+		rows = append(rows, row)
+	}
+}
+
+// ImportKPIs reads a KPI import file into a workspace, all or nothing: with
+// any bad row it returns a *commands.ImportError naming each bad line, and
+// changes nothing.
+func ImportKPIs(ctx context.Context, svc *commands.Service, workspaceID uint, r io.Reader) (commands.ImportReport, error) {
+	rows, err := ReadKPIs(r)
+	if err != nil {
+		return commands.ImportReport{}, err
+	}
+	return svc.ImportKPIs(ctx, workspaceID, rows)
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func formatTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// writer collects the first error of a CSV file's rows.
+type writer struct {
+	cw  *csv.Writer
+	err error
+}
+
+func newWriter(w io.Writer, header ...string) *writer {
+	cw := &writer{cw: csv.NewWriter(w)}
+	cw.row(header...)
+	return cw
+}
+
+func (w *writer) row(fields ...string) {
+	if w.err == nil {
+		w.err = w.cw.Write(fields)
+	}
+}
+
+func (w *writer) close() error {
+	w.cw.Flush()
+	if w.err != nil {
+		return w.err
+	}
+	return w.cw.Error()
+}
+
+// ExportKPIs writes a workspace's KPIs as CSV, in the columns an import
+// reads (and a few it skips), with their health at now.
+func ExportKPIs(ctx context.Context, st *store.Store, workspaceID uint, now time.Time, w io.Writer) error {
+	ks, err := st.KPIs(ctx, workspaceID, store.KPIFilter{IncludeArchived: true})
+	if err != nil {
+		return err
+	}
+	cw := newWriter(w, "id", "kpi", "description", "team", "owner", "unit", "direction", "target", "warn", "crit", "cadence", "archived", "last_value", "last_at", "health")
+	for _, k := range ks {
+		team, last := "", ""
+		if k.Team != nil {
+			team = k.Team.Name
+		}
+		if k.LastValue != nil {
+			last = formatFloat(*k.LastValue)
+		}
+		cw.row(strconv.FormatUint(uint64(k.ID), 10), k.Name, k.Description, team, k.Owner.PlatformID, k.Unit, string(k.Direction),
+			formatFloat(k.Target), formatFloat(k.Warn), formatFloat(k.Crit), string(k.Cadence), strconv.FormatBool(k.Archived),
+			last, formatTime(k.LastAt), string(k.HealthAt(now)))
+	}
+	return cw.close()
+}
+
+// ExportMeasurements writes every measurement of a workspace as CSV that
+// ImportKPIs reads back.
+func ExportMeasurements(ctx context.Context, st *store.Store, workspaceID uint, w io.Writer) error {
+	ks, err := st.KPIs(ctx, workspaceID, store.KPIFilter{IncludeArchived: true})
+	if err != nil {
+		return err
+	}
+	names := map[uint]string{}
+	for _, k := range ks {
+		names[k.ID] = k.Name
+	}
+	cw := newWriter(w, "kpi", "value", "at", "comment", "source")
+	err = st.EachMeasurement(ctx, workspaceID, func(m store.Measurement) error {
+		cw.row(names[m.KPIID], formatFloat(m.Value), formatTime(&m.At), m.Comment, m.Source)
+		return cw.err
+	})
+	if err != nil {
+		return err
+	}
+	return cw.close()
+}
+
+// ExportOKRs writes a workspace's objectives and key results as CSV, one row
+// per key result (and one for an objective without any).
+func ExportOKRs(ctx context.Context, st *store.Store, workspaceID uint, w io.Writer) error {
+	os, err := st.Objectives(ctx, workspaceID, store.ObjectiveFilter{})
+	if err != nil {
+		return err
+	}
+	cw := newWriter(w, "period", "objective", "objective_title", "team", "objective_owner", "status", "score",
+		"key_result", "key_result_title", "key_result_owner", "kind", "start", "target", "current", "unit", "weight", "progress")
+	for _, o := range os {
+		team := ""
+		if o.Team != nil {
+			team = o.Team.Name
+		}
+		head := []string{o.Period.Name, "#" + strconv.FormatInt(o.Number, 10), o.Title, team, o.Owner.PlatformID, string(o.Status),
+			strconv.FormatFloat(okr.Round1(o.Score()), 'f', 1, 64)}
+		if len(o.KeyResults) == 0 {
+			cw.row(append(head, make([]string, 10)...)...)
+		}
+		for _, kr := range o.KeyResults {
+			owner := ""
+			if kr.Owner != nil {
+				owner = kr.Owner.PlatformID
+			}
+			cw.row(append(slices.Clone(head), o.Label(kr), kr.Title, owner, string(kr.Kind), formatFloat(kr.Start),
+				formatFloat(kr.Target), formatFloat(kr.Current), kr.Unit, formatFloat(kr.Weight), strconv.FormatFloat(kr.Progress(), 'f', 2, 64))...)
+		}
+	}
+	return cw.close()
+}
+
+// ExportCheckIns writes every check-in of a workspace's key results as CSV.
+func ExportCheckIns(ctx context.Context, st *store.Store, workspaceID uint, w io.Writer) error {
+	os, err := st.Objectives(ctx, workspaceID, store.ObjectiveFilter{})
+	if err != nil {
+		return err
+	}
+	labels := map[uint]string{}
+	var ids []uint
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			labels[kr.ID] = o.Label(kr)
+			ids = append(ids, kr.ID)
+		}
+	}
+	cs, err := st.CheckInsOf(ctx, workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	authorIDs := make([]uint, 0, len(cs))
+	for _, c := range cs {
+		authorIDs = append(authorIDs, c.AuthorID)
+	}
+	authors, err := st.UsersByID(ctx, workspaceID, authorIDs)
+	if err != nil {
+		return err
+	}
+	cw := newWriter(w, "key_result", "at", "value", "confidence", "author", "comment")
+	for _, c := range cs {
+		cw.row(labels[c.KeyResultID], c.CreatedAt.UTC().Format(time.RFC3339), formatFloat(c.Value), string(c.Confidence),
+			authors[c.AuthorID].PlatformID, c.Comment)
+	}
+	return cw.close()
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"go/build"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/okrbot/okrbot/"
+
+// allowedImports is the one direction of imports DESIGN.md draws: okr at
+// the bottom, then store, the neutral chat model, the use cases, and the
+// adapters and the scheduler on top; main wires them all. A package not
+// listed here fails the test until it is placed.
+var allowedImports = map[string][]string{
+	"okr":                {},
+	"store":              {"okr"},
+	"store/storetest":    {"store"},
+	"bot":                {},
+	"bot/console":        {"bot"},
+	"bot/slack":          {"bot"},
+	"commands":           {"okr", "store", "bot"},
+	"csvio":              {"commands", "store", "okr"},
+	"reminders":          {"commands", "store", "bot", "okr"},
+	"api":                {"commands", "store", "okr"},
+	"internal/fakeslack": {},
+}
+
+// TestPackagesImportInOneDirection fails when a package imports one of
+// okrbot's packages against the direction of DESIGN.md, such as commands
+// importing an adapter or the store importing commands. Tests may import
+// more (a test of commands may render through the Slack adapter).
+func TestPackagesImportInOneDirection(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if _, none := err.(*build.NoGoError); none {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if pkg.Name == "main" {
+			return nil
+		}
+		name := filepath.ToSlash(path)
+		allowed, known := allowedImports[name]
+		if !known {
+			t.Errorf("package %s is not placed in allowedImports: say what it may import", name)
+			return nil
+		}
+		for _, imp := range pkg.Imports {
+			dep, ours := strings.CutPrefix(imp, module)
+			if ours && !slices.Contains(allowed, dep) {
+				t.Errorf("%s imports %s, against the direction of DESIGN.md (it may import %v)", name, dep, allowed)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,179 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/store"
+)
+
+const (
+	// digestLease is how long a process has to send a digest it claimed
+	// before another may take it over.
+	digestLease = 2 * time.Minute
+	// digestAttempts is how often a digest is tried before it is given up.
+	digestAttempts = 5
+	// alertAttempts is how often a KPI alert is tried before it is given
+	// up; the next change of health is announced anyway.
+	alertAttempts = 5
+)
+
+// digests plans the subscriptions' next runs and sends the digests that are
+// due, each once however many replicas look at the same time. A digest more
+// than DigestGrace late is skipped; one that fails to send is tried again
+// after its lease, up to digestAttempts times.
+func (s *Scheduler) digests(ctx context.Context, sc scope) error {
+	now := s.now()
+	for {
+		subs, err := s.st.DigestsToPlan(ctx, sc.ids, 100)
+		if err != nil {
+			return err
+		}
+		for _, d := range subs {
+			next, err := d.Cron().Next(now)
+			if err != nil {
+				// Checked when subscribed; a schedule that no longer parses
+				// (a time zone removed from the system) waits a day.
+				s.log.ErrorContext(ctx, "digest schedule", "subscription", d.ID, "err", err)
+				next = now.AddDate(0, 0, 1)
+			}
+			if err := s.st.PlanDigest(ctx, d.ID, next); err != nil {
+				return err
+			}
+		}
+		if len(subs) < 100 {
+			break
+		}
+	}
+	claimed, err := s.st.ClaimDigests(ctx, sc.ids, now, digestLease, 50, func(d store.DigestSubscription, after time.Time) time.Time {
+		next, err := d.Cron().Next(after)
+		if err != nil {
+			return after.AddDate(0, 0, 1)
+		}
+		return next
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range claimed {
+		if ctx.Err() != nil {
+			break
+		}
+		s.sendDigest(ctx, sc, c, now)
+	}
+	return nil
+}
+
+func (s *Scheduler) sendDigest(ctx context.Context, sc scope, c store.ClaimedDigest, now time.Time) {
+	dl, sub := c.Delivery, c.Subscription
+	log := s.log.With("subscription", sub.ID, "occurrence", dl.Occurrence, "channel", sub.Channel)
+	finish := func(sent bool, note string) {
+		if err := s.st.FinishDigest(ctx, dl, s.now(), sent, note); err != nil {
+			log.ErrorContext(ctx, "record digest", "err", err)
+		}
+	}
+	if late := now.Sub(dl.Occurrence); late > s.cfg.DigestGrace {
+		log.WarnContext(ctx, "digest skipped: too late", "late", late)
+		finish(false, fmt.Sprintf("skipped: %s late", late.Round(time.Minute)))
+		return
+	}
+	msg, err := s.cmds.DigestFor(ctx, sub)
+	var to bot.Address
+	if err == nil {
+		to, err = s.address(ctx, sc, sub.WorkspaceID, bot.Channel, sub.Channel)
+	}
+	if err == nil {
+		err = s.do(ctx, now.Add(digestLease/2), "digest", func() error {
+			_, err := s.sender.Send(ctx, to, *msg)
+			return err
+		})
+	}
+	switch kind, _ := failureOf(err); {
+	case err == nil:
+		s.stats.digests.Add(1)
+		finish(true, "sent")
+	case ctx.Err() != nil:
+	case kind == bot.Gone:
+		log.ErrorContext(ctx, "digest not sent: okrbot cannot post in its channel", "err", err)
+		finish(false, "failed: "+err.Error())
+	case dl.Attempts >= digestAttempts:
+		log.ErrorContext(ctx, "digest given up", "attempts", dl.Attempts, "err", err)
+		finish(false, "failed: "+err.Error())
+	default:
+		// The lease runs out and a later tick tries again.
+		log.WarnContext(ctx, "digest not sent; will retry", "attempts", dl.Attempts, "err", err)
+	}
+}
+
+// stale looks for KPIs gone stale every StaleEvery, and records an alert
+// for each.
+func (s *Scheduler) stale(ctx context.Context, sc scope) error {
+	now := s.now()
+	if now.Sub(s.lastStale) < s.cfg.StaleEvery {
+		return nil
+	}
+	s.lastStale = now
+	n, err := s.cmds.CheckStaleKPIs(ctx, sc.ids)
+	if n > 0 {
+		s.log.InfoContext(ctx, "KPIs went stale", "count", n)
+	}
+	return err
+}
+
+// alerts sends the KPI alerts that are due, each leased to one process
+// and retried like any delivery.
+func (s *Scheduler) alerts(ctx context.Context, sc scope) error {
+	for ctx.Err() == nil {
+		now := s.now()
+		as, err := s.st.ClaimKPIAlerts(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil || len(as) == 0 {
+			return err
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, as, func(ctx context.Context, a store.KPIAlert) {
+			s.sendAlert(ctx, sc, a, deadline)
+		})
+	}
+	return ctx.Err()
+}
+
+func (s *Scheduler) sendAlert(ctx context.Context, sc scope, a store.KPIAlert, deadline time.Time) {
+	log := s.log.With("alert", a.ID, "kpi", a.KPIID, "to", a.To)
+	finish := func(note string) {
+		if err := s.st.FinishKPIAlert(ctx, a.ID, s.now(), note); err != nil {
+			log.ErrorContext(ctx, "record KPI alert", "err", err)
+		}
+	}
+	ws, ok := sc.ws[a.WorkspaceID]
+	if !ok {
+		return
+	}
+	to, msg, err := s.cmds.KPIAlert(ctx, a)
+	if err == nil && msg == nil {
+		log.InfoContext(ctx, "KPI alert not sent: no alert channel", "workspace", ws.TeamID)
+		finish("no alert channel")
+		return
+	}
+	if err == nil {
+		err = s.do(ctx, deadline, "KPI alert", func() error {
+			_, err := s.sender.Send(ctx, to, *msg)
+			return err
+		})
+	}
+	switch kind, wait := failureOf(err); {
+	case err == nil:
+		s.stats.alerts.Add(1)
+		finish("sent")
+	case ctx.Err() != nil:
+	case kind == bot.Gone || (kind != bot.RateLimited && a.Attempts >= alertAttempts):
+		log.ErrorContext(ctx, "KPI alert given up", "attempts", a.Attempts, "err", err)
+		finish("failed: " + err.Error())
+	default:
+		log.WarnContext(ctx, "KPI alert not sent; will retry", "attempts", a.Attempts, "err", err)
+		if err := s.st.RetryKPIAlert(ctx, a.ID, s.now().Add(max(wait, backoff(a.Attempts)*10))); err != nil {
+			log.ErrorContext(ctx, "release KPI alert", "err", err)
+		}
+	}
+}
