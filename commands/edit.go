@@ -102,28 +102,28 @@ func (s *Service) updateObjective(ctx context.Context, c *caller, word string, c
 // applyObjectiveChanges sets the fields present in changes and saves just
 // those columns.
 func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields) error {
-	var columns []string
+	var fields []store.ObjectiveField
 	if v, ok := changes["title"]; ok {
 		if err := okr.ValidateTitle(f.title, v); err != nil {
 			return err
 		}
-		o.Title, columns = strings.TrimSpace(v), append(columns, "title")
+		o.Title, fields = strings.TrimSpace(v), append(fields, store.ObjectiveTitle)
 	}
 	if v, ok := changes["description"]; ok {
 		if err := validDescription(f.description, v); err != nil {
 			return err
 		}
-		o.Description, columns = strings.TrimSpace(v), append(columns, "description")
+		o.Description, fields = strings.TrimSpace(v), append(fields, store.ObjectiveDescription)
 	}
 	if v, ok := changes["period"]; ok {
 		p, err := period(ctx, tx, c, v, okr.QuarterOf(o.Period.StartsAt))
 		if err != nil {
 			return relabel(err, f.period)
 		}
-		o.PeriodID, columns = p.ID, append(columns, "period_id")
+		o.PeriodID, fields = p.ID, append(fields, store.ObjectivePeriod)
 	}
 	if v, ok := changes["team"]; ok {
-		o.TeamID, columns = nil, append(columns, "team_id")
+		o.TeamID, fields = nil, append(fields, store.ObjectiveTeam)
 		if name, err := c.teamName(f.team, v); err != nil {
 			return err
 		} else if name != "" && !strings.EqualFold(name, "none") {
@@ -141,15 +141,15 @@ func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *s
 		if err != nil {
 			return err
 		}
-		o.OwnerID, columns = u.ID, append(columns, "owner_id")
+		o.OwnerID, fields = u.ID, append(fields, store.ObjectiveOwner)
 	}
 	if v, ok := changes["parent"]; ok {
 		if err := setParent(ctx, tx, c, o, strings.TrimSpace(v), f.parent); err != nil {
 			return err
 		}
-		columns = append(columns, "parent_id")
+		fields = append(fields, store.ObjectiveParent)
 	}
-	return tx.UpdateObjective(ctx, o, columns...)
+	return tx.UpdateObjective(ctx, o, fields...)
 }
 
 // setParent aligns o to the objective numbered word, or to none for "" and
@@ -209,27 +209,28 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 		if !c.mayChangeKeyResult(o, kr) {
 			return refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", label)
 		}
-		var columns []string
+		var fields []store.KeyResultField
 		if v, ok := flags["title"]; ok {
 			if err := okr.ValidateTitle("title", v); err != nil {
 				return err
 			}
-			kr.Title, columns = strings.TrimSpace(v), append(columns, "title")
+			kr.Title, fields = strings.TrimSpace(v), append(fields, store.KeyResultTitle)
 		}
-		measure := []string{"start", "target", "unit", "weight"}
-		if o.Status != okr.Active && slices.ContainsFunc(measure, func(k string) bool { _, ok := flags[k]; return ok }) {
-			return refuse("Objective #%d is %s: the measures of its key results stay as they were scored.", o.Number, o.Status)
+		measure := map[string]store.KeyResultField{"start": store.KeyResultStart, "target": store.KeyResultTarget,
+			"unit": store.KeyResultUnit, "weight": store.KeyResultWeight}
+		for flag, field := range measure {
+			if _, ok := flags[flag]; ok {
+				if o.Status != okr.Active {
+					return refuse("Objective #%d is %s: the measures of its key results stay as they were scored.", o.Number, o.Status)
+				}
+				fields = append(fields, field)
+			}
 		}
 		if err := applyMeasureChanges(&kr, label, flags); err != nil {
 			return err
 		}
-		for _, k := range measure {
-			if _, ok := flags[k]; ok {
-				columns = append(columns, k)
-			}
-		}
 		if v, ok := flags["owner"]; ok {
-			kr.OwnerID, columns = nil, append(columns, "owner_id")
+			kr.OwnerID, fields = nil, append(fields, store.KeyResultOwner)
 			if !strings.EqualFold(strings.TrimSpace(v), "none") {
 				u, err := person(ctx, tx, c, "--owner", v)
 				if err != nil {
@@ -238,7 +239,7 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 				kr.OwnerID = &u.ID
 			}
 		}
-		return tx.UpdateKeyResult(ctx, &kr, columns...)
+		return tx.UpdateKeyResult(ctx, &kr, fields...)
 	})
 	if err != nil {
 		return bot.Reply{}, err

@@ -168,7 +168,7 @@ func BenchmarkRecordMeasurement(b *testing.B) {
 			b.Fatal(err)
 		}
 		kr.KPIID = &k.ID
-		if err := st.UpdateKeyResult(ctx, &kr, "kpi_id"); err != nil {
+		if err := st.UpdateKeyResult(ctx, &kr, store.KeyResultKPI); err != nil {
 			b.Fatal(err)
 		}
 		b.Run(st.Dialect(), func(b *testing.B) {

@@ -369,7 +369,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 			o.FinalScore = final
 		}
 		o.Status = to
-		return tx.UpdateObjective(ctx, o, "status", "final_score")
+		return tx.UpdateObjective(ctx, o, store.ObjectiveStatus, store.ObjectiveFinalScore)
 	})
 }
 

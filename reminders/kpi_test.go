@@ -182,69 +182,73 @@ func TestAPanicInOneJobDoesNotStopTheOthers(t *testing.T) {
 }
 
 // TestTwoWorkspacesEachGetTheirOwn shows two Slack workspaces on one
-// database, each served by its own okrbot with its own token and its own
-// scheduler (as two deployments sharing Postgres would): each workspace's
-// prompts, digests and alerts reach only its own Slack, once.
+// database, each served by its own okrbot with its own token, connection
+// pool and scheduler (as two deployments sharing Postgres would): each
+// workspace's prompts, digests and alerts reach only its own Slack, once.
 func TestTwoWorkspacesEachGetTheirOwn(t *testing.T) {
-	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		clk := &clock{t: local("2026-11-15 12:00")}
-		one := newEnvOn(t, st, clk.Now)
-		two := newEnvOn(t, st, clk.Now, fakeslack.WithTeam("T0TWO"))
-		one.clock, two.clock = clk, clk
-		one.person("UONE1", "Europe/Berlin")
-		one.person("UONE2", "Europe/Berlin")
-		two.person("UTWO1", "Europe/Berlin")
-		two.person("UTWO2", "Europe/Berlin")
-		for _, e := range []*env{one, two} {
-			e.run("UADMIN", "/kpi", "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin")
-			e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
-			e.run("UADMIN", "/kpi", `new "NPS" --target 50`)
-			e.run("UADMIN", "/kpi", "set NPS 55")
-		}
-		one.run("UADMIN", "/kpi", "set NPS 30") // off target in workspace one only
+	for _, url := range storetest.URLs(t) {
+		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) { twoWorkspaces(t, url) })
+	}
+}
 
-		schedulers := []*reminders.Scheduler{one.scheduler(), two.schedulerOn(st, two.sender)}
-		tickAll := func() {
-			var wg sync.WaitGroup
-			for _, s := range schedulers {
-				wg.Go(func() {
-					if err := s.RunOnce(context.Background()); err != nil {
-						t.Error(err)
-					}
-				})
-			}
-			wg.Wait()
-		}
-		tickAll()
-		clk.Set(local("2026-11-16 09:00"))
-		tickAll()
-		tickAll()
+func twoWorkspaces(t *testing.T, url string) {
+	clk := &clock{t: local("2026-11-15 12:00")}
+	one := newEnvOn(t, storetest.OpenURL(t, url), clk.Now)
+	two := newEnvOn(t, storetest.OpenURL(t, url), clk.Now, fakeslack.WithTeam("T0TWO"))
+	one.clock, two.clock = clk, clk
+	one.person("UONE1", "Europe/Berlin")
+	one.person("UONE2", "Europe/Berlin")
+	two.person("UTWO1", "Europe/Berlin")
+	two.person("UTWO2", "Europe/Berlin")
+	for _, e := range []*env{one, two} {
+		e.run("UADMIN", "/kpi", "digest <#CLEAD|leadership> weekly monday 09:00 --tz Europe/Berlin")
+		e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
+		e.run("UADMIN", "/kpi", `new "NPS" --target 50`)
+		e.run("UADMIN", "/kpi", "set NPS 55")
+	}
+	one.run("UADMIN", "/kpi", "set NPS 30") // off target in workspace one only
 
-		for _, tc := range []struct {
-			e      *env
-			alerts int
-		}{{one, 1}, {two, 0}} {
-			if per := tc.e.promptsPerUser(); len(per) != 2 {
-				t.Errorf("%s: prompts %v, want one to each of its 2 people", tc.e.ws.TeamID, per)
-			} else {
-				for u, n := range per {
-					if n != 1 {
-						t.Errorf("%s: %s prompted %d times", tc.e.ws.TeamID, u, n)
-					}
+	schedulers := []*reminders.Scheduler{one.scheduler(), two.scheduler()}
+	tickAll := func() {
+		var wg sync.WaitGroup
+		for _, s := range schedulers {
+			wg.Go(func() {
+				if err := s.RunOnce(context.Background()); err != nil {
+					t.Error(err)
 				}
-			}
-			if n := len(tc.e.posts("CLEAD")); n != 1 {
-				t.Errorf("%s: %d digests, want 1", tc.e.ws.TeamID, n)
-			}
-			if n := len(tc.e.posts("CALERTS")); n != tc.alerts {
-				t.Errorf("%s: %d alerts, want %d", tc.e.ws.TeamID, n, tc.alerts)
-			}
-			// Each fake Slack is asked only about its own people.
-			for _, c := range tc.e.slack.Calls("conversations.open") {
-				if !strings.HasPrefix(c.Params.Get("users"), tc.e.ids[0][:4]) {
-					t.Errorf("%s: asked to open a chat with %s", tc.e.ws.TeamID, c.Params.Get("users"))
+			})
+		}
+		wg.Wait()
+	}
+	tickAll()
+	clk.Set(local("2026-11-16 09:00"))
+	tickAll()
+	tickAll()
+
+	for _, tc := range []struct {
+		e      *env
+		alerts int
+	}{{one, 1}, {two, 0}} {
+		if per := tc.e.promptsPerUser(); len(per) != 2 {
+			t.Errorf("%s: prompts %v, want one to each of its 2 people", tc.e.ws.TeamID, per)
+		} else {
+			for u, n := range per {
+				if n != 1 {
+					t.Errorf("%s: %s prompted %d times", tc.e.ws.TeamID, u, n)
 				}
 			}
 		}
-	})
+		if n := len(tc.e.posts("CLEAD")); n != 1 {
+			t.Errorf("%s: %d digests, want 1", tc.e.ws.TeamID, n)
+		}
+		if n := len(tc.e.posts("CALERTS")); n != tc.alerts {
+			t.Errorf("%s: %d alerts, want %d", tc.e.ws.TeamID, n, tc.alerts)
+		}
+		// Each fake Slack is asked only about its own people.
+		for _, c := range tc.e.slack.Calls("conversations.open") {
+			if !strings.HasPrefix(c.Params.Get("users"), tc.e.ids[0][:4]) {
+				t.Errorf("%s: asked to open a chat with %s", tc.e.ws.TeamID, c.Params.Get("users"))
+			}
+		}
+	}
 }

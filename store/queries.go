@@ -270,11 +270,50 @@ func (s *Store) CountActiveObjectives(ctx context.Context, workspaceID, ownerID,
 	return int(n), err
 }
 
-// UpdateObjective saves the named columns of an objective (and its
-// updated_at). Naming them keeps a concurrent change to other columns, such
+// ObjectiveField is a field of an objective that a change names.
+type ObjectiveField string
+
+// The fields of an objective that change.
+const (
+	ObjectiveTitle       ObjectiveField = "title"
+	ObjectiveDescription ObjectiveField = "description"
+	ObjectivePeriod      ObjectiveField = "period_id"
+	ObjectiveTeam        ObjectiveField = "team_id"
+	ObjectiveOwner       ObjectiveField = "owner_id"
+	ObjectiveParent      ObjectiveField = "parent_id"
+	ObjectiveStatus      ObjectiveField = "status"
+	ObjectiveFinalScore  ObjectiveField = "final_score"
+)
+
+// KeyResultField is a field of a key result that a change names. Its
+// current value is not one: it moves only with check-ins.
+type KeyResultField string
+
+// The fields of a key result that change.
+const (
+	KeyResultTitle  KeyResultField = "title"
+	KeyResultStart  KeyResultField = "start"
+	KeyResultTarget KeyResultField = "target"
+	KeyResultUnit   KeyResultField = "unit"
+	KeyResultWeight KeyResultField = "weight"
+	KeyResultOwner  KeyResultField = "owner_id"
+	KeyResultKPI    KeyResultField = "kpi_id"
+)
+
+// columns are fields as the columns gorm updates, with updated_at.
+func columns[F ~string](fields []F) []string {
+	cols := make([]string, 0, len(fields)+1)
+	for _, f := range fields {
+		cols = append(cols, string(f))
+	}
+	return append(cols, "updated_at")
+}
+
+// UpdateObjective saves the given fields of an objective (and its
+// updated_at). Naming them keeps a concurrent change to other fields, such
 // as a close racing an edit of the title, from being overwritten.
-func (s *Store) UpdateObjective(ctx context.Context, o *Objective, columns ...string) error {
-	err := s.q(ctx).Model(o).Omit(clause.Associations).Select(append(columns, "updated_at")).
+func (s *Store) UpdateObjective(ctx context.Context, o *Objective, fields ...ObjectiveField) error {
+	err := s.q(ctx).Model(o).Omit(clause.Associations).Select(columns(fields)).
 		Where("workspace_id = ?", o.WorkspaceID).Updates(o).Error
 	if err != nil {
 		return fmt.Errorf("update objective #%d: %w", o.Number, err)
@@ -282,11 +321,10 @@ func (s *Store) UpdateObjective(ctx context.Context, o *Objective, columns ...st
 	return nil
 }
 
-// UpdateKeyResult saves the named columns of a key result (and its
-// updated_at), like UpdateObjective; its current value moves only with
-// check-ins.
-func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult, columns ...string) error {
-	err := s.q(ctx).Model(kr).Omit(clause.Associations).Select(append(columns, "updated_at")).
+// UpdateKeyResult saves the given fields of a key result (and its
+// updated_at), like UpdateObjective.
+func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult, fields ...KeyResultField) error {
+	err := s.q(ctx).Model(kr).Omit(clause.Associations).Select(columns(fields)).
 		Where("workspace_id = ?", kr.WorkspaceID).Updates(kr).Error
 	if err != nil {
 		return fmt.Errorf("update key result #%d: %w", kr.Number, err)
