@@ -68,6 +68,9 @@ func TestForecastKeyResult(t *testing.T) {
 		// The typo 400 would drag a least-squares line to 260 at the end.
 		{"an outlier barely counts", metric(0, 100, 60), series(10, 10, 20, 20, 30, 30, 40, 400, 50, 50, 60, 60), day(61),
 			okr.Projected, 92, 0.92, "0.6 now · on course for 0.9"},
+		// The last two check-ins alone would say half the pace: 66 at the end.
+		{"one slow week does not undo the trend", metric(0, 100, 45), series(10, 10, 20, 20, 30, 30, 40, 40, 50, 45), day(51),
+			okr.Projected, 92, 0.92, "0.5 now · on course for 0.9"},
 		// Flat before the period, one a day in it: only the period counts.
 		{"check-ins before the period start", metric(0, 100, 20), series(-20, 0, -10, 0, 10, 10, 20, 20), day(21),
 			okr.Projected, 92, 0.92, "0.2 now · on course for 0.9"},
