@@ -85,7 +85,7 @@ type Subject struct {
 	ID   uint
 }
 
-// RecordHistory appends entries, all of one workspace, in one statement.
+// RecordHistory appends entries, all of one workspace.
 // An entry whose subject is not in the workspace is refused with
 // okr.ErrNotFound and none is kept. At defaults to now. Call it in the
 // transaction that makes the change it records.
@@ -117,7 +117,9 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 			return fmt.Errorf("record history of %s %v: %w", kind, list, err)
 		}
 	}
-	if err := s.q(ctx).Create(&entries).Error; err != nil {
+	// Batches keep a large import under Postgres's limit of bind
+	// parameters per statement.
+	if err := s.q(ctx).CreateInBatches(&entries, 1000).Error; err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	return nil
