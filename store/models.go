@@ -67,8 +67,17 @@ type Objective struct {
 	Status      okr.Status `gorm:"not null;default:'active'"`
 	// FinalScore is set when the objective is closed.
 	FinalScore *float64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Outcome, Retrospective (what was learned), GradedAt and GradedByID
+	// are set when the objective is graded at the end of its period.
+	Outcome       okr.Outcome `gorm:"not null;default:''"`
+	Retrospective string      `gorm:"not null;default:''"`
+	GradedAt      *time.Time
+	GradedByID    *uint
+	// ContinuesID is the objective this one was carried over from. An
+	// objective is carried over once, so it is unique.
+	ContinuesID *uint `gorm:"uniqueIndex"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 
 	Owner      User
 	Team       *Team
@@ -76,8 +85,8 @@ type Objective struct {
 	KeyResults []KeyResult `gorm:"constraint:OnDelete:CASCADE"`
 }
 
-// Score is the objective's score: the one it was closed with, or the
-// weighted progress of its key results.
+// Score is the objective's score: its final score once closed, else the
+// weighted progress of its key results, which must be loaded.
 func (o Objective) Score() float64 {
 	if o.FinalScore != nil {
 		return *o.FinalScore
@@ -106,9 +115,12 @@ type KeyResult struct {
 	Weight      float64 `gorm:"not null;default:1"`
 	// KPIID is the KPI that drives the key result, if any: recording the KPI
 	// checks in on the key result.
-	KPIID     *uint `gorm:"column:kpi_id;index"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	KPIID *uint `gorm:"column:kpi_id;index"`
+	// FinalScore is the key result's grade, set when its objective is
+	// graded.
+	FinalScore *float64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	Owner *User
 }
@@ -128,4 +140,5 @@ type CheckIn struct {
 
 // models lists every table, in the order AutoMigrate would create them.
 var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{},
-	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}, &Conversation{}, &KPIAlert{}}
+	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}, &Conversation{}, &KPIAlert{},
+	&HistoryEntry{}}

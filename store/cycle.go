@@ -1,0 +1,459 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// lockObjective reads the workspace's objective with an id, with what
+// Objective loads, holding its row until the transaction ends on Postgres
+// (SQLite transactions hold the whole database already), so that two
+// gradings or carry-overs of one objective take turns.
+func (s *Store) lockObjective(ctx context.Context, workspaceID, id uint) (Objective, error) {
+	lock := s.q(ctx).Model(&Objective{}).Select("id").Where("workspace_id = ? AND id = ?", workspaceID, id)
+	if s.dialect == "postgres" {
+		lock = lock.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var found []uint
+	if err := lock.Find(&found).Error; err != nil {
+		return Objective{}, err
+	}
+	if len(found) == 0 {
+		return Objective{}, okr.ErrNotFound
+	}
+	return s.ObjectiveByID(ctx, workspaceID, id)
+}
+
+// A Grade is the verdict on an objective at the end of its period.
+type Grade struct {
+	ObjectiveID uint
+	// KeyResultScores are final scores by key result id; a key result left
+	// out keeps the final score it has, or is graded at its progress.
+	KeyResultScores map[uint]float64
+	// Score is the objective's final score; nil for the weighted mean of
+	// its key results' final scores.
+	Score         *float64
+	Outcome       okr.Outcome
+	Retrospective string
+	By            Actor
+	// At defaults to now.
+	At time.Time
+}
+
+// GradeObjective closes an active objective, or regrades a closed one, with
+// its key results' final scores, its own, its outcome and what was learned,
+// and records each change in the history, all in one transaction. Bad
+// input is refused with an okr.ValidationError before anything is written:
+// a score outside 0.0–1.0 (field "score"), a key result of another
+// objective ("score"), an unknown outcome ("outcome"), an overlong note
+// ("retrospective"), an archived objective ("objective").
+func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (Objective, error) {
+	var o Objective
+	err := s.InTx(ctx, func(tx *Store) error {
+		var err error
+		if o, err = tx.lockObjective(ctx, workspaceID, g.ObjectiveID); err != nil {
+			return err
+		}
+		if o.Status == okr.Archived {
+			return okr.Invalid("objective", "Objective #%d is archived; it cannot be graded.", o.Number)
+		}
+		if !slices.Contains(okr.Outcomes, g.Outcome) {
+			return okr.Invalid("outcome", "Say how objective #%d went: achieved, partly or missed.", o.Number)
+		}
+		note, err := okr.CleanNote("retrospective", g.Retrospective)
+		if err != nil {
+			return err
+		}
+		finals, err := keyResultFinals(o, g.KeyResultScores)
+		if err != nil {
+			return err
+		}
+		score := okr.Score(finals)
+		if g.Score != nil {
+			if err := okr.ValidateFinalScore("score", *g.Score); err != nil {
+				return err
+			}
+			score = *g.Score
+		}
+		at := g.At
+		if at.IsZero() {
+			at = tx.db.NowFunc()
+		}
+		at = at.UTC()
+
+		entries := newChanges(SubjectObjective, o.ID, g.By, at)
+		if o.Status == okr.Active {
+			entries.add(ActionClosed, "status", string(okr.Active), string(okr.Closed))
+		}
+		entries.add(ActionGraded, "score", scoreText(o.FinalScore), scoreText(&score))
+		entries.add(ActionGraded, "outcome", string(o.Outcome), string(g.Outcome))
+		entries.add(ActionGraded, "retrospective", o.Retrospective, note)
+		for i := range o.KeyResults {
+			kr := &o.KeyResults[i]
+			v := finals[i].Value
+			krEntries := newChanges(SubjectKeyResult, kr.ID, g.By, at)
+			krEntries.add(ActionGraded, "score", scoreText(kr.FinalScore), scoreText(&v))
+			entries.list = append(entries.list, krEntries.list...)
+			if kr.FinalScore == nil || *kr.FinalScore != v {
+				kr.FinalScore = &v
+				if err := tx.UpdateKeyResult(ctx, kr, "final_score"); err != nil {
+					return err
+				}
+			}
+		}
+		o.Status, o.FinalScore, o.Outcome, o.Retrospective = okr.Closed, &score, g.Outcome, note
+		o.GradedAt, o.GradedByID = &at, g.By.id()
+		if err := tx.UpdateObjective(ctx, &o, "status", "final_score", "outcome", "retrospective", "graded_at", "graded_by_id"); err != nil {
+			return err
+		}
+		return tx.RecordHistory(ctx, workspaceID, entries.list...)
+	})
+	return o, err
+}
+
+// keyResultFinals returns the final score of each of o's key results, in
+// order and weighted: the one given, else the one it has, else its
+// progress. A score for a key result that is not o's is refused.
+func keyResultFinals(o Objective, given map[uint]float64) ([]okr.Weighted, error) {
+	finals := make([]okr.Weighted, len(o.KeyResults))
+	seen := 0
+	for i, kr := range o.KeyResults {
+		v, ok := given[kr.ID]
+		switch {
+		case ok:
+			seen++
+		case kr.FinalScore != nil:
+			v = *kr.FinalScore
+		default:
+			v = kr.Progress()
+		}
+		if err := okr.ValidateFinalScore("score", v); err != nil {
+			return nil, okr.Invalid("score", "Key result #%d.%d: %s", o.Number, kr.Position, err)
+		}
+		finals[i] = okr.Weighted{Value: v, Weight: kr.Weight}
+	}
+	if seen != len(given) {
+		return nil, okr.Invalid("score", "Only objective #%d's own key results can be graded with it.", o.Number)
+	}
+	return finals, nil
+}
+
+// scoreText is a score as the history shows it: to the hundredth people
+// grade in, so a mean such as 0.6000000000000001 reads 0.6.
+func scoreText(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(math.Round(*v*100)/100, 'f', -1, 64)
+}
+
+// changes collects the history entries of one subject, leaving out fields
+// that did not change.
+type changes struct {
+	kind SubjectKind
+	id   uint
+	by   Actor
+	at   time.Time
+	list []HistoryEntry
+}
+
+func newChanges(kind SubjectKind, id uint, by Actor, at time.Time) *changes {
+	return &changes{kind: kind, id: id, by: by, at: at}
+}
+
+func (c *changes) add(action HistoryAction, field, old, new string) {
+	if field != "" && old == new {
+		return
+	}
+	c.list = append(c.list, HistoryEntry{SubjectKind: c.kind, SubjectID: c.id, Action: action, Field: field,
+		OldValue: old, NewValue: new, ActorID: c.by.id(), Platform: c.by.Platform, At: c.at})
+}
+
+// A CarryOver moves an objective's unfinished work to a later period.
+type CarryOver struct {
+	ObjectiveID uint
+	ToPeriodID  uint
+	// Score closes the objective when it is still active; nil for its
+	// current score. A closed objective keeps its final score.
+	Score *float64
+	By    Actor
+	// At defaults to now.
+	At time.Time
+}
+
+// ParentAlignment says what became of a carried objective's alignment.
+type ParentAlignment int
+
+const (
+	// NoParent: the objective was not aligned to a parent.
+	NoParent ParentAlignment = iota
+	// ParentKept: the parent was carried over too; the copy aligns to the
+	// parent's copy.
+	ParentKept
+	// ParentFlagged: the parent was not carried over (yet); the copy is not
+	// aligned, and aligns to the parent's copy if the parent is carried
+	// over later.
+	ParentFlagged
+)
+
+// Carried is the outcome of a carry-over.
+type Carried struct {
+	// From is the objective carried over, closed; To its copy, with its
+	// key results and period.
+	From, To  Objective
+	Alignment ParentAlignment
+	// Parent is the parent's copy when kept, the parent left behind when
+	// flagged, else zero.
+	Parent Objective
+	// Realigned are copies of From's children, carried over before it,
+	// that now align to To.
+	Realigned []Objective
+}
+
+// Carry closes an objective (with the score given, or its current one) and
+// creates its copy in a later period: same title, description, owner and
+// team, "continues" the original, with the key results that are not done,
+// each starting where it stands. Everything, the history included, happens
+// in one transaction. An objective is carried over once; it must not be
+// archived, and the period must start after its own (an
+// okr.ValidationError on "objective", "to" or "score" otherwise).
+func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carried, error) {
+	var out Carried
+	err := s.InTx(ctx, func(tx *Store) error {
+		o, err := tx.lockObjective(ctx, workspaceID, c.ObjectiveID)
+		if err != nil {
+			return err
+		}
+		if o.Status == okr.Archived {
+			return okr.Invalid("objective", "Objective #%d is archived; it cannot be carried over.", o.Number)
+		}
+		if copied, err := tx.copyOf(ctx, workspaceID, o.ID); err == nil {
+			return okr.Invalid("objective", "Objective #%d was already carried over to #%d.", o.Number, copied.Number)
+		} else if !errors.Is(err, okr.ErrNotFound) {
+			return err
+		}
+		var to Period
+		if err := tx.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, c.ToPeriodID).Take(&to).Error; err != nil {
+			return notFound(err)
+		}
+		if !to.StartsAt.After(o.Period.StartsAt) {
+			return okr.Invalid("to", "Objective #%d is in %s; carry it over to a later period than %s.", o.Number, o.Period.Name, to.Name)
+		}
+		at := c.At
+		if at.IsZero() {
+			at = tx.db.NowFunc()
+		}
+		at = at.UTC()
+		history := newChanges(SubjectObjective, o.ID, c.By, at)
+
+		if o.Status == okr.Active {
+			final := okr.Round1(o.Score())
+			if c.Score != nil {
+				if err := okr.ValidateFinalScore("score", *c.Score); err != nil {
+					return err
+				}
+				final = *c.Score
+			}
+			o.Status, o.FinalScore = okr.Closed, &final
+			if err := tx.UpdateObjective(ctx, &o, "status", "final_score"); err != nil {
+				return err
+			}
+			history.add(ActionClosed, "status", string(okr.Active), string(okr.Closed))
+			history.add(ActionClosed, "score", "", scoreText(&final))
+		}
+
+		cp := Objective{WorkspaceID: workspaceID, Title: o.Title, Description: o.Description, OwnerID: o.OwnerID,
+			TeamID: o.TeamID, PeriodID: to.ID, Status: okr.Active, ContinuesID: &o.ID}
+		if o.ParentID != nil {
+			parentCopy, err := tx.copyOf(ctx, workspaceID, *o.ParentID)
+			switch {
+			case err == nil:
+				cp.ParentID, out.Alignment, out.Parent = &parentCopy.ID, ParentKept, parentCopy
+			case errors.Is(err, okr.ErrNotFound):
+				out.Alignment = ParentFlagged
+				err = tx.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, *o.ParentID).Take(&out.Parent).Error
+				if err != nil {
+					return notFound(err)
+				}
+			default:
+				return err
+			}
+		}
+		for _, kr := range o.KeyResults {
+			if kr.Progress() >= 1 {
+				continue
+			}
+			m := kr.Measure
+			m.Start = m.Current
+			cp.KeyResults = append(cp.KeyResults, KeyResult{WorkspaceID: workspaceID, Title: kr.Title, OwnerID: kr.OwnerID,
+				Measure: m, Weight: kr.Weight, KPIID: kr.KPIID})
+		}
+		if err := tx.CreateObjective(ctx, &cp); err != nil {
+			return err
+		}
+		history.add(ActionCarried, "period", o.Period.Name, to.Name)
+		created := newChanges(SubjectObjective, cp.ID, c.By, at)
+		created.add(ActionCreated, "continues", "", "#"+strconv.FormatInt(o.Number, 10))
+		entries := append(history.list, created.list...)
+		for _, kr := range cp.KeyResults {
+			krCreated := newChanges(SubjectKeyResult, kr.ID, c.By, at)
+			krCreated.add(ActionCreated, "", "", "")
+			entries = append(entries, krCreated.list...)
+		}
+
+		// Children carried over before their parent align to its copy now.
+		err = tx.q(ctx).Where("workspace_id = ? AND parent_id IS NULL AND continues_id IN (?)", workspaceID,
+			tx.q(ctx).Model(&Objective{}).Select("id").Where("workspace_id = ? AND parent_id = ?", workspaceID, o.ID)).
+			Order("number").Find(&out.Realigned).Error
+		if err != nil {
+			return fmt.Errorf("carry over #%d: %w", o.Number, err)
+		}
+		for i := range out.Realigned {
+			child := &out.Realigned[i]
+			child.ParentID = &cp.ID
+			if err := tx.UpdateObjective(ctx, child, "parent_id"); err != nil {
+				return err
+			}
+			realigned := newChanges(SubjectObjective, child.ID, c.By, at)
+			realigned.add(ActionEdited, "parent", "", "#"+strconv.FormatInt(cp.Number, 10))
+			entries = append(entries, realigned.list...)
+		}
+		if err := tx.RecordHistory(ctx, workspaceID, entries...); err != nil {
+			return err
+		}
+		cp.Period = to
+		out.From, out.To = o, cp
+		return nil
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		// Two carry-overs of one objective raced past the check; the
+		// unique continues_id let one through.
+		return Carried{}, okr.Invalid("objective", "The objective was already carried over.")
+	}
+	return out, err
+}
+
+// copyOf returns the workspace's objective that continues the one with id.
+func (s *Store) copyOf(ctx context.Context, workspaceID, id uint) (Objective, error) {
+	var o Objective
+	err := s.q(ctx).Where("workspace_id = ? AND continues_id = ?", workspaceID, id).Take(&o).Error
+	return o, notFound(err)
+}
+
+// A Carry is an objective carried over (From, as it is now) and its copy
+// (To, with its period).
+type Carry struct {
+	From, To Objective
+}
+
+// CarriedOver returns the objectives of a period that were carried over,
+// with their copies, by number; with teamID, only that team's. It takes
+// two queries however many there are.
+func (s *Store) CarriedOver(ctx context.Context, workspaceID, periodID, teamID uint) ([]Carry, error) {
+	from := s.q(ctx).Where("workspace_id = ? AND period_id = ?", workspaceID, periodID)
+	if teamID != 0 {
+		from = from.Where("team_id = ?", teamID)
+	}
+	var originals []Objective
+	if err := from.Order("number").Find(&originals).Error; err != nil {
+		return nil, fmt.Errorf("carried over: %w", err)
+	}
+	ids := make([]uint, len(originals))
+	for i, o := range originals {
+		ids[i] = o.ID
+	}
+	var copies []Objective
+	if len(ids) > 0 {
+		if err := s.q(ctx).Preload("Period").Where("workspace_id = ? AND continues_id IN ?", workspaceID, ids).Find(&copies).Error; err != nil {
+			return nil, fmt.Errorf("carried over: %w", err)
+		}
+	}
+	byOriginal := make(map[uint]Objective, len(copies))
+	for _, c := range copies {
+		byOriginal[*c.ContinuesID] = c
+	}
+	var out []Carry
+	for _, o := range originals {
+		if c, ok := byOriginal[o.ID]; ok {
+			out = append(out, Carry{From: o, To: c})
+		}
+	}
+	return out, nil
+}
+
+// A PeriodReview is a period as its retrospective sees it.
+type PeriodReview struct {
+	Period Period
+	// Objectives are the period's active and closed ones, by number, with
+	// what Objective loads; graded ones carry their final score, outcome
+	// and retrospective.
+	Objectives []Objective
+	// Carried are the objectives carried over from the period.
+	Carried []Carry
+}
+
+// PeriodReview returns the review of a period, with teamID only that
+// team's, in a number of queries that does not grow with the objectives.
+func (s *Store) PeriodReview(ctx context.Context, workspaceID, periodID, teamID uint) (PeriodReview, error) {
+	r := PeriodReview{}
+	if err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, periodID).Take(&r.Period).Error; err != nil {
+		return r, notFound(err)
+	}
+	var err error
+	r.Objectives, err = s.Objectives(ctx, workspaceID, ObjectiveFilter{PeriodID: periodID, TeamID: teamID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+	if err != nil {
+		return r, fmt.Errorf("review %s: %w", r.Period.Name, err)
+	}
+	r.Carried, err = s.CarriedOver(ctx, workspaceID, periodID, teamID)
+	return r, err
+}
+
+// A TeamScore is a team's average score in a period review.
+type TeamScore struct {
+	// Team is nil for objectives without a team.
+	Team       *Team
+	Objectives int
+	Average    float64
+}
+
+// TeamScores are the average scores (final when graded or closed, current
+// otherwise) of the review's objectives per team, by team name, objectives
+// without a team last.
+func (r PeriodReview) TeamScores() []TeamScore {
+	parts := map[uint][]okr.Weighted{}
+	teams := map[uint]*Team{}
+	for _, o := range r.Objectives {
+		var id uint
+		if o.TeamID != nil {
+			id = *o.TeamID
+			teams[id] = o.Team
+		}
+		parts[id] = append(parts[id], okr.Weighted{Value: o.Score(), Weight: 1})
+	}
+	ids := slices.SortedFunc(maps.Keys(parts), func(a, b uint) int {
+		switch {
+		case a == 0:
+			return 1
+		case b == 0:
+			return -1
+		}
+		return strings.Compare(teams[a].Name, teams[b].Name)
+	})
+	out := make([]TeamScore, len(ids))
+	for i, id := range ids {
+		out[i] = TeamScore{Team: teams[id], Objectives: len(parts[id]), Average: okr.Score(parts[id])}
+	}
+	return out
+}
