@@ -108,14 +108,14 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 			entries.list = append(entries.list, krEntries.list...)
 			if kr.FinalScore == nil || *kr.FinalScore != v {
 				kr.FinalScore = &v
-				if err := tx.UpdateKeyResult(ctx, kr, "final_score"); err != nil {
+				if err := tx.UpdateKeyResult(ctx, kr, KeyResultFinalScore); err != nil {
 					return err
 				}
 			}
 		}
 		o.Status, o.FinalScore, o.Outcome, o.Retrospective = okr.Closed, &score, g.Outcome, note
 		o.GradedAt, o.GradedByID = &at, g.By.id()
-		if err := tx.UpdateObjective(ctx, &o, "status", "final_score", "outcome", "retrospective", "graded_at", "graded_by_id"); err != nil {
+		if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore, ObjectiveOutcome, ObjectiveRetrospective, ObjectiveGradedAt, ObjectiveGradedBy); err != nil {
 			return err
 		}
 		return tx.RecordHistory(ctx, workspaceID, entries.list...)
@@ -267,7 +267,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 				final = *c.Score
 			}
 			o.Status, o.FinalScore = okr.Closed, &final
-			if err := tx.UpdateObjective(ctx, &o, "status", "final_score"); err != nil {
+			if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore); err != nil {
 				return err
 			}
 			history.add(ActionClosed, "status", string(okr.Active), string(okr.Closed))
@@ -323,7 +323,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		for i := range out.Realigned {
 			child := &out.Realigned[i]
 			child.ParentID = &cp.ID
-			if err := tx.UpdateObjective(ctx, child, "parent_id"); err != nil {
+			if err := tx.UpdateObjective(ctx, child, ObjectiveParent); err != nil {
 				return err
 			}
 			realigned := newChanges(SubjectObjective, child.ID, c.By, at)

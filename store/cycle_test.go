@@ -187,7 +187,7 @@ func TestGradeObjectiveRefusesBadInputAndWritesNothing(t *testing.T) {
 			t.Errorf("grading from another workspace: err = %v, want not found", err)
 		}
 		got.Status = okr.Archived
-		if err := s.UpdateObjective(ctx, &got, "status"); err != nil {
+		if err := s.UpdateObjective(ctx, &got, store.ObjectiveStatus); err != nil {
 			t.Fatal(err)
 		}
 		_, err := s.GradeObjective(ctx, f.ws.ID, good)
@@ -209,7 +209,7 @@ func aligned(t *testing.T, s *store.Store, f fixture, title string, parent store
 	t.Helper()
 	o := newObjective(t, s, f, title, krs)
 	o.ParentID = &parent.ID
-	if err := s.UpdateObjective(context.Background(), &o, "parent_id"); err != nil {
+	if err := s.UpdateObjective(context.Background(), &o, store.ObjectiveParent); err != nil {
 		t.Fatal(err)
 	}
 	return o
@@ -360,7 +360,7 @@ func TestCarryOverRefusesAndWritesNothing(t *testing.T) {
 
 		archived := newObjective(t, s, f, "Old", 0)
 		archived.Status = okr.Archived
-		if err := s.UpdateObjective(ctx, &archived, "status"); err != nil {
+		if err := s.UpdateObjective(ctx, &archived, store.ObjectiveStatus); err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.Carry(ctx, f.ws.ID, store.CarryOver{ObjectiveID: archived.ID, ToPeriodID: q1.ID, By: by})
@@ -439,7 +439,7 @@ func TestPeriodReview(t *testing.T) {
 		inTeam := func(title string, team store.Team, krs int) store.Objective {
 			o := newObjective(t, s, f, title, krs)
 			o.TeamID = &team.ID
-			if err := s.UpdateObjective(ctx, &o, "team_id"); err != nil {
+			if err := s.UpdateObjective(ctx, &o, store.ObjectiveTeam); err != nil {
 				t.Fatal(err)
 			}
 			return o
@@ -460,7 +460,7 @@ func TestPeriodReview(t *testing.T) {
 		grade(loose, 1, okr.Achieved, "")
 		gone := inTeam("Dropped", sales, 1)
 		gone.Status = okr.Archived
-		if err := s.UpdateObjective(ctx, &gone, "status"); err != nil {
+		if err := s.UpdateObjective(ctx, &gone, store.ObjectiveStatus); err != nil {
 			t.Fatal(err)
 		}
 		carried, err := s.Carry(ctx, f.ws.ID, store.CarryOver{ObjectiveID: pipeline.ID, ToPeriodID: q1.ID, By: by})
@@ -534,7 +534,7 @@ func TestPeriodReviewQueriesDoNotGrow(t *testing.T) {
 			for range n {
 				o := newObjective(t, s, f, "Grow", 3)
 				o.TeamID = &team.ID
-				if err := s.UpdateObjective(ctx, &o, "team_id"); err != nil {
+				if err := s.UpdateObjective(ctx, &o, store.ObjectiveTeam); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := s.Carry(ctx, f.ws.ID, store.CarryOver{ObjectiveID: o.ID, ToPeriodID: q1.ID, By: by}); err != nil {

@@ -283,6 +283,11 @@ const (
 	ObjectiveParent      ObjectiveField = "parent_id"
 	ObjectiveStatus      ObjectiveField = "status"
 	ObjectiveFinalScore  ObjectiveField = "final_score"
+	// Grading: how it went and what was learnt.
+	ObjectiveOutcome       ObjectiveField = "outcome"
+	ObjectiveRetrospective ObjectiveField = "retrospective"
+	ObjectiveGradedAt      ObjectiveField = "graded_at"
+	ObjectiveGradedBy      ObjectiveField = "graded_by_id"
 )
 
 // KeyResultField is a field of a key result that a change names. Its
@@ -298,6 +303,8 @@ const (
 	KeyResultWeight KeyResultField = "weight"
 	KeyResultOwner  KeyResultField = "owner_id"
 	KeyResultKPI    KeyResultField = "kpi_id"
+	// KeyResultFinalScore is the grade given at the end of the period.
+	KeyResultFinalScore KeyResultField = "final_score"
 )
 
 // columns are fields as the columns gorm updates, with updated_at.
