@@ -110,7 +110,7 @@ func TestOrganizationWideInstallServesItsWorkspaces(t *testing.T) {
 		for _, tc := range []struct {
 			enterprise, team, wantToken string
 		}{
-			{"E1", "T1", "xoxb-E1-org"},   // a workspace of the org without its own install
+			{"E1", "T1", "xoxb-E1-org"},    // a workspace of the org without its own install
 			{"E1", "T2", "xoxb-T2-secret"}, // a workspace with its own install
 			{"E1", "", "xoxb-E1-org"},      // an event about the org itself
 			{"E2", "T3", ""},               // another org
