@@ -174,6 +174,17 @@ func (s *Store) fromRow(r installation) (Installation, error) {
 	return in, err
 }
 
+// installationKey selects an installation by its team id or, for an
+// organization-wide install (teamID empty), its enterprise id. Slack team
+// ids are unique across Slack, so a team's enterprise id is not needed to
+// find it.
+func installationKey(enterpriseID, teamID string) (string, []any) {
+	if teamID != "" {
+		return "team_id = ? AND is_enterprise_install = ?", []any{teamID, false}
+	}
+	return "enterprise_id = ? AND team_id = '' AND is_enterprise_install = ?", []any{enterpriseID, true}
+}
+
 // installationColumns are the columns a new install overwrites.
 var installationColumns = []string{"team_name", "enterprise_name", "is_enterprise_install", "bot_user_id", "bot_token",
 	"refresh_token", "expires_at", "scopes", "installer_id", "installed_at", "updated_at", "revoked_at"}
@@ -210,12 +221,12 @@ func (s *Store) InstallationFor(ctx context.Context, enterpriseID, teamID string
 	var r installation
 	err := gorm.ErrRecordNotFound
 	if teamID != "" {
-		err = s.q(ctx).Where("team_id = ? AND is_enterprise_install = ? AND revoked_at IS NULL", teamID, false).
-			Order("updated_at DESC").Take(&r).Error
+		cond, args := installationKey(enterpriseID, teamID)
+		err = s.q(ctx).Where(cond, args...).Where("revoked_at IS NULL").Order("updated_at DESC").Take(&r).Error
 	}
 	if errors.Is(err, gorm.ErrRecordNotFound) && enterpriseID != "" {
-		err = s.q(ctx).Where("enterprise_id = ? AND team_id = '' AND is_enterprise_install = ? AND revoked_at IS NULL", enterpriseID, true).
-			Take(&r).Error
+		cond, args := installationKey(enterpriseID, "")
+		err = s.q(ctx).Where(cond, args...).Where("revoked_at IS NULL").Take(&r).Error
 	}
 	if err != nil {
 		return Installation{}, notFound(err)
@@ -244,8 +255,8 @@ func (s *Store) ActiveInstallations(ctx context.Context) ([]Installation, error)
 // it as stored now and returns it changed, and no other replica reads it in
 // between. Token refresh uses it, because Slack's refresh tokens work once:
 // two replicas refreshing together would leave one of them with a revoked
-// token. The installation is named exactly (teamID empty for an
-// organization-wide install).
+// token. The installation is named by its team id, or by its enterprise id
+// for an organization-wide install (teamID empty).
 func (s *Store) UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(Installation) (Installation, error)) (Installation, error) {
 	var out Installation
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -254,7 +265,8 @@ func (s *Store) UpdateInstallation(ctx context.Context, enterpriseID, teamID str
 		if tx.dialect == "postgres" {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 		}
-		err := q.Where("team_id = ? AND enterprise_id = ? AND revoked_at IS NULL", teamID, enterpriseID).Take(&r).Error
+		cond, args := installationKey(enterpriseID, teamID)
+		err := q.Where(cond, args...).Where("revoked_at IS NULL").Order("updated_at DESC").Take(&r).Error
 		if err != nil {
 			return notFound(err)
 		}
@@ -286,10 +298,11 @@ func (s *Store) UpdateInstallation(ctx context.Context, enterpriseID, teamID str
 // RevokeInstallation wipes an installation's tokens after Slack said the app
 // was uninstalled or its tokens revoked. The row stays, with when it
 // happened, and so does the workspace's data until it is purged. Revoking
-// twice is harmless; an unknown installation is okr.ErrNotFound. teamID is
-// empty for an organization-wide install.
+// twice is harmless; an unknown installation is okr.ErrNotFound. The
+// installation is named as for UpdateInstallation.
 func (s *Store) RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time) error {
-	res := s.q(ctx).Model(&installation{}).Where("team_id = ? AND enterprise_id = ?", teamID, enterpriseID).
+	cond, args := installationKey(enterpriseID, teamID)
+	res := s.q(ctx).Model(&installation{}).Where(cond, args...).
 		Updates(map[string]any{"bot_token": "", "refresh_token": "", "expires_at": nil,
 			"revoked_at": gorm.Expr("COALESCE(revoked_at, ?)", at.UTC()), "updated_at": at.UTC()})
 	if res.Error != nil {
