@@ -43,7 +43,7 @@ type Box struct {
 
 // ParseKeys reads keys in the format of OKRBOT_SECRET_KEY: comma-separated
 // standard base64 (padding optional), each decoding to 32 bytes. The first
-// key seals; all open.
+// key seals; all open. Its errors name the setting and the key at fault.
 func ParseKeys(s string) (*Box, error) {
 	var parts []string
 	for _, p := range strings.Split(s, ",") {
@@ -60,16 +60,16 @@ func ParseKeys(s string) (*Box, error) {
 		raw, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(p, "="))
 		switch {
 		case err != nil:
-			return nil, fmt.Errorf("secret key %d of %d is not standard base64: %w", i+1, len(parts), err)
+			return nil, fmt.Errorf("OKRBOT_SECRET_KEY: key %d of %d is not standard base64: %w", i+1, len(parts), err)
 		case len(raw) != KeySize:
-			return nil, fmt.Errorf("secret key %d of %d is %d bytes; a key is %d random bytes in base64 (openssl rand -base64 32)", i+1, len(parts), len(raw), KeySize)
+			return nil, fmt.Errorf("OKRBOT_SECRET_KEY: key %d of %d is %d bytes; a key is %d random bytes in base64 (openssl rand -base64 32)", i+1, len(parts), len(raw), KeySize)
 		}
 		k, err := newKey(raw)
 		if err != nil {
 			return nil, err
 		}
 		if j, dup := seen[k.id]; dup {
-			return nil, fmt.Errorf("secret key %d of %d is the same as key %d", i+1, len(parts), j)
+			return nil, fmt.Errorf("OKRBOT_SECRET_KEY: key %d of %d is the same as key %d", i+1, len(parts), j)
 		}
 		seen[k.id] = i + 1
 		b.keys = append(b.keys, k)

@@ -142,8 +142,8 @@ func TestBadKeysAreNamed(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", "set OKRBOT_SECRET_KEY"},
 		{" , ", "set OKRBOT_SECRET_KEY"},
-		{"not base64!", "key 1 of 1 is not standard base64"},
-		{good + "," + short, "key 2 of 2 is 16 bytes"},
+		{"not base64!", "OKRBOT_SECRET_KEY: key 1 of 1 is not standard base64"},
+		{good + "," + short, "OKRBOT_SECRET_KEY: key 2 of 2 is 16 bytes"},
 		{good + "," + good, "key 2 of 2 is the same as key 1"},
 	} {
 		_, err := secret.ParseKeys(tc.in)

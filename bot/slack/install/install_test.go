@@ -347,7 +347,6 @@ func TestSlackSaysNo(t *testing.T) {
 
 	// okrbot runs with a client secret that is not the app's.
 	wrong := h.installer(install.Config{ClientSecret: "stale-secret"})
-	c = browser(t)
 	rec := httptest.NewRecorder()
 	wrong.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, install.InstallPath, nil))
 	link := html.UnescapeString(buttonHref.FindStringSubmatch(rec.Body.String())[1])
