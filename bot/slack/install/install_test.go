@@ -513,8 +513,7 @@ func TestScopesMatchManifest(t *testing.T) {
 	}
 	var manifest struct {
 		OAuth struct {
-			RedirectURLs []string `yaml:"redirect_urls"`
-			Scopes       struct {
+			Scopes struct {
 				Bot []string `yaml:"bot"`
 			} `yaml:"scopes"`
 		} `yaml:"oauth_config"`
