@@ -17,14 +17,14 @@ import (
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
-func newKey(t *testing.T) string {
+func newKey(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, secret.KeySize)
 	rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func newBox(t *testing.T, keys ...string) *secret.Box {
+func newBox(t testing.TB, keys ...string) *secret.Box {
 	t.Helper()
 	b, err := secret.ParseKeys(strings.Join(keys, ","))
 	if err != nil {
