@@ -345,6 +345,11 @@ func TestSlackSaysNo(t *testing.T) {
 	status, page = get(t, c, strings.Replace(back, "code=", "code=x", 1))
 	wantPage(t, status, page, http.StatusBadRequest, "Slack did not accept the authorization code: it was already used, or it is too old.")
 
+	// Slack is down.
+	h.f.FailMethod("oauth.v2.access", fakeslack.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	status, page = h.install(browser(t), fakeslack.Grant{TeamID: "T1"})
+	wantPage(t, status, page, http.StatusBadGateway, "Slack could not be reached to finish the installation.", "Start again")
+
 	// okrbot runs with a client secret that is not the app's.
 	wrong := h.installer(install.Config{ClientSecret: "stale-secret"})
 	rec := httptest.NewRecorder()

@@ -167,7 +167,7 @@ func (in *Installer) serveRedirect(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := in.cfg.Store.SaveInstallation(r.Context(), inst); err != nil {
 		log.Error("save the installation", "team", inst.TeamID, "enterprise", inst.EnterpriseID, "err", err)
-		in.fail(w, http.StatusInternalServerError, "Slack approved okrbot, but okrbot could not save the installation.", "Try again in a moment; if it keeps failing, whoever runs okrbot will find the reason in its log.")
+		in.fail(w, http.StatusInternalServerError, "Slack approved okrbot, but okrbot could not save the installation; whoever runs okrbot will find the reason in its log.", startAgain)
 		return
 	}
 	log.Info("installed", "team", inst.TeamID, "enterprise", inst.EnterpriseID, "org_wide", inst.IsEnterpriseInstall,
@@ -198,7 +198,7 @@ func (in *Installer) exchangeFailed(w http.ResponseWriter, err error) {
 	in.cfg.Logger.Error("oauth.v2.access", "err", err)
 	var slackErr slack.SlackErrorResponse
 	if !errors.As(err, &slackErr) {
-		in.fail(w, http.StatusBadGateway, "Slack could not be reached to finish the installation.", "Try again in a moment.")
+		in.fail(w, http.StatusBadGateway, "Slack could not be reached to finish the installation.", startAgain)
 		return
 	}
 	switch slackErr.Err {
