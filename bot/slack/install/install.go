@@ -99,8 +99,11 @@ type Installer struct {
 	authorizeURL string
 	redirectURL  string
 	installURL   string
-	stateKey     []byte
-	secure       bool
+	// cookiePath is where the browser sees RedirectPath: under the public
+	// URL's path, when okrbot sits behind a proxy that adds one.
+	cookiePath string
+	stateKey   []byte
+	secure     bool
 }
 
 // New checks cfg and returns an Installer.
@@ -147,6 +150,7 @@ func New(cfg Config) (*Installer, error) {
 		authorizeURL: authorize.String(),
 		redirectURL:  public.String() + RedirectPath,
 		installURL:   public.String() + InstallPath,
+		cookiePath:   public.Path + RedirectPath,
 		stateKey:     stateKey(cfg.ClientSecret),
 		secure:       public.Scheme == "https",
 	}, nil

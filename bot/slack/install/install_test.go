@@ -548,3 +548,22 @@ func TestNewNamesTheMissingSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestBehindAProxy(t *testing.T) {
+	in, err := install.New(install.Config{ClientID: clientID, ClientSecret: clientSecret,
+		PublicURL: "https://example.com/okrbot/", Store: installs{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	in.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, install.InstallPath, nil))
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Path != "/okrbot/slack/oauth_redirect" || !cookies[0].Secure {
+		t.Errorf("state cookie behind a proxy = %+v", cookies)
+	}
+	link := html.UnescapeString(buttonHref.FindStringSubmatch(rec.Body.String())[1])
+	if !strings.HasPrefix(link, "https://slack.com/oauth/v2/authorize?") ||
+		!strings.Contains(link, url.QueryEscape("https://example.com/okrbot/slack/oauth_redirect")) {
+		t.Errorf("Add to Slack points at %s", link)
+	}
+}

@@ -45,7 +45,7 @@ func (in *Installer) newState(now time.Time) (string, *http.Cookie) {
 	return state, &http.Cookie{
 		Name:     stateCookie,
 		Value:    payload + "." + in.sign(payload),
-		Path:     RedirectPath,
+		Path:     in.cookiePath,
 		Expires:  expires,
 		MaxAge:   int(in.cfg.StateTTL / time.Second),
 		HttpOnly: true,
@@ -92,6 +92,6 @@ func (in *Installer) checkState(r *http.Request, state string, now time.Time) (t
 
 // clearState is the cookie that removes the state cookie.
 func (in *Installer) clearState() *http.Cookie {
-	return &http.Cookie{Name: stateCookie, Value: "", Path: RedirectPath, MaxAge: -1,
+	return &http.Cookie{Name: stateCookie, Value: "", Path: in.cookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: in.secure, SameSite: http.SameSiteLaxMode}
 }
