@@ -33,6 +33,7 @@ var migrations embed.FS
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	sealer  Sealer
 }
 
 // Open connects to the database named by url: "" for ./okrbot.db,
@@ -155,7 +156,7 @@ func (s *Store) migrationProvider(sqlDB *sql.DB) (*goose.Provider, error) {
 // given commits together, or not at all when fn returns an error.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect})
+		return fn(&Store{db: tx, dialect: s.dialect, sealer: s.sealer})
 	})
 }
 

@@ -9,6 +9,11 @@
 // It also builds the requests Slack sends to an app: signed slash commands
 // and interaction payloads.
 //
+// For installs into many workspaces it plays Slack's OAuth side: teams
+// (AddTeam), the install page (Approve, Deny), oauth.v2.access with codes
+// and refresh tokens, tokens of each install that a Call names the team of,
+// and uninstalls and revocations with the events Slack sends about them.
+//
 // fakeslack imports slack-go (for its types, so that recorded views and
 // blocks decode exactly as Slack's own SDK reads them) and gorilla/websocket.
 // It must never import okrbot packages: it stands in for Slack, and Slack

@@ -74,6 +74,11 @@ type Call struct {
 	// Path is the request path; for a response URL it names the URL.
 	Path  string
 	Token string
+	// TeamID and EnterpriseID are whose token the call used: the team (or,
+	// for an org-wide install, the organization) the fake issued it to.
+	// Both are empty for tokens the fake did not issue.
+	TeamID       string
+	EnterpriseID string
 	// Params holds the form fields, or a JSON body's top-level fields: strings
 	// as they are, anything else as its JSON text.
 	Params url.Values
@@ -155,6 +160,12 @@ type Server struct {
 	holds    map[string]chan struct{}
 	seq      int // source of ts, view, DM and envelope ids
 
+	app      App
+	teams    map[string]Team
+	installs map[string]*installation // by team id, or enterprise id when org-wide
+	tokens   map[string]*token
+	codes    map[string]*code
+
 	sock socketState
 }
 
@@ -173,6 +184,10 @@ func New(t testing.TB, opts ...Option) *Server {
 		posted:   map[string][]time.Time{},
 		faults:   map[faultKey]*Fault{},
 		holds:    map[string]chan struct{}{},
+		teams:    map[string]Team{},
+		installs: map[string]*installation{},
+		tokens:   map[string]*token{},
+		codes:    map[string]*code{},
 	}
 	s.sock.init()
 	for _, o := range opts {
@@ -435,6 +450,11 @@ func (s *Server) reply(w http.ResponseWriter, c *Call, a answer) {
 func readCall(r *http.Request, method string) (Call, error) {
 	c := Call{Method: method, Path: r.URL.Path, Params: url.Values{}}
 	c.Token, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	// oauth.v2.access takes the app's credentials as HTTP Basic auth too.
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		c.Token = ""
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return c, err
@@ -465,6 +485,10 @@ func readCall(r *http.Request, method string) (Call, error) {
 		for k, v := range form {
 			c.Params[k] = v
 		}
+	}
+	if basic && c.Params.Get("client_id") == "" {
+		c.Params.Set("client_id", id)
+		c.Params.Set("client_secret", secret)
 	}
 	if tok := c.Params.Get("token"); tok != "" && c.Token == "" {
 		c.Token = tok
@@ -532,8 +556,17 @@ func (s *Server) channelLocked(ch string) string {
 }
 
 func (s *Server) apiLocked(c *Call) answer {
+	if c.Method == "oauth.v2.access" {
+		if a, faulted := s.faultLocked(c, ""); faulted {
+			return a
+		}
+		return s.oauthLocked(c)
+	}
 	if c.Token == "" {
 		return slackErr("not_authed")
+	}
+	if a, valid := s.authLocked(c); !valid {
+		return a
 	}
 	channel := s.channelLocked(c.Params.Get("channel"))
 	if a, faulted := s.faultLocked(c, channel); faulted {
@@ -552,8 +585,17 @@ func (s *Server) apiLocked(c *Call) answer {
 	}
 	switch c.Method {
 	case "auth.test":
+		if _, issued := s.tokens[c.Token]; issued {
+			return s.authTestLocked(c)
+		}
 		return ok(map[string]any{"url": s.srv.URL + "/", "team": "Fake", "user": "okrbot",
 			"team_id": s.team, "user_id": BotUserID, "bot_id": BotID})
+	case "auth.revoke":
+		t, issued := s.tokens[c.Token]
+		if issued && c.Params.Get("test") == "" {
+			t.revoked = true
+		}
+		return ok(map[string]any{"revoked": true})
 	case "users.info":
 		u, found := s.users[c.Params.Get("user")]
 		if !found {

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/bot/slack/install"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/secret"
+	"github.com/okrbot/okrbot/store"
+)
+
+// secretBox reads the keys that seal tokens at rest from OKRBOT_SECRET_KEY.
+func (m *Main) secretBox() (*secret.Box, error) {
+	return secret.ParseKeys(m.Getenv("OKRBOT_SECRET_KEY"))
+}
+
+// slackInstaller returns the install flow for many workspaces when
+// SLACK_CLIENT_ID is set, and nil otherwise (one workspace, with
+// SLACK_BOT_TOKEN). st must have its sealer set.
+func (m *Main) slackInstaller(st *store.Store, log *slog.Logger) (*install.Installer, error) {
+	if m.Getenv("SLACK_CLIENT_ID") == "" {
+		return nil, nil
+	}
+	now := m.Now
+	if now == nil {
+		now = time.Now
+	}
+	return install.New(install.Config{
+		ClientID:     m.Getenv("SLACK_CLIENT_ID"),
+		ClientSecret: m.Getenv("SLACK_CLIENT_SECRET"),
+		PublicURL:    m.Getenv("OKRBOT_PUBLIC_URL"),
+		APIURL:       m.Getenv("SLACK_API_URL"),
+		Store:        installStore{st},
+		Now:          now,
+		Logger:       log,
+	})
+}
+
+// installStore keeps the install flow's installations in the database.
+// install.Installation and store.Installation have the same fields, so each
+// converts to the other.
+type installStore struct{ st *store.Store }
+
+func (s installStore) SaveInstallation(ctx context.Context, in install.Installation) error {
+	return s.st.SaveInstallation(ctx, store.Installation(in))
+}
+
+func (s installStore) InstallationFor(ctx context.Context, enterpriseID, teamID string) (install.Installation, error) {
+	got, err := s.st.InstallationFor(ctx, enterpriseID, teamID)
+	if errors.Is(err, okr.ErrNotFound) {
+		err = install.ErrNotInstalled
+	}
+	return install.Installation(got), err
+}
+
+func (s installStore) UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(install.Installation) (install.Installation, error)) (install.Installation, error) {
+	got, err := s.st.UpdateInstallation(ctx, enterpriseID, teamID, func(cur store.Installation) (store.Installation, error) {
+		next, err := fn(install.Installation(cur))
+		return store.Installation(next), err
+	})
+	return install.Installation(got), err
+}
+
+func (s installStore) UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error) {
+	return s.st.UseOAuthState(ctx, state, expires, now)
+}
+
+// rotateKey re-seals every stored token with the first key of
+// OKRBOT_SECRET_KEY, all or nothing.
+func (m *Main) rotateKey(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("rotate-key", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("rotate-key takes no arguments; the keys come from OKRBOT_SECRET_KEY")
+	}
+	box, err := m.secretBox()
+	if err != nil {
+		return err
+	}
+	st, err := m.openStore(ctx, m.logger())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	st.SetSealer(box)
+	n, err := st.ResealSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("rotate-key changed nothing: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "Re-sealed %d tokens with key %s, the first of OKRBOT_SECRET_KEY. The other keys can now be removed from it.\n", n, box.KeyID())
+	return nil
+}
+
+// purge deletes everything okrbot keeps about one workspace.
+func (m *Main) purge(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	team := fs.String("workspace", "", "the team id of the workspace to delete, like Slack's T0123ABCD")
+	platform := fs.String("platform", "slack", "the chat platform of the workspace")
+	yes := fs.Bool("yes", false, "delete without asking")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *team == "" || fs.NArg() > 0:
+		return errors.New("usage: okrbot purge --workspace TEAM_ID --yes")
+	case !*yes:
+		return fmt.Errorf("purge deletes every OKR, KPI, check-in, schedule, API token and the installation of workspace %s, and cannot be undone; run it again with --yes", *team)
+	}
+	st, err := m.openStore(ctx, m.logger())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	deleted, err := st.PurgeWorkspace(ctx, *platform, *team)
+	if errors.Is(err, okr.ErrNotFound) {
+		return fmt.Errorf("the %s database has nothing of %s workspace %s", st.Dialect(), *platform, *team)
+	}
+	if err != nil {
+		return err
+	}
+	var counts []string
+	for _, table := range slices.Sorted(maps.Keys(deleted)) {
+		counts = append(counts, fmt.Sprintf("%s %d", table, deleted[table]))
+	}
+	fmt.Fprintf(m.Stdout, "Purged %s workspace %s. Rows deleted: %s.\n", *platform, *team, strings.Join(counts, ", "))
+	return nil
+}

@@ -1,0 +1,424 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/secret"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+func newKey(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, secret.KeySize)
+	rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func newBox(t testing.TB, keys ...string) *secret.Box {
+	t.Helper()
+	b, err := secret.ParseKeys(strings.Join(keys, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var installedAt = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+func teamInstall(team string) store.Installation {
+	return store.Installation{
+		TeamID: team, TeamName: "Team " + team, BotUserID: "UB" + team,
+		BotToken: "xoxb-" + team + "-secret", RefreshToken: "xoxe-1-" + team + "-refresh",
+		ExpiresAt: installedAt.Add(12 * time.Hour), Scopes: "commands,chat:write",
+		InstallerID: "U1", InstalledAt: installedAt,
+	}
+}
+
+func orgInstall(enterprise string) store.Installation {
+	return store.Installation{
+		EnterpriseID: enterprise, EnterpriseName: "Org " + enterprise, IsEnterpriseInstall: true,
+		BotUserID: "UB" + enterprise, BotToken: "xoxb-" + enterprise + "-org", Scopes: "commands",
+		InstallerID: "U9", InstalledAt: installedAt,
+	}
+}
+
+func mustSave(t *testing.T, s *store.Store, in store.Installation) {
+	t.Helper()
+	if err := s.SaveInstallation(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sameInstallation(t *testing.T, got, want store.Installation) {
+	t.Helper()
+	if !got.ExpiresAt.Equal(want.ExpiresAt) || !got.InstalledAt.Equal(want.InstalledAt) {
+		t.Errorf("times: expires %v installed %v; want %v, %v", got.ExpiresAt, got.InstalledAt, want.ExpiresAt, want.InstalledAt)
+	}
+	got.ExpiresAt, got.InstalledAt, want.ExpiresAt, want.InstalledAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if got != want {
+		t.Errorf("installation =\n %+v\nwant\n %+v", got, want)
+	}
+}
+
+func TestInstallationsSaveAndFind(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		a := teamInstall("TA")
+		mustSave(t, s, a)
+		got, err := s.InstallationFor(ctx, "", "TA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameInstallation(t, got, a)
+
+		// Installing again replaces the tokens and scopes.
+		a.BotToken, a.Scopes, a.ExpiresAt = "xoxb-TA-second", "commands,chat:write,users:read", time.Time{}
+		mustSave(t, s, a)
+		got, _ = s.InstallationFor(ctx, "", "TA")
+		sameInstallation(t, got, a)
+
+		if _, err := s.InstallationFor(ctx, "", "TB"); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("a team that never installed: %v, want not found", err)
+		}
+		all, err := s.ActiveInstallations(ctx)
+		if err != nil || len(all) != 1 || all[0].BotToken != "xoxb-TA-second" {
+			t.Errorf("ActiveInstallations = %+v, %v", all, err)
+		}
+	})
+}
+
+func TestOrganizationWideInstallServesItsWorkspaces(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		mustSave(t, s, orgInstall("E1"))
+		own := teamInstall("T2")
+		own.EnterpriseID = "E1"
+		mustSave(t, s, own)
+
+		for _, tc := range []struct {
+			enterprise, team, wantToken string
+		}{
+			{"E1", "T1", "xoxb-E1-org"},    // a workspace of the org without its own install
+			{"E1", "T2", "xoxb-T2-secret"}, // a workspace with its own install
+			{"E1", "", "xoxb-E1-org"},      // an event about the org itself
+			{"E2", "T3", ""},               // another org
+			{"", "T1", ""},                 // no enterprise given: nothing to fall back to
+		} {
+			got, err := s.InstallationFor(ctx, tc.enterprise, tc.team)
+			switch {
+			case tc.wantToken == "" && !errors.Is(err, okr.ErrNotFound):
+				t.Errorf("%s/%s: %+v, %v; want not found", tc.enterprise, tc.team, got, err)
+			case tc.wantToken != "" && (err != nil || got.BotToken != tc.wantToken):
+				t.Errorf("%s/%s: token %q, %v; want %q", tc.enterprise, tc.team, got.BotToken, err, tc.wantToken)
+			}
+		}
+		bad := orgInstall("E1")
+		bad.TeamID = "T1"
+		if err := s.SaveInstallation(ctx, bad); err == nil || !strings.Contains(err.Error(), "no team id") {
+			t.Errorf("org-wide install with a team: %v", err)
+		}
+		if err := s.SaveInstallation(ctx, store.Installation{BotToken: "xoxb-x"}); err == nil || !strings.Contains(err.Error(), "no team id") {
+			t.Errorf("install without a team: %v", err)
+		}
+	})
+}
+
+func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		mustSave(t, s, teamInstall("TA"))
+		mustSave(t, s, teamInstall("TB"))
+		mustSave(t, s, orgInstall("E1"))
+		at := installedAt.Add(48 * time.Hour)
+		if err := s.RevokeInstallation(ctx, "", "TA", at); err != nil {
+			t.Fatal(err)
+		}
+		// Slack may send app_uninstalled and tokens_revoked both, and retry.
+		if err := s.RevokeInstallation(ctx, "", "TA", at.Add(24*time.Hour)); err != nil {
+			t.Errorf("revoke again: %v", err)
+		}
+		if _, err := s.InstallationFor(ctx, "", "TA"); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("uninstalled workspace still found: %v", err)
+		}
+		if got, err := s.InstallationFor(ctx, "", "TB"); err != nil || got.BotToken != "xoxb-TB-secret" {
+			t.Errorf("the other workspace: %+v, %v", got, err)
+		}
+		if err := s.RevokeInstallation(ctx, "E1", "", at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.InstallationFor(ctx, "E1", "T7"); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("uninstalled org still serves its workspaces: %v", err)
+		}
+		all, _ := s.ActiveInstallations(ctx)
+		if len(all) != 1 || all[0].TeamID != "TB" {
+			t.Errorf("active after uninstalls: %+v", all)
+		}
+		if err := s.RevokeInstallation(ctx, "", "TZ", at); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("revoke an unknown workspace: %v, want not found", err)
+		}
+
+		dump, err := s.Dump(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var row string
+		for _, r := range dump["installations"] {
+			if strings.Contains(r, "| TA |") {
+				row = r
+			}
+		}
+		if row == "" {
+			t.Fatalf("the uninstalled workspace's row is gone: %v", dump["installations"])
+		}
+		if strings.Contains(row, "v1.") {
+			t.Errorf("an uninstalled workspace's row still holds a sealed token: %s", row)
+		}
+		if !strings.Contains(row, "2026-11-04") {
+			t.Errorf("row does not say when it was uninstalled (the first time): %s", row)
+		}
+
+		// Installing again brings the workspace back.
+		again := teamInstall("TA")
+		again.BotToken = "xoxb-TA-again"
+		mustSave(t, s, again)
+		if got, err := s.InstallationFor(ctx, "", "TA"); err != nil || got.BotToken != "xoxb-TA-again" {
+			t.Errorf("reinstalled: %+v, %v", got, err)
+		}
+	})
+}
+
+func TestDatabaseHoldsNoPlainToken(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		mustSave(t, s, teamInstall("TA"))
+		mustSave(t, s, orgInstall("E1"))
+		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
+			in.BotToken, in.RefreshToken = "xoxb-TA-refreshed", "xoxe-1-TA-next"
+			return in, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		dump, err := s.Dump(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dump["installations"]) != 2 {
+			t.Fatalf("dump of installations = %v", dump["installations"])
+		}
+		sealed := 0
+		for table, rows := range dump {
+			for _, r := range rows {
+				for _, plain := range []string{"xoxb-", "xoxe-", "xapp-"} {
+					if strings.Contains(r, plain) {
+						t.Errorf("table %s holds %s in plain text: %s", table, plain, r)
+					}
+				}
+				sealed += strings.Count(r, "v1.")
+			}
+		}
+		if sealed != 3 {
+			t.Errorf("%d sealed values in the dump, want 3 (two bot tokens, one refresh token)", sealed)
+		}
+	})
+}
+
+func TestTokensNeedTheirKey(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		if err := s.SaveInstallation(ctx, teamInstall("TA")); err == nil || !strings.Contains(err.Error(), "OKRBOT_SECRET_KEY") {
+			t.Errorf("save without a key: %v, want an error naming OKRBOT_SECRET_KEY", err)
+		}
+		s.SetSealer(newBox(t, newKey(t)))
+		mustSave(t, s, teamInstall("TA"))
+		s.SetSealer(newBox(t, newKey(t)))
+		_, err := s.InstallationFor(ctx, "", "TA")
+		if !errors.Is(err, secret.ErrUnknownKey) || !strings.Contains(err.Error(), "workspace TA") {
+			t.Errorf("read with another key: %v; want ErrUnknownKey naming the workspace", err)
+		}
+		if _, err := s.ActiveInstallations(ctx); !errors.Is(err, secret.ErrUnknownKey) {
+			t.Errorf("list with another key: %v", err)
+		}
+	})
+}
+
+func TestResealSecrets(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		oldKey, newKeyText := newKey(t), newKey(t)
+		s.SetSealer(newBox(t, oldKey))
+		mustSave(t, s, teamInstall("TA")) // bot and refresh token
+		mustSave(t, s, orgInstall("E1"))  // bot token only
+		mustSave(t, s, teamInstall("TB"))
+		if err := s.RevokeInstallation(ctx, "", "TB", installedAt); err != nil { // no tokens left
+			t.Fatal(err)
+		}
+
+		both := newBox(t, newKeyText, oldKey)
+		s.SetSealer(both)
+		n, err := s.ResealSecrets(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("ResealSecrets = %d, %v; want 3", n, err)
+		}
+		dump, _ := s.Dump(ctx)
+		if got := strings.Join(dump["installations"], "\n"); strings.Count(got, "v1."+both.KeyID()+".") != 3 {
+			t.Errorf("after rotation not every token is sealed with key %s:\n%s", both.KeyID(), got)
+		}
+
+		// The old key can go now.
+		s.SetSealer(newBox(t, newKeyText))
+		if got, err := s.InstallationFor(ctx, "", "TA"); err != nil || got.BotToken != "xoxb-TA-secret" || got.RefreshToken != "xoxe-1-TA-refresh" {
+			t.Errorf("after dropping the old key: %+v, %v", got, err)
+		}
+		if got, err := s.InstallationFor(ctx, "E1", "T5"); err != nil || got.BotToken != "xoxb-E1-org" {
+			t.Errorf("org install after dropping the old key: %+v, %v", got, err)
+		}
+
+		// A rotation that cannot open a secret changes nothing.
+		mustSave(t, s, teamInstall("TC"))
+		before, _ := s.Dump(ctx)
+		s.SetSealer(newBox(t, newKey(t), oldKey))
+		if _, err := s.ResealSecrets(ctx); !errors.Is(err, secret.ErrUnknownKey) {
+			t.Errorf("rotation without the current key: %v, want ErrUnknownKey", err)
+		}
+		after, _ := s.Dump(ctx)
+		if fmt.Sprint(before["installations"]) != fmt.Sprint(after["installations"]) {
+			t.Error("a failed rotation changed some rows")
+		}
+	})
+}
+
+// TestConcurrentUpdatesTakeTurns is two replicas refreshing one token at
+// once: the second must see the first one's token, not refresh again with a
+// refresh token Slack has already used up.
+func TestConcurrentUpdatesTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	key := newKey(t)
+	for _, url := range storetest.URLs(t) {
+		replicas := []*store.Store{storetest.OpenURL(t, url), storetest.OpenURL(t, url)}
+		for _, r := range replicas {
+			r.SetSealer(newBox(t, key))
+		}
+		t.Run(replicas[0].Dialect(), func(t *testing.T) {
+			mustSave(t, replicas[0], teamInstall("TA"))
+			var mu sync.Mutex
+			refreshes := 0
+			var wg sync.WaitGroup
+			for _, r := range replicas {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, err := r.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
+						if in.RefreshToken != "xoxe-1-TA-refresh" {
+							return in, nil // already refreshed
+						}
+						mu.Lock()
+						refreshes++
+						mu.Unlock()
+						in.BotToken, in.RefreshToken = "xoxb-TA-2", "xoxe-1-TA-2"
+						return in, nil
+					})
+					if err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if refreshes != 1 {
+				t.Errorf("%d refreshes, want 1", refreshes)
+			}
+			got, err := replicas[1].InstallationFor(ctx, "", "TA")
+			if err != nil || got.BotToken != "xoxb-TA-2" || got.RefreshToken != "xoxe-1-TA-2" {
+				t.Errorf("after refresh: %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestUpdateInstallation(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		mustSave(t, s, teamInstall("TA"))
+		failed := errors.New("slack said no")
+		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
+			in.BotToken = "xoxb-lost"
+			return in, failed
+		}); !errors.Is(err, failed) {
+			t.Errorf("fn's error: %v", err)
+		}
+		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
+			in.TeamID = "TB"
+			return in, nil
+		}); err == nil || !strings.Contains(err.Error(), "cannot change") {
+			t.Errorf("moving an installation: %v", err)
+		}
+		if got, _ := s.InstallationFor(ctx, "", "TA"); got.BotToken != "xoxb-TA-secret" {
+			t.Errorf("failed updates changed the token to %q", got.BotToken)
+		}
+		if err := s.RevokeInstallation(ctx, "", "TA", installedAt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
+			t.Error("fn called for an uninstalled workspace")
+			return in, nil
+		}); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("update an uninstalled workspace: %v, want not found", err)
+		}
+	})
+}
+
+func TestOAuthStatesWorkOnce(t *testing.T) {
+	ctx := context.Background()
+	now := installedAt
+	for _, url := range storetest.URLs(t) {
+		a, b := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
+		t.Run(a.Dialect(), func(t *testing.T) {
+			use := func(s *store.Store, state string, at time.Time) bool {
+				t.Helper()
+				fresh, err := s.UseOAuthState(ctx, state, now.Add(10*time.Minute), at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fresh
+			}
+			if !use(a, "state-1", now) {
+				t.Error("a new state was refused")
+			}
+			if use(a, "state-1", now.Add(time.Minute)) {
+				t.Error("a used state was accepted again")
+			}
+			if use(b, "state-1", now.Add(time.Minute)) {
+				t.Error("a state used at one replica was accepted at another")
+			}
+			if !use(b, "state-2", now.Add(time.Minute)) {
+				t.Error("another new state was refused")
+			}
+			// Expired states are forgotten: the signed cookie refuses them
+			// by their time already.
+			use(a, "state-3", now.Add(11*time.Minute))
+			dump, _ := a.Dump(ctx)
+			if n := len(dump["oauth_states"]); n != 1 {
+				t.Errorf("%d states kept after the others expired, want 1", n)
+			}
+			for _, r := range dump["oauth_states"] {
+				if strings.Contains(r, "state-") {
+					t.Errorf("a state is kept in plain text: %s", r)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// fillWorkspace gives a Slack workspace at least one row in every table
+// that holds workspace data. A table added to the store needs a row here,
+// or TestPurgeWorkspace says so.
+func fillWorkspace(t *testing.T, s *store.Store, team string) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := setup(t, s, team) // workspace, user, period
+	tm, _, err := s.EnsureTeam(ctx, f.ws.ID, "Sales")
+	must(err)
+	o := store.Objective{WorkspaceID: f.ws.ID, Title: "Grow", OwnerID: f.owner.ID, PeriodID: f.period.ID, Status: okr.Active, TeamID: &tm.ID,
+		KeyResults: []store.KeyResult{{WorkspaceID: f.ws.ID, Title: "Deals", OwnerID: &f.owner.ID, Measure: okr.Measure{Kind: okr.Metric, Target: 10}}}}
+	must(s.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }))
+	kr := o.KeyResults[0]
+	must(s.CheckIn(ctx, &store.CheckIn{WorkspaceID: f.ws.ID, KeyResultID: kr.ID, AuthorID: f.owner.ID, Value: 3, Confidence: okr.OnTrack, CreatedAt: at}))
+	sched, err := s.EnsureReminderSchedule(ctx, f.ws.ID, 0, store.ReminderSchedule{Weekday: 1, Minute: 540, EveryWeeks: 1})
+	must(err)
+	must(s.InsertAll(ctx, &[]store.ReminderPerson{{WorkspaceID: f.ws.ID, UserID: f.owner.ID, Status: store.ReminderOn}}, 10))
+	must(s.InsertAll(ctx, &[]store.ReminderDelivery{{WorkspaceID: f.ws.ID, ScheduleID: sched.ID, Occurrence: at, UserID: f.owner.ID, State: store.DeliverySent}}, 10))
+	_, _, err = s.ClaimThread(ctx, sched.ID, "2026-W45", "C1", at, at.Add(time.Minute))
+	must(err)
+	k := store.KPI{WorkspaceID: f.ws.ID, Name: "Churn", OwnerID: f.owner.ID, TeamID: &tm.ID, Target: 2, Warn: 2.5, Crit: 3}
+	must(s.CreateKPI(ctx, &k))
+	must(s.InTx(ctx, func(tx *store.Store) error {
+		return tx.RecordMeasurement(ctx, &store.Measurement{WorkspaceID: f.ws.ID, KPIID: k.ID, Value: 2.4, At: at})
+	}))
+	must(s.SetAlertChannel(ctx, f.ws.ID, 0, "C2"))
+	must(s.CreateAPIToken(ctx, &store.APIToken{WorkspaceID: f.ws.ID, Name: "bi", Hash: "hash-" + team, Hint: "okrbot_ab", CreatedByID: f.owner.ID}))
+	d := store.DigestSubscription{WorkspaceID: f.ws.ID, Channel: "C3", Schedule: "0 9 * * 1", TZ: "UTC", CreatedByID: f.owner.ID}
+	must(s.SaveDigestSubscription(ctx, &d))
+	must(s.InsertAll(ctx, &[]store.DigestDelivery{{WorkspaceID: f.ws.ID, SubscriptionID: d.ID, Occurrence: at}}, 10))
+	must(s.SaveInstallation(ctx, teamInstall(team)))
+}
+
+func TestPurgeWorkspace(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		// Rows of no workspace, or of more than one.
+		if _, err := s.UseOAuthState(ctx, "state", installedAt.Add(time.Hour), installedAt); err != nil {
+			t.Fatal(err)
+		}
+		org := orgInstall("E1")
+		mustSave(t, s, org)
+
+		fillWorkspace(t, s, "TKEEP")
+		before, err := s.Dump(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fillWorkspace(t, s, "TGONE")
+		filled, _ := s.Dump(ctx)
+		for table := range filled {
+			if table == "goose_db_version" || table == "oauth_states" {
+				continue
+			}
+			if len(filled[table]) == len(before[table]) {
+				t.Errorf("fillWorkspace adds no row to table %s: add one, so the purge of it is tested", table)
+			}
+		}
+
+		deleted, err := s.PurgeWorkspace(ctx, "slack", "TGONE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := s.Dump(ctx)
+		for table, rows := range before {
+			if fmt.Sprint(after[table]) != fmt.Sprint(rows) {
+				t.Errorf("table %s after the purge:\n%v\nwant as before the workspace came:\n%v", table, after[table], rows)
+			}
+			if n := int64(len(filled[table]) - len(rows)); deleted[table] != n {
+				t.Errorf("purge says it deleted %d rows of %s, want %d", deleted[table], table, n)
+			}
+		}
+		if got, err := s.InstallationFor(ctx, "E1", "TGONE"); err != nil || got.BotToken != org.BotToken {
+			t.Errorf("the organization's install after purging one of its workspaces: %+v, %v", got, err)
+		}
+
+		if _, err := s.PurgeWorkspace(ctx, "slack", "TGONE"); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("purge twice: %v, want not found", err)
+		}
+		// A workspace that installed okrbot but never used it has only its
+		// installation.
+		mustSave(t, s, teamInstall("TNEW"))
+		if deleted, err := s.PurgeWorkspace(ctx, "slack", "TNEW"); err != nil || fmt.Sprint(deleted) != "map[installations:1]" {
+			t.Errorf("purge an unused install: %v, %v", deleted, err)
+		}
+	})
+}
