@@ -181,7 +181,7 @@ func (x *exchange) command(ctx context.Context) (command, text string) {
 			// Other bots and tags are no one okrbot can name: keep the text.
 			word = "@" + strings.Join(strings.Fields(e.Mentioned.Name), "")
 		}
-		text = strings.Replace(text, e.Text, " "+word+" ", 1)
+		text = replaceWord(text, e.Text, word)
 	}
 	// Teams sends HTML entities (&nbsp;, &amp;) in message text.
 	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
@@ -194,6 +194,23 @@ func (x *exchange) command(ctx context.Context) (command, text string) {
 		return "/kpi", strings.TrimSpace(rest)
 	}
 	return "/okr", text
+}
+
+// replaceWord replaces the first old in s with word, keeping word apart
+// from the text around it.
+func replaceWord(s, old, word string) string {
+	i := strings.Index(s, old)
+	if i < 0 {
+		return s
+	}
+	before, after := s[:i], s[i+len(old):]
+	if word != "" && before != "" && !strings.HasSuffix(before, " ") {
+		word = " " + word
+	}
+	if word != "" && after != "" && !strings.HasPrefix(after, " ") {
+		word += " "
+	}
+	return before + word + after
 }
 
 // aadOf is the AAD object id of a mentioned person: from the mention when
