@@ -89,50 +89,40 @@ func size(a *activity) int {
 }
 
 // message renders msg as a card activity within maxActivityBytes. A long
-// message loses items from the end of its longest sections, replaced by
-// "…and N more"; items are never cut in the middle.
+// message keeps the first items of each section up to a level found by
+// bisection, the rest replaced by "…and N more": short sections stay
+// whole, long ones are cut, and items are never cut in the middle.
 func (c cards) message(msg bot.Message) *activity {
 	summary := msg.Summary.String()
-	keep := make([]int, len(msg.Sections))
-	for i, s := range msg.Sections {
-		keep[i] = len(s.Items)
+	render := func(level int) *activity {
+		keep := make([]int, len(msg.Sections))
+		for i, s := range msg.Sections {
+			keep[i] = min(len(s.Items), level)
+		}
+		return cardActivity(c.messageCard(msg, keep), summary)
 	}
-	for range 64 {
-		act := cardActivity(c.messageCard(msg, keep), summary)
-		over := size(act) - maxActivityBytes
-		if over <= 0 {
-			return act
-		}
-		if !cutItems(msg, keep, over) {
-			break
+	most := 0
+	for _, s := range msg.Sections {
+		most = max(most, len(s.Items))
+	}
+	if act := render(most); size(act) <= maxActivityBytes {
+		return act
+	}
+	best := render(0)
+	if size(best) > maxActivityBytes {
+		return c.tooLong(msg)
+	}
+	// render(lo) fits and render(hi) does not.
+	lo, hi := 0, most
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if act := render(mid); size(act) <= maxActivityBytes {
+			lo, best = mid, act
+		} else {
+			hi = mid
 		}
 	}
-	return c.tooLong(msg)
-}
-
-// cutItems drops items from the sections that keep most, until about over
-// bytes are gone. It reports false when there was nothing left to drop.
-func cutItems(msg bot.Message, keep []int, over int) bool {
-	cut := false
-	// Each cut section gains a "…and N more" line.
-	over += 100 * len(keep)
-	for over > 0 {
-		longest := -1
-		for i, k := range keep {
-			if k > 0 && (longest < 0 || k > keep[longest]) {
-				longest = i
-			}
-		}
-		if longest < 0 {
-			return cut
-		}
-		keep[longest]--
-		item := msg.Sections[longest].Items[keep[longest]]
-		b, _ := json.Marshal(textBlock((&markdown{}).render(item)))
-		over -= len(b) + 1
-		cut = true
-	}
-	return cut
+	return best
 }
 
 func (c cards) messageCard(msg bot.Message, keep []int) object {
