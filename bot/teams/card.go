@@ -322,7 +322,7 @@ func input(fl bot.Field, value string) object {
 	}
 	switch fl.Kind {
 	case bot.Select:
-		in["type"], in["choices"], in["style"] = "Input.ChoiceSet", choices, "compact"
+		in["type"], in["choices"] = "Input.ChoiceSet", choices
 	case bot.UserSelect:
 		// Teams' people picker: it searches the tenant's directory as the
 		// person types and answers the chosen person's AAD object id.
