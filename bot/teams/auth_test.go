@@ -1,6 +1,7 @@
 package teams_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,11 @@ func TestAuthRefusesAnythingButTheBotConnector(t *testing.T) {
 		{name: "missing", want: http.StatusUnauthorized, header: func(string) string { return "" }},
 		{name: "not a bearer token", want: http.StatusUnauthorized, header: func(tok string) string { return "Basic " + tok }},
 		{name: "garbage", want: http.StatusUnauthorized, header: func(string) string { return "Bearer not.a.jwt" }},
+		{name: "unsigned (alg none)", want: http.StatusUnauthorized, header: func(tok string) string {
+			parts := strings.Split(tok, ".")
+			none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT","kid":"key-endorsed-1"}`))
+			return "Bearer " + none + "." + parts[1] + "."
+		}},
 		{name: "expired", want: http.StatusUnauthorized,
 			claims: func(e *env) faketeams.Claims { return faketeams.Claims{Expires: e.clock.Now().Add(-10 * time.Minute)} }},
 		{name: "not yet valid", want: http.StatusUnauthorized,

@@ -53,13 +53,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	a.dir.observe(&act)
 	log := a.requestLog(&act)
 	if act.ChannelID != "msteams" {
 		log.Debug("activity from another channel ignored", "channel", act.ChannelID)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	a.dir.observe(&act)
 	switch act.Type {
 	case "message":
 		w.WriteHeader(http.StatusOK)
