@@ -1,6 +1,7 @@
 package teams_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,6 +40,9 @@ func TestPersonalChatCommand(t *testing.T) {
 		t.Errorf("ref %v", ref)
 	}
 	mustContain(t, "reply", e.only(p.ConversationID).Card().Text(), "You are Ada Lovelace in Europe/Berlin; you said: hello")
+	if n := len(e.fake.Calls(faketeams.OpCreate)); n != 0 {
+		t.Errorf("%d conversations created to answer in an existing chat", n)
+	}
 }
 
 func TestCommandWords(t *testing.T) {
@@ -191,5 +195,23 @@ func TestMessagesWithoutAPersonAreIgnored(t *testing.T) {
 	}
 	if len(e.h.Requests()) != 0 || len(e.fake.Calls(faketeams.OpSend)) != 0 {
 		t.Fatal("a message without an AAD user was handled")
+	}
+}
+
+func TestUserInfo(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.a.UserInfo(context.Background(), e.ws, bob.AADObjectID); err == nil {
+		t.Fatal("UserInfo answered before okrbot knew any conversation of the tenant")
+	}
+	e.post(e.fake.Message(e.fake.Channel(teamID, channelID), ada, "okr list"), faketeams.Claims{})
+	u, err := e.a.UserInfo(context.Background(), e.ws, bob.AADObjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u != (bot.User{ID: bob.AADObjectID, Name: bob.Name}) {
+		t.Errorf("user %+v", u)
+	}
+	if c := e.fake.Calls(faketeams.OpMember); len(c) != 1 || c[0].Conversation != teamID {
+		t.Errorf("member lookups %+v, want one in the team", c)
 	}
 }

@@ -86,8 +86,13 @@ func (d *directory) observe(a *activity) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	channel, _ := splitThread(a.Conversation.ID)
-	d.tenants[tenant] = tenantInfo{serviceURL: a.ServiceURL, conversation: channel}
+	// Member lookups in a channel go to its team: channels have no roster
+	// of their own.
+	conv, _ := splitThread(a.Conversation.ID)
+	if a.ChannelData != nil && a.ChannelData.Team != nil && a.ChannelData.Team.ID != "" {
+		conv = a.ChannelData.Team.ID
+	}
+	d.tenants[tenant] = tenantInfo{serviceURL: a.ServiceURL, conversation: conv}
 	if a.From == nil || a.From.AADObjectID == "" || !strings.HasPrefix(a.From.ID, "29:") {
 		return
 	}
