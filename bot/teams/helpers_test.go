@@ -44,7 +44,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *faketeams.Server
 	clock *clock
 	a     *teams.Adapter
@@ -52,7 +52,7 @@ type env struct {
 	ws    bot.Workspace
 }
 
-func newEnv(t *testing.T, opts ...faketeams.Option) *env {
+func newEnv(t testing.TB, opts ...faketeams.Option) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	fake := faketeams.New(t, append([]faketeams.Option{faketeams.WithClock(c.Now)}, opts...)...)
