@@ -25,6 +25,9 @@ const (
 	// keysMinInterval is the least time between two fetches, so that
 	// requests naming unknown keys cannot make okrbot hammer the endpoint.
 	keysMinInterval = 5 * time.Minute
+	// keysRetryInterval replaces it while okrbot has no keys at all, so
+	// that a failed first fetch does not refuse everyone for long.
+	keysRetryInterval = 10 * time.Second
 	// clockSkew is the leeway on exp and nbf, as the Bot Framework SDKs
 	// allow.
 	clockSkew = 5 * time.Minute
@@ -126,7 +129,11 @@ func (c *keyCache) get(ctx context.Context, kid string) (signingKey, error) {
 	c.mu.Lock()
 	k, ok := c.keys[kid]
 	due := !ok || c.now().Sub(c.fetched) > keysMaxAge
-	if due && (c.attempted.IsZero() || c.now().Sub(c.attempted) >= keysMinInterval || c.inflight != nil) {
+	interval := keysMinInterval
+	if c.keys == nil {
+		interval = keysRetryInterval
+	}
+	if due && (c.attempted.IsZero() || c.now().Sub(c.attempted) >= interval || c.inflight != nil) {
 		c.mu.Unlock()
 		if err := c.refresh(ctx); err != nil && !ok {
 			return signingKey{}, err

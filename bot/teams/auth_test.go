@@ -165,3 +165,21 @@ func TestSigningKeysAreRefreshedDaily(t *testing.T) {
 		t.Fatalf("keys fetched %d times after 25 hours, want 2", n)
 	}
 }
+
+func TestKeysAreFetchedAgainSoonAfterAFailedStart(t *testing.T) {
+	e := newEnv(t)
+	p := e.fake.Personal(ada)
+	e.fake.FailKeys(faketeams.Fault{Status: 503, Times: 1})
+	if rec := e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{}); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("answered %d without keys", rec.Code)
+	}
+	e.clock.Advance(5 * time.Second)
+	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})
+	if n := len(e.fake.Calls(faketeams.OpKeys)); n != 1 {
+		t.Fatalf("keys fetched %d times within 5 seconds, want 1", n)
+	}
+	e.clock.Advance(10 * time.Second)
+	if rec := e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{}); rec.Code != http.StatusOK {
+		t.Fatalf("answered %d once the keys were back", rec.Code)
+	}
+}

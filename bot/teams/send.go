@@ -150,8 +150,9 @@ func (a *Adapter) sendChannel(ctx context.Context, to bot.Address, ref convRef, 
 	replyTo := ""
 	if to.Thread != "" {
 		// A channel thread is a conversation of its own, named after its
-		// first message; group chats have no threads, only replies.
-		if ref.Kind != groupChat {
+		// first message; group chats ("…@thread.v2") have no threads, only
+		// replies.
+		if ref.Kind == channelChat || (ref.Kind == "" && !strings.HasSuffix(conv, "@thread.v2")) {
 			conv += ";messageid=" + to.Thread
 		}
 		replyTo = to.Thread

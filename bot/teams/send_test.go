@@ -328,3 +328,17 @@ func TestSendRefusesOtherWorkspaces(t *testing.T) {
 		t.Fatal("a ref of one tenant was used for another")
 	}
 }
+
+func TestGroupChatRepliesHaveNoThreadConversation(t *testing.T) {
+	e := newEnv(t)
+	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")}) // learns the service URL
+	group := e.fake.GroupChat("19:group@thread.v2")
+	to := bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID, Thread: "1700000000001"}
+	if _, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("in reply")}); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.fake.Calls(faketeams.OpReply)
+	if len(calls) != 1 || calls[0].Conversation != group.ConversationID || calls[0].ActivityID != "1700000000001" {
+		t.Fatalf("reply calls %+v", calls)
+	}
+}

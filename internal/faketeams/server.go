@@ -175,6 +175,10 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveKeys(w http.ResponseWriter, r *http.Request) {
+	if f := s.takeFault(OpKeys); f != nil {
+		s.answerFault(w, &Call{Op: OpKeys, Method: r.Method, Path: r.URL.Path}, f)
+		return
+	}
 	s.mu.Lock()
 	var keys []map[string]any
 	for _, k := range s.published {
@@ -360,6 +364,9 @@ func (s *Server) FailCreate(member string, f Fault) { s.addFault(OpCreate, membe
 
 // FailTokens makes the token endpoint fail.
 func (s *Server) FailTokens(f Fault) { s.addFault(OpToken, "", f) }
+
+// FailKeys makes the signing key set fail to load.
+func (s *Server) FailKeys(f Fault) { s.addFault(OpKeys, "", f) }
 
 func (s *Server) addFault(op, id string, f Fault) {
 	s.mu.Lock()
