@@ -75,7 +75,15 @@ func TestFormInChannelOpensAsADialog(t *testing.T) {
 	ans := e.click(tp, bob, launcher, "Open", nil)
 	dialog := ans.Card()
 	mustContain(t, "dialog", dialog.Text(), "Title:", "[Create]")
-	ans = e.click(tp, bob, dialog, "Create", map[string]string{"f_title": "taken"})
+	ans = e.click(tp, bob, dialog, "Add key result", map[string]string{"f_title": "taken"})
+	dialog = ans.Card()
+	mustContain(t, "dialog after Add key result", dialog.Text(), "Key result 1:", "[Create]")
+	if dialog.Elements("Action.Submit")[0]["type"] != "Action.Submit" || len(dialog.Elements("Action.Execute")) != 0 {
+		t.Error("a dialog's buttons must be Action.Submit")
+	}
+	ans = e.click(tp, bob, dialog, "Create", nil)
+	mustContain(t, "dialog with errors", ans.Card().Text(), "Key result 1 is required.")
+	ans = e.click(tp, bob, ans.Card(), "Create", map[string]string{"f_kr1": "Sign 10 customers"})
 	mustContain(t, "dialog with errors", ans.Card().Text(), "An objective with this title exists.")
 	ans = e.click(tp, bob, ans.Card(), "Create", map[string]string{"f_title": "Ship it"})
 	if ans.Task != nil || ans.Type != "" {
