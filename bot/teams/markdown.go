@@ -51,7 +51,7 @@ func (w *mdWriter) str(s string) {
 	}
 }
 
-func (w *mdWriter) byte(c byte) {
+func (w *mdWriter) char(c byte) {
 	w.b.WriteByte(c)
 	w.lineStart = c == '\n'
 }
@@ -171,9 +171,9 @@ func escapeTo(w *mdWriter, s string) {
 			i++
 			continue
 		case strings.IndexByte("\\*_`[]<>&~", c) >= 0:
-			w.byte('\\')
+			w.char('\\')
 		case w.lineStart && strings.IndexByte("#-+=|", c) >= 0:
-			w.byte('\\')
+			w.char('\\')
 		case w.lineStart && '0' <= c && c <= '9':
 			// "1. " and "1) " start ordered lists: escape the dot or
 			// parenthesis after the digits.
@@ -183,12 +183,12 @@ func escapeTo(w *mdWriter, s string) {
 			}
 			w.str(s[i:j])
 			if j < len(s) && (s[j] == '.' || s[j] == ')') {
-				w.byte('\\')
+				w.char('\\')
 			}
 			i = j
 			continue
 		}
-		w.byte(c)
+		w.char(c)
 		i++
 	}
 }
