@@ -27,7 +27,11 @@
 // is created when needed. Nothing private is ever posted in a channel; when
 // Teams will not open the one-to-one chat, the channel gets a note saying
 // so. An invoke is answered in its HTTP response, with the handler bounded
-// to 10 seconds.
+// to 10 seconds. A card button's answer replaces the card in a one-to-one
+// chat (the next step of a sequence, such as "Snoozed" on a weekly prompt);
+// in a channel or group chat the card stays as everyone sees it, the answer
+// goes to the thread or, when private, to the person's one-to-one chat, and
+// the click is confirmed with a short note.
 //
 // Forms. A form answering a typed command shows inline in a one-to-one
 // chat; in a channel or group chat a card with an "Open" button opens it as

@@ -131,10 +131,16 @@ func (x *exchange) cardAction(ctx context.Context, data map[string]any) (any, fu
 		return answerError(http.StatusInternalServerError, somethingWentWrong), nil
 	case reply.Form != nil:
 		return x.answerForm(*reply.Form, nil, nil), nil
+	case reply.Message != nil && x.personal():
+		// The person's own chat: the answer takes the card's place, as the
+		// next step of what they clicked through.
+		return answerCard(x.a.cards.message(*reply.Message).card()), nil
 	case reply.Message != nil:
+		// A card everyone sees stays as it is; the answer goes where its
+		// visibility says, and a short note confirms the click.
 		msg := *reply.Message
 		toast := oneLine(msg.Summary.String(), 200)
-		if msg.Visibility == bot.OnlyAsker && !x.personal() {
+		if msg.Visibility == bot.OnlyAsker {
 			toast = "I sent you the answer in your chat with okrbot."
 		}
 		return answerMessage(toast), func(ctx context.Context) { x.deliver(ctx, msg) }

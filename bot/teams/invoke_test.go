@@ -200,3 +200,14 @@ func TestSubmittedValuesAreChecked(t *testing.T) {
 		t.Fatalf("%d bad submissions reached the handler", n)
 	}
 }
+
+func TestButtonAnswerReplacesTheCardInAPersonalChat(t *testing.T) {
+	e := newEnv(t)
+	p := e.fake.Personal(ada)
+	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})
+	ans := e.click(p, ada, e.only(p.ConversationID).Card(), "Snooze", nil)
+	mustContain(t, "updated card", ans.Card().Text(), "Snoozed until tomorrow")
+	if n := len(e.fake.Messages(p.ConversationID)); n != 1 {
+		t.Errorf("%d messages in the chat, want the card only", n)
+	}
+}
