@@ -22,11 +22,15 @@ var allowedImports = map[string][]string{
 	"bot":                {},
 	"bot/console":        {"bot"},
 	"bot/slack":          {"bot"},
+	"bot/slack/install":  {},
+	"bot/teams":          {"bot"},
+	"secret":             {},
 	"commands":           {"okr", "store", "bot"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "store", "okr"},
 	"internal/fakeslack": {},
+	"internal/faketeams": {},
 }
 
 // TestPackagesImportInOneDirection fails when a package imports one of

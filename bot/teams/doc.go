@@ -1,0 +1,64 @@
+// Package teams connects okrbot to Microsoft Teams through the Bot
+// Framework, on plain net/http (there is no maintained Go SDK). It owns
+// everything Teams-specific:
+//
+//   - Incoming: the messaging endpoint (POST /api/messages). Every request
+//     must carry the Bot Connector's JWT: RS256/384/512 with a key from the
+//     OpenID metadata's key set, issuer https://api.botframework.com,
+//     audience the app id, alive within 5 minutes' skew, a serviceurl claim
+//     equal to the activity's serviceUrl, the key's endorsements (when it
+//     lists any) naming the activity's channel, and a serviceUrl host that
+//     may receive the bot's token. Anything else is 401 with nothing done.
+//   - Activities → bot.Request: messages in personal chats, channels and
+//     group chats, with the bot's own mention removed and other mentions
+//     as "@KEY"/"#KEY" words; invokes for card buttons
+//     (adaptiveCard/action) and dialogs (task/fetch, task/submit).
+//   - Rendering: bot.Message and bot.Form as Adaptive Cards 1.5 with their
+//     own escaping of Teams' card Markdown, within Teams' 28 KB.
+//   - Outgoing: the Bot Connector REST API with a client-credentials
+//     token, sent only to allowed service URL hosts; Send and Update
+//     implement bot.Sender, with errors classified as bot.SendError.
+//   - The Teams app package (manifest and icons).
+//
+// Where answers go. A message is acknowledged at once and handled in a
+// bounded pool; its reply is posted afterwards, in the conversation (a
+// channel's thread) when everyone may see it, and in the person's
+// one-to-one chat with the bot when only they may (bot.OnlyAsker), which
+// is created when needed. Nothing private is ever posted in a channel; when
+// Teams will not open the one-to-one chat, the channel gets a note saying
+// so. An invoke is answered in its HTTP response, with the handler bounded
+// to 10 seconds. A card button's answer replaces the card in a one-to-one
+// chat (the next step of a sequence, such as "Snoozed" on a weekly prompt);
+// in a channel or group chat the card stays as everyone sees it, the answer
+// goes to the thread or, when private, to the person's one-to-one chat, and
+// the click is confirmed with a short note.
+//
+// Forms. A form answering a typed command shows inline in a one-to-one
+// chat; in a channel or group chat a card with an "Open" button opens it as
+// a dialog, so that each person fills in their own. A form answering a
+// card button replaces that card in place for the person who clicked
+// (Action.Execute cannot open a dialog). Submissions come back as strings
+// and are checked (required fields, offered choices) before the handler
+// sees them; errors show next to their fields. Adaptive Cards have no
+// confirmation dialog: a button with Confirm reveals the question and the
+// real button under the card (Action.ShowCard).
+//
+// Card data. Buttons carry their action and value, and forms their whole
+// definition, through the Teams client, since okrbot keeps no state
+// between replicas. Each payload is signed with a key derived from the app
+// password and refused when it comes back altered.
+//
+// Address.Ref. A conversation reference, JSON with short keys: {"k": kind
+// (personal, channel, groupChat), "s": service URL, "c": conversation id
+// ("a:…" personal, "19:…" channel without ";messageid=", group chat), "t":
+// tenant id, "b": the bot's "28:" id, "u": the person's "29:" id in a
+// personal chat}. A person's id is their AAD object id; the workspace is
+// the tenant. A DirectChat address whose Ref names no personal chat gets
+// one created, at the Ref's service URL, else the tenant's last known one,
+// else Microsoft's global one; the MessageRef returned carries the new
+// Ref.
+//
+// It imports bot and libraries only. It must never import store, okr,
+// commands or reminders: use cases reach it through bot.Handler, and
+// scheduled sends call Send and Update.
+package teams

@@ -1,0 +1,335 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+)
+
+// maxBody bounds a request body; Teams activities are far smaller.
+const maxBody = 1 << 20
+
+// memberLookupTimeout bounds resolving one mentioned person.
+const memberLookupTimeout = 5 * time.Second
+
+// ServeHTTP answers the Bot Connector at the bot's messaging endpoint
+// (POST /api/messages). Every request must carry the Bot Connector's
+// signed token; anything else is refused with 401 and nothing is done.
+// Messages are acknowledged at once and handled afterwards; invokes (card
+// buttons, dialogs) are answered in the response, within Teams' 15 seconds.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
+		return
+	}
+	var act activity
+	if err := json.Unmarshal(body, &act); err != nil {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if err := a.auth.verify(r.Context(), authz, &act); err != nil {
+		a.log.Warn("teams request refused", "err", err, "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	log := a.requestLog(&act)
+	if t := act.tenant(); t != a.tenant {
+		// A bot registered in one tenant answers that tenant only: its
+		// token and its stored data belong to it.
+		log.Warn("activity from another tenant refused", "tenant", t)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if act.ChannelID != "msteams" {
+		log.Debug("activity from another channel ignored", "channel", act.ChannelID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	a.dir.observe(&act)
+	switch act.Type {
+	case "message":
+		w.WriteHeader(http.StatusOK)
+		a.later(r.Context(), log, func(ctx context.Context) { a.onMessage(ctx, log, &act) })
+	case "invoke":
+		a.onInvoke(w, r, log, &act)
+	default:
+		log.Debug("activity ignored")
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// exchange is one activity from Teams and where its answers go.
+type exchange struct {
+	a   *Adapter
+	log *slog.Logger
+	act *activity
+	req bot.Request
+}
+
+var errAnonymous = errors.New("activity without a tenant or an AAD user")
+
+func (a *Adapter) newExchange(log *slog.Logger, act *activity) (*exchange, error) {
+	tenant := act.tenant()
+	if tenant == "" || act.From == nil || act.From.AADObjectID == "" || act.Conversation == nil {
+		return nil, errAnonymous
+	}
+	ws := bot.Workspace{Platform: Platform, TeamID: tenant}
+	ref := refOf(act)
+	addr := bot.Address{Workspace: ws, Kind: bot.Channel, ID: ref.Conversation, Ref: ref.encode()}
+	if ref.Kind == personalChat {
+		addr.Kind, addr.ID = bot.DirectChat, act.From.AADObjectID
+	} else if ref.Kind == channelChat {
+		_, addr.Thread = splitThread(act.Conversation.ID)
+	}
+	return &exchange{a: a, log: log, act: act, req: bot.Request{
+		Workspace:   ws,
+		User:        bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
+		Address:     addr,
+		CanOpenForm: true,
+	}}, nil
+}
+
+func (x *exchange) personal() bool { return x.act.kind() == personalChat }
+
+// onMessage handles a message after its ack: a command typed to the bot.
+func (a *Adapter) onMessage(ctx context.Context, log *slog.Logger, act *activity) {
+	x, err := a.newExchange(log, act)
+	if err != nil {
+		log.Warn("message ignored", "err", err)
+		return
+	}
+	x.req.Command, x.req.Text = x.command(ctx)
+	log.Info("command", "command", x.req.Command, "conversation", act.kind())
+	var reply bot.Reply
+	if !x.call(func() { reply = a.h.Command(ctx, x.req) }) {
+		x.private(ctx, bot.Message{Summary: bot.T(somethingWentWrong)})
+		return
+	}
+	switch {
+	case reply.Form != nil:
+		x.showForm(ctx, *reply.Form)
+	case reply.Message != nil:
+		x.deliver(ctx, *reply.Message)
+	}
+}
+
+// call runs a handler, turning a panic into a logged error. It reports
+// whether the handler returned normally.
+func (x *exchange) call(fn func()) (ok bool) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+	x.log.Debug("handler done", "took", time.Since(start))
+	return true
+}
+
+// command turns the message into the command and its text, with mentions
+// of the bot removed, people as "@KEY" and channels as "#KEY". A message
+// is "okr …", "/okr …", "kpi …", "/kpi …"; anything else, such as "help",
+// goes to /okr.
+func (x *exchange) command(ctx context.Context) (command, text string) {
+	text = x.act.Text
+	var botID string
+	if x.act.Recipient != nil {
+		botID = x.act.Recipient.ID
+	}
+	people, channels := 0, 0
+	for _, e := range x.act.Entities {
+		if e.Type != "mention" || e.Mentioned == nil || e.Text == "" {
+			continue
+		}
+		id := e.Mentioned.ID
+		var word string
+		switch {
+		case id == botID:
+		case strings.HasPrefix(id, "19:"):
+			channels++
+			key := "c" + strconv.Itoa(channels)
+			if x.req.Channels == nil {
+				x.req.Channels = map[string]bot.ChannelInfo{}
+			}
+			x.req.Channels[key] = bot.ChannelInfo{ID: id, Name: e.Mentioned.Name}
+			word = "#" + key
+		case strings.HasPrefix(id, "29:") || strings.HasPrefix(id, "8:orgid:"):
+			people++
+			key := "p" + strconv.Itoa(people)
+			if x.req.People == nil {
+				x.req.People = map[string]bot.User{}
+			}
+			x.req.People[key] = bot.User{ID: x.aadOf(ctx, id, e.Mentioned.AADObjectID), Name: e.Mentioned.Name}
+			word = "@" + key
+		default:
+			// Other bots and tags are no one okrbot can name: keep the text.
+			word = "@" + strings.Join(strings.Fields(e.Mentioned.Name), "")
+		}
+		text = replaceWord(text, e.Text, word)
+	}
+	// Teams sends HTML entities (&nbsp;, &amp;) in message text.
+	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
+	text = strings.TrimSpace(text)
+	first, rest, _ := strings.Cut(text, " ")
+	switch strings.ToLower(strings.TrimPrefix(first, "/")) {
+	case "okr":
+		return "/okr", strings.TrimSpace(rest)
+	case "kpi":
+		return "/kpi", strings.TrimSpace(rest)
+	}
+	return "/okr", text
+}
+
+// replaceWord replaces the first old in s with word, keeping word apart
+// from the text around it.
+func replaceWord(s, old, word string) string {
+	i := strings.Index(s, old)
+	if i < 0 {
+		return s
+	}
+	before, after := s[:i], s[i+len(old):]
+	if word != "" && before != "" && !strings.HasSuffix(before, " ") {
+		word = " " + word
+	}
+	if word != "" && after != "" && !strings.HasPrefix(after, " ") {
+		word += " "
+	}
+	return before + word + after
+}
+
+// aadOf is the AAD object id of a mentioned person: from the mention when
+// Teams gives it, else from the Bot Connector's members API. When that
+// fails the "29:" id stands in, which okrbot will not know.
+func (x *exchange) aadOf(ctx context.Context, user, aad string) string {
+	tenant := x.act.tenant()
+	if aad != "" {
+		x.a.dir.learnMember(tenant, user, aad)
+		return aad
+	}
+	if aad, ok := x.a.dir.member(tenant, user); ok {
+		return aad
+	}
+	conv, _ := splitThread(x.act.Conversation.ID)
+	if cd := x.act.ChannelData; cd != nil && cd.Team != nil && cd.Team.ID != "" {
+		conv = cd.Team.ID // channel members are the team's
+	}
+	ctx, cancel := context.WithTimeout(ctx, memberLookupTimeout)
+	defer cancel()
+	m, err := x.a.conn.getMember(ctx, x.act.ServiceURL, conv, user)
+	if err != nil || m.AADObjectID == "" {
+		x.log.Warn("mentioned person not resolved", "user", user, "err", err)
+		return user
+	}
+	x.a.dir.learnMember(tenant, user, m.AADObjectID)
+	return m.AADObjectID
+}
+
+// deliver sends a reply message: into the conversation when everyone there
+// may see it, else to the person's one-to-one chat.
+func (x *exchange) deliver(ctx context.Context, msg bot.Message) {
+	if msg.Visibility == bot.OnlyAsker && !x.personal() {
+		x.private(ctx, msg)
+		return
+	}
+	if err := x.reply(ctx, x.a.cards.message(msg)); err != nil {
+		x.log.Error("reply not sent", "err", err)
+	}
+}
+
+// reply posts act into the conversation the activity came from; in a
+// channel, into its thread.
+func (x *exchange) reply(ctx context.Context, act *activity) error {
+	conv := x.act.Conversation.ID
+	replyTo := ""
+	if x.act.kind() == channelChat {
+		if _, root := splitThread(conv); root != "" {
+			replyTo = root
+		} else {
+			replyTo = x.act.ID
+		}
+	}
+	_, err := x.a.conn.sendActivity(ctx, x.act.ServiceURL, conv, replyTo, act)
+	return err
+}
+
+// private sends msg to the person's one-to-one chat with the bot. If Teams
+// will not let okrbot write there, the conversation gets a note that says
+// so and nothing of the message.
+func (x *exchange) private(ctx context.Context, msg bot.Message) {
+	_, err := x.a.Send(ctx, x.directAddress(), msg)
+	if err == nil {
+		return
+	}
+	if x.personal() {
+		x.log.Error("private reply not sent", "err", err)
+		return
+	}
+	x.log.Warn("private reply not sent; telling the conversation", "err", err)
+	text := bot.T(bot.Mention(x.req.User.ID, x.req.User.Name),
+		", I could not send you a private answer. Open a chat with okrbot in Teams and try again.")
+	if err := x.reply(ctx, x.a.cards.message(bot.Message{Summary: text})); err != nil {
+		x.log.Error("note about the private reply not sent", "err", err)
+	}
+}
+
+// directAddress is the asker's one-to-one chat.
+func (x *exchange) directAddress() bot.Address {
+	ref := convRef{Kind: personalChat, ServiceURL: x.act.ServiceURL, Tenant: x.act.tenant(), User: x.act.From.ID}
+	if x.act.Recipient != nil {
+		ref.Bot = x.act.Recipient.ID
+	}
+	if x.personal() {
+		ref = refOf(x.act)
+	}
+	return bot.Address{Workspace: x.req.Workspace, Kind: bot.DirectChat, ID: x.req.User.ID, Ref: ref.encode()}
+}
+
+// showForm answers a typed command with a form: in a one-to-one chat the
+// form itself, elsewhere a card whose button opens it as a dialog, so that
+// each person fills in their own.
+func (x *exchange) showForm(ctx context.Context, f bot.Form) {
+	card := x.a.cards.launcher(f, x.req.User)
+	if x.personal() {
+		card = x.a.cards.form(f, inlineForm, nil, nil)
+	}
+	act := cardActivity(card, f.Title)
+	if size(act) > maxActivityBytes {
+		x.log.Error("form too large for Teams", "callback_id", f.CallbackID)
+		x.deliver(ctx, formFallback(f))
+		return
+	}
+	if err := x.reply(ctx, act); err != nil {
+		x.log.Error("form not sent", "err", err)
+	}
+}
+
+// formFallback is what a person gets when a form cannot be shown.
+func formFallback(f bot.Form) bot.Message {
+	if f.Fallback.IsEmpty() {
+		return bot.Message{Summary: bot.T(somethingWentWrong)}
+	}
+	return bot.Message{Summary: bot.T("This needs a form that Teams could not show here. ", f.Fallback)}
+}

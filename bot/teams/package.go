@@ -1,0 +1,128 @@
+package teams
+
+import (
+	"archive/zip"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"regexp"
+	"time"
+)
+
+// manifest is the Teams app manifest, with placeholderID where the app's
+// id goes; the placeholder keeps the file valid against the schema.
+//
+//go:embed appPackage/manifest.json
+var manifest []byte
+
+const placeholderID = "00000000-0000-0000-0000-000000000000"
+
+var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// packageTime dates the zip's entries, so that the same app id always
+// gives the same bytes.
+var packageTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// WritePackage writes the Teams app package to w: a zip of manifest.json,
+// with appID (TEAMS_APP_ID) as the app's and the bot's id, and its two
+// icons, color.png (192×192) and outline.png (32×32, white on
+// transparent). Upload it in Teams or in the Teams admin center.
+func WritePackage(w io.Writer, appID string) error {
+	if !guid.MatchString(appID) {
+		return fmt.Errorf("teams: app id %q is not a GUID such as 6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00", appID)
+	}
+	z := zip.NewWriter(w)
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"manifest.json", bytes.ReplaceAll(manifest, []byte(placeholderID), []byte(appID))},
+		{"color.png", encodePNG(colorIcon())},
+		{"outline.png", encodePNG(outlineIcon())},
+	}
+	for _, f := range files {
+		fw, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: packageTime})
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			return err
+		}
+	}
+	return z.Close()
+}
+
+func encodePNG(img image.Image) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err) // encoding an in-memory image cannot fail
+	}
+	return b.Bytes()
+}
+
+// The icons are a target: a dot in a ring, okrbot's objective and the
+// results around it. They are drawn here rather than kept as binaries, and
+// drawn the same every time.
+
+var accent = color.NRGBA{R: 0x1F, G: 0x6F, B: 0x50, A: 0xFF} // the manifest's accentColor
+
+// colorIcon is the 192×192 full-colour icon: a white target on the accent
+// colour.
+func colorIcon() image.Image {
+	const n = 192
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	cover := target(n, 64, 46, 22)
+	for y := range n {
+		for x := range n {
+			a := cover(x, y)
+			img.SetNRGBA(x, y, color.NRGBA{
+				R: mix(accent.R, 0xFF, a), G: mix(accent.G, 0xFF, a), B: mix(accent.B, 0xFF, a), A: 0xFF,
+			})
+		}
+	}
+	return img
+}
+
+// outlineIcon is the 32×32 outline icon Teams requires: white on a
+// transparent background, nothing else.
+func outlineIcon() image.Image {
+	const n = 32
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	cover := target(n, 14, 10.5, 5)
+	for y := range n {
+		for x := range n {
+			img.SetNRGBA(x, y, color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: uint8(math.Round(cover(x, y) * 0xFF))})
+		}
+	}
+	return img
+}
+
+// target returns how much of pixel (x, y) of an n×n image a ring (between
+// radii outer and inner) and a dot (radius dot) around the centre cover,
+// from 0 to 1, sampled 4×4 times per pixel for smooth edges.
+func target(n int, outer, inner, dot float64) func(x, y int) float64 {
+	c := float64(n) / 2
+	return func(x, y int) float64 {
+		hits := 0
+		for i := range 4 {
+			for j := range 4 {
+				dx := float64(x) + (float64(i)+0.5)/4 - c
+				dy := float64(y) + (float64(j)+0.5)/4 - c
+				r := math.Hypot(dx, dy)
+				if (r <= outer && r >= inner) || r <= dot {
+					hits++
+				}
+			}
+		}
+		return float64(hits) / 16
+	}
+}
+
+func mix(from, to uint8, a float64) uint8 {
+	return uint8(math.Round(float64(from)*(1-a) + float64(to)*a))
+}
