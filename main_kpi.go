@@ -135,6 +135,9 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	files := []struct {
 		name  string
 		write func(context.Context, uint, io.Writer) error
