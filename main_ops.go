@@ -65,7 +65,8 @@ func schemaSummary(dialect string, s store.SchemaStatus) string {
 	case s.Pending() == 0:
 		return fmt.Sprintf("The %s database is at schema version %d, up to date.", dialect, s.Current)
 	}
-	return fmt.Sprintf("The %s database is at schema version %d; %d migrations are pending, applied by okrbot migrate or when okrbot serve starts.", dialect, s.Current, s.Pending())
+	return fmt.Sprintf("The %s database is at schema version %d; %d %s pending, applied by okrbot migrate or when okrbot serve starts.",
+		dialect, s.Current, s.Pending(), plural(s.Pending(), "migration is", "migrations are"))
 }
 
 // backup runs "okrbot backup --out FILE".
