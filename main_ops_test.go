@@ -247,3 +247,19 @@ func TestHealthcheckWithNothingListening(t *testing.T) {
 		t.Errorf("healthcheck = %v", err)
 	}
 }
+
+// TestBackupThroughStandardStreams pipes an archive out of one okrbot and
+// into another, as containers do: nothing but the archive goes to
+// standard output.
+func TestBackupThroughStandardStreams(t *testing.T) {
+	src, dst := storetest.SQLiteURL(t), storetest.SQLiteURL(t)
+	seedConsole(t, src)
+	archive, err := run(t, map[string]string{"DATABASE_URL": src}, "", "backup", "--out", "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, map[string]string{"DATABASE_URL": dst}, archive, "restore", "-")
+	if err != nil || !strings.Contains(out, "Restored 17 rows in 17 tables") {
+		t.Fatalf("restore -: %v\n%s", err, out)
+	}
+}

@@ -26,9 +26,18 @@ const BackupVersion = 1
 // name rather than by a decoding error.
 const backupFormat = "okrbot-backup"
 
-// restoreBatch is how many rows one INSERT carries: well under the bound
-// parameters SQLite (32766) and Postgres (65535) take for the widest table.
-const restoreBatch = 500
+// restoreBatch is how many rows one INSERT carries: as many as keep its
+// bound values within a budget, well under what SQLite (32766) and
+// Postgres (65535) take. SQLite's driver binds in time quadratic in their
+// number, so its statements stay small; Postgres gains from fewer round
+// trips.
+func restoreBatch(dialect string, columns int) int {
+	budget := 1000
+	if dialect == "postgres" {
+		budget = 20000
+	}
+	return max(1, budget/max(1, columns))
+}
 
 // An archive is gzip-compressed JSON, one value a line:
 //
@@ -297,7 +306,7 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) (BackupSummary, error)
 		if err := ensureEmpty(tx, tables); err != nil {
 			return err
 		}
-		if sum.Tables, err = restoreTables(ctx, tx, dec, zr, tables); err != nil {
+		if sum.Tables, err = restoreTables(ctx, tx, s.dialect, dec, zr, tables); err != nil {
 			return err
 		}
 		if s.dialect == "postgres" {
@@ -327,7 +336,7 @@ func ensureEmpty(tx *gorm.DB, tables []table) error {
 
 // restoreTables inserts the archive's tables as they come and checks the
 // closing counts.
-func restoreTables(ctx context.Context, tx *gorm.DB, dec *json.Decoder, zr io.Reader, tables []table) ([]TableRows, error) {
+func restoreTables(ctx context.Context, tx *gorm.DB, dialect string, dec *json.Decoder, zr io.Reader, tables []table) ([]TableRows, error) {
 	known := map[string]table{}
 	for _, t := range tables {
 		known[t.name()] = t
@@ -364,7 +373,7 @@ func restoreTables(ctx context.Context, tx *gorm.DB, dec *json.Decoder, zr io.Re
 			}
 			batch = append(batch, row)
 			counts[len(counts)-1].Rows++
-			if len(batch) == restoreBatch {
+			if len(batch) >= restoreBatch(dialect, len(columns)) {
 				if err := flush(); err != nil {
 					return nil, fmt.Errorf("restore table %s: %w", current.name(), err)
 				}
