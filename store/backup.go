@@ -123,6 +123,9 @@ func parseTables(db *gorm.DB, models []any) ([]table, error) {
 		if err := stmt.Parse(m); err != nil {
 			return nil, fmt.Errorf("read model %T: %w", m, err)
 		}
+		if stmt.Schema.PrioritizedPrimaryField == nil {
+			return nil, fmt.Errorf("model %T has no primary key: backups need one to read its rows in a stable order", m)
+		}
 		t := table{schema: stmt.Schema}
 		for _, name := range stmt.Schema.DBNames {
 			t.columns = append(t.columns, stmt.Schema.FieldsByDBName[name])
@@ -306,9 +309,11 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) (BackupSummary, error)
 		if err := ensureEmpty(tx, tables); err != nil {
 			return err
 		}
-		if sum.Tables, err = restoreTables(ctx, tx, s.dialect, dec, zr, tables); err != nil {
+		counts, err := restoreTables(ctx, tx, s.dialect, dec, zr, tables)
+		if err != nil {
 			return err
 		}
+		sum.Tables = counts
 		if s.dialect == "postgres" {
 			return resetSequences(tx, tables)
 		}
@@ -463,7 +468,7 @@ func checkCounts(got []TableRows, want map[string]int64) error {
 func resetSequences(tx *gorm.DB, tables []table) error {
 	for _, t := range tables {
 		pk := t.schema.PrioritizedPrimaryField
-		if pk == nil || !pk.AutoIncrement {
+		if !pk.AutoIncrement {
 			continue
 		}
 		err := tx.Exec("SELECT setval(pg_get_serial_sequence(?, ?), MAX(?)) FROM ?",
