@@ -58,11 +58,16 @@ const usage = `okrbot keeps OKRs where people talk.
 Usage:
   okrbot serve              run the Slack bot (the default)
   okrbot console [--as NAME] type /okr commands in the terminal, no Slack needed
-  okrbot migrate            apply database migrations and exit
+  okrbot migrate [--status] apply database migrations and exit; --status lists
+                            applied and pending ones and changes nothing
   okrbot import FILE.csv [--workspace TEAM_ID]
                             import KPIs and measurements, all or nothing
   okrbot export [--dir DIR] [--workspace TEAM_ID]
                             write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
+  okrbot backup --out FILE  write every table to one archive
+  okrbot restore FILE       restore an archive into a new, empty database
+  okrbot check              check the settings, the database and Slack
+  okrbot healthcheck        ask the running okrbot's /healthz (for containers)
 
 Settings come from the environment; see README.md.
 `
@@ -83,7 +88,15 @@ func (m *Main) Run(ctx context.Context) error {
 	case "export":
 		return m.export(ctx, args)
 	case "migrate":
-		return m.migrate(ctx)
+		return m.migrateCmd(ctx, args)
+	case "backup":
+		return m.backup(ctx, args)
+	case "restore":
+		return m.restore(ctx, args)
+	case "check":
+		return m.check(ctx)
+	case "healthcheck":
+		return m.healthcheck(ctx)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
@@ -217,7 +230,9 @@ func (m *Main) serve(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
-			http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+			// The endpoint is public: the error may name hosts and users.
+			log.Error("health check: database unreachable", "err", err)
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")

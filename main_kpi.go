@@ -109,6 +109,9 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now

@@ -16,14 +16,14 @@ import (
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
-const signingSecret = "e2e-signing-secret"
+const slackSigningSecret = "e2e-signing-secret"
 
 // server runs okrbot serve in-process on port 0 against a fake Slack and a
 // fresh database, and returns its base URL.
 func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 	t.Helper()
 	env := map[string]string{
-		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": signingSecret, "SLACK_API_URL": fake.APIURL(),
+		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
 		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
 	}
 	addr := make(chan string, 1)
@@ -76,7 +76,7 @@ func TestSlackEndToEnd(t *testing.T) {
 
 			cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
 				Command: "/okr", Text: "new", TriggerID: "trigger-1", ResponseURL: fake.ResponseURL("new")}
-			if code, _ := do(t, fakeslack.SlashCommandRequest(events, signingSecret, time.Now(), cmd)); code != 200 {
+			if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
 				t.Fatalf("/okr new = %d", code)
 			}
 			open := fake.WaitCalls("views.open", 1)[0]
@@ -101,12 +101,12 @@ func TestSlackEndToEnd(t *testing.T) {
 				"kr1_start":  {"value": {Type: "plain_text_input", Value: "30"}},
 				"kr1_target": {"value": {Type: "plain_text_input", Value: "abc"}},
 			}}
-			code, body := do(t, fakeslack.InteractionRequest(events, signingSecret, time.Now(), sub))
+			code, body := do(t, fakeslack.InteractionRequest(events, slackSigningSecret, time.Now(), sub))
 			if code != 200 || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, `"kr1_target"`) {
 				t.Fatalf("bad target: %d %s", code, body)
 			}
 			sub.View.State.Values["kr1_target"] = map[string]slack.BlockAction{"value": {Type: "plain_text_input", Value: "50"}}
-			if code, body := do(t, fakeslack.InteractionRequest(events, signingSecret, time.Now(), sub)); code != 200 || strings.Contains(body, "errors") {
+			if code, body := do(t, fakeslack.InteractionRequest(events, slackSigningSecret, time.Now(), sub)); code != 200 || strings.Contains(body, "errors") {
 				t.Fatalf("submission: %d %s", code, body)
 			}
 			dm := fake.WaitCalls("chat.postMessage", 1)[0]
@@ -114,7 +114,7 @@ func TestSlackEndToEnd(t *testing.T) {
 				t.Errorf("confirmation DM = %s to %s", blocksText(dm), dm.Params.Get("channel"))
 			}
 
-			if code, _ := do(t, fakeslack.SlashCommandRequest(events, signingSecret, time.Now(), withText(cmd, "list", fake.ResponseURL("list")))); code != 200 {
+			if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), withText(cmd, "list", fake.ResponseURL("list")))); code != 200 {
 				t.Fatal("list failed")
 			}
 			var list fakeslack.Call
@@ -131,7 +131,7 @@ func TestSlackEndToEnd(t *testing.T) {
 			// Opening okrbot's Home tab shows the person's own OKRs.
 			home := map[string]any{"type": "event_callback", "team_id": fakeslack.TeamID,
 				"event": map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"}}
-			if code, _ := do(t, fakeslack.EventRequest(events, signingSecret, time.Now(), home)); code != 200 {
+			if code, _ := do(t, fakeslack.EventRequest(events, slackSigningSecret, time.Now(), home)); code != 200 {
 				t.Fatalf("app_home_opened = %d", code)
 			}
 			published := fake.WaitCalls("views.publish", 1)[0]
@@ -235,7 +235,7 @@ func TestKPIAlertReachesItsChannel(t *testing.T) {
 		id := "kpi" + strconv.Itoa(n)
 		cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
 			Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
-		if code, _ := do(t, fakeslack.SlashCommandRequest(events, signingSecret, time.Now(), cmd)); code != 200 {
+		if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
 			t.Fatalf("/kpi %s: status %d", text, code)
 		}
 		for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {

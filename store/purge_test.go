@@ -50,6 +50,10 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 	must(s.SaveDigestSubscription(ctx, &d))
 	must(s.InsertAll(ctx, &[]store.DigestDelivery{{WorkspaceID: f.ws.ID, SubscriptionID: d.ID, Occurrence: at}}, 10))
 	must(s.SaveInstallation(ctx, teamInstall(team)))
+	must(s.SaveConversation(ctx, store.Conversation{WorkspaceID: f.ws.ID, Kind: "direct", PlatformID: f.owner.PlatformID, Ref: "ref"}))
+	must(s.AddKPIAlert(ctx, &store.KPIAlert{WorkspaceID: f.ws.ID, KPIID: k.ID, From: okr.HealthOnTarget, To: okr.HealthAtRisk, CreatedAt: at}))
+	must(s.RecordHistory(ctx, f.ws.ID, store.HistoryEntry{SubjectKind: store.SubjectKPI, SubjectID: k.ID, Action: store.ActionCreated,
+		ActorID: &f.owner.ID, Platform: "slack", At: at}))
 }
 
 func TestPurgeWorkspace(t *testing.T) {

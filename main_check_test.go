@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// goodSecret has the shape of a Slack signing secret.
+const goodSecret = "8f742231b10e8888abcd9912ffee85a5"
+
+func TestCheckPassesAGoodSetup(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			storetest.OpenURL(t, dbURL).Close()
+			env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A1-2-abc",
+				"SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL,
+				"OKRBOT_ADMINS": "U0123ABCD, W0456", "OKRBOT_DEFAULT_TZ": "Europe/Berlin", "OKRBOT_REMINDER_GRACE": "3h",
+				"OKRBOT_REMINDER_SCHEDULE": "tuesday 10:30 2w", "OKRBOT_LOG_LEVEL": "debug", "OKRBOT_ADDR": "127.0.0.1:8080"}
+			out, err := run(t, env, "", "check")
+			if err != nil {
+				t.Fatalf("check: %v\n%s", err, out)
+			}
+			for _, want := range []string{
+				"ok       SLACK_BOT_TOKEN: set",
+				fmt.Sprintf("database is at schema version %d, up to date", latestSchema(t)),
+				"ok       Slack: the bot token works, as okrbot in team Fake (T0FAKE)",
+				"Everything checks out.",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("check output lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "xoxb-1-2-abc") || strings.Contains(out, goodSecret) {
+				t.Errorf("check printed a secret:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCheckNamesEveryProblem gives check a setup wrong in many ways at
+// once: it names each, in words, and fails.
+func TestCheckNamesEveryProblem(t *testing.T) {
+	fake := fakeslack.New(t)
+	env := map[string]string{
+		"SLACK_BOT_TOKEN":      "xoxp-1-2-abc",
+		"SLACK_APP_TOKEN":      "xoxb-oops",
+		"SLACK_SIGNING_SECRET": "not-a-secret",
+		"SLACK_API_URL":        fake.APIURL(),
+		"DATABASE_URL":         "postgres://okrbot:hunter2@127.0.0.1:1/okrbot?connect_timeout=2",
+		"OKRBOT_ADMINS":        "U0123ABCD,ada",
+		"OKRBOT_LOG_LEVEL":     "loud",
+		"OKRBOT_REMINDERS":     "sometimes",
+		"OKRBOT_DEFAULT_TZ":    "Mars/Olympus_Mons",
+		"OKRBOT_REMINDER_TICK": "soon",
+		"OKRBOT_REMINDER_RATE": "-1",
+		"OKRBOT_ADDR":          "3000",
+	}
+	out, err := run(t, env, "", "check")
+	if err == nil || err.Error() != "11 problems found" {
+		t.Errorf("check: err = %v, want 11 problems found", err)
+	}
+	for _, want := range []string{
+		"PROBLEM  SLACK_BOT_TOKEN: is a user token (xoxp-…); okrbot needs the Bot User OAuth Token (xoxb-…)",
+		"PROBLEM  SLACK_APP_TOKEN: is not an app-level token: they start with xapp-",
+		"PROBLEM  SLACK_SIGNING_SECRET: is not a Slack signing secret (32 hexadecimal characters",
+		`PROBLEM  OKRBOT_ADDR: "3000" is not a listen address like :3000`,
+		`PROBLEM  OKRBOT_ADMINS: "ada" is not a Slack user id like U0123ABCD`,
+		`PROBLEM  OKRBOT_LOG_LEVEL: "loud" is not debug, info, warn or error`,
+		`PROBLEM  OKRBOT_REMINDERS: "sometimes" is neither on nor off`,
+		`PROBLEM  OKRBOT_DEFAULT_TZ: unknown time zone "Mars/Olympus_Mons"`,
+		`PROBLEM  OKRBOT_REMINDER_TICK: "soon" is not a duration like 6h or 30m`,
+		`PROBLEM  OKRBOT_REMINDER_RATE: "-1" is not a number of messages a second`,
+		"PROBLEM  database: unreachable: open postgres database: failed to connect to `user=okrbot database=okrbot`",
+		"ok       SLACK_API_URL: set",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("check printed the database password:\n%s", out)
+	}
+	if len(fake.Calls("auth.test")) != 0 {
+		t.Error("check sent a user token to Slack")
+	}
+}
+
+func TestCheckReportsTheSlackAnswer(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.FailMethod("auth.test", fakeslack.SlackError("invalid_auth"))
+	db := storetest.SQLiteURL(t)
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_SIGNING_SECRET": goodSecret,
+		"SLACK_API_URL": fake.APIURL(), "DATABASE_URL": db}
+	out, err := run(t, env, "", "check")
+	if err == nil || err.Error() != "1 problem found" {
+		t.Errorf("check: err = %v, want 1 problem found", err)
+	}
+	if !strings.Contains(out, "PROBLEM  Slack: Slack refused the bot token: invalid_auth") {
+		t.Errorf("check output:\n%s", out)
+	}
+	// A SQLite file that is not there yet is fine, and check leaves it so.
+	if !strings.Contains(out, "ok       database: the SQLite file "+strings.TrimPrefix(db, "sqlite:")+" does not exist yet; serve creates it") {
+		t.Errorf("check output:\n%s", out)
+	}
+	if created, _ := filepath.Glob(strings.TrimPrefix(db, "sqlite:") + "*"); len(created) > 0 {
+		t.Errorf("check created %v", created)
+	}
+
+	env["SLACK_API_URL"] = "http://127.0.0.1:1/api/"
+	env["DATABASE_URL"] = filepath.Join(t.TempDir(), "missing", "okrbot.db")
+	out, _ = run(t, env, "", "check")
+	for _, want := range []string{
+		"PROBLEM  Slack: cannot reach Slack at http://127.0.0.1:1/api/",
+		"PROBLEM  database: the folder of the SQLite file",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
