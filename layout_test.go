@@ -21,7 +21,7 @@ var allowedImports = map[string][]string{
 	"store/storetest":    {"store"},
 	"bot":                {},
 	"bot/console":        {"bot"},
-	"bot/slack":          {"bot"},
+	"bot/slack":          {"bot", "bot/slack/install"},
 	"bot/slack/install":  {},
 	"bot/teams":          {"bot"},
 	"secret":             {},

@@ -1,31 +1,24 @@
-// Command okrbot is a self-hosted OKR bot for Slack. It runs as a server
-// ("okrbot serve"), as a terminal chat ("okrbot console"), or applies
-// database migrations ("okrbot migrate").
+// Command okrbot is a self-hosted OKR and KPI bot for Slack and Microsoft
+// Teams. It runs as a server ("okrbot serve"), as a terminal chat ("okrbot
+// console"), and has subcommands for operators (migrate, backup, check…).
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/okrbot/okrbot/api"
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
-	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
-	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
-	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -56,8 +49,8 @@ type Main struct {
 const usage = `okrbot keeps OKRs where people talk.
 
 Usage:
-  okrbot serve              run the Slack bot (the default)
-  okrbot console [--as NAME] type /okr commands in the terminal, no Slack needed
+  okrbot serve              run the bot for Slack, Teams or both (the default)
+  okrbot console [--as NAME] type /okr commands in the terminal, no chat needed
   okrbot migrate [--status] apply database migrations and exit; --status lists
                             applied and pending ones and changes nothing
   okrbot import FILE.csv [--workspace TEAM_ID]
@@ -68,6 +61,12 @@ Usage:
   okrbot restore FILE       restore an archive into a new, empty database
   okrbot check              check the settings, the database and Slack
   okrbot healthcheck        ask the running okrbot's /healthz (for containers)
+  okrbot teams-package [--out okrbot-teams.zip]
+                            write the Teams app package for TEAMS_APP_ID
+  okrbot rotate-key         seal every stored Slack token again with the first
+                            key of OKRBOT_SECRET_KEY
+  okrbot purge --workspace TEAM_ID --yes
+                            delete everything okrbot keeps about one workspace
 
 Settings come from the environment; see README.md.
 `
@@ -97,6 +96,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.check(ctx)
 	case "healthcheck":
 		return m.healthcheck(ctx)
+	case "teams-package":
+		return m.teamsPackage(ctx, args)
+	case "rotate-key":
+		return m.rotateKey(ctx, args)
+	case "purge":
+		return m.purge(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
@@ -183,110 +188,6 @@ func defaultName(user string) string {
 		return "me"
 	}
 	return user
-}
-
-func (m *Main) serve(ctx context.Context) error {
-	log := m.logger()
-	botToken, appToken, secret := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_APP_TOKEN"), m.Getenv("SLACK_SIGNING_SECRET")
-	switch {
-	case botToken == "":
-		return errors.New("SLACK_BOT_TOKEN is not set (xoxb-…); to try okrbot without Slack, run: okrbot console")
-	case appToken == "" && secret == "":
-		return errors.New("set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
-	}
-	rd, rcfg, remindersOn, err := m.reminderSettings()
-	if err != nil {
-		return err
-	}
-	st, err := m.openStore(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	// Every platform's adapter sends through one router; commands and the
-	// scheduler see only bot.Sender. The scheduler is made last, and the
-	// service wakes it when a change gives it work.
-	senders := bot.Senders{}
-	var sched *reminders.Scheduler
-	svc := m.service(st, log, rd, senders, func() {
-		if sched != nil {
-			sched.Wake()
-		}
-	})
-	adapter := slackbot.New(slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}, svc)
-	senders[slackbot.Platform] = adapter
-	checkCtx, cancelCheck := context.WithTimeout(ctx, 15*time.Second)
-	teamID, err := adapter.TeamID(checkCtx)
-	cancelCheck()
-	if err != nil {
-		return err
-	}
-	log.Info("connected to Slack", "team", teamID)
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(ctx); err != nil {
-			// The endpoint is public: the error may name hosts and users.
-			log.Error("health check: database unreachable", "err", err)
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	if secret != "" {
-		mux.Handle("POST /slack/events", adapter)
-	}
-	api.New(st, svc, m.Now, log).Register(mux)
-	addr := m.Getenv("OKRBOT_ADDR")
-	if addr == "" {
-		addr = ":3000"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	if m.Listening != nil {
-		m.Listening(ln.Addr().String())
-	}
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		log.Info("listening", "addr", ln.Addr().String(), "http_mode", secret != "")
-		if err := server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		return server.Shutdown(shutdown)
-	})
-	if appToken != "" {
-		g.Go(func() error {
-			log.Info("connecting to Slack in Socket Mode")
-			return adapter.RunSocketMode(gctx)
-		})
-	}
-	if remindersOn {
-		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, senders, adapter, log
-		sched = reminders.New(rcfg)
-		g.Go(func() error { return sched.Run(gctx) })
-	}
-	err = g.Wait()
-	drain, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
-	if err := adapter.Drain(drain); err != nil {
-		log.Warn("replies still being sent at shutdown were dropped", "err", err)
-	}
-	log.Info("stopped")
-	return err
 }
 
 // splitList reads a comma-separated setting.

@@ -7,6 +7,10 @@ import "context"
 type Workspace struct {
 	Platform string
 	TeamID   string
+	// Org is the organization the workspace belongs to, where the platform
+	// has them (a Slack Enterprise Grid org); empty otherwise. It helps a
+	// platform find the credentials of an organization-wide install.
+	Org string
 }
 
 // User is a person as the platform knows them.

@@ -12,7 +12,12 @@ import (
 // about reaching it.
 func (s *Service) Address(ctx context.Context, ws store.Workspace, kind bot.AddressKind, id string) (bot.Address, error) {
 	ref, err := s.store.ConversationRef(ctx, ws.ID, string(kind), id)
-	return bot.Address{Workspace: bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID}, Kind: kind, ID: id, Ref: ref}, err
+	return bot.Address{Workspace: ChatWorkspace(ws), Kind: kind, ID: id, Ref: ref}, err
+}
+
+// ChatWorkspace is a stored workspace as the chat platforms know it.
+func ChatWorkspace(ws store.Workspace) bot.Workspace {
+	return bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID, Org: ws.Org}
 }
 
 // Remember keeps what a platform said about reaching an address, so that

@@ -103,6 +103,12 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
+	if org := req.Workspace.Org; org != "" && org != ws.Org {
+		if err := s.store.SetWorkspaceOrg(ctx, ws.ID, org); err != nil {
+			return nil, err
+		}
+		ws.Org = org
+	}
 	if err := s.Remember(ctx, ws.ID, req.Address); err != nil {
 		return nil, err
 	}

@@ -223,7 +223,7 @@ func (s *Scheduler) served(ctx context.Context) (scope, error) {
 	}
 	sc := scope{ws: map[uint]store.Workspace{}}
 	for _, w := range all {
-		if s.sender.Serves(bot.Workspace{Platform: w.Platform, TeamID: w.TeamID}) {
+		if s.sender.Serves(commands.ChatWorkspace(w)) {
 			sc.ids = append(sc.ids, w.ID)
 			sc.ws[w.ID] = w
 		}
@@ -314,7 +314,7 @@ func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.Us
 	if s.cfg.Directory == nil || !ok {
 		return u
 	}
-	info, err := s.cfg.Directory.UserInfo(ctx, bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID}, u.PlatformID)
+	info, err := s.cfg.Directory.UserInfo(ctx, commands.ChatWorkspace(ws), u.PlatformID)
 	if err != nil || info.TZ == "" {
 		if err != nil {
 			s.log.WarnContext(ctx, "look up time zone", "user", u.PlatformID, "err", err)

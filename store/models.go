@@ -12,6 +12,9 @@ type Workspace struct {
 	ID       uint   `gorm:"primaryKey"`
 	Platform string `gorm:"not null;uniqueIndex:idx_workspaces_platform_team"`
 	TeamID   string `gorm:"not null;uniqueIndex:idx_workspaces_platform_team"`
+	// Org is the organization the team belongs to, where the platform has
+	// them (a Slack Enterprise Grid org).
+	Org string `gorm:"not null;default:''"`
 	// LastNumber is the last short number handed out to an objective or key
 	// result; both share the sequence so "#42" is never ambiguous.
 	LastNumber int64 `gorm:"not null;default:0"`

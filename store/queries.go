@@ -24,6 +24,11 @@ func (s *Store) Workspace(ctx context.Context, platform, teamID string) (Workspa
 	return w, err
 }
 
+// SetWorkspaceOrg records the organization a workspace belongs to.
+func (s *Store) SetWorkspaceOrg(ctx context.Context, id uint, org string) error {
+	return s.q(ctx).Model(&Workspace{}).Where("id = ?", id).UpdateColumn("org", org).Error
+}
+
 // WorkspaceByID returns the workspace with a database id.
 func (s *Store) WorkspaceByID(ctx context.Context, id uint) (Workspace, error) {
 	var w Workspace

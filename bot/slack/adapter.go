@@ -24,12 +24,28 @@ const Platform = "slack"
 
 // Config is what the adapter needs from the environment.
 type Config struct {
-	BotToken      string // SLACK_BOT_TOKEN xoxb-…
+	BotToken      string // SLACK_BOT_TOKEN xoxb-…: serve the one workspace of this token
 	AppToken      string // SLACK_APP_TOKEN xapp-…, enables Socket Mode
 	SigningSecret string // SLACK_SIGNING_SECRET, HTTP mode
 	APIURL        string // SLACK_API_URL override of https://slack.com/api/
+	// Installations, when set instead of BotToken, serves every workspace
+	// okrbot is installed in, each with its own token.
+	Installations Installations
 	Logger        *slog.Logger
 	Now           func() time.Time // for signature timestamp checks; default time.Now
+}
+
+// Installations are the workspaces okrbot is installed in, when one okrbot
+// serves many (installed from /slack/install).
+type Installations interface {
+	// Token is the bot token serving a workspace: its own installation's,
+	// or its Enterprise Grid organization's (org may be empty).
+	Token(ctx context.Context, org, team string) (string, error)
+	// Installed reports whether okrbot is installed in a workspace now.
+	Installed(org, team string) bool
+	// Uninstalled is told that Slack took okrbot's token away from a
+	// workspace, or from a whole organization (team empty).
+	Uninstalled(ctx context.Context, org, team string)
 }
 
 const (
@@ -57,7 +73,9 @@ const somethingWentWrong = "Something went wrong on our side. Please try again."
 // bot.Sender). It is safe for concurrent use.
 type Adapter struct {
 	h        bot.Handler
-	api      *slack.Client
+	api      *slack.Client // with SLACK_BOT_TOKEN, and the app token for Socket Mode
+	apiURL   string
+	installs Installations
 	secret   string
 	appToken string
 	log      *slog.Logger
@@ -65,11 +83,12 @@ type Adapter struct {
 	users    *userCache
 	userWait time.Duration
 
-	dmMu sync.Mutex
-	dms  map[string]string // user ID → DM channel ID; they never change
+	mu      sync.Mutex
+	dms     map[userKey]string       // a person's DM channel ID; they never change
+	clients map[string]*slack.Client // by bot token, with Installations
 
 	inflight sync.WaitGroup
-	// team is the workspace of the bot token, from auth.test.
+	// team is the workspace of SLACK_BOT_TOKEN, from auth.test.
 	team atomic.Pointer[string]
 }
 
@@ -81,33 +100,65 @@ func New(cfg Config, h bot.Handler) *Adapter {
 	}
 	a := &Adapter{
 		h:        h,
+		apiURL:   apiURL,
+		installs: cfg.Installations,
 		secret:   cfg.SigningSecret,
 		appToken: cfg.AppToken,
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		now:      cfg.Now,
 		userWait: userWait,
-		dms:      map[string]string{},
+		dms:      map[userKey]string{},
+		clients:  map[string]*slack.Client{},
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.api = slack.New(cfg.BotToken,
-		slack.OptionAPIURL(apiURL),
-		slack.OptionAppLevelToken(cfg.AppToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout}),
-	)
+	a.api = a.newClient(cfg.BotToken)
 	a.users = &userCache{
 		fetch:    a.fetchUser,
 		now:      a.now,
 		ttl:      userTTL,
 		timeout:  webTimeout,
 		inflight: &a.inflight,
-		entries:  map[string]*userEntry{},
+		entries:  map[userKey]*userEntry{},
 	}
 	return a
 }
 
-// TeamID asks Slack (auth.test) which workspace the bot token belongs to,
+func (a *Adapter) newClient(botToken string) *slack.Client {
+	return slack.New(botToken,
+		slack.OptionAPIURL(a.apiURL),
+		slack.OptionAppLevelToken(a.appToken),
+		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout}),
+	)
+}
+
+// client is the Web API client with the bot token of ws.
+func (a *Adapter) client(ctx context.Context, ws bot.Workspace) (*slack.Client, error) {
+	if a.installs == nil {
+		if !a.Serves(ws) {
+			return nil, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: workspace %s is not SLACK_BOT_TOKEN's", ws.TeamID)}
+		}
+		return a.api, nil
+	}
+	token, err := a.installs.Token(ctx, ws.Org, ws.TeamID)
+	if err != nil {
+		return nil, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: workspace %s: %w", ws.TeamID, err)}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.clients[token]
+	if c == nil {
+		if len(a.clients) > 10_000 {
+			clear(a.clients) // refreshed tokens leave old clients behind
+		}
+		c = a.newClient(token)
+		a.clients[token] = c
+	}
+	return c, nil
+}
+
+// TeamID asks Slack (auth.test) which workspace SLACK_BOT_TOKEN belongs to,
 // which also proves that the token works.
 func (a *Adapter) TeamID(ctx context.Context) (string, error) {
 	resp, err := a.api.AuthTestContext(ctx)
@@ -136,11 +187,18 @@ func (a *Adapter) Drain(ctx context.Context) error {
 	}
 }
 
-// Serves reports whether the adapter can send to ws: a Slack workspace of
-// the bot token, once TeamID has learnt it.
+// Serves reports whether the adapter can send to ws: a Slack workspace
+// okrbot is installed in, or the one of SLACK_BOT_TOKEN once TeamID has
+// learnt it.
 func (a *Adapter) Serves(ws bot.Workspace) bool {
+	if ws.Platform != Platform {
+		return false
+	}
+	if a.installs != nil {
+		return a.installs.Installed(ws.Org, ws.TeamID)
+	}
 	team := a.team.Load()
-	return ws.Platform == Platform && team != nil && ws.TeamID == *team
+	return team != nil && ws.TeamID == *team
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -153,9 +211,13 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	if err != nil {
 		return bot.MessageRef{}, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
+	api, err := a.client(ctx, to.Workspace)
+	if err != nil {
+		return bot.MessageRef{}, err
+	}
 	channel := to.ID
 	if to.Kind == bot.DirectChat {
-		if channel, err = a.openDM(ctx, to.ID); err != nil {
+		if channel, err = a.openDM(ctx, api, to.Workspace, to.ID); err != nil {
 			return bot.MessageRef{}, classify(err)
 		}
 	}
@@ -163,10 +225,10 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	if to.Thread != "" {
 		opts = append(opts, slack.MsgOptionTS(to.Thread))
 	}
-	ch, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	ch, ts, err := api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		if IsGone(err) && to.Kind == bot.DirectChat {
-			a.forgetDM(to.ID)
+			a.forgetDM(to.Workspace, to.ID)
 		}
 		return bot.MessageRef{}, classify(fmt.Errorf("slack: post to %s: %w", to.ID, err))
 	}
@@ -179,7 +241,11 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 	if err != nil {
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
-	_, _, _, err = a.api.UpdateMessageContext(ctx, ref.Conversation, ref.ID,
+	api, err := a.client(ctx, ref.Address.Workspace)
+	if err != nil {
+		return err
+	}
+	_, _, _, err = api.UpdateMessageContext(ctx, ref.Conversation, ref.ID,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		return classify(fmt.Errorf("slack: update %s/%s: %w", ref.Conversation, ref.ID, err))
@@ -191,14 +257,16 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // time zone. Answers are cached for a few minutes. A deactivated user is
 // ErrDeactivated.
 func (a *Adapter) UserInfo(ctx context.Context, ws bot.Workspace, userID string) (bot.User, error) {
-	if !a.Serves(ws) {
-		return bot.User{}, fmt.Errorf("slack: users.info %s: workspace %s is not this bot token's", userID, ws.TeamID)
-	}
-	return a.users.lookup(ctx, userID)
+	return a.users.lookup(ctx, userKey{ws, userID})
 }
 
-func (a *Adapter) fetchUser(ctx context.Context, id string) (bot.User, error) {
-	u, err := a.api.GetUserInfoContext(ctx, id)
+func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
+	id := k.id
+	api, err := a.client(ctx, k.ws)
+	if err != nil {
+		return bot.User{}, err
+	}
+	u, err := api.GetUserInfoContext(ctx, id)
 	if err != nil {
 		return bot.User{}, fmt.Errorf("slack: users.info %s: %w", id, err)
 	}
@@ -213,29 +281,33 @@ func (a *Adapter) fetchUser(ctx context.Context, id string) (bot.User, error) {
 	}, nil
 }
 
-// openDM resolves a user ID to the ID of the bot's direct message channel
-// with them.
-func (a *Adapter) openDM(ctx context.Context, id string) (string, error) {
-	a.dmMu.Lock()
-	ch, ok := a.dms[id]
-	a.dmMu.Unlock()
+// openDM resolves a person of ws to the ID of the bot's direct message
+// channel with them.
+func (a *Adapter) openDM(ctx context.Context, api *slack.Client, ws bot.Workspace, id string) (string, error) {
+	k := userKey{ws, id}
+	a.mu.Lock()
+	ch, ok := a.dms[k]
+	a.mu.Unlock()
 	if ok {
 		return ch, nil
 	}
-	c, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{id}})
+	c, _, _, err := api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{id}})
 	if err != nil {
 		return "", fmt.Errorf("slack: open DM with %s: %w", id, err)
 	}
-	a.dmMu.Lock()
-	a.dms[id] = c.ID
-	a.dmMu.Unlock()
+	a.mu.Lock()
+	if len(a.dms) > maxCachedUsers {
+		clear(a.dms)
+	}
+	a.dms[k] = c.ID
+	a.mu.Unlock()
 	return c.ID, nil
 }
 
-func (a *Adapter) forgetDM(id string) {
-	a.dmMu.Lock()
-	delete(a.dms, id)
-	a.dmMu.Unlock()
+func (a *Adapter) forgetDM(ws bot.Workspace, id string) {
+	a.mu.Lock()
+	delete(a.dms, userKey{ws, id})
+	a.mu.Unlock()
 }
 
 // requestLog is the logger for one request, tagged with an id that ties

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -22,13 +23,18 @@ type exchange struct {
 	view        *slack.View // the modal an action happened in, if any
 }
 
-func (a *Adapter) newExchange(kind, team, channel string, user bot.User) *exchange {
+func (a *Adapter) newExchange(kind string, ws bot.Workspace, channel string, user bot.User) *exchange {
 	return &exchange{
 		a:   a,
-		log: a.requestLog(kind, team, user.ID),
-		req: bot.Request{Workspace: bot.Workspace{Platform: Platform, TeamID: team}, User: user,
-			Address: address(team, channel, user.ID)},
+		log: a.requestLog(kind, ws.TeamID, user.ID),
+		req: bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID)},
 	}
+}
+
+// workspace is a request's workspace: its team, and the Enterprise Grid
+// organization when the payload names one.
+func workspace(team, org string) bot.Workspace {
+	return bot.Workspace{Platform: Platform, TeamID: team, Org: org}
 }
 
 // afterAck is the work a request leaves for after its ack.
@@ -36,7 +42,7 @@ type afterAck func(context.Context)
 
 // command turns a slash command into the work to do after its ack.
 func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
-	x := a.newExchange("command", cmd.TeamID, cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
+	x := a.newExchange("command", workspace(cmd.TeamID, cmd.EnterpriseID), cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
 	x.req.Command = cmd.Command
 	x.req.Text, x.req.People, x.req.Channels = NeutralText(cmd.Text)
 	x.req.CanOpenForm = cmd.TriggerID != ""
@@ -56,7 +62,8 @@ func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
 // interaction turns an interaction payload into the ack's payload (nil for
 // an empty ack) and the work to do after the ack.
 func (a *Adapter) interaction(ctx context.Context, cb *slack.InteractionCallback) (*exchange, *slack.ViewSubmissionResponse, afterAck) {
-	x := a.newExchange(string(cb.Type), cb.Team.ID, cb.Channel.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
+	x := a.newExchange(string(cb.Type), workspace(cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)), cb.Channel.ID,
+		bot.User{ID: cb.User.ID, Name: cb.User.Name})
 	x.req.CanOpenForm = cb.TriggerID != ""
 	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
 	switch cb.Type {
@@ -101,7 +108,7 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
 	sub := submission(v)
 	x.log.Info("form submitted", "callback_id", sub.CallbackID)
-	if u, ok := x.a.users.peek(x.req.User); ok {
+	if u, ok := x.a.users.peek(x.req.Workspace, x.req.User); ok {
 		x.req.User = u
 	} else {
 		x.log.Debug("user details not cached; using the payload's")
@@ -145,7 +152,7 @@ func (x *exchange) call(fn func()) (panicked bool) {
 
 // enrichUser adds what users.info knows about the person to the request.
 func (x *exchange) enrichUser(ctx context.Context) {
-	u, ok := x.a.users.enrich(ctx, x.req.User, x.a.userWait)
+	u, ok := x.a.users.enrich(ctx, x.req.Workspace, x.req.User, x.a.userWait)
 	if !ok {
 		x.log.Warn("users.info not available in time; going on with the payload's user")
 	}
@@ -168,12 +175,16 @@ var errNoTrigger = errors.New("no trigger_id to open a modal with")
 // the person gets the form's command-line fallback instead.
 func (x *exchange) openForm(ctx context.Context, f bot.Form) {
 	view, err := renderModal(f)
+	var api *slack.Client
+	if err == nil {
+		api, err = x.a.client(ctx, x.req.Workspace)
+	}
 	switch {
 	case err != nil:
 	case x.view != nil:
-		_, err = x.a.api.UpdateViewContext(ctx, view, "", x.view.Hash, x.view.ID)
+		_, err = api.UpdateViewContext(ctx, view, "", x.view.Hash, x.view.ID)
 	case x.triggerID != "":
-		_, err = x.a.api.OpenViewContext(ctx, x.triggerID, view)
+		_, err = api.OpenViewContext(ctx, x.triggerID, view)
 	default:
 		err = errNoTrigger
 	}

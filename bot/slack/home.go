@@ -10,8 +10,8 @@ import (
 
 // appHome turns an app_home_opened event into the work to do after its ack:
 // publishing the person's Home tab, when the handler fills one.
-func (a *Adapter) appHome(team, user, tab string) (*exchange, afterAck) {
-	x := a.newExchange("app_home", team, "", bot.User{ID: user})
+func (a *Adapter) appHome(ws bot.Workspace, user, tab string) (*exchange, afterAck) {
+	x := a.newExchange("app_home", ws, "", bot.User{ID: user})
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil
@@ -28,7 +28,11 @@ func (a *Adapter) appHome(team, user, tab string) (*exchange, afterAck) {
 			return
 		}
 		view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
-		if _, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
+		api, err := a.client(ctx, ws)
+		if err == nil {
+			_, err = api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+		}
+		if err != nil {
 			x.log.Warn("home tab not published", "err", err)
 		}
 	}

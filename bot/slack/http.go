@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/okrbot/okrbot/bot/slack/install"
 )
 
 // maxBody bounds a request body. The largest Slack sends are interactions
@@ -87,35 +90,54 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveEvent answers the Events API: the request URL's challenge, and
-// app_home_opened, which publishes the person's Home tab after the ack.
+// serveEvent answers the Events API: the request URL's challenge, then
+// the events okrbot follows (see event).
 func (a *Adapter) serveEvent(ctx context.Context, w http.ResponseWriter, body []byte) {
-	var ev struct {
+	var challenge struct {
 		Type      string `json:"type"`
 		Challenge string `json:"challenge"`
-		TeamID    string `json:"team_id"`
-		Event     struct {
-			Type string `json:"type"`
-			User string `json:"user"`
-			Tab  string `json:"tab"`
-		} `json:"event"`
 	}
-	if err := json.Unmarshal(body, &ev); err != nil {
+	if err := json.Unmarshal(body, &challenge); err != nil {
 		http.Error(w, "bad event", http.StatusBadRequest)
 		return
 	}
-	if ev.Type == "url_verification" {
+	if challenge.Type == "url_verification" {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": ev.Challenge})
+		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": challenge.Challenge})
+		return
+	}
+	// The signature proved where the body comes from; Events API tokens
+	// are the older way of doing so.
+	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		http.Error(w, "bad event", http.StatusBadRequest)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	if ev.Event.Type == "app_home_opened" {
-		x, after := a.appHome(ev.TeamID, ev.Event.User, ev.Event.Tab)
+	a.event(ctx, ev)
+}
+
+// event handles an Events API event, from HTTP or Socket Mode, after its
+// ack: app_home_opened publishes the person's Home tab; app_uninstalled and
+// tokens_revoked tell the installations that okrbot lost a workspace.
+func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
+	org := ""
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		org = cb.EnterpriseID
+		if lostOrg, lostTeam, lost := install.Revocation(*cb); lost {
+			a.log.Warn("okrbot was uninstalled, or its token revoked", "org", lostOrg, "team", lostTeam)
+			if a.installs != nil {
+				a.installs.Uninstalled(context.WithoutCancel(ctx), lostOrg, lostTeam)
+			}
+			return
+		}
+	}
+	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
+		x, after := a.appHome(workspace(ev.TeamID, org), home.User, home.Tab)
 		a.later(ctx, x.log, after)
 		return
 	}
-	a.log.Debug("event ignored", "type", ev.Type, "event", ev.Event.Type, "team", ev.TeamID)
+	a.log.Debug("event ignored", "type", ev.Type, "event", ev.InnerEvent.Type, "team", ev.TeamID)
 }
 
 var errNoSecret = errors.New("no signing secret configured")

@@ -74,8 +74,7 @@ func wordOr(name, id string) string {
 
 // address is where a request from channel was made: okrbot's direct
 // message channels with people start with D.
-func address(team, channel, user string) bot.Address {
-	ws := bot.Workspace{Platform: Platform, TeamID: team}
+func address(ws bot.Workspace, channel, user string) bot.Address {
 	if strings.HasPrefix(channel, "D") || channel == "" {
 		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
 	}

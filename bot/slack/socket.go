@@ -93,10 +93,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 	case socketmode.EventTypeEventsAPI:
 		a.ack(ctx, client, evt.Request, nil)
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
-			if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-				x, after := a.appHome(ev.TeamID, home.User, home.Tab)
-				a.later(ctx, x.log, after)
-			}
+			a.event(ctx, ev)
 		}
 	default:
 		a.log.Debug("slack socket event", "type", evt.Type)

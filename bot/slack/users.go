@@ -16,14 +16,20 @@ const maxCachedUsers = 100_000
 // whether they are an admin, and Slack rate-limits users.info. Lookups for
 // the same user share one call.
 type userCache struct {
-	fetch    func(ctx context.Context, id string) (bot.User, error)
+	fetch    func(ctx context.Context, k userKey) (bot.User, error)
 	now      func() time.Time
 	ttl      time.Duration
 	timeout  time.Duration   // of one users.info call
 	inflight *sync.WaitGroup // the adapter's, so Drain waits for fetches too
 
 	mu      sync.Mutex
-	entries map[string]*userEntry
+	entries map[userKey]*userEntry
+}
+
+// userKey names a person of a workspace.
+type userKey struct {
+	ws bot.Workspace
+	id string
 }
 
 type userEntry struct {
@@ -40,12 +46,12 @@ func (e *userEntry) fresh(now time.Time, ttl time.Duration) bool {
 // loadLocked starts a fetch unless one is running, and returns the channel
 // that is closed when it ends. The fetch is detached from any one request,
 // so a request that stops waiting still leaves the answer for the next.
-func (c *userCache) loadLocked(id string) (*userEntry, chan struct{}) {
-	e := c.entries[id]
+func (c *userCache) loadLocked(k userKey) (*userEntry, chan struct{}) {
+	e := c.entries[k]
 	if e == nil {
 		c.evictLocked()
 		e = &userEntry{}
-		c.entries[id] = e
+		c.entries[k] = e
 	}
 	if e.loading != nil {
 		return e, e.loading
@@ -57,7 +63,7 @@ func (c *userCache) loadLocked(id string) (*userEntry, chan struct{}) {
 		defer c.inflight.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 		defer cancel()
-		u, err := c.fetch(ctx, id)
+		u, err := c.fetch(ctx, k)
 		c.mu.Lock()
 		e.err = err
 		if err == nil {
@@ -91,13 +97,13 @@ func (c *userCache) evictLocked() {
 }
 
 // lookup returns a fresh answer, calling users.info when needed.
-func (c *userCache) lookup(ctx context.Context, id string) (bot.User, error) {
+func (c *userCache) lookup(ctx context.Context, k userKey) (bot.User, error) {
 	c.mu.Lock()
-	if e := c.entries[id]; e != nil && e.fresh(c.now(), c.ttl) {
+	if e := c.entries[k]; e != nil && e.fresh(c.now(), c.ttl) {
 		defer c.mu.Unlock()
 		return e.user, nil
 	}
-	e, done := c.loadLocked(id)
+	e, done := c.loadLocked(k)
 	c.mu.Unlock()
 	select {
 	case <-done:
@@ -112,12 +118,13 @@ func (c *userCache) lookup(ctx context.Context, id string) (bot.User, error) {
 // enrich fills in what users.info knows about the user of a request,
 // waiting at most wait for it. It reports false when it had nothing better
 // than the payload to go on.
-func (c *userCache) enrich(ctx context.Context, u bot.User, wait time.Duration) (bot.User, bool) {
+func (c *userCache) enrich(ctx context.Context, ws bot.Workspace, u bot.User, wait time.Duration) (bot.User, bool) {
+	k := userKey{ws, u.ID}
 	c.mu.Lock()
-	e := c.entries[u.ID]
+	e := c.entries[k]
 	if e == nil || !e.fresh(c.now(), c.ttl) {
 		var done chan struct{}
-		e, done = c.loadLocked(u.ID)
+		e, done = c.loadLocked(k)
 		c.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
@@ -135,12 +142,13 @@ func (c *userCache) enrich(ctx context.Context, u bot.User, wait time.Duration) 
 // peek is enrich without waiting: it uses whatever is cached, even if old,
 // and refreshes it in the background. It is for the one request whose
 // handler must run before the ack, a modal submission.
-func (c *userCache) peek(u bot.User) (bot.User, bool) {
+func (c *userCache) peek(ws bot.Workspace, u bot.User) (bot.User, bool) {
+	k := userKey{ws, u.ID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.entries[u.ID]
+	e := c.entries[k]
 	if e == nil || !e.fresh(c.now(), c.ttl) {
-		e, _ = c.loadLocked(u.ID)
+		e, _ = c.loadLocked(k)
 	}
 	return merge(u, e)
 }
