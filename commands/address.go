@@ -19,13 +19,3 @@ func (s *Service) Address(ctx context.Context, ws store.Workspace, kind bot.Addr
 func ChatWorkspace(ws store.Workspace) bot.Workspace {
 	return bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID, Org: ws.Org}
 }
-
-// Remember keeps what a platform said about reaching an address, so that
-// messages can go there later. Addresses without a reference need nothing
-// kept.
-func (s *Service) Remember(ctx context.Context, workspaceID uint, a bot.Address) error {
-	if a.Ref == "" || a.ID == "" {
-		return nil
-	}
-	return s.store.SaveConversation(ctx, store.Conversation{WorkspaceID: workspaceID, Kind: string(a.Kind), PlatformID: a.ID, Ref: a.Ref})
-}

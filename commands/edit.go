@@ -90,7 +90,7 @@ func (s *Service) editObjective(ctx context.Context, c *caller, o store.Objectiv
 // names) and returns it as saved.
 func (s *Service) updateObjective(ctx context.Context, c *caller, word string, changes map[string]string, f draftFields) (store.Objective, error) {
 	o, err := s.changeObjective(ctx, c, word, "edit", func(tx *store.Store, o *store.Objective) error {
-		return applyObjectiveChanges(ctx, tx, c, o, changes, f)
+		return s.applyObjectiveChanges(ctx, tx, c, o, changes, f)
 	})
 	if err != nil {
 		return o, err
@@ -101,7 +101,7 @@ func (s *Service) updateObjective(ctx context.Context, c *caller, word string, c
 
 // applyObjectiveChanges sets the fields present in changes and saves just
 // those columns.
-func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields) error {
+func (s *Service) applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields) error {
 	var fields []store.ObjectiveField
 	if v, ok := changes["title"]; ok {
 		if err := okr.ValidateTitle(f.title, v); err != nil {
@@ -116,7 +116,7 @@ func applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *s
 		o.Description, fields = strings.TrimSpace(v), append(fields, store.ObjectiveDescription)
 	}
 	if v, ok := changes["period"]; ok {
-		p, err := period(ctx, tx, c, v, okr.QuarterOf(o.Period.StartsAt))
+		p, err := s.period(ctx, tx, c, v, okr.QuarterOf(o.Period.StartsAt))
 		if err != nil {
 			return relabel(err, f.period)
 		}

@@ -25,7 +25,7 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 	if err != nil {
 		return nil, err
 	}
-	p, err := period(ctx, s.store, c, "", s.quarter())
+	p, err := s.period(ctx, s.store, c, "", s.quarter())
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 		notes []bot.Text
 	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		p, err := period(ctx, tx, c, d.period, s.quarter())
+		p, err := s.period(ctx, tx, c, d.period, s.quarter())
 		if err != nil {
 			return relabel(err, f.period)
 		}

@@ -50,7 +50,7 @@ func (s *Service) periods(ctx context.Context, c *caller, words []string) (bot.R
 }
 
 func (s *Service) listPeriods(ctx context.Context, c *caller) (bot.Reply, error) {
-	if _, err := period(ctx, s.store, c, "", s.quarter()); err != nil {
+	if _, err := s.period(ctx, s.store, c, "", s.quarter()); err != nil {
 		return bot.Reply{}, err
 	}
 	ps, err := s.store.Periods(ctx, c.ws.ID)

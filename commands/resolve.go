@@ -3,30 +3,11 @@ package commands
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
-
-// period resolves a period a person named: empty for the current quarter, a
-// custom period's name, or a quarter like 2026-Q4 (recorded on first use).
-func period(ctx context.Context, st *store.Store, c *caller, name string, now okr.Period) (store.Period, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return st.EnsurePeriod(ctx, c.ws.ID, now)
-	}
-	p, err := st.PeriodByName(ctx, c.ws.ID, name)
-	if !errors.Is(err, okr.ErrNotFound) {
-		return p, err
-	}
-	q, err := okr.ParsePeriod(name)
-	if err != nil {
-		return store.Period{}, err
-	}
-	return st.EnsurePeriod(ctx, c.ws.ID, q)
-}
 
 // person resolves someone named in a command: a person the platform
 // resolved, or a plain @name of someone okrbot has met (anyone, in the

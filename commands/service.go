@@ -47,6 +47,7 @@ type Service struct {
 	remind ReminderDefaults
 	sender bot.Sender
 	onWake func()
+	known  *known
 }
 
 // New returns a Service.
@@ -56,6 +57,7 @@ func New(cfg Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.known = newKnown(s.now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -84,30 +86,17 @@ type caller struct {
 	admin bool
 }
 
-// caller finds or records the workspace and person of a request. A profile
-// without a time zone comes from a payload that carried only an id and a
-// name (a form submitted before the platform was asked about its author): it
-// must not overwrite what is known.
+// caller finds or records the workspace and person of a request (see
+// workspace and user: a request that changes nothing of them writes
+// nothing).
 func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) {
-	ws, err := s.store.Workspace(ctx, req.Workspace.Platform, req.Workspace.TeamID)
+	ws, err := s.workspace(ctx, req.Workspace)
 	if err != nil {
 		return nil, err
 	}
-	var u store.User
-	if req.User.TZ != "" {
-		u, err = s.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: req.User.ID,
-			Name: req.User.Name, TZ: req.User.TZ, IsAdmin: req.User.IsAdmin})
-	} else {
-		u, err = s.store.MentionUser(ctx, ws.ID, req.User.ID, req.User.Name)
-	}
+	u, err := s.user(ctx, ws, req.User)
 	if err != nil {
 		return nil, err
-	}
-	if org := req.Workspace.Org; org != "" && org != ws.Org {
-		if err := s.store.SetWorkspaceOrg(ctx, ws.ID, org); err != nil {
-			return nil, err
-		}
-		ws.Org = org
 	}
 	if err := s.Remember(ctx, ws.ID, req.Address); err != nil {
 		return nil, err

@@ -152,7 +152,7 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	p, err := period(ctx, s.store, c, a.flags["period"], s.quarter())
+	p, err := s.period(ctx, s.store, c, a.flags["period"], s.quarter())
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -228,7 +228,7 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 	if len(a.pos) > 0 {
 		return bot.Reply{}, refuse("Usage: `/okr tree [--period 2026-Q4]`.")
 	}
-	p, err := period(ctx, s.store, c, a.flags["period"], s.quarter())
+	p, err := s.period(ctx, s.store, c, a.flags["period"], s.quarter())
 	if err != nil {
 		return bot.Reply{}, err
 	}

@@ -15,9 +15,13 @@ import (
 // Workspace returns the workspace of a platform's team, creating it on first
 // sight.
 func (s *Store) Workspace(ctx context.Context, platform, teamID string) (Workspace, error) {
-	w := Workspace{Platform: platform, TeamID: teamID}
-	err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&w).Error
-	if err != nil {
+	var w Workspace
+	err := s.q(ctx).Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return w, err
+	}
+	w = Workspace{Platform: platform, TeamID: teamID}
+	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&w).Error; err != nil {
 		return w, fmt.Errorf("create workspace %s/%s: %w", platform, teamID, err)
 	}
 	err = s.q(ctx).Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
