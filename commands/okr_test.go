@@ -469,3 +469,34 @@ func TestKeyResultDrivenByAKPI(t *testing.T) {
 		contains(t, out, "Cut churn — 4% / 2%", "driven by KPI *Churn rate*")
 	})
 }
+
+// TestReadsDoNotWrite shows that reading commands of a person okrbot knows
+// change nothing in the database: the workspace, the person and the period
+// are remembered, and saved only when the platform says something new.
+func TestReadsDoNotWrite(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		h.seed()
+		h.kpiMust("U1", `new "NPS" --target 50`)
+		h.must("U1", "list all")
+		writes := h.st.CountWrites()
+		for _, line := range []string{"list all", "show 1", "tree", "help"} {
+			h.must("U1", line)
+		}
+		h.kpiMust("U1", "list")
+		if n := writes(); n != 0 {
+			t.Errorf("reading commands wrote %d times", n)
+		}
+		// A new time zone is news: it is saved, once.
+		req := request("T1", "U1", "list")
+		req.User.TZ = "America/New_York"
+		h.svc.Command(context.Background(), req)
+		h.svc.Command(context.Background(), req)
+		if n := writes(); n != 1 {
+			t.Errorf("a changed time zone was written %d times, want 1", n)
+		}
+		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
+		if u, _ := h.st.UserByPlatformID(context.Background(), ws.ID, "U1"); u.TZ != "America/New_York" {
+			t.Errorf("time zone = %q", u.TZ)
+		}
+	})
+}
