@@ -209,24 +209,26 @@ func (s *Store) AddKeyResult(ctx context.Context, kr *KeyResult) error {
 }
 
 // preloadObjective loads what every view of an objective shows.
+// Owner, team and period come joined to the objectives, and key results
+// with their owners in one more query: two round trips for a list of any
+// length. Conditions on its results name the objectives table.
 func preloadObjective(db *gorm.DB) *gorm.DB {
-	return db.Preload("Owner").Preload("Team").Preload("Period").
-		Preload("KeyResults", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
-		Preload("KeyResults.Owner")
+	return db.Joins("Owner").Joins("Team").Joins("Period").
+		Preload("KeyResults", func(db *gorm.DB) *gorm.DB { return db.Joins("Owner").Order("key_results.position") })
 }
 
 // Objective returns the objective with a short number, with its owner, team,
 // period and key results.
 func (s *Store) Objective(ctx context.Context, workspaceID uint, number int64) (Objective, error) {
 	var o Objective
-	err := preloadObjective(s.q(ctx)).Where("workspace_id = ? AND number = ?", workspaceID, number).Take(&o).Error
+	err := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ? AND objectives.number = ?", workspaceID, number).Take(&o).Error
 	return o, notFound(err)
 }
 
 // ObjectiveByID returns the objective with a database id, like Objective.
 func (s *Store) ObjectiveByID(ctx context.Context, workspaceID, id uint) (Objective, error) {
 	var o Objective
-	err := preloadObjective(s.q(ctx)).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&o).Error
+	err := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ? AND objectives.id = ?", workspaceID, id).Take(&o).Error
 	return o, notFound(err)
 }
 
@@ -249,24 +251,24 @@ type ObjectiveFilter struct {
 // Objectives returns the workspace's objectives that match f, by number, each
 // with what Objective loads.
 func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFilter) ([]Objective, error) {
-	q := preloadObjective(s.q(ctx)).Where("workspace_id = ?", workspaceID)
+	q := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ?", workspaceID)
 	if f.OwnerID != 0 {
-		q = q.Where("owner_id = ?", f.OwnerID)
+		q = q.Where("objectives.owner_id = ?", f.OwnerID)
 	}
 	if f.TeamID != 0 {
-		q = q.Where("team_id = ?", f.TeamID)
+		q = q.Where("objectives.team_id = ?", f.TeamID)
 	}
 	if f.PeriodID != 0 {
-		q = q.Where("period_id = ?", f.PeriodID)
+		q = q.Where("objectives.period_id = ?", f.PeriodID)
 	}
 	if f.ParentID != 0 {
-		q = q.Where("parent_id = ?", f.ParentID)
+		q = q.Where("objectives.parent_id = ?", f.ParentID)
 	}
 	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
+		q = q.Where("objectives.status IN ?", f.Statuses)
 	}
 	var os []Objective
-	err := q.Order("number").Find(&os).Error
+	err := q.Order("objectives.number").Find(&os).Error
 	return os, err
 }
 
