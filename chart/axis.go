@@ -117,7 +117,7 @@ func valueTicks(values []float64, step float64, unit string, at func(float64) fl
 func identity(v float64) float64 { return v }
 
 // timeTicks marks round dates between from and to, at most max of them:
-// days, weeks (Mondays), months or quarters, whichever is finest. Dates are
+// days, weeks (Mondays), months, quarters or years, whichever is finest. Dates are
 // shown in now's time zone, with the year when it is not now's year.
 func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 	loc := now.Location()
@@ -126,7 +126,8 @@ func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 	type rule struct {
 		first func() time.Time
 		next  func(time.Time) time.Time
-		month bool
+		// layout prints a tick; the year is added where it changes.
+		layout, withYear string
 	}
 	firstDay := func() time.Time {
 		d := midnight(from)
@@ -149,15 +150,23 @@ func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 		}
 	}
 	rules := []rule{
-		{firstDay, func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }, false},
-		{firstDay, func(t time.Time) time.Time { return t.AddDate(0, 0, 2) }, false},
-		{firstMonday, func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }, false},
-		{firstMonday, func(t time.Time) time.Time { return t.AddDate(0, 0, 14) }, false},
-		{firstMonth(1), func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }, true},
-		{firstMonth(2), func(t time.Time) time.Time { return t.AddDate(0, 2, 0) }, true},
-		{firstMonth(3), func(t time.Time) time.Time { return t.AddDate(0, 3, 0) }, true},
-		{firstMonth(6), func(t time.Time) time.Time { return t.AddDate(0, 6, 0) }, true},
-		{firstMonth(12), func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }, true},
+		{firstDay, func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }, "Jan 2", "Jan 2, 2006"},
+		{firstDay, func(t time.Time) time.Time { return t.AddDate(0, 0, 2) }, "Jan 2", "Jan 2, 2006"},
+		{firstMonday, func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }, "Jan 2", "Jan 2, 2006"},
+		{firstMonday, func(t time.Time) time.Time { return t.AddDate(0, 0, 14) }, "Jan 2", "Jan 2, 2006"},
+		{firstMonth(1), func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }, "Jan", "Jan 2006"},
+		{firstMonth(2), func(t time.Time) time.Time { return t.AddDate(0, 2, 0) }, "Jan", "Jan 2006"},
+		{firstMonth(3), func(t time.Time) time.Time { return t.AddDate(0, 3, 0) }, "Jan", "Jan 2006"},
+		{firstMonth(6), func(t time.Time) time.Time { return t.AddDate(0, 6, 0) }, "Jan", "Jan 2006"},
+	}
+	for _, years := range []int{1, 2, 5, 10, 20, 50, 100} {
+		rules = append(rules, rule{func() time.Time {
+			y := time.Date(from.Year(), 1, 1, 0, 0, 0, 0, loc)
+			for y.Before(from) || y.Year()%years != 0 {
+				y = y.AddDate(1, 0, 0)
+			}
+			return y
+		}, func(t time.Time) time.Time { return t.AddDate(years, 0, 0) }, "2006", "2006"})
 	}
 	var dates []time.Time
 	var r rule
@@ -170,8 +179,8 @@ func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 			break
 		}
 	}
-	if len(dates) > max { // a span of decades: only its ends
-		dates, r = []time.Time{from, to}, rule{}
+	if len(dates) > max { // beyond any calendar: no dates
+		return nil
 	}
 	span := to.Sub(from)
 	var ticks plot.ConstantTicks
@@ -181,21 +190,14 @@ func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 		if edge := span / 25; at.Sub(from) < edge || to.Sub(at) < edge {
 			return
 		}
-		label := t.Format("Jan 2")
-		if r.month {
-			label = t.Format("Jan")
-		}
+		label := t.Format(r.layout)
 		if t.Year() != year {
 			year = t.Year()
-			if r.month {
-				label = t.Format("Jan 2006")
-			} else {
-				label = t.Format("Jan 2, 2006")
-			}
+			label = t.Format(r.withYear)
 		}
 		ticks = append(ticks, plot.Tick{Value: unixX(at), Label: label})
 	}
-	if r.month && len(dates) > 0 && r.next(dates[0]).Equal(dates[0].AddDate(0, 1, 0)) {
+	if len(dates) > 0 && r.next(dates[0]).Equal(dates[0].AddDate(0, 1, 0)) {
 		// Months are named in their middle, as on a calendar, including
 		// the part of a month before the first tick.
 		for t := dates[0].AddDate(0, -1, 0); !t.After(to); t = t.AddDate(0, 1, 0) {

@@ -138,39 +138,42 @@ func lastDay(p okr.Period) time.Time { return p.End.Add(-time.Nanosecond) }
 func (s krSeries) alt() string {
 	var b strings.Builder
 	b.WriteString(plainName(s.Title, "Key result") + ": ")
-	if s.Kind == okr.Milestone {
-		state := "not done"
-		if s.done() {
-			state = "done"
-		}
-		fmt.Fprintf(&b, "%s, score %s", state, score(s.score()))
-	} else {
-		at := "no check-in yet"
-		if s.last != nil {
-			at = "on " + day(s.last.At, s.now)
-		}
-		fmt.Fprintf(&b, "%s %s (start %s, target %s), score %s", value(s.current, s.Unit), at,
-			value(s.Start, s.Unit), value(s.Target, s.Unit), score(s.score()))
+	switch {
+	case s.Kind == okr.Milestone && s.done():
+		b.WriteString("done")
+	case s.Kind == okr.Milestone:
+		b.WriteString("not done")
+	case s.last == nil:
+		b.WriteString("no check-in yet")
+	default:
+		fmt.Fprintf(&b, "%s on %s", value(s.current, s.Unit), day(s.last.At, s.now))
 	}
+	if s.Kind != okr.Milestone {
+		fmt.Fprintf(&b, " (start %s, target %s)", value(s.Start, s.Unit), value(s.Target, s.Unit))
+	}
+	fmt.Fprintf(&b, ", score %s", score(s.score()))
 	if s.last != nil && s.last.Confidence != "" {
 		b.WriteString(", " + s.last.Confidence.Label())
 	}
-	switch n := len(s.shown); n {
-	case 0:
+	switch n := len(s.shown); {
+	case n == 0 && s.last != nil:
 		fmt.Fprintf(&b, "; no check-ins in %s", periodName(s.period))
-	case 1:
+	case n == 1:
 		fmt.Fprintf(&b, "; 1 check-in on %s", day(s.shown[0].At, s.now))
-	default:
+	case n > 1:
 		fmt.Fprintf(&b, "; %d check-ins from %s to %s", n, day(s.shown[0].At, s.now), day(s.shown[n-1].At, s.now))
 	}
-	if s.Kind != okr.Milestone {
+	left := daysLeft(s.period, s.now)
+	if s.Kind != okr.Milestone && left > 0 {
 		fmt.Fprintf(&b, "; ideal pace today %s", score(s.period.Elapsed(s.now)))
-		if s.fc != nil {
-			fmt.Fprintf(&b, "; projected %s by %s", value(*s.fc, s.Unit), day(lastDay(s.period), s.now))
-		}
 	}
-	if left := daysLeft(s.period, s.now); left > 0 {
+	if s.fc != nil {
+		fmt.Fprintf(&b, "; projected %s by %s", value(*s.fc, s.Unit), day(lastDay(s.period), s.now))
+	}
+	if left > 0 {
 		fmt.Fprintf(&b, "; %s left in %s", plural(left, "day", "days"), periodName(s.period))
+	} else {
+		fmt.Fprintf(&b, "; %s ended %s", periodName(s.period), day(lastDay(s.period), s.now))
 	}
 	b.WriteString(".")
 	return b.String()
@@ -345,8 +348,9 @@ func (s krSeries) drawCheckIns(c draw.Canvas, x, y func(float64) vg.Length) {
 	if n := len(s.shown); n > 0 && s.Kind != okr.Milestone {
 		last := s.shown[n-1]
 		p := at(last.At, last.Value)
-		prev := pts[len(pts)-2]
-		valueLabel(c, p, prev.Y, value(last.Value, s.Unit), ink)
+		if prev := pts[len(pts)-2]; c.Contains(p) {
+			valueLabel(c, p, prev.Y, value(last.Value, s.Unit), ink)
+		}
 	}
 }
 

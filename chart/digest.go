@@ -183,7 +183,7 @@ func (t trend) tile(c draw.Canvas) {
 func digestAlt(trends []trend, d Digest, teams []TeamScore, pace float64) string {
 	var b strings.Builder
 	if len(trends) > 0 {
-		fmt.Fprintf(&b, "KPIs needing attention")
+		b.WriteString("KPIs needing attention")
 		if len(d.KPIs) > len(trends) {
 			fmt.Fprintf(&b, " (%d of %d)", len(trends), len(d.KPIs))
 		}
@@ -193,10 +193,10 @@ func digestAlt(trends []trend, d Digest, teams []TeamScore, pace float64) string
 				b.WriteString("; ")
 			}
 			if t.has {
-				fmt.Fprintf(&b, "%s %s on %s, target %s, %s", plainName(t.Name, "KPI"), value(t.last.Value, t.Unit), day(t.last.At, t.now),
+				fmt.Fprintf(&b, "%s: %s on %s, target %s, %s", plainName(t.Name, "KPI"), value(t.last.Value, t.Unit), day(t.last.At, t.now),
 					value(t.Target, t.Unit), t.health.Label())
 			} else {
-				fmt.Fprintf(&b, "%s no values yet, target %s", plainName(t.Name, "KPI"), value(t.Target, t.Unit))
+				fmt.Fprintf(&b, "%s: no values yet, target %s", plainName(t.Name, "KPI"), value(t.Target, t.Unit))
 			}
 		}
 		b.WriteString(". ")

@@ -122,18 +122,18 @@ func objectiveAlt(name string, p okr.Period, krs []krSeries, total, pace float64
 		b.WriteString(", behind pace")
 	}
 	for i, s := range krs {
-		sep := "; "
+		sep := ". "
 		if i > 0 {
-			sep = ", "
+			sep = "; "
 		}
-		fmt.Fprintf(&b, "%s%s %s", sep, plainName(s.Title, "Key result"), score(s.score()))
+		fmt.Fprintf(&b, "%s%s: %s", sep, plainName(s.Title, "Key result"), score(s.score()))
 		switch {
 		case s.Kind == okr.Milestone && s.done():
 			b.WriteString(" (done)")
 		case s.Kind == okr.Milestone:
 			b.WriteString(" (not done)")
 		default:
-			fmt.Fprintf(&b, " (%s of %s)", value(s.current, s.Unit), value(s.Target, s.Unit))
+			fmt.Fprintf(&b, " (%s, target %s)", value(s.current, s.Unit), value(s.Target, s.Unit))
 		}
 	}
 	b.WriteString(".")

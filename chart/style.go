@@ -169,10 +169,14 @@ func symbolUnit(unit string) bool {
 }
 
 // value prints a value for a label: exactly as okrbot prints it in text,
-// except that millions and more are shortened ("$12.5M").
+// except that millions and more are shortened ("$12.5M") and values too
+// small for two decimals keep two significant digits ("0.0011").
 func value(v float64, unit string) string {
-	if math.Abs(v) >= 1e6 {
+	switch a := math.Abs(v); {
+	case a >= 1e6:
 		return withUnit(compact(v, 2), unit)
+	case a > 0 && a < 0.01:
+		return withUnit(number(v, min(int(-math.Floor(math.Log10(a)))+1, 12)), unit)
 	}
 	return okr.FormatValue(v, unit)
 }
