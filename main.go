@@ -62,6 +62,8 @@ Usage:
                             import KPIs and measurements, all or nothing
   okrbot export [--dir DIR] [--workspace TEAM_ID]
                             write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
+  okrbot render-examples [--dir docs/img]
+                            draw every kind of chart from made-up data as PNG files
 
 Settings come from the environment; see README.md.
 `
@@ -83,6 +85,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.export(ctx, args)
 	case "migrate":
 		return m.migrate(ctx)
+	case "render-examples":
+		return m.renderExamples(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
