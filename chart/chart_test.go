@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/okrbot/okrbot/okr"
 )
@@ -404,7 +406,7 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 	var wg sync.WaitGroup
-	for range 3 {
+	for range 2 {
 		for i, tc := range cs {
 			wg.Go(func() {
 				img, err := tc.render()
@@ -506,4 +508,42 @@ func TestValueLabels(t *testing.T) {
 			t.Errorf("value(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)
 		}
 	}
+}
+
+// TestPaletteIsFaithful: the 256 colours a PNG is encoded with draw every
+// pixel within a few levels of what was rendered, even where several
+// charts' colours and their blends share one picture.
+func TestPaletteIsFaithful(t *testing.T) {
+	f := newFrame(Width, 900)
+	for i, k := range ExampleKPIs(now) {
+		tr, err := prepareTrend(k, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.small = true
+		y := vg.Length(i/2) * 300
+		x := vg.Length(i%2) * 320
+		tr.tile(draw.Crop(f.c, x, -(320 - x), y, -(900 - 300 - y)))
+	}
+	p := paletted(f.img, nil)
+	worst, off := 0, 0
+	for i := 0; i < len(f.img.Pix); i += 4 {
+		r, g, b, _ := p.Palette[p.Pix[i/4]].RGBA()
+		d := max(absDiff(f.img.Pix[i], uint8(r>>8)), absDiff(f.img.Pix[i+1], uint8(g>>8)), absDiff(f.img.Pix[i+2], uint8(b>>8)))
+		worst = max(worst, d)
+		if d > 8 {
+			off++
+		}
+	}
+	t.Logf("%d colours; worst pixel off by %d levels; %d of %d pixels off by more than 8", len(p.Palette), worst, off, len(p.Pix))
+	if len(p.Palette) > 256 || worst > 32 || off*1000 > len(p.Pix) {
+		t.Error("want at most 256 colours, no pixel off by more than 32 levels and at most one in a thousand by more than 8")
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }

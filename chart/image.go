@@ -14,7 +14,6 @@ import (
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
-	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 )
@@ -108,9 +107,6 @@ func (b *encoderBuffers) Get() *png.EncoderBuffer {
 }
 
 func (b *encoderBuffers) Put(e *png.EncoderBuffer) { b.p.Put(e) }
-
-// size is a logical length as a vg length.
-func size(px float64) vg.Length { return vg.Length(px) }
 
 // paletted gives the picture a palette of at most 256 colours, each other
 // colour drawn as the nearest of them. A chart has a dozen colours and the
