@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"math"
 	"slices"
-	"sync"
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
@@ -43,25 +42,39 @@ const Width = 640
 type frame struct {
 	img *image.RGBA
 	c   draw.Canvas
+	buf *buffers
 }
 
-// pixels recycles picture buffers between renders: a 1280×720 picture is
-// 3.7 MB, more than everything else a chart allocates.
-var pixels sync.Pool
+// buffers are the memory of a render that is worth keeping for the next:
+// a 1280×720 picture is 3.7 MB and its palette indices 0.9 MB, more than
+// everything else a chart allocates.
+type buffers struct {
+	rgba, indices []byte
+	png           *png.EncoderBuffer
+}
 
-// indices recycles the buffers of the pictures' palette indices.
-var indices sync.Pool
+// spare keeps the buffers of two renders, one per core of a small server.
+// A sync.Pool would not do: the garbage collector empties it, and a bot
+// draws charts too seldom for one to survive until the next chart. A
+// picture bigger than a chart's (the digest's) is not kept.
+var spare = make(chan *buffers, 2)
+
+const maxSpare = (Width * Scale) * (400 * Scale) * 4
 
 func newFrame(w, h int) *frame {
-	pw, ph := w*Scale, h*Scale
-	n := pw * ph * 4
-	var pix []byte
-	if p, ok := pixels.Get().(*[]byte); ok && cap(*p) >= n {
-		pix = (*p)[:n]
-	} else {
-		pix = make([]byte, n)
+	var buf *buffers
+	select {
+	case buf = <-spare:
+	default:
+		buf = &buffers{}
 	}
-	img := &image.RGBA{Pix: pix, Stride: pw * 4, Rect: image.Rect(0, 0, pw, ph)}
+	pw, ph := w*Scale, h*Scale
+	if n := pw * ph * 4; cap(buf.rgba) < n {
+		buf.rgba = make([]byte, n)
+	} else {
+		buf.rgba = buf.rgba[:n]
+	}
+	img := &image.RGBA{Pix: buf.rgba, Stride: pw * 4, Rect: image.Rect(0, 0, pw, ph)}
 	// gg's own constructor for an image copies it; this one draws in place.
 	ctx := gg.NewContextForRGBA(img)
 	ctx.SetLineCapButt()
@@ -71,42 +84,35 @@ func newFrame(w, h int) *frame {
 	// cost.
 	ctx.SetInterpolator(xdraw.NearestNeighbor)
 	vc := vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(72*Scale))
-	return &frame{img: img, c: draw.New(vc)}
+	return &frame{img: img, c: draw.New(vc), buf: buf}
 }
 
-// png encodes the picture and gives its buffer back for the next render.
+// png encodes the picture and keeps its buffers for the next render.
 func (f *frame) png(alt string) (Image, error) {
-	var indexed []uint8
-	if p, ok := indices.Get().(*[]uint8); ok {
-		indexed = *p
-	}
-	out := paletted(f.img, indexed)
 	defer func() {
-		pix, indexed := f.img.Pix, out.Pix
-		f.img = nil
-		pixels.Put(&pix)
-		indices.Put(&indexed)
+		if cap(f.buf.rgba) > maxSpare {
+			f.buf.rgba, f.buf.indices = nil, nil
+		}
+		select {
+		case spare <- f.buf:
+		default:
+		}
+		f.img, f.buf = nil, nil
 	}()
+	out := paletted(f.img, f.buf.indices)
+	f.buf.indices = out.Pix
 	var buf bytes.Buffer
-	if err := encoder.Encode(&buf, out); err != nil {
+	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: f.buf}
+	if err := enc.Encode(&buf, out); err != nil {
 		return Image{}, fmt.Errorf("encode chart: %w", err)
 	}
 	b := f.img.Bounds()
 	return Image{PNG: buf.Bytes(), Alt: alt, Width: b.Dx(), Height: b.Dy()}, nil
 }
 
-var encoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}}
-
-type encoderBuffers struct{ p sync.Pool }
-
-func (b *encoderBuffers) Get() *png.EncoderBuffer {
-	if e, ok := b.p.Get().(*png.EncoderBuffer); ok {
-		return e
-	}
-	return nil
-}
-
-func (b *encoderBuffers) Put(e *png.EncoderBuffer) { b.p.Put(e) }
+// Get and Put let the PNG encoder keep its buffers with the render's.
+func (b *buffers) Get() *png.EncoderBuffer  { return b.png }
+func (b *buffers) Put(e *png.EncoderBuffer) { b.png = e }
 
 // paletted gives the picture a palette of at most 256 colours, each other
 // colour drawn as the nearest of them. A chart has a dozen colours and the
