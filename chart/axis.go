@@ -218,7 +218,7 @@ func timeTicks(from, to, now time.Time, max int) plot.ConstantTicks {
 // unitLabel names a word unit ("customers", "min") beside the value axis,
 // where it is too long to repeat on every tick.
 func unitLabel(p *plot.Plot, unit string) {
-	p.Y.Label.Text = drawable(unit)
+	p.Y.Label.Text = unit
 	p.Y.Label.TextStyle = style(regular, 11, inkMute, draw.XCenter, draw.YBottom)
 	p.Y.Label.Padding = 6
 }

@@ -31,32 +31,32 @@ func bench(b *testing.B, draw func() (Image, error)) {
 }
 
 func BenchmarkKPITrend(b *testing.B) {
-	kpis := ExampleKPIs(ExampleNow)
-	b.Run("weekly-12-values", func(b *testing.B) { bench(b, func() (Image, error) { return KPITrend(kpis[0], ExampleNow) }) })
-	b.Run("daily-90-values", func(b *testing.B) { bench(b, func() (Image, error) { return KPITrend(kpis[2], ExampleNow) }) })
+	kpis := exampleKPIs(exampleNow)
+	b.Run("weekly-12-values", func(b *testing.B) { bench(b, func() (Image, error) { return KPITrend(kpis[0], exampleNow) }) })
+	b.Run("daily-90-values", func(b *testing.B) { bench(b, func() (Image, error) { return KPITrend(kpis[2], exampleNow) }) })
 }
 
 func BenchmarkBurnUp(b *testing.B) {
 	nps, _, _, _ := exampleKRs(q4)
-	bench(b, func() (Image, error) { return BurnUp(nps, q4, ExampleNow) })
+	bench(b, func() (Image, error) { return BurnUp(nps, q4, exampleNow) })
 }
 
 func BenchmarkObjectiveChart(b *testing.B) {
 	nps, churn, help, response := exampleKRs(q4)
 	o := Objective{Title: "Create wildly loyal customers", Period: q4, KeyResults: []KeyResult{nps, churn, help, response}}
-	bench(b, func() (Image, error) { return ObjectiveChart(o, ExampleNow) })
+	bench(b, func() (Image, error) { return ObjectiveChart(o, exampleNow) })
 }
 
 // BenchmarkDigestPicture hands the picture all 1,000 KPIs of a workspace,
 // most urgent first, as the digest has them: only the first 6 are drawn.
 func BenchmarkDigestPicture(b *testing.B) {
-	shown := ExampleKPIs(ExampleNow)
+	shown := exampleKPIs(exampleNow)
 	kpis := make([]KPI, 1000)
 	for i := range kpis {
 		kpis[i] = shown[i%len(shown)]
-		kpis[i].Points = daily(ExampleNow, 90, 10, 12, 1, uint64(i))
+		kpis[i].Points = daily(exampleNow, 90, 10, 12, 1, uint64(i))
 	}
 	copy(kpis, shown)
-	d := Digest{KPIs: kpis, Teams: ExampleTeams(20), Period: okr.Quarter(2026, 4)}
-	bench(b, func() (Image, error) { return DigestPicture(d, ExampleNow) })
+	d := Digest{KPIs: kpis, Teams: exampleTeams(20), Period: okr.Quarter(2026, 4)}
+	bench(b, func() (Image, error) { return DigestPicture(d, exampleNow) })
 }

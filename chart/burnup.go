@@ -72,10 +72,6 @@ func prepareKR(kr KeyResult, period okr.Period, now time.Time) (krSeries, error)
 		if err := errors.Join(checkNumber("start", kr.Start), checkNumber("target", kr.Target)); err != nil {
 			return krSeries{}, fmt.Errorf("chart of %q: %w", name, err)
 		}
-		if kr.Start == kr.Target {
-			return krSeries{}, fmt.Errorf("chart of %q: the target equals the start (%s), so there is no progress to draw",
-				name, okr.FormatValue(kr.Target, kr.Unit))
-		}
 	}
 	var valid []CheckIn
 	for _, ci := range kr.CheckIns {
@@ -204,6 +200,12 @@ func BurnUp(kr KeyResult, period okr.Period, now time.Time) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
+	if s.Kind != okr.Milestone && s.Start == s.Target {
+		// An objective's chart still draws it, as done or not, as okr
+		// scores it.
+		return Image{}, fmt.Errorf("chart of %q: the target equals the start (%s), so there is no progress to draw",
+			plainName(s.Title, "Key result"), okr.FormatValue(s.Target, s.Unit))
+	}
 	height := 380
 	if s.Kind == okr.Milestone {
 		height = 280
@@ -225,11 +227,11 @@ func BurnUp(kr KeyResult, period okr.Period, now time.Time) (Image, error) {
 		sub += " · " + s.last.Confidence.Label()
 	}
 	h := header(c, pad, title(s.Title, "Key result"), sub, headline, "Score "+score(s.score()), bandTone(okr.BandOf(s.score())))
-	entries := []legendEntry{{"on track", toneGreen.solid, legendDot}, {"at risk", toneYellow.solid, legendDot}, {"off track", toneRed.solid, legendDot}}
+	entries := []legendEntry{{"on track", toneGreen.solid, false}, {"at risk", toneYellow.solid, false}, {"off track", toneRed.solid, false}}
 	if s.Kind != okr.Milestone {
-		entries = append(entries, legendEntry{"ideal pace", faint, legendDash})
+		entries = append(entries, legendEntry{"ideal pace", faint, true})
 		if s.fc != nil {
-			entries = append(entries, legendEntry{"projection", s.forecastTone().solid, legendDash})
+			entries = append(entries, legendEntry{"projection", s.forecastTone().solid, true})
 		}
 	}
 	legend(c, vg.Point{X: c.Min.X + pad, Y: c.Max.Y - pad - h - 4}, entries)
@@ -246,7 +248,7 @@ func (s krSeries) plot() *plot.Plot {
 	if s.Kind == okr.Milestone {
 		p.Y.Min, p.Y.Max = -0.3, 1.3
 		p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "not done"}, {Value: 1, Label: "done"}}
-		p.Add(grid(), layer(s.drawDue), layer(s.drawToday), layer(s.drawCheckIns))
+		p.Add(grid(), layer(s.drawDue), today(s.period, s.now), layer(s.drawCheckIns))
 		return p
 	}
 	// The axis shows progress, so the target is up even when it is below
@@ -268,7 +270,7 @@ func (s krSeries) plot() *plot.Plot {
 	if !symbolUnit(s.Unit) {
 		unitLabel(p, s.Unit)
 	}
-	p.Add(grid(), layer(s.drawGoal), layer(s.drawToday), layer(s.drawCheckIns))
+	p.Add(grid(), layer(s.drawGoal), today(s.period, s.now), layer(s.drawCheckIns))
 	return p
 }
 
@@ -301,14 +303,16 @@ func (s krSeries) drawDue(c draw.Canvas, x, y func(float64) vg.Length) {
 	c.FillText(style(bold, 11, greenDark, draw.XRight, draw.YBottom), vg.Point{X: due.X + 4, Y: due.Y + 10}, "due "+day(lastDay(s.period), s.now))
 }
 
-// drawToday marks now, when it falls inside the period.
-func (s krSeries) drawToday(c draw.Canvas, x, y func(float64) vg.Length) {
-	if s.now.Before(s.period.Start) || !s.now.Before(s.period.End) {
-		return
+// today marks now on a chart of period p, when it falls inside it.
+func today(p okr.Period, now time.Time) layer {
+	return func(c draw.Canvas, x, y func(float64) vg.Length) {
+		if now.Before(p.Start) || !now.Before(p.End) {
+			return
+		}
+		tx := x(unixX(now))
+		c.StrokeLine2(solidLine(faint, 1), tx, c.Min.Y, tx, c.Max.Y)
+		c.FillText(style(regular, 11, inkMute, draw.XCenter, draw.YBottom), vg.Point{X: tx, Y: c.Max.Y + 4}, "today")
 	}
-	tx := x(unixX(s.now))
-	c.StrokeLine2(solidLine(faint, 1), tx, c.Min.Y, tx, c.Max.Y)
-	c.FillText(style(regular, 11, inkMute, draw.XCenter, draw.YBottom), vg.Point{X: tx, Y: c.Max.Y + 4}, "today")
 }
 
 func (s krSeries) drawCheckIns(c draw.Canvas, x, y func(float64) vg.Length) {
@@ -349,7 +353,7 @@ func (s krSeries) drawCheckIns(c draw.Canvas, x, y func(float64) vg.Length) {
 		last := s.shown[n-1]
 		p := at(last.At, last.Value)
 		if prev := pts[len(pts)-2]; c.Contains(p) {
-			valueLabel(c, p, prev.Y, value(last.Value, s.Unit), ink)
+			pointLabel(c, p, prev.Y, value(last.Value, s.Unit), ink)
 		}
 	}
 }
@@ -363,9 +367,9 @@ func labelSide(prevY, y vg.Length) vg.Length {
 	return 1
 }
 
-// valueLabel writes a value next to its point, on the side its line does not
+// pointLabel writes a value next to its point, on the side its line does not
 // come from, on a white ground so that grid lines do not cross it.
-func valueLabel(c draw.Canvas, p vg.Point, prevY vg.Length, label string, col color.Color) {
+func pointLabel(c draw.Canvas, p vg.Point, prevY vg.Length, label string, col color.Color) {
 	sty := style(bold, 13, col, draw.XCenter, draw.YBottom)
 	w, h := sty.Width(label), vg.Length(12)
 	side := labelSide(prevY, p.Y)
@@ -384,38 +388,27 @@ func valueLabel(c draw.Canvas, p vg.Point, prevY vg.Length, label string, col co
 	c.FillText(sty, vg.Point{X: x, Y: y}, label)
 }
 
-// legendEntry is a mark and its words in a chart's legend.
+// legendEntry is a mark and its words in a chart's legend: a dot, or a
+// dashed line.
 type legendEntry struct {
-	label string
-	col   color.Color
-	mark  int
+	label  string
+	col    color.Color
+	dashed bool
 }
 
-const (
-	legendDot = iota
-	legendLine
-	legendDash
-)
-
-// legend draws entries in a row from at (their vertical centre) and
-// returns the row's width.
-func legend(c draw.Canvas, at vg.Point, entries []legendEntry) vg.Length {
+// legend draws entries in a row from at, their vertical centre.
+func legend(c draw.Canvas, at vg.Point, entries []legendEntry) {
 	sty := style(regular, 11, inkSoft, draw.XLeft, draw.YCenter)
 	x := at.X
 	for _, e := range entries {
-		switch e.mark {
-		case legendDot:
-			dot(c, vg.Point{X: x + 4, Y: at.Y}, 4, e.col)
-			x += 12
-		case legendLine:
-			c.StrokeLine2(solidLine(e.col, 3), x, at.Y, x+16, at.Y)
-			x += 22
-		case legendDash:
+		if e.dashed {
 			c.StrokeLine2(dashedLine(e.col, 2), x, at.Y, x+18, at.Y)
 			x += 24
+		} else {
+			dot(c, vg.Point{X: x + 4, Y: at.Y}, 4, e.col)
+			x += 12
 		}
 		c.FillText(sty, vg.Point{X: x, Y: at.Y}, e.label)
 		x += sty.Width(e.label) + 16
 	}
-	return x - at.X
 }

@@ -26,13 +26,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var now = ExampleNow
+var now = exampleNow
 
 var notANumber = regexp.MustCompile(`\b(NaN|[+-]?Inf)\b`)
 
 var q4 = okr.Quarter(2026, 4)
 
-func churnKPI() KPI { return ExampleKPIs(now)[0] }
+func churnKPI() KPI { return exampleKPIs(now)[0] }
 
 func weekly(from time.Time, values ...float64) []okr.Point {
 	pts := make([]okr.Point, len(values))
@@ -152,7 +152,7 @@ func cases(t testing.TB) []chartCase {
 			"Raise NPS from 30 to 50: 0.6 (41, target 50); Cut monthly churn to 2%: 0.3 (4.2%, target 2%); Launch the self-service help center: 1.0 (done); " +
 			"Answer every ticket within 4 hours: 0.8 (5.5 h, target 4 h); Publish 12 customer stories: 0.0 (0, target 12)."},
 		chartCase{name: "digest-teams-only", render: func() (Image, error) {
-			return DigestPicture(Digest{Teams: ExampleTeams(35), Period: q4}, now)
+			return DigestPicture(Digest{Teams: exampleTeams(35), Period: q4}, now)
 		}, alt: "OKR score by team in 2026-Q4, ideal pace 0.6: Sales 0.9, Support 0.1 (behind pace), Product 0.1 (behind pace), Engineering 0.6, " +
 			"Marketing 0.4 (behind pace), Customer Success 0.3 (behind pace), Finance 0.8, People 0.3 (behind pace), Design 0.2 (behind pace), Data 0.8, " +
 			"Security 0.0 (behind pace), Legal 0.7, Partnerships 0.4 (behind pace), Operations 0.0 (behind pace), Platform 0.9, Mobile 0.3 (behind pace), " +
@@ -160,7 +160,7 @@ func cases(t testing.TB) []chartCase {
 			"Engineering 2 0.7, Marketing 2 0.4 (behind pace), Customer Success 2 0.7, Finance 2 0.4 (behind pace), People 2 0.2 (behind pace), " +
 			"Design 2 0.2 (behind pace), Data 2 0.3 (behind pace), and 5 more."},
 		chartCase{name: "digest-three-kpis", render: func() (Image, error) {
-			kpis := ExampleKPIs(now)
+			kpis := exampleKPIs(now)
 			return DigestPicture(Digest{KPIs: []KPI{kpis[3], kpis[4], {Name: "Signups", Standing: std}}}, now)
 		}, alt: "KPIs needing attention: First response time: 35.5 min on Nov 23, target 30 min, at risk; Trial to paid conversion: 9.8% on Nov 23, target 12%, at risk; Signups: no values yet, target 100."},
 	)
@@ -297,9 +297,9 @@ func TestBadInput(t *testing.T) {
 		}, "6 key results are too many for one chart (at most 5); draw a burn-up for each"},
 		{"objective with a broken key result", func() (Image, error) {
 			kr := nps
-			kr.Target = kr.Start
+			kr.Target = math.NaN()
 			return ObjectiveChart(Objective{Title: "Grow", Period: q4, KeyResults: []KeyResult{kr}}, now)
-		}, `chart of "Grow": chart of "Raise NPS from 30 to 50": the target equals the start`},
+		}, `chart of "Grow": chart of "Raise NPS from 30 to 50": the target is not a number (NaN)`},
 		{"empty digest", func() (Image, error) { return DigestPicture(Digest{Period: q4}, now) }, "the digest has no KPIs and no teams to draw"},
 		{"team score NaN", func() (Image, error) {
 			return DigestPicture(Digest{Teams: []TeamScore{{Name: "Sales", Score: math.NaN()}}, Period: q4}, now)
@@ -358,6 +358,10 @@ func TestDrawsWhatMakesSense(t *testing.T) {
 		}},
 		{"period in the future", func() (Image, error) {
 			return BurnUp(KeyResult{Title: "x", Start: 0, Target: 1}, q4.Next(), now)
+		}},
+		{"objective with a key result whose target is its start", func() (Image, error) {
+			kr := KeyResult{Title: "Keep churn at 2%", Start: 2, Target: 2, Unit: "%", CheckIns: []CheckIn{{At: now, Value: 2}}}
+			return ObjectiveChart(Objective{Title: "Grow", Period: q4, KeyResults: []KeyResult{kr}}, now)
 		}},
 		{"objective with only milestones", func() (Image, error) {
 			return ObjectiveChart(Objective{Period: q4, KeyResults: []KeyResult{{Kind: okr.Milestone}, {Kind: okr.Milestone, CheckIns: []CheckIn{{At: now, Value: 1}}}}}, now)
@@ -515,12 +519,11 @@ func TestValueLabels(t *testing.T) {
 // charts' colours and their blends share one picture.
 func TestPaletteIsFaithful(t *testing.T) {
 	f := newFrame(Width, 900)
-	for i, k := range ExampleKPIs(now) {
+	for i, k := range exampleKPIs(now) {
 		tr, err := prepareTrend(k, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr.small = true
 		y := vg.Length(i/2) * 300
 		x := vg.Length(i%2) * 320
 		tr.tile(draw.Crop(f.c, x, -(320 - x), y, -(900 - 300 - y)))
@@ -546,4 +549,19 @@ func absDiff(a, b uint8) int {
 		return int(a - b)
 	}
 	return int(b - a)
+}
+
+func TestDrawable(t *testing.T) {
+	for in, want := range map[string]string{
+		"Churn rate":         "Churn rate",
+		"🚀 Signups":          "Signups",
+		"Net\nrevenue\tnow":  "Net revenue now",
+		"Café ∑ Ωmega ünits": "Café ∑ Ωmega ünits",
+		"日本語":                "",
+		" ":                  " ",
+	} {
+		if got := drawable(in); got != want {
+			t.Errorf("drawable(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -63,8 +63,7 @@ func DigestPicture(d Digest, now time.Time) (Image, error) {
 			return Image{}, fmt.Errorf("chart of the digest: %w", err)
 		}
 	}
-	hasPeriod := len(teams) > 0
-	if hasPeriod {
+	if len(teams) > 0 {
 		if err := checkPeriod(d.Period); err != nil {
 			return Image{}, fmt.Errorf("chart of the digest: %w", err)
 		}
@@ -101,7 +100,7 @@ func DigestPicture(d Digest, now time.Time) (Image, error) {
 	if len(trends) > 0 {
 		sub := "worst first · " + day(now, now)
 		if len(d.KPIs) > len(trends) {
-			sub = fmt.Sprintf("the %d most urgent of %d", len(trends), len(d.KPIs))
+			sub = fmt.Sprintf("the %d most urgent of %d · %s", len(trends), len(d.KPIs), day(now, now))
 		}
 		section(c, left, y, "KPIs needing attention", sub)
 		y -= sectH
@@ -110,7 +109,6 @@ func DigestPicture(d Digest, now time.Time) (Image, error) {
 			x := left + vg.Length(i%2)*(colW+16)
 			top := y - vg.Length(i/2)*(tileH+gapY)
 			tile := draw.Crop(c, x-c.Min.X, -(c.Max.X - x - colW), top-tileH-c.Min.Y, -(c.Max.Y - top))
-			t.small = true
 			t.tile(tile)
 		}
 		y -= vg.Length(kpiRows)*tileH + vg.Length(kpiRows-1)*gapY + 24
@@ -120,7 +118,7 @@ func DigestPicture(d Digest, now time.Time) (Image, error) {
 		y -= sectH
 		nameW := vg.Length(150)
 		scoreW := vg.Length(96)
-		barL, barR := left+nameSty.Width("")+nameW, right-scoreW
+		barL, barR := left+nameW, right-scoreW
 		for i, t := range teams {
 			cy := y - vg.Length(i)*rowH - rowH/2
 			c.FillText(nameSty, vg.Point{X: left, Y: cy}, fit(title(t.Name, "Team"), nameSty, nameW-12))
@@ -161,6 +159,7 @@ func section(c draw.Canvas, x, top vg.Length, heading, note string) {
 // tile draws the trend small: its name, latest value and health above a
 // line with the target and bands, without the axes of the full chart.
 func (t trend) tile(c draw.Canvas) {
+	t.small = true
 	roundRect(c, c.Rectangle, 10, rgb(0xf8f9fb))
 	const pad = 12
 	top := c.Max.Y - pad
@@ -174,7 +173,7 @@ func (t trend) tile(c draw.Canvas) {
 	}
 	c.FillText(style(regular, 12, inkMute, draw.XLeft, draw.YTop), vg.Point{X: c.Min.X + pad, Y: top - 20}, line)
 	area := draw.Crop(c, pad-4, -(pad + 2), pad-4, -(pad + 44))
-	p := t.plot(area, 3, 3)
+	p := t.plot(3, 3)
 	p.Y.Tick.Label.Font.Size = 10
 	p.X.Tick.Label.Font.Size = 10
 	p.Draw(area)

@@ -16,14 +16,14 @@ type Named struct {
 	Image Image
 }
 
-// ExampleNow is the moment the examples are drawn at.
-var ExampleNow = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+// exampleNow is the moment the examples are drawn at.
+var exampleNow = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 // Examples renders every kind of chart from realistic made-up data: the
 // pictures the README shows. The data is the same on every run, so the
 // pictures are too.
 func Examples() ([]Named, error) {
-	now := ExampleNow
+	now := exampleNow
 	q4 := okr.Quarter(2026, 4)
 	nps, churn, help, response := exampleKRs(q4)
 	var out []Named
@@ -34,7 +34,7 @@ func Examples() ([]Named, error) {
 		out = append(out, Named{Name: name, Image: img})
 		return nil
 	}
-	kpis := ExampleKPIs(now)
+	kpis := exampleKPIs(now)
 	steps := []struct {
 		name string
 		draw func() (Image, error)
@@ -49,7 +49,7 @@ func Examples() ([]Named, error) {
 				KeyResults: []KeyResult{nps, churn, help, response}}, now)
 		}},
 		{"digest", func() (Image, error) {
-			return DigestPicture(Digest{KPIs: kpis, Teams: ExampleTeams(8), Period: q4}, now)
+			return DigestPicture(Digest{KPIs: kpis, Teams: exampleTeams(8), Period: q4}, now)
 		}},
 	}
 	for _, s := range steps {
@@ -61,10 +61,10 @@ func Examples() ([]Named, error) {
 	return out, nil
 }
 
-// ExampleKPIs are six KPIs needing attention as of now, worst first: the
+// exampleKPIs are six KPIs needing attention as of now, worst first: the
 // first is measured weekly with a week missing, the second daily and gone
 // stale, the rest daily over 90 days.
-func ExampleKPIs(now time.Time) []KPI {
+func exampleKPIs(now time.Time) []KPI {
 	churn := KPI{Name: "Churn rate", Unit: "%", Standing: okr.Standing{Direction: okr.LowerIsBetter, Target: 2,
 		Thresholds: okr.Thresholds{Warn: 2.2, Crit: 2.8}, Cadence: okr.Weekly}}
 	weekly := []float64{3.4, 3.2, 3.3, 3.0, 3.1, math.NaN(), 2.9, 2.7, 2.8, 2.6, 2.5, 2.6, 2.4}
@@ -110,8 +110,8 @@ func daily(until time.Time, n int, from, to, noise float64, seed uint64) []okr.P
 	return pts
 }
 
-// ExampleTeams are n teams' OKR scores, some ahead of pace and some behind.
-func ExampleTeams(n int) []TeamScore {
+// exampleTeams are n teams' OKR scores, some ahead of pace and some behind.
+func exampleTeams(n int) []TeamScore {
 	names := []string{"Sales", "Support", "Product", "Engineering", "Marketing", "Customer Success", "Finance", "People",
 		"Design", "Data", "Security", "Legal", "Partnerships", "Operations", "Platform", "Mobile", "Growth", "Infrastructure",
 		"Research", "Brand"}

@@ -85,12 +85,11 @@ func ObjectiveChart(o Objective, now time.Time) (Image, error) {
 		ticks = append(ticks, plot.Tick{Value: float64(i) / 5, Label: score(float64(i) / 5)})
 	}
 	p.Y.Tick.Marker = ticks
-	first := krs[0]
 	p.Add(grid(), layer(func(c draw.Canvas, x, y func(float64) vg.Length) {
 		pace := []vg.Point{{X: x(unixX(o.Period.Start)), Y: y(0)}, {X: x(unixX(o.Period.End)), Y: y(1)}}
 		c.StrokeLines(dashedLine(faint, 1.5), pace)
 		c.FillText(noteSty, vg.Point{X: c.Max.X + 10, Y: y(1)}, "ideal pace")
-	}), layer(first.drawToday), layer(func(c draw.Canvas, x, y func(float64) vg.Length) {
+	}), today(o.Period, now), layer(func(c draw.Canvas, x, y func(float64) vg.Length) {
 		for i, s := range krs {
 			pts := []vg.Point{{X: x(unixX(o.Period.Start)), Y: y(0)}}
 			for _, ci := range s.shown {

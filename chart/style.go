@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
@@ -97,23 +97,46 @@ var (
 
 // style is a text style; sizes are in logical pixels (see Scale).
 func style(f font.Font, size float64, c color.Color, x text.XAlignment, y text.YAlignment) text.Style {
-	return text.Style{Color: c, Font: font.From(f, vg.Length(size)), XAlign: x, YAlign: y, Handler: plot.DefaultTextHandler}
+	return text.Style{Color: c, Font: font.From(f, vg.Length(size)), XAlign: x, YAlign: y, Handler: glyphsOnly{plain}}
 }
 
-// drawable drops the characters the font has no glyph for (emoji, most
-// scripts beyond Latin, Greek and Cyrillic), which would otherwise print as
-// empty boxes, and tidies the spaces left behind.
+var plain = text.Plain{Fonts: font.DefaultCache}
+
+// glyphsOnly is plain text without the characters the font has no glyph
+// for (emoji, most scripts beyond Latin, Greek and Cyrillic), which would
+// otherwise print as empty boxes: names and units are people's text.
+type glyphsOnly struct{ text.Plain }
+
+func (h glyphsOnly) Lines(txt string) []string { return h.Plain.Lines(drawable(txt)) }
+
+func (h glyphsOnly) Box(txt string, f font.Font) (width, height, depth vg.Length) {
+	return h.Plain.Box(drawable(txt), f)
+}
+
+func (h glyphsOnly) Draw(c vg.Canvas, txt string, sty text.Style, pt vg.Point) {
+	h.Plain.Draw(c, drawable(txt), sty, pt)
+}
+
+// drawable drops the characters the font has no glyph for and tidies the
+// spaces left behind.
 func drawable(s string) string {
-	face := font.DefaultCache.Lookup(regular, 12)
+	face := plain.Fonts.Lookup(regular, 12)
 	var buf sfnt.Buffer
 	var b strings.Builder
+	dropped := false
 	for _, r := range s {
-		if r == '\n' || r == '\t' {
-			r = ' '
-		}
-		if i, err := face.Face.GlyphIndex(&buf, r); err == nil && (i != 0 || r == ' ') {
+		switch i, err := face.Face.GlyphIndex(&buf, r); {
+		case r != ' ' && unicode.IsSpace(r): // a title is one line
+			b.WriteRune(' ')
+			dropped = true
+		case err == nil && (i != 0 || r == ' '):
 			b.WriteRune(r)
+		default:
+			dropped = true
 		}
+	}
+	if !dropped {
+		return s
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
 }
@@ -241,10 +264,10 @@ func plural(n int, one, many string) string {
 // score prints a score with the one decimal people see.
 func score(s float64) string { return strconv.FormatFloat(okr.Round1(s), 'f', 1, 64) }
 
-// title is a name made drawable, or fallback when nothing of it is.
+// title is a name to draw, or fallback when the font can draw none of it.
 func title(name, fallback string) string {
-	if t := drawable(name); t != "" {
-		return t
+	if drawable(name) != "" {
+		return name
 	}
 	return fallback
 }

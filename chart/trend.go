@@ -219,8 +219,7 @@ func KPITrend(k KPI, now time.Time) (Image, error) {
 
 	t.margin = t.marginWidth()
 	area := draw.Crop(c, pad-6, -(pad + t.margin), pad-8, -(pad + headerH))
-	p := t.plot(area, 6, 8)
-	p.Draw(area)
+	t.plot(6, 8).Draw(area)
 	return f.png(t.alt())
 }
 
@@ -251,10 +250,9 @@ func cadenceLabel(c okr.Cadence) string {
 	return string(c)
 }
 
-// plot lays out the trend for an area: value ticks, date ticks (at most
-// dateTicks), bands, target, lines and labels. valueTicks is about how many
-// values the value axis marks.
-func (t trend) plot(area draw.Canvas, ticks, dateTicks int) *plot.Plot {
+// plot lays out the trend: about ticks values and at most dateTicks dates
+// marked on the axes, then bands, target, lines and labels.
+func (t trend) plot(ticks, dateTicks int) *plot.Plot {
 	p := newPlot()
 	// A little room above and below the values; a flat line gets a range
 	// around it.
@@ -372,17 +370,17 @@ func (t trend) drawMargin(c draw.Canvas, x, y func(float64) vg.Length) {
 			continue
 		}
 		// The band's middle, or failing that the clear spot nearest it.
-		mid, best := (a+b)/2, vg.Length(-1)
+		mid, best, found := (a+b)/2, vg.Length(0), false
 		for at := a + 6; at <= b-6; at += 2 {
 			clear := true
 			for _, other := range placed {
 				clear = clear && math.Abs(float64(at-other)) >= gap
 			}
-			if clear && (best < 0 || math.Abs(float64(at-mid)) < math.Abs(float64(best-mid))) {
-				best = at
+			if clear && (!found || math.Abs(float64(at-mid)) < math.Abs(float64(best-mid))) {
+				best, found = at, true
 			}
 		}
-		if best >= 0 {
+		if found {
 			placed = append(placed, best)
 			c.FillText(style(regular, 11, z.col.dark, draw.XLeft, draw.YCenter), vg.Point{X: c.Max.X + 10, Y: best}, z.text)
 		}
