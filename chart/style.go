@@ -244,10 +244,10 @@ func number(v float64, decimals int) string {
 	return b.String()
 }
 
-// day prints a date as people read it in a chart: "Nov 20", with the year
-// when it is not the current one.
+// day prints a date as people read it in a chart, in now's time zone:
+// "Nov 20", with the year when it is not the current one.
 func day(t, now time.Time) string {
-	if t.Year() != now.Year() {
+	if t = t.In(now.Location()); t.Year() != now.Year() {
 		return t.Format("Jan 2, 2006")
 	}
 	return t.Format("Jan 2")
