@@ -67,6 +67,8 @@ Usage:
                             key of OKRBOT_SECRET_KEY
   okrbot purge --workspace TEAM_ID --yes
                             delete everything okrbot keeps about one workspace
+  okrbot render-examples [--dir docs/img]
+                            draw every kind of chart from made-up data as PNG files
 
 Settings come from the environment; see README.md.
 `
@@ -102,6 +104,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.rotateKey(ctx, args)
 	case "purge":
 		return m.purge(ctx, args)
+	case "render-examples":
+		return m.renderExamples(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
