@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/okrbot/okrbot/okr"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -104,7 +105,7 @@ func valueTicks(values []float64, step float64, unit string, at func(float64) fl
 	for _, v := range values {
 		label := "0"
 		if math.Abs(v) > step*1e-9 {
-			label = number(v/scale, decimals) + sfx
+			label = okr.FormatDecimals(v/scale, decimals) + sfx
 		}
 		if symbolUnit(unit) {
 			label = withUnit(label, unit)

@@ -199,7 +199,7 @@ func value(v float64, unit string) string {
 	case a >= 1e6:
 		return withUnit(compact(v, 2), unit)
 	case a > 0 && a < 0.01:
-		return withUnit(number(v, min(int(-math.Floor(math.Log10(a)))+1, 12)), unit)
+		return withUnit(okr.FormatDecimals(v, min(int(-math.Floor(math.Log10(a)))+1, 12)), unit)
 	}
 	return okr.FormatValue(v, unit)
 }
@@ -213,35 +213,10 @@ func compact(v float64, decimals int) string {
 	}{{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}}
 	for _, s := range suffixes {
 		if math.Abs(v) >= s.at {
-			return number(v/s.at, decimals) + s.sfx
+			return okr.FormatDecimals(v/s.at, decimals) + s.sfx
 		}
 	}
-	return number(v, decimals)
-}
-
-// number prints v with thousands separators and at most decimals decimals,
-// trailing zeros dropped.
-func number(v float64, decimals int) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if v < 0 && strings.Trim(s, "0.") != "" {
-		b.WriteByte('-')
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
+	return okr.FormatDecimals(v, decimals)
 }
 
 // day prints a date as people read it in a chart, in now's time zone:

@@ -75,12 +75,17 @@ func validGrouping(s string) bool {
 
 // FormatNumber prints v with thousands separators and without trailing zeros:
 // 1200 → "1,200", 12.5 → "12.5", 0.333333 → "0.33".
-func FormatNumber(v float64) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+func FormatNumber(v float64) string { return FormatDecimals(v, 2) }
+
+// FormatDecimals is FormatNumber with at most decimals decimals.
+func FormatDecimals(v float64, decimals int) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
 	intPart, frac, _ := strings.Cut(s, ".")
 	var b strings.Builder
-	if v < 0 && s != "0" {
+	if v < 0 && strings.Trim(s, "0.") != "" {
 		b.WriteByte('-')
 	}
 	for i, c := range intPart {
