@@ -91,9 +91,10 @@ func (r *rounds) waiting(t *testing.T) chan time.Time {
 	}
 }
 
-// run runs one round of the scheduler at the clock's time and returns when
-// it is done.
-func (r *rounds) run(t *testing.T) {
+// fire starts a round of the scheduler at the clock's time. It returns the
+// tick it sent, which the scheduler has taken once the tick is empty, and
+// what is closed when the scheduler next waits.
+func (r *rounds) fire(t *testing.T) (chan time.Time, <-chan struct{}) {
 	t.Helper()
 	next := r.waiting(t)
 	r.mu.Lock()
@@ -101,10 +102,33 @@ func (r *rounds) run(t *testing.T) {
 	r.next = nil
 	r.mu.Unlock()
 	next <- r.clock.Now()
-	select {
-	case <-idle:
-	case <-time.After(waitLimit):
-		t.Fatal("the scheduler's round did not end")
+	return next, idle
+}
+
+// round runs one round of the schedulers of processes at once, and returns
+// when every one is done. A round the scheduler ran because it was woken
+// (after a change) does not count: the tick sent for it was never taken.
+func round(t *testing.T, ps ...*process) {
+	t.Helper()
+	pending := ps
+	for len(pending) > 0 {
+		ticks := make([]chan time.Time, len(pending))
+		idles := make([]<-chan struct{}, len(pending))
+		for i, p := range pending {
+			ticks[i], idles[i] = p.rounds.fire(t)
+		}
+		var again []*process
+		for i, idle := range idles {
+			select {
+			case <-idle:
+			case <-time.After(waitLimit):
+				t.Fatal("a scheduler's round did not end")
+			}
+			if len(ticks[i]) > 0 {
+				again = append(again, pending[i])
+			}
+		}
+		pending = again
 	}
 }
 

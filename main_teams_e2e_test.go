@@ -174,3 +174,208 @@ func TestTeamsFormsFromCards(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamsWeeklyPrompt sends the weekly check-in prompt at 09:00 in each
+// person's own time zone: the one their Teams client reported, or
+// OKRBOT_DEFAULT_TZ while none is known. On Postgres two okrbot processes
+// share the database and each prompt still goes once. A prompt to someone
+// okrbot has never talked to opens their chat, which is remembered; checking
+// in from the prompt's card redraws the prompt.
+func TestTeamsWeeklyPrompt(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := &clock{t: wednesday}
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			env := func() map[string]string {
+				e := teamsEnv(fake, dbURL)
+				e["OKRBOT_DEFAULT_TZ"] = "Europe/London"
+				return e
+			}
+			ps := []*process{start(t, c, env())}
+			if strings.HasPrefix(dbURL, "postgres") {
+				ps = append(ps, start(t, c, env()))
+			}
+			// Teams' requests reach either process, as behind a load
+			// balancer.
+			last := ps[len(ps)-1]
+			ada, bob := newTeamsUser(t, fake, ps[0].base, teamsAda), newTeamsUser(t, fake, last.base, teamsBob)
+			fake.AddUser(teamsCarol)
+			dm := fake.Personal(teamsAda)
+			channel := fake.Channel(teamsTeam, teamsChannel)
+			tokyo := faketeams.WithTimezone("Asia/Tokyo")
+
+			ada.ask(dm, dm.ConversationID, `okr new "Delight customers" --period 2026-Q4`, tokyo)
+			ada.ask(dm, dm.ConversationID, `okr kr 1 "Raise NPS" --start 30 --target 50`, tokyo)
+			ada.ask(dm, dm.ConversationID, `okr kr 1 "Cut churn" --start 5 --target 2 --unit % --owner <at>Bob Smith</at>`, tokyo, faketeams.WithMention(teamsBob))
+			ada.ask(dm, dm.ConversationID, `okr kr 1 "Launch the help center" --milestone --owner <at>Carol Jones</at>`, tokyo, faketeams.WithMention(teamsCarol))
+			round(t, ps...) // every owner gets a prompt time
+			bob.say(channel, "okr list", faketeams.WithTimezone("America/New_York"))
+			bobChat := bob.chat()
+			bob.next(bobChat)
+
+			prompts := func(u faketeams.User) []faketeams.Activity {
+				var out []faketeams.Activity
+				if chat, ok := fake.PersonalChat(u.ID); ok {
+					for _, m := range fake.Messages(chat) {
+						if strings.Contains(m.Card().Text(), "Time for your check-in") {
+							out = append(out, m)
+						}
+					}
+				}
+				return out
+			}
+			expect := func(when string, ada, bob, carol int) {
+				t.Helper()
+				for u, want := range map[faketeams.User]int{teamsAda: ada, teamsBob: bob, teamsCarol: carol} {
+					if got := len(prompts(u)); got != want {
+						t.Errorf("%s: %s has %d prompts, want %d", when, u.Name, got, want)
+					}
+				}
+			}
+			monday := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC) // 09:00 in Tokyo
+			for _, step := range []struct {
+				at              time.Time
+				ada, bob, carol int
+			}{
+				{monday.Add(-time.Minute), 0, 0, 0},
+				{monday, 1, 0, 0},
+				{monday.Add(8*time.Hour + 59*time.Minute), 1, 0, 0},
+				{monday.Add(9 * time.Hour), 1, 0, 1},  // 09:00 in London, the default
+				{monday.Add(14 * time.Hour), 1, 1, 1}, // 09:00 in New York
+				{monday.Add(20 * time.Hour), 1, 1, 1},
+			} {
+				c.Set(step.at)
+				round(t, ps...)
+				round(t, ps...)
+				expect(step.at.Format("Mon 15:04 UTC"), step.ada, step.bob, step.carol)
+			}
+
+			// Carol never talked to okrbot: her prompt opened the chat, by
+			// her AAD object id, and okrbot keeps it for the next time.
+			carolChat, _ := fake.PersonalChat(teamsCarol.ID)
+			creates := 0
+			for _, call := range fake.Calls(faketeams.OpCreate) {
+				if strings.Contains(string(call.Body), teamsCarol.AADObjectID) || strings.Contains(string(call.Body), teamsCarol.ID) {
+					creates++
+				}
+			}
+			st := storetest.OpenURL(t, dbURL)
+			ctx := context.Background()
+			ws, err := st.Workspace(ctx, "teams", faketeams.TenantID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := st.ConversationRef(ctx, ws.ID, "direct", teamsCarol.AADObjectID)
+			if err != nil || !strings.Contains(ref, carolChat) || creates == 0 {
+				t.Errorf("Carol's chat %q: created %d times, remembered as %q (%v)", carolChat, creates, ref, err)
+			}
+
+			// Bob checks in from his prompt: the card turns into the form,
+			// and once he submits it the prompt is redrawn.
+			prompt := prompts(teamsBob)[0]
+			bobDM := faketeams.Place{Kind: "personal", ConversationID: bobChat}
+			form := bob.click(bobDM, prompt.Card(), "Check in", nil)
+			mustHave(t, "Bob's check-in form", form.Card().Text(), "Cut churn", "[Check in]")
+			done := bob.click(bobDM, form.Card(), "Check in", map[string]string{"f_kr_3_value": "4"})
+			mustHave(t, "Bob's card after checking in", done.Card().Text(), "Cut churn: 5% / 2% → 4% / 2%")
+			await(t, fake, "the prompt redrawn", func() bool {
+				for _, call := range fake.Calls(faketeams.OpUpdate) {
+					if call.Conversation == bobChat && call.ActivityID == prompt.ID {
+						return true
+					}
+				}
+				return false
+			})
+			for _, m := range fake.Messages(bobChat) {
+				if m.ID == prompt.ID {
+					mustHave(t, "Bob's prompt", m.Card().Text(), "Checked in ✓", "Cut churn — 4% / 2%")
+				}
+			}
+		})
+	}
+}
+
+// TestTeamsKPIAlertsAndDigestInAChannel names a channel for KPI alerts and
+// the weekly digest by typing the commands in it: only an admin (named in
+// OKRBOT_ADMINS by AAD object id) may, and the answers are private. A KPI
+// that gets worse posts an alert there, and the digest comes at 09:00 on
+// Monday in the time zone of the admin who set it up.
+func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := &clock{t: wednesday}
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			env := teamsEnv(fake, dbURL)
+			env["OKRBOT_ADMINS"] = strings.ToUpper(teamsAda.AADObjectID)
+			p := start(t, c, env)
+			ada, bob := newTeamsUser(t, fake, p.base, teamsAda), newTeamsUser(t, fake, p.base, teamsBob)
+			channel := fake.Channel(teamsTeam, teamsChannel)
+			berlin := faketeams.WithTimezone("Europe/Berlin")
+			adaSays := func(text string) string {
+				ada.say(channel, text, berlin)
+				return ada.next(ada.chat()).Card().Text()
+			}
+
+			bob.say(channel, "kpi alerts here")
+			mustHave(t, "Bob's kpi alerts here", bob.next(bob.chat()).Card().Text(), "Only an okrbot admin can choose where KPI alerts go.")
+			bob.say(channel, "kpi digest here weekly monday 09:00")
+			mustHave(t, "Bob's kpi digest here", bob.next(bob.chat()).Card().Text(), "Only an okrbot admin can change digests.")
+			mustHave(t, "kpi alerts here", adaSays("kpi alerts here"), "Alerts for KPIs without a team's own channel now go to")
+			mustHave(t, "kpi digest here", adaSays("kpi digest here weekly monday 09:00"),
+				"gets the digest of the whole workspace", "(Europe/Berlin), next on Mon Nov 30, 09:00")
+			mustHave(t, "kpi new", adaSays(`kpi new "Churn rate" --unit % --target 2 --lower-is-better`), "Created KPI **Churn rate**")
+			mustHave(t, "kpi set", adaSays(`kpi set "Churn rate" 1.9`), "on target")
+			if got := posted(fake, teamsChannel); got != "" {
+				t.Fatalf("okrbot wrote in the channel before any alert:\n%s", got)
+			}
+			mustHave(t, "kpi set", adaSays(`kpi set "Churn rate" 2.5 renewals slipping`), "off target")
+
+			// The change woke the scheduler, which posts the alert.
+			alert := ada.next(teamsChannel).Card()
+			mustHave(t, "the alert", alert.Text(), "🔴 **Churn rate** is off target: 2.5%", "Owner <at>Ada Lovelace</at>", "[Show KPI]")
+			if m := mentioned(alert); len(m) != 1 || m[0] != teamsAda.AADObjectID {
+				t.Errorf("the alert mentions %v, want Ada by her AAD object id", m)
+			}
+
+			c.Set(time.Date(2026, 11, 30, 7, 59, 0, 0, time.UTC)) // 08:59 in Berlin
+			round(t, p)
+			if n := len(fake.Messages(teamsChannel)); n != 1 {
+				t.Errorf("%d messages in the channel before 09:00 in Berlin, want only the alert", n)
+			}
+			c.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC))
+			round(t, p)
+			mustHave(t, "the digest", ada.next(teamsChannel).Card().Text(),
+				"**Leadership digest** · Monday, November 30, 2026", "🔴 **Churn rate**  2.5%")
+			round(t, p)
+			if n := len(fake.Messages(teamsChannel)); n != 2 {
+				t.Errorf("%d messages in the channel, want the alert and the digest", n)
+			}
+			if got := posted(fake, teamsChannel); strings.Contains(got, "Created KPI") || strings.Contains(got, "admin") {
+				t.Errorf("a private answer went to the channel:\n%s", got)
+			}
+
+			// The channel is remembered from the commands typed in it.
+			st := storetest.OpenURL(t, dbURL)
+			ws, err := st.Workspace(context.Background(), "teams", faketeams.TenantID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref, err := st.ConversationRef(context.Background(), ws.ID, "channel", teamsChannel); err != nil || !strings.Contains(ref, fake.ServiceURL()) {
+				t.Errorf("the channel is remembered as %q (%v)", ref, err)
+			}
+		})
+	}
+}
+
+// mentioned are the ids of the people a card mentions.
+func mentioned(c faketeams.Card) []string {
+	var ids []string
+	ms, _ := c["msteams"].(map[string]any)
+	es, _ := ms["entities"].([]any)
+	for _, e := range es {
+		m, _ := e.(map[string]any)["mentioned"].(map[string]any)
+		id, _ := m["id"].(string)
+		ids = append(ids, id)
+	}
+	return ids
+}
