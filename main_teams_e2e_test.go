@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -265,6 +270,16 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// People are known by their AAD object ids, with the time zone
+			// their Teams client last reported.
+			for u, tz := range map[faketeams.User]string{teamsAda: "Asia/Tokyo", teamsBob: "America/New_York", teamsCarol: ""} {
+				if got, err := st.UserByPlatformID(ctx, ws.ID, u.AADObjectID); err != nil || got.TZ != tz {
+					t.Errorf("%s is stored as %+v (%v), want time zone %q", u.Name, got, err, tz)
+				}
+				if _, err := st.UserByPlatformID(ctx, ws.ID, u.ID); err == nil {
+					t.Errorf("%s is also stored by their Teams id %s", u.Name, u.ID)
+				}
+			}
 			ref, err := st.ConversationRef(ctx, ws.ID, "direct", teamsCarol.AADObjectID)
 			if err != nil || !strings.Contains(ref, carolChat) || creates == 0 {
 				t.Errorf("Carol's chat %q: created %d times, remembered as %q (%v)", carolChat, creates, ref, err)
@@ -378,4 +393,180 @@ func mentioned(c faketeams.Card) []string {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// TestSlackAndTeamsInOneProcess serves a Slack workspace and a Teams tenant
+// from one okrbot on one database. Each sees only its own objectives and
+// KPIs, and each one's prompts and digests go to its own platform.
+func TestSlackAndTeamsInOneProcess(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := &clock{t: wednesday}
+			slackFake := fakeslack.New(t, fakeslack.WithClock(c.Now))
+			slackFake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Slack", TZ: "Europe/Berlin", IsAdmin: true})
+			teamsFake := faketeams.New(t, faketeams.WithClock(c.Now))
+			env := teamsEnv(teamsFake, dbURL)
+			env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["SLACK_API_URL"] = "xoxb-e2e", slackSigningSecret, slackFake.APIURL()
+			env["OKRBOT_ADMINS"] = teamsAda.AADObjectID
+			p := start(t, c, env)
+
+			n := 0
+			slackSays := func(command, text string) string {
+				t.Helper()
+				n++
+				id := "r" + itoa(n)
+				cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+					Command: command, Text: text, ResponseURL: slackFake.ResponseURL(id)}
+				if code, _ := do(t, fakeslack.SlashCommandRequest(p.base+"/slack/events", slackSigningSecret, c.Now(), cmd)); code != 200 {
+					t.Fatalf("%s %s: status %d", command, text, code)
+				}
+				for _, call := range slackFake.WaitCalls(fakeslack.ResponseURLMethod, n) {
+					if strings.HasSuffix(call.Path, "/"+id) {
+						return blocksText(call)
+					}
+				}
+				t.Fatalf("no answer to %s %s", command, text)
+				return ""
+			}
+			ada := newTeamsUser(t, teamsFake, p.base, teamsAda)
+			dm := teamsFake.Personal(teamsAda)
+			channel := teamsFake.Channel(teamsTeam, teamsChannel)
+			berlin := faketeams.WithTimezone("Europe/Berlin")
+			teamsSays := func(text string) string { return ada.ask(dm, dm.ConversationID, text, berlin) }
+
+			mustHave(t, "Slack okr new", slackSays("/okr", `new "Slack goal" --period 2026-Q4`), "Created objective #1")
+			slackSays("/okr", `kr 1 "Slack result" --target 10`)
+			mustHave(t, "Teams okr new", teamsSays(`okr new "Teams goal" --period 2026-Q4`), "Created objective #1")
+			teamsSays(`okr kr 1 "Teams result" --target 10`)
+			slackSays("/kpi", `new "Slack churn" --target 2 --lower-is-better`)
+			teamsSays(`kpi new "Teams churn" --target 2 --lower-is-better`)
+			slackSays("/kpi", `set "Slack churn" 1.5`)
+			teamsSays(`kpi set "Teams churn" 1.5`)
+			mustHave(t, "Slack digest", slackSays("/kpi", "digest <#CLEAD|leadership> weekly monday 09:00"), "gets the digest")
+			ada.say(channel, "kpi digest here weekly monday 09:00", berlin)
+			mustHave(t, "Teams digest", ada.next(dm.ConversationID).Card().Text(), "gets the digest")
+
+			slackList, teamsList := slackSays("/okr", "list all"), teamsSays("okr list all")
+			mustHave(t, "Slack's list", slackList, "Slack goal")
+			mustHave(t, "Teams' list", teamsList, "Teams goal")
+			if strings.Contains(slackList, "Teams goal") || strings.Contains(teamsList, "Slack goal") {
+				t.Errorf("a platform shows the other's objectives:\nSlack: %s\nTeams: %s", slackList, teamsList)
+			}
+			if got := slackSays("/okr", "show 1"); !strings.Contains(got, "Slack result") || strings.Contains(got, "Teams") {
+				t.Errorf("Slack's /okr show 1: %s", got)
+			}
+			if got := slackSays("/kpi", "list"); !strings.Contains(got, "Slack churn") || strings.Contains(got, "Teams churn") {
+				t.Errorf("Slack's /kpi list: %s", got)
+			}
+			if got := teamsSays("kpi list"); !strings.Contains(got, "Teams churn") || strings.Contains(got, "Slack churn") {
+				t.Errorf("Teams' kpi list: %s", got)
+			}
+
+			// Monday, 09:00 in Berlin: both prompts and both digests, each
+			// on its own platform.
+			round(t, p)
+			c.Set(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC))
+			round(t, p)
+			var slackPrompt, slackDigest string
+			for _, call := range slackFake.Calls("chat.postMessage") {
+				switch call.Params.Get("channel") {
+				case slackFake.DMChannel("U1"):
+					slackPrompt += blocksText(call)
+				case "CLEAD":
+					slackDigest += blocksText(call)
+				default:
+					t.Errorf("Slack got a message for %s: %s", call.Params.Get("channel"), blocksText(call))
+				}
+			}
+			mustHave(t, "the Slack prompt", slackPrompt, "Time for your check-in", "Slack result")
+			mustHave(t, "the Slack digest", slackDigest, "Leadership digest", "#1 Slack goal")
+			teamsPrompt := ada.next(dm.ConversationID).Card().Text()
+			teamsDigest := ada.next(teamsChannel).Card().Text()
+			mustHave(t, "the Teams prompt", teamsPrompt, "Time for your check-in", "Teams result")
+			mustHave(t, "the Teams digest", teamsDigest, "Leadership digest", "#1 Teams goal")
+			for what, got := range map[string]string{"the Slack prompt": slackPrompt, "the Slack digest": slackDigest} {
+				if strings.Contains(got, "Teams") {
+					t.Errorf("%s shows Teams' data: %s", what, got)
+				}
+			}
+			for what, got := range map[string]string{"the Teams prompt": teamsPrompt, "the Teams digest": teamsDigest} {
+				if strings.Contains(got, "Slack") {
+					t.Errorf("%s shows Slack's data: %s", what, got)
+				}
+			}
+			for _, op := range []string{faketeams.OpSend, faketeams.OpReply} {
+				for _, call := range teamsFake.Calls(op) {
+					if call.Conversation != dm.ConversationID && !strings.HasPrefix(call.Conversation, teamsChannel) {
+						t.Errorf("Teams got a message for %s", call.Conversation)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestServeStartsWithEitherPlatformOrBoth starts okrbot serve with only
+// TEAMS_* set, only SLACK_* set, and both: each answers on its own endpoint
+// (an unsigned request is refused there) and has no endpoint of a platform
+// it was not given. Without any, or with a Teams secret Microsoft refuses,
+// it does not start and says why.
+func TestServeStartsWithEitherPlatformOrBoth(t *testing.T) {
+	slackFake := fakeslack.New(t)
+	teamsFake := faketeams.New(t)
+	dbURL := storetest.SQLiteURL(t)
+	slackEnv := map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": slackFake.APIURL()}
+	with := func(sets ...map[string]string) map[string]string {
+		env := map[string]string{"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": dbURL, "OKRBOT_LOG_LEVEL": "warn"}
+		for _, set := range sets {
+			for k, v := range set {
+				env[k] = v
+			}
+		}
+		return env
+	}
+	for _, tc := range []struct {
+		name         string
+		env          map[string]string
+		slack, teams bool
+	}{
+		{"teams", with(teamsEnv(teamsFake, dbURL)), false, true},
+		{"slack", with(slackEnv), true, false},
+		{"both", with(slackEnv, teamsEnv(teamsFake, dbURL)), true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := serve(t, tc.env)
+			if code, body := do(t, must(http.NewRequest("GET", base+"/healthz", nil))); code != 200 {
+				t.Fatalf("healthz = %d %s", code, body)
+			}
+			for _, ep := range []struct {
+				path string
+				on   bool
+			}{{"/slack/events", tc.slack}, {"/api/messages", tc.teams}} {
+				want := http.StatusNotFound
+				if ep.on {
+					want = http.StatusUnauthorized
+				}
+				if code, _ := do(t, must(http.NewRequest("POST", base+ep.path, strings.NewReader("{}")))); code != want {
+					t.Errorf("unsigned POST %s = %d, want %d", ep.path, code, want)
+				}
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"neither", with(), "no chat platform is set up"},
+		{"a refused secret", with(teamsEnv(teamsFake, dbURL), map[string]string{"TEAMS_APP_PASSWORD": "wrong"}), "invalid_client"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return tc.env[k] },
+				Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+			if err := m.Run(context.Background()); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("serve = %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
 }
