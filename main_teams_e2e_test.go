@@ -214,9 +214,11 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 			ada.ask(dm, dm.ConversationID, `okr kr 1 "Cut churn" --start 5 --target 2 --unit % --owner <at>Bob Smith</at>`, tokyo, faketeams.WithMention(teamsBob))
 			ada.ask(dm, dm.ConversationID, `okr kr 1 "Launch the help center" --milestone --owner <at>Carol Jones</at>`, tokyo, faketeams.WithMention(teamsCarol))
 			round(t, ps...) // every owner gets a prompt time
-			bob.say(channel, "okr list", faketeams.WithTimezone("America/New_York"))
+			// Bob's first words to okrbot, even mistyped, tell it his time
+			// zone.
+			bob.say(channel, `okr list "mine`, faketeams.WithTimezone("America/New_York"))
 			bobChat := bob.chat()
-			bob.next(bobChat)
+			mustHave(t, "Bob's mistyped command", bob.next(bobChat).Card().Text(), "⚠️")
 
 			prompts := func(u faketeams.User) []faketeams.Activity {
 				var out []faketeams.Activity
