@@ -182,8 +182,7 @@ type teamsUser struct {
 	seen map[string]int
 }
 
-// teamsUsers returns the people of the fake tenant, each talking to the
-// okrbot at base.
+// newTeamsUser adds u to the fake tenant, talking to the okrbot at base.
 func newTeamsUser(t *testing.T, fake *faketeams.Server, base string, u faketeams.User) *teamsUser {
 	fake.AddUser(u)
 	return &teamsUser{t: t, fake: fake, endpoint: base + "/api/messages", User: u, seen: map[string]int{}}

@@ -287,6 +287,11 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 				t.Errorf("Carol's chat %q: created %d times, remembered as %q (%v)", carolChat, creates, ref, err)
 			}
 
+			// Ada snoozes hers: in her own chat the answer takes the card's
+			// place, in her time zone.
+			snoozed := ada.click(dm, prompts(teamsAda)[0].Card(), "Snooze 1 day", nil)
+			mustHave(t, "Ada's card after Snooze", snoozed.Card().Text(), "Snoozed. I'll remind you Wednesday, December 2 at 05:00.") // Tokyo
+
 			// Bob checks in from his prompt: the card turns into the form,
 			// and once he submits it the prompt is redrawn.
 			prompt := prompts(teamsBob)[0]
