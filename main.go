@@ -41,6 +41,10 @@ type Main struct {
 	Stderr io.Writer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// After waits on that clock, like time.After (the default); the
+	// scheduler waits with it between its rounds and before retries.
+	// Tests make it run a round when they say.
+	After func(time.Duration) <-chan time.Time
 	// Listening, when set, is told the HTTP server's address once it
 	// listens (tests use port 0).
 	Listening func(addr string)

@@ -22,16 +22,26 @@ const slackSigningSecret = "e2e-signing-secret"
 // fresh database, and returns its base URL.
 func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 	t.Helper()
-	env := map[string]string{
+	return serve(t, map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
 		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
-	}
+	})
+}
+
+// serve runs okrbot serve in-process with env as its environment, changed
+// by mods, until the test ends, and returns its base URL. OKRBOT_ADDR
+// should name port 0.
+func serve(t *testing.T, env map[string]string, mods ...func(*Main)) string {
+	t.Helper()
 	addr := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return env[k] },
 		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
 		Listening: func(a string) { addr <- a }}
+	for _, mod := range mods {
+		mod(m)
+	}
 	go func() { done <- m.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()

@@ -124,11 +124,13 @@ func (s *Service) Command(ctx context.Context, req bot.Request) bot.Reply {
 }
 
 func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, error) {
-	words, err := tokenize(req.Text)
+	// The caller first: what the request says about its person and where
+	// to reach them is kept even when the command is mistyped.
+	c, err := s.caller(ctx, req)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	c, err := s.caller(ctx, req)
+	words, err := tokenize(req.Text)
 	if err != nil {
 		return bot.Reply{}, err
 	}

@@ -749,6 +749,9 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	err = s.do(ctx, deadline, "prompt update", func() error {
 		return s.sender.Update(ctx, prompt, *msg)
 	})
+	if ctx.Err() != nil {
+		return ctx.Err() // stopping: the redraw is done after the restart
+	}
 	if kind, _ := failureOf(err); err != nil && kind != bot.Permanent && kind != bot.Gone {
 		return err
 	} else if err != nil {

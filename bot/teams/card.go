@@ -93,7 +93,7 @@ func size(a *activity) int {
 // bisection, the rest replaced by "…and N more": short sections stay
 // whole, long ones are cut, and items are never cut in the middle.
 func (c cards) message(msg bot.Message) *activity {
-	summary := msg.Summary.String()
+	summary := plain(msg.Summary)
 	render := func(level int) *activity {
 		keep := make([]int, len(msg.Sections))
 		for i, s := range msg.Sections {
@@ -166,12 +166,12 @@ func (c cards) messageCard(msg bot.Message, keep []int) object {
 	if len(body) == 0 {
 		body = append(body, textBlock(" "))
 	}
-	return adaptiveCard(body, nil, md, msg.Summary.String())
+	return adaptiveCard(body, nil, md, plain(msg.Summary))
 }
 
 // tooLong stands in for a message that does not fit even without items.
 func (c cards) tooLong(msg bot.Message) *activity {
-	summary := oneLine(msg.Summary.String(), 1000)
+	summary := oneLine(plain(msg.Summary), 1000)
 	body := []any{
 		textBlock(plainMD(summary)),
 		subtle("This message is too long to show in Teams."),

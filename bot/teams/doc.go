@@ -43,6 +43,11 @@
 // confirmation dialog: a button with Confirm reveals the question and the
 // real button under the card (Action.ShowCard).
 //
+// Commands. People type okrbot's commands as messages, "okr list all" (or
+// "/okr list all"), which the adapter hands on as the core's "/okr"; code
+// in messages that names a command ("/okr show 42") is shown the same way
+// it is typed, "okr show 42", so help and hints say what to type in Teams.
+//
 // Card data. Buttons carry their action and value, and forms their whole
 // definition, through the Teams client, since okrbot keeps no state
 // between replicas. Each payload is signed with a key derived from the app

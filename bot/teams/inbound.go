@@ -192,15 +192,7 @@ func (x *exchange) command(ctx context.Context) (command, text string) {
 	}
 	// Teams sends HTML entities (&nbsp;, &amp;) in message text.
 	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
-	text = strings.TrimSpace(text)
-	first, rest, _ := strings.Cut(text, " ")
-	switch strings.ToLower(strings.TrimPrefix(first, "/")) {
-	case "okr":
-		return "/okr", strings.TrimSpace(rest)
-	case "kpi":
-		return "/kpi", strings.TrimSpace(rest)
-	}
-	return "/okr", text
+	return parseCommand(strings.TrimSpace(text))
 }
 
 // replaceWord replaces the first old in s with word, keeping word apart

@@ -139,7 +139,7 @@ func (x *exchange) cardAction(ctx context.Context, data map[string]any) (any, fu
 		// A card everyone sees stays as it is; the answer goes where its
 		// visibility says, and a short note confirms the click.
 		msg := *reply.Message
-		toast := oneLine(msg.Summary.String(), 200)
+		toast := oneLine(plain(msg.Summary), 200)
 		if msg.Visibility == bot.OnlyAsker {
 			toast = "I sent you the answer in your chat with okrbot."
 		}
@@ -163,7 +163,7 @@ func (x *exchange) dialog(f bot.Form, values, errs map[string]string) object {
 	card := x.a.cards.form(f, dialogForm, values, errs)
 	if size(cardActivity(card, "")) > maxActivityBytes {
 		x.log.Error("form too large for Teams", "callback_id", f.CallbackID)
-		return object{"task": object{"type": "message", "value": formFallback(f).Summary.String()}}
+		return object{"task": object{"type": "message", "value": plain(formFallback(f).Summary)}}
 	}
 	return dialog(nameOr(f.Title, "okrbot"), card)
 }

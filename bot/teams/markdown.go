@@ -67,7 +67,7 @@ func (m *markdown) write(w *mdWriter, t bot.Text, bold, italic bool) {
 			m.emphasis(w, in.Inner, "*", italic, bold, true)
 		case bot.CodeKind:
 			// Teams shows no code spans in cards; commands stand out in bold.
-			m.emphasis(w, bot.Text{bot.Plain(in.Text)}, "**", bold, true, italic)
+			m.emphasis(w, bot.Text{bot.Plain(typed(in.Text))}, "**", bold, true, italic)
 		case bot.MentionKind:
 			w.str(m.mention(in.ID, in.Text))
 		case bot.ChannelKind:

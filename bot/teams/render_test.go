@@ -161,3 +161,19 @@ func TestMessageTooLongEvenWithoutItems(t *testing.T) {
 	}
 	mustContain(t, "card", card.Text(), "Essay", "too long to show in Teams")
 }
+
+// Commands are named in the core as slash commands; Teams people type them
+// as messages, so that is how cards and previews show them.
+func TestCommandsShowAsTypedInTeams(t *testing.T) {
+	e := newEnv(t)
+	summary := bot.Textf("Try `/okr list all`, `/kpi` or %s; not `/okrs`, `#1.1` or `/okr%s`.", bot.Bold(bot.Code("/okr help")), "x")
+	card, call := e.show(bot.Message{Summary: summary})
+	want := `Try **okr list all**, **kpi** or **okr help**; not **/okrs**, **#1.1** or **/okrx**.`
+	if got := card.Elements("TextBlock")[0]["text"]; got != want {
+		t.Errorf("text\n%q\nwant\n%q", got, want)
+	}
+	preview := "Try okr list all, kpi or okr help; not /okrs, #1.1 or /okrx."
+	if call.Activity.Summary != preview || card["fallbackText"] != preview {
+		t.Errorf("summary %q, fallback %q; want %q", call.Activity.Summary, card["fallbackText"], preview)
+	}
+}
