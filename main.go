@@ -41,6 +41,9 @@ type Main struct {
 	Stderr io.Writer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// After waits on the clock for the scheduler, like time.After (the
+	// default); tests end its waits to make it tick.
+	After func(time.Duration) <-chan time.Time
 	// Listening, when set, is told the HTTP server's address once it
 	// listens (tests use port 0).
 	Listening func(addr string)

@@ -46,7 +46,7 @@ func (m *Main) reminderSettings() (rd commands.ReminderDefaults, cfg reminders.C
 			return rd, cfg, false, fmt.Errorf("OKRBOT_REMINDER_RATE: %q is not a number of messages a second", v)
 		}
 	}
-	cfg.Now = m.Now
+	cfg.Now, cfg.After = m.Now, m.After
 	switch strings.ToLower(strings.TrimSpace(m.Getenv("OKRBOT_REMINDERS"))) {
 	case "off", "false", "0", "no":
 		return rd, cfg, false, nil

@@ -26,12 +26,18 @@ func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
 		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
 	}
+	return serve(t, env, &Main{Stderr: io.Discard})
+}
+
+// serve runs m as okrbot serve in-process, with the settings of env, until
+// the test ends, and returns its base URL. m brings its clock and log.
+func serve(t *testing.T, env map[string]string, m *Main) string {
+	t.Helper()
 	addr := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return env[k] },
-		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-		Listening: func(a string) { addr <- a }}
+	m.Args, m.Getenv, m.Stdin, m.Stdout = []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard
+	m.Listening = func(a string) { addr <- a }
 	go func() { done <- m.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
