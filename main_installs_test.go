@@ -759,3 +759,182 @@ func installPastRefusals(t *testing.T, d *deployment, w slackTeam) string {
 	}
 	return installed
 }
+
+// TestRotatingTokens runs a workspace whose Slack app rotates tokens: they
+// expire after 12 hours, and okrbot trades the refresh token for new ones
+// before they do, once however many okrbots need it, and goes on working.
+func TestRotatingTokens(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(dialect(dbURL), func(t *testing.T) {
+			procs := 1
+			if dialect(dbURL) == "postgres" {
+				procs = 2
+			}
+			d := newDeployment(t, setup{db: dbURL, procs: procs, app: fakeslack.App{TokenRotation: true}})
+			d.install(acme, false)
+			d.prepare(acme)
+			refreshes := func() []fakeslack.Call {
+				var out []fakeslack.Call
+				for _, c := range d.fake.Calls("oauth.v2.access") {
+					if c.Params.Get("grant_type") == "refresh_token" {
+						out = append(out, c)
+					}
+				}
+				return out
+			}
+			first := d.tokensOf(acme.team)
+			if len(first) != 1 || len(refreshes()) != 0 {
+				t.Fatalf("before it expires: %d tokens used, %d refreshes", len(first), len(refreshes()))
+			}
+
+			// Two hours before the token expires, the next call to Slack
+			// brings a new one.
+			d.clock.Add(10*time.Hour + time.Minute)
+			calls := len(d.fake.Calls(""))
+			if got := d.command(acme, "/okr", "list"); !strings.Contains(got, "#1 Acme grows") {
+				t.Errorf("/okr list after 10 hours = %q", got)
+			}
+			if n := len(refreshes()); n != 1 {
+				t.Errorf("%d refreshes 10 hours after the install, want 1", n)
+			}
+			if used := d.tokensOf(acme.team); len(used) != 2 {
+				t.Errorf("%d tokens used, want 2 (the first, then the refreshed one)", len(used))
+			}
+			for _, c := range d.fake.Calls("")[calls:] {
+				if first[c.Token] {
+					t.Errorf("%s after the refresh used the token of before", c.Method)
+				}
+			}
+
+			// By Monday that token has long expired too: the scheduled
+			// messages get a fresh one, refreshed once.
+			tick(d.procs)
+			d.clock.Set(at("2026-11-30 09:00"))
+			tick(d.procs)
+			if got, want := d.sent(0), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
+				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
+			}
+			if n := len(refreshes()); n != 2 {
+				t.Errorf("%d refreshes by Monday, want 2", n)
+			}
+			for _, c := range d.fake.Calls("") {
+				if c.Error != "" {
+					t.Errorf("%s failed: %s", c.Method, c.Error)
+				}
+			}
+			d.checkNoPlainTokens("Acme")
+		})
+	}
+}
+
+// TestSocketModeServesEveryInstallation connects one socket with one app
+// token: it carries the requests of every installed workspace, and each is
+// answered with its own workspace's token.
+func TestSocketModeServesEveryInstallation(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(dialect(dbURL), func(t *testing.T) {
+			d := newDeployment(t, setup{db: dbURL, socket: true})
+			for _, w := range []slackTeam{acme, globex} {
+				d.install(w, false)
+			}
+			for _, w := range []slackTeam{acme, globex} {
+				if c := d.openForm(w, "/okr", "new"); whose(c) != w.team || c.Error != "" {
+					t.Errorf("/okr new in %s opened the form with %s's token (error %q)", w.name, whose(c), c.Error)
+				}
+				d.prepare(w)
+			}
+			d.event(map[string]any{"type": "event_callback", "team_id": globex.team,
+				"event": map[string]any{"type": "app_home_opened", "user": globex.user, "tab": "home"}})
+			home := waitCall(t, d.fake, "views.publish", func(c fakeslack.Call) bool { return c.Params.Get("user_id") == globex.user })
+			if whose(home) != globex.team || !strings.Contains(home.Params.Get("view"), "Globex grows") {
+				t.Errorf("Globex's Home tab was published with %s's token: %s", whose(home), home.Params.Get("view"))
+			}
+
+			// Globex uninstalls; Acme goes on over the same socket.
+			uninstalled, err := d.fake.Uninstall(globex.team)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.event(uninstalled)
+			if got := d.command(acme, "/okr", "list"); !strings.Contains(got, "#1 Acme grows") {
+				t.Errorf("/okr list in Acme after Globex uninstalled = %q", got)
+			}
+			tick(d.procs)
+			d.clock.Set(at("2026-11-30 09:00"))
+			tick(d.procs)
+			if got, want := d.sent(0), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
+				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
+			}
+			if n := d.fake.Connections(); n != 1 {
+				t.Errorf("%d sockets, want 1 for every workspace", n)
+			}
+			for _, c := range d.fake.Calls("apps.connections.open") {
+				if c.Token != appToken {
+					t.Errorf("the socket was opened with %q, not the app token", c.Token)
+				}
+			}
+			d.checkNoPlainTokens("Acme", "Globex")
+		})
+	}
+}
+
+// TestEnterpriseGrid installs okrbot in a whole Enterprise Grid organization
+// at once: its one token serves each workspace of the organization, for
+// requests and for the scheduler, while each keeps its own OKRs.
+func TestEnterpriseGrid(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(dialect(dbURL), func(t *testing.T) {
+			procs := 1
+			if dialect(dbURL) == "postgres" {
+				procs = 2
+			}
+			d := newDeployment(t, setup{db: dbURL, procs: procs})
+			if page := d.install(initechA, true); !strings.Contains(page, "okrbot is installed for the whole Initech organization.") {
+				t.Errorf("the page after installing into the organization: %s", page)
+			}
+			for _, w := range []slackTeam{initechA, initechB} {
+				if c := d.openForm(w, "/okr", "new"); whose(c) != "E1" || c.Error != "" {
+					t.Errorf("/okr new in %s opened the form with %s's token (error %q)", w.name, whose(c), c.Error)
+				}
+				d.prepare(w)
+			}
+			for _, w := range []slackTeam{initechA, initechB} {
+				other := map[slackTeam]slackTeam{initechA: initechB, initechB: initechA}[w]
+				if got := d.command(w, "/okr", "list"); !strings.Contains(got, "#1 "+w.name+" grows") || strings.Contains(got, other.name) {
+					t.Errorf("/okr list in %s = %q", w.name, got)
+				}
+			}
+
+			// The scheduler knows each workspace's organization, and so its
+			// token.
+			tick(d.procs)
+			d.clock.Set(at("2026-11-30 09:00"))
+			tick(d.procs)
+			want := []string{"E1 digest", "E1 digest", "E1 prompt to T3", "E1 prompt to T4"}
+			if got := d.sent(0); !slices.Equal(got, want) {
+				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
+			}
+			for _, c := range d.fake.Calls("chat.postMessage") {
+				if text := blocksText(c); c.Params.Get("channel") == "CLEAD" &&
+					strings.Contains(text, initechA.name+" grows") == strings.Contains(text, initechB.name+" grows") {
+					t.Errorf("a digest tells of both workspaces, or of neither: %s", text)
+				}
+			}
+
+			// An org admin revokes okrbot's token: every workspace of the
+			// organization stops.
+			mark := d.posts()
+			revoked, err := d.fake.RevokeTokens("E1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.event(revoked)
+			d.clock.Set(at("2026-12-07 09:00"))
+			tick(d.procs)
+			if got := d.sent(mark); len(got) != 0 {
+				t.Errorf("after the organization's token was revoked, okrbot sent %q", got)
+			}
+			d.checkNoPlainTokens("Initech")
+		})
+	}
+}
