@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -708,6 +710,29 @@ func TestManyWorkspaces(t *testing.T) {
 				}
 			}
 
+			// Acme's data stays: it exports, and installing okrbot again
+			// brings it back.
+			dir := t.TempDir()
+			if out, err := run(t, map[string]string{"DATABASE_URL": dbURL}, "", "export", "--dir", dir, "--workspace", acme.team); err != nil {
+				t.Fatalf("export of Acme after the uninstall: %v\n%s", err, out)
+			}
+			if okrs, err := os.ReadFile(filepath.Join(dir, "okrs.csv")); err != nil || !strings.Contains(string(okrs), "Acme grows") || strings.Contains(string(okrs), "Globex") {
+				t.Errorf("Acme's okrs.csv after the uninstall: %s %v", okrs, err)
+			}
+			d.install(acme, false)
+			if got := d.command(acme, "/okr", "list"); !strings.Contains(got, "#1 Acme grows") {
+				t.Errorf("/okr list in Acme installed again = %q", got)
+			}
+			mark = d.posts()
+			d.clock.Set(at("2026-12-14 09:00"))
+			tick(d.procs)
+			// (KPI alerts come too: the one recorded while Acme was uninstalled,
+			// and both KPIs went stale meanwhile.)
+			got := slices.DeleteFunc(d.sent(mark), func(s string) bool { return strings.HasSuffix(s, " alert") })
+			if want := []string{"T1 digest", "T1 prompt to T1", "T2 digest", "T2 prompt to T2"}; !slices.Equal(got, want) {
+				t.Errorf("the Monday after Acme installed okrbot again, okrbot sent %q, want %q", got, want)
+			}
+
 			d.checkNoPlainTokens("Acme", "Globex", "Acme grows", "Globex NPS")
 		})
 	}
@@ -732,6 +757,14 @@ func installPastRefusals(t *testing.T, d *deployment, w slackTeam) string {
 	d.clock.Add(11 * time.Minute)
 	status, page := d.get(b, back)
 	refused("an expired state", status, page, "The installation link expired: it works for 10m0s")
+
+	b = d.browser()
+	cancelled, err := d.fake.Deny(d.addToSlack(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, page = d.get(b, cancelled)
+	refused("Cancel on Slack's page", status, page, "the installation was cancelled on Slack's page")
 
 	b = d.browser()
 	back = d.approve(b, grant)
