@@ -220,16 +220,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if m.Getenv("TEAMS_APP_ID") == "" {
 		return nil, nil
 	}
-	adapter, err := teams.New(teams.Config{
-		AppID:             m.Getenv("TEAMS_APP_ID"),
-		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
-		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
-		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
-		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
-		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
-		Logger:            log,
-		Now:               m.Now,
-	}, svc)
+	adapter, err := teams.New(m.teamsConfig(log), svc)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +233,20 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
 	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain,
 		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
+}
+
+// teamsConfig reads the Teams settings.
+func (m *Main) teamsConfig(log *slog.Logger) teams.Config {
+	return teams.Config{
+		AppID:             m.Getenv("TEAMS_APP_ID"),
+		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
+		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
+		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
+		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
+		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		Logger:            log,
+		Now:               m.Now,
+	}
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the
