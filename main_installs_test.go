@@ -417,6 +417,37 @@ func (d *deployment) openForm(w slackTeam, command, text string) fakeslack.Call 
 	return waitCall(d.t, d.fake, "views.open", func(c fakeslack.Call) bool { return c.Params.Get("trigger_id") == cmd.TriggerID })
 }
 
+// submitObjective is a person of w submitting the New objective form that
+// opened with views.open call form; it returns the confirmation okrbot sends
+// them.
+func (d *deployment) submitObjective(w slackTeam, form fakeslack.Call, title string) fakeslack.Call {
+	d.t.Helper()
+	cb := &slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission,
+		Team:       slack.Team{ID: w.team, EnterpriseID: w.org},
+		Enterprise: slack.Enterprise{ID: w.org}, IsEnterpriseInstall: d.orgs[w.org],
+		User: slack.User{ID: w.user, Name: w.user}, View: *form.View}
+	cb.View.ID = "V" + form.Params.Get("trigger_id")
+	cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+		"title":      {"value": {Type: "plain_text_input", Value: title}},
+		"period":     {"value": {Type: "static_select", SelectedOption: slack.OptionBlockObject{Value: "2026-Q4"}}},
+		"owner":      {"value": {Type: "users_select", SelectedUser: w.user}},
+		"kr1_title":  {"value": {Type: "plain_text_input", Value: "Answer within a day"}},
+		"kr1_start":  {"value": {Type: "plain_text_input", Value: "0"}},
+		"kr1_target": {"value": {Type: "plain_text_input", Value: "90"}},
+	}}
+	if d.socket {
+		if ack := d.fake.Deliver(fakeslack.EnvelopeInteractive, cb); len(ack) != 0 && string(ack) != "null" {
+			d.t.Fatalf("submitting the form in %s: %s", w.name, ack)
+		}
+	} else if body := d.post(fakeslack.InteractionRequest(publicURL+"/slack/events", slackSigningSecret, d.clock.Now(), cb)); body != "" {
+		d.t.Fatalf("submitting the form in %s: %s", w.name, body)
+	}
+	dm := d.fake.DMChannel(w.user)
+	return waitCall(d.t, d.fake, "chat.postMessage", func(c fakeslack.Call) bool {
+		return c.Params.Get("channel") == dm && strings.Contains(blocksText(c), title)
+	})
+}
+
 // waitCall waits for a call to the fake that matches.
 func waitCall(t *testing.T, fake *fakeslack.Server, method string, match func(fakeslack.Call) bool) fakeslack.Call {
 	t.Helper()
@@ -876,6 +907,10 @@ func TestSocketModeServesEveryInstallation(t *testing.T) {
 				}
 				d.prepare(w)
 			}
+			form := d.openForm(globex, "/okr", "new")
+			if c := d.submitObjective(globex, form, "Ship faster"); whose(c) != globex.team || c.Error != "" || !strings.Contains(blocksText(c), "Created objective #") {
+				t.Errorf("the New objective form submitted in Globex was confirmed with %s's token (error %q): %s", whose(c), c.Error, blocksText(c))
+			}
 			d.event(map[string]any{"type": "event_callback", "team_id": globex.team,
 				"event": map[string]any{"type": "app_home_opened", "user": globex.user, "tab": "home"}})
 			home := waitCall(t, d.fake, "views.publish", func(c fakeslack.Call) bool { return c.Params.Get("user_id") == globex.user })
@@ -892,10 +927,11 @@ func TestSocketModeServesEveryInstallation(t *testing.T) {
 			if got := d.command(acme, "/okr", "list"); !strings.Contains(got, "#1 Acme grows") {
 				t.Errorf("/okr list in Acme after Globex uninstalled = %q", got)
 			}
+			mark := d.posts()
 			tick(d.procs)
 			d.clock.Set(at("2026-11-30 09:00"))
 			tick(d.procs)
-			if got, want := d.sent(0), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
+			if got, want := d.sent(mark), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
 				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
 			}
 			if n := d.fake.Connections(); n != 1 {
@@ -952,6 +988,11 @@ func TestEnterpriseGrid(t *testing.T) {
 					strings.Contains(text, initechA.name+" grows") == strings.Contains(text, initechB.name+" grows") {
 					t.Errorf("a digest tells of both workspaces, or of neither: %s", text)
 				}
+			}
+
+			form := d.openForm(initechB, "/okr", "new")
+			if c := d.submitObjective(initechB, form, "Answer faster"); whose(c) != "E1" || c.Error != "" || !strings.Contains(blocksText(c), "Created objective #") {
+				t.Errorf("the New objective form submitted in %s was confirmed with %s's token (error %q): %s", initechB.name, whose(c), c.Error, blocksText(c))
 			}
 
 			// An org admin revokes okrbot's token: every workspace of the
