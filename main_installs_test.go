@@ -155,7 +155,7 @@ func (o *okrbot) after(d time.Duration) <-chan time.Time {
 // await waits until cond holds, under o.mu.
 func (o *okrbot) await(cond func() bool) {
 	o.t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		o.mu.Lock()
 		ok, changed := cond(), o.changed
