@@ -17,6 +17,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/bot/slack/install"
+	"github.com/okrbot/okrbot/bot/teams"
+	"github.com/okrbot/okrbot/secret"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -61,10 +64,19 @@ func (c *checker) setting(name string, check func(v string) string) bool {
 // makes it fail, so that it can gate a deployment.
 func (m *Main) check(ctx context.Context) error {
 	c := &checker{m: m}
+	set := func(name string) bool { return strings.TrimSpace(m.Getenv(name)) != "" }
+	// Slack is served for one workspace (SLACK_BOT_TOKEN) or for every one
+	// that installs okrbot (SLACK_CLIENT_ID); Teams alone needs neither.
+	one, many, teamsOn := set("SLACK_BOT_TOKEN"), set("SLACK_CLIENT_ID"), set("TEAMS_APP_ID")
 	botOK := c.setting("SLACK_BOT_TOKEN", func(v string) string {
 		switch {
+		case v == "" && !many && !teamsOn:
+			return "is not set; serve needs the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page " +
+				"(or SLACK_CLIENT_ID, to serve every workspace that installs okrbot, or TEAMS_APP_ID, for Microsoft Teams)"
 		case v == "":
-			return "is not set; serve needs the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page"
+			return ""
+		case many:
+			return "and SLACK_CLIENT_ID are both set; serve takes one: SLACK_BOT_TOKEN serves one workspace, SLACK_CLIENT_ID every workspace that installs okrbot"
 		case strings.HasPrefix(v, "xapp-"):
 			return "is an app-level token (xapp-…); it belongs in SLACK_APP_TOKEN, and this one needs the bot token (xoxb-…)"
 		case strings.HasPrefix(v, "xoxp-"):
@@ -88,9 +100,10 @@ func (m *Main) check(ctx context.Context) error {
 		}
 		return ""
 	})
-	if appToken == "" && secret == "" {
+	if (one || many) && appToken == "" && secret == "" {
 		c.problem("Slack mode", "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
 	}
+	keyOK := m.checkInstallSettings(c, many)
 	apiOK := c.setting("SLACK_API_URL", func(v string) string {
 		if v == "" {
 			return ""
@@ -152,10 +165,18 @@ func (m *Main) check(ctx context.Context) error {
 	}
 
 	if dbOK {
-		m.checkDatabase(ctx, c)
+		if st := m.checkDatabase(ctx, c); st != nil {
+			if many && keyOK {
+				m.checkInstallations(ctx, c, st)
+			}
+			st.Close()
+		}
 	}
-	if botOK && apiOK {
+	if one && botOK && apiOK {
 		m.checkSlack(ctx, c)
+	}
+	if teamsOn {
+		m.checkTeams(ctx, c)
 	}
 	if c.problems > 0 {
 		return fmt.Errorf("%d %s found", c.problems, plural(c.problems, "problem", "problems"))
@@ -184,8 +205,10 @@ func checkDatabaseURL(v string) string {
 }
 
 // checkDatabase reaches the database and says where its schema stands. A
-// SQLite file that does not exist yet is not created: serve does that.
-func (m *Main) checkDatabase(ctx context.Context, c *checker) {
+// SQLite file that does not exist yet is not created: serve does that. It
+// returns the database, for the caller to close, when it holds every table
+// this okrbot knows.
+func (m *Main) checkDatabase(ctx context.Context, c *checker) *store.Store {
 	dbURL := m.Getenv("DATABASE_URL")
 	if !strings.Contains(dbURL, "://") || strings.HasPrefix(dbURL, "sqlite://") {
 		path := cmp.Or(strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite://"), "sqlite:"), store.DefaultPath)
@@ -193,10 +216,10 @@ func (m *Main) checkDatabase(ctx context.Context, c *checker) {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			if info, err := os.Stat(filepath.Dir(path)); err != nil || !info.IsDir() {
 				c.problem("database", "the folder of the SQLite file %s does not exist", path)
-				return
+				return nil
 			}
 			c.ok("database", "the SQLite file %s does not exist yet; serve creates it", path)
-			return
+			return nil
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -204,15 +227,105 @@ func (m *Main) checkDatabase(ctx context.Context, c *checker) {
 	st, err := store.Open(ctx, dbURL, slog.New(slog.DiscardHandler))
 	if err != nil {
 		c.problem("database", "unreachable: %v", err)
-		return
+		return nil
 	}
-	defer st.Close()
 	s, err := st.SchemaStatus(ctx)
 	if err != nil {
 		c.problem("database", "reached, but its migrations cannot be read: %v", err)
-		return
+		st.Close()
+		return nil
 	}
 	c.ok("database", "%s", schemaSummary(st.Dialect(), s))
+	if s.Pending() > 0 {
+		st.Close()
+		return nil
+	}
+	return st
+}
+
+// checkInstallSettings checks the settings of serving every workspace that
+// installs okrbot, needed when many is set, and reports whether
+// OKRBOT_SECRET_KEY is good.
+func (m *Main) checkInstallSettings(c *checker, many bool) bool {
+	needed := func(what string) func(string) string {
+		return func(v string) string {
+			if many && v == "" {
+				return "is not set; SLACK_CLIENT_ID needs it: " + what
+			}
+			return ""
+		}
+	}
+	c.setting("SLACK_CLIENT_ID", func(string) string { return "" })
+	c.setting("SLACK_CLIENT_SECRET", needed("the Slack app's client secret, from its Basic Information page"))
+	c.setting("OKRBOT_PUBLIC_URL", func(v string) string {
+		if why := needed("where browsers reach okrbot, like https://okrbot.example.com")(v); why != "" || v == "" {
+			return why
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Sprintf("%q is not an http(s) URL like https://okrbot.example.com", v)
+		}
+		return ""
+	})
+	return c.setting("OKRBOT_SECRET_KEY", func(v string) string {
+		if why := needed("the key that seals Slack tokens in the database (openssl rand -base64 32)")(v); why != "" || v == "" {
+			return why
+		}
+		if _, err := secret.ParseKeys(v); err != nil {
+			return strings.TrimPrefix(err.Error(), "OKRBOT_SECRET_KEY: ")
+		}
+		return ""
+	})
+}
+
+// checkInstallations opens the tokens of the workspaces that installed
+// okrbot with OKRBOT_SECRET_KEY, as serve does.
+func (m *Main) checkInstallations(ctx context.Context, c *checker, st *store.Store) {
+	box, err := m.secretBox()
+	if err != nil {
+		return // checkInstallSettings named the problem
+	}
+	st.SetSealer(box)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	all, err := st.ActiveInstallations(ctx)
+	if err != nil {
+		c.problem("Slack", "the tokens of the workspaces that installed okrbot do not open: %v; "+
+			"keep the key they were sealed with in OKRBOT_SECRET_KEY, after the new one, until okrbot rotate-key has run", err)
+		return
+	}
+	if len(all) == 0 {
+		c.ok("Slack", "no workspace has installed okrbot yet; install it from %s%s", strings.TrimSuffix(m.Getenv("OKRBOT_PUBLIC_URL"), "/"), install.InstallPath)
+		return
+	}
+	var names []string
+	for _, in := range all {
+		if in.IsEnterpriseInstall {
+			names = append(names, fmt.Sprintf("the %s organization (%s)", in.EnterpriseName, in.EnterpriseID))
+		} else {
+			names = append(names, fmt.Sprintf("%s (%s)", in.TeamName, in.TeamID))
+		}
+	}
+	if len(names) > 5 {
+		names = append(names[:5], fmt.Sprintf("%d more", len(names)-5))
+	}
+	c.ok("Slack", "okrbot is installed in %s, and OKRBOT_SECRET_KEY opens every token", strings.Join(names, ", "))
+}
+
+// checkTeams asks Microsoft for a token with the Teams settings, as serve
+// does at start.
+func (m *Main) checkTeams(ctx context.Context, c *checker) {
+	adapter, err := teams.New(m.teamsConfig(slog.New(slog.DiscardHandler)), nil)
+	if err != nil {
+		c.problem("Teams", "%v", strings.TrimPrefix(err.Error(), "teams: "))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := adapter.CheckCredentials(ctx); err != nil {
+		c.problem("Teams", "%v", strings.TrimPrefix(err.Error(), "teams: "))
+		return
+	}
+	c.ok("Teams", "Microsoft gives okrbot a token for TEAMS_APP_ID")
 }
 
 // checkSlack asks Slack whether the bot token works (auth.test).

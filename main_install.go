@@ -22,13 +22,10 @@ func (m *Main) secretBox() (*secret.Box, error) {
 	return secret.ParseKeys(m.Getenv("OKRBOT_SECRET_KEY"))
 }
 
-// slackInstaller returns the install flow for many workspaces when
-// SLACK_CLIENT_ID is set, and nil otherwise (one workspace, with
-// SLACK_BOT_TOKEN). st must have its sealer set.
-func (m *Main) slackInstaller(st *store.Store, log *slog.Logger) (*install.Installer, error) {
-	if m.Getenv("SLACK_CLIENT_ID") == "" {
-		return nil, nil
-	}
+// slackInstaller returns the install flow for many workspaces (with
+// SLACK_CLIENT_ID), which tells installed of each new installation. st must
+// have its sealer set.
+func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, installed func(context.Context)) (*install.Installer, error) {
 	now := m.Now
 	if now == nil {
 		now = time.Now
@@ -38,7 +35,7 @@ func (m *Main) slackInstaller(st *store.Store, log *slog.Logger) (*install.Insta
 		ClientSecret: m.Getenv("SLACK_CLIENT_SECRET"),
 		PublicURL:    m.Getenv("OKRBOT_PUBLIC_URL"),
 		APIURL:       m.Getenv("SLACK_API_URL"),
-		Store:        installStore{st},
+		Store:        installStore{st: st, installed: installed},
 		Now:          now,
 		Logger:       log,
 	})
@@ -47,10 +44,17 @@ func (m *Main) slackInstaller(st *store.Store, log *slog.Logger) (*install.Insta
 // installStore keeps the install flow's installations in the database.
 // install.Installation and store.Installation have the same fields, so each
 // converts to the other.
-type installStore struct{ st *store.Store }
+type installStore struct {
+	st        *store.Store
+	installed func(context.Context)
+}
 
 func (s installStore) SaveInstallation(ctx context.Context, in install.Installation) error {
-	return s.st.SaveInstallation(ctx, store.Installation(in))
+	if err := s.st.SaveInstallation(ctx, store.Installation(in)); err != nil {
+		return err
+	}
+	s.installed(ctx)
+	return nil
 }
 
 func (s installStore) InstallationFor(ctx context.Context, enterpriseID, teamID string) (install.Installation, error) {

@@ -178,11 +178,12 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 			return nil, err
 		}
 		st.SetSealer(box)
-		installer, err := m.slackInstaller(st, log)
+		installs := &slackInstalls{st: st, log: log, now: m.Now}
+		installer, err := m.slackInstaller(st, log, installs.reload)
 		if err != nil {
 			return nil, err
 		}
-		installs := &slackInstalls{installer: installer, st: st, log: log, now: m.Now}
+		installs.installer = installer
 		if err := installs.load(ctx); err != nil {
 			return nil, err
 		}
@@ -219,16 +220,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if m.Getenv("TEAMS_APP_ID") == "" {
 		return nil, nil
 	}
-	adapter, err := teams.New(teams.Config{
-		AppID:             m.Getenv("TEAMS_APP_ID"),
-		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
-		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
-		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
-		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
-		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
-		Logger:            log,
-		Now:               m.Now,
-	}, svc)
+	adapter, err := teams.New(m.teamsConfig(log), svc)
 	if err != nil {
 		return nil, err
 	}
@@ -243,10 +235,24 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
 }
 
+// teamsConfig reads the Teams settings.
+func (m *Main) teamsConfig(log *slog.Logger) teams.Config {
+	return teams.Config{
+		AppID:             m.Getenv("TEAMS_APP_ID"),
+		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
+		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
+		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
+		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
+		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		Logger:            log,
+		Now:               m.Now,
+	}
+}
+
 // slackInstalls are the Slack workspaces okrbot is installed in, for the
 // adapter: each one's token (refreshed before it expires) and whether it is
 // installed. Which are installed is read again every installsTTL, and at
-// once when Slack says okrbot was uninstalled.
+// once when okrbot is installed here or Slack says it was uninstalled.
 type slackInstalls struct {
 	installer *install.Installer
 	st        *store.Store
@@ -314,6 +320,11 @@ func (s *slackInstalls) Uninstalled(ctx context.Context, org, team string) {
 	if err := s.st.RevokeInstallation(ctx, org, team, s.clock()); err != nil {
 		s.log.Error("forget the tokens of an uninstalled workspace", "org", org, "team", team, "err", err)
 	}
+	s.reload(ctx)
+}
+
+// reload reads the installations again after one changed.
+func (s *slackInstalls) reload(ctx context.Context) {
 	if err := s.load(ctx); err != nil {
 		s.log.Error("read Slack installations", "err", err)
 	}

@@ -60,6 +60,17 @@ func TestScheduledDigestsGoOutOnce(t *testing.T) {
 		if got := e.run("UADMIN", "/kpi", "digest list"); !strings.Contains(got, "next Mon Nov 30, 09:00 · last sent Nov 16") {
 			t.Errorf("digest list = %s", got)
 		}
+
+		// Down for two weeks and back on a Monday at 09:00: that Monday's
+		// digest goes out, not a missed one.
+		e.clock.Set(local("2026-12-14 09:00"))
+		run()
+		if posts := e.posts("CLEAD"); len(posts) != 2 || !strings.Contains(posts[1].Text(), "Leadership digest") {
+			t.Errorf("back on a Monday after two weeks: %d digests, want that Monday's too", len(posts))
+		}
+		if got := e.run("UADMIN", "/kpi", "digest list"); !strings.Contains(got, "next Mon Dec 21, 09:00 · last sent Dec 14") {
+			t.Errorf("digest list = %s", got)
+		}
 	})
 }
 

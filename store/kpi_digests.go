@@ -36,8 +36,8 @@ type ClaimedDigest struct {
 
 // ClaimDigests claims the digests of the workspaces given that are due at
 // now, each leased until now+lease:
-// every subscription whose next run has come gets a delivery for that
-// occurrence, and its next run moves to next(subscription, after), in one
+// every subscription whose next run has come gets a delivery for its latest
+// occurrence due, and its next run moves to next(subscription, now), in one
 // transaction; deliveries whose sender's lease ran out before they were done
 // are taken over. The unique key of a delivery makes each occurrence go to
 // one process only, however many replicas claim at once.
@@ -58,20 +58,19 @@ func (s *Store) ClaimDigests(ctx context.Context, workspaceIDs []uint, now time.
 			return err
 		}
 		for _, d := range due {
+			// Missed occurrences are not sent one after the other: only the
+			// latest one due is, and the next run is the first after now.
 			occurrence := *d.NextRunAt
+			for n := next(d, occurrence); !n.After(now); n = next(d, n) {
+				occurrence = n
+			}
 			dl := DigestDelivery{WorkspaceID: d.WorkspaceID, SubscriptionID: d.ID, Occurrence: occurrence, ClaimedUntil: &until, Attempts: 1}
 			res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&dl)
 			if res.Error != nil {
 				return fmt.Errorf("claim digest %d: %w", d.ID, res.Error)
 			}
-			// Missed occurrences are not sent one after the other: the
-			// next run is the first after now.
-			after := occurrence
-			if now.After(after) {
-				after = now
-			}
-			moved := tx.q(ctx).Model(&DigestSubscription{}).Where("id = ? AND next_run_at = ?", d.ID, occurrence).
-				UpdateColumn("next_run_at", next(d, after).UTC())
+			moved := tx.q(ctx).Model(&DigestSubscription{}).Where("id = ? AND next_run_at = ?", d.ID, *d.NextRunAt).
+				UpdateColumn("next_run_at", next(d, now).UTC())
 			if moved.Error != nil {
 				return fmt.Errorf("claim digest %d: %w", d.ID, moved.Error)
 			}

@@ -59,6 +59,11 @@ func SlashCommandRequest(target, secret string, at time.Time, cmd slack.SlashCom
 		"response_url": {cmd.ResponseURL},
 		"trigger_id":   {cmd.TriggerID},
 		"api_app_id":   {cmd.APIAppID},
+		// In an Enterprise Grid organization, Slack names it too, and
+		// says whether the app is installed in the whole organization.
+		"enterprise_id":         {cmd.EnterpriseID},
+		"enterprise_name":       {cmd.EnterpriseName},
+		"is_enterprise_install": {strconv.FormatBool(cmd.IsEnterpriseInstall)},
 	}
 	return NewRequest(target, secret, at, "application/x-www-form-urlencoded", []byte(form.Encode()))
 }
