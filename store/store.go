@@ -112,6 +112,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
+// Stats are the connection pool's statistics.
+func (s *Store) Stats() sql.DBStats {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
+}
+
 // Migrate applies the migrations that have not run yet. On Postgres it holds
 // an advisory lock meanwhile, so replicas starting together never race.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
