@@ -112,13 +112,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Stats are the connection pool's statistics.
-func (s *Store) Stats() sql.DBStats {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return sql.DBStats{}
-	}
-	return sqlDB.Stats()
+// Pool is the database's connection pool, for its statistics (metrics).
+// Queries go through the Store's methods, never through it.
+func (s *Store) Pool() *sql.DB {
+	sqlDB, _ := s.db.DB()
+	return sqlDB
 }
 
 // Migrate applies the migrations that have not run yet. On Postgres it holds
