@@ -16,36 +16,86 @@ import (
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
-const slackSigningSecret = "e2e-signing-secret"
+const slackSigningSecret = "e2e5161e65ec7e70e2e5161e65ec7e70"
 
 // server runs okrbot serve in-process on port 0 against a fake Slack and a
-// fresh database, and returns its base URL.
+// fresh database, and returns its base URL once it is ready.
 func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 	t.Helper()
 	env := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
-		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
+		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
 	}
-	addr := make(chan string, 1)
+	return serveIn(t, env, io.Discard).public
+}
+
+// served is where a running okrbot serve listens.
+type served struct {
+	public, metrics string // base URLs; metrics is "" when off
+}
+
+// instance is okrbot serve running in-process for a test.
+type instance struct {
+	served
+	ready  chan struct{} // closed once serve is ready
+	exited chan struct{} // closed once serve has stopped, with err
+	err    error
+}
+
+// waitReady waits until serve is ready; a serve that stops first fails the
+// test.
+func (in *instance) waitReady(t *testing.T) {
+	t.Helper()
+	select {
+	case <-in.ready:
+	case <-in.exited:
+		t.Fatalf("serve stopped before it was ready: %v", in.err)
+	}
+}
+
+// serveIn runs okrbot serve in-process with env, logging to logs, and
+// returns where it listens once it is ready. It stops when the test ends.
+func serveIn(t *testing.T, env map[string]string, logs io.Writer) served {
+	t.Helper()
+	in := startIn(t, env, logs)
+	in.waitReady(t)
+	return in.served
+}
+
+// startIn starts okrbot serve in-process with env, and returns as soon as
+// it listens. It stops when the test ends; an error then fails the test.
+func startIn(t *testing.T, env map[string]string, logs io.Writer) *instance {
+	t.Helper()
+	addrs := make(chan served, 1)
+	in := &instance{ready: make(chan struct{}), exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return env[k] },
-		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-		Listening: func(a string) { addr <- a }}
-	go func() { done <- m.Run(ctx) }()
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs,
+		Listening: func(public, metrics string) {
+			s := served{public: "http://" + public}
+			if metrics != "" {
+				s.metrics = "http://" + metrics
+			}
+			addrs <- s
+		},
+		Ready: func() { close(in.ready) }}
+	go func() {
+		in.err = m.Run(ctx)
+		close(in.exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve stopped with %v", err)
+		<-in.exited
+		if in.err != nil {
+			t.Errorf("serve stopped with %v", in.err)
 		}
 	})
 	select {
-	case a := <-addr:
-		return "http://" + a
-	case err := <-done:
-		t.Fatalf("serve did not start: %v", err)
+	case in.served = <-addrs:
+	case <-in.exited:
+		t.Fatalf("serve did not start: %v", in.err)
 	}
-	return ""
+	return in
 }
 
 func do(t *testing.T, r *http.Request) (int, string) {

@@ -124,12 +124,13 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
 	sub := submission(v)
 	x.log.Info("form submitted", "callback_id", sub.CallbackID)
-	if u, ok := x.a.users.peek(x.req.Workspace, x.req.User); ok {
+	ctx = bot.WithRequestID(ctx, x.id)
+	if u, ok := x.a.users.peek(ctx, x.req.Workspace, x.req.User); ok {
 		x.req.User = u
 	} else {
 		x.log.Debug("user details not cached; using the payload's")
 	}
-	ctx, cancel := context.WithTimeout(bot.WithRequestID(ctx, x.id), submitTimeout)
+	ctx, cancel := context.WithTimeout(ctx, submitTimeout)
 	defer cancel()
 	var res bot.SubmitResult
 	if x.call(func() { res = x.a.h.Submit(ctx, x.req, *sub) }) {
