@@ -195,7 +195,8 @@ func (c *checker) settings() usable {
 			return ""
 		})
 	}
-	if a := strings.TrimSpace(m.Getenv("OKRBOT_METRICS_ADDR")); a != "" && a == cmp.Or(strings.TrimSpace(m.Getenv("OKRBOT_ADDR")), defaultAddr) {
+	// Port 0 is any free port, never the same one twice.
+	if a := strings.TrimSpace(m.Getenv("OKRBOT_METRICS_ADDR")); a == cmp.Or(strings.TrimSpace(m.Getenv("OKRBOT_ADDR")), defaultAddr) && !strings.HasSuffix(a, ":0") {
 		c.problem("OKRBOT_METRICS_ADDR", "is OKRBOT_ADDR; the metrics get a listener of their own, off the public one")
 	}
 	u.database = c.setting("DATABASE_URL", checkDatabaseURL)

@@ -178,7 +178,9 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		}
 	}
 	mux := http.NewServeMux()
-	api.New(st, svc, m.Now, log).Register(mux)
+	apiMux := http.NewServeMux()
+	api.New(st, svc, m.Now, log).Register(apiMux)
+	mux.Handle("/api/", withRequestID(apiMux))
 	dirs := directories{}
 	for _, p := range platforms {
 		senders[p.name] = p.sender
@@ -205,6 +207,14 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		m.Ready()
 	}
 	return platforms, nil
+}
+
+// withRequestID gives each request to h an id for the lines it logs, as
+// the chat adapters do for theirs.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(bot.WithRequestID(r.Context(), bot.NewRequestID())))
+	})
 }
 
 // httpServer is one HTTP server okrbot runs, on its listener.

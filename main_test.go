@@ -37,6 +37,7 @@ type served struct {
 // instance is okrbot serve running in-process for a test.
 type instance struct {
 	served
+	stop   func()        // stops serve and waits until it has
 	ready  chan struct{} // closed once serve is ready
 	exited chan struct{} // closed once serve has stopped, with err
 	err    error
@@ -83,9 +84,12 @@ func startIn(t *testing.T, env map[string]string, logs io.Writer) *instance {
 		in.err = m.Run(ctx)
 		close(in.exited)
 	}()
-	t.Cleanup(func() {
+	in.stop = func() {
 		cancel()
 		<-in.exited
+	}
+	t.Cleanup(func() {
+		in.stop()
 		if in.err != nil {
 			t.Errorf("serve stopped with %v", in.err)
 		}
