@@ -64,7 +64,8 @@ Usage:
                             write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
   okrbot backup --out FILE  write every table to one archive
   okrbot restore FILE       restore an archive into a new, empty database
-  okrbot check              check the settings, the database and Slack
+  okrbot check              check the settings, the database and each chat
+                            platform; serve runs the same checks at start
   okrbot healthcheck        ask the running okrbot's /healthz (for containers)
   okrbot teams-package [--out okrbot-teams.zip]
                             write the Teams app package for TEAMS_APP_ID
