@@ -66,10 +66,6 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log := m.logger()
-	rd, rcfg, remindersOn, err := m.reminderSettings()
-	if err != nil {
-		return err
-	}
 	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
 	if err != nil {
 		c.unreachableDatabase(err)
@@ -79,9 +75,8 @@ func (m *Main) serve(ctx context.Context) error {
 	mets := metrics.New()
 	mets.Database(st.Pool())
 
-	ready := &readiness{}
-	ready.waitFor("applying database migrations")
-	var app atomic.Pointer[http.ServeMux]
+	gate := &readyGate{}
+	gate.waitFor("applying database migrations")
 	public := http.NewServeMux()
 	public.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -94,14 +89,8 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	public.Handle("GET /readyz", ready)
-	public.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if mux := app.Load(); mux != nil {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "okrbot is starting; try again in a moment", http.StatusServiceUnavailable)
-	})
+	public.HandleFunc("GET /readyz", gate.readyz)
+	public.Handle("/", gate)
 	servers, err := m.listen(public, mets.Handler(log))
 	if err != nil {
 		return err
@@ -125,7 +114,7 @@ func (m *Main) serve(ctx context.Context) error {
 			return srv.Shutdown(shutdown)
 		})
 	}
-	platforms, err := m.start(gctx, st, log, mets, rd, rcfg, remindersOn, ready, &app, g)
+	platforms, err := m.start(gctx, st, log, mets, gate, g)
 	if err != nil {
 		cancel()
 		_ = g.Wait()
@@ -144,11 +133,14 @@ func (m *Main) serve(ctx context.Context) error {
 }
 
 // start applies the migrations, sets each platform up (asking it whether
-// okrbot's credentials work), then serves their endpoints and the API on
-// app and runs the scheduler in g. It reports each step on ready.
-func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, mets *metrics.Metrics,
-	rd commands.ReminderDefaults, rcfg reminders.Config, remindersOn bool,
-	ready *readiness, app *atomic.Pointer[http.ServeMux], g *errgroup.Group) ([]*platform, error) {
+// okrbot's credentials work), runs Socket Mode and the scheduler in g, and
+// opens the gate to the platforms' endpoints and the API. The gate says
+// what it waits for meanwhile.
+func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, mets *metrics.Metrics, gate *readyGate, g *errgroup.Group) ([]*platform, error) {
+	rd, rcfg, remindersOn, err := m.reminderSettings()
+	if err != nil {
+		return nil, err
+	}
 	applied, err := st.Migrate(ctx)
 	if err != nil {
 		return nil, err
@@ -168,8 +160,8 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		}
 	})
 	var platforms []*platform
-	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *readiness) (*platform, error){m.slack, m.teams} {
-		p, err := setUp(ctx, st, svc, log, mets, ready)
+	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *readyGate) (*platform, error){m.slack, m.teams} {
+		p, err := setUp(ctx, st, svc, log, mets, gate)
 		if err != nil {
 			return nil, err
 		}
@@ -200,8 +192,7 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		mets.Scheduler(sched.Lag)
 		g.Go(func() error { return sched.Run(ctx) })
 	}
-	app.Store(mux)
-	ready.waitFor("")
+	gate.open(mux)
 	log.Info("ready")
 	if m.Ready != nil {
 		m.Ready()
@@ -257,17 +248,34 @@ const (
 	defaultMetricsAddr = "127.0.0.1:9090"
 )
 
-// readiness is what /readyz answers: 503 and what serve is waiting for
-// while it starts, 200 "ready" once it takes requests.
-type readiness struct {
+// readyGate holds the chat platforms' and the API's requests back with 503
+// until serve is ready, and says at /readyz what it is waiting for.
+type readyGate struct {
 	waiting atomic.Pointer[string]
+	app     atomic.Pointer[http.ServeMux]
 }
 
-// waitFor says what serve is waiting for; "" when it is ready.
-func (r *readiness) waitFor(what string) { r.waiting.Store(&what) }
+// waitFor says what serve is waiting for.
+func (g *readyGate) waitFor(what string) { g.waiting.Store(&what) }
 
-func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	if what := *r.waiting.Load(); what != "" {
+// open lets requests through to app: serve is ready.
+func (g *readyGate) open(app *http.ServeMux) {
+	g.app.Store(app)
+	g.waitFor("")
+}
+
+func (g *readyGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if app := g.app.Load(); app != nil {
+		app.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "okrbot is starting; try again in a moment", http.StatusServiceUnavailable)
+}
+
+// readyz answers 503 and what serve waits for while it starts, and 200
+// "ready" once it takes requests.
+func (g *readyGate) readyz(w http.ResponseWriter, _ *http.Request) {
+	if what := *g.waiting.Load(); what != "" {
 		http.Error(w, "not ready: "+what, http.StatusServiceUnavailable)
 		return
 	}
@@ -278,7 +286,7 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // workspace that installs okrbot with SLACK_CLIENT_ID. It is nil when
 // neither is set. A token Slack refuses, or installations that cannot be
 // read, stop it with check's words.
-func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, ready *readiness) (*platform, error) {
+func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
 	botToken, clientID := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_CLIENT_ID")
 	if botToken == "" && clientID == "" {
 		return nil, nil
@@ -288,7 +296,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs}
 	p := &platform{name: slackbot.Platform, routes: map[string]http.Handler{}}
 	if clientID != "" {
-		ready.waitFor("reading the Slack workspaces okrbot is installed in")
+		gate.waitFor("reading the Slack workspaces okrbot is installed in")
 		box, err := m.secretBox()
 		if err != nil {
 			return nil, err
@@ -310,7 +318,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 	}
 	adapter := slackbot.New(cfg, svc)
 	if botToken != "" {
-		ready.waitFor("waiting for Slack to answer auth.test")
+		gate.waitFor("waiting for Slack to answer auth.test")
 		check, cancel := context.WithTimeout(ctx, startTimeout)
 		resp, err := adapter.AuthTest(check)
 		cancel()
@@ -349,7 +357,7 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer) (
 
 // teams sets Microsoft Teams up when TEAMS_APP_ID is set. Credentials
 // Microsoft refuses stop it with check's words.
-func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, ready *readiness) (*platform, error) {
+func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
 	if m.Getenv("TEAMS_APP_ID") == "" {
 		return nil, nil
 	}
@@ -357,7 +365,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if err != nil {
 		return nil, err
 	}
-	ready.waitFor("waiting for a token from Microsoft for Teams")
+	gate.waitFor("waiting for a token from Microsoft for Teams")
 	check, cancel := context.WithTimeout(ctx, startTimeout)
 	err = adapter.CheckCredentials(check)
 	cancel()
