@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/faketeams"
+	"github.com/okrbot/okrbot/secret"
+	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
@@ -121,6 +126,71 @@ func TestCheckReportsTheSlackAnswer(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCheckAndServeAskMicrosoft checks a Teams-only setup: check gets a
+// token from Microsoft for it; with a wrong password, check names the
+// refusal and serve stops with the same words.
+func TestCheckAndServeAskMicrosoft(t *testing.T) {
+	fake := faketeams.New(t)
+	db := storetest.SQLiteURL(t)
+	env := map[string]string{"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword,
+		"TEAMS_TENANT_ID": faketeams.TenantID, "TEAMS_TOKEN_URL": fake.TokenURL(),
+		"TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+		"DATABASE_URL": db, "OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off"}
+	out, err := run(t, env, "", "check")
+	if err != nil || !strings.Contains(out, "ok       Teams: Microsoft issued okrbot a token for TEAMS_APP_ID") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+
+	env["TEAMS_APP_PASSWORD"] = "wrong"
+	out, err = run(t, env, "", "check")
+	const refused = "Teams: Microsoft refused TEAMS_APP_ID, TEAMS_APP_PASSWORD or TEAMS_TENANT_ID: teams: token for TEAMS_APP_ID: token endpoint answered 401 Unauthorized: invalid_client AADSTS7000215: Invalid client secret provided."
+	if err == nil || !strings.Contains(out, "PROBLEM  "+refused+"\n") {
+		t.Errorf("check with a wrong password: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "wrong") {
+		t.Errorf("check printed the password:\n%s", out)
+	}
+	_, err = run(t, env, "", "serve")
+	if err == nil || err.Error() != refused {
+		t.Errorf("serve with a wrong password: %v, want %q", err, refused)
+	}
+}
+
+// TestCheckReadsTheInstallations checks a setup that serves every Slack
+// workspace that installs okrbot: the installations open with the key
+// given, and not with another.
+func TestCheckReadsTheInstallations(t *testing.T) {
+	ctx := context.Background()
+	fake := fakeslack.New(t)
+	dbURL := storetest.SQLiteURL(t)
+	st := storetest.OpenURL(t, dbURL)
+	key := newSecretKey(t)
+	box, _ := secret.ParseKeys(key)
+	st.SetSealer(box)
+	if err := st.SaveInstallation(ctx, store.Installation{TeamID: "T1", BotToken: "xoxb-1", InstalledAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "s3cr3t", "OKRBOT_PUBLIC_URL": "https://okrbot.example.com",
+		"OKRBOT_SECRET_KEY": key, "SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL}
+	out, err := run(t, env, "", "check")
+	if err != nil || !strings.Contains(out, "ok       Slack installations: okrbot is installed in 1 workspace\n") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+
+	env["OKRBOT_SECRET_KEY"] = newSecretKey(t)
+	out, err = run(t, env, "", "check")
+	if err == nil || !strings.Contains(out, "PROBLEM  Slack installations: cannot be read: ") {
+		t.Errorf("check with another key: %v\n%s", err, out)
+	}
+	env["OKRBOT_SECRET_KEY"], env["OKRBOT_PUBLIC_URL"] = "", ""
+	out, _ = run(t, env, "", "check")
+	for _, want := range []string{"PROBLEM  OKRBOT_SECRET_KEY: no secret key: set OKRBOT_SECRET_KEY", `PROBLEM  Slack install: OKRBOT_PUBLIC_URL "" is not an http(s) URL`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
 		}
 	}
 }
