@@ -68,6 +68,17 @@ func answerFailure(resp *http.Response, body []byte) error {
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/json" {
 		return nil
 	}
+	// Slack writes "ok" first: a successful answer is known from its
+	// first key, without reading the rest of it.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if open, err := dec.Token(); err != nil || open != json.Delim('{') {
+		return nil
+	}
+	if key, _ := dec.Token(); key == "ok" {
+		if ok, _ := dec.Token(); ok == true {
+			return nil
+		}
+	}
 	var answer struct {
 		OK    *bool  `json:"ok"`
 		Error string `json:"error"`
