@@ -157,17 +157,19 @@ func TestMetricsMoveUnderRequestsAndTheScheduler(t *testing.T) {
 }
 
 // waitMetrics scrapes the metrics at base until the series named has
-// counted something, and returns them. It is for work okrbot does on its
-// own, such as the scheduler's, which no answer to the test waits for.
+// counted something, and returns a scrape made after that. It is for work
+// okrbot does on its own, such as the scheduler's, which no answer to the
+// test waits for. One scrape reads its families one after another, so the
+// scrape that first sees the series may miss what happened just before it
+// in another family; the next one cannot.
 func waitMetrics(t *testing.T, base, name string, labels ...string) map[string]*dto.MetricFamily {
 	t.Helper()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(10 * time.Second)
 	for {
-		fams := scrape(t, base)
-		if v, _ := sample(fams, name, labels...); v > 0 {
-			return fams
+		if v, _ := sample(scrape(t, base), name, labels...); v > 0 {
+			return scrape(t, base)
 		}
 		select {
 		case <-tick.C:
