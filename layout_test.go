@@ -30,6 +30,7 @@ var allowedImports = map[string][]string{
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "store", "okr"},
+	"metrics":            {"bot", "reminders"},
 	"internal/fakeslack": {},
 	"internal/faketeams": {},
 }

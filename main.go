@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,9 +46,13 @@ type Main struct {
 	// scheduler waits with it between its rounds and before retries.
 	// Tests make it run a round when they say.
 	After func(time.Duration) <-chan time.Time
-	// Listening, when set, is told the HTTP server's address once it
-	// listens (tests use port 0).
-	Listening func(addr string)
+	// Listening, when set, is told the addresses serve listens on once it
+	// does, the public one and the metrics' ("" when off); tests use port
+	// 0. serve is not ready yet then.
+	Listening func(public, metrics string)
+	// Ready, when set, is called once serve is ready: its migrations
+	// applied and every platform answered.
+	Ready func()
 }
 
 const usage = `okrbot keeps OKRs where people talk.
@@ -63,7 +68,8 @@ Usage:
                             write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
   okrbot backup --out FILE  write every table to one archive
   okrbot restore FILE       restore an archive into a new, empty database
-  okrbot check              check the settings, the database and Slack
+  okrbot check              check the settings, the database and each chat
+                            platform; serve runs the same checks at start
   okrbot healthcheck        ask the running okrbot's /healthz (for containers)
   okrbot teams-package [--out okrbot-teams.zip]
                             write the Teams app package for TEAMS_APP_ID
@@ -118,12 +124,45 @@ func (m *Main) Run(ctx context.Context) error {
 	return fmt.Errorf("unknown command %q", sub)
 }
 
+// logger writes okrbot's log to Stderr at OKRBOT_LOG_LEVEL, as text or
+// JSON lines (OKRBOT_LOG_FORMAT). Every line written within a request
+// carries the request's id (req). Settings check finds wrong fall back to
+// info and text.
 func (m *Main) logger() *slog.Logger {
 	level := slog.LevelInfo
 	if err := level.UnmarshalText([]byte(m.Getenv("OKRBOT_LOG_LEVEL"))); err != nil || m.Getenv("OKRBOT_LOG_LEVEL") == "" {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(m.Stderr, opts)
+	if strings.TrimSpace(m.Getenv("OKRBOT_LOG_FORMAT")) == "json" {
+		h = slog.NewJSONHandler(m.Stderr, opts)
+	}
+	return slog.New(requestIDs{Handler: h})
+}
+
+// requestIDs adds to each line the id of the request its context belongs
+// to (see bot.RequestID), unless the logger was given one already.
+type requestIDs struct {
+	slog.Handler
+	tagged bool
+}
+
+func (h requestIDs) Handle(ctx context.Context, r slog.Record) error {
+	if id := bot.RequestID(ctx); id != "" && !h.tagged {
+		r = r.Clone()
+		r.AddAttrs(slog.String("req", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDs) WithAttrs(as []slog.Attr) slog.Handler {
+	tagged := h.tagged || slices.ContainsFunc(as, func(a slog.Attr) bool { return a.Key == "req" })
+	return requestIDs{Handler: h.Handler.WithAttrs(as), tagged: tagged}
+}
+
+func (h requestIDs) WithGroup(name string) slog.Handler {
+	return requestIDs{Handler: h.Handler.WithGroup(name), tagged: h.tagged}
 }
 
 // openStore opens and migrates the database named by DATABASE_URL.

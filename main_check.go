@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -17,32 +18,51 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/okrbot/okrbot/bot/slack/install"
-	"github.com/okrbot/okrbot/bot/teams"
-	"github.com/okrbot/okrbot/secret"
+	"github.com/okrbot/okrbot/bot"
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/store"
 )
 
 var (
 	// Slack user ids: U… or, in Enterprise Grid, W….
 	slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	// A person's Microsoft Entra object id, which is who they are in
+	// Teams.
+	aadObjectID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Slack signing secrets are 32 hexadecimal characters.
 	signingSecret = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 )
 
-// A checker prints one line per thing checked and counts the problems.
+// A checker names what is wrong with okrbot's setup, in words. check
+// prints a line for each thing it looks at; serve runs the same checks
+// quietly and stops with the problems they found.
 type checker struct {
 	m        *Main
-	problems int
+	out      io.Writer // where check prints; nil in serve
+	problems []string  // "what: why"
 }
 
 func (c *checker) ok(what, format string, args ...any) {
-	fmt.Fprintf(c.m.Stdout, "ok       %s: %s\n", what, fmt.Sprintf(format, args...))
+	if c.out != nil {
+		fmt.Fprintf(c.out, "ok       %s: %s\n", what, fmt.Sprintf(format, args...))
+	}
 }
 
 func (c *checker) problem(what, format string, args ...any) {
-	c.problems++
-	fmt.Fprintf(c.m.Stdout, "PROBLEM  %s: %s\n", what, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	c.problems = append(c.problems, what+": "+msg)
+	if c.out != nil {
+		fmt.Fprintf(c.out, "PROBLEM  %s: %s\n", what, msg)
+	}
+}
+
+// err is what serve stops with: every problem, one per line; nil when
+// there is none.
+func (c *checker) err() error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(c.problems, "\n"))
 }
 
 // setting checks one setting with check, which says what is wrong or
@@ -60,23 +80,53 @@ func (c *checker) setting(name string, check func(v string) string) bool {
 }
 
 // check runs "okrbot check": it reads every setting the way serve does,
-// reaches the database and Slack, and names each problem. Any problem
-// makes it fail, so that it can gate a deployment.
+// reaches the database and each configured chat platform, and names each
+// problem. Any problem makes it fail, so that it can gate a deployment.
 func (m *Main) check(ctx context.Context) error {
-	c := &checker{m: m}
-	set := func(name string) bool { return strings.TrimSpace(m.Getenv(name)) != "" }
-	// Slack is served for one workspace (SLACK_BOT_TOKEN) or for every one
-	// that installs okrbot (SLACK_CLIENT_ID); Teams alone needs neither.
-	one, many, teamsOn := set("SLACK_BOT_TOKEN"), set("SLACK_CLIENT_ID"), set("TEAMS_APP_ID")
-	botOK := c.setting("SLACK_BOT_TOKEN", func(v string) string {
+	c := &checker{m: m, out: m.Stdout}
+	set := c.settings()
+	migrated := set.database && m.checkDatabase(ctx, c)
+	if set.slackToken {
+		m.checkSlackToken(ctx, c)
+	}
+	if set.slackInstalls && migrated {
+		m.checkSlackInstalls(ctx, c)
+	}
+	if set.teams {
+		m.checkTeams(ctx, c)
+	}
+	if n := len(c.problems); n > 0 {
+		return fmt.Errorf("%d %s found", n, plural(n, "problem", "problems"))
+	}
+	fmt.Fprintln(m.Stdout, "Everything checks out.")
+	return nil
+}
+
+// usable says which checks that reach out are worth making: those whose
+// settings are all right.
+type usable struct {
+	database, slackToken, slackInstalls, teams bool
+}
+
+// noPlatform is what serve and check say when no chat platform is set up.
+const noPlatform = "none is set up: set SLACK_BOT_TOKEN (one Slack workspace), SLACK_CLIENT_ID (many), or TEAMS_APP_ID (Microsoft Teams); to try okrbot without any, run: okrbot console"
+
+// settings checks every setting without reaching anything.
+func (c *checker) settings() usable {
+	m := c.m
+	var u usable
+	botToken := strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN"))
+	clientID := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID"))
+	teamsID := strings.TrimSpace(m.Getenv("TEAMS_APP_ID"))
+	switch {
+	case botToken == "" && clientID == "" && teamsID == "":
+		c.problem("chat platform", noPlatform)
+	case botToken != "" && clientID != "":
+		c.problem("Slack", "set SLACK_BOT_TOKEN to serve one Slack workspace, or SLACK_CLIENT_ID to let many install okrbot, not both")
+	}
+	u.slackToken = c.setting("SLACK_BOT_TOKEN", func(v string) string {
 		switch {
-		case v == "" && !many && !teamsOn:
-			return "is not set; serve needs the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page " +
-				"(or SLACK_CLIENT_ID, to serve every workspace that installs okrbot, or TEAMS_APP_ID, for Microsoft Teams)"
 		case v == "":
-			return ""
-		case many:
-			return "and SLACK_CLIENT_ID are both set; serve takes one: SLACK_BOT_TOKEN serves one workspace, SLACK_CLIENT_ID every workspace that installs okrbot"
 		case strings.HasPrefix(v, "xapp-"):
 			return "is an app-level token (xapp-…); it belongs in SLACK_APP_TOKEN, and this one needs the bot token (xoxb-…)"
 		case strings.HasPrefix(v, "xoxp-"):
@@ -85,7 +135,7 @@ func (m *Main) check(ctx context.Context) error {
 			return "is not a bot token: bot tokens start with xoxb-"
 		}
 		return ""
-	})
+	}) && botToken != ""
 	appToken := strings.TrimSpace(m.Getenv("SLACK_APP_TOKEN"))
 	c.setting("SLACK_APP_TOKEN", func(v string) string {
 		if v != "" && !strings.HasPrefix(v, "xapp-") {
@@ -100,10 +150,9 @@ func (m *Main) check(ctx context.Context) error {
 		}
 		return ""
 	})
-	if (one || many) && appToken == "" && secret == "" {
+	if (botToken != "" || clientID != "") && appToken == "" && secret == "" {
 		c.problem("Slack mode", "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
 	}
-	keyOK := m.checkInstallSettings(c, many)
 	apiOK := c.setting("SLACK_API_URL", func(v string) string {
 		if v == "" {
 			return ""
@@ -113,21 +162,52 @@ func (m *Main) check(ctx context.Context) error {
 		}
 		return ""
 	})
-	c.setting("OKRBOT_ADDR", func(v string) string {
-		if v == "" {
+	u.slackToken = u.slackToken && apiOK
+	if clientID != "" {
+		u.slackInstalls = apiOK
+		if _, err := m.secretBox(); err != nil {
+			c.problem("OKRBOT_SECRET_KEY", "%v", err)
+			u.slackInstalls = false
+		}
+		// The install flow checks its own settings; it gets no store here.
+		if _, err := m.slackInstaller(nil, slog.New(slog.DiscardHandler), nil); err != nil {
+			c.problem("Slack install", "%v", err)
+			u.slackInstalls = false
+		}
+		if u.slackInstalls {
+			c.ok("SLACK_CLIENT_ID", "set, with its secret, OKRBOT_PUBLIC_URL and OKRBOT_SECRET_KEY")
+		}
+	}
+	if teamsID != "" {
+		if _, err := m.teamsAdapter(nil, nil, nil); err != nil {
+			c.problem("Teams", "%v", err)
+		} else {
+			u.teams = true
+			c.ok("TEAMS_APP_ID", "set, with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
+		}
+	}
+	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
+		c.setting(name, func(v string) string {
+			if v == "" || (name == "OKRBOT_METRICS_ADDR" && v == "off") {
+				return ""
+			}
+			_, port, err := net.SplitHostPort(v)
+			if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+				return fmt.Sprintf("%q is not a listen address like :3000 or 127.0.0.1:3000", v)
+			}
 			return ""
-		}
-		_, port, err := net.SplitHostPort(v)
-		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
-			return fmt.Sprintf("%q is not a listen address like :3000 or 127.0.0.1:3000", v)
-		}
-		return ""
-	})
-	dbOK := c.setting("DATABASE_URL", checkDatabaseURL)
+		})
+	}
+	// Port 0 is any free port, never the same one twice.
+	if a := strings.TrimSpace(m.Getenv("OKRBOT_METRICS_ADDR")); a == cmp.Or(strings.TrimSpace(m.Getenv("OKRBOT_ADDR")), defaultAddr) && !strings.HasSuffix(a, ":0") {
+		c.problem("OKRBOT_METRICS_ADDR", "is OKRBOT_ADDR; the metrics get a listener of their own, off the public one")
+	}
+	u.database = c.setting("DATABASE_URL", checkDatabaseURL)
 	c.setting("OKRBOT_ADMINS", func(v string) string {
 		for _, id := range splitList(v) {
-			if !slackUserID.MatchString(id) {
-				return fmt.Sprintf("%q is not a Slack user id like U0123ABCD (a profile's ⋮ menu → Copy member ID)", id)
+			if !slackUserID.MatchString(id) && !aadObjectID.MatchString(id) {
+				return fmt.Sprintf("%q is neither a Slack user id like U0123ABCD (a profile's ⋮ menu → Copy member ID) "+
+					"nor a Microsoft Entra object id like 0a1b2c3d-… (Teams)", id)
 			}
 		}
 		return ""
@@ -136,6 +216,12 @@ func (m *Main) check(ctx context.Context) error {
 		var level slog.Level
 		if v != "" && level.UnmarshalText([]byte(v)) != nil {
 			return fmt.Sprintf("%q is not debug, info, warn or error", v)
+		}
+		return ""
+	})
+	c.setting("OKRBOT_LOG_FORMAT", func(v string) string {
+		if v != "" && v != "text" && v != "json" {
+			return fmt.Sprintf("%q is neither text nor json", v)
 		}
 		return ""
 	})
@@ -163,26 +249,7 @@ func (m *Main) check(ctx context.Context) error {
 			return ""
 		})
 	}
-
-	if dbOK {
-		if st := m.checkDatabase(ctx, c); st != nil {
-			if many && keyOK {
-				m.checkInstallations(ctx, c, st)
-			}
-			st.Close()
-		}
-	}
-	if one && botOK && apiOK {
-		m.checkSlack(ctx, c)
-	}
-	if teamsOn {
-		m.checkTeams(ctx, c)
-	}
-	if c.problems > 0 {
-		return fmt.Errorf("%d %s found", c.problems, plural(c.problems, "problem", "problems"))
-	}
-	fmt.Fprintln(m.Stdout, "Everything checks out.")
-	return nil
+	return u
 }
 
 // checkDatabaseURL checks DATABASE_URL the way store.Open reads it.
@@ -205,10 +272,9 @@ func checkDatabaseURL(v string) string {
 }
 
 // checkDatabase reaches the database and says where its schema stands. A
-// SQLite file that does not exist yet is not created: serve does that. It
-// returns the database, for the caller to close, when it holds every table
-// this okrbot knows.
-func (m *Main) checkDatabase(ctx context.Context, c *checker) *store.Store {
+// SQLite file that does not exist yet is not created: serve does that.
+// migrated says whether the database has every migration of this okrbot.
+func (m *Main) checkDatabase(ctx context.Context, c *checker) (migrated bool) {
 	dbURL := m.Getenv("DATABASE_URL")
 	if !strings.Contains(dbURL, "://") || strings.HasPrefix(dbURL, "sqlite://") {
 		path := cmp.Or(strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite://"), "sqlite:"), store.DefaultPath)
@@ -216,128 +282,50 @@ func (m *Main) checkDatabase(ctx context.Context, c *checker) *store.Store {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			if info, err := os.Stat(filepath.Dir(path)); err != nil || !info.IsDir() {
 				c.problem("database", "the folder of the SQLite file %s does not exist", path)
-				return nil
+				return false
 			}
 			c.ok("database", "the SQLite file %s does not exist yet; serve creates it", path)
-			return nil
+			return false
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	st, err := store.Open(ctx, dbURL, slog.New(slog.DiscardHandler))
 	if err != nil {
-		c.problem("database", "unreachable: %v", err)
-		return nil
+		c.unreachableDatabase(err)
+		return false
 	}
+	defer st.Close()
 	s, err := st.SchemaStatus(ctx)
 	if err != nil {
 		c.problem("database", "reached, but its migrations cannot be read: %v", err)
-		st.Close()
-		return nil
+		return false
 	}
 	c.ok("database", "%s", schemaSummary(st.Dialect(), s))
-	if s.Pending() > 0 {
-		st.Close()
-		return nil
-	}
-	return st
+	return s.Pending() == 0
 }
 
-// checkInstallSettings checks the settings of serving every workspace that
-// installs okrbot, needed when many is set, and reports whether
-// OKRBOT_SECRET_KEY is good.
-func (m *Main) checkInstallSettings(c *checker, many bool) bool {
-	needed := func(what string) func(string) string {
-		return func(v string) string {
-			if many && v == "" {
-				return "is not set; SLACK_CLIENT_ID needs it: " + what
-			}
-			return ""
-		}
-	}
-	c.setting("SLACK_CLIENT_ID", func(string) string { return "" })
-	c.setting("SLACK_CLIENT_SECRET", needed("the Slack app's client secret, from its Basic Information page"))
-	c.setting("OKRBOT_PUBLIC_URL", func(v string) string {
-		if why := needed("where browsers reach okrbot, like https://okrbot.example.com")(v); why != "" || v == "" {
-			return why
-		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Sprintf("%q is not an http(s) URL like https://okrbot.example.com", v)
-		}
-		return ""
-	})
-	return c.setting("OKRBOT_SECRET_KEY", func(v string) string {
-		if why := needed("the key that seals Slack tokens in the database (openssl rand -base64 32)")(v); why != "" || v == "" {
-			return why
-		}
-		if _, err := secret.ParseKeys(v); err != nil {
-			return strings.TrimPrefix(err.Error(), "OKRBOT_SECRET_KEY: ")
-		}
-		return ""
-	})
+// unreachableDatabase names a database that store.Open could not reach.
+func (c *checker) unreachableDatabase(err error) {
+	c.problem("database", "unreachable: %v", err)
 }
 
-// checkInstallations opens the tokens of the workspaces that installed
-// okrbot with OKRBOT_SECRET_KEY, as serve does.
-func (m *Main) checkInstallations(ctx context.Context, c *checker, st *store.Store) {
-	box, err := m.secretBox()
-	if err != nil {
-		return // checkInstallSettings named the problem
-	}
-	st.SetSealer(box)
+// checkSlackToken asks Slack whether the bot token works, as serve does.
+func (m *Main) checkSlackToken(ctx context.Context, c *checker) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	all, err := st.ActiveInstallations(ctx)
-	if err != nil {
-		c.problem("Slack", "the tokens of the workspaces that installed okrbot do not open: %v; "+
-			"keep the key they were sealed with in OKRBOT_SECRET_KEY, after the new one, until okrbot rotate-key has run", err)
-		return
-	}
-	if len(all) == 0 {
-		c.ok("Slack", "no workspace has installed okrbot yet; install it from %s%s", strings.TrimSuffix(m.Getenv("OKRBOT_PUBLIC_URL"), "/"), install.InstallPath)
-		return
-	}
-	var names []string
-	for _, in := range all {
-		if in.IsEnterpriseInstall {
-			names = append(names, fmt.Sprintf("the %s organization (%s)", in.EnterpriseName, in.EnterpriseID))
-		} else {
-			names = append(names, fmt.Sprintf("%s (%s)", in.TeamName, in.TeamID))
-		}
-	}
-	if len(names) > 5 {
-		names = append(names[:5], fmt.Sprintf("%d more", len(names)-5))
-	}
-	c.ok("Slack", "okrbot is installed in %s, and OKRBOT_SECRET_KEY opens every token", strings.Join(names, ", "))
+	a := slackbot.New(slackbot.Config{BotToken: strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN")),
+		APIURL: strings.TrimSpace(m.Getenv("SLACK_API_URL")), Logger: slog.New(slog.DiscardHandler)}, nil)
+	resp, err := a.AuthTest(ctx)
+	c.slackAuth(m.slackAPIURL(), resp, err)
 }
 
-// checkTeams asks Microsoft for a token with the Teams settings, as serve
-// does at start.
-func (m *Main) checkTeams(ctx context.Context, c *checker) {
-	adapter, err := teams.New(m.teamsConfig(slog.New(slog.DiscardHandler)), nil)
-	if err != nil {
-		c.problem("Teams", "%v", strings.TrimPrefix(err.Error(), "teams: "))
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := adapter.CheckCredentials(ctx); err != nil {
-		c.problem("Teams", "%v", strings.TrimPrefix(err.Error(), "teams: "))
-		return
-	}
-	c.ok("Teams", "Microsoft gives okrbot a token for TEAMS_APP_ID")
+func (m *Main) slackAPIURL() string {
+	return cmp.Or(strings.TrimSpace(m.Getenv("SLACK_API_URL")), slack.APIURL)
 }
 
-// checkSlack asks Slack whether the bot token works (auth.test).
-func (m *Main) checkSlack(ctx context.Context, c *checker) {
-	apiURL := cmp.Or(strings.TrimSpace(m.Getenv("SLACK_API_URL")), slack.APIURL)
-	if !strings.HasSuffix(apiURL, "/") {
-		apiURL += "/" // slack-go appends method names to it
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	api := slack.New(strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN")), slack.OptionAPIURL(apiURL))
-	resp, err := api.AuthTestContext(ctx)
+// slackAuth names what Slack's answer to auth.test says of the bot token.
+func (c *checker) slackAuth(apiURL string, resp *slack.AuthTestResponse, err error) {
 	var slackErr slack.SlackErrorResponse
 	switch {
 	case errors.As(err, &slackErr):
@@ -347,6 +335,54 @@ func (m *Main) checkSlack(ctx context.Context, c *checker) {
 		c.problem("Slack", "cannot reach Slack at %s: %v", apiURL, err)
 	default:
 		c.ok("Slack", "the bot token works, as %s in team %s (%s)", resp.User, resp.Team, resp.TeamID)
+	}
+}
+
+// checkSlackInstalls reads the workspaces okrbot is installed in, which
+// proves that OKRBOT_SECRET_KEY opens their tokens.
+func (m *Main) checkSlackInstalls(ctx context.Context, c *checker) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return // checkDatabase said why
+	}
+	defer st.Close()
+	box, _ := m.secretBox()
+	st.SetSealer(box)
+	installs, err := st.ActiveInstallations(ctx)
+	c.slackInstalls(len(installs), err)
+}
+
+// slackInstalls names what reading the installations said.
+func (c *checker) slackInstalls(n int, err error) {
+	if err != nil {
+		c.problem("Slack installations", "cannot be read: %v (is OKRBOT_SECRET_KEY the key they were sealed with?)", err)
+		return
+	}
+	c.ok("Slack installations", "okrbot is installed in %d %s", n, plural(n, "workspace", "workspaces"))
+}
+
+// checkTeams asks Microsoft for okrbot's token, as serve does.
+func (m *Main) checkTeams(ctx context.Context, c *checker) {
+	a, err := m.teamsAdapter(nil, slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		return // settings said why
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c.teamsToken(a.CheckCredentials(ctx))
+}
+
+// teamsToken names what the token endpoint said of okrbot's credentials.
+func (c *checker) teamsToken(err error) {
+	switch kind, _ := bot.FailureOf(err); {
+	case err == nil:
+		c.ok("Teams", "Microsoft issued okrbot a token for TEAMS_APP_ID")
+	case kind == bot.Permanent:
+		c.problem("Teams", "Microsoft refused TEAMS_APP_ID, TEAMS_APP_PASSWORD or TEAMS_TENANT_ID: %v", err)
+	default:
+		c.problem("Teams", "cannot get a token from Microsoft: %v", err)
 	}
 }
 

@@ -75,7 +75,7 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		"PROBLEM  SLACK_APP_TOKEN: is not an app-level token: they start with xapp-",
 		"PROBLEM  SLACK_SIGNING_SECRET: is not a Slack signing secret (32 hexadecimal characters",
 		`PROBLEM  OKRBOT_ADDR: "3000" is not a listen address like :3000`,
-		`PROBLEM  OKRBOT_ADMINS: "ada" is not a Slack user id like U0123ABCD`,
+		`PROBLEM  OKRBOT_ADMINS: "ada" is neither a Slack user id like U0123ABCD`,
 		`PROBLEM  OKRBOT_LOG_LEVEL: "loud" is not debug, info, warn or error`,
 		`PROBLEM  OKRBOT_REMINDERS: "sometimes" is neither on nor off`,
 		`PROBLEM  OKRBOT_DEFAULT_TZ: unknown time zone "Mars/Olympus_Mons"`,
@@ -130,93 +130,67 @@ func TestCheckReportsTheSlackAnswer(t *testing.T) {
 	}
 }
 
-// TestCheckManyWorkspaces checks a setup that serves every workspace that
-// installs okrbot: no bot token is needed, the install settings are, and
-// the stored tokens must open with OKRBOT_SECRET_KEY.
-func TestCheckManyWorkspaces(t *testing.T) {
-	for _, dbURL := range storetest.URLs(t) {
-		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			fake := fakeslack.New(t)
-			key := newSecretKey(t)
-			st := storetest.OpenURL(t, dbURL)
-			box, _ := secret.ParseKeys(key)
-			st.SetSealer(box)
-			for _, in := range []store.Installation{
-				{TeamID: "T1", TeamName: "Acme", BotToken: "xoxb-1-acme", InstalledAt: time.Now()},
-				{EnterpriseID: "E1", EnterpriseName: "Initech", IsEnterpriseInstall: true, BotToken: "xoxb-2-initech", InstalledAt: time.Now()},
-			} {
-				if err := st.SaveInstallation(context.Background(), in); err != nil {
-					t.Fatal(err)
-				}
-			}
-			env := map[string]string{"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s3cret", "OKRBOT_SECRET_KEY": key,
-				"OKRBOT_PUBLIC_URL": "https://okrbot.example.com", "SLACK_SIGNING_SECRET": goodSecret,
-				"SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL}
-			out, err := run(t, env, "", "check")
-			if err != nil {
-				t.Fatalf("check: %v\n%s", err, out)
-			}
-			for _, want := range []string{
-				"ok       SLACK_CLIENT_ID: set",
-				"ok       OKRBOT_SECRET_KEY: set",
-				"ok       Slack: okrbot is installed in Acme (T1), the Initech organization (E1), and OKRBOT_SECRET_KEY opens every token",
-				"Everything checks out.",
-			} {
-				if !strings.Contains(out, want) {
-					t.Errorf("check output lacks %q:\n%s", want, out)
-				}
-			}
-			if strings.Contains(out, "SLACK_BOT_TOKEN") || strings.Contains(out, key) || strings.Contains(out, "xoxb-") {
-				t.Errorf("check output:\n%s", out)
-			}
-
-			env["OKRBOT_SECRET_KEY"] = newSecretKey(t)
-			out, err = run(t, env, "", "check")
-			if err == nil || !strings.Contains(out, "PROBLEM  Slack: the tokens of the workspaces that installed okrbot do not open: "+
-				"open bot_token of the installation in workspace T1: sealed with a key that OKRBOT_SECRET_KEY does not hold") ||
-				!strings.Contains(out, "keep the key they were sealed with in OKRBOT_SECRET_KEY, after the new one, until okrbot rotate-key has run") {
-				t.Errorf("check with another key: %v\n%s", err, out)
-			}
-		})
-	}
-
-	out, err := run(t, map[string]string{"SLACK_CLIENT_ID": "1111.2222", "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
-		"OKRBOT_PUBLIC_URL": "okrbot.example.com", "OKRBOT_SECRET_KEY": "c2hvcnQ=", "DATABASE_URL": storetest.SQLiteURL(t)}, "", "check")
-	if err == nil || err.Error() != "5 problems found" {
-		t.Errorf("check: err = %v, want 5 problems found", err)
-	}
-	for _, want := range []string{
-		"PROBLEM  SLACK_BOT_TOKEN: and SLACK_CLIENT_ID are both set; serve takes one",
-		"PROBLEM  Slack mode: set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode",
-		"PROBLEM  SLACK_CLIENT_SECRET: is not set; SLACK_CLIENT_ID needs it: the Slack app's client secret",
-		`PROBLEM  OKRBOT_PUBLIC_URL: "okrbot.example.com" is not an http(s) URL like https://okrbot.example.com`,
-		"PROBLEM  OKRBOT_SECRET_KEY: key 1 of 1 is 5 bytes; a key is 32 random bytes in base64",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("check output lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-// TestCheckTeamsAlone checks a setup that serves Microsoft Teams only: no
-// Slack setting is needed, and Microsoft must accept the app's credentials.
-func TestCheckTeamsAlone(t *testing.T) {
+// TestCheckAndServeAskMicrosoft checks a Teams-only setup: check gets a
+// token from Microsoft for it; with a wrong password, check names the
+// refusal and serve stops with the same words.
+func TestCheckAndServeAskMicrosoft(t *testing.T) {
 	fake := faketeams.New(t)
+	db := storetest.SQLiteURL(t)
 	env := map[string]string{"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword,
-		"TEAMS_TENANT_ID": faketeams.TenantID, "TEAMS_TOKEN_URL": fake.TokenURL(), "DATABASE_URL": storetest.SQLiteURL(t)}
+		"TEAMS_TENANT_ID": faketeams.TenantID, "TEAMS_TOKEN_URL": fake.TokenURL(),
+		"TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+		"DATABASE_URL": db, "OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off"}
 	out, err := run(t, env, "", "check")
-	if err != nil || !strings.Contains(out, "ok       Teams: Microsoft gives okrbot a token for TEAMS_APP_ID") || strings.Contains(out, "SLACK") {
-		t.Errorf("check: %v\n%s", err, out)
+	if err != nil || !strings.Contains(out, "ok       Teams: Microsoft issued okrbot a token for TEAMS_APP_ID") {
+		t.Fatalf("check: %v\n%s", err, out)
 	}
 
 	env["TEAMS_APP_PASSWORD"] = "wrong"
 	out, err = run(t, env, "", "check")
-	if err == nil || err.Error() != "1 problem found" || !strings.Contains(out, "PROBLEM  Teams: token for TEAMS_APP_ID") {
+	const refused = "Teams: Microsoft refused TEAMS_APP_ID, TEAMS_APP_PASSWORD or TEAMS_TENANT_ID: teams: token for TEAMS_APP_ID: token endpoint answered 401 Unauthorized: invalid_client AADSTS7000215: Invalid client secret provided."
+	if err == nil || !strings.Contains(out, "PROBLEM  "+refused+"\n") {
 		t.Errorf("check with a wrong password: %v\n%s", err, out)
 	}
-	delete(env, "TEAMS_APP_PASSWORD")
+	if strings.Contains(out, "wrong") {
+		t.Errorf("check printed the password:\n%s", out)
+	}
+	_, err = run(t, env, "", "serve")
+	if err == nil || err.Error() != refused {
+		t.Errorf("serve with a wrong password: %v, want %q", err, refused)
+	}
+}
+
+// TestCheckReadsTheInstallations checks a setup that serves every Slack
+// workspace that installs okrbot: the installations open with the key
+// given, and not with another.
+func TestCheckReadsTheInstallations(t *testing.T) {
+	ctx := context.Background()
+	fake := fakeslack.New(t)
+	dbURL := storetest.SQLiteURL(t)
+	st := storetest.OpenURL(t, dbURL)
+	key := newSecretKey(t)
+	box, _ := secret.ParseKeys(key)
+	st.SetSealer(box)
+	if err := st.SaveInstallation(ctx, store.Installation{TeamID: "T1", BotToken: "xoxb-1", InstalledAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "s3cr3t", "OKRBOT_PUBLIC_URL": "https://okrbot.example.com",
+		"OKRBOT_SECRET_KEY": key, "SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL}
+	out, err := run(t, env, "", "check")
+	if err != nil || !strings.Contains(out, "ok       Slack installations: okrbot is installed in 1 workspace\n") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+
+	env["OKRBOT_SECRET_KEY"] = newSecretKey(t)
+	out, err = run(t, env, "", "check")
+	if err == nil || !strings.Contains(out, "PROBLEM  Slack installations: cannot be read: ") {
+		t.Errorf("check with another key: %v\n%s", err, out)
+	}
+	env["OKRBOT_SECRET_KEY"], env["OKRBOT_PUBLIC_URL"] = "", ""
 	out, _ = run(t, env, "", "check")
-	if !strings.Contains(out, "PROBLEM  Teams: TEAMS_APP_PASSWORD is required") {
-		t.Errorf("check without a password:\n%s", out)
+	for _, want := range []string{"PROBLEM  OKRBOT_SECRET_KEY: no secret key: set OKRBOT_SECRET_KEY", `PROBLEM  Slack install: OKRBOT_PUBLIC_URL "" is not an http(s) URL`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -19,6 +21,7 @@ import (
 	"github.com/okrbot/okrbot/bot/slack/install"
 	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/metrics"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
 )
@@ -33,6 +36,8 @@ type platform struct {
 	routes map[string]http.Handler
 	run    func(context.Context) error
 	drain  func(context.Context) error
+	// backlog is the work accepted after acks and not finished yet.
+	backlog func() int
 }
 
 // directories looks people up on their own workspace's platform.
@@ -49,44 +54,31 @@ func (d directories) UserInfo(ctx context.Context, ws bot.Workspace, userID stri
 // startTimeout bounds the checks of each platform's credentials at start.
 const startTimeout = 15 * time.Second
 
+// serve runs okrbot for the chat platforms set up. It checks the settings
+// as check does and stops with the same words on a problem; then it
+// listens at once, so that /healthz and /readyz answer while it applies
+// the migrations and asks each platform whether its credentials work, and
+// is ready (it takes requests) when they are done.
 func (m *Main) serve(ctx context.Context) error {
-	log := m.logger()
-	rd, rcfg, remindersOn, err := m.reminderSettings()
-	if err != nil {
+	c := &checker{m: m}
+	c.settings()
+	if err := c.err(); err != nil {
 		return err
 	}
-	st, err := m.openStore(ctx, log)
+	log := m.logger()
+	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
 	if err != nil {
-		return err
+		c.unreachableDatabase(err)
+		return c.err()
 	}
 	defer st.Close()
+	mets := metrics.New()
+	mets.Database(st.Pool())
 
-	// Every platform's adapter sends through one router; commands and the
-	// scheduler see only bot.Sender. The scheduler is made last, and the
-	// service wakes it when a change gives it work.
-	senders := bot.Senders{}
-	var sched *reminders.Scheduler
-	svc := m.service(st, log, rd, senders, func() {
-		if sched != nil {
-			sched.Wake()
-		}
-	})
-	var platforms []*platform
-	for _, start := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger) (*platform, error){m.slack, m.teams} {
-		p, err := start(ctx, st, svc, log)
-		if err != nil {
-			return err
-		}
-		if p != nil {
-			platforms = append(platforms, p)
-		}
-	}
-	if len(platforms) == 0 {
-		return errors.New("no chat platform is set up: set SLACK_BOT_TOKEN (one Slack workspace), SLACK_CLIENT_ID (many), or TEAMS_APP_ID (Microsoft Teams); to try okrbot without any, run: okrbot console")
-	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	gate := &readyGate{}
+	gate.waitFor("applying database migrations")
+	public := http.NewServeMux()
+	public.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := st.Ping(ctx); err != nil {
@@ -97,51 +89,36 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	api.New(st, svc, m.Now, log).Register(mux)
-	dirs := directories{}
-	for _, p := range platforms {
-		senders[p.name] = p.sender
-		dirs[p.name] = p.dir
-		for pattern, h := range p.routes {
-			mux.Handle(pattern, h)
-		}
-	}
-	addr := m.Getenv("OKRBOT_ADDR")
-	if addr == "" {
-		addr = ":3000"
-	}
-	ln, err := net.Listen("tcp", addr)
+	public.HandleFunc("GET /readyz", gate.readyz)
+	public.Handle("/", gate)
+	servers, err := m.listen(public, mets.Handler(log))
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	if m.Listening != nil {
-		m.Listening(ln.Addr().String())
+		return err
 	}
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		log.Info("listening", "addr", ln.Addr().String())
-		if err := server.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	g.Go(func() error {
-		<-gctx.Done()
-		shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		return server.Shutdown(shutdown)
-	})
-	for _, p := range platforms {
-		if p.run != nil {
-			g.Go(func() error { return p.run(gctx) })
-		}
+	for _, srv := range servers {
+		g.Go(func() error {
+			log.Info("listening", "addr", srv.ln.Addr().String(), "serves", srv.what)
+			if err := srv.Serve(srv.ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+			defer done()
+			return srv.Shutdown(shutdown)
+		})
 	}
-	if remindersOn {
-		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, senders, dirs, log
-		sched = reminders.New(rcfg)
-		g.Go(func() error { return sched.Run(gctx) })
+	platforms, err := m.start(gctx, st, log, mets, gate, g)
+	if err != nil {
+		cancel()
+		_ = g.Wait()
+		return err
 	}
 	err = g.Wait()
 	drain, done := context.WithTimeout(context.Background(), 10*time.Second)
@@ -155,24 +132,171 @@ func (m *Main) serve(ctx context.Context) error {
 	return err
 }
 
+// start applies the migrations, sets each platform up (asking it whether
+// okrbot's credentials work), runs Socket Mode and the scheduler in g, and
+// opens the gate to the platforms' endpoints and the API. The gate says
+// what it waits for meanwhile.
+func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, mets *metrics.Metrics, gate *readyGate, g *errgroup.Group) ([]*platform, error) {
+	rd, rcfg, remindersOn, err := m.reminderSettings()
+	if err != nil {
+		return nil, err
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range applied {
+		log.Info("applied migration", "migration", name)
+	}
+
+	// Every platform's adapter sends through one router; commands and the
+	// scheduler see only bot.Sender. The scheduler is made last, and the
+	// service wakes it when a change gives it work.
+	senders := bot.Senders{}
+	var sched *reminders.Scheduler
+	svc := m.service(st, log, rd, senders, func() {
+		if sched != nil {
+			sched.Wake()
+		}
+	})
+	var platforms []*platform
+	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *readyGate) (*platform, error){m.slack, m.teams} {
+		p, err := setUp(ctx, st, svc, log, mets, gate)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			platforms = append(platforms, p)
+		}
+	}
+	mux := http.NewServeMux()
+	apiMux := http.NewServeMux()
+	api.New(st, svc, m.Now, log).Register(apiMux)
+	mux.Handle("/api/", withRequestID(apiMux))
+	dirs := directories{}
+	for _, p := range platforms {
+		senders[p.name] = p.sender
+		dirs[p.name] = p.dir
+		mets.Platform(p.name, p.backlog)
+		for pattern, h := range p.routes {
+			mux.Handle(pattern, h)
+		}
+		if p.run != nil {
+			g.Go(func() error { return p.run(ctx) })
+		}
+	}
+	if remindersOn {
+		rcfg.Store, rcfg.Commands, rcfg.Sender, rcfg.Directory, rcfg.Logger = st, svc, senders, dirs, log
+		rcfg.Observer = mets
+		sched = reminders.New(rcfg)
+		mets.Scheduler(sched.Lag)
+		g.Go(func() error { return sched.Run(ctx) })
+	}
+	gate.open(mux)
+	log.Info("ready")
+	if m.Ready != nil {
+		m.Ready()
+	}
+	return platforms, nil
+}
+
+// withRequestID gives each request to h an id for the lines it logs, as
+// the chat adapters do for theirs.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(bot.WithRequestID(r.Context(), bot.NewRequestID())))
+	})
+}
+
+// httpServer is one HTTP server okrbot runs, on its listener.
+type httpServer struct {
+	*http.Server
+	ln   net.Listener
+	what string
+}
+
+// listen listens on OKRBOT_ADDR for the public endpoints, and on
+// OKRBOT_METRICS_ADDR for the metrics unless it is off.
+func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
+	addr := cmp.Or(m.Getenv("OKRBOT_ADDR"), defaultAddr)
+	metricsAddr := cmp.Or(m.Getenv("OKRBOT_METRICS_ADDR"), defaultMetricsAddr)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (OKRBOT_ADDR): %w", addr, err)
+	}
+	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: 10 * time.Second}, ln, "chat platforms, API, health"}}
+	metricsAt := ""
+	if metricsAddr != "off" {
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listen on %s (OKRBOT_METRICS_ADDR): %w", metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		servers = append(servers, httpServer{&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, mln, "metrics"})
+		metricsAt = mln.Addr().String()
+	}
+	if m.Listening != nil {
+		m.Listening(ln.Addr().String(), metricsAt)
+	}
+	return servers, nil
+}
+
+const (
+	defaultAddr        = ":3000"
+	defaultMetricsAddr = "127.0.0.1:9090"
+)
+
+// readyGate holds the chat platforms' and the API's requests back with 503
+// until serve is ready, and says at /readyz what it is waiting for.
+type readyGate struct {
+	waiting atomic.Pointer[string]
+	app     atomic.Pointer[http.ServeMux]
+}
+
+// waitFor says what serve is waiting for.
+func (g *readyGate) waitFor(what string) { g.waiting.Store(&what) }
+
+// open lets requests through to app: serve is ready.
+func (g *readyGate) open(app *http.ServeMux) {
+	g.app.Store(app)
+	g.waitFor("")
+}
+
+func (g *readyGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if app := g.app.Load(); app != nil {
+		app.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "okrbot is starting; try again in a moment", http.StatusServiceUnavailable)
+}
+
+// readyz answers 503 and what serve waits for while it starts, and 200
+// "ready" once it takes requests.
+func (g *readyGate) readyz(w http.ResponseWriter, _ *http.Request) {
+	if what := *g.waiting.Load(); what != "" {
+		http.Error(w, "not ready: "+what, http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
 // slack sets Slack up: one workspace with SLACK_BOT_TOKEN, or every
 // workspace that installs okrbot with SLACK_CLIENT_ID. It is nil when
-// neither is set.
-func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger) (*platform, error) {
+// neither is set. A token Slack refuses, or installations that cannot be
+// read, stop it with check's words.
+func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
 	botToken, clientID := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_CLIENT_ID")
-	appToken, secret := m.Getenv("SLACK_APP_TOKEN"), m.Getenv("SLACK_SIGNING_SECRET")
-	switch {
-	case botToken == "" && clientID == "":
+	if botToken == "" && clientID == "" {
 		return nil, nil
-	case botToken != "" && clientID != "":
-		return nil, errors.New("set SLACK_BOT_TOKEN to serve one Slack workspace, or SLACK_CLIENT_ID to let many install okrbot, not both")
-	case appToken == "" && secret == "":
-		return nil, errors.New("set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
 	}
-	cfg := slackbot.Config{BotToken: botToken, AppToken: appToken, SigningSecret: secret,
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}
+	c := &checker{m: m}
+	cfg := slackbot.Config{BotToken: botToken, AppToken: m.Getenv("SLACK_APP_TOKEN"), SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
+		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs}
 	p := &platform{name: slackbot.Platform, routes: map[string]http.Handler{}}
 	if clientID != "" {
+		gate.waitFor("reading the Slack workspaces okrbot is installed in")
 		box, err := m.secretBox()
 		if err != nil {
 			return nil, err
@@ -185,7 +309,8 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 		}
 		installs.installer = installer
 		if err := installs.load(ctx); err != nil {
-			return nil, err
+			c.slackInstalls(0, err)
+			return nil, c.err()
 		}
 		cfg.Installations = installs
 		p.routes["GET "+install.InstallPath] = installer
@@ -194,50 +319,31 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 	}
 	adapter := slackbot.New(cfg, svc)
 	if botToken != "" {
+		gate.waitFor("waiting for Slack to answer auth.test")
 		check, cancel := context.WithTimeout(ctx, startTimeout)
-		team, err := adapter.TeamID(check)
+		resp, err := adapter.AuthTest(check)
 		cancel()
-		if err != nil {
-			return nil, err
+		if c.slackAuth(m.slackAPIURL(), resp, err); err != nil {
+			return nil, c.err()
 		}
-		log.Info("connected to Slack", "team", team)
+		log.Info("connected to Slack", "team", resp.TeamID)
 	}
-	if secret != "" {
+	if cfg.SigningSecret != "" {
 		p.routes["POST /slack/events"] = adapter
 	}
-	if appToken != "" {
+	if cfg.AppToken != "" {
 		p.run = func(ctx context.Context) error {
 			log.Info("connecting to Slack in Socket Mode")
 			return adapter.RunSocketMode(ctx)
 		}
 	}
-	p.sender, p.dir, p.drain = adapter, adapter, adapter.Drain
+	p.sender, p.dir, p.drain, p.backlog = adapter, adapter, adapter.Drain, adapter.Backlog
 	return p, nil
 }
 
-// teams sets Microsoft Teams up when TEAMS_APP_ID is set.
-func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger) (*platform, error) {
-	if m.Getenv("TEAMS_APP_ID") == "" {
-		return nil, nil
-	}
-	adapter, err := teams.New(m.teamsConfig(log), svc)
-	if err != nil {
-		return nil, err
-	}
-	check, cancel := context.WithTimeout(ctx, startTimeout)
-	err = adapter.CheckCredentials(check)
-	cancel()
-	if err != nil {
-		return nil, err
-	}
-	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain,
-		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
-}
-
-// teamsConfig reads the Teams settings.
-func (m *Main) teamsConfig(log *slog.Logger) teams.Config {
-	return teams.Config{
+// teamsAdapter is the Teams adapter of the TEAMS_* settings.
+func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer) (*teams.Adapter, error) {
+	return teams.New(teams.Config{
 		AppID:             m.Getenv("TEAMS_APP_ID"),
 		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
 		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
@@ -245,8 +351,32 @@ func (m *Main) teamsConfig(log *slog.Logger) teams.Config {
 		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
 		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
 		Logger:            log,
+		Observer:          obs,
 		Now:               m.Now,
+	}, h)
+}
+
+// teams sets Microsoft Teams up when TEAMS_APP_ID is set. Credentials
+// Microsoft refuses stop it with check's words.
+func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
+	if m.Getenv("TEAMS_APP_ID") == "" {
+		return nil, nil
 	}
+	adapter, err := m.teamsAdapter(svc, log, obs)
+	if err != nil {
+		return nil, err
+	}
+	gate.waitFor("waiting for a token from Microsoft for Teams")
+	check, cancel := context.WithTimeout(ctx, startTimeout)
+	err = adapter.CheckCredentials(check)
+	cancel()
+	c := &checker{m: m}
+	if c.teamsToken(err); err != nil {
+		return nil, c.err()
+	}
+	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog,
+		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the

@@ -565,7 +565,7 @@ func TestServeStartsWithEitherPlatformOrBoth(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"neither", with(), "no chat platform is set up"},
+		{"neither", with(), "chat platform: none is set up"},
 		{"a refused secret", with(teamsEnv(teamsFake, dbURL), map[string]string{"TEAMS_APP_PASSWORD": "wrong"}), "invalid_client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

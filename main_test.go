@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,10 +17,10 @@ import (
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
-const slackSigningSecret = "e2e-signing-secret"
+const slackSigningSecret = "e2e5161e65ec7e70e2e5161e65ec7e70"
 
 // server runs okrbot serve in-process on port 0 against a fake Slack and a
-// fresh database, and returns its base URL.
+// fresh database, and returns its base URL once it is ready.
 func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 	t.Helper()
 	return serve(t, map[string]string{
@@ -29,33 +30,94 @@ func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 }
 
 // serve runs okrbot serve in-process with env as its environment, changed
-// by mods, until the test ends, and returns its base URL. OKRBOT_ADDR
-// should name port 0.
+// by mods, until the test ends, and returns its base URL once it is ready.
+// OKRBOT_ADDR should name port 0.
 func serve(t *testing.T, env map[string]string, mods ...func(*Main)) string {
 	t.Helper()
-	addr := make(chan string, 1)
+	in := startIn(t, env, io.Discard, mods...)
+	in.waitReady(t)
+	return in.public
+}
+
+// served is where a running okrbot serve listens.
+type served struct {
+	public, metrics string // base URLs; metrics is "" when off
+}
+
+// instance is okrbot serve running in-process for a test.
+type instance struct {
+	served
+	stop   func()        // stops serve and waits until it has
+	ready  chan struct{} // closed once serve is ready
+	exited chan struct{} // closed once serve has stopped, with err
+	err    error
+}
+
+// waitReady waits until serve is ready; a serve that stops first fails the
+// test.
+func (in *instance) waitReady(t *testing.T) {
+	t.Helper()
+	select {
+	case <-in.ready:
+	case <-in.exited:
+		t.Fatalf("serve stopped before it was ready: %v", in.err)
+	}
+}
+
+// serveIn runs okrbot serve in-process with env, logging to logs, and
+// returns where it listens once it is ready. It stops when the test ends.
+func serveIn(t *testing.T, env map[string]string, logs io.Writer) served {
+	t.Helper()
+	in := startIn(t, env, logs)
+	in.waitReady(t)
+	return in.served
+}
+
+// startIn starts okrbot serve in-process with env, changed by mods, and
+// returns as soon as it listens. It stops when the test ends; an error then
+// fails the test. Metrics are off unless env names their address.
+func startIn(t *testing.T, env map[string]string, logs io.Writer, mods ...func(*Main)) *instance {
+	t.Helper()
+	if _, ok := env["OKRBOT_METRICS_ADDR"]; !ok {
+		env = maps.Clone(env)
+		env["OKRBOT_METRICS_ADDR"] = "off"
+	}
+	addrs := make(chan served, 1)
+	in := &instance{ready: make(chan struct{}), exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	m := &Main{Args: []string{"serve"}, Getenv: func(k string) string { return env[k] },
-		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
-		Listening: func(a string) { addr <- a }}
+		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs,
+		Listening: func(public, metrics string) {
+			s := served{public: "http://" + public}
+			if metrics != "" {
+				s.metrics = "http://" + metrics
+			}
+			addrs <- s
+		},
+		Ready: func() { close(in.ready) }}
 	for _, mod := range mods {
 		mod(m)
 	}
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
+	go func() {
+		in.err = m.Run(ctx)
+		close(in.exited)
+	}()
+	in.stop = func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve stopped with %v", err)
+		<-in.exited
+	}
+	t.Cleanup(func() {
+		in.stop()
+		if in.err != nil {
+			t.Errorf("serve stopped with %v", in.err)
 		}
 	})
 	select {
-	case a := <-addr:
-		return "http://" + a
-	case err := <-done:
-		t.Fatalf("serve did not start: %v", err)
+	case in.served = <-addrs:
+	case <-in.exited:
+		t.Fatalf("serve did not start: %v", in.err)
 	}
-	return ""
+	return in
 }
 
 func do(t *testing.T, r *http.Request) (int, string) {

@@ -11,5 +11,10 @@
 // platform's limits. A title such as "<!channel> hi" therefore never pings
 // anyone anywhere.
 //
+// Adapters tell an Observer of each request and each call to their
+// platform (for metrics), and carry a request id in the context of
+// everything a request does (for logs); bot defines both, and knows
+// nothing of how they are exported.
+//
 // bot imports nothing of okrbot's; commands, reminders and adapters import it.
 package bot

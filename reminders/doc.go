@@ -10,6 +10,11 @@
 // person), in the same transaction that moves the person's next due time,
 // before anything is sent.
 //
+// What became of each delivery (sent, retried, rate-limited, gone, failed,
+// skipped) is counted by kind, and told to an Observer when one is set;
+// Lag says how far behind the scheduler is. Metrics read both; reminders
+// knows nothing of how they are exported.
+//
 // reminders imports store, commands (for the messages and schedule rules)
 // and bot (types only). It must never import a chat adapter such as
 // bot/slack: what an adapter's errors mean comes in through Config.Classify.

@@ -76,6 +76,7 @@ func (s *Scheduler) sendDigest(ctx context.Context, sc scope, c store.ClaimedDig
 	}
 	if late := now.Sub(dl.Occurrence); late > s.cfg.DigestGrace {
 		log.WarnContext(ctx, "digest skipped: too late", "late", late)
+		s.count(Digest, Skipped)
 		finish(false, fmt.Sprintf("skipped: %s late", late.Round(time.Minute)))
 		return
 	}
@@ -85,14 +86,16 @@ func (s *Scheduler) sendDigest(ctx context.Context, sc scope, c store.ClaimedDig
 		to, err = s.address(ctx, sc, sub.WorkspaceID, bot.Channel, sub.Channel)
 	}
 	if err == nil {
-		err = s.do(ctx, now.Add(digestLease/2), "digest", func() error {
+		err = s.do(ctx, now.Add(digestLease/2), Digest, func() error {
 			_, err := s.sender.Send(ctx, to, *msg)
 			return err
 		})
 	}
+	if ctx.Err() == nil {
+		s.outcome(Digest, err)
+	}
 	switch kind, _ := failureOf(err); {
 	case err == nil:
-		s.stats.digests.Add(1)
 		finish(true, "sent")
 	case ctx.Err() != nil:
 	case kind == bot.Gone:
@@ -153,18 +156,21 @@ func (s *Scheduler) sendAlert(ctx context.Context, sc scope, a store.KPIAlert, d
 	to, msg, err := s.cmds.KPIAlert(ctx, a)
 	if err == nil && msg == nil {
 		log.InfoContext(ctx, "KPI alert not sent: no alert channel", "workspace", ws.TeamID)
+		s.count(Alert, Skipped)
 		finish("no alert channel")
 		return
 	}
 	if err == nil {
-		err = s.do(ctx, deadline, "KPI alert", func() error {
+		err = s.do(ctx, deadline, Alert, func() error {
 			_, err := s.sender.Send(ctx, to, *msg)
 			return err
 		})
 	}
+	if ctx.Err() == nil {
+		s.outcome(Alert, err)
+	}
 	switch kind, wait := failureOf(err); {
 	case err == nil:
-		s.stats.alerts.Add(1)
 		finish("sent")
 	case ctx.Err() != nil:
 	case kind == bot.Gone || (kind != bot.RateLimited && a.Attempts >= alertAttempts):

@@ -64,7 +64,56 @@ type Config struct {
 	// minutes.
 	StaleEvery time.Duration
 	Logger     *slog.Logger
+	// Observer, when set, is told the result of every delivery (metrics).
+	Observer Observer
 }
+
+// Observer is told the result of each delivery the scheduler tries, as it
+// happens. It is called from the scheduler's workers: it must be quick and
+// safe for concurrent use.
+type Observer interface {
+	Delivered(kind Kind, result Result)
+}
+
+// Kind is what a delivery is.
+type Kind string
+
+const (
+	Prompt Kind = "prompt" // a check-in prompt
+	Nudge  Kind = "nudge"  // the follow-up of an unanswered prompt
+	Update Kind = "update" // an answered prompt redrawn as checked in
+	Thread Kind = "thread" // a team's weekly thread, or check-ins posted in it
+	Digest Kind = "digest" // a scheduled KPI digest
+	Alert  Kind = "alert"  // a KPI alert
+)
+
+// Kinds lists every Kind.
+var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert}
+
+// Result is what became of one try of a delivery.
+type Result string
+
+const (
+	// Sent is a message the platform took.
+	Sent Result = "sent"
+	// Retried is a try that failed for a while (the platform was down or
+	// slow) and is tried again.
+	Retried Result = "retried"
+	// RateLimited is a try the platform asked to make again later.
+	RateLimited Result = "rate-limited"
+	// Gone is a recipient that no longer exists or blocked okrbot.
+	Gone Result = "gone"
+	// Failed is a try that failed for a reason trying again soon will not
+	// fix (a channel okrbot is not in, a message the platform refuses, an
+	// error of okrbot's own); it may be tried later, a few times.
+	Failed Result = "failed"
+	// Skipped is a delivery okrbot decided not to make: too late after
+	// downtime, reminders paused, nothing to say, no channel to say it in.
+	Skipped Result = "skipped"
+)
+
+// Results lists every Result.
+var Results = []Result{Sent, Retried, RateLimited, Gone, Failed, Skipped}
 
 // Directory looks people up on their chat platform. *bot/slack.Adapter is
 // one (users.info).
@@ -84,13 +133,44 @@ type Scheduler struct {
 	log    *slog.Logger
 	pace   *pacer
 	wake   chan struct{}
-	stats  stats
+	// counts is what happened to deliveries, by Kind and Result; made
+	// whole by New, it is only read.
+	counts map[countKey]*atomic.Int64
 	// lastStale is when KPIs were last checked for going stale.
 	lastStale time.Time
 }
 
-type stats struct {
-	sent, nudged, updated, skipped, gone, rateLimited, retried, digests, alerts atomic.Int64
+type countKey struct {
+	kind   Kind
+	result Result
+}
+
+// count records the result of one try of a delivery of kind.
+func (s *Scheduler) count(kind Kind, result Result) {
+	s.counts[countKey{kind, result}].Add(1)
+	if s.cfg.Observer != nil {
+		s.cfg.Observer.Delivered(kind, result)
+	}
+}
+
+// outcome counts how a send of kind ended: sent, gone or failed. A
+// platform that stayed busy or down until the lease ran out was counted
+// (retried or rate-limited) by do, try by try.
+func (s *Scheduler) outcome(kind Kind, err error) {
+	switch k, _ := failureOf(err); {
+	case err == nil:
+		s.count(kind, Sent)
+	case k == bot.Gone:
+		s.count(kind, Gone)
+	case k != bot.Temporary && k != bot.RateLimited:
+		s.count(kind, Failed)
+	}
+}
+
+// Count is how many tries of deliveries of kind ended in result since the
+// scheduler started.
+func (s *Scheduler) Count(kind Kind, result Result) int64 {
+	return s.counts[countKey{kind, result}].Load()
 }
 
 // Stats counts what a Scheduler did since it started.
@@ -98,12 +178,18 @@ type Stats struct {
 	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried, Digests, Alerts int64
 }
 
-// Stats returns what the scheduler did so far.
+// Stats sums up what the scheduler did so far: prompts sent and skipped,
+// nudges, updates, digests and alerts sent, and the retries, rate limits
+// and gone recipients of every kind.
 func (s *Scheduler) Stats() Stats {
-	return Stats{Sent: s.stats.sent.Load(), Nudged: s.stats.nudged.Load(), Updated: s.stats.updated.Load(),
-		Skipped: s.stats.skipped.Load(), Gone: s.stats.gone.Load(),
-		RateLimited: s.stats.rateLimited.Load(), Retried: s.stats.retried.Load(),
-		Digests: s.stats.digests.Load(), Alerts: s.stats.alerts.Load()}
+	st := Stats{Sent: s.Count(Prompt, Sent), Nudged: s.Count(Nudge, Sent), Updated: s.Count(Update, Sent),
+		Skipped: s.Count(Prompt, Skipped), Digests: s.Count(Digest, Sent), Alerts: s.Count(Alert, Sent)}
+	for _, k := range Kinds {
+		st.Gone += s.Count(k, Gone)
+		st.RateLimited += s.Count(k, RateLimited)
+		st.Retried += s.Count(k, Retried)
+	}
+	return st
 }
 
 // New returns a Scheduler; Run starts it.
@@ -138,10 +224,16 @@ func New(cfg Config) *Scheduler {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 100
 	}
+	counts := map[countKey]*atomic.Int64{}
+	for _, k := range Kinds {
+		for _, r := range Results {
+			counts[countKey{k, r}] = new(atomic.Int64)
+		}
+	}
 	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender,
 		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "scheduler"),
 		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), counts: counts}
 }
 
 // Wake makes Run look for work now instead of at its next tick: after a
@@ -152,6 +244,23 @@ func (s *Scheduler) Wake() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Lag is how far behind the scheduler is: how long the oldest work of the
+// workspaces it serves has been due without being done or held by a
+// process (see store.OldestDue); 0 when nothing is due. Work falls due
+// between ticks, so up to a Tick of lag is the scheduler keeping up.
+func (s *Scheduler) Lag(ctx context.Context) (time.Duration, error) {
+	sc, err := s.served(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	oldest, ok, err := s.st.OldestDue(ctx, sc.ids, now)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return max(now.Sub(oldest), 0), nil
 }
 
 // Run does the due work every tick, and when woken, until ctx ends. Missed
@@ -411,7 +520,7 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 	if !created {
 		s.log.InfoContext(ctx, "check-in prompt already claimed", "user", u.PlatformID, "occurrence", occ)
 	} else if d.State == store.DeliverySkipped {
-		s.stats.skipped.Add(1)
+		s.count(Prompt, Skipped)
 	}
 	return tx.SetNextReminder(ctx, p.ID, next)
 }
@@ -484,6 +593,7 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 	msg, u, err := s.cmds.PromptMessage(ctx, d)
 	if err != nil {
 		log.ErrorContext(ctx, "render check-in prompt", "err", err)
+		s.count(Prompt, Failed)
 		s.release(ctx, d, time.Minute)
 		return
 	}
@@ -492,17 +602,18 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		if err := s.st.SkipDelivery(ctx, d.ID, "no key results of active objectives"); err != nil {
 			log.ErrorContext(ctx, "skip check-in prompt", "err", err)
 		}
-		s.stats.skipped.Add(1)
+		s.count(Prompt, Skipped)
 		return
 	}
 	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
 	if err != nil {
 		log.ErrorContext(ctx, "address check-in prompt", "err", err)
+		s.count(Prompt, Failed)
 		s.release(ctx, d, time.Minute)
 		return
 	}
 	var ref bot.MessageRef
-	err = s.do(ctx, deadline, "check-in prompt", func() error {
+	err = s.do(ctx, deadline, Prompt, func() error {
 		var err error
 		ref, err = s.sender.Send(ctx, to, *msg)
 		return err
@@ -510,6 +621,7 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 	if ctx.Err() != nil {
 		return // the lease runs out and the prompt is sent by whoever claims it next
 	}
+	s.outcome(Prompt, err)
 	now := s.now()
 	switch kind, wait := failureOf(err); {
 	case err == nil:
@@ -517,7 +629,6 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
 			return
 		}
-		s.stats.sent.Add(1)
 		if ref.Address.Ref != to.Ref {
 			s.remember(ctx, d.WorkspaceID, ref)
 		}
@@ -528,7 +639,6 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
 			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
 		}
-		s.stats.gone.Add(1)
 	case kind == bot.Temporary || kind == bot.RateLimited:
 		log.InfoContext(ctx, "check-in prompt postponed: the platform is busy", "retry_in", wait, "err", err)
 		s.release(ctx, d, wait)
@@ -583,11 +693,14 @@ func (s *Scheduler) thread(ctx context.Context, sc scope, d store.ReminderDelive
 		return t, in, false, err
 	}
 	var ref bot.MessageRef
-	err = s.do(ctx, now.Add(s.cfg.Lease/2), "team thread", func() error {
+	err = s.do(ctx, now.Add(s.cfg.Lease/2), Thread, func() error {
 		var err error
 		ref, err = s.sender.Send(ctx, channel, *msg)
 		return err
 	})
+	if ctx.Err() == nil {
+		s.outcome(Thread, err)
+	}
 	if err != nil {
 		return t, in, false, err
 	}
@@ -623,6 +736,7 @@ func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
 		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
 			if why := s.noNudge(ctx, d); why != "" {
 				s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
+				s.count(Nudge, Skipped)
 				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
 					s.log.ErrorContext(ctx, "record skipped nudge", "delivery", d.ID, "err", err)
 				}
@@ -630,7 +744,7 @@ func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
 			}
 			prompt, err := s.promptRef(ctx, sc, d)
 			if err == nil {
-				err = s.do(ctx, deadline, "nudge", func() error {
+				err = s.do(ctx, deadline, Nudge, func() error {
 					_, err := s.sender.Send(ctx, prompt.InThread(), *s.cmds.NudgeMessage())
 					return err
 				})
@@ -638,18 +752,17 @@ func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
 			if ctx.Err() != nil {
 				return
 			}
+			s.outcome(Nudge, err)
 			switch kind, wait := failureOf(err); {
 			case err == nil:
 				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
 					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
 				}
-				s.stats.nudged.Add(1)
 			case kind == bot.Gone:
 				s.log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "delivery", d.ID, "err", err)
 				if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
 					s.log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
 				}
-				s.stats.gone.Add(1)
 			case kind == bot.Temporary || kind == bot.RateLimited:
 				s.release(ctx, d, wait)
 			default:
@@ -746,19 +859,18 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return err
 	}
-	err = s.do(ctx, deadline, "prompt update", func() error {
+	err = s.do(ctx, deadline, Update, func() error {
 		return s.sender.Update(ctx, prompt, *msg)
 	})
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping: the redraw is done after the restart
 	}
+	s.outcome(Update, err)
 	if kind, _ := failureOf(err); err != nil && kind != bot.Permanent && kind != bot.Gone {
 		return err
 	} else if err != nil {
 		// The prompt was deleted, or its person left: nothing to redraw.
 		s.log.WarnContext(ctx, "prompt cannot be redrawn", "delivery", d.ID, "err", err)
-	} else {
-		s.stats.updated.Add(1)
 	}
 	u, err := s.st.UserByID(ctx, d.WorkspaceID, d.UserID)
 	if err != nil {
@@ -796,10 +908,13 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return err
 	}
-	err = s.do(ctx, deadline, "team thread reply", func() error {
+	err = s.do(ctx, deadline, Thread, func() error {
 		_, err := s.sender.Send(ctx, in, *reply)
 		return err
 	})
+	if ctx.Err() == nil {
+		s.outcome(Thread, err)
+	}
 	if permanent(err) {
 		s.log.WarnContext(ctx, "check-ins cannot be posted to the team thread", "delivery", d.ID, "channel", t.Conversation, "err", err)
 	} else if err != nil {

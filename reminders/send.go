@@ -68,7 +68,7 @@ func backoff(attempt int) time.Duration {
 // back a *sendError instead of waiting past deadline (the end of the lease
 // on the work), so that the work is released and retried later rather than
 // sent twice by another replica.
-func (s *Scheduler) do(ctx context.Context, deadline time.Time, what string, fn func() error) error {
+func (s *Scheduler) do(ctx context.Context, deadline time.Time, what Kind, fn func() error) error {
 	for attempt := 0; ; attempt++ {
 		now := s.now()
 		if at := s.pace.reserve(now); at.After(now) {
@@ -88,10 +88,10 @@ func (s *Scheduler) do(ctx context.Context, deadline time.Time, what string, fn 
 		switch kind {
 		case bot.RateLimited:
 			wait = max(retryAfter, time.Second)
-			s.stats.rateLimited.Add(1)
+			s.count(what, RateLimited)
 		case bot.Temporary:
 			wait = backoff(attempt)
-			s.stats.retried.Add(1)
+			s.count(what, Retried)
 		default:
 			return &sendError{kind: kind, err: err}
 		}

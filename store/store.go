@@ -43,11 +43,19 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Queries are logged without the values of their parameters, which
+	// hold what people typed and token hashes. Every query is logged at
+	// debug level, slow ones and failures as warnings and errors.
+	level := logger.Warn
+	if log.Enabled(ctx, slog.LevelDebug) {
+		level = logger.Info
+	}
 	cfg := &gorm.Config{
-		Logger: logger.NewSlogLogger(log, logger.Config{
+		Logger: logger.NewSlogLogger(slog.New(queryLevels{log.Handler()}), logger.Config{
 			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
+			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
 		}),
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
@@ -91,6 +99,32 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	return &Store{db: db, dialect: dialect}, nil
 }
 
+// queryLevels logs at debug level what gorm logs at info level: every
+// query, which only someone debugging wants to see.
+type queryLevels struct{ slog.Handler }
+
+func (h queryLevels) Enabled(ctx context.Context, level slog.Level) bool {
+	if level == slog.LevelInfo {
+		level = slog.LevelDebug
+	}
+	return h.Handler.Enabled(ctx, level)
+}
+
+func (h queryLevels) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo {
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h queryLevels) WithAttrs(as []slog.Attr) slog.Handler {
+	return queryLevels{h.Handler.WithAttrs(as)}
+}
+
+func (h queryLevels) WithGroup(name string) slog.Handler {
+	return queryLevels{h.Handler.WithGroup(name)}
+}
+
 // Dialect is "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect }
 
@@ -110,6 +144,13 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
+}
+
+// Pool is the database's connection pool, for its statistics (metrics).
+// Queries go through the Store's methods, never through it.
+func (s *Store) Pool() *sql.DB {
+	sqlDB, _ := s.db.DB()
+	return sqlDB
 }
 
 // Migrate applies the migrations that have not run yet. On Postgres it holds

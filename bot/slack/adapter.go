@@ -3,11 +3,10 @@ package slack
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -33,6 +32,9 @@ type Config struct {
 	Installations Installations
 	Logger        *slog.Logger
 	Now           func() time.Time // for signature timestamp checks; default time.Now
+	// Observer, when set, is told of every request and every Web API call
+	// (for metrics).
+	Observer bot.Observer
 }
 
 // Installations are the workspaces okrbot is installed in, when one okrbot
@@ -82,12 +84,16 @@ type Adapter struct {
 	now      func() time.Time
 	users    *userCache
 	userWait time.Duration
+	obs      bot.Observer
+	apiPath  string // the path of apiURL, which Web API method names follow
 
 	mu      sync.Mutex
 	dms     map[userKey]string       // a person's DM channel ID; they never change
 	clients map[string]*slack.Client // by bot token, with Installations
 
 	inflight sync.WaitGroup
+	// backlog counts the work accepted after acks and not finished yet.
+	backlog atomic.Int64
 	// team is the workspace of SLACK_BOT_TOKEN, from auth.test.
 	team atomic.Pointer[string]
 }
@@ -107,11 +113,15 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		now:      cfg.Now,
 		userWait: userWait,
+		obs:      cfg.Observer,
 		dms:      map[userKey]string{},
 		clients:  map[string]*slack.Client{},
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if u, err := url.Parse(apiURL); err == nil {
+		a.apiPath = u.Path
 	}
 	a.api = a.newClient(cfg.BotToken)
 	a.users = &userCache{
@@ -129,7 +139,7 @@ func (a *Adapter) newClient(botToken string) *slack.Client {
 	return slack.New(botToken,
 		slack.OptionAPIURL(a.apiURL),
 		slack.OptionAppLevelToken(a.appToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout}),
+		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout, Transport: &apiTransport{a: a, base: http.DefaultTransport}}),
 	)
 }
 
@@ -161,13 +171,29 @@ func (a *Adapter) client(ctx context.Context, ws bot.Workspace) (*slack.Client, 
 // TeamID asks Slack (auth.test) which workspace SLACK_BOT_TOKEN belongs to,
 // which also proves that the token works.
 func (a *Adapter) TeamID(ctx context.Context) (string, error) {
-	resp, err := a.api.AuthTestContext(ctx)
+	resp, err := a.AuthTest(ctx)
 	if err != nil {
 		return "", fmt.Errorf("slack: auth.test with SLACK_BOT_TOKEN: %w", err)
 	}
-	a.team.Store(&resp.TeamID)
 	return resp.TeamID, nil
 }
+
+// AuthTest asks Slack who SLACK_BOT_TOKEN is (auth.test), which proves
+// that the token works, and serves the workspace it names from then on.
+// Its error is slack-go's, unwrapped: a slack.SlackErrorResponse when
+// Slack refused the token.
+func (a *Adapter) AuthTest(ctx context.Context) (*slack.AuthTestResponse, error) {
+	resp, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.team.Store(&resp.TeamID)
+	return resp, nil
+}
+
+// Backlog is how much work that follows acks (handlers and the delivery
+// of their replies) was accepted and is not finished yet.
+func (a *Adapter) Backlog() int { return int(a.backlog.Load()) }
 
 // Drain waits until the work started by past requests (handlers running
 // after their ack, replies being delivered) has finished, or ctx is done.
@@ -310,29 +336,29 @@ func (a *Adapter) forgetDM(ws bot.Workspace, id string) {
 	a.mu.Unlock()
 }
 
-// requestLog is the logger for one request, tagged with an id that ties
-// together the lines its ack, handler and delivery write.
-func (a *Adapter) requestLog(kind, team, user string) *slog.Logger {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return a.log.With("req", hex.EncodeToString(b[:]), "kind", kind, "team", team, "user", user)
-}
-
 // later runs the part of a request that comes after its ack, detached from
-// the request's cancellation but keeping its context values.
-func (a *Adapter) later(ctx context.Context, log *slog.Logger, fn func(context.Context)) {
+// the request's cancellation but keeping its context values, and with the
+// request's id for the logs of everything it does. It ends the request's
+// Track.
+func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
 	if fn == nil {
+		x.track.Done(false)
 		return
 	}
+	ctx = bot.WithRequestID(context.WithoutCancel(ctx), x.id)
 	a.inflight.Add(1)
+	a.backlog.Add(1)
 	go func() {
 		defer a.inflight.Done()
+		defer a.backlog.Add(-1)
+		defer x.track.Done(true)
 		defer func() {
 			if p := recover(); p != nil {
-				log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
+				x.track.Fail()
+				x.log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
 			}
 		}()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterAckTimeout)
+		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
 		defer cancel()
 		fn(ctx)
 	}()

@@ -16,18 +16,25 @@ import (
 // exchange is one request from Slack and where its answers go.
 type exchange struct {
 	a           *Adapter
+	id          string // ties together the log lines of the request
 	log         *slog.Logger
+	track       *bot.Track
 	req         bot.Request
 	responseURL string
 	triggerID   string
 	view        *slack.View // the modal an action happened in, if any
 }
 
-func (a *Adapter) newExchange(kind string, ws bot.Workspace, channel string, user bot.User) *exchange {
+// newExchange starts the exchange of a request that t follows; kind names
+// it in the logs.
+func (a *Adapter) newExchange(t *bot.Track, kind string, ws bot.Workspace, channel string, user bot.User) *exchange {
+	id := bot.NewRequestID()
 	return &exchange{
-		a:   a,
-		log: a.requestLog(kind, ws.TeamID, user.ID),
-		req: bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID)},
+		a:     a,
+		id:    id,
+		log:   a.log.With("req", id, "kind", kind, "team", ws.TeamID, "user", user.ID),
+		track: t,
+		req:   bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID)},
 	}
 }
 
@@ -41,8 +48,9 @@ func workspace(team, org string) bot.Workspace {
 type afterAck func(context.Context)
 
 // command turns a slash command into the work to do after its ack.
-func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
-	x := a.newExchange("command", workspace(cmd.TeamID, cmd.EnterpriseID), cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
+func (a *Adapter) command(t *bot.Track, cmd slack.SlashCommand) (*exchange, afterAck) {
+	t.SetKind(bot.KindCommand)
+	x := a.newExchange(t, "command", workspace(cmd.TeamID, cmd.EnterpriseID), cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
 	x.req.Command = cmd.Command
 	x.req.Text, x.req.People, x.req.Channels = NeutralText(cmd.Text)
 	x.req.CanOpenForm = cmd.TriggerID != ""
@@ -61,8 +69,16 @@ func (a *Adapter) command(cmd slack.SlashCommand) (*exchange, afterAck) {
 
 // interaction turns an interaction payload into the ack's payload (nil for
 // an empty ack) and the work to do after the ack.
-func (a *Adapter) interaction(ctx context.Context, cb *slack.InteractionCallback) (*exchange, *slack.ViewSubmissionResponse, afterAck) {
-	x := a.newExchange(string(cb.Type), workspace(cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)), cb.Channel.ID,
+func (a *Adapter) interaction(ctx context.Context, t *bot.Track, cb *slack.InteractionCallback) (*exchange, *slack.ViewSubmissionResponse, afterAck) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		t.SetKind(bot.KindAction)
+	case slack.InteractionTypeViewSubmission, slack.InteractionTypeViewClosed:
+		t.SetKind(bot.KindForm)
+	default:
+		t.SetKind(bot.KindEvent)
+	}
+	x := a.newExchange(t, string(cb.Type), workspace(cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)), cb.Channel.ID,
 		bot.User{ID: cb.User.ID, Name: cb.User.Name})
 	x.req.CanOpenForm = cb.TriggerID != ""
 	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
@@ -108,7 +124,8 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
 	sub := submission(v)
 	x.log.Info("form submitted", "callback_id", sub.CallbackID)
-	if u, ok := x.a.users.peek(x.req.Workspace, x.req.User); ok {
+	ctx = bot.WithRequestID(ctx, x.id)
+	if u, ok := x.a.users.peek(ctx, x.req.Workspace, x.req.User); ok {
 		x.req.User = u
 	} else {
 		x.log.Debug("user details not cached; using the payload's")
@@ -142,6 +159,7 @@ func (x *exchange) call(fn func()) (panicked bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = true
+			x.track.Fail()
 			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
@@ -191,6 +209,7 @@ func (x *exchange) openForm(ctx context.Context, f bot.Form) {
 	if err == nil {
 		return
 	}
+	x.track.Fail()
 	x.log.Warn("form not opened", "callback_id", f.CallbackID, "err", err)
 	text := bot.T(somethingWentWrong)
 	if !f.Fallback.IsEmpty() {
@@ -204,6 +223,7 @@ func (x *exchange) openForm(ctx context.Context, f bot.Form) {
 func (x *exchange) send(ctx context.Context, m bot.Message) {
 	text, blocks, err := RenderMessage(m)
 	if err != nil {
+		x.track.Fail()
 		x.log.Error("message not rendered", "err", err)
 		m = bot.Message{Summary: bot.T(somethingWentWrong)}
 		text, blocks, _ = RenderMessage(m)
@@ -211,6 +231,7 @@ func (x *exchange) send(ctx context.Context, m bot.Message) {
 	if x.responseURL == "" {
 		to := bot.Address{Workspace: x.req.Workspace, Kind: bot.DirectChat, ID: x.req.User.ID}
 		if _, err := x.a.Send(ctx, to, m); err != nil {
+			x.track.Fail()
 			x.log.Error("reply not sent", "err", err)
 		}
 		return
@@ -224,6 +245,7 @@ func (x *exchange) send(ctx context.Context, m bot.Message) {
 		slack.MsgOptionText(text, false),
 		slack.MsgOptionBlocks(blocks...))
 	if err != nil {
+		x.track.Fail()
 		x.log.Error("reply not sent", "err", err)
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 // appHome turns an app_home_opened event into the work to do after its ack:
 // publishing the person's Home tab, when the handler fills one.
-func (a *Adapter) appHome(ws bot.Workspace, user, tab string) (*exchange, afterAck) {
-	x := a.newExchange("app_home", ws, "", bot.User{ID: user})
+func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, tab string) (*exchange, afterAck) {
+	x := a.newExchange(t, "app_home", ws, "", bot.User{ID: user})
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil
@@ -24,6 +24,7 @@ func (a *Adapter) appHome(ws bot.Workspace, user, tab string) (*exchange, afterA
 		}
 		_, blocks, err := renderBlocks(*msg, maxHomeBlocks)
 		if err != nil {
+			x.track.Fail()
 			x.log.Error("home tab not rendered", "err", err)
 			return
 		}
@@ -33,6 +34,7 @@ func (a *Adapter) appHome(ws bot.Workspace, user, tab string) (*exchange, afterA
 			_, err = api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
 		}
 		if err != nil {
+			x.track.Fail()
 			x.log.Warn("home tab not published", "err", err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/slack/install"
 )
 
@@ -34,6 +35,7 @@ const maxClockSkew = 5 * time.Minute
 // commands, interactivity and the Events API all share one endpoint). Each
 // request must carry a valid signature made with the signing secret.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := bot.NewTrack(a.obs, Platform, bot.KindUnknown)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -41,20 +43,23 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
+		t.Refused()
 		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if err := a.verify(r.Header, body); err != nil {
+		t.Refused()
 		a.log.Warn("slack request refused", "err", err, "remote", r.RemoteAddr)
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return
 	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
-		a.serveEvent(r.Context(), w, body)
+		a.serveEvent(r.Context(), t, w, body)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := r.ParseForm(); err != nil {
+		t.Refused()
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
@@ -63,64 +68,75 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Has("payload"):
 		cb, err := slack.InteractionCallbackParse(r)
 		if err != nil {
+			t.Refused()
 			http.Error(w, "bad payload", http.StatusBadRequest)
 			return
 		}
-		x, ack, after := a.interaction(ctx, &cb)
+		x, ack, after := a.interaction(ctx, t, &cb)
 		if ack != nil {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(ack)
 		} else {
 			w.WriteHeader(http.StatusOK)
 		}
-		a.later(ctx, x.log, after)
+		t.Acked()
+		a.later(ctx, x, after)
 	case r.PostForm.Has("command"):
 		cmd, err := slack.SlashCommandParse(r)
 		if err != nil {
+			t.Refused()
 			http.Error(w, "bad command", http.StatusBadRequest)
 			return
 		}
+		x, after := a.command(t, cmd)
 		// An empty 200 is the ack: Slack shows nothing until the reply
 		// arrives at the response_url.
 		w.WriteHeader(http.StatusOK)
-		x, after := a.command(cmd)
-		a.later(ctx, x.log, after)
+		t.Acked()
+		a.later(ctx, x, after)
 	default:
+		t.Refused()
 		http.Error(w, "not a slash command or interaction", http.StatusBadRequest)
 	}
 }
 
 // serveEvent answers the Events API: the request URL's challenge, then
 // the events okrbot follows (see event).
-func (a *Adapter) serveEvent(ctx context.Context, w http.ResponseWriter, body []byte) {
+func (a *Adapter) serveEvent(ctx context.Context, t *bot.Track, w http.ResponseWriter, body []byte) {
+	t.SetKind(bot.KindEvent)
 	var challenge struct {
 		Type      string `json:"type"`
 		Challenge string `json:"challenge"`
 	}
 	if err := json.Unmarshal(body, &challenge); err != nil {
+		t.Refused()
 		http.Error(w, "bad event", http.StatusBadRequest)
 		return
 	}
 	if challenge.Type == "url_verification" {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"challenge": challenge.Challenge})
+		t.Acked()
+		t.Done(false)
 		return
 	}
 	// The signature proved where the body comes from; Events API tokens
 	// are the older way of doing so.
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 	if err != nil {
+		t.Refused()
 		http.Error(w, "bad event", http.StatusBadRequest)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	a.event(ctx, ev)
+	t.Acked()
+	a.event(ctx, t, ev)
 }
 
 // event handles an Events API event, from HTTP or Socket Mode, after its
 // ack: app_home_opened publishes the person's Home tab; app_uninstalled and
 // tokens_revoked tell the installations that okrbot lost a workspace.
-func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
+func (a *Adapter) event(ctx context.Context, t *bot.Track, ev slackevents.EventsAPIEvent) {
 	org := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 		org = cb.EnterpriseID
@@ -129,15 +145,17 @@ func (a *Adapter) event(ctx context.Context, ev slackevents.EventsAPIEvent) {
 			if a.installs != nil {
 				a.installs.Uninstalled(context.WithoutCancel(ctx), lostOrg, lostTeam)
 			}
+			t.Done(false)
 			return
 		}
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-		x, after := a.appHome(workspace(ev.TeamID, org), home.User, home.Tab)
-		a.later(ctx, x.log, after)
+		x, after := a.appHome(t, workspace(ev.TeamID, org), home.User, home.Tab)
+		a.later(ctx, x, after)
 		return
 	}
 	a.log.Debug("event ignored", "type", ev.Type, "event", ev.InnerEvent.Type, "team", ev.TeamID)
+	t.Done(false)
 }
 
 var errNoSecret = errors.New("no signing secret configured")

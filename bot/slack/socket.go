@@ -9,6 +9,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/okrbot/okrbot/bot"
 )
 
 // ackTimeout bounds queueing an ack for the socket; it only waits when the
@@ -47,6 +49,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 // socketEvent handles one event from the socket. It must not block: the
 // client waits for it before reading the next request.
 func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	t := bot.NewTrack(a.obs, Platform, bot.KindUnknown)
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.log.Debug("slack socket connecting")
@@ -63,9 +66,10 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if !ok {
 			return
 		}
+		x, after := a.command(t, cmd)
 		a.ack(ctx, client, evt.Request, nil)
-		x, after := a.command(cmd)
-		a.later(ctx, x.log, after)
+		t.Acked()
+		a.later(ctx, x, after)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {
@@ -73,8 +77,9 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		}
 		if cb.Type != slack.InteractionTypeViewSubmission {
 			a.ack(ctx, client, evt.Request, nil)
-			x, _, after := a.interaction(ctx, &cb)
-			a.later(ctx, x.log, after)
+			x, _, after := a.interaction(ctx, t, &cb)
+			t.Acked()
+			a.later(ctx, x, after)
 			return
 		}
 		// The handler's answer goes in the ack, so it runs off the event
@@ -82,18 +87,23 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		a.inflight.Add(1)
 		go func() {
 			defer a.inflight.Done()
-			x, ack, after := a.interaction(ctx, &cb)
+			x, ack, after := a.interaction(ctx, t, &cb)
 			var payload any // a nil *ViewSubmissionResponse would be sent as null
 			if ack != nil {
 				payload = ack
 			}
 			a.ack(ctx, client, evt.Request, payload)
-			a.later(ctx, x.log, after)
+			t.Acked()
+			a.later(ctx, x, after)
 		}()
 	case socketmode.EventTypeEventsAPI:
 		a.ack(ctx, client, evt.Request, nil)
+		t.SetKind(bot.KindEvent)
+		t.Acked()
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
-			a.event(ctx, ev)
+			a.event(ctx, t, ev)
+		} else {
+			t.Done(false)
 		}
 	default:
 		a.log.Debug("slack socket event", "type", evt.Type)

@@ -44,9 +44,10 @@ func (e *userEntry) fresh(now time.Time, ttl time.Duration) bool {
 }
 
 // loadLocked starts a fetch unless one is running, and returns the channel
-// that is closed when it ends. The fetch is detached from any one request,
-// so a request that stops waiting still leaves the answer for the next.
-func (c *userCache) loadLocked(k userKey) (*userEntry, chan struct{}) {
+// that is closed when it ends. The fetch is detached from the cancellation
+// of the request that starts it (keeping its id for the logs), so a request
+// that stops waiting still leaves the answer for the next.
+func (c *userCache) loadLocked(ctx context.Context, k userKey) (*userEntry, chan struct{}) {
 	e := c.entries[k]
 	if e == nil {
 		c.evictLocked()
@@ -61,7 +62,7 @@ func (c *userCache) loadLocked(k userKey) (*userEntry, chan struct{}) {
 	c.inflight.Add(1)
 	go func() {
 		defer c.inflight.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
 		u, err := c.fetch(ctx, k)
 		c.mu.Lock()
@@ -103,7 +104,7 @@ func (c *userCache) lookup(ctx context.Context, k userKey) (bot.User, error) {
 		defer c.mu.Unlock()
 		return e.user, nil
 	}
-	e, done := c.loadLocked(k)
+	e, done := c.loadLocked(ctx, k)
 	c.mu.Unlock()
 	select {
 	case <-done:
@@ -124,7 +125,7 @@ func (c *userCache) enrich(ctx context.Context, ws bot.Workspace, u bot.User, wa
 	e := c.entries[k]
 	if e == nil || !e.fresh(c.now(), c.ttl) {
 		var done chan struct{}
-		e, done = c.loadLocked(k)
+		e, done = c.loadLocked(ctx, k)
 		c.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
@@ -142,13 +143,13 @@ func (c *userCache) enrich(ctx context.Context, ws bot.Workspace, u bot.User, wa
 // peek is enrich without waiting: it uses whatever is cached, even if old,
 // and refreshes it in the background. It is for the one request whose
 // handler must run before the ack, a modal submission.
-func (c *userCache) peek(ws bot.Workspace, u bot.User) (bot.User, bool) {
+func (c *userCache) peek(ctx context.Context, ws bot.Workspace, u bot.User) (bot.User, bool) {
 	k := userKey{ws, u.ID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[k]
 	if e == nil || !e.fresh(c.now(), c.ttl) {
-		e, _ = c.loadLocked(k)
+		e, _ = c.loadLocked(ctx, k)
 	}
 	return merge(u, e)
 }

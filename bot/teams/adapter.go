@@ -3,13 +3,12 @@ package teams
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -46,8 +45,11 @@ type Adapter struct {
 	cards   cards
 	dir     *directory
 	workers chan struct{}
+	obs     bot.Observer
 
 	inflight sync.WaitGroup
+	// backlog counts the work accepted after answers and not finished yet.
+	backlog atomic.Int64
 }
 
 // New returns an adapter that hands requests to h.
@@ -68,19 +70,27 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		// A redirect could carry the bot's token to a host nobody vetted.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	tokens := newTokenSource(cfg, client, now)
+	log := cmp.Or(cfg.Logger, slog.Default())
+	called := func(ctx context.Context, method string, start time.Time, err error) {
+		if cfg.Observer != nil {
+			cfg.Observer.Called(Platform, method, err)
+		}
+		log.DebugContext(ctx, "teams API call", "method", method, "took", time.Since(start), "err", err)
+	}
+	tokens := newTokenSource(cfg, client, now, called)
 	return &Adapter{
 		h:       h,
-		log:     cmp.Or(cfg.Logger, slog.Default()),
+		log:     log,
 		now:     now,
 		appID:   cfg.AppID,
 		tenant:  cfg.TenantID,
 		auth:    newAuthenticator(cfg, hosts, client, now),
 		tokens:  tokens,
-		conn:    &connector{http: client, tokens: tokens, hosts: hosts},
+		conn:    &connector{http: client, tokens: tokens, hosts: hosts, called: called},
 		cards:   cards{sign: newSigner(cfg.AppPassword)},
 		dir:     newDirectory(),
 		workers: make(chan struct{}, maxWorkers),
+		obs:     cfg.Observer,
 	}, nil
 }
 
@@ -111,11 +121,15 @@ func (a *Adapter) Drain(ctx context.Context) error {
 	}
 }
 
-// requestLog is the logger for one request, tagged with an id that ties
-// together the lines its ack, handler and delivery write.
-func (a *Adapter) requestLog(act *activity) *slog.Logger {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
+// Backlog is how much work that follows answers (handlers and the delivery
+// of their replies) was accepted and is not finished yet, running or
+// waiting for a worker.
+func (a *Adapter) Backlog() int { return int(a.backlog.Load()) }
+
+// requestLog makes the id that ties together the lines one request's
+// answer, handler and delivery write, and its logger.
+func (a *Adapter) requestLog(act *activity) (string, *slog.Logger) {
+	id := bot.NewRequestID()
 	kind := act.Type
 	if act.Name != "" {
 		kind += "/" + act.Name
@@ -124,26 +138,33 @@ func (a *Adapter) requestLog(act *activity) *slog.Logger {
 	if act.From != nil {
 		user = act.From.AADObjectID
 	}
-	return a.log.With("req", hex.EncodeToString(b[:]), "kind", kind, "tenant", act.tenant(), "user", user)
+	return id, a.log.With("req", id, "kind", kind, "tenant", act.tenant(), "user", user)
 }
 
 // later runs the part of a request that comes after its answer, in a
-// bounded pool, detached from the request's cancellation.
-func (a *Adapter) later(ctx context.Context, log *slog.Logger, fn func(context.Context)) {
+// bounded pool, detached from the request's cancellation but with its id
+// for the logs, and ends the request's Track.
+func (a *Adapter) later(ctx context.Context, t *bot.Track, log *slog.Logger, fn func(context.Context)) {
 	if fn == nil {
+		t.Done(false)
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	a.inflight.Add(1)
+	a.backlog.Add(1)
 	go func() {
 		defer a.inflight.Done()
+		defer a.backlog.Add(-1)
 		a.workers <- struct{}{}
 		defer func() { <-a.workers }()
+		defer t.Done(true)
 		defer func() {
 			if p := recover(); p != nil {
+				t.Fail()
 				log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
 			}
 		}()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterAckTimeout)
+		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
 		defer cancel()
 		fn(ctx)
 	}()

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/okrbot/okrbot/bot"
 )
 
 // Platform is the bot.Workspace.Platform of Teams tenants.
@@ -47,6 +49,9 @@ type Config struct {
 	// DefaultServiceURLHosts.
 	ServiceURLHosts string
 	Logger          *slog.Logger
+	// Observer, when set, is told of every request and every call to
+	// Microsoft (for metrics).
+	Observer bot.Observer
 	// Now is the clock for token lifetimes and key refreshes; time.Now when
 	// nil.
 	Now func() time.Time

@@ -24,12 +24,17 @@ type connector struct {
 	http   *http.Client
 	tokens *tokenSource
 	hosts  hostPolicy
+	// called is told of every call, by the name the Bot Framework's REST
+	// reference gives its operation.
+	called func(ctx context.Context, op string, start time.Time, err error)
 }
 
-// call sends one request and decodes the answer into out (if not nil).
-// Errors are *bot.SendError. The token goes only to hosts the policy
-// allows; a 401 drops the cached token and tries once more with a new one.
-func (c *connector) call(ctx context.Context, method, serviceURL, path string, in, out any) error {
+// call sends one request for the operation op and decodes the answer into
+// out (if not nil). Errors are *bot.SendError. The token goes only to
+// hosts the policy allows; a 401 drops the cached token and tries once
+// more with a new one.
+func (c *connector) call(ctx context.Context, op, method, serviceURL, path string, in, out any) (err error) {
+	defer func(start time.Time) { c.called(ctx, op, start, err) }(time.Now())
 	base, err := c.hosts.check(serviceURL)
 	if err != nil {
 		return &bot.SendError{Kind: bot.Permanent, Err: err}
@@ -154,8 +159,12 @@ func (c *connector) sendActivity(ctx context.Context, serviceURL, conv, replyTo 
 		path += "/" + escapeID(replyTo)
 		act.ReplyToID = replyTo
 	}
+	op := "sendToConversation"
+	if replyTo != "" {
+		op = "replyToActivity"
+	}
 	var res resourceResponse
-	if err := c.call(ctx, http.MethodPost, serviceURL, path, act, &res); err != nil {
+	if err := c.call(ctx, op, http.MethodPost, serviceURL, path, act, &res); err != nil {
 		return "", err
 	}
 	return res.ID, nil
@@ -164,7 +173,7 @@ func (c *connector) sendActivity(ctx context.Context, serviceURL, conv, replyTo 
 func (c *connector) updateActivity(ctx context.Context, serviceURL, conv, id string, act *activity) error {
 	act.ID = id
 	path := "/v3/conversations/" + escapeID(conv) + "/activities/" + escapeID(id)
-	return c.call(ctx, http.MethodPut, serviceURL, path, act, nil)
+	return c.call(ctx, "updateActivity", http.MethodPut, serviceURL, path, act, nil)
 }
 
 // createPersonalChat opens (or finds: Teams answers the same id each time)
@@ -181,7 +190,7 @@ func (c *connector) createPersonalChat(ctx context.Context, serviceURL, botID, m
 		params["bot"] = account{ID: botID}
 	}
 	var res resourceResponse
-	if err := c.call(ctx, http.MethodPost, serviceURL, "/v3/conversations", params, &res); err != nil {
+	if err := c.call(ctx, "createConversation", http.MethodPost, serviceURL, "/v3/conversations", params, &res); err != nil {
 		return "", err
 	}
 	if res.ID == "" {
@@ -202,6 +211,6 @@ type member struct {
 func (c *connector) getMember(ctx context.Context, serviceURL, conv, memberID string) (member, error) {
 	var m member
 	path := "/v3/conversations/" + escapeID(conv) + "/members/" + escapeID(memberID)
-	err := c.call(ctx, http.MethodGet, serviceURL, path, nil, &m)
+	err := c.call(ctx, "getConversationMember", http.MethodGet, serviceURL, path, nil, &m)
 	return m, err
 }

@@ -28,68 +28,96 @@ const memberLookupTimeout = 5 * time.Second
 // Messages are acknowledged at once and handled afterwards; invokes (card
 // buttons, dialogs) are answered in the response, within Teams' 15 seconds.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := bot.NewTrack(a.obs, Platform, bot.KindUnknown)
 	if r.Method != http.MethodPost {
+		t.Refused()
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
+		t.Refused()
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
+		t.Refused()
 		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
 	}
 	var act activity
 	if err := json.Unmarshal(body, &act); err != nil {
+		t.Refused()
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	if err := a.auth.verify(r.Context(), authz, &act); err != nil {
+		t.Refused()
 		a.log.Warn("teams request refused", "err", err, "remote", r.RemoteAddr)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	log := a.requestLog(&act)
-	if t := act.tenant(); t != a.tenant {
+	t.SetKind(kindOf(&act))
+	id, log := a.requestLog(&act)
+	ctx := bot.WithRequestID(r.Context(), id)
+	if tenant := act.tenant(); tenant != a.tenant {
 		// A bot registered in one tenant answers that tenant only: its
 		// token and its stored data belong to it.
-		log.Warn("activity from another tenant refused", "tenant", t)
+		t.Refused()
+		log.Warn("activity from another tenant refused", "tenant", tenant)
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
 	if act.ChannelID != "msteams" {
 		log.Debug("activity from another channel ignored", "channel", act.ChannelID)
 		w.WriteHeader(http.StatusOK)
+		t.Acked()
+		t.Done(false)
 		return
 	}
 	a.dir.observe(&act)
 	switch act.Type {
 	case "message":
 		w.WriteHeader(http.StatusOK)
-		a.later(r.Context(), log, func(ctx context.Context) { a.onMessage(ctx, log, &act) })
+		t.Acked()
+		a.later(ctx, t, log, func(ctx context.Context) { a.onMessage(ctx, t, log, &act) })
 	case "invoke":
-		a.onInvoke(w, r, log, &act)
+		a.onInvoke(ctx, w, t, log, &act)
 	default:
 		log.Debug("activity ignored")
 		w.WriteHeader(http.StatusOK)
+		t.Acked()
+		t.Done(false)
 	}
+}
+
+// kindOf is what an activity is, as metrics count it.
+func kindOf(act *activity) bot.RequestKind {
+	switch {
+	case act.Type == "message":
+		return bot.KindCommand
+	case act.Type == "invoke" && act.Name == "adaptiveCard/action":
+		return bot.KindAction
+	case act.Type == "invoke" && strings.HasPrefix(act.Name, "task/"):
+		return bot.KindForm
+	}
+	return bot.KindEvent
 }
 
 // exchange is one activity from Teams and where its answers go.
 type exchange struct {
-	a   *Adapter
-	log *slog.Logger
-	act *activity
-	req bot.Request
+	a     *Adapter
+	log   *slog.Logger
+	track *bot.Track
+	act   *activity
+	req   bot.Request
 }
 
 var errAnonymous = errors.New("activity without a tenant or an AAD user")
 
-func (a *Adapter) newExchange(log *slog.Logger, act *activity) (*exchange, error) {
+func (a *Adapter) newExchange(t *bot.Track, log *slog.Logger, act *activity) (*exchange, error) {
 	tenant := act.tenant()
 	if tenant == "" || act.From == nil || act.From.AADObjectID == "" || act.Conversation == nil {
 		return nil, errAnonymous
@@ -102,7 +130,7 @@ func (a *Adapter) newExchange(log *slog.Logger, act *activity) (*exchange, error
 	} else if ref.Kind == channelChat {
 		_, addr.Thread = splitThread(act.Conversation.ID)
 	}
-	return &exchange{a: a, log: log, act: act, req: bot.Request{
+	return &exchange{a: a, log: log, track: t, act: act, req: bot.Request{
 		Workspace:   ws,
 		User:        bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
 		Address:     addr,
@@ -113,8 +141,8 @@ func (a *Adapter) newExchange(log *slog.Logger, act *activity) (*exchange, error
 func (x *exchange) personal() bool { return x.act.kind() == personalChat }
 
 // onMessage handles a message after its ack: a command typed to the bot.
-func (a *Adapter) onMessage(ctx context.Context, log *slog.Logger, act *activity) {
-	x, err := a.newExchange(log, act)
+func (a *Adapter) onMessage(ctx context.Context, t *bot.Track, log *slog.Logger, act *activity) {
+	x, err := a.newExchange(t, log, act)
 	if err != nil {
 		log.Warn("message ignored", "err", err)
 		return
@@ -141,6 +169,7 @@ func (x *exchange) call(fn func()) (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			ok = false
+			x.track.Fail()
 			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
 		}
 	}()
@@ -247,6 +276,7 @@ func (x *exchange) deliver(ctx context.Context, msg bot.Message) {
 		return
 	}
 	if err := x.reply(ctx, x.a.cards.message(msg)); err != nil {
+		x.track.Fail()
 		x.log.Error("reply not sent", "err", err)
 	}
 }
@@ -276,6 +306,7 @@ func (x *exchange) private(ctx context.Context, msg bot.Message) {
 		return
 	}
 	if x.personal() {
+		x.track.Fail()
 		x.log.Error("private reply not sent", "err", err)
 		return
 	}
@@ -283,6 +314,7 @@ func (x *exchange) private(ctx context.Context, msg bot.Message) {
 	text := bot.T(bot.Mention(x.req.User.ID, x.req.User.Name),
 		", I could not send you a private answer. Open a chat with okrbot in Teams and try again.")
 	if err := x.reply(ctx, x.a.cards.message(bot.Message{Summary: text})); err != nil {
+		x.track.Fail()
 		x.log.Error("note about the private reply not sent", "err", err)
 	}
 }
@@ -314,6 +346,7 @@ func (x *exchange) showForm(ctx context.Context, f bot.Form) {
 		return
 	}
 	if err := x.reply(ctx, act); err != nil {
+		x.track.Fail()
 		x.log.Error("form not sent", "err", err)
 	}
 }

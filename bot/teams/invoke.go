@@ -26,11 +26,13 @@ const (
 // onInvoke answers an invoke in the HTTP response: Teams shows nothing
 // until it has the answer. Work the person need not wait for (a reply
 // message, a private note) goes after it.
-func (a *Adapter) onInvoke(w http.ResponseWriter, r *http.Request, log *slog.Logger, act *activity) {
-	x, err := a.newExchange(log, act)
+func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Track, log *slog.Logger, act *activity) {
+	x, err := a.newExchange(t, log, act)
 	if err != nil {
 		log.Warn("invoke ignored", "err", err)
 		w.WriteHeader(http.StatusOK)
+		t.Acked()
+		t.Done(false)
 		return
 	}
 	var value struct {
@@ -41,17 +43,17 @@ func (a *Adapter) onInvoke(w http.ResponseWriter, r *http.Request, log *slog.Log
 		Data map[string]any `json:"data"`
 	}
 	_ = json.Unmarshal(act.Value, &value) // a bad value is a stale card below
-	ctx, cancel := context.WithTimeout(r.Context(), invokeTimeout)
+	answerCtx, cancel := context.WithTimeout(ctx, invokeTimeout)
 	defer cancel()
 	var answer any
 	var after func(context.Context)
 	switch act.Name {
 	case "adaptiveCard/action":
-		answer, after = x.cardAction(ctx, value.Action.Data)
+		answer, after = x.cardAction(answerCtx, value.Action.Data)
 	case "task/fetch":
 		answer = x.taskFetch(value.Data)
 	case "task/submit":
-		answer, after = x.taskSubmit(ctx, value.Data)
+		answer, after = x.taskSubmit(answerCtx, value.Data)
 	default:
 		log.Debug("invoke ignored")
 	}
@@ -62,7 +64,8 @@ func (a *Adapter) onInvoke(w http.ResponseWriter, r *http.Request, log *slog.Log
 		w.WriteHeader(http.StatusOK)
 		_ = json.NewEncoder(w).Encode(answer)
 	}
-	a.later(r.Context(), log, after)
+	t.Acked()
+	a.later(ctx, t, log, after)
 }
 
 func answerCard(card object) object {

@@ -25,6 +25,7 @@ type tokenSource struct {
 	url, clientID, secret string
 	http                  *http.Client
 	now                   func() time.Time
+	called                func(ctx context.Context, op string, start time.Time, err error)
 
 	// fetching is a lock held while a token is fetched, so that a burst of
 	// sends costs one request to the token endpoint.
@@ -35,8 +36,10 @@ type tokenSource struct {
 	renewAt time.Time
 }
 
-func newTokenSource(cfg Config, client *http.Client, now func() time.Time) *tokenSource {
+func newTokenSource(cfg Config, client *http.Client, now func() time.Time,
+	called func(ctx context.Context, op string, start time.Time, err error)) *tokenSource {
 	return &tokenSource{
+		called:   called,
 		url:      cfg.tokenURL(),
 		clientID: cfg.AppID,
 		secret:   cfg.AppPassword,
@@ -60,7 +63,9 @@ func (s *tokenSource) get(ctx context.Context) (string, error) {
 	if t := s.cached(); t != "" { // fetched while we waited
 		return t, nil
 	}
+	start := time.Now()
 	t, life, err := s.fetch(ctx)
+	s.called(ctx, "token", start, err)
 	if err != nil {
 		return "", err
 	}

@@ -149,7 +149,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	calls    []Call
-	changed  chan struct{} // closed and replaced whenever a call is recorded
+	changed  chan struct{} // closed and replaced whenever a call is recorded or held
 	users    map[string]User
 	dms      map[string]string      // user ID → DM channel ID
 	dmUser   map[string]string      // DM channel ID → user ID
@@ -158,7 +158,8 @@ type Server struct {
 	posted   map[string][]time.Time // channel → recent chat.postMessage times, for the rate limit
 	faults   map[faultKey]*Fault
 	holds    map[string]chan struct{}
-	seq      int // source of ts, view, DM and envelope ids
+	held     map[string]int // calls of a method waiting on its hold now
+	seq      int            // source of ts, view, DM and envelope ids
 
 	app      App
 	teams    map[string]Team
@@ -184,6 +185,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		posted:   map[string][]time.Time{},
 		faults:   map[faultKey]*Fault{},
 		holds:    map[string]chan struct{}{},
+		held:     map[string]int{},
 		teams:    map[string]Team{},
 		installs: map[string]*installation{},
 		tokens:   map[string]*token{},
@@ -344,6 +346,11 @@ func (s *Server) record(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
+	s.notifyLocked()
+}
+
+// notifyLocked wakes whoever waits for the fake's calls to change.
+func (s *Server) notifyLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
@@ -411,6 +418,10 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 func (s *Server) hold(ctx context.Context, method string) {
 	s.mu.Lock()
 	c := s.holds[method]
+	if c != nil {
+		s.held[method]++
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
 	if c == nil {
 		return
@@ -418,6 +429,29 @@ func (s *Server) hold(ctx context.Context, method string) {
 	select {
 	case <-c:
 	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	s.held[method]--
+	s.mu.Unlock()
+}
+
+// WaitHeld waits until a call of method is waiting on its Hold, and fails
+// the test if none comes within a generous bound.
+func (s *Server) WaitHeld(method string) {
+	s.t.Helper()
+	timeout := time.After(waitTimeout)
+	for {
+		s.mu.Lock()
+		n, changed := s.held[method], s.changed
+		s.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			s.t.Fatalf("fakeslack: no %s call arrived to be held", method)
+		}
 	}
 }
 
