@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,6 +160,58 @@ func (s *Store) RecentPoints(ctx context.Context, workspaceID uint, kpiIDs []uin
 		)
 		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
 			return nil, fmt.Errorf("recent measurements: %w", err)
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}
+
+// TrendDepth bounds how many values of one KPI PointsSince loads: more
+// than a chart 1,280 pixels wide can tell apart, and few enough that a KPI
+// recorded every minute costs no more to draw than one recorded hourly.
+const TrendDepth = 1000
+
+// PointsSince returns the values of KPIs over windows, by KPI, oldest
+// first: those at or after since[id] and the newest one before it (the
+// value in effect when the window opens), at most the newest limit of
+// them. One query however many KPIs; KPIs that share a start share a
+// condition, so a list of KPIs of a few cadences stays short.
+func (s *Store) PointsSince(ctx context.Context, workspaceID uint, since map[uint]time.Time, limit int) (map[uint][]okr.Point, error) {
+	out := make(map[uint][]okr.Point, len(since))
+	if len(since) == 0 || limit <= 0 {
+		return out, nil
+	}
+	groups := map[time.Time][]uint{}
+	for id, t := range since {
+		t = t.UTC()
+		groups[t] = append(groups[t], id)
+	}
+	starts := slices.SortedFunc(maps.Keys(groups), time.Time.Compare)
+	conds := make([]string, len(starts))
+	var args []any
+	for i, t := range starts {
+		ids := groups[t]
+		slices.Sort(ids)
+		conds[i] = `(k.id IN ? AND m.at >= COALESCE((SELECT m2.at FROM kpi_measurements m2 WHERE m2.kpi_id = k.id AND m2.at < ?
+			ORDER BY m2.at DESC LIMIT 1), ?))`
+		args = append(args, ids, t, t)
+	}
+	// As in RecentPoints, each bound is one seek of the (kpi_id, at) index.
+	args = append([]any{limit - 1, time.Time{}.UTC(), workspaceID}, args...)
+	rows, err := s.q(ctx).Raw(`SELECT m.kpi_id, m.at, m.value FROM kpis k JOIN kpi_measurements m ON m.kpi_id = k.id
+		AND m.at >= COALESCE((SELECT m3.at FROM kpi_measurements m3 WHERE m3.kpi_id = k.id ORDER BY m3.at DESC LIMIT 1 OFFSET ?), ?)
+		WHERE k.workspace_id = ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY m.kpi_id, m.at, m.id`, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("measurements since: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uint
+			p  okr.Point
+		)
+		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
+			return nil, fmt.Errorf("measurements since: %w", err)
 		}
 		out[id] = append(out[id], p)
 	}
