@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,8 +15,10 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/chart"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
@@ -140,5 +143,24 @@ func TestKPIShowChartThroughSlack(t *testing.T) {
 				t.Errorf("the text is gone:\n%s", blocksText(reply))
 			}
 		})
+	}
+}
+
+// TestTeamsChartLinksAreServed runs okrbot serve for Teams with a public
+// URL: the charts' path is served, and refuses a link okrbot did not sign.
+// Without a public URL nothing is served there.
+func TestTeamsChartLinksAreServed(t *testing.T) {
+	for _, public := range []string{"https://okrbot.example.com", ""} {
+		fake := faketeams.New(t)
+		base := serve(t, map[string]string{
+			"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword, "TEAMS_TENANT_ID": faketeams.TenantID,
+			"TEAMS_TOKEN_URL": fake.TokenURL(), "TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+			"OKRBOT_PUBLIC_URL": public, "DATABASE_URL": storetest.SQLiteURL(t),
+		})
+		link := base + teams.ChartPath + strings.Repeat("a", 32) + ".png?exp=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) + "&sig=forged"
+		code, _ := do(t, must(http.NewRequest(http.MethodGet, link, nil)))
+		if want := map[bool]int{true: http.StatusForbidden, false: http.StatusNotFound}[public != ""]; code != want {
+			t.Errorf("with OKRBOT_PUBLIC_URL %q, a forged link answers %d, want %d", public, code, want)
+		}
 	}
 }

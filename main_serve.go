@@ -226,6 +226,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
 		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
 		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		PublicURL:         m.Getenv("OKRBOT_PUBLIC_URL"),
 		Logger:            log,
 		Now:               m.Now,
 	}, svc)
@@ -239,8 +240,11 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 		return nil, err
 	}
 	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain,
-		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
+	routes := map[string]http.Handler{"POST /api/messages": adapter}
+	if pictures := adapter.Pictures(); pictures != nil {
+		routes["GET "+teams.ChartPath+"{file}"] = pictures
+	}
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, routes: routes}, nil
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the

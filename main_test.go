@@ -25,10 +25,17 @@ const slackSigningSecret = "e2e-signing-secret"
 // fresh database, and returns its base URL.
 func server(t *testing.T, fake *fakeslack.Server, databaseURL string) string {
 	t.Helper()
-	env := map[string]string{
+	return serve(t, map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
-		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": databaseURL, "OKRBOT_LOG_LEVEL": "warn",
-	}
+		"DATABASE_URL": databaseURL,
+	})
+}
+
+// serve runs okrbot serve in-process on port 0 with the settings of env,
+// and returns its base URL.
+func serve(t *testing.T, env map[string]string) string {
+	t.Helper()
+	env["OKRBOT_ADDR"], env["OKRBOT_LOG_LEVEL"] = "127.0.0.1:0", "warn"
 	addr := make(chan string, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -69,6 +69,10 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	tokens := newTokenSource(cfg, client, now)
+	var pics *pictures
+	if cfg.PublicURL != "" {
+		pics = newPictures(cfg.PublicURL, cfg.AppPassword, now)
+	}
 	return &Adapter{
 		h:       h,
 		log:     cmp.Or(cfg.Logger, slog.Default()),
@@ -78,10 +82,19 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		auth:    newAuthenticator(cfg, hosts, client, now),
 		tokens:  tokens,
 		conn:    &connector{http: client, tokens: tokens, hosts: hosts},
-		cards:   cards{sign: newSigner(cfg.AppPassword)},
+		cards:   cards{sign: newSigner(cfg.AppPassword), pictures: pics},
 		dir:     newDirectory(),
 		workers: make(chan struct{}, maxWorkers),
 	}, nil
+}
+
+// Pictures serves the pictures that cards link to, at ChartPath under
+// OKRBOT_PUBLIC_URL; nil without one.
+func (a *Adapter) Pictures() http.Handler {
+	if a.cards.pictures == nil {
+		return nil
+	}
+	return a.cards.pictures
 }
 
 // CheckCredentials asks the token endpoint for a token, which proves that

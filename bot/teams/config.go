@@ -46,7 +46,12 @@ type Config struct {
 	// names, "*.example.com" for any host under example.com; empty means
 	// DefaultServiceURLHosts.
 	ServiceURLHosts string
-	Logger          *slog.Logger
+	// PublicURL is OKRBOT_PUBLIC_URL, where Teams clients reach okrbot:
+	// pictures too big to ride in a card are served there, under
+	// ChartPath, at signed links. Empty: such pictures show as their alt
+	// text.
+	PublicURL string
+	Logger    *slog.Logger
 	// Now is the clock for token lifetimes and key refreshes; time.Now when
 	// nil.
 	Now func() time.Time
@@ -71,7 +76,7 @@ func (c Config) check() error {
 	if c.TenantID == "" && c.TokenURL == "" {
 		errs = append(errs, errors.New("TEAMS_TENANT_ID is required (or TEAMS_TOKEN_URL)"))
 	}
-	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL} {
+	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL} {
 		if v == "" {
 			continue
 		}

@@ -107,6 +107,7 @@ func (a *Adapter) newExchange(log *slog.Logger, act *activity) (*exchange, error
 		User:        bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
 		Address:     addr,
 		CanOpenForm: true,
+		ShowsImages: true,
 	}}, nil
 }
 
