@@ -46,7 +46,7 @@ func TestRenderExamples(t *testing.T) {
 			t.Errorf("output does not name %s:\n%s", path, out.String())
 		}
 	}
-	if !strings.Contains(out.String(), "Churn rate: 2.4% on Nov 20, target 2% (lower is better), off target") {
+	if !strings.Contains(out.String(), "Churn rate: 2.4% on Nov 20, target 2% (lower is better), at risk") {
 		t.Errorf("output does not carry the alt text:\n%s", out.String())
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
