@@ -26,7 +26,7 @@ var allowedImports = map[string][]string{
 	"bot/slack/install":  {},
 	"bot/teams":          {"bot"},
 	"secret":             {},
-	"commands":           {"okr", "store", "bot"},
+	"commands":           {"okr", "chart", "store", "bot"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "store", "okr"},

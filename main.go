@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -59,7 +60,9 @@ const usage = `okrbot keeps OKRs where people talk.
 
 Usage:
   okrbot serve              run the bot for Slack, Teams or both (the default)
-  okrbot console [--as NAME] type /okr commands in the terminal, no chat needed
+  okrbot console [--as NAME] [--charts DIR | --no-charts]
+                            type /okr commands in the terminal, no chat needed;
+                            charts are saved in DIR (charts/ beside the database)
   okrbot migrate [--status] apply database migrations and exit; --status lists
                             applied and pending ones and changes nothing
   okrbot import FILE.csv [--workspace TEAM_ID]
@@ -204,8 +207,13 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("console", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	as := fs.String("as", defaultName(m.Getenv("USER")), "who you are in the console")
+	charts := fs.String("charts", chartDir(m.Getenv("DATABASE_URL")), "the directory charts are saved in")
+	noCharts := fs.Bool("no-charts", false, "draw no charts")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *noCharts {
+		*charts = ""
 	}
 	// The console is for people at a keyboard: only warnings reach them.
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -220,7 +228,7 @@ func (m *Main) console(ctx context.Context, args []string) error {
 		return err
 	}
 	c := &console.Console{Handler: m.service(st, log, rd, nil, nil), In: m.Stdin, Out: m.Stdout,
-		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}}
+		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}, ImageDir: *charts}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
 			fmt.Fprintf(m.Stdout, "okrbot console, as @%s. Type /okr help, or exit.\n", name)
@@ -228,6 +236,16 @@ func (m *Main) console(ctx context.Context, args []string) error {
 		}
 	}
 	return c.Run(ctx)
+}
+
+// chartDir is where the console saves charts: a charts directory beside
+// the SQLite database, or in the working directory with Postgres.
+func chartDir(databaseURL string) string {
+	path := store.FilePath(databaseURL)
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return filepath.Join(filepath.Dir(path), "charts")
 }
 
 func defaultName(user string) string {

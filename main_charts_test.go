@@ -4,13 +4,22 @@ import (
 	"bytes"
 	"context"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/chart"
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/faketeams"
+	"github.com/okrbot/okrbot/store/storetest"
 )
 
 // TestRenderExamples: the command writes the README's pictures, each a
@@ -79,4 +88,79 @@ func readme(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestKPIShowChartThroughSlack runs /kpi show through okrbot serve in Slack
+// HTTP mode: the reply carries the KPI's trend as an image block naming the
+// PNG okrbot uploaded, with the chart's numbers as alt text.
+func TestKPIShowChartThroughSlack(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin"})
+			events := server(t, fake, dbURL) + "/slack/events"
+			n := 0
+			kpi := func(text string) fakeslack.Call {
+				t.Helper()
+				n++
+				id := "show" + strconv.Itoa(n)
+				cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+					Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
+				if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
+					t.Fatalf("/kpi %s: status %d", text, code)
+				}
+				for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {
+					if strings.HasSuffix(c.Path, "/"+id) {
+						return c
+					}
+				}
+				t.Fatalf("no reply to /kpi %s", text)
+				return fakeslack.Call{}
+			}
+			kpi(`new "Churn rate" --unit % --target 2 --lower-is-better`)
+			kpi(`set "Churn rate" 2.6`)
+			reply := kpi(`show "Churn rate"`)
+			if reply.Error != "" {
+				t.Fatalf("reply refused: %s", reply.Error)
+			}
+			var images []*slack.ImageBlock
+			for _, b := range reply.Blocks {
+				if img, ok := b.(*slack.ImageBlock); ok {
+					images = append(images, img)
+				}
+			}
+			files := fake.Files()
+			if len(images) != 1 || len(files) != 1 || images[0].SlackFile == nil || images[0].SlackFile.ID != files[0].ID {
+				t.Fatalf("image blocks %+v, files %+v: want one showing the uploaded chart\n%s", images, files, blocksText(reply))
+			}
+			if cfg, err := png.DecodeConfig(bytes.NewReader(files[0].Content)); err != nil || cfg.Width != chart.Width*chart.Scale {
+				t.Errorf("the upload is not the chart: %v, %d pixels wide", err, cfg.Width)
+			}
+			if alt := images[0].AltText; !strings.HasPrefix(alt, "Churn rate: 2.6% on ") || !strings.Contains(alt, "target 2% (lower is better), off target") {
+				t.Errorf("alt text %q", alt)
+			}
+			if !strings.Contains(blocksText(reply), "*Churn rate*  2.6%") {
+				t.Errorf("the text is gone:\n%s", blocksText(reply))
+			}
+		})
+	}
+}
+
+// TestTeamsChartLinksAreServed runs okrbot serve for Teams with a public
+// URL: the charts' path is served, and refuses a link okrbot did not sign.
+// Without a public URL nothing is served there.
+func TestTeamsChartLinksAreServed(t *testing.T) {
+	for _, public := range []string{"https://okrbot.example.com", ""} {
+		fake := faketeams.New(t)
+		base := serve(t, map[string]string{
+			"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword, "TEAMS_TENANT_ID": faketeams.TenantID,
+			"TEAMS_TOKEN_URL": fake.TokenURL(), "TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+			"OKRBOT_PUBLIC_URL": public, "DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_ADDR": "127.0.0.1:0",
+		})
+		link := base + teams.ChartPath + strings.Repeat("a", 32) + ".png?exp=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) + "&sig=forged"
+		code, _ := do(t, must(http.NewRequest(http.MethodGet, link, nil)))
+		if want := map[bool]int{true: http.StatusForbidden, false: http.StatusNotFound}[public != ""]; code != want {
+			t.Errorf("with OKRBOT_PUBLIC_URL %q, a forged link answers %d, want %d", public, code, want)
+		}
+	}
 }

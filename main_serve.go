@@ -350,6 +350,7 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer) (
 		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
 		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
 		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		PublicURL:         m.Getenv("OKRBOT_PUBLIC_URL"),
 		Logger:            log,
 		Observer:          obs,
 		Now:               m.Now,
@@ -375,8 +376,11 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 		return nil, c.err()
 	}
 	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog,
-		routes: map[string]http.Handler{"POST /api/messages": adapter}}, nil
+	routes := map[string]http.Handler{"POST /api/messages": adapter}
+	if pictures := adapter.Pictures(); pictures != nil {
+		routes["GET "+teams.ChartPath+"{file}"] = pictures
+	}
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes}, nil
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the

@@ -6,6 +6,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
@@ -253,6 +256,7 @@ func must[T any](v T, err error) T {
 
 // TestConsole drives okrbot console as a script would: commands on standard
 // input, plain text out, no Slack and no setup beyond a database file.
+// Charts are saved beside the SQLite database, or where --charts says.
 func TestConsole(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
@@ -263,11 +267,20 @@ func TestConsole(t *testing.T) {
 				`/okr checkin 1.1 5`,
 				`/okr close 99`,
 				`/okr frob`,
+				`/kpi new "Churn rate" --unit % --target 2 --lower-is-better`,
+				`/kpi set 1 2.4`,
+				`/kpi show 1`,
 				`exit`,
 				`/okr list`,
 			}, "\n")
+			args := []string{"console", "--as", "ada"}
+			charts := filepath.Join(filepath.Dir(store.FilePath(dbURL)), "charts")
+			if !strings.HasPrefix(dbURL, "sqlite:") {
+				charts = filepath.Join(t.TempDir(), "pictures")
+				args = append(args, "--charts", charts)
+			}
 			var out bytes.Buffer
-			m := &Main{Args: []string{"console", "--as", "ada"}, Getenv: func(k string) string {
+			m := &Main{Args: args, Getenv: func(k string) string {
 				return map[string]string{"DATABASE_URL": dbURL}[k]
 			}, Stdin: strings.NewReader(script), Stdout: &out, Stderr: io.Discard}
 			if err := m.Run(context.Background()); err != nil {
@@ -280,15 +293,37 @@ func TestConsole(t *testing.T) {
 				`(In Slack this opens the "New objective" form.)`, `/okr new "Title"`,
 				"Checked in `#1.1` Close 20 deals: 0 / 20 deals → 5 / 20 deals",
 				"There is no objective #99.", "I don't know `/okr frob`",
+				"📈 " + filepath.Join(charts, "kpi-1.png") + "\n    Churn rate: 2.4% on ",
 			} {
 				if !strings.Contains(got, want) {
 					t.Errorf("console output lacks %q:\n%s", want, got)
 				}
 			}
+			if b, err := os.ReadFile(filepath.Join(charts, "kpi-1.png")); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+				t.Errorf("the chart is not a PNG beside the database: %v", err)
+			}
 			if strings.Contains(got, "Your objectives") {
 				t.Error("commands after exit were run")
 			}
 		})
+	}
+}
+
+// TestConsoleWithoutCharts shows that --no-charts draws and saves none.
+func TestConsoleWithoutCharts(t *testing.T) {
+	dbURL := storetest.SQLiteURL(t)
+	var out bytes.Buffer
+	m := &Main{Args: []string{"console", "--as", "ada", "--no-charts"}, Getenv: func(k string) string {
+		return map[string]string{"DATABASE_URL": dbURL}[k]
+	}, Stdin: strings.NewReader("/kpi new NPS --target 50\n/kpi set NPS 42\n/kpi show NPS\n"), Stdout: &out, Stderr: io.Discard}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "*NPS*  42") || strings.Contains(out.String(), "📈") {
+		t.Errorf("console output:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(store.FilePath(dbURL)), "charts")); !os.IsNotExist(err) {
+		t.Errorf("a charts directory was made: %v", err)
 	}
 }
 

@@ -48,6 +48,10 @@ type Request struct {
 	// CanOpenForm is true when the platform can open a form in answer to this
 	// request; when false a Reply's Form is shown by its Fallback instead.
 	CanOpenForm bool
+	// ShowsImages is true when the answer to this request can show a
+	// Section's Image. Charts cost a few milliseconds each to draw, so
+	// commands draw them only when they will be seen.
+	ShowsImages bool
 }
 
 // Reply answers a Request or an Action. At most one of Message and Form is
@@ -80,16 +84,33 @@ type Message struct {
 	Visibility Visibility
 }
 
-// Section is one block of a message: text, then lines of items, small print
-// and buttons. Renderers split a long section between several of their
-// platform's blocks at item and line boundaries, never inside an item, and
-// say how much they left out when a message is too long for the platform.
+// Section is one block of a message: text, then lines of items, an image,
+// small print and buttons. Renderers split a long section between several
+// of their platform's blocks at item and line boundaries, never inside an
+// item, and say how much they left out when a message is too long for the
+// platform.
 type Section struct {
 	Text  Text
 	Items []Text
+	// Image, when set, is shown under the text and items.
+	Image *Image
 	// Context is small print under the text: owners, dates, hints.
 	Context Text
 	Buttons []Button
+}
+
+// Image is a picture in a message, such as a chart. Each adapter delivers
+// it as its platform can (an upload, a link, a file); where it cannot, the
+// Alt text is shown in its place, so no message depends on its picture.
+type Image struct {
+	// PNG is the picture, encoded as PNG.
+	PNG []byte
+	// Alt says what the picture shows, with its numbers, for screen
+	// readers and for places that show no pictures. Plain text.
+	Alt string
+	// Name is a short name for the picture's file, without extension, such
+	// as "kpi-churn-rate".
+	Name string
 }
 
 // Button is a clickable action. Its click comes back as an Action with the

@@ -96,11 +96,11 @@ func prepareTrend(k KPI, now time.Time) (trend, error) {
 	if t.has && t.last.At.After(now) {
 		t.to = t.last.At
 	}
-	t.from = t.windowStart(t.to)
-	if t.has && t.last.At.Before(t.from) {
-		// Long stale: the values up to the last one, then the tail to now.
-		t.from = t.windowStart(t.last.At)
+	var lastAt time.Time
+	if t.has {
+		lastAt = t.last.At
 	}
+	t.from = TrendFrom(k.Cadence, lastAt, now)
 	first := len(valid)
 	for i, p := range valid {
 		if !p.At.Before(t.from) {
@@ -135,10 +135,29 @@ func prepareTrend(k KPI, now time.Time) (trend, error) {
 	return t, nil
 }
 
+// TrendFrom is the start of the window a trend chart shows as of now, for
+// a KPI of cadence c last measured at last (zero when never): callers load
+// the values from then on, and the one before, which leads the line in.
+// The window ends now (or at last, when that is later) and spans
+// TrendCadences periods of the cadence or TrendDays days, whichever is
+// longer; a KPI not measured in that window is shown up to its last value,
+// then a tail to now.
+func TrendFrom(c okr.Cadence, last, now time.Time) time.Time {
+	end := now
+	if last.After(now) {
+		end = last
+	}
+	from := windowStart(c, end)
+	if !last.IsZero() && last.Before(from) {
+		from = windowStart(c, last)
+	}
+	return from
+}
+
 // windowStart is where a window ending at end starts: TrendCadences
 // periods of the cadence or TrendDays days before it, whichever is earlier.
-func (t trend) windowStart(end time.Time) time.Time {
-	from := t.Cadence.Add(end, -TrendCadences)
+func windowStart(c okr.Cadence, end time.Time) time.Time {
+	from := c.Add(end, -TrendCadences)
 	if d := end.AddDate(0, 0, -TrendDays); d.Before(from) {
 		return d
 	}

@@ -102,6 +102,15 @@ func (h *harness) as(user, text string) bot.Reply {
 	return h.svc.Command(context.Background(), request("T1", user, text))
 }
 
+// seeing runs a command line as user in workspace T1, from a place that
+// shows pictures, and returns the reply.
+func (h *harness) seeing(user, command, text string) bot.Reply {
+	h.t.Helper()
+	req := request("T1", user, text)
+	req.Command, req.ShowsImages = command, true
+	return h.svc.Command(context.Background(), req)
+}
+
 // say runs a command as U1 and returns what they would read.
 func (h *harness) say(text string) string {
 	h.t.Helper()
@@ -146,6 +155,9 @@ func renderMessage(m bot.Message) string {
 		}
 		if len(lines) > 0 {
 			b.WriteString(strings.Join(lines, "\n") + "\n")
+		}
+		if s.Image != nil {
+			fmt.Fprintf(&b, "[image %s: %s]\n", s.Image.Name, s.Image.Alt)
 		}
 		if !s.Context.IsEmpty() {
 			b.WriteString(slack.Mrkdwn(s.Context) + "\n")

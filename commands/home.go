@@ -46,6 +46,13 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 		mine.Items = append(mine.Items, objectiveLine(o, s.now()))
 	}
 	msg.Sections = append(msg.Sections, mine)
+	if req.ShowsImages {
+		charts, err := s.homeCharts(ctx, c, os)
+		if err != nil {
+			return nil, err
+		}
+		msg.Sections = append(msg.Sections, charts...)
+	}
 	if len(krs) > 0 {
 		sec := bot.Section{Text: bot.Textf("%s (%d)", bot.Bold("Key results you check in on"), len(krs)),
 			Buttons: []bot.Button{{ActionID: ActionCheckIn, Label: "Check in", Style: bot.Primary}}}

@@ -116,7 +116,8 @@ func seedBench(b *testing.B, st *store.Store, sz benchSize) store.Workspace {
 	return ws
 }
 
-// BenchmarkDigest builds the leadership digest of a whole workspace.
+// BenchmarkDigest builds the leadership digest of a whole workspace, as
+// text alone and with its picture (as the scheduler sends it).
 //
 //	go test ./commands -run '^$' -bench Digest -benchtime 20x
 func BenchmarkDigest(b *testing.B) {
@@ -125,21 +126,30 @@ func BenchmarkDigest(b *testing.B) {
 			st := storetest.OpenURL(b, url)
 			ws := seedBench(b, st, sz)
 			svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return benchNow }})
-			b.Run(st.Dialect()+"/"+sz.name, func(b *testing.B) {
-				ctx := context.Background()
-				queries := st.CountQueries()
-				var msg *bot.Message
-				for b.Loop() {
-					var err error
-					if msg, err = svc.Digest(ctx, ws.ID, commands.DigestOptions{}); err != nil {
-						b.Fatal(err)
+			for _, picture := range []bool{false, true} {
+				name := st.Dialect() + "/" + sz.name
+				if picture {
+					name += "/picture"
+				}
+				b.Run(name, func(b *testing.B) {
+					ctx := context.Background()
+					queries := st.CountQueries()
+					var msg *bot.Message
+					for b.Loop() {
+						var err error
+						if msg, err = svc.Digest(ctx, ws.ID, commands.DigestOptions{Picture: picture}); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(queries())/float64(b.N), "queries/op")
-				if _, blocks, err := slack.RenderMessage(*msg); err != nil || len(blocks) > 50 {
-					b.Errorf("digest renders as %d blocks, %v", len(blocks), err)
-				}
-			})
+					b.ReportMetric(float64(queries())/float64(b.N), "queries/op")
+					if _, blocks, err := slack.RenderMessage(*msg); err != nil || len(blocks) > 50 {
+						b.Errorf("digest renders as %d blocks, %v", len(blocks), err)
+					}
+					if hasPicture := msg.Sections[1].Image != nil; hasPicture != picture {
+						b.Errorf("picture drawn: %v", hasPicture)
+					}
+				})
+			}
 		}
 	}
 }

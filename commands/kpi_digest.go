@@ -33,6 +33,9 @@ type DigestOptions struct {
 	// Since is the last digest, for the biggest movers; a week ago when
 	// zero.
 	Since time.Time
+	// Picture adds the digest's picture (charts.go), for a platform that
+	// shows it.
+	Picture bool
 }
 
 // Digest builds the leadership digest of a workspace: KPI health, OKR
@@ -68,7 +71,8 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 		return nil, err
 	}
 	var objectives []store.Objective
-	p, err := s.store.PeriodByName(ctx, workspaceID, okr.QuarterOf(now).Name)
+	quarter := okr.QuarterOf(now)
+	p, err := s.store.PeriodByName(ctx, workspaceID, quarter.Name)
 	switch {
 	case err == nil:
 		objectives, err = s.store.Objectives(ctx, workspaceID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: opt.TeamID, Statuses: []okr.Status{okr.Active}})
@@ -103,6 +107,13 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	msg.Summary = bot.T(title.Unstyled(), ": "+healthCounts(groups, len(views)))
 	msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(title, " · "+now.UTC().Format("Monday, January 2, 2006")),
 		Context: bot.T("KPIs: " + healthCounts(groups, len(views)))})
+	if opt.Picture {
+		pic, err := s.digestPicture(ctx, workspaceID, groups, objectives, quarter, now)
+		if err != nil {
+			return nil, err
+		}
+		msg.Sections = append(msg.Sections, pic...)
+	}
 	msg.Sections = append(msg.Sections, attentionSection(groups, opt.TeamID))
 	msg.Sections = append(msg.Sections, okrSections(objectives, last, now, opt.TeamID)...)
 	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week))
@@ -422,11 +433,12 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	msg, err := s.Digest(ctx, c.ws.ID, DigestOptions{TeamID: team.ID})
+	toAsker := len(a.pos) == 0 || s.sender == nil || c.ws.Platform == bot.ConsolePlatform
+	msg, err := s.Digest(ctx, c.ws.ID, DigestOptions{TeamID: team.ID, Picture: !toAsker || c.req.ShowsImages})
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if len(a.pos) == 0 || s.sender == nil || c.ws.Platform == bot.ConsolePlatform {
+	if toAsker {
 		msg.Visibility = bot.OnlyAsker
 		return bot.Reply{Message: msg}, nil
 	}
@@ -541,7 +553,8 @@ func (s *Service) digestList(ctx context.Context, c *caller) (bot.Reply, error) 
 // whole workspace), with the biggest movers since its last digest. A
 // scheduler posts it to sub.Channel and then calls store.MarkDigestSent.
 func (s *Service) DigestFor(ctx context.Context, sub store.DigestSubscription) (*bot.Message, error) {
-	opt := DigestOptions{TeamID: sub.TeamID}
+	// Digests go to channels of platforms that show pictures.
+	opt := DigestOptions{TeamID: sub.TeamID, Picture: true}
 	if sub.LastSentAt != nil {
 		opt.Since = *sub.LastSentAt
 	}

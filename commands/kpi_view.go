@@ -109,7 +109,14 @@ func (s *Service) showKPI(ctx context.Context, c *caller, words []string) (bot.R
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.kpiReply(ctx, c, k, nil)
+	reply, err := s.kpiReply(ctx, c, k, nil)
+	if err != nil || !c.req.ShowsImages {
+		return reply, err
+	}
+	// The trend goes under the KPI's value and health.
+	trend, err := s.kpiChart(ctx, c, k)
+	reply.Message.Sections = slices.Insert(reply.Message.Sections, 1, trend...)
+	return reply, err
 }
 
 // /kpi list [team NAME]

@@ -53,7 +53,7 @@ func TestEveryCommandRendersOnEveryPlatform(t *testing.T) {
 		}
 		for _, l := range lines {
 			req := request("T1", "UADMIN", l.text)
-			req.Command = l.command
+			req.Command, req.ShowsImages = l.command, true
 			r := h.svc.Command(context.Background(), req)
 			plain := console.Render(r)
 			if strings.TrimSpace(plain) == "" {

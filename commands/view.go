@@ -143,7 +143,14 @@ func (s *Service) show(ctx context.Context, c *caller, words []string) (bot.Repl
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return s.objectiveReply(ctx, o, nil)
+	reply, err := s.objectiveReply(ctx, o, nil)
+	if err != nil || !c.req.ShowsImages {
+		return reply, err
+	}
+	// The charts go under the objective's title and score.
+	charts, err := s.objectiveCharts(ctx, c, o)
+	reply.Message.Sections = slices.Insert(reply.Message.Sections, 1, charts...)
+	return reply, err
 }
 
 // /okr list [mine|@user|team NAME|all] [--period 2026-Q4]

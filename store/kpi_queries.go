@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,6 +160,61 @@ func (s *Store) RecentPoints(ctx context.Context, workspaceID uint, kpiIDs []uin
 		)
 		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
 			return nil, fmt.Errorf("recent measurements: %w", err)
+		}
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
+}
+
+// TrendDepth bounds how many values of one KPI PointsSince loads: more
+// than a chart 1,280 pixels wide can tell apart, and few enough that a KPI
+// recorded every minute costs no more to draw than one recorded hourly.
+const TrendDepth = 1000
+
+// PointsSince returns the values of KPIs over windows, by KPI, oldest
+// first: those at or after since[id] and the newest one before it (the
+// value in effect when the window opens), at most the newest limit of
+// them. It is one statement however many KPIs: a SELECT for each start the
+// KPIs have (KPIs of one cadence share one), joined by UNION ALL.
+func (s *Store) PointsSince(ctx context.Context, workspaceID uint, since map[uint]time.Time, limit int) (map[uint][]okr.Point, error) {
+	out := make(map[uint][]okr.Point, len(since))
+	if len(since) == 0 || limit <= 0 {
+		return out, nil
+	}
+	groups := map[time.Time][]uint{}
+	for id, t := range since {
+		t = t.UTC()
+		groups[t] = append(groups[t], id)
+	}
+	starts := slices.SortedFunc(maps.Keys(groups), time.Time.Compare)
+	selects := make([]string, len(starts))
+	var args []any
+	for i, t := range starts {
+		ids := groups[t]
+		slices.Sort(ids)
+		// The rows start at the later of the window's opening value and
+		// the limit-th newest: one bound, computed once per KPI, that
+		// seeks the (kpi_id, at) index as RecentPoints' does. (Two bounds
+		// would have the second evaluated again for every row.)
+		opening := `COALESCE((SELECT m2.at FROM kpi_measurements m2 WHERE m2.kpi_id = k.id AND m2.at < ? ORDER BY m2.at DESC LIMIT 1), ?)`
+		newest := `COALESCE((SELECT m3.at FROM kpi_measurements m3 WHERE m3.kpi_id = k.id ORDER BY m3.at DESC LIMIT 1 OFFSET ?), ?)`
+		selects[i] = `SELECT m.kpi_id, m.at, m.value, m.id FROM kpis k JOIN kpi_measurements m ON m.kpi_id = k.id
+			AND m.at >= CASE WHEN ` + opening + ` > ` + newest + ` THEN ` + opening + ` ELSE ` + newest + ` END
+			WHERE k.workspace_id = ? AND k.id IN ?`
+		args = append(args, t, t, limit-1, time.Time{}.UTC(), t, t, limit-1, time.Time{}.UTC(), workspaceID, ids)
+	}
+	rows, err := s.q(ctx).Raw(strings.Join(selects, " UNION ALL ")+" ORDER BY 1, 2, 4", args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("measurements since: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, row uint
+			p       okr.Point
+		)
+		if err := rows.Scan(&id, &p.At, &p.Value, &row); err != nil {
+			return nil, fmt.Errorf("measurements since: %w", err)
 		}
 		out[id] = append(out[id], p)
 	}

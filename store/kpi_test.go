@@ -106,6 +106,71 @@ func TestRecentPointsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 	})
 }
 
+// TestPointsSinceLoadsEachKPIsWindow shows the values a trend chart needs:
+// each KPI's own window, led in by the value before it, capped at the
+// newest limit, in one query, and nothing of another workspace.
+func TestPointsSinceLoadsEachKPIsWindow(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := setup(t, s, "T1")
+		a, b, c, empty := newKPI(t, s, f, "A"), newKPI(t, s, f, "B"), newKPI(t, s, f, "C"), newKPI(t, s, f, "Empty")
+		start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+		day := func(i int) time.Time { return start.AddDate(0, 0, i) }
+		for i := range 40 {
+			record(t, s, a, day(i), float64(i))
+			record(t, s, c, day(i), float64(100+i))
+		}
+		for _, i := range []int{0, 10, 20} {
+			record(t, s, b, day(i), float64(200+i))
+		}
+		values := func(ps []okr.Point) []float64 {
+			var out []float64
+			for _, p := range ps {
+				out = append(out, p.Value)
+			}
+			return out
+		}
+		queries := s.CountQueries()
+		got, err := s.PointsSince(ctx, f.ws.ID, map[uint]time.Time{
+			a.ID: day(35), b.ID: day(15), c.ID: day(35).Add(-time.Hour), empty.ID: day(0),
+		}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := queries(); n != 1 {
+			t.Errorf("%d queries, want 1", n)
+		}
+		for _, tc := range []struct {
+			name string
+			got  []okr.Point
+			want string
+		}{
+			{"A (led in by the value before its window)", got[a.ID], "[34 35 36 37 38 39]"},
+			{"B", got[b.ID], "[210 220]"},
+			{"C (window opens an hour before a value)", got[c.ID], "[134 135 136 137 138 139]"},
+			{"Empty", got[empty.ID], "[]"},
+		} {
+			if fmt.Sprint(values(tc.got)) != tc.want {
+				t.Errorf("%s: %v, want %s", tc.name, values(tc.got), tc.want)
+			}
+		}
+		if !got[a.ID][0].At.Equal(day(34)) {
+			t.Errorf("A's first value at %v, want %v", got[a.ID][0].At, day(34))
+		}
+		capped, err := s.PointsSince(ctx, f.ws.ID, map[uint]time.Time{a.ID: day(0)}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(values(capped[a.ID])) != "[37 38 39]" {
+			t.Errorf("capped at 3: %v, want the newest 3", values(capped[a.ID]))
+		}
+		other := setup(t, s, "T2")
+		if got, _ := s.PointsSince(ctx, other.ws.ID, map[uint]time.Time{a.ID: day(0)}, 100); len(got[a.ID]) != 0 {
+			t.Error("another workspace read A's measurements")
+		}
+	})
+}
+
 // TestUpdateKPIKeepsTheLatestValue shows that saving a KPI's definition,
 // loaded before a value was recorded, does not put back the value and
 // health it was loaded with: an edit racing a measurement loses neither.

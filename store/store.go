@@ -25,6 +25,18 @@ import (
 // URL is given.
 const DefaultPath = "okrbot.db"
 
+// FilePath is the file of the SQLite database a database URL names
+// (DefaultPath for an empty URL), or "" for a Postgres URL.
+func FilePath(url string) string {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return ""
+	}
+	if path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"); path != "" {
+		return path
+	}
+	return DefaultPath
+}
+
 //go:embed migrations
 var migrations embed.FS
 
@@ -68,10 +80,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		dialector, dialect = postgres.Open(url), "postgres"
 	default:
-		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
-		if path == "" {
-			path = DefaultPath
-		}
+		path := FilePath(url)
 		sep := "?"
 		if strings.Contains(path, "?") {
 			sep = "&"

@@ -1,7 +1,8 @@
 // Package console is a chat adapter for the terminal: it reads the same
 // command lines people type in Slack ("/okr list") from a reader and prints
 // the replies as plain text, so okrbot can be tried without a workspace and
-// driven by scripts.
+// driven by scripts. Pictures in replies (charts) are saved as PNG files in
+// a directory, and their paths printed with their alt text.
 //
 // It imports bot only, and must never import the store or a platform SDK.
 package console
@@ -12,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/okrbot/okrbot/bot"
@@ -25,6 +28,10 @@ type Console struct {
 	User    bot.User
 	// Prompt is printed before each line is read, for people at a terminal.
 	Prompt string
+	// ImageDir is where pictures in replies are saved, as NAME.png, each
+	// replacing the one of the same name; it is created when needed. Empty
+	// means no pictures: commands do not draw them.
+	ImageDir string
 }
 
 // Run answers lines until In ends, "exit" or "quit" is typed, or ctx ends.
@@ -60,14 +67,69 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 		ws := bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}
 		req := bot.Request{Workspace: ws, User: c.User, Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: c.User.ID},
-			Command: command, Text: strings.TrimSpace(text)}
-		fmt.Fprintln(c.Out, Render(c.Handler.Command(ctx, req)))
+			Command: command, Text: strings.TrimSpace(text), ShowsImages: c.ImageDir != ""}
+		r := c.Handler.Command(ctx, req)
+		fmt.Fprintln(c.Out, render(r, c.save(r)))
 	}
 }
 
+// save writes the pictures of a reply to ImageDir, and returns the path of
+// each, or the error that kept it from being saved.
+func (c *Console) save(r bot.Reply) map[*bot.Image]string {
+	if r.Message == nil || c.ImageDir == "" {
+		return nil
+	}
+	paths := map[*bot.Image]string{}
+	for _, s := range r.Message.Sections {
+		if img := s.Image; img != nil {
+			name := strings.NewReplacer("/", "-", "\\", "-").Replace(cmp.Or(img.Name, "chart"))
+			if strings.Trim(name, ".") == "" {
+				name = "chart"
+			}
+			path := filepath.Join(c.ImageDir, name+".png")
+			if err := writeFile(path, img.PNG); err != nil {
+				paths[img] = "(not saved: " + err.Error() + ")"
+			} else {
+				paths[img] = path
+			}
+		}
+	}
+	return paths
+}
+
+// writeFile replaces path with data whole: a viewer that has the picture
+// open never reads half of the next one.
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
 // Render prints a reply as plain text. A form cannot open in a terminal, so
-// it prints how to do the same with commands.
-func Render(r bot.Reply) string {
+// it prints how to do the same with commands; a picture is printed as its
+// alt text.
+func Render(r bot.Reply) string { return render(r, nil) }
+
+// render is Render with the paths the pictures were saved at.
+func render(r bot.Reply, saved map[*bot.Image]string) string {
 	var b strings.Builder
 	if r.Form != nil {
 		fmt.Fprintf(&b, "(In Slack this opens the %q form.)\n%s\n", r.Form.Title, Plain(r.Form.Fallback))
@@ -86,6 +148,13 @@ func Render(r bot.Reply) string {
 			}
 			if len(lines) > 0 {
 				b.WriteString(strings.Join(lines, "\n") + "\n")
+			}
+			if s.Image != nil {
+				if path := saved[s.Image]; path != "" {
+					b.WriteString("📈 " + path + "\n    " + s.Image.Alt + "\n")
+				} else {
+					b.WriteString("📈 " + s.Image.Alt + "\n")
+				}
 			}
 			if !s.Context.IsEmpty() {
 				b.WriteString("    " + strings.ReplaceAll(Plain(s.Context), "\n", "\n    ") + "\n")

@@ -90,6 +90,7 @@ type Adapter struct {
 	mu      sync.Mutex
 	dms     map[userKey]string       // a person's DM channel ID; they never change
 	clients map[string]*slack.Client // by bot token, with Installations
+	files   files                    // pictures uploaded (images.go)
 
 	inflight sync.WaitGroup
 	// backlog counts the work accepted after acks and not finished yet.
@@ -116,6 +117,7 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		obs:      cfg.Observer,
 		dms:      map[userKey]string{},
 		clients:  map[string]*slack.Client{},
+		files:    files{ids: map[fileKey]string{}},
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -230,11 +232,10 @@ func (a *Adapter) Serves(ws bot.Workspace) bool {
 var _ bot.Sender = (*Adapter)(nil)
 
 // Send posts a message to a channel, or to a person (in their direct
-// messages with okrbot), in the thread of to.Thread if set. Errors are
-// *bot.SendError, classified for retrying.
+// messages with okrbot), in the thread of to.Thread if set, with its
+// pictures uploaded. Errors are *bot.SendError, classified for retrying.
 func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
-	text, blocks, err := RenderMessage(msg)
-	if err != nil {
+	if _, _, err := RenderMessage(msg); err != nil {
 		return bot.MessageRef{}, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
 	api, err := a.client(ctx, to.Workspace)
@@ -247,11 +248,15 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 			return bot.MessageRef{}, classify(err)
 		}
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
-	if to.Thread != "" {
-		opts = append(opts, slack.MsgOptionTS(to.Thread))
-	}
-	ch, ts, err := api.PostMessageContext(ctx, channel, opts...)
+	var ch, ts string
+	err = a.post(ctx, api, to.Workspace, msg, maxMessageBlocks, a.log, func(text string, blocks []slack.Block) (err error) {
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+		if to.Thread != "" {
+			opts = append(opts, slack.MsgOptionTS(to.Thread))
+		}
+		ch, ts, err = api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
 	if err != nil {
 		if IsGone(err) && to.Kind == bot.DirectChat {
 			a.forgetDM(to.Workspace, to.ID)
@@ -263,16 +268,18 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 
 // Update replaces a message sent by Send.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
-	text, blocks, err := RenderMessage(msg)
-	if err != nil {
+	if _, _, err := RenderMessage(msg); err != nil {
 		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
 	}
 	api, err := a.client(ctx, ref.Address.Workspace)
 	if err != nil {
 		return err
 	}
-	_, _, _, err = api.UpdateMessageContext(ctx, ref.Conversation, ref.ID,
-		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	err = a.post(ctx, api, ref.Address.Workspace, msg, maxMessageBlocks, a.log, func(text string, blocks []slack.Block) error {
+		_, _, _, err := api.UpdateMessageContext(ctx, ref.Conversation, ref.ID,
+			slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	})
 	if err != nil {
 		return classify(fmt.Errorf("slack: update %s/%s: %w", ref.Conversation, ref.ID, err))
 	}

@@ -34,7 +34,7 @@ func (a *Adapter) newExchange(t *bot.Track, kind string, ws bot.Workspace, chann
 		id:    id,
 		log:   a.log.With("req", id, "kind", kind, "team", ws.TeamID, "user", user.ID),
 		track: t,
-		req:   bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID)},
+		req:   bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID), ShowsImages: true},
 	}
 }
 
@@ -221,12 +221,10 @@ func (x *exchange) openForm(ctx context.Context, f bot.Form) {
 // send delivers a message: to the response_url of the request when it has
 // one (so it appears where the person acted), else as a direct message.
 func (x *exchange) send(ctx context.Context, m bot.Message) {
-	text, blocks, err := RenderMessage(m)
-	if err != nil {
+	if _, _, err := RenderMessage(m); err != nil {
 		x.track.Fail()
 		x.log.Error("message not rendered", "err", err)
 		m = bot.Message{Summary: bot.T(somethingWentWrong)}
-		text, blocks, _ = RenderMessage(m)
 	}
 	if x.responseURL == "" {
 		to := bot.Address{Workspace: x.req.Workspace, Kind: bot.DirectChat, ID: x.req.User.ID}
@@ -240,10 +238,19 @@ func (x *exchange) send(ctx context.Context, m bot.Message) {
 	if m.Visibility == bot.Conversation {
 		responseType = slack.ResponseTypeInChannel
 	}
-	_, _, err = x.a.api.PostMessageContext(ctx, "",
-		slack.MsgOptionResponseURL(x.responseURL, responseType),
-		slack.MsgOptionText(text, false),
-		slack.MsgOptionBlocks(blocks...))
+	// A response URL takes no token, but pictures are uploaded with the
+	// workspace's.
+	api, err := x.a.client(ctx, x.req.Workspace)
+	if err != nil {
+		api = nil
+	}
+	err = x.a.post(ctx, api, x.req.Workspace, m, maxMessageBlocks, x.log, func(text string, blocks []slack.Block) error {
+		_, _, err := x.a.api.PostMessageContext(ctx, "",
+			slack.MsgOptionResponseURL(x.responseURL, responseType),
+			slack.MsgOptionText(text, false),
+			slack.MsgOptionBlocks(blocks...))
+		return err
+	})
 	if err != nil {
 		x.track.Fail()
 		x.log.Error("reply not sent", "err", err)

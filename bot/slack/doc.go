@@ -3,7 +3,10 @@
 // Events API requests (over HTTP or Socket Mode), rendering the neutral
 // bot.Message and bot.Form as Block Kit within Slack's limits, decoding
 // modal state back into a bot.Submission, and the Web API calls that
-// deliver replies.
+// deliver replies. Pictures in messages are uploaded as files (cached by
+// workspace and content) and shown by image blocks that name them, which
+// needs no public URL; one that cannot be shown gives way to its alt text
+// (images.go).
 //
 // It follows Slack's three-second rule: every request is acknowledged
 // before any slow work starts. Slash commands and button clicks are handed

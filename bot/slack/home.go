@@ -22,16 +22,18 @@ func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, tab string) (*ex
 		if x.call(func() { msg = home.Home(ctx, x.req) }) || msg == nil {
 			return
 		}
-		_, blocks, err := renderBlocks(*msg, maxHomeBlocks)
-		if err != nil {
+		if _, _, err := renderBlocks(*msg, maxHomeBlocks, nil); err != nil {
 			x.track.Fail()
 			x.log.Error("home tab not rendered", "err", err)
 			return
 		}
-		view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
 		api, err := a.client(ctx, ws)
 		if err == nil {
-			_, err = api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+			err = a.post(ctx, api, ws, *msg, maxHomeBlocks, x.log, func(_ string, blocks []slack.Block) error {
+				view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}
+				_, err := api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+				return err
+			})
 		}
 		if err != nil {
 			x.track.Fail()

@@ -75,6 +75,7 @@ func TestSlashCommandAcksBeforeTheHandlerAndOpensItsForm(t *testing.T) {
 		Command:     "/okr",
 		Text:        "new",
 		CanOpenForm: true,
+		ShowsImages: true,
 	}
 	if !reflect.DeepEqual(req, wantReq) {
 		t.Errorf("request = %+v\nwant %+v", req, wantReq)

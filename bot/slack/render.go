@@ -251,22 +251,33 @@ func checkLen(what, s string, max int) error {
 }
 
 // RenderMessage turns a message into Slack's notification text and blocks,
-// within Block Kit's limits.
+// within Block Kit's limits, with each picture's alt text in its place (the
+// adapter uploads pictures and shows them instead when it sends).
 func RenderMessage(m bot.Message) (string, []slack.Block, error) {
-	return renderBlocks(m, maxMessageBlocks)
+	return renderBlocks(m, maxMessageBlocks, nil)
 }
 
-// renderBlocks is renderMessage for a surface that takes up to maxBlocks
-// blocks (a message 50, the Home tab 100).
-func renderBlocks(m bot.Message, maxBlocks int) (string, []slack.Block, error) {
+// renderBlocks is RenderMessage for a surface that takes up to maxBlocks
+// blocks (a message 50, the Home tab 100), showing the picture of section
+// i as the uploaded file files[i] when there is one.
+func renderBlocks(m bot.Message, maxBlocks int, files []string) (string, []slack.Block, error) {
 	sections := m.Sections
 	if len(sections) == 0 {
 		sections = []bot.Section{{Text: m.Summary}}
 	}
 	var blocks []slack.Block
-	for _, s := range sections {
+	for i, s := range sections {
 		for _, chunk := range sectionChunks(s, maxText) {
 			blocks = append(blocks, slack.NewSectionBlock(mrkdwnObject(chunk), nil, nil))
+		}
+		if s.Image != nil {
+			id := ""
+			if i < len(files) {
+				id = files[i]
+			}
+			if b := imageBlock(s.Image, id); b != nil {
+				blocks = append(blocks, b)
+			}
 		}
 		if !s.Context.IsEmpty() {
 			blocks = append(blocks, slack.NewContextBlock("", mrkdwnObject(cutMarkup(Mrkdwn(s.Context), maxText))))

@@ -78,6 +78,10 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		log.DebugContext(ctx, "teams API call", "method", method, "took", time.Since(start), "err", err)
 	}
 	tokens := newTokenSource(cfg, client, now, called)
+	var pics *pictures
+	if cfg.PublicURL != "" {
+		pics = newPictures(cfg.PublicURL, cfg.AppPassword, now)
+	}
 	return &Adapter{
 		h:       h,
 		log:     log,
@@ -87,11 +91,20 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		auth:    newAuthenticator(cfg, hosts, client, now),
 		tokens:  tokens,
 		conn:    &connector{http: client, tokens: tokens, hosts: hosts, called: called},
-		cards:   cards{sign: newSigner(cfg.AppPassword)},
+		cards:   cards{sign: newSigner(cfg.AppPassword), pictures: pics},
 		dir:     newDirectory(),
 		workers: make(chan struct{}, maxWorkers),
 		obs:     cfg.Observer,
 	}, nil
+}
+
+// Pictures serves the pictures that cards link to, at ChartPath under
+// OKRBOT_PUBLIC_URL; nil without one.
+func (a *Adapter) Pictures() http.Handler {
+	if a.cards.pictures == nil {
+		return nil
+	}
+	return a.cards.pictures
 }
 
 // CheckCredentials asks the token endpoint for a token, which proves that

@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -22,7 +23,24 @@ const outOfDate = "This card is out of date. Please run the command again."
 
 // cards renders bot.Message and bot.Form as Adaptive Cards 1.5, the
 // version Teams renders with Action.Execute.
-type cards struct{ sign signer }
+type cards struct {
+	sign signer
+	// pictures serves the pictures too big to ride in a card; nil
+	// without OKRBOT_PUBLIC_URL.
+	pictures *pictures
+}
+
+// imageMode is how a card shows the pictures of a message.
+type imageMode int
+
+const (
+	// inlineImages carry each picture in the card, as a data URI.
+	inlineImages imageMode = iota
+	// linkedImages link to each picture, served by okrbot (pictures.go).
+	linkedImages
+	// altTexts show each picture's alt text instead.
+	altTexts
+)
 
 type object = map[string]any
 
@@ -88,18 +106,21 @@ func size(a *activity) int {
 	return len(b)
 }
 
-// message renders msg as a card activity within maxActivityBytes. A long
-// message keeps the first items of each section up to a level found by
-// bisection, the rest replaced by "…and N more": short sections stay
-// whole, long ones are cut, and items are never cut in the middle.
+// message renders msg as a card activity within maxActivityBytes. Its
+// pictures ride in the card when they fit, else are linked when okrbot
+// serves them, else give way to their alt text. A long message keeps the
+// first items of each section up to a level found by bisection, the rest
+// replaced by "…and N more": short sections stay whole, long ones are cut,
+// and items are never cut in the middle.
 func (c cards) message(msg bot.Message) *activity {
 	summary := plain(msg.Summary)
+	mode := inlineImages
 	render := func(level int) *activity {
 		keep := make([]int, len(msg.Sections))
 		for i, s := range msg.Sections {
 			keep[i] = min(len(s.Items), level)
 		}
-		return cardActivity(c.messageCard(msg, keep), summary)
+		return cardActivity(c.messageCard(msg, keep, mode), summary)
 	}
 	most := 0
 	for _, s := range msg.Sections {
@@ -107,6 +128,17 @@ func (c cards) message(msg bot.Message) *activity {
 	}
 	if act := render(most); size(act) <= maxActivityBytes {
 		return act
+	}
+	if hasImages(msg) {
+		// Too big with its pictures inside: link them, or show their alt
+		// text, before cutting any items.
+		mode = altTexts
+		if c.pictures != nil {
+			mode = linkedImages
+		}
+		if act := render(most); size(act) <= maxActivityBytes {
+			return act
+		}
 	}
 	best := render(0)
 	if size(best) > maxActivityBytes {
@@ -125,7 +157,25 @@ func (c cards) message(msg bot.Message) *activity {
 	return best
 }
 
-func (c cards) messageCard(msg bot.Message, keep []int) object {
+func hasImages(msg bot.Message) bool {
+	return slices.ContainsFunc(msg.Sections, func(s bot.Section) bool { return s.Image != nil })
+}
+
+// image shows a picture as mode says.
+func (c cards) image(img *bot.Image, mode imageMode) object {
+	alt := nameOr(img.Alt, img.Name)
+	switch {
+	case mode == inlineImages:
+		return object{"type": "Image", "url": "data:image/png;base64," + base64.StdEncoding.EncodeToString(img.PNG), "altText": alt, "size": "Stretch"}
+	case mode == linkedImages && c.pictures != nil:
+		return object{"type": "Image", "url": c.pictures.link(img.PNG), "altText": alt, "size": "Stretch"}
+	case img.Alt != "":
+		return subtle(plainMD(img.Alt))
+	}
+	return nil
+}
+
+func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
 	md := &markdown{}
 	var body []any
 	if !msg.Summary.IsEmpty() {
@@ -147,6 +197,11 @@ func (c cards) messageCard(msg bot.Message, keep []int) object {
 		}
 		if n := len(s.Items) - keep[i]; n > 0 {
 			items = append(items, subtle(fmt.Sprintf("…and %d more", n)))
+		}
+		if s.Image != nil {
+			if img := c.image(s.Image, mode); img != nil {
+				items = append(items, img)
+			}
 		}
 		if !s.Context.IsEmpty() {
 			items = append(items, subtle(md.render(s.Context)))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okrbot/okrbot/bot"
 )
@@ -17,6 +18,12 @@ import (
 // and property the renderer emits.
 func sampleCards() map[string]object {
 	c := cards{sign: newSigner("sample password")}
+	linked := cards{sign: c.sign, pictures: newPictures("https://okrbot.example.com", "sample password", time.Now)}
+	chart := func(n int) bot.Message {
+		return bot.Message{Summary: bot.T("KPI Churn rate"), Sections: []bot.Section{
+			{Text: bot.T(bot.Bold("Churn rate"), " 3.4%"), Image: &bot.Image{PNG: bytes.Repeat([]byte{0x89}, n), Alt: "Churn rate: 3.4% on Nov 16.", Name: "kpi-1"}},
+		}}
+	}
 	everything := bot.Message{
 		Summary: bot.T("Weekly digest for ", bot.Mention("aad-1", "Ada Lovelace")),
 		Sections: []bot.Section{
@@ -54,6 +61,9 @@ func sampleCards() map[string]object {
 		"message":      c.message(everything).card(),
 		"long":         c.message(long).card(),
 		"too_long":     c.message(bot.Message{Summary: bot.T("x"), Sections: []bot.Section{{Text: bot.T(strings.Repeat("word ", 10000))}}}).card(),
+		"image_inline": c.message(chart(1000)).card(),
+		"image_linked": linked.message(chart(30000)).card(),
+		"image_alt":    c.message(chart(30000)).card(),
 		"form_inline":  c.form(form, inlineForm, map[string]string{"title": "", "period": "q2", "owner": "aad-1"}, errs),
 		"form_dialog":  c.form(form, dialogForm, nil, nil),
 		"launcher":     c.launcher(form, bot.User{ID: "aad-1", Name: "Ada"}),

@@ -48,7 +48,12 @@ type Config struct {
 	// names, "*.example.com" for any host under example.com; empty means
 	// DefaultServiceURLHosts.
 	ServiceURLHosts string
-	Logger          *slog.Logger
+	// PublicURL is OKRBOT_PUBLIC_URL, where Teams clients reach okrbot:
+	// pictures too big to ride in a card are served there, under
+	// ChartPath, at signed links. Empty: such pictures show as their alt
+	// text.
+	PublicURL string
+	Logger    *slog.Logger
 	// Observer, when set, is told of every request and every call to
 	// Microsoft (for metrics).
 	Observer bot.Observer
@@ -76,7 +81,7 @@ func (c Config) check() error {
 	if c.TenantID == "" && c.TokenURL == "" {
 		errs = append(errs, errors.New("TEAMS_TENANT_ID is required (or TEAMS_TOKEN_URL)"))
 	}
-	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL} {
+	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL} {
 		if v == "" {
 			continue
 		}

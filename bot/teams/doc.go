@@ -14,7 +14,10 @@
 //     as "@KEY"/"#KEY" words; invokes for card buttons
 //     (adaptiveCard/action) and dialogs (task/fetch, task/submit).
 //   - Rendering: bot.Message and bot.Form as Adaptive Cards 1.5 with their
-//     own escaping of Teams' card Markdown, within Teams' 28 KB.
+//     own escaping of Teams' card Markdown, within Teams' 28 KB. Pictures
+//     ride in the card as data URIs when they fit, else are linked, at
+//     signed and expiring links okrbot serves under OKRBOT_PUBLIC_URL
+//     (pictures.go), else give way to their alt text.
 //   - Outgoing: the Bot Connector REST API with a client-credentials
 //     token, sent only to allowed service URL hosts; Send and Update
 //     implement bot.Sender, with errors classified as bot.SendError.

@@ -135,6 +135,7 @@ func (a *Adapter) newExchange(t *bot.Track, log *slog.Logger, act *activity) (*e
 		User:        bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
 		Address:     addr,
 		CanOpenForm: true,
+		ShowsImages: true,
 	}}, nil
 }
 

@@ -86,7 +86,7 @@ func (x *exchange) answerForm(f bot.Form, values, errs map[string]string) object
 	card := x.a.cards.form(f, inlineForm, values, errs)
 	if size(cardActivity(card, "")) > maxActivityBytes {
 		x.log.Error("form too large for Teams", "callback_id", f.CallbackID)
-		return answerCard(x.a.cards.messageCard(formFallback(f), []int{}))
+		return answerCard(x.a.cards.messageCard(formFallback(f), []int{}, altTexts))
 	}
 	return answerCard(card)
 }

@@ -6,6 +6,11 @@
 // users or channels) so that retry and pacing code can be exercised without
 // the network or the wall clock.
 //
+// Files are uploaded as files.uploadV2 does (files.getUploadURLExternal,
+// the bytes posted to the upload URL, files.completeUploadExternal), and
+// image blocks must name a complete image file of the posting team, so a
+// test sees a picture arrive in Slack only when Slack would show it.
+//
 // It also builds the requests Slack sends to an app: signed slash commands
 // and interaction payloads.
 //

@@ -155,6 +155,7 @@ type Server struct {
 	dmUser   map[string]string      // DM channel ID → user ID
 	messages map[string]bool        // channel+"/"+ts of every posted message
 	views    map[string]string      // view ID → current hash
+	files    map[string]*File       // by file ID
 	posted   map[string][]time.Time // channel → recent chat.postMessage times, for the rate limit
 	faults   map[faultKey]*Fault
 	holds    map[string]chan struct{}
@@ -182,6 +183,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		dmUser:   map[string]string{},
 		messages: map[string]bool{},
 		views:    map[string]string{},
+		files:    map[string]*File{},
 		posted:   map[string][]time.Time{},
 		faults:   map[faultKey]*Fault{},
 		holds:    map[string]chan struct{}{},
@@ -198,6 +200,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("/response/{id}", s.serveResponseURL)
+	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
 	mux.HandleFunc("/link/", s.serveSocket)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
@@ -405,7 +408,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	if !faulted {
 		if c.Text() == "" && len(c.Blocks) == 0 {
 			a = slackErr("no_text")
-		} else if why := validateBlocks(c.Blocks, maxMessageBlocks); why != "" {
+		} else if why := first(validateBlocks(c.Blocks, maxMessageBlocks), s.checkImagesLocked(c.Blocks, "")); why != "" {
 			a = slackErr("invalid_blocks", why)
 		} else {
 			a = ok(nil)
@@ -651,13 +654,13 @@ func (s *Server) apiLocked(c *Call) answer {
 	case "chat.postMessage":
 		return s.postLocked(c, channel)
 	case "chat.postEphemeral":
-		if a, bad := checkMessage(c, channel); bad {
+		if a, bad := s.checkMessageLocked(c, channel); bad {
 			return a
 		}
 		s.seq++
 		return ok(map[string]any{"message_ts": ts(s.seq)})
 	case "chat.update":
-		if a, bad := checkMessage(c, channel); bad {
+		if a, bad := s.checkMessageLocked(c, channel); bad {
 			return a
 		}
 		if !s.messages[channel+"/"+c.Params.Get("ts")] {
@@ -666,11 +669,15 @@ func (s *Server) apiLocked(c *Call) answer {
 		return ok(map[string]any{"channel": channel, "ts": c.Params.Get("ts"), "text": c.Text()})
 	case "views.open", "views.update", "views.publish":
 		return s.viewLocked(c)
+	case "files.getUploadURLExternal":
+		return s.getUploadURLLocked(c)
+	case "files.completeUploadExternal":
+		return s.completeUploadLocked(c)
 	}
 	return slackErr("unknown_method")
 }
 
-func checkMessage(c *Call, channel string) (answer, bool) {
+func (s *Server) checkMessageLocked(c *Call, channel string) (answer, bool) {
 	switch {
 	case channel == "", strings.HasPrefix(channel, "U"), strings.HasPrefix(channel, "W"):
 		// A user ID still here is one the workspace does not have.
@@ -678,14 +685,14 @@ func checkMessage(c *Call, channel string) (answer, bool) {
 	case c.Text() == "" && len(c.Blocks) == 0:
 		return slackErr("no_text"), true
 	}
-	if why := validateBlocks(c.Blocks, maxMessageBlocks); why != "" {
+	if why := first(validateBlocks(c.Blocks, maxMessageBlocks), s.checkImagesLocked(c.Blocks, c.TeamID)); why != "" {
 		return slackErr("invalid_blocks", why), true
 	}
 	return answer{}, false
 }
 
 func (s *Server) postLocked(c *Call, channel string) answer {
-	if a, bad := checkMessage(c, channel); bad {
+	if a, bad := s.checkMessageLocked(c, channel); bad {
 		return a
 	}
 	now := c.At
@@ -724,7 +731,7 @@ func (s *Server) viewLocked(c *Call) answer {
 	if c.View == nil {
 		return slackErr("invalid_arguments", "view is required")
 	}
-	if why := validateView(c.View); why != "" {
+	if why := first(validateView(c.View), s.checkImagesLocked(c.View.Blocks.BlockSet, c.TeamID)); why != "" {
 		return slackErr("invalid_arguments", why)
 	}
 	id := c.Params.Get("view_id")
