@@ -79,6 +79,29 @@ func (a Actor) id() *uint {
 	return &a.UserID
 }
 
+// Changes collects the history entries of one change, by one actor at one
+// moment, leaving out fields whose value stayed the same. Record them with
+// RecordHistory in the transaction that makes the change.
+type Changes struct {
+	By Actor
+	// At is when the change happened; RecordHistory makes the zero time
+	// now.
+	At      time.Time
+	Entries []HistoryEntry
+}
+
+// Add notes that action happened to a subject: field went from old to new,
+// as people read them. An edit that kept a field's value is left out; an
+// action without a field ("archived"), a check-in and a measurement are
+// always kept, since they happened whatever the value.
+func (c *Changes) Add(kind SubjectKind, id uint, action HistoryAction, field, old, new string) {
+	if field != "" && old == new && action != ActionCheckIn && action != ActionMeasurement {
+		return
+	}
+	c.Entries = append(c.Entries, HistoryEntry{SubjectKind: kind, SubjectID: id, Action: action, Field: field,
+		OldValue: old, NewValue: new, ActorID: c.By.id(), Platform: c.By.Platform, At: c.At})
+}
+
 // Subject names one objective, key result or KPI by its database id.
 type Subject struct {
 	Kind SubjectKind
