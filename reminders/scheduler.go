@@ -72,8 +72,9 @@ type Directory interface {
 	UserInfo(ctx context.Context, ws bot.Workspace, userID string) (bot.User, error)
 }
 
-// Scheduler sends check-in prompts, nudges and prompt updates. Any number of
-// Schedulers may share one database.
+// Scheduler sends check-in prompts, nudges, prompt updates, digests, KPI
+// alerts and grading prompts. Any number of Schedulers may share one
+// database.
 type Scheduler struct {
 	cfg    Config
 	st     *store.Store
@@ -90,12 +91,14 @@ type Scheduler struct {
 }
 
 type stats struct {
-	sent, nudged, updated, skipped, gone, rateLimited, retried, digests, alerts atomic.Int64
+	sent, nudged, updated, skipped, gone, rateLimited, retried, digests, alerts, grading atomic.Int64
 }
 
 // Stats counts what a Scheduler did since it started.
 type Stats struct {
 	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried, Digests, Alerts int64
+	// Grading counts the grading prompts and reminders sent.
+	Grading int64
 }
 
 // Stats returns what the scheduler did so far.
@@ -103,7 +106,7 @@ func (s *Scheduler) Stats() Stats {
 	return Stats{Sent: s.stats.sent.Load(), Nudged: s.stats.nudged.Load(), Updated: s.stats.updated.Load(),
 		Skipped: s.stats.skipped.Load(), Gone: s.stats.gone.Load(),
 		RateLimited: s.stats.rateLimited.Load(), Retried: s.stats.retried.Load(),
-		Digests: s.stats.digests.Load(), Alerts: s.stats.alerts.Load()}
+		Digests: s.stats.digests.Load(), Alerts: s.stats.alerts.Load(), Grading: s.stats.grading.Load()}
 }
 
 // New returns a Scheduler; Run starts it.
@@ -174,8 +177,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // RunOnce does the work due now, for the workspaces the Sender serves: it
 // plans new people's prompts, claims due prompts, sends them, nudges,
-// redraws answered prompts, sends due digests, looks for KPIs gone stale and
-// sends KPI alerts. A panic in one phase is logged and does not stop the
+// redraws answered prompts, sends due digests, looks for KPIs gone stale,
+// sends KPI alerts and asks owners to grade their objectives. A panic in one phase is logged and does not stop the
 // others.
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	served, err := s.served(ctx)
@@ -187,7 +190,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}} {
+		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
 		}
