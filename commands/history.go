@@ -31,10 +31,6 @@ func (s *Service) changes(c *caller) *store.Changes {
 	return &store.Changes{By: c.actor(), At: s.now()}
 }
 
-// numberText is a number of a key result's or a KPI's history, with its
-// unit.
-func numberText(v float64, unit string) string { return okr.FormatValue(v, unit) }
-
 // valueOf is a key result's value as its history shows it: "12 deals",
 // "done".
 func valueOf(kr store.KeyResult, v float64) string {
@@ -44,7 +40,7 @@ func valueOf(kr store.KeyResult, v float64) string {
 		}
 		return "not done"
 	}
-	return numberText(v, kr.Unit)
+	return okr.FormatValue(v, kr.Unit)
 }
 
 // platformIDOf is a person's platform id, for the history of an owner.
@@ -200,13 +196,14 @@ func (s *Service) showHistory(ctx context.Context, c *caller, h historyView, pag
 	return bot.Reply{Message: msg}, nil
 }
 
-// historyPeople loads the people a page of history names: who made each
+// historyPeople are the people a page of history names: who made each
 // change (by database id) and the owners it records (by platform id).
 type historyPeople struct {
 	byID       map[uint]store.User
 	byPlatform map[string]store.User
 }
 
+// historyPeople loads the people a page of history names, in two queries.
 func (s *Service) historyPeople(ctx context.Context, c *caller, es []store.HistoryEntry) (historyPeople, error) {
 	var ids []uint
 	var platformIDs []string

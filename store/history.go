@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 	}
 	for kind, list := range ids {
 		if err := s.inWorkspace(ctx, subjectTables[kind], workspaceID, list); err != nil {
-			return fmt.Errorf("record history of %s %v: %w", kind, list, err)
+			return fmt.Errorf("record history of %d %s changes: %w", len(list), kind, err)
 		}
 	}
 	// Batches keep a large import under Postgres's limit of bind
@@ -151,15 +152,14 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 // inWorkspace returns okr.ErrNotFound unless every id names a row of table
 // in the workspace.
 func (s *Store) inWorkspace(ctx context.Context, table string, workspaceID uint, ids []uint) error {
-	distinct := map[uint]bool{}
-	for _, id := range ids {
-		distinct[id] = true
-	}
+	// Each id once: an import records a KPI's history thousands of times,
+	// and a statement takes a bounded number of parameters.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var n int64
 	if err := s.q(ctx).Table(table).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Count(&n).Error; err != nil {
 		return err
 	}
-	if int(n) != len(distinct) {
+	if int(n) != len(ids) {
 		return okr.ErrNotFound
 	}
 	return nil
