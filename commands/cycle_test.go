@@ -176,6 +176,17 @@ func TestGradeByCommand(t *testing.T) {
 		out = h.must("UADMIN", `grade 1 --outcome achieved --score 1.2=1`)
 		contains(t, out, "final score 0.9, achieved", "Pipeline beats heroics")
 		lacks(t, h.must("U1", `grade 1 --outcome achieved --note ""`), "Pipeline beats heroics")
+		// Without key results there is nothing to average: it keeps the
+		// score it was closed with, or takes --final, or the form's.
+		h.must("U1", `new "Be kind"`)
+		h.must("U1", "close 5 0.8")
+		contains(t, h.must("U1", "grade 5 --outcome achieved"), "Graded objective #5: final score 0.8, achieved.")
+		contains(t, h.must("U1", "grade 5 --outcome achieved --final 0.9"), "final score 0.9")
+		f := h.as("U1", "grade 5").Form
+		if f == nil || len(f.Fields) != 4 || f.Fields[1].ID != "final" || f.Fields[1].Initial != "0.9" {
+			t.Errorf("the Grade form of an objective without key results: %+v", f)
+		}
+
 		h.must("U1", "archive 1")
 		h.unchanged("grading an archived objective", func() {
 			contains(t, h.say("grade 1 --outcome missed"), "⚠️ Objective #1 is archived; it cannot be graded")

@@ -202,15 +202,20 @@ func (s *Service) submitGrade(ctx context.Context, c *caller, sub bot.Submission
 	g := store.Grade{KeyResultScores: map[uint]float64{}, By: c.actor(), At: s.now()}
 	for _, kr := range o.KeyResults {
 		field := gradeScoreField(kr)
-		v, err := okr.ParseFinalScore("Final score", sub.Values[field])
+		text, ok := sub.Values[field]
+		if !ok {
+			// Added since the form opened: it keeps its current score.
+			continue
+		}
+		v, err := okr.ParseFinalScore("Final score", text)
 		if err != nil {
 			errs[field] = err.Error()
 			continue
 		}
 		g.KeyResultScores[kr.ID] = v
 	}
-	if len(o.KeyResults) == 0 {
-		v, err := okr.ParseFinalScore("Final score", sub.Values[gradeFieldFinal])
+	if text, ok := sub.Values[gradeFieldFinal]; ok {
+		v, err := okr.ParseFinalScore("Final score", text)
 		if err != nil {
 			errs[gradeFieldFinal] = err.Error()
 		}
