@@ -154,8 +154,8 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 }
 
 // lineage says where an objective came from and went: "continues #41"
-// when it was carried over from #41, "carried over to #57 (2027-Q1)" when
-// it was carried over itself, which carried reports.
+// when it was carried over from #41, "carried over to #57" when it was
+// carried over itself, which carried reports.
 func (s *Service) lineage(ctx context.Context, o store.Objective) (about []bot.Text, carried bool, err error) {
 	if o.ContinuesID != nil {
 		from, err := s.store.ObjectivesByIDs(ctx, o.WorkspaceID, []uint{*o.ContinuesID})
