@@ -235,7 +235,7 @@ func (c *checker) settings() usable {
 	// The reminder settings are read by the very code serve reads them
 	// with, one at a time, so that check and serve never disagree.
 	for _, name := range []string{"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
-		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE"} {
+		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING"} {
 		c.setting(name, func(v string) string {
 			only := &Main{Getenv: func(k string) string {
 				if k == name {

@@ -124,6 +124,7 @@ func (m *Main) export(ctx context.Context, args []string) error {
 		{"measurements.csv", func(w io.Writer) error { return csvio.ExportMeasurements(ctx, st, ws.ID, w) }},
 		{"okrs.csv", func(w io.Writer) error { return csvio.ExportOKRs(ctx, st, ws.ID, w) }},
 		{"check_ins.csv", func(w io.Writer) error { return csvio.ExportCheckIns(ctx, st, ws.ID, w) }},
+		{"history.csv", func(w io.Writer) error { return csvio.ExportHistory(ctx, st, ws.ID, w) }},
 	}
 	for _, file := range files {
 		path := filepath.Join(*dir, file.name)

@@ -60,7 +60,7 @@ func export(t *testing.T, dbURL, dir string) map[string]string {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	files := map[string]string{}
-	for _, name := range []string{"kpis.csv", "measurements.csv", "okrs.csv", "check_ins.csv"} {
+	for _, name := range []string{"kpis.csv", "measurements.csv", "okrs.csv", "check_ins.csv", "history.csv"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -135,6 +135,19 @@ func TestExportCreatesItsFolder(t *testing.T) {
 	files := export(t, db, dir)
 	if !strings.Contains(files["okrs.csv"], "Grow revenue") {
 		t.Errorf("okrs.csv = %s", files["okrs.csv"])
+	}
+	// Changes with their old and new values, by whom and where: the
+	// console's people are their names.
+	for _, line := range []string{
+		"at,subject_kind,subject,action,field,old_value,new_value,actor,platform\n",
+		",objective,#1,created,title,,Grow revenue,ada,console\n",
+		",key-result,#1.1,check-in,value,0 deals,5 deals (at risk),ada,console\n",
+		",key-result,#1.1,check-in,value,5 deals,7 deals (on track),ada,console\n",
+		",kpi,Churn rate,measurement,value,2.4%,1.9%,ada,console\n",
+	} {
+		if !strings.Contains(files["history.csv"], line) {
+			t.Errorf("history.csv lacks %q:\n%s", line, files["history.csv"])
+		}
 	}
 }
 

@@ -21,6 +21,12 @@ func (m *Main) reminderSettings() (rd commands.ReminderDefaults, cfg reminders.C
 			return rd, cfg, false, fmt.Errorf("OKRBOT_REMINDER_SCHEDULE: %w", err)
 		}
 	}
+	rd.Grading = okr.DefaultGrading
+	if v := strings.TrimSpace(m.Getenv("OKRBOT_GRADING")); v != "" {
+		if rd.Grading, err = okr.ParseGradingSchedule(v); err != nil {
+			return rd, cfg, false, fmt.Errorf("OKRBOT_GRADING: %w", err)
+		}
+	}
 	rd.TZ = time.UTC
 	if v := strings.TrimSpace(m.Getenv("OKRBOT_DEFAULT_TZ")); v != "" {
 		if rd.TZ, err = time.LoadLocation(v); err != nil {

@@ -147,7 +147,7 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := commands.MeasurementInput{WorkspaceID: t.WorkspaceID, KPIID: uint(id), Value: *body.Value,
-		Source: "API: " + t.Name, Comment: body.Comment}
+		Source: "API: " + t.Name, Comment: body.Comment, Platform: "api"}
 	if body.At != "" {
 		if in.At, err = time.Parse(time.RFC3339, body.At); err != nil {
 			fail(w, http.StatusBadRequest, "\"at\" is %q, not a time like 2026-11-20T09:00:00Z", body.At)

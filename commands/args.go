@@ -48,13 +48,16 @@ func tokenize(line string) ([]string, error) {
 type args struct {
 	pos   []string
 	flags map[string]string
+	// all holds every value of a valued flag given more than once, in
+	// order; flags keeps the last.
+	all map[string][]string
 }
 
 // parseArgs separates words into positional words and flags. valued flags
 // take the next word (or "=value"); switches take none. Any other flag is
 // refused, naming the ones the command knows.
 func parseArgs(command string, words []string, valued, switches []string) (args, error) {
-	a := args{flags: map[string]string{}}
+	a := args{flags: map[string]string{}, all: map[string][]string{}}
 	isValued := func(name string) bool { return contains(valued, name) }
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -74,6 +77,7 @@ func parseArgs(command string, words []string, valued, switches []string) (args,
 				value = words[i]
 			}
 			a.flags[name] = value
+			a.all[name] = append(a.all[name], value)
 		case contains(switches, name) && !hasValue:
 			a.flags[name] = "true"
 		default:

@@ -107,6 +107,7 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 		if err != nil {
 			return err
 		}
+		h := s.changes(c)
 		for _, d := range drafts {
 			kr, o, err := keyResultRef(ctx, tx, c, strconv.FormatInt(d.kr.Number, 10))
 			if err != nil {
@@ -133,13 +134,20 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 			previous := kr.Current
 			kr.Current = d.value
 			done = append(done, checkedIn{kr: kr, previous: previous, checkIn: ci})
+			checkInChange(h, kr, previous, ci)
 		}
-		return nil
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err == nil {
 		s.answeredPrompt(ctx, c)
 	}
 	return done, err
+}
+
+// checkInChange notes a check-in in h: the key result's value before and
+// after, with the confidence.
+func checkInChange(h *store.Changes, kr store.KeyResult, previous float64, ci store.CheckIn) {
+	h.Add(store.SubjectKeyResult, kr.ID, store.ActionCheckIn, fieldValue, valueOf(kr, previous), valueOf(kr, ci.Value)+" ("+ci.Confidence.Label()+")")
 }
 
 // checkInMessage confirms check-ins and shows where the objective now stands.

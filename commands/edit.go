@@ -90,7 +90,11 @@ func (s *Service) editObjective(ctx context.Context, c *caller, o store.Objectiv
 // names) and returns it as saved.
 func (s *Service) updateObjective(ctx context.Context, c *caller, word string, changes map[string]string, f draftFields) (store.Objective, error) {
 	o, err := s.changeObjective(ctx, c, word, "edit", func(tx *store.Store, o *store.Objective) error {
-		return s.applyObjectiveChanges(ctx, tx, c, o, changes, f)
+		h := s.changes(c)
+		if err := s.applyObjectiveChanges(ctx, tx, c, o, changes, f, h); err != nil {
+			return err
+		}
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err != nil {
 		return o, err
@@ -99,20 +103,23 @@ func (s *Service) updateObjective(ctx context.Context, c *caller, word string, c
 	return s.store.ObjectiveByID(context.WithoutCancel(ctx), c.ws.ID, o.ID)
 }
 
-// applyObjectiveChanges sets the fields present in changes and saves just
-// those columns.
-func (s *Service) applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields) error {
+// applyObjectiveChanges sets the fields present in changes, saves just
+// those columns, and notes each change in h.
+func (s *Service) applyObjectiveChanges(ctx context.Context, tx *store.Store, c *caller, o *store.Objective, changes map[string]string, f draftFields, h *store.Changes) error {
 	var fields []store.ObjectiveField
+	edited := func(field, old, new string) { h.Add(store.SubjectObjective, o.ID, store.ActionEdited, field, old, new) }
 	if v, ok := changes["title"]; ok {
 		if err := okr.ValidateTitle(f.title, v); err != nil {
 			return err
 		}
+		edited("title", o.Title, strings.TrimSpace(v))
 		o.Title, fields = strings.TrimSpace(v), append(fields, store.ObjectiveTitle)
 	}
 	if v, ok := changes["description"]; ok {
 		if err := validDescription(f.description, v); err != nil {
 			return err
 		}
+		edited("description", o.Description, strings.TrimSpace(v))
 		o.Description, fields = strings.TrimSpace(v), append(fields, store.ObjectiveDescription)
 	}
 	if v, ok := changes["period"]; ok {
@@ -120,19 +127,29 @@ func (s *Service) applyObjectiveChanges(ctx context.Context, tx *store.Store, c 
 		if err != nil {
 			return relabel(err, f.period)
 		}
+		edited("period", o.Period.Name, p.Name)
 		o.PeriodID, fields = p.ID, append(fields, store.ObjectivePeriod)
 	}
 	if v, ok := changes["team"]; ok {
+		old := ""
+		if o.Team != nil {
+			old = o.Team.Name
+		}
 		o.TeamID, fields = nil, append(fields, store.ObjectiveTeam)
-		if name, err := c.teamName(f.team, v); err != nil {
+		name, err := c.teamName(f.team, v)
+		if err != nil {
 			return err
-		} else if name != "" && !strings.EqualFold(name, "none") {
+		}
+		if name != "" && !strings.EqualFold(name, "none") {
 			t, _, err := tx.EnsureTeam(ctx, c.ws.ID, name)
 			if err != nil {
 				return err
 			}
-			o.TeamID = &t.ID
+			o.TeamID, name = &t.ID, t.Name
+		} else {
+			name = ""
 		}
+		edited("team", old, name)
 	}
 	word, named := changes["owner"]
 	picked, chosen := changes[ownerIDChange]
@@ -141,15 +158,38 @@ func (s *Service) applyObjectiveChanges(ctx context.Context, tx *store.Store, c 
 		if err != nil {
 			return err
 		}
+		h.Add(store.SubjectObjective, o.ID, store.ActionOwnerChanged, fieldOwnerHistory, o.Owner.PlatformID, u.PlatformID)
 		o.OwnerID, fields = u.ID, append(fields, store.ObjectiveOwner)
 	}
 	if v, ok := changes["parent"]; ok {
+		old, err := parentLabel(ctx, tx, *o)
+		if err != nil {
+			return err
+		}
 		if err := setParent(ctx, tx, c, o, strings.TrimSpace(v), f.parent); err != nil {
 			return err
 		}
+		new, err := parentLabel(ctx, tx, *o)
+		if err != nil {
+			return err
+		}
+		edited("parent", old, new)
 		fields = append(fields, store.ObjectiveParent)
 	}
 	return tx.UpdateObjective(ctx, o, fields...)
+}
+
+// parentLabel is the objective o aligns to, as its history names it:
+// "#12", or "" for none.
+func parentLabel(ctx context.Context, tx *store.Store, o store.Objective) (string, error) {
+	if o.ParentID == nil {
+		return "", nil
+	}
+	p, err := tx.ObjectivesByIDs(ctx, o.WorkspaceID, []uint{*o.ParentID})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("#%d", p[*o.ParentID].Number), nil
 }
 
 // setParent aligns o to the objective numbered word, or to none for "" and
@@ -209,6 +249,7 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 		if !c.mayChangeKeyResult(o, kr) {
 			return refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", label)
 		}
+		before := kr
 		var fields []store.KeyResultField
 		if v, ok := flags["title"]; ok {
 			if err := okr.ValidateTitle("title", v); err != nil {
@@ -230,16 +271,21 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 			return err
 		}
 		if v, ok := flags["owner"]; ok {
-			kr.OwnerID, fields = nil, append(fields, store.KeyResultOwner)
+			kr.OwnerID, kr.Owner, fields = nil, nil, append(fields, store.KeyResultOwner)
 			if !strings.EqualFold(strings.TrimSpace(v), "none") {
 				u, err := person(ctx, tx, c, "--owner", v)
 				if err != nil {
 					return err
 				}
-				kr.OwnerID = &u.ID
+				kr.OwnerID, kr.Owner = &u.ID, &u
 			}
 		}
-		return tx.UpdateKeyResult(ctx, &kr, fields...)
+		if err := tx.UpdateKeyResult(ctx, &kr, fields...); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		keyResultChanges(h, before, kr)
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err != nil {
 		return bot.Reply{}, err
@@ -248,6 +294,24 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 		return bot.Reply{}, err
 	}
 	return s.objectiveReply(ctx, o, bot.Textf("✏️ Updated key result %s.", label))
+}
+
+// keyResultChanges notes in h what changed from before to after.
+func keyResultChanges(h *store.Changes, before, after store.KeyResult) {
+	edited := func(action store.HistoryAction, field, old, new string) {
+		h.Add(store.SubjectKeyResult, after.ID, action, field, old, new)
+	}
+	edited(store.ActionEdited, "title", before.Title, after.Title)
+	// A new unit alone does not move the start or the target.
+	if before.Start != after.Start {
+		edited(store.ActionEdited, "start", okr.FormatValue(before.Start, before.Unit), okr.FormatValue(after.Start, after.Unit))
+	}
+	if before.Target != after.Target {
+		edited(store.ActionTargetChanged, "target", okr.FormatValue(before.Target, before.Unit), okr.FormatValue(after.Target, after.Unit))
+	}
+	edited(store.ActionEdited, "unit", before.Unit, after.Unit)
+	edited(store.ActionEdited, "weight", okr.FormatNumber(before.Weight), okr.FormatNumber(after.Weight))
+	edited(store.ActionOwnerChanged, fieldOwnerHistory, platformIDOf(before.Owner), platformIDOf(after.Owner))
 }
 
 // applyMeasureChanges sets the start, target, unit and weight given in

@@ -16,7 +16,7 @@ type command struct {
 // okrCommands are the /okr subcommands, in the order help lists them.
 var okrCommands map[string]command
 
-var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "archive", "tree", "period", "remind", "help"}
+var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "grade", "carry", "review", "history", "archive", "tree", "period", "remind", "help"}
 
 func init() {
 	okrCommands = map[string]command{
@@ -31,7 +31,15 @@ func init() {
 			bot.Textf("Record a key result's new value; with no text, opens a form for all of yours."), (*Service).checkIn},
 		"edit": {`/okr edit 42 [--title "…"] [--team Sales] [--owner @ada] [--parent 12]`,
 			bot.Textf("Change an objective; with only an id, opens a form. Key results too: `/okr edit 42.1 --target 30`."), (*Service).edit},
-		"close":   {"/okr close 42 [0.7]", bot.Textf("Close an objective with its score, or the final score you give."), (*Service).closeObjective},
+		"close": {"/okr close 42 [0.7]", bot.Textf("Close an objective with its score, or the final score you give."), (*Service).closeObjective},
+		"grade": {`/okr grade 42 [--outcome achieved|partly|missed] [--note "what we learned"] [--score 42.1=0.7 …] [--final 0.7]`,
+			bot.Textf("Grade an objective at the end of its period: a final score from 0.0 to 1.0 per key result, how it went and what you learned. With only an id, opens a form filled in with the current scores; without `--score`, a key result keeps its current score."), (*Service).grade},
+		"carry": {"/okr carry 42 [--to 2027-Q1]",
+			bot.Textf("Close an objective and continue its unfinished key results in the next period (or the one given), starting where they stand."), (*Service).carry},
+		"review": {"/okr review [--period 2026-Q4] [team Sales]",
+			bot.Textf("A period's retrospective: final scores, outcomes and what was learned, the average per team, and what was carried over."), (*Service).review},
+		"history": {"/okr history 42 [--page 2]",
+			bot.Textf("Every change to an objective and its key results, newest first: who, when, and the old and new values."), (*Service).okrHistory},
 		"archive": {"/okr archive 42", bot.Textf("Archive an objective so it no longer shows in lists."), (*Service).archiveObjective},
 		"tree":    {"/okr tree [--period 2026-Q4]", bot.Textf("The alignment tree: company, team and personal objectives."), (*Service).tree},
 		"period": {`/okr period [new "FY27 H1" --start 2027-01-01 --end 2027-06-30]`,

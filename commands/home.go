@@ -42,8 +42,13 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 	if len(os) == 0 {
 		mine.Items = append(mine.Items, bot.T(bot.Italic("None yet."), bot.Textf(" Type `/okr new` in any channel to set one.")))
 	}
+	points, err := s.checkInPoints(ctx, c.ws.ID, os)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range os {
-		mine.Items = append(mine.Items, objectiveLine(o, s.now()))
+		f, _ := forecastAt(o, points, s.now())
+		mine.Items = append(mine.Items, bot.T(objectiveLine(o, s.now()), "\n    "+forecastText(f)))
 	}
 	msg.Sections = append(msg.Sections, mine)
 	if req.ShowsImages {

@@ -23,7 +23,7 @@ const (
 // kpiCommands are the /kpi subcommands, in the order help lists them.
 var kpiCommands map[string]command
 
-var kpiOrder = []string{"new", "set", "list", "show", "scorecard", "edit", "archive", "alerts", "digest", "token", "help"}
+var kpiOrder = []string{"new", "set", "list", "show", "history", "scorecard", "edit", "archive", "alerts", "digest", "token", "help"}
 
 func init() {
 	kpiCommands = map[string]command{
@@ -31,8 +31,10 @@ func init() {
 			bot.Textf("Create a KPI; with no text, opens a form. Thresholds default to 5%% and 10%% on the wrong side of the target."), (*Service).newKPI},
 		"set": {`/kpi set "Churn rate" 2.4 [--at 2026-11-20] [comment]`,
 			bot.Textf("Record a value (the owner or an admin); linked key results are checked in too."), (*Service).setKPI},
-		"list":      {"/kpi list [team Support]", bot.Textf("KPIs with value, health, trend and sparkline."), (*Service).listKPIs},
-		"show":      {`/kpi show "Churn rate"`, bot.Textf("A KPI's history, sparkline, thresholds and linked key results."), (*Service).showKPI},
+		"list": {"/kpi list [team Support]", bot.Textf("KPIs with value, health, trend and sparkline."), (*Service).listKPIs},
+		"show": {`/kpi show "Churn rate"`, bot.Textf("A KPI's history, sparkline, thresholds and linked key results."), (*Service).showKPI},
+		"history": {`/kpi history "Churn rate" [--page 2]`,
+			bot.Textf("Every change to a KPI, newest first: values recorded (in chat, by the API or an import), targets, owners and edits."), (*Service).kpiHistory},
 		"scorecard": {"/kpi scorecard [team Support]", bot.Textf("A team's KPIs grouped by health, worst first."), (*Service).scorecard},
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
 			bot.Textf("Change a KPI."), (*Service).editKPI},

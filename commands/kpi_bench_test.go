@@ -193,7 +193,7 @@ func BenchmarkRecordMeasurement(b *testing.B) {
 				if i%2 == 0 {
 					v = 50
 				}
-				if _, err := svc.RecordMeasurement(ctx, commands.MeasurementInput{WorkspaceID: ws.ID, KPIID: k.ID, Value: v, Source: "bench"}); err != nil {
+				if _, err := svc.RecordMeasurement(ctx, commands.MeasurementInput{WorkspaceID: ws.ID, KPIID: k.ID, Value: v, Source: "bench", Platform: "api"}); err != nil {
 					b.Fatal(err)
 				}
 			}

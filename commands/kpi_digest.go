@@ -3,7 +3,6 @@ package commands
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -70,18 +69,36 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	if err != nil {
 		return nil, err
 	}
-	var objectives []store.Objective
+	periods, err := s.store.Periods(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		objectives []store.Objective
+		reviews    []store.PeriodReview
+	)
 	quarter := okr.QuarterOf(now)
-	p, err := s.store.PeriodByName(ctx, workspaceID, quarter.Name)
-	switch {
-	case err == nil:
-		objectives, err = s.store.Objectives(ctx, workspaceID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: opt.TeamID, Statuses: []okr.Status{okr.Active}})
+	for _, p := range periods {
+		switch {
+		case strings.EqualFold(p.Name, quarter.Name):
+			objectives, err = s.store.Objectives(ctx, workspaceID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: opt.TeamID, Statuses: []okr.Status{okr.Active}})
+		case p.EndsAt.After(opt.Since) && !p.EndsAt.After(now):
+			// The first digest after a period ends reviews it, once: the
+			// next one is measured from this one.
+			var r store.PeriodReview
+			if r, err = s.store.PeriodReview(ctx, workspaceID, p.ID, opt.TeamID); len(r.Objectives) > 0 {
+				reviews = append(reviews, r)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
-	case !errors.Is(err, okr.ErrNotFound):
+	}
+	points, err := s.checkInPoints(ctx, workspaceID, objectives)
+	if err != nil {
 		return nil, err
 	}
+	falling, forecasts := fallingForecasts(objectives, points, opt.Since, now)
 	var krIDs []uint
 	for _, o := range objectives {
 		for _, kr := range o.KeyResults {
@@ -115,7 +132,13 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 		msg.Sections = append(msg.Sections, pic...)
 	}
 	msg.Sections = append(msg.Sections, attentionSection(groups, opt.TeamID))
-	msg.Sections = append(msg.Sections, okrSections(objectives, last, now, opt.TeamID)...)
+	for _, r := range reviews {
+		msg.Sections = append(msg.Sections, reviewDigestSection(r, opt.TeamID))
+	}
+	msg.Sections = append(msg.Sections, okrSections(objectives, last, forecasts, now, opt.TeamID)...)
+	if len(falling) > 0 {
+		msg.Sections = append(msg.Sections, fallingSection(falling, opt.Since))
+	}
 	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week))
 	ids := make([]uint, len(ks))
 	for i, k := range ks {
@@ -185,7 +208,7 @@ func attentionSection(groups map[okr.Health][]kpiView, teamID uint) bot.Section 
 
 // okrSections show each team's active objectives with score, colour and pace,
 // and the key results whose latest confidence is at risk or off track.
-func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now time.Time, teamID uint) []bot.Section {
+func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, forecasts map[uint]okr.Forecast, now time.Time, teamID uint) []bot.Section {
 	if len(objectives) == 0 {
 		return []bot.Section{{Text: bot.T(bot.Bold("OKRs")), Items: []bot.Text{bot.T(bot.Italic("No active objectives this quarter."))}}}
 	}
@@ -241,7 +264,11 @@ func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now
 				sec.Items = append(sec.Items, bot.T(bot.Italic(fmt.Sprintf("…and %d more objectives.", len(g.os)-j))))
 				break
 			}
-			sec.Items = append(sec.Items, objectiveLine(o, now))
+			line := objectiveLine(o, now)
+			if f := forecasts[o.ID]; f.Kind == okr.Projected {
+				line = append(line, bot.Plain(fmt.Sprintf(" · on course for %.1f", okr.Round1(f.Score))))
+			}
+			sec.Items = append(sec.Items, line)
 			for _, kr := range o.KeyResults {
 				if c := last[kr.ID]; c == okr.AtRisk || c == okr.OffTrack {
 					sec.Items = append(sec.Items, bot.Textf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, measureText(kr), c.Label()))
@@ -251,6 +278,55 @@ func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, now
 		secs = append(secs, sec)
 	}
 	return secs
+}
+
+// A fall is a key result whose forecast fell since the last digest.
+type fall struct {
+	o         store.Objective
+	kr        store.KeyResult
+	was, will okr.Forecast
+}
+
+// fallingForecasts returns the key results whose forecast at now is lower
+// (to the decimal people see) than it was at since, most fallen first, and
+// every objective's forecast at now.
+func fallingForecasts(objectives []store.Objective, points map[uint][]okr.Point, since, now time.Time) ([]fall, map[uint]okr.Forecast) {
+	var falls []fall
+	forecasts := make(map[uint]okr.Forecast, len(objectives))
+	for _, o := range objectives {
+		f, will := forecastAt(o, points, now)
+		forecasts[o.ID] = f
+		_, was := forecastAt(o, points, since)
+		for _, kr := range o.KeyResults {
+			w, n := was[kr.ID], will[kr.ID]
+			if w.Kind == okr.Projected && n.Kind == okr.Projected && okr.Round1(n.Score) < okr.Round1(w.Score) {
+				falls = append(falls, fall{o: o, kr: kr, was: w, will: n})
+			}
+		}
+	}
+	slices.SortStableFunc(falls, func(a, b fall) int {
+		return cmp.Compare(b.was.Score-b.will.Score, a.was.Score-a.will.Score)
+	})
+	return falls, forecasts
+}
+
+// fallingSection lists the key results whose forecast fell most since the
+// last digest: where a quarter is slipping before the scores show it.
+func fallingSection(falls []fall, since time.Time) bot.Section {
+	sec := bot.Section{Text: bot.T(bot.Bold("Forecasts falling"), " since "+since.UTC().Format("Jan 2"))}
+	for i, f := range falls {
+		if i == digestMovers {
+			sec.Items = append(sec.Items, bot.T(bot.Italic(fmt.Sprintf("…and %d more.", len(falls)-i))))
+			break
+		}
+		owner := &f.o.Owner
+		if f.kr.Owner != nil {
+			owner = f.kr.Owner
+		}
+		sec.Items = append(sec.Items, bot.Textf("📉 `%s` %s — on course for %.1f, was %.1f · %s",
+			keyResultLabel(f.o, f.kr), f.kr.Title, okr.Round1(f.will.Score), okr.Round1(f.was.Score), ownerText(owner)))
+	}
+	return sec
 }
 
 // disciplineSection says who has checked in this week on the key results

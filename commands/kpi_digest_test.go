@@ -163,7 +163,7 @@ func TestDigestMoversOfAKPIMeasuredOften(t *testing.T) {
 				v = 150 // the last two days
 			}
 			if _, err := h.svc.RecordMeasurement(context.Background(), commands.MeasurementInput{
-				WorkspaceID: ws.ID, KPIID: 1, Value: v, At: at, Source: "BI"}); err != nil {
+				WorkspaceID: ws.ID, KPIID: 1, Value: v, At: at, Source: "BI", Platform: "api"}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -209,9 +209,44 @@ func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft, l kpiLab
 		} else if err != nil && !errors.Is(err, okr.ErrNotFound) {
 			return err
 		}
-		return tx.CreateKPI(ctx, &k)
+		if err := tx.CreateKPI(ctx, &k); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		h.Add(store.SubjectKPI, k.ID, store.ActionCreated, "name", "", k.Name)
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	return k, err
+}
+
+// kpiChanges notes in h what changed in a KPI's definition from before to
+// after.
+func kpiChanges(h *store.Changes, before, after store.KPI) {
+	edited := func(action store.HistoryAction, field, old, new string) {
+		h.Add(store.SubjectKPI, after.ID, action, field, old, new)
+	}
+	team := func(k store.KPI) string {
+		if k.Team == nil {
+			return ""
+		}
+		return k.Team.Name
+	}
+	edited(store.ActionEdited, "name", before.Name, after.Name)
+	edited(store.ActionEdited, "description", before.Description, after.Description)
+	edited(store.ActionEdited, "unit", before.Unit, after.Unit)
+	edited(store.ActionEdited, "direction", before.Direction.Label(), after.Direction.Label())
+	if before.Target != after.Target {
+		edited(store.ActionTargetChanged, "target", kpiValue(before.Target, before), kpiValue(after.Target, after))
+	}
+	if before.Warn != after.Warn {
+		edited(store.ActionEdited, "at risk at", kpiValue(before.Warn, before), kpiValue(after.Warn, after))
+	}
+	if before.Crit != after.Crit {
+		edited(store.ActionEdited, "off target at", kpiValue(before.Crit, before), kpiValue(after.Crit, after))
+	}
+	edited(store.ActionEdited, "cadence", string(before.Cadence), string(after.Cadence))
+	edited(store.ActionEdited, "team", team(before), team(after))
+	edited(store.ActionOwnerChanged, fieldOwnerHistory, before.Owner.PlatformID, after.Owner.PlatformID)
 }
 
 var newKPIFallback = bot.Textf("In a chat window, use `/kpi new \"Churn rate\" --unit %% --target 2 --lower-is-better [--warn 2.5 --crit 3] [--team Support] [--cadence weekly] [--owner @user]`.")
@@ -278,10 +313,16 @@ func (s *Service) editKPI(ctx context.Context, c *caller, words []string) (bot.R
 		if !c.mayChangeKPI(k) {
 			return refuse("Only the owner of %s (%s) or an admin can change it.", kpiName(k), ownerText(&k.Owner))
 		}
+		before := k
 		if err := applyKPIDraft(ctx, tx, c, &k, d, kpiFlagLabels); err != nil {
 			return err
 		}
 		if err := tx.UpdateKPI(ctx, &k); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		kpiChanges(h, before, k)
+		if err := tx.RecordHistory(ctx, c.ws.ID, h.Entries...); err != nil {
 			return err
 		}
 		alerted, err = s.reassess(ctx, tx, k)
@@ -314,7 +355,12 @@ func (s *Service) archiveKPI(ctx context.Context, c *caller, words []string) (bo
 			return refuse("KPI %s is already archived.", kpiName(k))
 		}
 		k.Archived = true
-		return tx.UpdateKPI(ctx, &k)
+		if err := tx.UpdateKPI(ctx, &k); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		h.Add(store.SubjectKPI, k.ID, store.ActionArchived, "", "", "")
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err != nil {
 		return bot.Reply{}, err

@@ -99,6 +99,9 @@ func (s *Service) ImportKPIs(ctx context.Context, workspaceID uint, in []KPIRow)
 	touched := map[uint]bool{}
 	err = s.store.InTx(ctx, func(tx *store.Store) error {
 		report = ImportReport{}
+		// An import is made by no one in particular: the history says it
+		// came from an import, and records it in one go at the end.
+		h := &store.Changes{By: store.Actor{Platform: "import"}, At: now}
 		ids := map[string]uint{}
 		for k, v := range known {
 			ids[k] = v.ID
@@ -128,13 +131,14 @@ func (s *Service) ImportKPIs(ctx context.Context, workspaceID uint, in []KPIRow)
 				}
 				ids[row.key] = k.ID
 				report.Created = append(report.Created, k.Name)
+				h.Add(store.SubjectKPI, k.ID, store.ActionCreated, "name", "", k.Name)
 			}
 			if row.value == nil {
 				continue
 			}
 			in := MeasurementInput{WorkspaceID: workspaceID, KPIID: ids[row.key], Value: *row.value, At: row.at,
-				Source: row.src, Comment: row.note}
-			rec, _, err := s.recordIn(ctx, tx, in, nil, true)
+				Source: row.src, Comment: row.note, Platform: "import"}
+			rec, _, err := s.recordIn(ctx, tx, in, nil, true, h)
 			if err != nil {
 				var invalid *okr.ValidationError
 				if errors.As(err, &invalid) {
@@ -157,9 +161,12 @@ func (s *Service) ImportKPIs(ctx context.Context, workspaceID uint, in []KPIRow)
 			if err != nil {
 				return err
 			}
-			if _, err := s.checkInDriven(ctx, tx, k, m, k.OwnerID); err != nil {
+			if _, err := s.checkInDriven(ctx, tx, k, m, k.OwnerID, h); err != nil {
 				return err
 			}
+		}
+		if err := tx.RecordHistory(ctx, workspaceID, h.Entries...); err != nil {
+			return err
 		}
 		// Replaying history moves health many times; only where it ends,
 		// against where it was, is news.

@@ -27,6 +27,18 @@ type MeasurementInput struct {
 	AuthorID *uint
 	Source   string
 	Comment  string
+	// Platform is where the value came from, for the history: the chat
+	// platform, "api" or "import".
+	Platform string
+}
+
+// actor is who recorded a measurement, for the history.
+func (in MeasurementInput) actor() store.Actor {
+	a := store.Actor{Platform: in.Platform}
+	if in.AuthorID != nil {
+		a.UserID = *in.AuthorID
+	}
+	return a
 }
 
 // Recorded is what recording a measurement did.
@@ -61,9 +73,12 @@ func (s *Service) recordMeasurement(ctx context.Context, in MeasurementInput, ch
 		alerted bool
 	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		h := &store.Changes{By: in.actor(), At: s.now()}
 		var err error
-		r, alerted, err = s.recordIn(ctx, tx, in, check, false)
-		return err
+		if r, alerted, err = s.recordIn(ctx, tx, in, check, false, h); err != nil {
+			return err
+		}
+		return tx.RecordHistory(ctx, in.WorkspaceID, h.Entries...)
 	})
 	if err == nil && alerted {
 		s.wake()
@@ -71,11 +86,12 @@ func (s *Service) recordMeasurement(ctx context.Context, in MeasurementInput, ch
 	return r, err
 }
 
-// recordIn records a measurement inside the transaction tx, and reports
-// whether it recorded an alert. A value that is the KPI's newest checks in
-// on the key results the KPI drives and moves its health, except in a
-// replay of history (an import), which does both once at its end.
-func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementInput, check func(store.KPI) error, replay bool) (Recorded, bool, error) {
+// recordIn records a measurement inside the transaction tx, notes it (and
+// the check-ins it makes) in h, and reports whether it recorded an alert.
+// A value that is the KPI's newest checks in on the key results the KPI
+// drives and moves its health, except in a replay of history (an import),
+// which does both once at its end.
+func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementInput, check func(store.KPI) error, replay bool, h *store.Changes) (Recorded, bool, error) {
 	var r Recorded
 	now := s.now().UTC()
 	at := in.At.UTC()
@@ -112,10 +128,11 @@ func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementI
 	}
 	r.Measurement = m
 	r.Latest = k.LastAt == nil || !m.At.Before(*k.LastAt)
+	measurementChange(h, k, m, r.Latest, now)
 	if r.Latest {
 		k.LastValue, k.LastAt = &m.Value, &m.At
 		if !replay {
-			if r.CheckedIn, err = s.checkInDriven(ctx, tx, k, m, authorOf(k, in)); err != nil {
+			if r.CheckedIn, err = s.checkInDriven(ctx, tx, k, m, authorOf(k, in), h); err != nil {
 				return r, false, err
 			}
 		}
@@ -127,6 +144,20 @@ func (s *Service) recordIn(ctx context.Context, tx *store.Store, in MeasurementI
 	}
 	alerted, err := s.reassess(ctx, tx, k)
 	return r, alerted, err
+}
+
+// measurementChange notes a measurement of k (as it was before) in h: the
+// value it replaces as the latest, if it does, and the day it is for when
+// that is not today.
+func measurementChange(h *store.Changes, k store.KPI, m store.Measurement, latest bool, now time.Time) {
+	old, new := "", kpiValue(m.Value, k)
+	if latest && k.LastValue != nil {
+		old = kpiValue(*k.LastValue, k)
+	}
+	if now.Sub(m.At) > clockSkew {
+		new += " for " + m.At.UTC().Format(time.DateOnly)
+	}
+	h.Add(store.SubjectKPI, k.ID, store.ActionMeasurement, fieldValue, old, new)
 }
 
 // authorOf is who a check-in made for a measurement is by: its author, or
@@ -162,8 +193,11 @@ func confidenceOf(h okr.Health) okr.Confidence {
 }
 
 // checkInDriven checks in on the active key results that k drives, with the
-// new value and the confidence its health gives.
-func (s *Service) checkInDriven(ctx context.Context, tx *store.Store, k store.KPI, m store.Measurement, author uint) ([]store.KeyResult, error) {
+// new value and the confidence its health gives, and notes each in h. The
+// key results of closed objectives, such as the originals of objectives
+// carried over (whose copies follow the same KPI), are left as they were
+// graded.
+func (s *Service) checkInDriven(ctx context.Context, tx *store.Store, k store.KPI, m store.Measurement, author uint, h *store.Changes) ([]store.KeyResult, error) {
 	driven, err := tx.KeyResultsDrivenBy(ctx, k.WorkspaceID, []uint{k.ID})
 	if err != nil || len(driven[k.ID]) == 0 {
 		return nil, err
@@ -191,6 +225,7 @@ func (s *Service) checkInDriven(ctx context.Context, tx *store.Store, k store.KP
 		if err := tx.CheckIn(ctx, &ci); err != nil {
 			return nil, err
 		}
+		checkInChange(h, kr, kr.Current, ci)
 		kr.Current = m.Value
 		done = append(done, kr)
 	}
@@ -341,7 +376,8 @@ func (s *Service) setKPI(ctx context.Context, c *caller, words []string) (bot.Re
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	in := MeasurementInput{WorkspaceID: c.ws.ID, KPIID: k.ID, Value: value, AuthorID: &c.user.ID, Comment: strings.Join(a.pos[2:], " ")}
+	in := MeasurementInput{WorkspaceID: c.ws.ID, KPIID: k.ID, Value: value, AuthorID: &c.user.ID, Comment: strings.Join(a.pos[2:], " "),
+		Platform: c.ws.Platform}
 	if text, ok := a.flags["at"]; ok {
 		if in.At, err = s.parseDay("at", text, c.user.TZ); err != nil {
 			return bot.Reply{}, err

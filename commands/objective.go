@@ -150,7 +150,15 @@ func (s *Service) createObjective(ctx context.Context, c *caller, d objectiveDra
 			}
 			o.KeyResults = append(o.KeyResults, kr)
 		}
-		return tx.CreateObjective(ctx, &o)
+		if err := tx.CreateObjective(ctx, &o); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		h.Add(store.SubjectObjective, o.ID, store.ActionCreated, "title", "", o.Title)
+		for _, kr := range o.KeyResults {
+			h.Add(store.SubjectKeyResult, kr.ID, store.ActionCreated, "title", "", kr.Title)
+		}
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err != nil {
 		return o, nil, err
@@ -253,7 +261,12 @@ func (s *Service) addKeyResult(ctx context.Context, c *caller, words []string) (
 			}
 		}
 		kr.ObjectiveID = o.ID
-		return tx.AddKeyResult(ctx, &kr)
+		if err := tx.AddKeyResult(ctx, &kr); err != nil {
+			return err
+		}
+		h := s.changes(c)
+		h.Add(store.SubjectKeyResult, kr.ID, store.ActionCreated, "title", "", kr.Title)
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err != nil {
 		return bot.Reply{}, err
@@ -358,6 +371,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 		if o.Status == to {
 			return refuse("Objective #%d is already %s.", o.Number, to)
 		}
+		h := s.changes(c)
 		if to == okr.Closed {
 			if o.Status == okr.Archived {
 				return refuse("Objective #%d is archived; it cannot be closed.", o.Number)
@@ -367,9 +381,16 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 				final = &v
 			}
 			o.FinalScore = final
+			h.Add(store.SubjectObjective, o.ID, store.ActionClosed, "status", string(o.Status), string(to))
+			h.Add(store.SubjectObjective, o.ID, store.ActionClosed, "score", "", okr.FormatNumber(*final))
+		} else {
+			h.Add(store.SubjectObjective, o.ID, store.ActionArchived, "status", string(o.Status), string(to))
 		}
 		o.Status = to
-		return tx.UpdateObjective(ctx, o, store.ObjectiveStatus, store.ObjectiveFinalScore)
+		if err := tx.UpdateObjective(ctx, o, store.ObjectiveStatus, store.ObjectiveFinalScore); err != nil {
+			return err
+		}
+		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 }
 

@@ -29,6 +29,9 @@ type ReminderDefaults struct {
 	TZ *time.Location
 	// Snooze is how long Snooze 1 day puts off the nudge; a day when zero.
 	Snooze time.Duration
+	// Grading says when owners are asked to grade their objectives;
+	// okr.DefaultGrading when zero.
+	Grading okr.GradingSchedule
 }
 
 func (d ReminderDefaults) withDefaults() ReminderDefaults {
@@ -40,6 +43,9 @@ func (d ReminderDefaults) withDefaults() ReminderDefaults {
 	}
 	if d.Snooze == 0 {
 		d.Snooze = 24 * time.Hour
+	}
+	if d.Grading.WorkingDays == 0 {
+		d.Grading = okr.DefaultGrading
 	}
 	return d
 }

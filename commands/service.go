@@ -202,6 +202,8 @@ func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bo
 		return s.submitEditObjective(ctx, c, sub)
 	case CallbackNewKPI:
 		return s.submitNewKPI(ctx, c, sub)
+	case CallbackGrade:
+		return s.submitGrade(ctx, c, sub)
 	}
 	return bot.SubmitResult{}, fmt.Errorf("unknown form %q", sub.CallbackID)
 }
@@ -239,6 +241,16 @@ func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply
 		return s.snooze(ctx, c, act.Value)
 	case ActionRemindNothing:
 		return s.nothingChanged(ctx, c)
+	case ActionGrade:
+		return s.openGrade(ctx, c, act.Value)
+	case ActionCarry:
+		return s.carry(ctx, c, []string{act.Value})
+	case ActionGradeLater:
+		return s.gradeLater(ctx, c, act.Value)
+	case ActionReview:
+		return s.reviewButton(ctx, c, act.Value)
+	case ActionHistoryMore:
+		return s.historyMore(ctx, c, act.Value)
 	}
 	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
 }

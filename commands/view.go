@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -38,7 +39,17 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 		msg.Sections = append(msg.Sections, bot.Section{Text: head})
 	}
 
+	var krForecasts map[uint]okr.Forecast
 	top := bot.Textf("%s  %s", objectiveTitle(o), scoreText(o.Score()))
+	if o.Status == okr.Active {
+		points, err := s.checkInPoints(ctx, o.WorkspaceID, []store.Objective{o})
+		if err != nil {
+			return nil, err
+		}
+		var f okr.Forecast
+		f, krForecasts = forecastAt(o, points, now)
+		top = append(top, bot.Plain("\n"+forecastText(f)))
+	}
 	if o.Description != "" {
 		top = append(top, bot.Plain("\n"+o.Description))
 	}
@@ -54,7 +65,19 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 			about = append(about, bot.Textf("aligned to #%d %s", p.Number, p.Title))
 		}
 	}
+	lineage, carried, err := s.lineage(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	about = append(about, lineage...)
 	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: bot.Join(about, " · ")})
+	if o.Outcome != "" {
+		graded := bot.Textf("🏁 Graded %.1f · %s", okr.Round1(o.Score()), o.Outcome.Label())
+		if o.Retrospective != "" {
+			graded = append(graded, bot.Plain("\nWhat we learned: "), bot.Italic(o.Retrospective))
+		}
+		msg.Sections = append(msg.Sections, bot.Section{Text: graded})
+	}
 
 	if len(o.KeyResults) == 0 {
 		msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(bot.Italic("No key results yet."))})
@@ -71,6 +94,12 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 		small := keyResultContext(kr, lastCheckIn)
 		if kr.KPIID != nil && drivers[*kr.KPIID] != nil {
 			small = bot.T(small, " · driven by KPI ", drivers[*kr.KPIID])
+		}
+		if f, ok := krForecasts[kr.ID]; ok && f.Kind == okr.Projected {
+			small = append(small, bot.Plain(" · "+f.String()))
+		}
+		if kr.FinalScore != nil {
+			small = append(small, bot.Plain(fmt.Sprintf(" · final score %.1f", okr.Round1(*kr.FinalScore))))
 		}
 		msg.Sections = append(msg.Sections, bot.Section{Text: keyResultLine(o, kr, now), Context: small})
 	}
@@ -100,16 +129,54 @@ func (s *Service) objectiveMessage(ctx context.Context, o store.Objective, head 
 			msg.Sections = append(msg.Sections, sec)
 		}
 	}
-	if o.Status == okr.Active {
-		number := strconv.FormatInt(o.Number, 10)
+	number := strconv.FormatInt(o.Number, 10)
+	switch o.Status {
+	case okr.Active:
 		msg.Sections = append(msg.Sections, bot.Section{Buttons: []bot.Button{
 			{ActionID: ActionCheckIn, Label: "Check in", Value: number, Style: bot.Primary},
 			{ActionID: ActionEdit, Label: "Edit", Value: number},
 			{ActionID: ActionClose, Label: "Close", Value: number, Style: bot.Danger,
 				Confirm: fmt.Sprintf("Close objective #%d with its current score of %.1f?", o.Number, okr.Round1(o.Score()))},
 		}})
+	case okr.Closed:
+		label := "Grade"
+		if o.Outcome != "" {
+			label = "Grade again"
+		}
+		buttons := []bot.Button{{ActionID: ActionGrade, Label: label, Value: number, Style: bot.Primary}}
+		if !carried {
+			buttons = append(buttons, bot.Button{ActionID: ActionCarry, Label: "Carry over", Value: number,
+				Confirm: fmt.Sprintf("Continue the unfinished key results of #%d in the next period?", o.Number)})
+		}
+		msg.Sections = append(msg.Sections, bot.Section{Buttons: buttons})
 	}
 	return msg, nil
+}
+
+// lineage says where an objective came from and went: "continues #41"
+// when it was carried over from #41, "carried over to #57" when it was
+// carried over itself, which carried reports.
+func (s *Service) lineage(ctx context.Context, o store.Objective) (about []bot.Text, carried bool, err error) {
+	if o.ContinuesID != nil {
+		from, err := s.store.ObjectivesByIDs(ctx, o.WorkspaceID, []uint{*o.ContinuesID})
+		if err != nil {
+			return nil, false, err
+		}
+		if f, ok := from[*o.ContinuesID]; ok {
+			about = append(about, bot.Textf("continues #%d", f.Number))
+		}
+	}
+	if o.Status == okr.Active {
+		return about, false, nil
+	}
+	cp, err := s.store.CopyOf(ctx, o.WorkspaceID, o.ID)
+	switch {
+	case errors.Is(err, okr.ErrNotFound):
+		return about, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return append(about, bot.Textf("carried over to #%d", cp.Number)), true, nil
 }
 
 // drivingKPIs names the KPIs that drive an objective's key results, by id.

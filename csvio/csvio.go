@@ -231,3 +231,52 @@ func ExportCheckIns(ctx context.Context, st *store.Store, workspaceID uint, w io
 	}
 	return cw.close()
 }
+
+// ExportHistory writes every change to a workspace's objectives, key
+// results and KPIs as CSV, oldest first, reading the history one entry at
+// a time. Subjects are named as people know them (#42, #42.1, a KPI's
+// name), people by their platform id.
+func ExportHistory(ctx context.Context, st *store.Store, workspaceID uint, w io.Writer) error {
+	os, err := st.Objectives(ctx, workspaceID, store.ObjectiveFilter{})
+	if err != nil {
+		return err
+	}
+	ks, err := st.KPIs(ctx, workspaceID, store.KPIFilter{IncludeArchived: true})
+	if err != nil {
+		return err
+	}
+	labels := map[store.Subject]string{}
+	for _, o := range os {
+		labels[store.Subject{Kind: store.SubjectObjective, ID: o.ID}] = "#" + strconv.FormatInt(o.Number, 10)
+		for _, kr := range o.KeyResults {
+			labels[store.Subject{Kind: store.SubjectKeyResult, ID: kr.ID}] = o.Label(kr)
+		}
+	}
+	for _, k := range ks {
+		labels[store.Subject{Kind: store.SubjectKPI, ID: k.ID}] = k.Name
+	}
+	// The history is read while it streams, so the people it names are
+	// loaded first: SQLite has one connection, which the stream holds.
+	people, err := st.Users(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	platformIDs := make(map[uint]string, len(people))
+	for _, u := range people {
+		platformIDs[u.ID] = u.PlatformID
+	}
+	cw := newWriter(w, "at", "subject_kind", "subject", "action", "field", "old_value", "new_value", "actor", "platform")
+	err = st.EachHistory(ctx, workspaceID, func(e store.HistoryEntry) error {
+		who := ""
+		if e.ActorID != nil {
+			who = platformIDs[*e.ActorID]
+		}
+		cw.row(formatTime(&e.At), string(e.SubjectKind), labels[store.Subject{Kind: e.SubjectKind, ID: e.SubjectID}],
+			string(e.Action), e.Field, e.OldValue, e.NewValue, who, e.Platform)
+		return cw.err
+	})
+	if err != nil {
+		return err
+	}
+	return cw.close()
+}

@@ -1,7 +1,9 @@
 package okr
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -120,6 +122,28 @@ func (g GradingSchedule) Validate() error {
 	return nil
 }
 
+// ParseGradingSchedule reads a grading schedule as a setting gives it:
+// working days before a period ends, then the local time, "5 09:00".
+func ParseGradingSchedule(s string) (GradingSchedule, error) {
+	words := strings.Fields(s)
+	if len(words) != 2 {
+		return GradingSchedule{}, fmt.Errorf("%q is not working days and a time like \"5 09:00\"", s)
+	}
+	days, err := strconv.Atoi(words[0])
+	if err != nil {
+		return GradingSchedule{}, fmt.Errorf("%q is not a number of working days", words[0])
+	}
+	minute, ok := ParseClock(words[1])
+	if !ok {
+		return GradingSchedule{}, fmt.Errorf("%q is not a time of day like 09:00", words[1])
+	}
+	g := GradingSchedule{WorkingDays: days, Minute: minute}
+	if err := g.Validate(); err != nil {
+		return GradingSchedule{}, err
+	}
+	return g, nil
+}
+
 // A period's dates are calendar days, the same for everyone: 2026-Q4 ends
 // on 31 December in Berlin and in Los Angeles alike. Day arithmetic happens
 // at midnight UTC, where days have 24 hours, and only the final moment is
@@ -193,6 +217,21 @@ func (g GradingSchedule) Due(p Period, loc *time.Location, status Status, now ti
 		return GradingReminder, reminder
 	}
 	return NoGrading, time.Time{}
+}
+
+// DueWindow bounds the ends of the periods whose objectives may be due a
+// grading message at now, in any time zone: a period that ends after to is
+// not due its prompt yet, and one that ended before from is past its
+// reminder. It lets a scheduler look at a few periods rather than all.
+func (g GradingSchedule) DueWindow(now time.Time) (from, to time.Time) {
+	// The prompt comes WorkingDays working days before the end, so at
+	// most that many weeks; the reminder at most a weekend after it, and
+	// is due for GradingReminderWindow. A day on each side covers the time
+	// of day and every time zone.
+	weeks := (g.WorkingDays + 4) / 5
+	ahead := time.Duration(weeks*7+2) * 24 * time.Hour
+	behind := 4*24*time.Hour + GradingReminderWindow
+	return now.Add(-behind), now.Add(ahead)
 }
 
 // IsQuarter reports whether p is a calendar quarter, named and dated as

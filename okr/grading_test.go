@@ -249,3 +249,57 @@ func TestNextPeriod(t *testing.T) {
 		}
 	}
 }
+
+func TestParseGradingSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want okr.GradingSchedule
+		err  string
+	}{
+		{"5 09:00", okr.GradingSchedule{WorkingDays: 5, Minute: 9 * 60}, ""},
+		{" 1   7:30 ", okr.GradingSchedule{WorkingDays: 1, Minute: 7*60 + 30}, ""},
+		{"20 23:59", okr.GradingSchedule{WorkingDays: 20, Minute: 23*60 + 59}, ""},
+		{"5", okr.GradingSchedule{}, "like \"5 09:00\""},
+		{"five 09:00", okr.GradingSchedule{}, "not a number of working days"},
+		{"5 9am", okr.GradingSchedule{}, "not a time of day"},
+		{"0 09:00", okr.GradingSchedule{}, "1 to 20"},
+		{"21 09:00", okr.GradingSchedule{}, "not 21"},
+	} {
+		got, err := okr.ParseGradingSchedule(tc.in)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ParseGradingSchedule(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("ParseGradingSchedule(%q) error %v, want one saying %q", tc.in, err, tc.err)
+		}
+	}
+}
+
+func TestGradingDueWindowHoldsEveryDueObjective(t *testing.T) {
+	custom, err := okr.CustomPeriod("Sprint", time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	periods := []okr.Period{okr.Quarter(2026, 4), okr.Quarter(2027, 1), okr.Quarter(2026, 2), custom}
+	zones := []*time.Location{time.UTC, zone(t, "Pacific/Kiritimati"), zone(t, "Pacific/Pago_Pago"), zone(t, "Europe/Berlin")}
+	for _, g := range []okr.GradingSchedule{okr.DefaultGrading, {WorkingDays: 1, Minute: 23*60 + 59}, {WorkingDays: okr.MaxGradingDays, Minute: 0}} {
+		for _, p := range periods {
+			for _, loc := range zones {
+				due := 0
+				for now := p.End.AddDate(0, 0, -40); now.Before(p.End.AddDate(0, 0, 15)); now = now.Add(time.Hour) {
+					step, _ := g.Due(p, loc, okr.Active, now)
+					if step == okr.NoGrading {
+						continue
+					}
+					due++
+					if from, to := g.DueWindow(now); p.End.Before(from) || p.End.After(to) {
+						t.Fatalf("%+v, %s in %s: due at %s, but the window %s – %s leaves out its end %s", g, p.Name, loc, now, from, to, p.End)
+					}
+				}
+				if due == 0 {
+					t.Errorf("%+v, %s in %s: never due", g, p.Name, loc)
+				}
+			}
+		}
+	}
+}

@@ -98,9 +98,11 @@ func BehindPace(progress, elapsed float64) bool {
 	return elapsed-progress > PaceSlack+1e-9
 }
 
+// clamp keeps v within 0 to 1. Negative zero, which a target below its
+// start gives before any progress, becomes 0, so it never prints as "-0".
 func clamp(v float64) float64 {
 	switch {
-	case math.IsNaN(v) || v < 0:
+	case math.IsNaN(v) || v <= 0:
 		return 0
 	case v > 1:
 		return 1

@@ -46,6 +46,10 @@ func TestProgress(t *testing.T) {
 			t.Errorf("%s: Progress() = %v, want %v", tt.name, got, tt.want)
 		}
 	}
+	// Not -0, which prints as "-0" in a history or an export.
+	if got := metric(5, 2, 5).Progress(); math.Signbit(got) {
+		t.Errorf("churn 5 to 2 at 5: Progress() = %v, want 0 without a sign", got)
+	}
 }
 
 func TestDecreasing(t *testing.T) {

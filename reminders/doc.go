@@ -2,7 +2,9 @@
 // person's next prompt in their own time zone, claims due prompts from the
 // database so that every replica can run it and none sends twice, sends them
 // through a Sender at a pace Slack accepts, nudges once, and redraws a prompt
-// once its person has checked in.
+// once its person has checked in. Digests, KPI alerts and the prompts to
+// grade objectives at the end of their period go through the same claims,
+// pacing and retries.
 //
 // The schedule, every person's next due time and every delivery live in the
 // database (store); this package keeps nothing that matters in memory. A

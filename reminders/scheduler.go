@@ -85,10 +85,12 @@ const (
 	Thread Kind = "thread" // a team's weekly thread, or check-ins posted in it
 	Digest Kind = "digest" // a scheduled KPI digest
 	Alert  Kind = "alert"  // a KPI alert
+	// Grading is an end-of-period message asking an owner to grade.
+	Grading Kind = "grading"
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert}
+var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading}
 
 // Result is what became of one try of a delivery.
 type Result string
@@ -121,8 +123,9 @@ type Directory interface {
 	UserInfo(ctx context.Context, ws bot.Workspace, userID string) (bot.User, error)
 }
 
-// Scheduler sends check-in prompts, nudges and prompt updates. Any number of
-// Schedulers may share one database.
+// Scheduler sends check-in prompts, nudges, prompt updates, digests, KPI
+// alerts and grading prompts. Any number of Schedulers may share one
+// database.
 type Scheduler struct {
 	cfg    Config
 	st     *store.Store
@@ -176,6 +179,8 @@ func (s *Scheduler) Count(kind Kind, result Result) int64 {
 // Stats counts what a Scheduler did since it started.
 type Stats struct {
 	Sent, Nudged, Updated, Skipped, Gone, RateLimited, Retried, Digests, Alerts int64
+	// Grading counts the grading prompts and reminders sent.
+	Grading int64
 }
 
 // Stats sums up what the scheduler did so far: prompts sent and skipped,
@@ -183,7 +188,8 @@ type Stats struct {
 // and gone recipients of every kind.
 func (s *Scheduler) Stats() Stats {
 	st := Stats{Sent: s.Count(Prompt, Sent), Nudged: s.Count(Nudge, Sent), Updated: s.Count(Update, Sent),
-		Skipped: s.Count(Prompt, Skipped), Digests: s.Count(Digest, Sent), Alerts: s.Count(Alert, Sent)}
+		Skipped: s.Count(Prompt, Skipped) + s.Count(Grading, Skipped), Digests: s.Count(Digest, Sent), Alerts: s.Count(Alert, Sent),
+		Grading: s.Count(Grading, Sent)}
 	for _, k := range Kinds {
 		st.Gone += s.Count(k, Gone)
 		st.RateLimited += s.Count(k, RateLimited)
@@ -283,8 +289,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // RunOnce does the work due now, for the workspaces the Sender serves: it
 // plans new people's prompts, claims due prompts, sends them, nudges,
-// redraws answered prompts, sends due digests, looks for KPIs gone stale and
-// sends KPI alerts. A panic in one phase is logged and does not stop the
+// redraws answered prompts, sends due digests, looks for KPIs gone stale,
+// sends KPI alerts and asks owners to grade their objectives. A panic in one phase is logged and does not stop the
 // others.
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	served, err := s.served(ctx)
@@ -296,7 +302,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}} {
+		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
 		}

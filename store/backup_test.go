@@ -65,6 +65,9 @@ func seedEverything(t *testing.T, s *store.Store) {
 	must(t, s.AddKPIAlert(ctx, &store.KPIAlert{WorkspaceID: f.ws.ID, KPIID: k.ID, From: okr.HealthOnTarget, To: okr.HealthOffTarget, CreatedAt: at}))
 	must(t, s.RecordHistory(ctx, f.ws.ID, store.HistoryEntry{SubjectKind: store.SubjectObjective, SubjectID: o.ID,
 		Action: store.ActionEdited, Field: "title", OldValue: "Grow", NewValue: "Grow revenue", ActorID: &bob.ID, Platform: "slack", At: at}))
+	claimed := at.Add(time.Minute)
+	must(t, s.InsertAll(ctx, &[]store.GradingDelivery{{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingReminder, Occurrence: at,
+		UserID: f.owner.ID, ClaimedUntil: &claimed, Attempts: 1, DoneAt: &claimed, Note: "sent", Conversation: "D1", MessageID: "1700000000.000003"}}, 10))
 	box, err := secret.ParseKeys(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, secret.KeySize)))
 	must(t, err)
 	s.SetSealer(box)

@@ -93,19 +93,17 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		}
 		at = at.UTC()
 
-		entries := newChanges(SubjectObjective, o.ID, g.By, at)
+		history := Changes{By: g.By, At: at}
 		if o.Status == okr.Active {
-			entries.add(ActionClosed, "status", string(okr.Active), string(okr.Closed))
+			history.Add(SubjectObjective, o.ID, ActionClosed, "status", string(okr.Active), string(okr.Closed))
 		}
-		entries.add(ActionGraded, "score", scoreText(o.FinalScore), scoreText(&score))
-		entries.add(ActionGraded, "outcome", string(o.Outcome), string(g.Outcome))
-		entries.add(ActionGraded, "retrospective", o.Retrospective, note)
+		history.Add(SubjectObjective, o.ID, ActionGraded, "score", scoreText(o.FinalScore), scoreText(&score))
+		history.Add(SubjectObjective, o.ID, ActionGraded, "outcome", string(o.Outcome), string(g.Outcome))
+		history.Add(SubjectObjective, o.ID, ActionGraded, "retrospective", o.Retrospective, note)
 		for i := range o.KeyResults {
 			kr := &o.KeyResults[i]
 			v := finals[i].Value
-			krEntries := newChanges(SubjectKeyResult, kr.ID, g.By, at)
-			krEntries.add(ActionGraded, "score", scoreText(kr.FinalScore), scoreText(&v))
-			entries.list = append(entries.list, krEntries.list...)
+			history.Add(SubjectKeyResult, kr.ID, ActionGraded, "score", scoreText(kr.FinalScore), scoreText(&v))
 			if kr.FinalScore == nil || *kr.FinalScore != v {
 				kr.FinalScore = &v
 				if err := tx.UpdateKeyResult(ctx, kr, KeyResultFinalScore); err != nil {
@@ -118,7 +116,7 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore, ObjectiveOutcome, ObjectiveRetrospective, ObjectiveGradedAt, ObjectiveGradedBy); err != nil {
 			return err
 		}
-		return tx.RecordHistory(ctx, workspaceID, entries.list...)
+		return tx.RecordHistory(ctx, workspaceID, history.Entries...)
 	})
 	return o, err
 }
@@ -157,28 +155,6 @@ func scoreText(v *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(math.Round(*v*100)/100, 'f', -1, 64)
-}
-
-// changes collects the history entries of one subject, leaving out fields
-// that did not change.
-type changes struct {
-	kind SubjectKind
-	id   uint
-	by   Actor
-	at   time.Time
-	list []HistoryEntry
-}
-
-func newChanges(kind SubjectKind, id uint, by Actor, at time.Time) *changes {
-	return &changes{kind: kind, id: id, by: by, at: at}
-}
-
-func (c *changes) add(action HistoryAction, field, old, new string) {
-	if field != "" && old == new {
-		return
-	}
-	c.list = append(c.list, HistoryEntry{SubjectKind: c.kind, SubjectID: c.id, Action: action, Field: field,
-		OldValue: old, NewValue: new, ActorID: c.by.id(), Platform: c.by.Platform, At: c.at})
 }
 
 // A CarryOver moves an objective's unfinished work to a later period.
@@ -239,7 +215,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		if o.Status == okr.Archived {
 			return okr.Invalid("objective", "Objective #%d is archived; it cannot be carried over.", o.Number)
 		}
-		if copied, err := tx.copyOf(ctx, workspaceID, o.ID); err == nil {
+		if copied, err := tx.CopyOf(ctx, workspaceID, o.ID); err == nil {
 			return okr.Invalid("objective", "Objective #%d was already carried over to #%d.", o.Number, copied.Number)
 		} else if !errors.Is(err, okr.ErrNotFound) {
 			return err
@@ -256,7 +232,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 			at = tx.db.NowFunc()
 		}
 		at = at.UTC()
-		history := newChanges(SubjectObjective, o.ID, c.By, at)
+		history := Changes{By: c.By, At: at}
 
 		if o.Status == okr.Active {
 			final := okr.Round1(o.Score())
@@ -270,14 +246,14 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 			if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore); err != nil {
 				return err
 			}
-			history.add(ActionClosed, "status", string(okr.Active), string(okr.Closed))
-			history.add(ActionClosed, "score", "", scoreText(&final))
+			history.Add(SubjectObjective, o.ID, ActionClosed, "status", string(okr.Active), string(okr.Closed))
+			history.Add(SubjectObjective, o.ID, ActionClosed, "score", "", scoreText(&final))
 		}
 
 		cp := Objective{WorkspaceID: workspaceID, Title: o.Title, Description: o.Description, OwnerID: o.OwnerID,
 			TeamID: o.TeamID, PeriodID: to.ID, Status: okr.Active, ContinuesID: &o.ID}
 		if o.ParentID != nil {
-			parentCopy, err := tx.copyOf(ctx, workspaceID, *o.ParentID)
+			parentCopy, err := tx.CopyOf(ctx, workspaceID, *o.ParentID)
 			switch {
 			case err == nil:
 				cp.ParentID, out.Alignment, out.Parent = &parentCopy.ID, ParentKept, parentCopy
@@ -303,14 +279,10 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		if err := tx.CreateObjective(ctx, &cp); err != nil {
 			return err
 		}
-		history.add(ActionCarried, "period", o.Period.Name, to.Name)
-		created := newChanges(SubjectObjective, cp.ID, c.By, at)
-		created.add(ActionCreated, "continues", "", "#"+strconv.FormatInt(o.Number, 10))
-		entries := append(history.list, created.list...)
+		history.Add(SubjectObjective, o.ID, ActionCarried, "period", o.Period.Name, to.Name)
+		history.Add(SubjectObjective, cp.ID, ActionCreated, "continues", "", "#"+strconv.FormatInt(o.Number, 10))
 		for _, kr := range cp.KeyResults {
-			krCreated := newChanges(SubjectKeyResult, kr.ID, c.By, at)
-			krCreated.add(ActionCreated, "", "", "")
-			entries = append(entries, krCreated.list...)
+			history.Add(SubjectKeyResult, kr.ID, ActionCreated, "", "", "")
 		}
 
 		// Children carried over before their parent align to its copy now.
@@ -326,11 +298,9 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 			if err := tx.UpdateObjective(ctx, child, ObjectiveParent); err != nil {
 				return err
 			}
-			realigned := newChanges(SubjectObjective, child.ID, c.By, at)
-			realigned.add(ActionEdited, "parent", "", "#"+strconv.FormatInt(cp.Number, 10))
-			entries = append(entries, realigned.list...)
+			history.Add(SubjectObjective, child.ID, ActionEdited, "parent", "", "#"+strconv.FormatInt(cp.Number, 10))
 		}
-		if err := tx.RecordHistory(ctx, workspaceID, entries...); err != nil {
+		if err := tx.RecordHistory(ctx, workspaceID, history.Entries...); err != nil {
 			return err
 		}
 		cp.Period = to
@@ -345,8 +315,9 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 	return out, err
 }
 
-// copyOf returns the workspace's objective that continues the one with id.
-func (s *Store) copyOf(ctx context.Context, workspaceID, id uint) (Objective, error) {
+// CopyOf returns the workspace's objective that continues the one with id:
+// its copy, when it was carried over.
+func (s *Store) CopyOf(ctx context.Context, workspaceID, id uint) (Objective, error) {
 	var o Objective
 	err := s.q(ctx).Where("workspace_id = ? AND continues_id = ?", workspaceID, id).Take(&o).Error
 	return o, notFound(err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,29 @@ func (a Actor) id() *uint {
 	return &a.UserID
 }
 
+// Changes collects the history entries of one change, by one actor at one
+// moment, leaving out fields whose value stayed the same. Record them with
+// RecordHistory in the transaction that makes the change.
+type Changes struct {
+	By Actor
+	// At is when the change happened; RecordHistory makes the zero time
+	// now.
+	At      time.Time
+	Entries []HistoryEntry
+}
+
+// Add notes that action happened to a subject: field went from old to new,
+// as people read them. An edit that kept a field's value is left out; an
+// action without a field ("archived"), a check-in and a measurement are
+// always kept, since they happened whatever the value.
+func (c *Changes) Add(kind SubjectKind, id uint, action HistoryAction, field, old, new string) {
+	if field != "" && old == new && action != ActionCheckIn && action != ActionMeasurement {
+		return
+	}
+	c.Entries = append(c.Entries, HistoryEntry{SubjectKind: kind, SubjectID: id, Action: action, Field: field,
+		OldValue: old, NewValue: new, ActorID: c.By.id(), Platform: c.By.Platform, At: c.At})
+}
+
 // Subject names one objective, key result or KPI by its database id.
 type Subject struct {
 	Kind SubjectKind
@@ -114,7 +138,7 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 	}
 	for kind, list := range ids {
 		if err := s.inWorkspace(ctx, subjectTables[kind], workspaceID, list); err != nil {
-			return fmt.Errorf("record history of %s %v: %w", kind, list, err)
+			return fmt.Errorf("record history of %d %s changes: %w", len(list), kind, err)
 		}
 	}
 	// Batches keep a large import under Postgres's limit of bind
@@ -128,15 +152,14 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 // inWorkspace returns okr.ErrNotFound unless every id names a row of table
 // in the workspace.
 func (s *Store) inWorkspace(ctx context.Context, table string, workspaceID uint, ids []uint) error {
-	distinct := map[uint]bool{}
-	for _, id := range ids {
-		distinct[id] = true
-	}
+	// Each id once: an import records a KPI's history thousands of times,
+	// and a statement takes a bounded number of parameters.
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var n int64
 	if err := s.q(ctx).Table(table).Where("workspace_id = ? AND id IN ?", workspaceID, ids).Count(&n).Error; err != nil {
 		return err
 	}
-	if int(n) != len(distinct) {
+	if int(n) != len(ids) {
 		return okr.ErrNotFound
 	}
 	return nil

@@ -218,3 +218,23 @@ func TestEachHistoryStreamsOldestFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordHistoryOfManyChangesAtOnce records, in one call, more changes
+// of one KPI than a SQLite statement takes parameters (an import of a long
+// history): each subject is checked once.
+func TestRecordHistoryOfManyChangesAtOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		f := setup(t, s, "T1")
+		k := newKPI(t, s, f, "Churn rate")
+		h := store.Changes{By: store.Actor{Platform: "import"}, At: historyStart}
+		const n = 33000
+		for i := range n {
+			h.Add(store.SubjectKPI, k.ID, store.ActionMeasurement, "value", "", fmt.Sprint(i))
+		}
+		recordHistory(t, s, f.ws.ID, h.Entries...)
+		page, err := s.History(context.Background(), f.ws.ID, []store.Subject{{store.SubjectKPI, k.ID}}, 0, 1)
+		if err != nil || len(page.Entries) != 1 || page.Entries[0].NewValue != fmt.Sprint(n-1) {
+			t.Errorf("newest entry: %+v, %v", page.Entries, err)
+		}
+	})
+}

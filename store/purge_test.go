@@ -54,6 +54,8 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 	must(s.AddKPIAlert(ctx, &store.KPIAlert{WorkspaceID: f.ws.ID, KPIID: k.ID, From: okr.HealthOnTarget, To: okr.HealthAtRisk, CreatedAt: at}))
 	must(s.RecordHistory(ctx, f.ws.ID, store.HistoryEntry{SubjectKind: store.SubjectKPI, SubjectID: k.ID, Action: store.ActionCreated,
 		ActorID: &f.owner.ID, Platform: "slack", At: at}))
+	_, err = s.AddGradingDelivery(ctx, &store.GradingDelivery{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: at, UserID: f.owner.ID})
+	must(err)
 }
 
 func TestPurgeWorkspace(t *testing.T) {

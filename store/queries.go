@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -70,6 +71,30 @@ func (s *Store) UserByPlatformID(ctx context.Context, workspaceID uint, platform
 	var u User
 	err := s.q(ctx).Where("workspace_id = ? AND platform_id = ?", workspaceID, platformID).Take(&u).Error
 	return u, notFound(err)
+}
+
+// Users returns every person of the workspace, by id.
+func (s *Store) Users(ctx context.Context, workspaceID uint) ([]User, error) {
+	var us []User
+	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&us).Error
+	return us, err
+}
+
+// UsersByPlatformID returns the workspace's people with the platform ids,
+// by platform id.
+func (s *Store) UsersByPlatformID(ctx context.Context, workspaceID uint, platformIDs []string) (map[string]User, error) {
+	out := make(map[string]User, len(platformIDs))
+	if len(platformIDs) == 0 {
+		return out, nil
+	}
+	var us []User
+	if err := s.q(ctx).Where("workspace_id = ? AND platform_id IN ?", workspaceID, platformIDs).Find(&us).Error; err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.PlatformID] = u
+	}
+	return out, nil
 }
 
 // UserByName returns the person whose name matches, ignoring case.
@@ -385,6 +410,37 @@ func (s *Store) LastCheckIns(ctx context.Context, workspaceID uint, keyResultIDs
 		last[c.KeyResultID] = c
 	}
 	return last, nil
+}
+
+// CheckInPoints returns the values of the key results' check-ins made at
+// or after since, by key result, oldest first, in one query: what their
+// forecasts are drawn from.
+func (s *Store) CheckInPoints(ctx context.Context, workspaceID uint, keyResultIDs []uint, since time.Time) (map[uint][]okr.Point, error) {
+	out := make(map[uint][]okr.Point, len(keyResultIDs))
+	if len(keyResultIDs) == 0 {
+		return out, nil
+	}
+	// Only the columns a forecast needs are read: scanning is most of the
+	// cost.
+	rows, err := s.q(ctx).Model(&CheckIn{}).Select("key_result_id, created_at, value").
+		Where("workspace_id = ? AND key_result_id IN ? AND created_at >= ?", workspaceID, keyResultIDs, since.UTC()).
+		Order("key_result_id, created_at, id").Rows()
+	if err != nil {
+		return nil, fmt.Errorf("check-in points: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id uint
+			p  okr.Point
+		)
+		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
+			return nil, fmt.Errorf("check-in points: %w", err)
+		}
+		p.At = p.At.UTC()
+		out[id] = append(out[id], p)
+	}
+	return out, rows.Err()
 }
 
 // CheckInKeyResults returns the active objectives' key results that a person

@@ -1,0 +1,126 @@
+package reminders
+
+import (
+	"context"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// gradingAttempts is how often a grading message that fails for a reason
+// other than a busy platform is tried before it is given up.
+const gradingAttempts = 5
+
+// grading asks the owners of open objectives to grade them: once before
+// their period ends and once after, if still open. Each message is
+// recorded under its unique key (objective, step, occurrence) before it is
+// sent, so replicas that see it due at once send it once, and is then
+// leased to one process to send, like a KPI alert.
+func (s *Scheduler) grading(ctx context.Context, sc scope) error {
+	if err := s.claimGrading(ctx, sc); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		now := s.now()
+		ds, err := s.st.ClaimGradingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.GradingDelivery) {
+			s.sendGrading(ctx, sc, d, deadline)
+		})
+	}
+	return ctx.Err()
+}
+
+// claimGrading records a delivery for each open objective whose grading
+// prompt or reminder is due in its owner's time zone.
+func (s *Scheduler) claimGrading(ctx context.Context, sc scope) error {
+	now := s.now()
+	def := s.cmds.ReminderDefaults()
+	from, to := def.Grading.DueWindow(now)
+	cands, err := s.st.GradingCandidates(ctx, sc.ids, from, to)
+	if err != nil {
+		return err
+	}
+	for _, c := range cands {
+		loc, _ := okr.Location(c.OwnerTZ, def.TZ)
+		step, occ := def.Grading.Due(c.Period, loc, okr.Active, now)
+		if step == okr.NoGrading || step == okr.GradingPrompt && c.Prompted {
+			continue
+		}
+		d := store.GradingDelivery{WorkspaceID: c.WorkspaceID, ObjectiveID: c.ObjectiveID, Step: step, Occurrence: occ,
+			UserID: c.OwnerID, CreatedAt: now.UTC()}
+		created, err := s.st.AddGradingDelivery(ctx, &d)
+		if err != nil {
+			return err
+		}
+		if !created {
+			s.log.InfoContext(ctx, "grading message already claimed", "objective", c.ObjectiveID, "step", step, "occurrence", occ)
+		}
+	}
+	return nil
+}
+
+func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDelivery, deadline time.Time) {
+	log := s.log.With("grading", d.ID, "objective", d.ObjectiveID, "step", d.Step)
+	finish := func(note string) {
+		if err := s.st.FinishGrading(ctx, d.ID, s.now(), note); err != nil {
+			log.ErrorContext(ctx, "record grading message", "err", err)
+		}
+	}
+	msg, u, err := s.cmds.GradingMessage(ctx, d)
+	if err == nil && msg == nil {
+		log.InfoContext(ctx, "grading message skipped: the objective is no longer open")
+		finish("skipped: no longer open")
+		s.count(Grading, Skipped)
+		return
+	}
+	var to bot.Address
+	if err == nil {
+		to, err = s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	}
+	var ref bot.MessageRef
+	if err == nil {
+		err = s.do(ctx, deadline, Grading, func() error {
+			var err error
+			ref, err = s.sender.Send(ctx, to, *msg)
+			return err
+		})
+	}
+	if ctx.Err() != nil {
+		return // the lease runs out and whoever claims it next sends it
+	}
+	s.outcome(Grading, err)
+	switch kind, wait := failureOf(err); {
+	case err == nil:
+		if err := s.st.GradingSent(ctx, d.ID, s.now(), ref.Conversation, ref.ID); err != nil {
+			log.ErrorContext(ctx, "record sent grading message", "err", err)
+			return
+		}
+		if ref.Address.Ref != to.Ref {
+			s.remember(ctx, d.WorkspaceID, ref)
+		}
+	case kind == bot.Gone:
+		log.WarnContext(ctx, "grading message not sent: the owner is gone from their chat platform", "err", err)
+		finish("gone: " + err.Error())
+	case kind == bot.Temporary || kind == bot.RateLimited:
+		log.InfoContext(ctx, "grading message postponed: the platform is busy", "retry_in", wait, "err", err)
+		s.retryGrading(ctx, d, wait)
+	case d.Attempts >= gradingAttempts:
+		log.ErrorContext(ctx, "grading message given up", "attempts", d.Attempts, "err", err)
+		finish("failed: " + err.Error())
+	default:
+		log.ErrorContext(ctx, "grading message failed; will retry", "attempts", d.Attempts, "err", err)
+		s.retryGrading(ctx, d, backoff(d.Attempts)*10)
+	}
+}
+
+func (s *Scheduler) retryGrading(ctx context.Context, d store.GradingDelivery, wait time.Duration) {
+	if err := s.st.RetryGrading(ctx, d.ID, s.now().Add(wait)); err != nil {
+		s.log.ErrorContext(ctx, "release grading message", "grading", d.ID, "err", err)
+	}
+}

@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// candidates lists the objectives GradingCandidates returns around the end
+// of 2026-Q4, as "title" or "title (prompted)".
+func candidates(t *testing.T, s *store.Store, workspaceIDs ...uint) []string {
+	t.Helper()
+	q4 := okr.Quarter(2026, 4)
+	cs, err := s.GradingCandidates(context.Background(), workspaceIDs, q4.End.AddDate(0, 0, -1), q4.End.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs {
+		o, err := s.ObjectiveByID(context.Background(), c.WorkspaceID, c.ObjectiveID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Period != q4 || c.OwnerTZ != "Europe/Berlin" || c.OwnerID != o.OwnerID {
+			t.Errorf("candidate %s: period %+v, owner %d in %q", o.Title, c.Period, c.OwnerID, c.OwnerTZ)
+		}
+		line := o.Title
+		if c.Prompted {
+			line += " (prompted)"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestGradingCandidatesAndDeliveriesGoOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f, other := setup(t, s, "T1"), setup(t, s, "T2")
+		open := newObjective(t, s, f, "Open", 1)
+		reminded := newObjective(t, s, f, "Reminded", 1)
+		closed := newObjective(t, s, f, "Closed", 1)
+		closed.Status = okr.Closed
+		must(t, s.UpdateObjective(ctx, &closed, store.ObjectiveStatus))
+		newObjective(t, s, other, "Elsewhere", 1)
+		later, err := s.EnsurePeriod(ctx, f.ws.ID, okr.Quarter(2027, 1))
+		must(t, err)
+		next := store.Objective{WorkspaceID: f.ws.ID, Title: "Next quarter", OwnerID: f.owner.ID, PeriodID: later.ID, Status: okr.Active}
+		must(t, s.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &next) }))
+
+		if got := candidates(t, s, f.ws.ID); len(got) != 2 || got[0] != "Open" || got[1] != "Reminded" {
+			t.Fatalf("candidates = %v, want the two open objectives of the workspace in 2026-Q4", got)
+		}
+		at := time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC)
+		for _, d := range []store.GradingDelivery{
+			{ObjectiveID: open.ID, Step: okr.GradingPrompt},
+			{ObjectiveID: reminded.ID, Step: okr.GradingPrompt},
+			{ObjectiveID: reminded.ID, Step: okr.GradingReminder},
+		} {
+			d.WorkspaceID, d.Occurrence, d.UserID = f.ws.ID, at, f.owner.ID
+			created, err := s.AddGradingDelivery(ctx, &d)
+			if err != nil || !created {
+				t.Fatalf("add %+v: created %v, %v", d, created, err)
+			}
+			again := d
+			again.ID = 0
+			if created, err := s.AddGradingDelivery(ctx, &again); err != nil || created {
+				t.Errorf("the same delivery again: created %v, %v; want it refused by its key", created, err)
+			}
+		}
+		if got := candidates(t, s, f.ws.ID); len(got) != 1 || got[0] != "Open (prompted)" {
+			t.Errorf("candidates = %v, want the open objective, prompted; the reminded one is done", got)
+		}
+		if got := candidates(t, s, other.ws.ID); len(got) != 1 || got[0] != "Elsewhere" {
+			t.Errorf("the other workspace's candidates = %v", got)
+		}
+
+		// Leased to one process at a time; given back, and done.
+		first, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at, at.Add(time.Minute), 10)
+		must(t, err)
+		second, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID, other.ws.ID}, at, at.Add(time.Minute), 10)
+		must(t, err)
+		if len(first) != 3 || len(second) != 0 || first[0].Attempts != 1 {
+			t.Fatalf("claims: %d then %d (attempts %d); want 3 then none", len(first), len(second), first[0].Attempts)
+		}
+		must(t, s.GradingSent(ctx, first[0].ID, at, "D1", "1.2"))
+		must(t, s.FinishGrading(ctx, first[1].ID, at, "skipped: no longer open"))
+		must(t, s.RetryGrading(ctx, first[2].ID, at.Add(time.Hour)))
+		if again, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at.Add(30*time.Minute), at.Add(31*time.Minute), 10); err != nil || len(again) != 0 {
+			t.Errorf("before the retry: claimed %d, %v", len(again), err)
+		}
+		retried, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at.Add(2*time.Hour), at.Add(3*time.Hour), 10)
+		if err != nil || len(retried) != 1 || retried[0].ID != first[2].ID || retried[0].Attempts != 2 {
+			t.Errorf("after the retry: %+v, %v; want the third again, second attempt", retried, err)
+		}
+		ds, err := s.GradingDeliveries(ctx, f.ws.ID)
+		must(t, err)
+		if ds[0].Note != "sent" || ds[0].MessageID != "1.2" || ds[0].DoneAt == nil || ds[1].Note != "skipped: no longer open" {
+			t.Errorf("deliveries = %+v", ds)
+		}
+	})
+}
+
+func TestCheckInPointsSince(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f, other := setup(t, s, "T1"), setup(t, s, "T2")
+		o := newObjective(t, s, f, "Grow", 2)
+		theirs := newObjective(t, s, other, "Theirs", 1)
+		start := f.period.StartsAt
+		add := func(ws uint, kr store.KeyResult, at time.Time, v float64) {
+			c := store.CheckIn{WorkspaceID: ws, KeyResultID: kr.ID, AuthorID: f.owner.ID, Value: v, Confidence: okr.OnTrack, CreatedAt: at}
+			must(t, s.InTx(ctx, func(tx *store.Store) error { return tx.CheckIn(ctx, &c) }))
+		}
+		add(f.ws.ID, o.KeyResults[0], start.Add(-time.Hour), 1) // before the period
+		add(f.ws.ID, o.KeyResults[0], start.AddDate(0, 0, 14), 30)
+		add(f.ws.ID, o.KeyResults[0], start.AddDate(0, 0, 7), 20)
+		add(f.ws.ID, o.KeyResults[1], start, 5)
+		add(other.ws.ID, theirs.KeyResults[0], start.AddDate(0, 0, 1), 9)
+
+		ids := []uint{o.KeyResults[0].ID, o.KeyResults[1].ID, theirs.KeyResults[0].ID}
+		points, err := s.CheckInPoints(ctx, f.ws.ID, ids, start)
+		must(t, err)
+		a, b := points[o.KeyResults[0].ID], points[o.KeyResults[1].ID]
+		if len(points) != 2 || len(a) != 2 || a[0].Value != 20 || a[1].Value != 30 || !a[0].At.Equal(start.AddDate(0, 0, 7)) || len(b) != 1 || b[0].Value != 5 {
+			t.Errorf("points = %+v; want the period's check-ins of this workspace, oldest first", points)
+		}
+	})
+}
+
+func TestChangesLeaveOutEditsThatChangeNothing(t *testing.T) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	h := store.Changes{By: store.Actor{UserID: 7, Platform: "teams"}, At: at}
+	h.Add(store.SubjectObjective, 1, store.ActionEdited, "title", "Grow", "Grow")
+	h.Add(store.SubjectObjective, 1, store.ActionEdited, "title", "Grow", "Grow revenue")
+	h.Add(store.SubjectObjective, 1, store.ActionArchived, "", "", "")
+	h.Add(store.SubjectKeyResult, 2, store.ActionCheckIn, "value", "3", "3")
+	h.Add(store.SubjectKPI, 3, store.ActionMeasurement, "value", "2%", "2%")
+	api := store.Changes{By: store.Actor{Platform: "api"}}
+	api.Add(store.SubjectKPI, 3, store.ActionMeasurement, "value", "", "2%")
+	if len(h.Entries) != 4 || h.Entries[0].NewValue != "Grow revenue" || h.Entries[1].Action != store.ActionArchived {
+		t.Fatalf("entries = %+v; want the real edit, the archiving, the check-in and the measurement", h.Entries)
+	}
+	for _, e := range h.Entries {
+		if e.ActorID == nil || *e.ActorID != 7 || e.Platform != "teams" || !e.At.Equal(at) {
+			t.Errorf("entry %+v is not by person 7 on teams at %s", e, at)
+		}
+	}
+	if e := api.Entries[0]; e.ActorID != nil || e.Platform != "api" {
+		t.Errorf("a script's entry %+v names a person", e)
+	}
+}
