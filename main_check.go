@@ -179,7 +179,7 @@ func (c *checker) settings() usable {
 		}
 	}
 	if teamsID != "" {
-		if _, err := m.teamsAdapter(nil, nil, nil); err != nil {
+		if _, err := m.teamsAdapter(nil, nil, nil, nil); err != nil {
 			c.problem("Teams", "%v", err)
 		} else {
 			u.teams = true
@@ -232,10 +232,20 @@ func (c *checker) settings() usable {
 		}
 		return fmt.Sprintf("%q is neither on nor off", v)
 	})
-	// The reminder settings are read by the very code serve reads them
-	// with, one at a time, so that check and serve never disagree.
-	for _, name := range []string{"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
-		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING"} {
+	// These settings are read by the very code serve reads them with, one
+	// at a time, so that check and serve never disagree.
+	c.settingsReadBy(func(m *Main) error { _, err := m.capacity(); return err },
+		"OKRBOT_DB_MAX_CONNS", "OKRBOT_WORKERS", "OKRBOT_QUEUE")
+	c.settingsReadBy(func(m *Main) error { _, _, _, err := m.reminderSettings(); return err },
+		"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
+		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING")
+	return u
+}
+
+// settingsReadBy checks each of names by reading it alone with read, which
+// is how serve reads it.
+func (c *checker) settingsReadBy(read func(*Main) error, names ...string) {
+	for _, name := range names {
 		c.setting(name, func(v string) string {
 			only := &Main{Getenv: func(k string) string {
 				if k == name {
@@ -243,13 +253,12 @@ func (c *checker) settings() usable {
 				}
 				return ""
 			}}
-			if _, _, _, err := only.reminderSettings(); err != nil {
+			if err := read(only); err != nil {
 				return strings.TrimPrefix(err.Error(), name+": ")
 			}
 			return ""
 		})
 	}
-	return u
 }
 
 // checkDatabaseURL checks DATABASE_URL the way store.Open reads it.
@@ -365,7 +374,7 @@ func (c *checker) slackInstalls(n int, err error) {
 
 // checkTeams asks Microsoft for okrbot's token, as serve does.
 func (m *Main) checkTeams(ctx context.Context, c *checker) {
-	a, err := m.teamsAdapter(nil, slog.New(slog.DiscardHandler), nil)
+	a, err := m.teamsAdapter(nil, slog.New(slog.DiscardHandler), nil, nil)
 	if err != nil {
 		return // settings said why
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,11 @@ func (m *Main) serve(ctx context.Context) error {
 		return c.err()
 	}
 	defer st.Close()
+	capa, err := m.capacity()
+	if err != nil {
+		return err
+	}
+	st.SetMaxConns(capa.dbConns)
 	mets := metrics.New()
 	mets.Database(st.Pool())
 
@@ -114,7 +120,8 @@ func (m *Main) serve(ctx context.Context) error {
 			return srv.Shutdown(shutdown)
 		})
 	}
-	platforms, err := m.start(gctx, st, log, mets, gate, g)
+	queue := bot.NewQueue(capa.workers, capa.queue)
+	platforms, err := m.start(gctx, st, log, mets, queue, gate, g)
 	if err != nil {
 		cancel()
 		_ = g.Wait()
@@ -136,7 +143,7 @@ func (m *Main) serve(ctx context.Context) error {
 // okrbot's credentials work), runs Socket Mode and the scheduler in g, and
 // opens the gate to the platforms' endpoints and the API. The gate says
 // what it waits for meanwhile.
-func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, mets *metrics.Metrics, gate *readyGate, g *errgroup.Group) ([]*platform, error) {
+func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, mets *metrics.Metrics, queue *bot.Queue, gate *readyGate, g *errgroup.Group) ([]*platform, error) {
 	rd, rcfg, remindersOn, err := m.reminderSettings()
 	if err != nil {
 		return nil, err
@@ -160,8 +167,8 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		}
 	})
 	var platforms []*platform
-	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *readyGate) (*platform, error){m.slack, m.teams} {
-		p, err := setUp(ctx, st, svc, log, mets, gate)
+	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *bot.Queue, *readyGate) (*platform, error){m.slack, m.teams} {
+		p, err := setUp(ctx, st, svc, log, mets, queue, gate)
 		if err != nil {
 			return nil, err
 		}
@@ -243,6 +250,43 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 	return servers, nil
 }
 
+// capacity is how much work serve takes on at once.
+type capacity struct {
+	dbConns int // OKRBOT_DB_MAX_CONNS: connections to Postgres
+	workers int // OKRBOT_WORKERS: requests handled at once after their ack
+	queue   int // OKRBOT_QUEUE: requests waiting for a worker
+}
+
+// capacity reads OKRBOT_DB_MAX_CONNS, OKRBOT_WORKERS and OKRBOT_QUEUE.
+func (m *Main) capacity() (capacity, error) {
+	c := capacity{dbConns: store.DefaultMaxConns, workers: bot.DefaultWorkers()}
+	c.queue = bot.DefaultQueue(c.workers)
+	for _, s := range []struct {
+		name string
+		to   *int
+		min  int
+		what string
+	}{
+		{"OKRBOT_DB_MAX_CONNS", &c.dbConns, 1, "a number of connections (1 or more)"},
+		{"OKRBOT_WORKERS", &c.workers, 1, "a number of workers (1 or more)"},
+		{"OKRBOT_QUEUE", &c.queue, 0, "a number of requests (0 or more)"},
+	} {
+		v := strings.TrimSpace(m.Getenv(s.name))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < s.min {
+			return c, fmt.Errorf("%s: %q is not %s", s.name, v, s.what)
+		}
+		*s.to = n
+		if s.name == "OKRBOT_WORKERS" && m.Getenv("OKRBOT_QUEUE") == "" {
+			c.queue = bot.DefaultQueue(n)
+		}
+	}
+	return c, nil
+}
+
 const (
 	defaultAddr        = ":3000"
 	defaultMetricsAddr = "127.0.0.1:9090"
@@ -286,14 +330,14 @@ func (g *readyGate) readyz(w http.ResponseWriter, _ *http.Request) {
 // workspace that installs okrbot with SLACK_CLIENT_ID. It is nil when
 // neither is set. A token Slack refuses, or installations that cannot be
 // read, stop it with check's words.
-func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
+func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
 	botToken, clientID := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_CLIENT_ID")
 	if botToken == "" && clientID == "" {
 		return nil, nil
 	}
 	c := &checker{m: m}
 	cfg := slackbot.Config{BotToken: botToken, AppToken: m.Getenv("SLACK_APP_TOKEN"), SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs}
+		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs, Queue: queue}
 	p := &platform{name: slackbot.Platform, routes: map[string]http.Handler{}}
 	if clientID != "" {
 		gate.waitFor("reading the Slack workspaces okrbot is installed in")
@@ -342,7 +386,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 }
 
 // teamsAdapter is the Teams adapter of the TEAMS_* settings.
-func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer) (*teams.Adapter, error) {
+func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, queue *bot.Queue) (*teams.Adapter, error) {
 	return teams.New(teams.Config{
 		AppID:             m.Getenv("TEAMS_APP_ID"),
 		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
@@ -353,17 +397,18 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer) (
 		PublicURL:         m.Getenv("OKRBOT_PUBLIC_URL"),
 		Logger:            log,
 		Observer:          obs,
+		Queue:             queue,
 		Now:               m.Now,
 	}, h)
 }
 
 // teams sets Microsoft Teams up when TEAMS_APP_ID is set. Credentials
 // Microsoft refuses stop it with check's words.
-func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, gate *readyGate) (*platform, error) {
+func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
 	if m.Getenv("TEAMS_APP_ID") == "" {
 		return nil, nil
 	}
-	adapter, err := m.teamsAdapter(svc, log, obs)
+	adapter, err := m.teamsAdapter(svc, log, obs, queue)
 	if err != nil {
 		return nil, err
 	}

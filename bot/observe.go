@@ -41,10 +41,13 @@ const (
 	// OutcomeRefused is a request refused unread: a bad signature or
 	// token, another tenant's, a body that is not what the platform sends.
 	OutcomeRefused Outcome = "refused"
+	// OutcomeBusy is a request okrbot had no room for: it was acknowledged
+	// and the person was told that okrbot is busy (see Queue).
+	OutcomeBusy Outcome = "busy"
 )
 
 // Outcomes lists every Outcome.
-var Outcomes = []Outcome{OutcomeOK, OutcomeFailed, OutcomeRefused}
+var Outcomes = []Outcome{OutcomeOK, OutcomeFailed, OutcomeRefused, OutcomeBusy}
 
 // Observer is told what an adapter does, so that something outside it
 // (okrbot's metrics) can count it. It is called on every request and every
@@ -72,6 +75,7 @@ type Track struct {
 	kind     RequestKind
 	start    time.Time
 	failed   atomic.Bool
+	busy     atomic.Bool
 }
 
 // NewTrack starts following a request that arrived now.
@@ -92,6 +96,9 @@ func (t *Track) Acked() {
 // Fail marks the request as failed.
 func (t *Track) Fail() { t.failed.Store(true) }
 
+// Busy marks the request as one okrbot had no room for.
+func (t *Track) Busy() { t.busy.Store(true) }
+
 // Refused records a request refused unread; it is not acknowledged.
 func (t *Track) Refused() {
 	if t.obs != nil {
@@ -106,8 +113,11 @@ func (t *Track) Done(replied bool) {
 		return
 	}
 	outcome, took := OutcomeOK, time.Duration(0)
-	if t.failed.Load() {
+	switch {
+	case t.failed.Load():
 		outcome = OutcomeFailed
+	case t.busy.Load():
+		outcome = OutcomeBusy
 	}
 	if replied {
 		took = time.Since(t.start)

@@ -43,7 +43,7 @@ func New() *Metrics {
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "okrbot_requests_total",
-			Help: "Requests from chat platforms, by platform, kind (command, action, form, event, unknown) and outcome (ok, failed, refused).",
+			Help: "Requests from chat platforms, by platform, kind (command, action, form, event, unknown) and outcome (ok, failed, refused, busy: acknowledged and told okrbot is busy).",
 		}, []string{"platform", "kind", "outcome"}),
 		// Slack waits 3 seconds for an ack, Teams 15.
 		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{

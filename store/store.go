@@ -96,16 +96,36 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dialect == "sqlite" {
-		// SQLite has one writer at a time; a single connection turns lock
-		// contention into an orderly queue instead of SQLITE_BUSY errors.
-		sqlDB.SetMaxOpenConns(1)
-	}
+	st := &Store{db: db, dialect: dialect}
+	st.SetMaxConns(DefaultMaxConns)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	return st, nil
+}
+
+// DefaultMaxConns is how many connections to Postgres a Store keeps open
+// at most unless told otherwise (OKRBOT_DB_MAX_CONNS).
+const DefaultMaxConns = 10
+
+// SetMaxConns bounds the Store's connections to Postgres: at most n open,
+// and the same n kept open when idle, so that a burst of requests waits
+// its turn for a connection instead of opening (and then closing) one of
+// its own, each costing Postgres milliseconds of CPU, until Postgres
+// refuses more. SQLite always gets one: it has one writer at a time, and
+// a single connection turns lock contention into an orderly queue instead
+// of SQLITE_BUSY errors.
+func (s *Store) SetMaxConns(n int) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return
+	}
+	if s.dialect == "sqlite" || n < 1 {
+		n = 1
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
 }
 
 // queryLevels logs at debug level what gorm logs at info level: every

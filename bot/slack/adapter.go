@@ -35,6 +35,9 @@ type Config struct {
 	// Observer, when set, is told of every request and every Web API call
 	// (for metrics).
 	Observer bot.Observer
+	// Queue runs the work that follows acks; by default one of the
+	// adapter's own, sized for the machine.
+	Queue *bot.Queue
 }
 
 // Installations are the workspaces okrbot is installed in, when one okrbot
@@ -85,6 +88,7 @@ type Adapter struct {
 	users    *userCache
 	userWait time.Duration
 	obs      bot.Observer
+	queue    *bot.Queue
 	apiPath  string // the path of apiURL, which Web API method names follow
 
 	mu      sync.Mutex
@@ -92,6 +96,8 @@ type Adapter struct {
 	clients map[string]*slack.Client // by bot token, with Installations
 	files   files                    // pictures uploaded (images.go)
 
+	// inflight counts the work started outside the queue: people looked
+	// up, forms handled before their ack in Socket Mode.
 	inflight sync.WaitGroup
 	// backlog counts the work accepted after acks and not finished yet.
 	backlog atomic.Int64
@@ -115,12 +121,16 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		now:      cfg.Now,
 		userWait: userWait,
 		obs:      cfg.Observer,
+		queue:    cfg.Queue,
 		dms:      map[userKey]string{},
 		clients:  map[string]*slack.Client{},
 		files:    files{ids: map[fileKey]string{}},
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.queue == nil {
+		a.queue = bot.NewDefaultQueue()
 	}
 	if u, err := url.Parse(apiURL); err == nil {
 		a.apiPath = u.Path
@@ -209,7 +219,7 @@ func (a *Adapter) Drain(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		return nil
+		return a.queue.Drain(ctx)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -343,20 +353,35 @@ func (a *Adapter) forgetDM(ws bot.Workspace, id string) {
 	a.mu.Unlock()
 }
 
-// later runs the part of a request that comes after its ack, detached from
-// the request's cancellation but keeping its context values, and with the
-// request's id for the logs of everything it does. It ends the request's
-// Track.
+// later runs the part of a request that comes after its ack in the
+// queue, or tells the person that okrbot is busy when the queue is full.
 func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
-	if fn == nil {
+	switch {
+	case fn == nil && x.accepted:
+		a.queue.Release()
+		fallthrough
+	case fn == nil:
 		x.track.Done(false)
 		return
+	case x.accepted:
+		a.run(ctx, x, fn)
+		return
 	}
+	if !a.queue.Accept() {
+		a.tellBusy(ctx, x)
+		return
+	}
+	a.run(ctx, x, fn)
+}
+
+// run runs the part of a request that comes after its ack, in a place the
+// queue accepted for it, detached from the request's cancellation but
+// keeping its context values, and with the request's id for the logs of
+// everything it does. It ends the request's Track.
+func (a *Adapter) run(ctx context.Context, x *exchange, fn afterAck) {
 	ctx = bot.WithRequestID(context.WithoutCancel(ctx), x.id)
-	a.inflight.Add(1)
 	a.backlog.Add(1)
-	go func() {
-		defer a.inflight.Done()
+	a.queue.Run(func() {
 		defer a.backlog.Add(-1)
 		defer x.track.Done(true)
 		defer func() {
@@ -368,5 +393,46 @@ func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
 		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
 		defer cancel()
 		fn(ctx)
-	}()
+	})
+}
+
+// busyTimeout bounds the delivery of a busy reply, which must not hold
+// its place for long while okrbot is overloaded.
+const busyTimeout = 10 * time.Second
+
+// tellBusy tells the person of a request the queue had no room for that
+// okrbot is busy, where its reply would have gone.
+func (a *Adapter) tellBusy(ctx context.Context, x *exchange) {
+	x.track.Busy()
+	x.log.Warn("okrbot is busy; request not handled", "backlog", a.queue.Backlog())
+	ctx = bot.WithRequestID(context.WithoutCancel(ctx), x.id)
+	told := a.queue.TellBusy(func() {
+		defer x.track.Done(true)
+		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
+		defer cancel()
+		x.send(ctx, busyMessage)
+	})
+	if !told {
+		x.track.Fail()
+		x.log.Error("okrbot is too busy to say so; request dropped")
+		x.track.Done(false)
+	}
+}
+
+// busyMessage is the reply to a request the queue had no room for.
+var busyMessage = bot.Message{Summary: bot.T(bot.Busy)}
+
+// busyAck is the ack of a slash command the queue had no room for: a
+// message only its sender sees.
+// (slack.Msg would add fields such as "blocks": null.)
+var busyAck = struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}{slack.ResponseTypeEphemeral, bot.Busy}
+
+// refuseBusy ends a slash command answered with busyAck.
+func (a *Adapter) refuseBusy(x *exchange) {
+	x.track.Busy()
+	x.log.Warn("okrbot is busy; command not handled", "backlog", a.queue.Backlog())
+	x.track.Done(false)
 }

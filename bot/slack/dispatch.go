@@ -23,6 +23,9 @@ type exchange struct {
 	responseURL string
 	triggerID   string
 	view        *slack.View // the modal an action happened in, if any
+	// accepted says that the queue took a place for the request's work
+	// before its ack (a form, whose handler runs before the ack).
+	accepted bool
 }
 
 // newExchange starts the exchange of a request that t follows; kind names
@@ -124,6 +127,17 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
 	sub := submission(v)
 	x.log.Info("form submitted", "callback_id", sub.CallbackID)
+	if !x.a.queue.Accept() {
+		// The form stays open with what the person typed, to submit
+		// again in a minute.
+		x.track.Busy()
+		x.log.Warn("okrbot is busy; form not handled", "backlog", x.a.queue.Backlog())
+		if id := firstInput(v); id != "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{id: bot.Busy}), nil
+		}
+		return nil, func(ctx context.Context) { x.send(ctx, busyMessage) }
+	}
+	x.accepted = true
 	ctx = bot.WithRequestID(ctx, x.id)
 	if u, ok := x.a.users.peek(ctx, x.req.Workspace, x.req.User); ok {
 		x.req.User = u

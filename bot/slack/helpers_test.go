@@ -148,6 +148,12 @@ type env struct {
 // setup starts a fake Slack with Alice in it and an adapter talking to it.
 func setup(t *testing.T, opts ...fakeslack.Option) *env {
 	t.Helper()
+	return setupWith(t, nil, opts...)
+}
+
+// setupWith is setup with a queue of the test's own (nil: the default).
+func setupWith(t *testing.T, queue *bot.Queue, opts ...fakeslack.Option) *env {
+	t.Helper()
 	e := &env{fake: fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithTeam(team)}, opts...)...), h: newRecorder(), logs: &syncBuffer{}}
 	e.fake.AddUser(fakeslack.User{ID: alice, Name: "alice", RealName: "Alice Liddell", TZ: "Europe/Berlin", IsOwner: true})
 	var w io.Writer = e.logs
@@ -158,6 +164,7 @@ func setup(t *testing.T, opts ...fakeslack.Option) *env {
 		APIURL:        e.fake.APIURL(),
 		Logger:        slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:           func() time.Time { return now },
+		Queue:         queue,
 	}, e.h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -89,11 +89,20 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		x, after := a.command(t, cmd)
+		if !a.queue.Accept() {
+			// The busy reply goes in the ack: no call to Slack, which
+			// an overloaded okrbot could not afford.
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(busyAck)
+			t.Acked()
+			a.refuseBusy(x)
+			return
+		}
 		// An empty 200 is the ack: Slack shows nothing until the reply
 		// arrives at the response_url.
 		w.WriteHeader(http.StatusOK)
 		t.Acked()
-		a.later(ctx, x, after)
+		a.run(ctx, x, after)
 	default:
 		t.Refused()
 		http.Error(w, "not a slash command or interaction", http.StatusBadRequest)

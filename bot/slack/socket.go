@@ -67,9 +67,15 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return
 		}
 		x, after := a.command(t, cmd)
+		if !a.queue.Accept() {
+			a.ack(ctx, client, evt.Request, busyAck)
+			t.Acked()
+			a.refuseBusy(x)
+			return
+		}
 		a.ack(ctx, client, evt.Request, nil)
 		t.Acked()
-		a.later(ctx, x, after)
+		a.run(ctx, x, after)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,9 +14,6 @@ import (
 )
 
 const (
-	// maxWorkers bounds the handlers running after their ack at once;
-	// requests beyond it wait for a free worker.
-	maxWorkers = 16
 	// afterAckTimeout bounds the work done after an ack: the handler and
 	// the delivery of its reply.
 	afterAckTimeout = time.Minute
@@ -39,15 +35,14 @@ type Adapter struct {
 	appID  string
 	tenant string // the one tenant the bot is registered in
 
-	auth    *authenticator
-	tokens  *tokenSource
-	conn    *connector
-	cards   cards
-	dir     *directory
-	workers chan struct{}
-	obs     bot.Observer
+	auth   *authenticator
+	tokens *tokenSource
+	conn   *connector
+	cards  cards
+	dir    *directory
+	queue  *bot.Queue
+	obs    bot.Observer
 
-	inflight sync.WaitGroup
 	// backlog counts the work accepted after answers and not finished yet.
 	backlog atomic.Int64
 }
@@ -82,19 +77,23 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if cfg.PublicURL != "" {
 		pics = newPictures(cfg.PublicURL, cfg.AppPassword, now)
 	}
+	queue := cfg.Queue
+	if queue == nil {
+		queue = bot.NewDefaultQueue()
+	}
 	return &Adapter{
-		h:       h,
-		log:     log,
-		now:     now,
-		appID:   cfg.AppID,
-		tenant:  cfg.TenantID,
-		auth:    newAuthenticator(cfg, hosts, client, now),
-		tokens:  tokens,
-		conn:    &connector{http: client, tokens: tokens, hosts: hosts, called: called},
-		cards:   cards{sign: newSigner(cfg.AppPassword), pictures: pics},
-		dir:     newDirectory(),
-		workers: make(chan struct{}, maxWorkers),
-		obs:     cfg.Observer,
+		h:      h,
+		log:    log,
+		now:    now,
+		appID:  cfg.AppID,
+		tenant: cfg.TenantID,
+		auth:   newAuthenticator(cfg, hosts, client, now),
+		tokens: tokens,
+		conn:   &connector{http: client, tokens: tokens, hosts: hosts, called: called},
+		cards:  cards{sign: newSigner(cfg.AppPassword), pictures: pics},
+		dir:    newDirectory(),
+		queue:  queue,
+		obs:    cfg.Observer,
 	}, nil
 }
 
@@ -120,19 +119,7 @@ func (a *Adapter) CheckCredentials(ctx context.Context) error {
 // after their ack, replies being delivered) has finished, or ctx is done.
 // Call it after the HTTP server has stopped taking requests, so that a
 // shutdown does not drop replies.
-func (a *Adapter) Drain(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.inflight.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (a *Adapter) Drain(ctx context.Context) error { return a.queue.Drain(ctx) }
 
 // Backlog is how much work that follows answers (handlers and the delivery
 // of their replies) was accepted and is not finished yet, running or
@@ -154,22 +141,29 @@ func (a *Adapter) requestLog(act *activity) (string, *slog.Logger) {
 	return id, a.log.With("req", id, "kind", kind, "tenant", act.tenant(), "user", user)
 }
 
-// later runs the part of a request that comes after its answer, in a
-// bounded pool, detached from the request's cancellation but with its id
-// for the logs, and ends the request's Track.
-func (a *Adapter) later(ctx context.Context, t *bot.Track, log *slog.Logger, fn func(context.Context)) {
-	if fn == nil {
+// later runs the part of a request that comes after its answer in the
+// queue, or, when the queue is full, busy, which tells the person that
+// okrbot is busy. It ends the request's Track.
+func (a *Adapter) later(ctx context.Context, t *bot.Track, log *slog.Logger, work, busy func(context.Context)) {
+	if work == nil {
 		t.Done(false)
 		return
 	}
+	if !a.queue.Accept() {
+		a.tellBusy(ctx, t, log, busy)
+		return
+	}
+	a.run(ctx, t, log, work)
+}
+
+// run runs work in a place the queue accepted for it, detached from the
+// request's cancellation but with its id for the logs, and ends the
+// request's Track.
+func (a *Adapter) run(ctx context.Context, t *bot.Track, log *slog.Logger, work func(context.Context)) {
 	ctx = context.WithoutCancel(ctx)
-	a.inflight.Add(1)
 	a.backlog.Add(1)
-	go func() {
-		defer a.inflight.Done()
+	a.queue.Run(func() {
 		defer a.backlog.Add(-1)
-		a.workers <- struct{}{}
-		defer func() { <-a.workers }()
 		defer t.Done(true)
 		defer func() {
 			if p := recover(); p != nil {
@@ -179,6 +173,32 @@ func (a *Adapter) later(ctx context.Context, t *bot.Track, log *slog.Logger, fn 
 		}()
 		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
 		defer cancel()
-		fn(ctx)
-	}()
+		work(ctx)
+	})
 }
+
+// busyTimeout bounds the delivery of a busy reply, which must not hold
+// its place for long while okrbot is overloaded.
+const busyTimeout = 10 * time.Second
+
+// tellBusy runs busy, which tells the person of a request the queue had
+// no room for that okrbot is busy, beside the queue.
+func (a *Adapter) tellBusy(ctx context.Context, t *bot.Track, log *slog.Logger, busy func(context.Context)) {
+	t.Busy()
+	log.Warn("okrbot is busy; request not handled", "backlog", a.queue.Backlog())
+	ctx = context.WithoutCancel(ctx)
+	told := a.queue.TellBusy(func() {
+		defer t.Done(true)
+		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
+		defer cancel()
+		busy(ctx)
+	})
+	if !told {
+		t.Fail()
+		log.Error("okrbot is too busy to say so; request dropped")
+		t.Done(false)
+	}
+}
+
+// busyMessage is the reply to a request the queue had no room for.
+var busyMessage = bot.Message{Summary: bot.T(bot.Busy)}

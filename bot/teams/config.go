@@ -57,6 +57,9 @@ type Config struct {
 	// Observer, when set, is told of every request and every call to
 	// Microsoft (for metrics).
 	Observer bot.Observer
+	// Queue runs the work that follows answers; by default one of the
+	// adapter's own, sized for the machine.
+	Queue *bot.Queue
 	// Now is the clock for token lifetimes and key refreshes; time.Now when
 	// nil.
 	Now func() time.Time

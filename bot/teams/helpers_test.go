@@ -54,12 +54,20 @@ type env struct {
 
 func newEnv(t testing.TB, opts ...faketeams.Option) *env {
 	t.Helper()
+	return newEnvWith(t, nil, opts...)
+}
+
+// newEnvWith is newEnv with a queue of the test's own (nil: the default).
+func newEnvWith(t testing.TB, queue *bot.Queue, opts ...faketeams.Option) *env {
+	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	fake := faketeams.New(t, append([]faketeams.Option{faketeams.WithClock(c.Now)}, opts...)...)
 	fake.AddUser(ada)
 	fake.AddUser(bob)
 	h := &okrHandler{}
-	a, err := teams.New(config(fake, c), h)
+	cfg := config(fake, c)
+	cfg.Queue = queue
+	a, err := teams.New(cfg, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +184,10 @@ type okrHandler struct {
 	requests []bot.Request
 	subs     []bot.Submission
 	acts     []bot.Action
-	// block, when set, holds Command until it is closed.
-	block chan struct{}
+	// block, when set, holds Command until it is closed; started, when
+	// set, is told that Command began.
+	block   chan struct{}
+	started chan struct{}
 }
 
 func (h *okrHandler) Requests() []bot.Request {
@@ -217,8 +227,11 @@ func newObjectiveForm() *bot.Form {
 func (h *okrHandler) Command(_ context.Context, req bot.Request) bot.Reply {
 	h.mu.Lock()
 	h.requests = append(h.requests, req)
-	block := h.block
+	block, started := h.block, h.started
 	h.mu.Unlock()
+	if started != nil {
+		started <- struct{}{}
+	}
 	if block != nil {
 		<-block
 	}

@@ -82,7 +82,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "message":
 		w.WriteHeader(http.StatusOK)
 		t.Acked()
-		a.later(ctx, t, log, func(ctx context.Context) { a.onMessage(ctx, t, log, &act) })
+		a.later(ctx, t, log, func(ctx context.Context) { a.onMessage(ctx, t, log, &act) },
+			func(ctx context.Context) { a.tellBusyOf(ctx, t, log, &act) })
 	case "invoke":
 		a.onInvoke(ctx, w, t, log, &act)
 	default:
@@ -161,6 +162,17 @@ func (a *Adapter) onMessage(ctx context.Context, t *bot.Track, log *slog.Logger,
 	case reply.Message != nil:
 		x.deliver(ctx, *reply.Message)
 	}
+}
+
+// tellBusyOf tells the person who sent a message that okrbot is busy,
+// where the reply to it would have gone.
+func (a *Adapter) tellBusyOf(ctx context.Context, t *bot.Track, log *slog.Logger, act *activity) {
+	x, err := a.newExchange(t, log, act)
+	if err != nil {
+		log.Warn("busy reply not sent", "err", err)
+		return
+	}
+	x.deliver(ctx, busyMessage)
 }
 
 // call runs a handler, turning a panic into a logged error. It reports

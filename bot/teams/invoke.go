@@ -43,6 +43,22 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 		Data map[string]any `json:"data"`
 	}
 	_ = json.Unmarshal(act.Value, &value) // a bad value is a stale card below
+	// The handler runs before the answer, so the queue's place is taken
+	// first: when it is full, the answer says so and nothing is done.
+	handled := act.Name == "adaptiveCard/action" || act.Name == "task/fetch" || act.Name == "task/submit"
+	if handled && !a.queue.Accept() {
+		t.Busy()
+		log.Warn("okrbot is busy; invoke not handled", "backlog", a.queue.Backlog())
+		answer := answerMessage(bot.Busy)
+		if act.Name != "adaptiveCard/action" {
+			answer = object{"task": object{"type": "message", "value": bot.Busy}}
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(answer)
+		t.Acked()
+		t.Done(false)
+		return
+	}
 	answerCtx, cancel := context.WithTimeout(ctx, invokeTimeout)
 	defer cancel()
 	var answer any
@@ -65,7 +81,15 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 		_ = json.NewEncoder(w).Encode(answer)
 	}
 	t.Acked()
-	a.later(ctx, t, log, after)
+	switch {
+	case !handled:
+		t.Done(false)
+	case after == nil:
+		a.queue.Release()
+		t.Done(false)
+	default:
+		a.run(ctx, t, log, after)
+	}
 }
 
 func answerCard(card object) object {
