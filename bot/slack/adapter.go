@@ -89,7 +89,8 @@ type Adapter struct {
 	userWait time.Duration
 	obs      bot.Observer
 	queue    *bot.Queue
-	apiPath  string // the path of apiURL, which Web API method names follow
+	http     *http.Transport // of every Web API client, shared to reuse connections
+	apiPath  string          // the path of apiURL, which Web API method names follow
 
 	mu      sync.Mutex
 	dms     map[userKey]string       // a person's DM channel ID; they never change
@@ -122,6 +123,7 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		userWait: userWait,
 		obs:      cfg.Observer,
 		queue:    cfg.Queue,
+		http:     bot.NewTransport(),
 		dms:      map[userKey]string{},
 		clients:  map[string]*slack.Client{},
 		files:    files{ids: map[fileKey]string{}},
@@ -151,7 +153,7 @@ func (a *Adapter) newClient(botToken string) *slack.Client {
 	return slack.New(botToken,
 		slack.OptionAPIURL(a.apiURL),
 		slack.OptionAppLevelToken(a.appToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout, Transport: &apiTransport{a: a, base: http.DefaultTransport}}),
+		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout, Transport: &apiTransport{a: a, base: a.http}}),
 	)
 }
 

@@ -61,7 +61,8 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		now = time.Now
 	}
 	client := &http.Client{
-		Timeout: httpTimeout,
+		Timeout:   httpTimeout,
+		Transport: bot.NewTransport(),
 		// A redirect could carry the bot's token to a host nobody vetted.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
