@@ -2,8 +2,12 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Busy is what a person is told when okrbot has more work than it can
@@ -23,7 +27,17 @@ type Queue struct {
 	running  chan struct{} // a place for each piece running
 	replies  chan struct{} // a place for each busy reply being sent
 	inflight sync.WaitGroup
+	backlogs sync.Map // platform → *atomic.Int64: its requests accepted and not finished
 }
+
+const (
+	// afterAckTimeout bounds the work done after an ack: the handler and
+	// the delivery of its reply.
+	afterAckTimeout = time.Minute
+	// busyTimeout bounds the delivery of a busy reply, which must not hold
+	// its place for long while okrbot is overloaded.
+	busyTimeout = 10 * time.Second
+)
 
 // DefaultWorkers is how many pieces of work run at once unless told
 // otherwise: most of a piece's time is spent waiting for the database and
@@ -56,8 +70,9 @@ func NewDefaultQueue() *Queue {
 	return NewQueue(workers, DefaultQueue(workers))
 }
 
-// Accept takes a place for one piece of work, to be handed over with Run;
-// it is false, and nothing is taken, when the queue is full.
+// Accept takes a place for one request's work, to be handed over with
+// RunAccepted (or given back with Release); it is false, and nothing is
+// taken, when the queue is full.
 func (q *Queue) Accept() bool {
 	select {
 	case q.accepted <- struct{}{}:
@@ -68,18 +83,6 @@ func (q *Queue) Accept() bool {
 	}
 }
 
-// Run runs work, in the place Accept took for it, as soon as a worker is
-// free.
-func (q *Queue) Run(work func()) {
-	go func() {
-		defer q.inflight.Done()
-		defer func() { <-q.accepted }()
-		q.running <- struct{}{}
-		defer func() { <-q.running }()
-		work()
-	}()
-}
-
 // Release gives back a place Accept took, for work that turned out to
 // have nothing to do after all.
 func (q *Queue) Release() {
@@ -87,27 +90,90 @@ func (q *Queue) Release() {
 	q.inflight.Done()
 }
 
-// TellBusy runs reply, which tells a person whose work the queue refused
-// that okrbot is busy, beside the queue's work and with its own bound. It
-// is false, and reply is dropped, when that bound is reached too.
-func (q *Queue) TellBusy(reply func()) bool {
+// Later runs the part of a request that follows its ack (work) in the
+// queue, or, when the queue is full, busy, which tells the person that
+// okrbot is busy. Either runs detached from the request's cancellation
+// but with its values (its id for the logs), within a time limit; a panic
+// is logged and fails the request. It ends the request's Track. A nil
+// work ends it at once.
+func (q *Queue) Later(ctx context.Context, t *Track, log *slog.Logger, work, busy func(context.Context)) {
+	if work == nil {
+		t.Done(false)
+		return
+	}
+	if !q.Accept() {
+		q.tellBusy(ctx, t, log, busy)
+		return
+	}
+	q.RunAccepted(ctx, t, log, work)
+}
+
+// RunAccepted is Later for a request whose place Accept took before its
+// ack (because its handler had to run before the ack).
+func (q *Queue) RunAccepted(ctx context.Context, t *Track, log *slog.Logger, work func(context.Context)) {
+	ctx = context.WithoutCancel(ctx)
+	backlog := q.backlog(t.platform)
+	backlog.Add(1)
+	go func() {
+		defer q.inflight.Done()
+		defer func() { <-q.accepted }()
+		q.running <- struct{}{}
+		defer func() { <-q.running }()
+		defer backlog.Add(-1)
+		defer t.Done(true)
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fail()
+				log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
+		defer cancel()
+		work(ctx)
+	}()
+}
+
+// tellBusy runs busy beside the queue, with its own bound.
+func (q *Queue) tellBusy(ctx context.Context, t *Track, log *slog.Logger, busy func(context.Context)) {
+	q.NoRoom(t, log)
+	ctx = context.WithoutCancel(ctx)
 	select {
 	case q.replies <- struct{}{}:
 	default:
-		return false
+		t.Fail()
+		log.Error("okrbot is too busy to say so; request dropped")
+		t.Done(false)
+		return
 	}
 	q.inflight.Add(1)
 	go func() {
 		defer q.inflight.Done()
 		defer func() { <-q.replies }()
-		reply()
+		defer t.Done(true)
+		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
+		defer cancel()
+		busy(ctx)
 	}()
-	return true
 }
 
-// Backlog is how many pieces of work were accepted and are not finished:
-// running or waiting for a worker.
-func (q *Queue) Backlog() int { return len(q.accepted) }
+// NoRoom marks a request the queue had no room for, whose person is told
+// that okrbot is busy in its ack.
+func (q *Queue) NoRoom(t *Track, log *slog.Logger) {
+	t.Busy()
+	log.Warn("okrbot is busy; request not handled", "backlog", len(q.accepted))
+}
+
+func (q *Queue) backlog(platform string) *atomic.Int64 {
+	if n, ok := q.backlogs.Load(platform); ok {
+		return n.(*atomic.Int64)
+	}
+	n, _ := q.backlogs.LoadOrStore(platform, new(atomic.Int64))
+	return n.(*atomic.Int64)
+}
+
+// Backlog is how many requests of a platform were accepted and are not
+// finished: running or waiting for a worker.
+func (q *Queue) Backlog(platform string) int { return int(q.backlog(platform).Load()) }
 
 // Drain waits until every piece of work accepted, and every busy reply,
 // has finished, or ctx is done. Call it after the platforms stopped

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,9 +56,6 @@ const (
 	// submitTimeout leaves room, within the 3 seconds Slack waits for the
 	// ack of a view submission, for the network and for writing the answer.
 	submitTimeout = 2500 * time.Millisecond
-	// afterAckTimeout bounds the work done after an ack: the handler and
-	// the delivery of its reply.
-	afterAckTimeout = time.Minute
 	// userTTL is how long a users.info answer is trusted: admin rights and
 	// time zones change rarely, and users.info is rate limited.
 	userTTL = 10 * time.Minute
@@ -100,8 +96,6 @@ type Adapter struct {
 	// inflight counts the work started outside the queue: people looked
 	// up, forms handled before their ack in Socket Mode.
 	inflight sync.WaitGroup
-	// backlog counts the work accepted after acks and not finished yet.
-	backlog atomic.Int64
 	// team is the workspace of SLACK_BOT_TOKEN, from auth.test.
 	team atomic.Pointer[string]
 }
@@ -207,7 +201,7 @@ func (a *Adapter) AuthTest(ctx context.Context) (*slack.AuthTestResponse, error)
 
 // Backlog is how much work that follows acks (handlers and the delivery
 // of their replies) was accepted and is not finished yet.
-func (a *Adapter) Backlog() int { return int(a.backlog.Load()) }
+func (a *Adapter) Backlog() int { return a.queue.Backlog(Platform) }
 
 // Drain waits until the work started by past requests (handlers running
 // after their ack, replies being delivered) has finished, or ctx is done.
@@ -358,66 +352,15 @@ func (a *Adapter) forgetDM(ws bot.Workspace, id string) {
 // later runs the part of a request that comes after its ack in the
 // queue, or tells the person that okrbot is busy when the queue is full.
 func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
+	ctx = bot.WithRequestID(ctx, x.id)
 	switch {
-	case fn == nil && x.accepted:
+	case x.accepted && fn == nil:
 		a.queue.Release()
-		fallthrough
-	case fn == nil:
 		x.track.Done(false)
-		return
 	case x.accepted:
-		a.run(ctx, x, fn)
-		return
-	}
-	if !a.queue.Accept() {
-		a.tellBusy(ctx, x)
-		return
-	}
-	a.run(ctx, x, fn)
-}
-
-// run runs the part of a request that comes after its ack, in a place the
-// queue accepted for it, detached from the request's cancellation but
-// keeping its context values, and with the request's id for the logs of
-// everything it does. It ends the request's Track.
-func (a *Adapter) run(ctx context.Context, x *exchange, fn afterAck) {
-	ctx = bot.WithRequestID(context.WithoutCancel(ctx), x.id)
-	a.backlog.Add(1)
-	a.queue.Run(func() {
-		defer a.backlog.Add(-1)
-		defer x.track.Done(true)
-		defer func() {
-			if p := recover(); p != nil {
-				x.track.Fail()
-				x.log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
-			}
-		}()
-		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
-		defer cancel()
-		fn(ctx)
-	})
-}
-
-// busyTimeout bounds the delivery of a busy reply, which must not hold
-// its place for long while okrbot is overloaded.
-const busyTimeout = 10 * time.Second
-
-// tellBusy tells the person of a request the queue had no room for that
-// okrbot is busy, where its reply would have gone.
-func (a *Adapter) tellBusy(ctx context.Context, x *exchange) {
-	x.track.Busy()
-	x.log.Warn("okrbot is busy; request not handled", "backlog", a.queue.Backlog())
-	ctx = bot.WithRequestID(context.WithoutCancel(ctx), x.id)
-	told := a.queue.TellBusy(func() {
-		defer x.track.Done(true)
-		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
-		defer cancel()
-		x.send(ctx, busyMessage)
-	})
-	if !told {
-		x.track.Fail()
-		x.log.Error("okrbot is too busy to say so; request dropped")
-		x.track.Done(false)
+		a.queue.RunAccepted(ctx, x.track, x.log, fn)
+	default:
+		a.queue.Later(ctx, x.track, x.log, fn, func(ctx context.Context) { x.send(ctx, busyMessage) })
 	}
 }
 
@@ -431,10 +374,3 @@ var busyAck = struct {
 	ResponseType string `json:"response_type"`
 	Text         string `json:"text"`
 }{slack.ResponseTypeEphemeral, bot.Busy}
-
-// refuseBusy ends a slash command answered with busyAck.
-func (a *Adapter) refuseBusy(x *exchange) {
-	x.track.Busy()
-	x.log.Warn("okrbot is busy; command not handled", "backlog", a.queue.Backlog())
-	x.track.Done(false)
-}

@@ -130,9 +130,8 @@ func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.Vi
 	if !x.a.queue.Accept() {
 		// The form stays open with what the person typed, to submit
 		// again in a minute.
-		x.track.Busy()
-		x.log.Warn("okrbot is busy; form not handled", "backlog", x.a.queue.Backlog())
 		if id := firstInput(v); id != "" {
+			x.a.queue.NoRoom(x.track, x.log)
 			return slack.NewErrorsViewSubmissionResponse(map[string]string{id: bot.Busy}), nil
 		}
 		return nil, func(ctx context.Context) { x.send(ctx, busyMessage) }

@@ -95,14 +95,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(busyAck)
 			t.Acked()
-			a.refuseBusy(x)
+			a.queue.NoRoom(x.track, x.log)
+			x.track.Done(false)
 			return
 		}
 		// An empty 200 is the ack: Slack shows nothing until the reply
 		// arrives at the response_url.
 		w.WriteHeader(http.StatusOK)
 		t.Acked()
-		a.run(ctx, x, after)
+		a.queue.RunAccepted(bot.WithRequestID(ctx, x.id), x.track, x.log, after)
 	default:
 		t.Refused()
 		http.Error(w, "not a slash command or interaction", http.StatusBadRequest)

@@ -70,12 +70,13 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if !a.queue.Accept() {
 			a.ack(ctx, client, evt.Request, busyAck)
 			t.Acked()
-			a.refuseBusy(x)
+			a.queue.NoRoom(x.track, x.log)
+			x.track.Done(false)
 			return
 		}
 		a.ack(ctx, client, evt.Request, nil)
 		t.Acked()
-		a.run(ctx, x, after)
+		a.queue.RunAccepted(bot.WithRequestID(ctx, x.id), x.track, x.log, after)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {

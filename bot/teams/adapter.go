@@ -6,17 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"sync/atomic"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
 )
 
 const (
-	// afterAckTimeout bounds the work done after an ack: the handler and
-	// the delivery of its reply.
-	afterAckTimeout = time.Minute
 	// invokeTimeout bounds the handler behind an invoke, whose answer must
 	// travel in the HTTP response within the 15 seconds Teams waits.
 	invokeTimeout = 10 * time.Second
@@ -42,9 +37,6 @@ type Adapter struct {
 	dir    *directory
 	queue  *bot.Queue
 	obs    bot.Observer
-
-	// backlog counts the work accepted after answers and not finished yet.
-	backlog atomic.Int64
 }
 
 // New returns an adapter that hands requests to h.
@@ -125,7 +117,7 @@ func (a *Adapter) Drain(ctx context.Context) error { return a.queue.Drain(ctx) }
 // Backlog is how much work that follows answers (handlers and the delivery
 // of their replies) was accepted and is not finished yet, running or
 // waiting for a worker.
-func (a *Adapter) Backlog() int { return int(a.backlog.Load()) }
+func (a *Adapter) Backlog() int { return a.queue.Backlog(Platform) }
 
 // requestLog makes the id that ties together the lines one request's
 // answer, handler and delivery write, and its logger.
@@ -140,65 +132,6 @@ func (a *Adapter) requestLog(act *activity) (string, *slog.Logger) {
 		user = act.From.AADObjectID
 	}
 	return id, a.log.With("req", id, "kind", kind, "tenant", act.tenant(), "user", user)
-}
-
-// later runs the part of a request that comes after its answer in the
-// queue, or, when the queue is full, busy, which tells the person that
-// okrbot is busy. It ends the request's Track.
-func (a *Adapter) later(ctx context.Context, t *bot.Track, log *slog.Logger, work, busy func(context.Context)) {
-	if work == nil {
-		t.Done(false)
-		return
-	}
-	if !a.queue.Accept() {
-		a.tellBusy(ctx, t, log, busy)
-		return
-	}
-	a.run(ctx, t, log, work)
-}
-
-// run runs work in a place the queue accepted for it, detached from the
-// request's cancellation but with its id for the logs, and ends the
-// request's Track.
-func (a *Adapter) run(ctx context.Context, t *bot.Track, log *slog.Logger, work func(context.Context)) {
-	ctx = context.WithoutCancel(ctx)
-	a.backlog.Add(1)
-	a.queue.Run(func() {
-		defer a.backlog.Add(-1)
-		defer t.Done(true)
-		defer func() {
-			if p := recover(); p != nil {
-				t.Fail()
-				log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
-			}
-		}()
-		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
-		defer cancel()
-		work(ctx)
-	})
-}
-
-// busyTimeout bounds the delivery of a busy reply, which must not hold
-// its place for long while okrbot is overloaded.
-const busyTimeout = 10 * time.Second
-
-// tellBusy runs busy, which tells the person of a request the queue had
-// no room for that okrbot is busy, beside the queue.
-func (a *Adapter) tellBusy(ctx context.Context, t *bot.Track, log *slog.Logger, busy func(context.Context)) {
-	t.Busy()
-	log.Warn("okrbot is busy; request not handled", "backlog", a.queue.Backlog())
-	ctx = context.WithoutCancel(ctx)
-	told := a.queue.TellBusy(func() {
-		defer t.Done(true)
-		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
-		defer cancel()
-		busy(ctx)
-	})
-	if !told {
-		t.Fail()
-		log.Error("okrbot is too busy to say so; request dropped")
-		t.Done(false)
-	}
 }
 
 // busyMessage is the reply to a request the queue had no room for.

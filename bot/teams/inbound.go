@@ -82,7 +82,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "message":
 		w.WriteHeader(http.StatusOK)
 		t.Acked()
-		a.later(ctx, t, log, func(ctx context.Context) { a.onMessage(ctx, t, log, &act) },
+		a.queue.Later(ctx, t, log, func(ctx context.Context) { a.onMessage(ctx, t, log, &act) },
 			func(ctx context.Context) { a.tellBusyOf(ctx, t, log, &act) })
 	case "invoke":
 		a.onInvoke(ctx, w, t, log, &act)

@@ -47,8 +47,7 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 	// first: when it is full, the answer says so and nothing is done.
 	handled := act.Name == "adaptiveCard/action" || act.Name == "task/fetch" || act.Name == "task/submit"
 	if handled && !a.queue.Accept() {
-		t.Busy()
-		log.Warn("okrbot is busy; invoke not handled", "backlog", a.queue.Backlog())
+		a.queue.NoRoom(t, log)
 		answer := answerMessage(bot.Busy)
 		if act.Name != "adaptiveCard/action" {
 			answer = object{"task": object{"type": "message", "value": bot.Busy}}
@@ -88,7 +87,7 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 		a.queue.Release()
 		t.Done(false)
 	default:
-		a.run(ctx, t, log, after)
+		a.queue.RunAccepted(ctx, t, log, after)
 	}
 }
 
