@@ -1,0 +1,270 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Load is what a run sends: Rate requests a second for Duration, each from
+// the next of People in turn, a ClickShare of them clicks and the rest the
+// command.
+type Load struct {
+	Rate     float64
+	Duration time.Duration
+	// Wait is how long replies may take after the last request went out;
+	// a request without one by then is missing.
+	Wait       time.Duration
+	Command    Request
+	Click      Request
+	ClickShare float64
+	Team       string
+	People     []string
+	Secret     string
+}
+
+// Count is how many requests the load sends.
+func (l Load) Count() int { return int(math.Round(l.Rate * l.Duration.Seconds())) }
+
+// isClick says whether request i is a click: clicks are spread evenly,
+// ClickShare of every run of requests.
+func (l Load) isClick(i int) bool {
+	return math.Floor(float64(i+1)*l.ClickShare) > math.Floor(float64(i)*l.ClickShare)
+}
+
+// Target is a server that answers Slack's requests.
+type Target struct {
+	// Name heads its column in the report.
+	Name string
+	// Events is its request URL, like http://127.0.0.1:3000/slack/events.
+	Events string
+	// CPU reads the processor time its process has used so far; nil when
+	// it is not known.
+	CPU func() (time.Duration, error)
+}
+
+// request is one request of a run and what became of it.
+type request struct {
+	kind    int // index into the run's results
+	want    []string
+	settled chan<- struct{}
+
+	mu       sync.Mutex
+	sent     time.Time
+	ackAt    time.Time
+	status   int // of the ack; 0 when there was none
+	answered bool
+	replyAt  time.Time
+	class    Class
+	reply    []byte // kept when the class is Error, for the examples
+	extra    int    // replies after the first
+	done     bool   // acked and answered: settled
+}
+
+// replied takes a reply: the first one answers the request.
+func (r *request) replied(at time.Time, body []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answered {
+		r.extra++
+		return
+	}
+	r.answered, r.replyAt, r.class = true, at, classify(body, r.want)
+	if r.class == Error {
+		r.reply = body
+	}
+	r.settleLocked()
+}
+
+// acked takes the ack. One that is not 200 answers the request as an
+// error: Slack shows the person that the command failed. A body in a 200
+// ack is a reply Slack shows at once (okrbot's "busy" answer is one).
+func (r *request) acked(at time.Time, status int, body []byte) {
+	r.mu.Lock()
+	r.ackAt, r.status = at, status
+	if status != http.StatusOK && !r.answered {
+		r.answered, r.class = true, Error
+		r.reply = fmt.Appendf(nil, "ack %d %s", status, body)
+	}
+	r.settleLocked()
+	r.mu.Unlock()
+	if status == http.StatusOK && len(body) > 0 {
+		r.replied(at, body)
+	}
+}
+
+// settleLocked tells the run once the request has both its ack and its
+// answer, so that it is counted whole.
+func (r *request) settleLocked() {
+	if !r.done && !r.ackAt.IsZero() && r.answered {
+		r.done = true
+		r.settled <- struct{}{}
+	}
+}
+
+// newClient is an HTTP client that is never the bottleneck: it keeps as
+// many connections open to the target as the load needs.
+func newClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{
+		MaxIdleConns:        0, // no limit
+		MaxIdleConnsPerHost: 10_000,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}}
+}
+
+// Run sends load to target, open loop: request i goes out at i/Rate
+// seconds, in a goroutine of its own, whatever the earlier ones are
+// waiting for. It returns once every request has its reply or Wait has
+// passed after the last went out, with one result for the commands and
+// one for the clicks (when there are any).
+func Run(ctx context.Context, target Target, load Load, sink *Sink) ([]Result, error) {
+	n := load.Count()
+	if n == 0 || load.Rate <= 0 {
+		return nil, fmt.Errorf("nothing to send: %v a second for %s", load.Rate, load.Duration)
+	}
+	if len(load.People) == 0 {
+		return nil, fmt.Errorf("no people to send as")
+	}
+	kinds := []Request{load.Command}
+	if load.ClickShare > 0 {
+		kinds = append(kinds, load.Click)
+	}
+	client := newClient(load.Wait + load.Duration)
+	defer client.CloseIdleConnections()
+	settled := make(chan struct{}, n)
+	reqs := make([]*request, n)
+	ids := make([]string, n)
+	run := fmt.Sprintf("%s-%d", target.Name, time.Now().UnixNano())
+	for i := range reqs {
+		kind := 0
+		if load.isClick(i) {
+			kind = 1
+		}
+		reqs[i] = &request{kind: kind, want: kinds[kind].Want, settled: settled}
+		ids[i] = fmt.Sprintf("%s-%d", run, i)
+	}
+	defer sink.forget(ids)
+
+	cpu0, cpuErr := readCPU(target)
+	interval := time.Duration(float64(time.Second) / load.Rate)
+	start := time.Now()
+	var lateMax time.Duration
+	for i, r := range reqs {
+		due := start.Add(time.Duration(i) * interval)
+		if wait := time.Until(due); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		lateMax = max(lateMax, time.Since(due))
+		user := load.People[i%len(load.People)]
+		responseURL := sink.expect(ids[i], r)
+		go send(client, kinds[r.kind], target.Events, load, user, responseURL, r)
+	}
+	deadline := time.After(load.Wait)
+	for got := 0; got < n; got++ {
+		select {
+		case <-settled:
+		case <-deadline:
+			got = n
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	cpu1, err := readCPU(target)
+	if cpuErr == nil {
+		cpuErr = err
+	}
+	results := make([]Result, len(kinds))
+	for k, kind := range kinds {
+		results[k] = tally(target.Name, kind.Name, reqs, k)
+		results[k].LateMax = lateMax
+		if cpuErr == nil && target.CPU != nil {
+			results[k].CPUPerRequest = (cpu1 - cpu0) / time.Duration(n)
+		}
+	}
+	// Sends still waiting for their ack are given up on, so that the
+	// next run starts clean.
+	client.CloseIdleConnections()
+	return results, cpuErr
+}
+
+func readCPU(t Target) (time.Duration, error) {
+	if t.CPU == nil {
+		return 0, nil
+	}
+	return t.CPU()
+}
+
+// send sends one request and takes its ack.
+func send(client *http.Client, kind Request, events string, load Load, user, responseURL string, r *request) {
+	at := time.Now()
+	req := kind.build(events, load.Secret, load.Team, user, responseURL, at)
+	r.mu.Lock()
+	r.sent = at
+	r.mu.Unlock()
+	resp, err := client.Do(req)
+	if err != nil {
+		r.acked(time.Now(), 0, []byte(err.Error()))
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	resp.Body.Close()
+	r.acked(time.Now(), resp.StatusCode, body)
+}
+
+// tally sums up the requests of one kind.
+func tally(target, name string, reqs []*request, kind int) Result {
+	res := Result{Target: target, Sent: name}
+	var acks, replies []time.Duration
+	for _, r := range reqs {
+		if r.kind != kind {
+			continue
+		}
+		r.mu.Lock()
+		res.Count++
+		if !r.ackAt.IsZero() {
+			acks = append(acks, r.ackAt.Sub(r.sent))
+		}
+		if r.status != http.StatusOK {
+			res.AckNot200++
+		}
+		if r.answered && !r.replyAt.IsZero() {
+			replies = append(replies, r.replyAt.Sub(r.sent))
+		}
+		switch r.class {
+		case Correct:
+			res.Correct++
+		case Busy:
+			res.Busy++
+		case Error:
+			res.Errors++
+			if len(res.Examples) < 3 && !slices.Contains(res.Examples, example(r.reply)) {
+				res.Examples = append(res.Examples, example(r.reply))
+			}
+		case Missing:
+			res.Missing++
+		}
+		res.Duplicates += r.extra
+		r.mu.Unlock()
+	}
+	res.Ack, res.Reply = summarize(acks), summarize(replies)
+	return res
+}
+
+// example is the start of an error reply, as it is shown.
+func example(body []byte) string {
+	s := []rune(shownText(body))
+	if len(s) > 160 {
+		s = append(s[:160], '…')
+	}
+	return string(s)
+}
