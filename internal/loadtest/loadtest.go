@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -155,6 +154,10 @@ func openStore(ctx context.Context, url string) (*store.Store, error) {
 	return st, nil
 }
 
+// baselineConns is the baseline's Postgres pool: a few connections per
+// core answer best, and more only queue inside Postgres.
+const baselineConns = 8
+
 // runBaseline sends load to a Baseline on the same database, in this
 // process.
 func runBaseline(ctx context.Context, st *store.Store, load Load, sink *Sink) ([]Result, error) {
@@ -162,8 +165,12 @@ func runBaseline(ctx context.Context, st *store.Store, load Load, sink *Sink) ([
 	if err != nil {
 		return nil, err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := &http.Server{Handler: NewBaseline(st.Pool(), load.Secret, load.Team, log), ReadHeaderTimeout: 10 * time.Second}
+	if st.Dialect() == "postgres" {
+		// A bounded pool, kept open: a bare handler done right.
+		st.Pool().SetMaxOpenConns(baselineConns)
+		st.Pool().SetMaxIdleConns(baselineConns)
+	}
+	srv := &http.Server{Handler: NewBaseline(st.Pool(), load.Secret, load.Team), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	return Run(ctx, Target{Name: "baseline", Events: "http://" + ln.Addr().String() + "/slack/events"}, load, sink)

@@ -92,23 +92,33 @@ func (r Report) WriteText(w io.Writer) error {
 	count := func(f func(Result) int) func(Result) string {
 		return func(res Result) string { return fmt.Sprint(f(res)) }
 	}
-	latency := func(f func(Result) time.Duration) func(Result) string {
-		return func(res Result) string { return millis(f(res)) }
+	latency := func(f func(Result) Latencies, pick func(Latencies) time.Duration) func(Result) string {
+		return func(res Result) string {
+			if f(res).N == 0 {
+				return "—"
+			}
+			return millis(pick(f(res)))
+		}
 	}
+	ack := func(res Result) Latencies { return res.Ack }
+	reply := func(res Result) Latencies { return res.Reply }
+	p50 := func(l Latencies) time.Duration { return l.P50 }
+	p99 := func(l Latencies) time.Duration { return l.P99 }
+	most := func(l Latencies) time.Duration { return l.Max }
 	row("sent", count(func(res Result) int { return res.Count }))
-	row("ack p50", latency(func(res Result) time.Duration { return res.Ack.P50 }))
-	row("ack p99", latency(func(res Result) time.Duration { return res.Ack.P99 }))
-	row("ack max", latency(func(res Result) time.Duration { return res.Ack.Max }))
+	row("ack p50", latency(ack, p50))
+	row("ack p99", latency(ack, p99))
+	row("ack max", latency(ack, most))
 	row("ack not 200 (or none)", count(func(res Result) int { return res.AckNot200 }))
-	row("reply p50", latency(func(res Result) time.Duration { return res.Reply.P50 }))
-	row("reply p99", latency(func(res Result) time.Duration { return res.Reply.P99 }))
-	row("reply max", latency(func(res Result) time.Duration { return res.Reply.Max }))
+	row("reply p50", latency(reply, p50))
+	row("reply p99", latency(reply, p99))
+	row("reply max", latency(reply, most))
 	row("correct", count(func(res Result) int { return res.Correct }))
 	row("busy", count(func(res Result) int { return res.Busy }))
 	row("error", count(func(res Result) int { return res.Errors }))
 	row("missing", count(func(res Result) int { return res.Missing }))
 	row("duplicate replies", count(func(res Result) int { return res.Duplicates }))
-	row("sent late by (max)", latency(func(res Result) time.Duration { return res.LateMax }))
+	row("sent late by (max)", func(res Result) string { return millis(res.LateMax) })
 	row("server CPU per request", func(res Result) string {
 		if res.CPUPerRequest == 0 {
 			return "—"

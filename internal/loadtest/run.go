@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -260,9 +261,14 @@ func tally(target, name string, reqs []*request, kind int) Result {
 	return res
 }
 
-// example is the start of an error reply, as it is shown.
+// example is the start of an error reply: its text, or all it shows.
 func example(body []byte) string {
-	s := []rune(shownText(body))
+	var msg struct{ Text string }
+	text := shownText(body)
+	if json.Unmarshal(body, &msg) == nil && msg.Text != "" {
+		text = msg.Text
+	}
+	s := []rune(text)
 	if len(s) > 160 {
 		s = append(s[:160], '…')
 	}

@@ -31,7 +31,7 @@ func TestRunClassesEveryReply(t *testing.T) {
 	okrbot := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		// Signatures are checked as okrbot checks them.
-		if !NewBaseline(nil, secret, "T1", nil).signed(r.Header, body) {
+		if !NewBaseline(nil, secret, "T1").signed(r.Header, body) {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
