@@ -40,7 +40,7 @@ func TestLoadtest(t *testing.T) {
 				t.Fatalf("report: %v\n%s", err, out.String())
 			}
 			type counts struct {
-				target, sent                                           string
+				target, sent                                          string
 				count, ackNot200, correct, busy, errs, missing, dupes int
 			}
 			var got []counts
