@@ -44,6 +44,8 @@ func (m *Main) loadtest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// okrbot serve, when started here, gets the whole environment, not
+	// only the settings Getenv reads: PATH, HOME, TZ and the like too.
 	o.Executable, o.Env = exe, os.Environ()
 	rep, err := loadtest.Main(ctx, o, m.Stderr)
 	if err != nil {

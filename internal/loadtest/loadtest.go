@@ -91,13 +91,21 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		defer logFile.Close()
+		// okrbot's log is kept when something went wrong, to read why.
+		defer func() {
+			logFile.Close()
+			if rep.clean() {
+				os.Remove(logFile.Name())
+			} else {
+				fmt.Fprintf(progress, "okrbot's log is kept in %s\n", logFile.Name())
+			}
+		}()
 		srv, err := StartServer(ctx, o.Executable, o.Env, o.Database, o.Scenario, logFile)
 		if err != nil {
-			return rep, fmt.Errorf("%w; its log is in %s", err, logFile.Name())
+			return rep, err
 		}
 		defer srv.Stop()
-		fmt.Fprintf(progress, "started okrbot serve (pid %d) at %s, metrics at %s, its log in %s\n", srv.PID(), srv.URL, srv.Metrics, logFile.Name())
+		fmt.Fprintf(progress, "started okrbot serve (pid %d) at %s, metrics at %s\n", srv.PID(), srv.URL, srv.Metrics)
 		target.Events, target.CPU, o.Secret = srv.URL+"/slack/events", srv.CPU, srv.Secret
 	} else {
 		if o.Secret == "" {

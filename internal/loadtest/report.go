@@ -69,6 +69,20 @@ type Report struct {
 	Results  []Result      `json:"results"`
 }
 
+// clean says whether the run ended with every request acked and
+// answered, correctly or busy.
+func (r Report) clean() bool {
+	if len(r.Results) == 0 {
+		return false
+	}
+	for _, res := range r.Results {
+		if res.AckNot200+res.Errors+res.Missing > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // WriteJSON writes the report as one JSON object.
 func (r Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)

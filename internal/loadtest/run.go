@@ -248,8 +248,8 @@ func tally(target, name string, reqs []*request, kind int) Result {
 			res.Busy++
 		case Error:
 			res.Errors++
-			if len(res.Examples) < 3 && !slices.Contains(res.Examples, example(r.reply)) {
-				res.Examples = append(res.Examples, example(r.reply))
+			if e := example(r.reply); len(res.Examples) < 3 && !slices.ContainsFunc(res.Examples, alike(e)) {
+				res.Examples = append(res.Examples, e)
 			}
 		case Missing:
 			res.Missing++
@@ -259,6 +259,13 @@ func tally(target, name string, reqs []*request, kind int) Result {
 	}
 	res.Ack, res.Reply = summarize(acks), summarize(replies)
 	return res
+}
+
+// alike says whether an example starts as e does: replies that differ
+// only at the end (an error id) are one example.
+func alike(e string) func(string) bool {
+	start := func(s string) string { return string([]rune(s)[:min(len([]rune(s)), 40)]) }
+	return func(other string) bool { return start(other) == start(e) }
 }
 
 // example is the start of an error reply: its text, or all it shows.
