@@ -152,7 +152,14 @@ func Run(ctx context.Context, target Target, load Load, sink *Sink) ([]Result, e
 	}
 	defer sink.forget(ids)
 
-	cpu0, cpuErr := readCPU(target)
+	cpu0, err := readCPU(target)
+	if err != nil {
+		return nil, err
+	}
+	// Sends still waiting for their ack when the run ends are given up
+	// on, so that the next run starts clean.
+	sending, giveUp := context.WithCancel(ctx)
+	defer giveUp()
 	interval := time.Duration(float64(time.Second) / load.Rate)
 	start := time.Now()
 	var lateMax time.Duration
@@ -168,22 +175,21 @@ func Run(ctx context.Context, target Target, load Load, sink *Sink) ([]Result, e
 		lateMax = max(lateMax, time.Since(due))
 		user := load.People[i%len(load.People)]
 		responseURL := sink.expect(ids[i], r)
-		go send(client, kinds[r.kind], target.Events, load, user, responseURL, r)
+		go send(sending, client, kinds[r.kind], target.Events, load, user, responseURL, r)
 	}
 	deadline := time.After(load.Wait)
-	for got := 0; got < n; got++ {
+wait:
+	for range n {
 		select {
 		case <-settled:
 		case <-deadline:
-			got = n
+			break wait
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	cpu1, err := readCPU(target)
-	if cpuErr == nil {
-		cpuErr = err
-	}
+	// A server that stopped has no CPU time to read; its results stand.
+	cpu1, cpuErr := readCPU(target)
 	results := make([]Result, len(kinds))
 	for k, kind := range kinds {
 		results[k] = tally(target.Name, kind.Name, reqs, k)
@@ -192,10 +198,7 @@ func Run(ctx context.Context, target Target, load Load, sink *Sink) ([]Result, e
 			results[k].CPUPerRequest = (cpu1 - cpu0) / time.Duration(n)
 		}
 	}
-	// Sends still waiting for their ack are given up on, so that the
-	// next run starts clean.
-	client.CloseIdleConnections()
-	return results, cpuErr
+	return results, nil
 }
 
 func readCPU(t Target) (time.Duration, error) {
@@ -206,9 +209,9 @@ func readCPU(t Target) (time.Duration, error) {
 }
 
 // send sends one request and takes its ack.
-func send(client *http.Client, kind Request, events string, load Load, user, responseURL string, r *request) {
+func send(ctx context.Context, client *http.Client, kind Request, events string, load Load, user, responseURL string, r *request) {
 	at := time.Now()
-	req := kind.build(events, load.Secret, load.Team, user, responseURL, at)
+	req := kind.build(events, load.Secret, load.Team, user, responseURL, at).WithContext(ctx)
 	r.mu.Lock()
 	r.sent = at
 	r.mu.Unlock()
