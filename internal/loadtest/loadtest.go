@@ -27,7 +27,8 @@ type Options struct {
 	Env        []string
 	// Database is okrbot's database: where Seed puts the scenario and the
 	// baseline reads. Without it and without a Target, a new SQLite
-	// database in a temporary directory is seeded.
+	// database in a temporary directory. Without a Target, the scenario
+	// is always seeded.
 	Database string
 	Seed     bool
 	Scenario Scenario
@@ -53,13 +54,17 @@ type Options struct {
 // it does meanwhile is said on progress.
 func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	rep := Report{Scenario: o.Scenario.String(), Rate: o.Rate, Duration: o.Duration, Database: "the target's database"}
+	if o.Target == "" {
+		// The okrbot started here serves the scenario's workspace only.
+		o.Seed = true
+	}
 	if o.Target == "" && o.Database == "" {
 		dir, err := os.MkdirTemp("", "okrbot-loadtest-")
 		if err != nil {
 			return rep, err
 		}
 		defer os.RemoveAll(dir)
-		o.Database, o.Seed = "sqlite:"+filepath.Join(dir, "okrbot.db"), true
+		o.Database = "sqlite:" + filepath.Join(dir, "okrbot.db")
 	}
 	if (o.Seed || o.Baseline) && o.Database == "" {
 		return rep, errors.New("--seed and --baseline need --database, the target's database")
