@@ -33,6 +33,7 @@ var allowedImports = map[string][]string{
 	"metrics":            {"bot", "reminders"},
 	"internal/fakeslack": {},
 	"internal/faketeams": {},
+	"internal/loadtest":  {"okr", "store", "commands", "internal/fakeslack"},
 }
 
 // TestPackagesImportInOneDirection fails when a package imports one of

@@ -82,6 +82,10 @@ Usage:
                             delete everything okrbot keeps about one workspace
   okrbot render-examples [--dir docs/img]
                             draw every kind of chart from made-up data as PNG files
+  okrbot loadtest [--rate 100] [--duration 10s] [--database URL] [--baseline]
+                            send signed Slack commands at a fixed rate to an
+                            okrbot (started on --database, or --target URL)
+                            and check every reply
 
 Settings come from the environment; see README.md.
 `
@@ -119,6 +123,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.purge(ctx, args)
 	case "render-examples":
 		return m.renderExamples(ctx, args)
+	case "loadtest":
+		return m.loadtest(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil

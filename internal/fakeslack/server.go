@@ -173,8 +173,17 @@ type Server struct {
 
 // New starts a fake Slack that is shut down when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
+	s := Start(opts...)
+	s.t = t
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Slack outside a test, for okrbot loadtest: it
+// answers like one made with New, but WaitCalls, WaitHeld and Deliver,
+// which fail a test, are not for it. Close shuts it down.
+func Start(opts ...Option) *Server {
 	s := &Server{
-		t:        t,
 		team:     TeamID,
 		now:      time.Now,
 		changed:  make(chan struct{}),
@@ -203,19 +212,21 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
 	mux.HandleFunc("/link/", s.serveSocket)
 	s.srv = httptest.NewServer(mux)
-	t.Cleanup(func() {
-		// Hijacked WebSocket connections outlive httptest's bookkeeping, so
-		// they are closed here or Close would not wait for them.
-		s.closeSockets()
-		s.mu.Lock()
-		for m, c := range s.holds {
-			close(c)
-			delete(s.holds, m)
-		}
-		s.mu.Unlock()
-		s.srv.Close()
-	})
 	return s
+}
+
+// Close shuts the fake down, letting held calls go first.
+func (s *Server) Close() {
+	// Hijacked WebSocket connections outlive httptest's bookkeeping, so
+	// they are closed here or Close would not wait for them.
+	s.closeSockets()
+	s.mu.Lock()
+	for m, c := range s.holds {
+		close(c)
+		delete(s.holds, m)
+	}
+	s.mu.Unlock()
+	s.srv.Close()
 }
 
 // URL is the fake's root, such as http://127.0.0.1:4321.
@@ -462,7 +473,7 @@ func (s *Server) reply(w http.ResponseWriter, c *Call, a answer) {
 	c.Status = a.status
 	if e, _ := a.body["error"].(string); e != "" {
 		c.Error = e
-		if m, ok := a.body["response_metadata"].(map[string]any); ok {
+		if m, ok := a.body["response_metadata"].(map[string]any); ok && s.t != nil {
 			s.t.Logf("fakeslack: %s answered %s: %v", c.Method, e, m["messages"])
 		}
 	}

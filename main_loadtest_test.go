@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/loadtest"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// TestLoadtest runs okrbot loadtest for a short burst at a low rate
+// against okrbot serve on a fake Slack, as someone measuring would: it
+// seeds the scenario into okrbot's database, sends signed /okr list all
+// commands and "Nothing changed" clicks, then the same commands to the
+// baseline, and every reply is the one asked for.
+func TestLoadtest(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			sc := loadtest.Standard
+			fake := fakeslack.New(t, fakeslack.WithTeam(sc.Team))
+			for _, id := range sc.PeopleIDs() {
+				fake.AddUser(fakeslack.User{ID: id, Name: id, TZ: "Europe/Berlin"})
+			}
+			base := server(t, fake, dbURL)
+
+			var out bytes.Buffer
+			m := &Main{Args: []string{"loadtest", "--target", base, "--secret", slackSigningSecret, "--database", dbURL, "--seed",
+				"--rate", "20", "--duration", "1s", "--clicks", "0.25", "--baseline", "--json"},
+				Getenv: func(string) string { return "" }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: testLog{t}}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var rep loadtest.Report
+			if err := json.NewDecoder(io.Reader(&out)).Decode(&rep); err != nil {
+				t.Fatalf("report: %v\n%s", err, out.String())
+			}
+			type counts struct {
+				target, sent                                          string
+				count, ackNot200, correct, busy, errs, missing, dupes int
+			}
+			var got []counts
+			for _, r := range rep.Results {
+				got = append(got, counts{r.Target, r.Sent, r.Count, r.AckNot200, r.Correct, r.Busy, r.Errors, r.Missing, r.Duplicates})
+			}
+			want := []counts{
+				{"okrbot", "/okr list all", 15, 0, 15, 0, 0, 0, 0},
+				{"okrbot", `"Nothing changed" clicks`, 5, 0, 5, 0, 0, 0, 0},
+				{"baseline", "/okr list all", 20, 0, 20, 0, 0, 0, 0},
+			}
+			if len(got) != len(want) {
+				t.Fatalf("results = %+v, want %+v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("result %d = %+v, want %+v; examples %q", i, got[i], want[i], rep.Results[i].Examples)
+				}
+			}
+		})
+	}
+}
