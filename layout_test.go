@@ -31,8 +31,9 @@ var allowedImports = map[string][]string{
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "store", "okr"},
 	"metrics":            {"bot", "reminders"},
-	"internal/fakeslack": {},
-	"internal/faketeams": {},
+	"internal/fakecalls": {},
+	"internal/fakeslack": {"internal/fakecalls"},
+	"internal/faketeams": {"internal/fakecalls"},
 	"internal/loadtest":  {"okr", "store", "commands", "internal/fakeslack"},
 }
 

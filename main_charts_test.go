@@ -99,27 +99,10 @@ func TestKPIShowChartThroughSlack(t *testing.T) {
 			fake := fakeslack.New(t)
 			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin"})
 			events := server(t, fake, dbURL) + "/slack/events"
-			n := 0
-			kpi := func(text string) fakeslack.Call {
-				t.Helper()
-				n++
-				id := "show" + strconv.Itoa(n)
-				cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
-					Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
-				if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
-					t.Fatalf("/kpi %s: status %d", text, code)
-				}
-				for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {
-					if strings.HasSuffix(c.Path, "/"+id) {
-						return c
-					}
-				}
-				t.Fatalf("no reply to /kpi %s", text)
-				return fakeslack.Call{}
-			}
-			kpi(`new "Churn rate" --unit % --target 2 --lower-is-better`)
-			kpi(`set "Churn rate" 2.6`)
-			reply := kpi(`show "Churn rate"`)
+			slash := slashCommands(t, fake, events, time.Now)
+			slash("/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+			slash("/kpi", `set "Churn rate" 2.6`)
+			reply := slash("/kpi", `show "Churn rate"`)
 			if reply.Error != "" {
 				t.Fatalf("reply refused: %s", reply.Error)
 			}

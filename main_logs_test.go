@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/slack-go/slack"
 
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/internal/fakeslack"
@@ -68,24 +65,8 @@ func TestLogsJoinUpAndKeepSecrets(t *testing.T) {
 			}, &logs)
 			in.waitReady(t)
 			events := in.public + "/slack/events"
-			n := 0
-			kpi := func(text string) string {
-				t.Helper()
-				n++
-				id := "r" + strconv.Itoa(n)
-				cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
-					Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
-				if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
-					t.Fatalf("/kpi %s: status %d", text, code)
-				}
-				for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {
-					if strings.HasSuffix(c.Path, "/"+id) {
-						return blocksText(c)
-					}
-				}
-				t.Fatalf("no reply to /kpi %s", text)
-				return ""
-			}
+			slash := slashCommands(t, fake, events, time.Now)
+			kpi := func(text string) string { return blocksText(slash("/kpi", text)) }
 			kpi(`new "Churn rate" --unit % --target 2 --lower-is-better`)
 			token := apiToken.FindString(kpi(`token create "BI export"`))
 			if token == "" {

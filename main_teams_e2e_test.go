@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store"
@@ -417,24 +415,8 @@ func TestSlackAndTeamsInOneProcess(t *testing.T) {
 			env["OKRBOT_ADMINS"] = teamsAda.AADObjectID
 			p := start(t, c, env)
 
-			n := 0
-			slackSays := func(command, text string) string {
-				t.Helper()
-				n++
-				id := "r" + itoa(n)
-				cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
-					Command: command, Text: text, ResponseURL: slackFake.ResponseURL(id)}
-				if code, _ := do(t, fakeslack.SlashCommandRequest(p.base+"/slack/events", slackSigningSecret, c.Now(), cmd)); code != 200 {
-					t.Fatalf("%s %s: status %d", command, text, code)
-				}
-				for _, call := range slackFake.WaitCalls(fakeslack.ResponseURLMethod, n) {
-					if strings.HasSuffix(call.Path, "/"+id) {
-						return blocksText(call)
-					}
-				}
-				t.Fatalf("no answer to %s %s", command, text)
-				return ""
-			}
+			slash := slashCommands(t, slackFake, p.base+"/slack/events", c.Now)
+			slackSays := func(command, text string) string { return blocksText(slash(command, text)) }
 			ada := newTeamsUser(t, teamsFake, p.base, teamsAda)
 			dm := teamsFake.Personal(teamsAda)
 			channel := teamsFake.Channel(teamsTeam, teamsChannel)

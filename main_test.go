@@ -226,6 +226,24 @@ func withText(cmd slack.SlashCommand, text string, responseURL ...string) slack.
 	return cmd
 }
 
+// slashCommands is ada (U1, in channel C1) typing slash commands into the
+// app at events, signed at now: each returns the reply Slack got on the
+// command's response URL.
+func slashCommands(t *testing.T, fake *fakeslack.Server, events string, now func() time.Time) func(command, text string) fakeslack.Call {
+	n := 0
+	return func(command, text string) fakeslack.Call {
+		t.Helper()
+		n++
+		cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+			Command: command, Text: text, ResponseURL: fake.ResponseURL("r" + strconv.Itoa(n))}
+		if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, now(), cmd)); code != 200 {
+			t.Fatalf("%s %s: status %d", command, text, code)
+		}
+		path := strings.TrimPrefix(cmd.ResponseURL, fake.URL())
+		return waitCall(t, fake, fakeslack.ResponseURLMethod, func(c fakeslack.Call) bool { return c.Path == path })
+	}
+}
+
 // blocksText is every text a message's blocks show.
 func blocksText(c fakeslack.Call) string {
 	var b bytes.Buffer
@@ -335,24 +353,8 @@ func TestKPIAlertReachesItsChannel(t *testing.T) {
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
 	events := server(t, fake, storetest.SQLiteURL(t)) + "/slack/events"
-	n := 0
-	kpi := func(text string) string {
-		t.Helper()
-		n++
-		id := "kpi" + strconv.Itoa(n)
-		cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
-			Command: "/kpi", Text: text, ResponseURL: fake.ResponseURL(id)}
-		if code, _ := do(t, fakeslack.SlashCommandRequest(events, slackSigningSecret, time.Now(), cmd)); code != 200 {
-			t.Fatalf("/kpi %s: status %d", text, code)
-		}
-		for _, c := range fake.WaitCalls(fakeslack.ResponseURLMethod, n) {
-			if strings.HasSuffix(c.Path, "/"+id) {
-				return blocksText(c)
-			}
-		}
-		t.Fatalf("no reply to /kpi %s", text)
-		return ""
-	}
+	slash := slashCommands(t, fake, events, time.Now)
+	kpi := func(text string) string { return blocksText(slash("/kpi", text)) }
 	alerts := func(n int) []string {
 		var texts []string
 		for _, c := range fake.WaitCalls("chat.postMessage", n) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -95,6 +97,23 @@ func (t *Track) Acked() {
 
 // Fail marks the request as failed.
 func (t *Track) Fail() { t.failed.Store(true) }
+
+// Handle runs a handler of the request, turning a panic into a failed
+// request and an error in log. It reports whether the handler returned
+// normally.
+func (t *Track) Handle(log *slog.Logger, handler func()) (ok bool) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			ok = false
+			t.Fail()
+			log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	handler()
+	log.Debug("handler done", "took", time.Since(start))
+	return true
+}
 
 // Busy marks the request as one okrbot had no room for.
 func (t *Track) Busy() { t.busy.Store(true) }

@@ -108,7 +108,7 @@ func valueTicks(values []float64, step float64, unit string, at func(float64) fl
 			label = okr.FormatDecimals(v/scale, decimals) + sfx
 		}
 		if symbolUnit(unit) {
-			label = withUnit(label, unit)
+			label = okr.WithUnit(label, unit)
 		}
 		ticks = append(ticks, plot.Tick{Value: at(v), Label: label})
 	}

@@ -165,23 +165,6 @@ func fit(s string, sty text.Style, width vg.Length) string {
 	return strings.TrimRight(string(runes[:lo]), " ") + "…"
 }
 
-// withUnit writes a formatted number with its unit the way okr.FormatValue
-// does: "40%", "$1.2k", "12 users".
-func withUnit(n, unit string) string {
-	switch unit {
-	case "":
-		return n
-	case "%":
-		return n + "%"
-	case "$", "€", "£":
-		if rest, ok := strings.CutPrefix(n, "-"); ok {
-			return "-" + unit + rest
-		}
-		return unit + n
-	}
-	return n + " " + unit
-}
-
 // symbolUnit reports whether unit is short enough to print on every tick.
 func symbolUnit(unit string) bool {
 	switch unit {
@@ -197,9 +180,9 @@ func symbolUnit(unit string) bool {
 func value(v float64, unit string) string {
 	switch a := math.Abs(v); {
 	case a >= 1e6:
-		return withUnit(compact(v, 2), unit)
+		return okr.WithUnit(compact(v, 2), unit)
 	case a > 0 && a < 0.01:
-		return withUnit(okr.FormatDecimals(v, min(int(-math.Floor(math.Log10(a)))+1, 12)), unit)
+		return okr.WithUnit(okr.FormatDecimals(v, min(int(-math.Floor(math.Log10(a)))+1, 12)), unit)
 	}
 	return okr.FormatValue(v, unit)
 }

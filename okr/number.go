@@ -103,8 +103,11 @@ func FormatDecimals(v float64, decimals int) string {
 
 // FormatValue prints v with its unit the way people write it: "40%", "$1,200",
 // "1,200 users".
-func FormatValue(v float64, unit string) string {
-	n := FormatNumber(v)
+func FormatValue(v float64, unit string) string { return WithUnit(FormatNumber(v), unit) }
+
+// WithUnit writes an already formatted number with its unit as FormatValue
+// does, for numbers formatted otherwise (a chart's "$1.2k").
+func WithUnit(n, unit string) string {
 	switch unit {
 	case "":
 		return n

@@ -87,12 +87,7 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 			}
 			score = *g.Score
 		}
-		at := g.At
-		if at.IsZero() {
-			at = tx.db.NowFunc()
-		}
-		at = at.UTC()
-
+		at := tx.atOrNow(g.At)
 		history := Changes{By: g.By, At: at}
 		if o.Status == okr.Active {
 			history.Add(SubjectObjective, o.ID, ActionClosed, "status", string(okr.Active), string(okr.Closed))
@@ -146,6 +141,15 @@ func keyResultFinals(o Objective, given map[uint]float64) ([]okr.Weighted, error
 		return nil, okr.Invalid("score", "Only objective #%d's own key results can be graded with it.", o.Number)
 	}
 	return finals, nil
+}
+
+// atOrNow is when a change given At happens: at, or now when at is zero,
+// in UTC as the database keeps it.
+func (s *Store) atOrNow(at time.Time) time.Time {
+	if at.IsZero() {
+		at = s.db.NowFunc()
+	}
+	return at.UTC()
 }
 
 // scoreText is a score as the history shows it: to the hundredth people
@@ -227,12 +231,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		if !to.StartsAt.After(o.Period.StartsAt) {
 			return okr.Invalid("to", "Objective #%d is in %s; carry it over to a later period than %s.", o.Number, o.Period.Name, to.Name)
 		}
-		at := c.At
-		if at.IsZero() {
-			at = tx.db.NowFunc()
-		}
-		at = at.UTC()
-		history := Changes{By: c.By, At: at}
+		history := Changes{By: c.By, At: tx.atOrNow(c.At)}
 
 		if o.Status == okr.Active {
 			final := okr.Round1(o.Score())

@@ -87,7 +87,7 @@ func (c *Console) save(r bot.Reply) map[*bot.Image]string {
 				name = "chart"
 			}
 			path := filepath.Join(c.ImageDir, name+".png")
-			if err := writeFile(path, img.PNG); err != nil {
+			if err := WriteFile(path, img.PNG); err != nil {
 				paths[img] = "(not saved: " + err.Error() + ")"
 			} else {
 				paths[img] = path
@@ -97,9 +97,10 @@ func (c *Console) save(r bot.Reply) map[*bot.Image]string {
 	return paths
 }
 
-// writeFile replaces path with data whole: a viewer that has the picture
-// open never reads half of the next one.
-func writeFile(path string, data []byte) error {
+// WriteFile replaces path with data whole, making its directory if needed:
+// a viewer that has the picture open never reads half of the next one, and
+// a failure leaves the old one.
+func WriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

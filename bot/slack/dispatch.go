@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime/debug"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -167,19 +165,7 @@ func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.Vi
 
 // call runs a handler, turning a panic into a logged error. It reports
 // whether the handler panicked.
-func (x *exchange) call(fn func()) (panicked bool) {
-	start := time.Now()
-	defer func() {
-		if p := recover(); p != nil {
-			panicked = true
-			x.track.Fail()
-			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	fn()
-	x.log.Debug("handler done", "took", time.Since(start))
-	return false
-}
+func (x *exchange) call(fn func()) (panicked bool) { return !x.track.Handle(x.log, fn) }
 
 // enrichUser adds what users.info knows about the person to the request.
 func (x *exchange) enrichUser(ctx context.Context) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -177,19 +176,7 @@ func (a *Adapter) tellBusyOf(ctx context.Context, t *bot.Track, log *slog.Logger
 
 // call runs a handler, turning a panic into a logged error. It reports
 // whether the handler returned normally.
-func (x *exchange) call(fn func()) (ok bool) {
-	start := time.Now()
-	defer func() {
-		if p := recover(); p != nil {
-			ok = false
-			x.track.Fail()
-			x.log.Error("handler panicked", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	fn()
-	x.log.Debug("handler done", "took", time.Since(start))
-	return true
-}
+func (x *exchange) call(fn func()) (ok bool) { return x.track.Handle(x.log, fn) }
 
 // command turns the message into the command and its text, with mentions
 // of the bot removed, people as "@KEY" and channels as "#KEY". A message

@@ -74,29 +74,27 @@ var accent = color.NRGBA{R: 0x1F, G: 0x6F, B: 0x50, A: 0xFF} // the manifest's a
 // colorIcon is the 192×192 full-colour icon: a white target on the accent
 // colour.
 func colorIcon() image.Image {
-	const n = 192
-	img := image.NewNRGBA(image.Rect(0, 0, n, n))
-	cover := target(n, 64, 46, 22)
-	for y := range n {
-		for x := range n {
-			a := cover(x, y)
-			img.SetNRGBA(x, y, color.NRGBA{
-				R: mix(accent.R, 0xFF, a), G: mix(accent.G, 0xFF, a), B: mix(accent.B, 0xFF, a), A: 0xFF,
-			})
-		}
-	}
-	return img
+	return icon(192, 64, 46, 22, func(a float64) color.NRGBA {
+		return color.NRGBA{R: mix(accent.R, 0xFF, a), G: mix(accent.G, 0xFF, a), B: mix(accent.B, 0xFF, a), A: 0xFF}
+	})
 }
 
 // outlineIcon is the 32×32 outline icon Teams requires: white on a
 // transparent background, nothing else.
 func outlineIcon() image.Image {
-	const n = 32
+	return icon(32, 14, 10.5, 5, func(a float64) color.NRGBA {
+		return color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: uint8(math.Round(a * 0xFF))}
+	})
+}
+
+// icon draws the target of radii outer, inner and dot on an n×n image,
+// each pixel painted by how much of it the target covers.
+func icon(n int, outer, inner, dot float64, paint func(cover float64) color.NRGBA) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, n, n))
-	cover := target(n, 14, 10.5, 5)
+	cover := target(n, outer, inner, dot)
 	for y := range n {
 		for x := range n {
-			img.SetNRGBA(x, y, color.NRGBA{R: 0xFF, G: 0xFF, B: 0xFF, A: uint8(math.Round(cover(x, y) * 0xFF))})
+			img.SetNRGBA(x, y, paint(cover(x, y)))
 		}
 	}
 	return img

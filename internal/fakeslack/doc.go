@@ -20,7 +20,8 @@
 // and uninstalls and revocations with the events Slack sends about them.
 //
 // fakeslack imports slack-go (for its types, so that recorded views and
-// blocks decode exactly as Slack's own SDK reads them) and gorilla/websocket.
-// It must never import okrbot packages: it stands in for Slack, and Slack
-// knows nothing about okrbot.
+// blocks decode exactly as Slack's own SDK reads them), gorilla/websocket,
+// and internal/fakecalls, the call log it shares with faketeams. It must
+// never import okrbot packages: it stands in for Slack, and Slack knows
+// nothing about okrbot.
 package fakeslack

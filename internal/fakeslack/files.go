@@ -119,7 +119,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	if a.status == http.StatusOK && a.body == nil {
 		// Slack answers an upload with a line of text, not JSON.
 		c.Status = http.StatusOK
-		s.record(c)
+		s.calls.Record(c)
 		fmt.Fprintf(w, "OK - %d", len(content))
 		return
 	}

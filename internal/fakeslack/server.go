@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/internal/fakecalls"
 )
 
 // Team and bot identity that auth.test reports.
@@ -27,9 +29,6 @@ const (
 
 // ResponseURLMethod is the Call.Method of posts to a response URL.
 const ResponseURLMethod = "response_url"
-
-// waitTimeout bounds WaitCalls: a test that waits longer has already failed.
-const waitTimeout = 10 * time.Second
 
 // User is a member of the fake workspace, as users.info reports them.
 type User struct {
@@ -147,9 +146,11 @@ type Server struct {
 	wsRatePer time.Duration
 	wsPosted  []time.Time // recent accepted chat.postMessage times, oldest first
 
+	// calls wakes its waiters also when a call comes to be held, for
+	// WaitHeld.
+	calls *fakecalls.Log[Call]
+
 	mu       sync.Mutex
-	calls    []Call
-	changed  chan struct{} // closed and replaced whenever a call is recorded or held
 	users    map[string]User
 	dms      map[string]string      // user ID → DM channel ID
 	dmUser   map[string]string      // DM channel ID → user ID
@@ -186,7 +187,7 @@ func Start(opts ...Option) *Server {
 	s := &Server{
 		team:     TeamID,
 		now:      time.Now,
-		changed:  make(chan struct{}),
+		calls:    fakecalls.New("fakeslack", func(c Call) string { return c.Method }),
 		users:    map[string]User{},
 		dms:      map[string]string{},
 		dmUser:   map[string]string{},
@@ -309,64 +310,19 @@ func (s *Server) Hold(method string) (release func()) {
 
 // Calls returns the calls of a method received so far, failed ones
 // included, in the order they were answered. With no method it returns all.
-func (s *Server) Calls(method string) []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.callsLocked(method)
-}
-
-func (s *Server) callsLocked(method string) []Call {
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || c.Method == method {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (s *Server) Calls(method string) []Call { return s.calls.Calls(method) }
 
 // Wait blocks until at least n calls of method have been answered, and
 // returns them.
 func (s *Server) Wait(ctx context.Context, method string, n int) ([]Call, error) {
-	for {
-		s.mu.Lock()
-		calls, changed := s.callsLocked(method), s.changed
-		s.mu.Unlock()
-		if len(calls) >= n {
-			return calls, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return calls, fmt.Errorf("fakeslack: waiting for %d %s calls, got %d: %w", n, method, len(calls), ctx.Err())
-		}
-	}
+	return s.calls.Wait(ctx, method, n)
 }
 
 // WaitCalls is Wait for tests: it fails the test if the calls do not come
 // within a generous bound. Call it from the test's goroutine.
 func (s *Server) WaitCalls(method string, n int) []Call {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	calls, err := s.Wait(ctx, method, n)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return calls
-}
-
-func (s *Server) record(c Call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls = append(s.calls, c)
-	s.notifyLocked()
-}
-
-// notifyLocked wakes whoever waits for the fake's calls to change.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	return s.calls.WaitCalls(s.t, method, n)
 }
 
 // answer is what the fake replies to one call.
@@ -434,12 +390,12 @@ func (s *Server) hold(ctx context.Context, method string) {
 	c := s.holds[method]
 	if c != nil {
 		s.held[method]++
-		s.notifyLocked()
 	}
 	s.mu.Unlock()
 	if c == nil {
 		return
 	}
+	s.calls.Notify()
 	select {
 	case <-c:
 	case <-ctx.Done():
@@ -453,19 +409,15 @@ func (s *Server) hold(ctx context.Context, method string) {
 // the test if none comes within a generous bound.
 func (s *Server) WaitHeld(method string) {
 	s.t.Helper()
-	timeout := time.After(waitTimeout)
-	for {
+	ctx, cancel := context.WithTimeout(context.Background(), fakecalls.WaitTimeout)
+	defer cancel()
+	held := func() bool {
 		s.mu.Lock()
-		n, changed := s.held[method], s.changed
-		s.mu.Unlock()
-		if n > 0 {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			s.t.Fatalf("fakeslack: no %s call arrived to be held", method)
-		}
+		defer s.mu.Unlock()
+		return s.held[method] > 0
+	}
+	if s.calls.Until(ctx, held) != nil {
+		s.t.Fatalf("fakeslack: no %s call arrived to be held", method)
 	}
 }
 
@@ -477,7 +429,7 @@ func (s *Server) reply(w http.ResponseWriter, c *Call, a answer) {
 			s.t.Logf("fakeslack: %s answered %s: %v", c.Method, e, m["messages"])
 		}
 	}
-	s.record(*c)
+	s.calls.Record(*c)
 	switch {
 	case a.status == http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int((a.retryAfter+time.Second-1)/time.Second)))

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/okrbot/okrbot/internal/fakecalls"
 )
 
 // Socket Mode envelope types, as Slack names them.
@@ -176,7 +178,7 @@ func (s *Server) Envelope(ctx context.Context, typ string, payload any) (json.Ra
 // within a generous bound. Call it from the test's goroutine.
 func (s *Server) Deliver(typ string, payload any) json.RawMessage {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), fakecalls.WaitTimeout)
 	defer cancel()
 	ack, err := s.Envelope(ctx, typ, payload)
 	if err != nil {

@@ -17,6 +17,7 @@
 // them as the Bot Connector does, and it can click a button of a card the
 // bot sent, with inputs filled in.
 //
-// faketeams imports golang-jwt for signing. It must never import okrbot
-// packages: it stands in for Microsoft, which knows nothing about okrbot.
+// faketeams imports golang-jwt for signing, and internal/fakecalls, the call
+// log it shares with fakeslack. It must never import okrbot packages: it
+// stands in for Microsoft, which knows nothing about okrbot.
 package faketeams

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/okrbot/okrbot/internal/fakecalls"
 )
 
 // The fake bot's and tenant's identity.
@@ -33,9 +35,6 @@ const (
 	// ChannelID is the Bot Framework channel of Teams.
 	ChannelID = "msteams"
 )
-
-// waitTimeout bounds WaitCalls: a test that waits longer has already failed.
-const waitTimeout = 10 * time.Second
 
 // Key names one of the fake's signing keys.
 type Key int
@@ -101,11 +100,10 @@ type Server struct {
 	tokens map[string]time.Time // issued token → expiry
 	users  map[string]User      // by "29:" id
 	convs  map[string]*conv     // by conversation id (channels without thread)
-	calls  []Call
 	faults []*fault
 	seq    int
 
-	changed chan struct{} // closed and replaced whenever a call is recorded
+	calls *fakecalls.Log[Call]
 }
 
 // New starts a fake that is shut down when the test ends.
@@ -119,7 +117,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tokens:    map[string]time.Time{},
 		users:     map[string]User{},
 		convs:     map[string]*conv{},
-		changed:   make(chan struct{}),
+		calls:     fakecalls.New("faketeams", func(c Call) string { return c.Op }),
 	}
 	s.foreign = signingKey{kid: s.endorsed.kid, priv: keys[2]}
 	s.published = []signingKey{s.endorsed, {kid: "key-webchat", priv: keys[1], endorsements: []string{"webchat"}}}
@@ -279,60 +277,24 @@ type Call struct {
 
 // Calls returns the calls of an operation answered so far, failed ones
 // included, in order. With no operation it returns all.
-func (s *Server) Calls(op string) []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.callsLocked(op)
-}
-
-func (s *Server) callsLocked(op string) []Call {
-	var out []Call
-	for _, c := range s.calls {
-		if op == "" || c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func (s *Server) Calls(op string) []Call { return s.calls.Calls(op) }
 
 // Wait blocks until at least n calls of op have been answered, and returns
 // them.
 func (s *Server) Wait(ctx context.Context, op string, n int) ([]Call, error) {
-	for {
-		s.mu.Lock()
-		calls, changed := s.callsLocked(op), s.changed
-		s.mu.Unlock()
-		if len(calls) >= n {
-			return calls, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return calls, fmt.Errorf("faketeams: waiting for %d %s calls, got %d: %w", n, op, len(calls), ctx.Err())
-		}
-	}
+	return s.calls.Wait(ctx, op, n)
 }
 
 // WaitCalls is Wait for tests: it fails the test if the calls do not come
 // within a generous bound. Call it from the test's goroutine.
 func (s *Server) WaitCalls(op string, n int) []Call {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	calls, err := s.Wait(ctx, op, n)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return calls
+	return s.calls.WaitCalls(s.t, op, n)
 }
 
 func (s *Server) record(c Call) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	c.At = s.now()
-	s.calls = append(s.calls, c)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.calls.Record(c)
 }
 
 // Fault is a failure the fake answers with instead of doing a call.
