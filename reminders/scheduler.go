@@ -590,21 +590,14 @@ func parallel[T any](ctx context.Context, workers int, items []T, fn func(contex
 // leased as soon as the workers have taken the last one, so a worker
 // waiting out a rate limit does not hold the others up.
 func (s *Scheduler) send(ctx context.Context, sc scope, claimed <-chan struct{}, claimDone <-chan struct{}) error {
-	type job struct {
-		d        store.ReminderDelivery
-		deadline time.Time
-	}
-	jobs := make(chan job)
+	// Workers prompts are in flight at once; a prompt that waits out a
+	// rate limit gives its lane to the next one meanwhile, so that the
+	// pace is kept. held bounds the prompts in hand, waiting or not, so
+	// that an outage does not lease everything due to one replica.
+	inFlight := make(lanes, s.cfg.Workers)
+	held := make(chan struct{}, heldPerWorker*s.cfg.Workers)
 	var wg sync.WaitGroup
-	for range s.cfg.Workers {
-		wg.Go(func() {
-			for j := range jobs {
-				s.deliver(ctx, sc, j.d, j.deadline)
-			}
-		})
-	}
 	defer wg.Wait()
-	defer close(jobs)
 	for ctx.Err() == nil {
 		finished := isClosed(claimDone)
 		now := s.now()
@@ -623,14 +616,29 @@ func (s *Scheduler) send(ctx context.Context, sc scope, claimed <-chan struct{},
 		deadline := now.Add(s.cfg.Lease / 2)
 		for _, d := range ds {
 			select {
-			case jobs <- job{d, deadline}:
+			case held <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				<-held
+				return ctx.Err()
+			}
+			wg.Go(func() {
+				defer func() { <-held }()
+				defer inFlight.give()
+				s.deliver(context.WithValue(ctx, lanesKey{}, inFlight), sc, d, deadline)
+			})
 		}
 	}
 	return ctx.Err()
 }
+
+// heldPerWorker is how many prompts send holds per worker, counting those
+// waiting out a rate limit.
+const heldPerWorker = 4
 
 // sendBatch is how many pending prompts send leases at a time: about half
 // a second of sending at the process's pace, at least one per worker and

@@ -126,9 +126,34 @@ func (s *Scheduler) retry(ctx context.Context, deadline time.Time, what Kind, pa
 			return &sendError{kind: kind, wait: wait, err: fmt.Errorf("%s: still failing when its lease ends: %w", what, err)}
 		}
 		s.log.DebugContext(ctx, "retrying", "what", what, "wait", wait, "err", err)
-		if err := s.sleep(ctx, wait); err != nil {
+		l, _ := ctx.Value(lanesKey{}).(lanes)
+		l.give()
+		err = s.sleep(ctx, wait)
+		l.take()
+		if err != nil {
 			return err
 		}
+	}
+}
+
+// lanes are the messages allowed in flight at once, each holding one. A
+// message that waits before trying again gives its lane back meanwhile
+// (retry finds the lanes in its context); nil lanes do nothing.
+type lanes chan struct{}
+
+type lanesKey struct{}
+
+func (l lanes) give() {
+	if l != nil {
+		<-l
+	}
+}
+
+// take waits for a lane. It ignores cancellation: the lanes held by others
+// come free as their work ends.
+func (l lanes) take() {
+	if l != nil {
+		l <- struct{}{}
 	}
 }
 
