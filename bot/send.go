@@ -70,6 +70,15 @@ type Sender interface {
 	Update(ctx context.Context, ref MessageRef, msg Message) error
 }
 
+// Opener is a Sender that opens some conversations before it can post in
+// them: Slack opens a person's direct chat with a call of its own. Open
+// does that ahead of Send, which then posts at once, so that a caller
+// pacing its messages paces the posts alone; the platform limits opening
+// apart from posting.
+type Opener interface {
+	Open(ctx context.Context, to Address) error
+}
+
 // Senders routes each message to the Sender of its workspace's platform. A
 // platform with no Sender (such as the console) gets a permanent error.
 type Senders map[string]Sender
@@ -96,6 +105,19 @@ func (s Senders) Update(ctx context.Context, ref MessageRef, msg Message) error 
 		return err
 	}
 	return sender.Update(ctx, ref, msg)
+}
+
+// Open opens to with the Sender of its platform, when that Sender is an
+// Opener.
+func (s Senders) Open(ctx context.Context, to Address) error {
+	sender, err := s.of(to.Workspace)
+	if err != nil {
+		return err
+	}
+	if o, ok := sender.(Opener); ok {
+		return o.Open(ctx, to)
+	}
+	return nil
 }
 
 func (s Senders) of(ws Workspace) (Sender, error) {

@@ -85,11 +85,7 @@ func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDe
 	}
 	var ref bot.MessageRef
 	if err == nil {
-		err = s.do(ctx, deadline, Grading, func() error {
-			var err error
-			ref, err = s.sender.Send(ctx, to, *msg)
-			return err
-		})
+		ref, err = s.post(ctx, deadline, Grading, to, *msg)
 	}
 	if ctx.Err() != nil {
 		return // the lease runs out and whoever claims it next sends it

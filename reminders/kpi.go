@@ -86,10 +86,7 @@ func (s *Scheduler) sendDigest(ctx context.Context, sc scope, c store.ClaimedDig
 		to, err = s.address(ctx, sc, sub.WorkspaceID, bot.Channel, sub.Channel)
 	}
 	if err == nil {
-		err = s.do(ctx, now.Add(digestLease/2), Digest, func() error {
-			_, err := s.sender.Send(ctx, to, *msg)
-			return err
-		})
+		_, err = s.post(ctx, now.Add(digestLease/2), Digest, to, *msg)
 	}
 	if ctx.Err() == nil {
 		s.outcome(Digest, err)
@@ -161,10 +158,7 @@ func (s *Scheduler) sendAlert(ctx context.Context, sc scope, a store.KPIAlert, d
 		return
 	}
 	if err == nil {
-		err = s.do(ctx, deadline, Alert, func() error {
-			_, err := s.sender.Send(ctx, to, *msg)
-			return err
-		})
+		_, err = s.post(ctx, deadline, Alert, to, *msg)
 	}
 	if ctx.Err() == nil {
 		s.outcome(Alert, err)

@@ -354,6 +354,28 @@ func TestRateLimitsAndServerErrorsAreWaitedOut(t *testing.T) {
 	})
 }
 
+func TestARateLimitedDirectChatOpeningCostsNoMessagesTurn(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.people(3, "Europe/Berlin")
+		s := e.scheduler(func(c *reminders.Config) { c.Rate = 1 })
+		e.tick(s)
+		e.clock.Set(local(monday + " 09:00"))
+		// Opening U00002's direct chat is rate limited once; Slack limits
+		// conversations.open apart from messages.
+		e.slack.FailUser("U00002", fakeslack.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second, Times: 1})
+		e.tick(s)
+		var got []string
+		for _, c := range e.prompts() {
+			got = append(got, c.At.In(berlin).Format("15:04:05"))
+		}
+		// One message a second, the second one as soon as its chat is open.
+		if want := "09:00:00 09:00:01 09:00:02"; strings.Join(got, " ") != want {
+			t.Errorf("prompts sent at %v, want %s", got, want)
+		}
+	})
+}
+
 func TestSlackDownLongerThanTheLeaseIsRetriedLater(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))

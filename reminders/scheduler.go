@@ -51,7 +51,8 @@ type Config struct {
 	Rate float64
 	// Workers is how many messages are in flight at once: 4.
 	Workers int
-	// Batch is how many rows a transaction claims: 100.
+	// Batch is how many rows a transaction claims at most: 100. Prompts to
+	// send are leased about half a second's worth at a time.
 	Batch int
 	// Lease is how long a claimed delivery is this process's to send before
 	// another may take it over: 10 minutes.
@@ -301,7 +302,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	for _, phase := range []struct {
 		name string
 		fn   func(context.Context, scope) error
-	}{{"plan", s.plan}, {"claim", s.claim}, {"send", s.send}, {"nudge", s.nudge}, {"update", s.update},
+	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
 		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
@@ -449,15 +450,40 @@ func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.Us
 	return saved
 }
 
+// prompts claims the due prompts and sends them. Sending starts with the
+// first batch claimed rather than after the last: a Monday wave of
+// thousands would otherwise wait seconds for every delivery to be written
+// before the first prompt goes out. Prompts other replicas claimed are
+// sent too, by whichever replica leases them first.
+func (s *Scheduler) prompts(ctx context.Context, sc scope) error {
+	claimed := make(chan struct{}, 1)
+	claimDone := make(chan struct{})
+	var claimErr error
+	go func() {
+		defer close(claimDone)
+		claimErr = s.runPhase(ctx, "claim", func(ctx context.Context, sc scope) error {
+			return s.claim(ctx, sc, claimed)
+		}, sc)
+	}()
+	sendErr := s.send(ctx, sc, claimed, claimDone)
+	<-claimDone
+	if claimErr != nil {
+		claimErr = fmt.Errorf("claim: %w", claimErr)
+	}
+	return errors.Join(claimErr, sendErr)
+}
+
 // claim turns due prompts into deliveries, a batch per transaction: each
 // person's row is locked (other replicas skip it), the delivery is recorded
-// under its unique key, and the person's next prompt is moved on.
-func (s *Scheduler) claim(ctx context.Context, sc scope) error {
-	for {
+// under its unique key, and the person's next prompt is moved on. After
+// each batch it signals claimed, without waiting. The first batch is only
+// as big as what send leases at a time, so that sending starts soon.
+func (s *Scheduler) claim(ctx context.Context, sc scope, claimed chan<- struct{}) error {
+	for batch := s.sendBatch(); ; batch = s.cfg.Batch {
 		now := s.now()
 		var n int
 		err := s.st.InTx(ctx, func(tx *store.Store) error {
-			people, err := tx.LockDuePeople(ctx, sc.ids, now, s.cfg.Batch)
+			people, err := tx.LockDuePeople(ctx, sc.ids, now, batch)
 			if err != nil {
 				return err
 			}
@@ -472,7 +498,13 @@ func (s *Scheduler) claim(ctx context.Context, sc scope) error {
 		if err != nil {
 			return err
 		}
-		if n < s.cfg.Batch {
+		if n > 0 {
+			select {
+			case claimed <- struct{}{}:
+			default:
+			}
+		}
+		if n < batch {
 			return nil
 		}
 	}
@@ -552,41 +584,79 @@ func parallel[T any](ctx context.Context, workers int, items []T, fn func(contex
 	wg.Wait()
 }
 
-// send sends the pending prompts, claimed in leased batches. The next batch
-// is claimed as soon as the workers have taken the last one, so a worker
+// send sends the pending prompts, claimed in leased batches, until none is
+// left and claimDone is closed; while claiming goes on, it waits for a
+// signal on claimed when there is nothing to send. The next batch is
+// leased as soon as the workers have taken the last one, so a worker
 // waiting out a rate limit does not hold the others up.
-func (s *Scheduler) send(ctx context.Context, sc scope) error {
-	type job struct {
-		d        store.ReminderDelivery
-		deadline time.Time
-	}
-	jobs := make(chan job)
+func (s *Scheduler) send(ctx context.Context, sc scope, claimed <-chan struct{}, claimDone <-chan struct{}) error {
+	// Workers prompts are in flight at once; a prompt that waits out a
+	// rate limit gives its lane to the next one meanwhile, so that the
+	// pace is kept. held bounds the prompts in hand, waiting or not, so
+	// that an outage does not lease everything due to one replica.
+	inFlight := make(lanes, s.cfg.Workers)
+	held := make(chan struct{}, heldPerWorker*s.cfg.Workers)
 	var wg sync.WaitGroup
-	for range s.cfg.Workers {
-		wg.Go(func() {
-			for j := range jobs {
-				s.deliver(ctx, sc, j.d, j.deadline)
-			}
-		})
-	}
 	defer wg.Wait()
-	defer close(jobs)
 	for ctx.Err() == nil {
+		finished := isClosed(claimDone)
 		now := s.now()
-		ds, err := s.st.ClaimPendingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
+		ds, err := s.st.ClaimPendingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.sendBatch())
+		if err != nil || (len(ds) == 0 && finished) {
 			return err
+		}
+		if len(ds) == 0 {
+			select {
+			case <-claimed:
+			case <-claimDone:
+			case <-ctx.Done():
+			}
+			continue
 		}
 		deadline := now.Add(s.cfg.Lease / 2)
 		for _, d := range ds {
 			select {
-			case jobs <- job{d, deadline}:
+			case held <- struct{}{}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			select {
+			case inFlight <- struct{}{}:
+			case <-ctx.Done():
+				<-held
+				return ctx.Err()
+			}
+			wg.Go(func() {
+				defer func() { <-held }()
+				defer inFlight.give()
+				s.deliver(context.WithValue(ctx, lanesKey{}, inFlight), sc, d, deadline)
+			})
 		}
 	}
 	return ctx.Err()
+}
+
+// heldPerWorker is how many prompts send holds per worker, counting those
+// waiting out a rate limit.
+const heldPerWorker = 4
+
+// sendBatch is how many pending prompts send leases at a time: about half
+// a second of sending at the process's pace, at least one per worker and
+// at most Batch. A replica holding more than it can send soon would be
+// left sending them alone at the end of a wave, at its own pace, while the
+// others have finished.
+func (s *Scheduler) sendBatch() int {
+	return min(s.cfg.Batch, max(s.cfg.Workers, int(s.cfg.Rate/2)))
+}
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // maxAttempts bounds the tries of a prompt that fails for a reason other
@@ -618,12 +688,7 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		s.release(ctx, d, time.Minute)
 		return
 	}
-	var ref bot.MessageRef
-	err = s.do(ctx, deadline, Prompt, func() error {
-		var err error
-		ref, err = s.sender.Send(ctx, to, *msg)
-		return err
-	})
+	ref, err := s.post(ctx, deadline, Prompt, to, *msg)
 	if ctx.Err() != nil {
 		return // the lease runs out and the prompt is sent by whoever claims it next
 	}
@@ -698,12 +763,7 @@ func (s *Scheduler) thread(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return t, in, false, err
 	}
-	var ref bot.MessageRef
-	err = s.do(ctx, now.Add(s.cfg.Lease/2), Thread, func() error {
-		var err error
-		ref, err = s.sender.Send(ctx, channel, *msg)
-		return err
-	})
+	ref, err := s.post(ctx, now.Add(s.cfg.Lease/2), Thread, channel, *msg)
 	if ctx.Err() == nil {
 		s.outcome(Thread, err)
 	}
@@ -750,10 +810,7 @@ func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
 			}
 			prompt, err := s.promptRef(ctx, sc, d)
 			if err == nil {
-				err = s.do(ctx, deadline, Nudge, func() error {
-					_, err := s.sender.Send(ctx, prompt.InThread(), *s.cmds.NudgeMessage())
-					return err
-				})
+				_, err = s.post(ctx, deadline, Nudge, prompt.InThread(), *s.cmds.NudgeMessage())
 			}
 			if ctx.Err() != nil {
 				return
@@ -914,10 +971,7 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return err
 	}
-	err = s.do(ctx, deadline, Thread, func() error {
-		_, err := s.sender.Send(ctx, in, *reply)
-		return err
-	})
+	_, err = s.post(ctx, deadline, Thread, in, *reply)
 	if ctx.Err() == nil {
 		s.outcome(Thread, err)
 	}

@@ -63,17 +63,44 @@ func backoff(attempt int) time.Duration {
 	return min(d, maxBackoff)
 }
 
+// post sends msg to `to` at the process's pace, as do does. A conversation
+// the Sender must open first (a person's direct chat on Slack) is opened
+// before, retried the same way but not paced: it is not a message, and
+// a rate-limited open would otherwise spend a message's turn.
+func (s *Scheduler) post(ctx context.Context, deadline time.Time, what Kind, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
+	if o, ok := s.sender.(bot.Opener); ok {
+		if err := s.retry(ctx, deadline, what, nil, func() error { return o.Open(ctx, to) }); err != nil {
+			return bot.MessageRef{}, err
+		}
+	}
+	var ref bot.MessageRef
+	err := s.do(ctx, deadline, what, func() error {
+		var err error
+		ref, err = s.sender.Send(ctx, to, msg)
+		return err
+	})
+	return ref, err
+}
+
 // do calls fn at the process's pace until it succeeds, retrying rate limits
 // after the wait asked for and temporary failures with backoff. It hands
 // back a *sendError instead of waiting past deadline (the end of the lease
 // on the work), so that the work is released and retried later rather than
 // sent twice by another replica.
 func (s *Scheduler) do(ctx context.Context, deadline time.Time, what Kind, fn func() error) error {
+	return s.retry(ctx, deadline, what, s.pace, fn)
+}
+
+// retry is do, with each try first waiting its turn at pace unless pace is
+// nil.
+func (s *Scheduler) retry(ctx context.Context, deadline time.Time, what Kind, pace *pacer, fn func() error) error {
 	for attempt := 0; ; attempt++ {
-		now := s.now()
-		if at := s.pace.reserve(now); at.After(now) {
-			if err := s.sleep(ctx, at.Sub(now)); err != nil {
-				return err
+		if pace != nil {
+			now := s.now()
+			if at := pace.reserve(now); at.After(now) {
+				if err := s.sleep(ctx, at.Sub(now)); err != nil {
+					return err
+				}
 			}
 		}
 		err := fn()
@@ -99,9 +126,34 @@ func (s *Scheduler) do(ctx context.Context, deadline time.Time, what Kind, fn fu
 			return &sendError{kind: kind, wait: wait, err: fmt.Errorf("%s: still failing when its lease ends: %w", what, err)}
 		}
 		s.log.DebugContext(ctx, "retrying", "what", what, "wait", wait, "err", err)
-		if err := s.sleep(ctx, wait); err != nil {
+		l, _ := ctx.Value(lanesKey{}).(lanes)
+		l.give()
+		err = s.sleep(ctx, wait)
+		l.take()
+		if err != nil {
 			return err
 		}
+	}
+}
+
+// lanes are the messages allowed in flight at once, each holding one. A
+// message that waits before trying again gives its lane back meanwhile
+// (retry finds the lanes in its context); nil lanes do nothing.
+type lanes chan struct{}
+
+type lanesKey struct{}
+
+func (l lanes) give() {
+	if l != nil {
+		<-l
+	}
+}
+
+// take waits for a lane. It ignores cancellation: the lanes held by others
+// come free as their work ends.
+func (l lanes) take() {
+	if l != nil {
+		l <- struct{}{}
 	}
 }
 

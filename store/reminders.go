@@ -122,6 +122,10 @@ func (s *Store) AddReminderPeople(ctx context.Context, workspaceIDs []uint, now 
 		return 0, nil
 	}
 	args := []any{ReminderOn, now.UTC(), now.UTC(), workspaceIDs, okr.Active}
+	// A key result's owner is its own or else its objective's. Said as one
+	// equality, COALESCE(...) = u.id, Postgres hashes the join; said as an
+	// OR, it compared every key result with every person: seconds for a
+	// workspace of 10,000 on every tick.
 	res := s.q(ctx).Exec(`INSERT INTO reminder_people (workspace_id, user_id, status, schedule_id, tz, created_at, updated_at)
 SELECT u.workspace_id, u.id, ?, 0, '', ?, ?
 FROM users u
@@ -129,7 +133,7 @@ WHERE NOT EXISTS (SELECT 1 FROM reminder_people p WHERE p.user_id = u.id)
 AND u.workspace_id IN ?
 AND EXISTS (SELECT 1 FROM key_results kr JOIN objectives o ON o.id = kr.objective_id
   WHERE o.status = ? AND kr.workspace_id = u.workspace_id
-  AND (kr.owner_id = u.id OR (kr.owner_id IS NULL AND o.owner_id = u.id)))
+  AND COALESCE(kr.owner_id, o.owner_id) = u.id)
 ON CONFLICT (user_id) DO NOTHING`, args...)
 	if res.Error != nil {
 		return 0, fmt.Errorf("add reminder people: %w", res.Error)

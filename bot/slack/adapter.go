@@ -272,6 +272,25 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	return bot.MessageRef{Address: to, Conversation: ch, ID: ts}, nil
 }
 
+var _ bot.Opener = (*Adapter)(nil)
+
+// Open opens the direct chat of a person (conversations.open) and keeps
+// its channel for Send; other addresses need nothing. Errors are
+// *bot.SendError.
+func (a *Adapter) Open(ctx context.Context, to bot.Address) error {
+	if to.Kind != bot.DirectChat {
+		return nil
+	}
+	api, err := a.client(ctx, to.Workspace)
+	if err != nil {
+		return err
+	}
+	if _, err := a.openDM(ctx, api, to.Workspace, to.ID); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
 // Update replaces a message sent by Send.
 func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Message) error {
 	if _, _, err := RenderMessage(msg); err != nil {

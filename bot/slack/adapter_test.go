@@ -53,6 +53,31 @@ func TestSendAndUpdate(t *testing.T) {
 	}
 }
 
+func TestOpenAheadOfSend(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	e.fake.FailUser(alice, fakeslack.RateLimited(2*time.Second))
+	err := e.a.Open(ctx, e.to(alice))
+	if kind, wait := bot.FailureOf(err); kind != bot.RateLimited || wait != 2*time.Second {
+		t.Errorf("rate-limited open: %v (%v, %s), want rate limited for 2s", err, kind, wait)
+	}
+	e.fake.ClearFaults()
+	if err := e.a.Open(ctx, e.to(alice)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.Open(ctx, e.channel("C0LEADS")); err != nil {
+		t.Errorf("open a channel: %v", err)
+	}
+	opens := len(e.fake.Calls("conversations.open"))
+	ref, err := e.a.Send(ctx, e.to(alice), msg("Time for your weekly check-in"))
+	if err != nil || ref.Conversation != e.fake.DMChannel(alice) {
+		t.Fatalf("send after open: %+v, %v", ref, err)
+	}
+	if n := len(e.fake.Calls("conversations.open")); n != opens {
+		t.Errorf("Send opened the DM again: %d calls, want %d", n, opens)
+	}
+}
+
 // TestSendOnlyToItsOwnWorkspace shows that the adapter serves the workspace
 // of its token, as auth.test names it, and no other.
 func TestSendOnlyToItsOwnWorkspace(t *testing.T) {
