@@ -163,6 +163,13 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	}
 	load := Load{Rate: o.Rate, Duration: o.Duration, Wait: o.Wait, Team: o.Scenario.Team, People: o.Scenario.PeopleIDs(),
 		Secret: o.Secret, Command: SlashCommand(o.Command, want), Click: NothingChanged(), ClickShare: o.ClickShare}
+	if prompts != nil {
+		// People click on the prompts they got, once some are out.
+		following, stop := context.WithCancel(ctx)
+		defer stop()
+		go prompts.follow(following)
+		load.ClickAs = prompts.clicker
+	}
 	start := time.Now()
 	if prompts != nil {
 		occ, err := o.Wave.Due(ctx, st, o.Scenario.Team, start)
@@ -187,7 +194,7 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	}
 
 	if o.Baseline {
-		load.ClickShare = 0
+		load.ClickShare, load.ClickAs = 0, nil
 		res, err := runBaseline(ctx, st, load, sink)
 		if err != nil {
 			return rep, err

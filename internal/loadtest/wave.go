@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/internal/fakeslack"
@@ -180,14 +181,63 @@ type promptWatch struct {
 	wave  Wave
 	// person is the wave person of each direct chat.
 	person map[string]string
+
+	mu sync.Mutex
+	// prompted are the people whose prompt is out, in the order it went;
+	// scanned is how many of the fake's messages were read for them.
+	prompted []string
+	seen     map[string]bool
+	scanned  int
+	clicks   int
 }
 
 func watchPrompts(slack *fakeslack.Server, w Wave) *promptWatch {
-	pw := &promptWatch{slack: slack, wave: w, person: make(map[string]string, w.People)}
+	pw := &promptWatch{slack: slack, wave: w, person: make(map[string]string, w.People), seen: map[string]bool{}}
 	for _, id := range w.PeopleIDs() {
 		pw.person[slack.DMChannel(id)] = id
 	}
 	return pw
+}
+
+// isPrompt says whether a message is a prompt Slack took, and whose.
+func (pw *promptWatch) isPrompt(c fakeslack.Call) (string, bool) {
+	person, ok := pw.person[c.Params.Get("channel")]
+	return person, ok && c.Params.Get("thread_ts") == "" && c.Status == 200 && c.Error == ""
+}
+
+// follow keeps the list of people whose prompt is out until ctx ends.
+func (pw *promptWatch) follow(ctx context.Context) {
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-poll.C:
+		case <-ctx.Done():
+			return
+		}
+		calls := pw.slack.Calls("chat.postMessage")
+		pw.mu.Lock()
+		for _, c := range calls[pw.scanned:] {
+			if person, ok := pw.isPrompt(c); ok && !pw.seen[person] {
+				pw.seen[person] = true
+				pw.prompted = append(pw.prompted, person)
+			}
+		}
+		pw.scanned = len(calls)
+		pw.mu.Unlock()
+	}
+}
+
+// clicker is the next person to click "Nothing changed" on their prompt:
+// those whose prompt is out, in turn; "" while there are none.
+func (pw *promptWatch) clicker() string {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	if len(pw.prompted) == 0 {
+		return ""
+	}
+	pw.clicks++
+	return pw.prompted[(pw.clicks-1)%len(pw.prompted)]
 }
 
 // count tallies the prompts so far: start is when the load started and
@@ -197,14 +247,11 @@ func (pw *promptWatch) count(start, loadEnd time.Time) WaveResult {
 	per := map[string]int{}
 	var first, last time.Time
 	for _, c := range pw.slack.Calls("chat.postMessage") {
-		person, ok := pw.person[c.Params.Get("channel")]
-		switch {
-		case !ok || c.Params.Get("thread_ts") != "":
-			continue
-		case c.Status == 429:
-			res.RateLimited++
-			continue
-		case c.Status != 200 || c.Error != "":
+		person, ok := pw.isPrompt(c)
+		if !ok {
+			if _, toWave := pw.person[c.Params.Get("channel")]; toWave && c.Status == 429 {
+				res.RateLimited++
+			}
 			continue
 		}
 		per[person]++
