@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -59,6 +60,56 @@ func TestLoadtest(t *testing.T) {
 				if got[i] != want[i] {
 					t.Errorf("result %d = %+v, want %+v; examples %q", i, got[i], want[i], rep.Results[i].Examples)
 				}
+			}
+		})
+	}
+}
+
+// runAsOkrbot, set in the environment, makes the test binary okrbot
+// itself: okrbot loadtest starts "okrbot serve" as os.Executable, which in
+// a test is the test binary.
+const runAsOkrbot = "OKRBOT_TEST_RUN_AS_OKRBOT"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsOkrbot) != "" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestLoadtestWave runs okrbot loadtest with a small Monday wave: it
+// starts okrbot serve itself, with its scheduler on, and the check-in
+// prompts of the wave's people fall due as the commands start; half the
+// requests click "Nothing changed", on a wave person's prompt once one is
+// out. Every person gets their prompt once, and every command and click
+// its answer.
+func TestLoadtestWave(t *testing.T) {
+	t.Setenv(runAsOkrbot, "1")
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			var out bytes.Buffer
+			m := &Main{Args: []string{"loadtest", "--database", dbURL, "--rate", "10", "--duration", "2s",
+				"--clicks", "0.5", "--wave", "20", "--wave-rate", "20", "--json"},
+				Getenv: func(string) string { return "" }, Stdin: strings.NewReader(""), Stdout: &out, Stderr: testLog{t}}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var rep loadtest.Report
+			if err := json.NewDecoder(io.Reader(&out)).Decode(&rep); err != nil {
+				t.Fatalf("report: %v\n%s", err, out.String())
+			}
+			if len(rep.Results) != 2 {
+				t.Fatalf("%d results, want the commands' and the clicks'", len(rep.Results))
+			}
+			for _, r := range rep.Results {
+				if r.Count != 10 || r.Correct != 10 || r.AckNot200+r.Busy+r.Errors+r.Missing+r.Duplicates != 0 {
+					t.Errorf("%s: %d sent, %d correct, %d acks not 200, %d busy, %d errors, %d missing, %d duplicates; examples %q",
+						r.Sent, r.Count, r.Correct, r.AckNot200, r.Busy, r.Errors, r.Missing, r.Duplicates, r.Examples)
+				}
+			}
+			if w := rep.Wave; w == nil || w.People != 20 || w.Sent != 20 || w.Duplicates != 0 || w.Missing != 0 {
+				t.Errorf("wave = %+v, want 20 prompts sent, each once", w)
 			}
 		})
 	}

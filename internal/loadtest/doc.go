@@ -12,7 +12,10 @@
 // It can start okrbot itself (the same binary, "serve", against a fake
 // Slack from internal/fakeslack), seed the scenario the numbers in
 // docs/BENCHMARKS.md are measured on, and run a bare handler with one
-// hand-written query beside okrbot as the baseline.
+// hand-written query beside okrbot as the baseline. With a Wave, the
+// check-in prompts of many more people fall due as the load starts, and
+// the prompts okrbot's scheduler sends meanwhile are counted at the fake
+// Slack.
 //
 // It stands outside okrbot as Slack does: it speaks to okrbot over HTTP
 // only, and imports the store to seed and for the baseline's database

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -47,6 +48,10 @@ type Options struct {
 	Listen string
 	// Baseline runs the same commands against Baseline after okrbot.
 	Baseline bool
+	// Wave, when it has people, makes their check-in prompts due as the
+	// load starts; it needs okrbot started here, on a workspace seeded
+	// afresh.
+	Wave Wave
 }
 
 // Main runs okrbot loadtest: it prepares the database, starts okrbot
@@ -69,6 +74,12 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	if (o.Seed || o.Baseline) && o.Database == "" {
 		return rep, errors.New("--seed and --baseline need --database, the target's database")
 	}
+	if o.Wave.People > 0 && o.Target != "" {
+		return rep, errors.New("--wave needs the okrbot started here, without --target: the prompts are counted at its fake Slack")
+	}
+	if o.Wave.People > 0 && o.Wave.Wait <= 0 {
+		o.Wave.Wait = 2*time.Duration(float64(o.Wave.People)/float64(o.Wave.Rate)*float64(time.Second)) + time.Minute
+	}
 	var st *store.Store
 	if o.Database != "" {
 		var err error
@@ -79,6 +90,13 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 		rep.Database = st.Dialect()
 	}
 	if o.Seed {
+		if o.Wave.People > 0 {
+			// Check-ins and prompts of an earlier run would change who is
+			// prompted now: a wave starts from a workspace seeded afresh.
+			if _, err := st.PurgeWorkspace(ctx, platform, o.Scenario.Team); err != nil && !errors.Is(err, okr.ErrNotFound) {
+				return rep, fmt.Errorf("purge workspace %s: %w", o.Scenario.Team, err)
+			}
+		}
 		seeded, err := o.Scenario.Seed(ctx, st, time.Now())
 		if err != nil {
 			return rep, err
@@ -88,9 +106,16 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 		} else {
 			fmt.Fprintf(progress, "the database holds %s already\n", o.Scenario)
 		}
+		if o.Wave.People > 0 {
+			if err := o.Wave.Seed(ctx, st, o.Scenario.Team, time.Now()); err != nil {
+				return rep, err
+			}
+			fmt.Fprintf(progress, "seeded a wave of %d people\n", o.Wave.People)
+		}
 	}
 
 	target := Target{Name: "okrbot", Events: o.Target + "/slack/events"}
+	var prompts *promptWatch
 	if o.Target == "" {
 		logFile, err := os.CreateTemp("", "okrbot-loadtest-*.log")
 		if err != nil {
@@ -105,13 +130,16 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 				fmt.Fprintf(progress, "okrbot's log is kept in %s\n", logFile.Name())
 			}
 		}()
-		srv, err := StartServer(ctx, o.Executable, o.Env, o.Database, o.Scenario, logFile)
+		srv, err := StartServer(ctx, o.Executable, o.Env, o.Database, o.Scenario, o.Wave, logFile)
 		if err != nil {
 			return rep, err
 		}
 		defer srv.Stop()
 		fmt.Fprintf(progress, "started okrbot serve (pid %d) at %s, metrics at %s\n", srv.PID(), srv.URL, srv.Metrics)
 		target.Events, target.CPU, o.Secret = srv.URL+"/slack/events", srv.CPU, srv.Secret
+		if o.Wave.People > 0 {
+			prompts = watchPrompts(srv.Slack(), o.Wave)
+		}
 	} else {
 		if o.Secret == "" {
 			return rep, errors.New("--target needs --secret, its SLACK_SIGNING_SECRET")
@@ -135,15 +163,38 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	}
 	load := Load{Rate: o.Rate, Duration: o.Duration, Wait: o.Wait, Team: o.Scenario.Team, People: o.Scenario.PeopleIDs(),
 		Secret: o.Secret, Command: SlashCommand(o.Command, want), Click: NothingChanged(), ClickShare: o.ClickShare}
+	if prompts != nil {
+		// People click on the prompts they got, once some are out.
+		following, stop := context.WithCancel(ctx)
+		defer stop()
+		go prompts.follow(following)
+		load.ClickAs = prompts.clicker
+	}
+	start := time.Now()
+	if prompts != nil {
+		occ, err := o.Wave.Due(ctx, st, o.Scenario.Team, start)
+		if err != nil {
+			return rep, err
+		}
+		fmt.Fprintf(progress, "%d check-in prompts due now (%s)\n", o.Wave.People, occ.Format("Monday 15:04 MST"))
+	}
 	fmt.Fprintf(progress, "sending %d requests to okrbot, replies to %s\n", load.Count(), sink.URL)
 	results, err := Run(ctx, target, load, sink)
 	if err != nil {
 		return rep, err
 	}
 	rep.Results = results
+	if prompts != nil {
+		fmt.Fprintf(progress, "waiting up to %s after the start for every prompt\n", o.Wave.Wait)
+		wave, err := prompts.wait(ctx, start, start.Add(o.Duration))
+		if err != nil {
+			return rep, err
+		}
+		rep.Wave = &wave
+	}
 
 	if o.Baseline {
-		load.ClickShare = 0
+		load.ClickShare, load.ClickAs = 0, nil
 		res, err := runBaseline(ctx, st, load, sink)
 		if err != nil {
 			return rep, err

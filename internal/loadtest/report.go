@@ -67,12 +67,14 @@ type Report struct {
 	Rate     float64       `json:"rate"`
 	Duration time.Duration `json:"duration_ns"`
 	Results  []Result      `json:"results"`
+	// Wave is what became of the prompts of a wave; nil without one.
+	Wave *WaveResult `json:"wave,omitempty"`
 }
 
 // clean says whether the run ended with every request acked and
 // answered, correctly or busy.
 func (r Report) clean() bool {
-	if len(r.Results) == 0 {
+	if len(r.Results) == 0 || (r.Wave != nil && !r.Wave.clean()) {
 		return false
 	}
 	for _, res := range r.Results {
@@ -147,9 +149,42 @@ func (r Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, "\n%s, %s: error reply: %s", res.Target, res.Sent, strings.ReplaceAll(e, "\n", " "))
 		}
 	}
-	_, err := fmt.Fprintln(w)
-	return err
+	if _, err := fmt.Fprintln(w); err != nil {
+		return err
+	}
+	if r.Wave != nil {
+		return r.Wave.writeText(w)
+	}
+	return nil
 }
+
+// writeText writes the wave's block of the report.
+func (r *WaveResult) writeText(w io.Writer) error {
+	fmt.Fprintf(w, "\nwave: %d check-in prompts due at the start, Slack taking %d messages a second\n\n", r.People, r.Rate)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	when := func(d time.Duration) string {
+		if r.Sent == 0 {
+			return "—"
+		}
+		return seconds(d)
+	}
+	for _, row := range [][2]string{
+		{"prompts sent", fmt.Sprint(r.Sent)},
+		{"sent while the load ran", fmt.Sprint(r.DuringLoad)},
+		{"duplicates", fmt.Sprint(r.Duplicates)},
+		{"missing", fmt.Sprint(r.Missing)},
+		{"answered 429", fmt.Sprint(r.RateLimited)},
+		{"first prompt after", when(r.First)},
+		{"last prompt after", when(r.Last)},
+		{"rate-limit minimum", seconds(time.Duration(float64(r.People) / float64(r.Rate) * float64(time.Second)))},
+	} {
+		fmt.Fprintf(tw, "%s\t%s\t\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+// seconds shows a duration in seconds, to a tenth.
+func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
 // millis shows a duration in milliseconds, to three significant digits.
 func millis(d time.Duration) string {

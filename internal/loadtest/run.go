@@ -24,9 +24,12 @@ type Load struct {
 	Command    Request
 	Click      Request
 	ClickShare float64
-	Team       string
-	People     []string
-	Secret     string
+	// ClickAs, when set, names who clicks instead of the next of People:
+	// someone whose prompt is out, say. "" leaves it to People.
+	ClickAs func() string
+	Team    string
+	People  []string
+	Secret  string
 }
 
 // Count is how many requests the load sends.
@@ -174,6 +177,11 @@ func Run(ctx context.Context, target Target, load Load, sink *Sink) ([]Result, e
 		}
 		lateMax = max(lateMax, time.Since(due))
 		user := load.People[i%len(load.People)]
+		if r.kind == 1 && load.ClickAs != nil {
+			if u := load.ClickAs(); u != "" {
+				user = u
+			}
+		}
 		responseURL := sink.expect(ids[i], r)
 		go send(sending, client, kinds[r.kind], target.Events, load, user, responseURL, r)
 	}

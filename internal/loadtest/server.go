@@ -39,9 +39,17 @@ const readyLimit = time.Minute
 // Slack whose workspace is the scenario's, a random signing secret, and
 // free ports on 127.0.0.1. okrbot's log goes to log. It returns once
 // okrbot is ready.
-func StartServer(ctx context.Context, exe string, env []string, databaseURL string, sc Scenario, log io.Writer) (*Server, error) {
-	fake := fakeslack.Start(fakeslack.WithTeam(sc.Team))
-	for _, id := range sc.PeopleIDs() {
+//
+// With a wave, the fake Slack knows its people too and takes wave.Rate
+// messages a second from the workspace, as Slack does; okrbot's scheduler
+// looks for due prompts every second and sends at that rate.
+func StartServer(ctx context.Context, exe string, env []string, databaseURL string, sc Scenario, wave Wave, log io.Writer) (*Server, error) {
+	opts := []fakeslack.Option{fakeslack.WithTeam(sc.Team)}
+	if wave.People > 0 {
+		opts = append(opts, fakeslack.WithWorkspaceRateLimit(wave.Rate, time.Second))
+	}
+	fake := fakeslack.Start(opts...)
+	for _, id := range append(sc.PeopleIDs(), wave.PeopleIDs()...) {
 		fake.AddUser(fakeslack.User{ID: id, Name: id, RealName: id, TZ: "Europe/Berlin"})
 	}
 	addrs, err := freeAddrs(2)
@@ -60,6 +68,10 @@ func StartServer(ctx context.Context, exe string, env []string, databaseURL stri
 	s.cmd.Env = append(s.cmd.Env, "SLACK_SIGNING_SECRET="+s.Secret, "SLACK_BOT_TOKEN=xoxb-loadtest",
 		"SLACK_API_URL="+fake.APIURL(), "DATABASE_URL="+databaseURL,
 		"OKRBOT_ADDR="+addrs[0], "OKRBOT_METRICS_ADDR="+addrs[1])
+	if wave.People > 0 {
+		s.cmd.Env = append(s.cmd.Env, "OKRBOT_REMINDERS=on", "OKRBOT_REMINDER_TICK=1s",
+			fmt.Sprintf("OKRBOT_REMINDER_RATE=%d", wave.Rate))
+	}
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
 		fake.Close()
@@ -81,6 +93,9 @@ func StartServer(ctx context.Context, exe string, env []string, databaseURL stri
 
 // PID is the process id of okrbot serve.
 func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Slack is the fake Slack okrbot talks to.
+func (s *Server) Slack() *fakeslack.Server { return s.slack }
 
 // CPU reads the processor time okrbot serve has used.
 func (s *Server) CPU() (time.Duration, error) { return ProcessCPU(s.PID()) }
