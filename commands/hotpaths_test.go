@@ -125,3 +125,38 @@ func (h *hotHarness) req(command, text string) bot.Request {
 	return bot.Request{Workspace: ws, User: bot.User{ID: "U000", Name: "person0", TZ: "Europe/Berlin"},
 		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: command, Text: text, CanOpenForm: true}
 }
+
+// TestHotPathsTakeFewRoundTrips shows that what people do most costs a
+// few round trips to the database, the same number however many
+// objectives, key results and people the workspace has.
+func TestHotPathsTakeFewRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds two workspaces per dialect")
+	}
+	trips := map[string][]int64{} // by dialect and path
+	for _, sz := range hotSizes {
+		for _, url := range storetest.URLs(t) {
+			h := newHotHarness(t, url, sz)
+			for _, p := range hotPaths {
+				ctx := context.Background()
+				count := h.st.CountRoundTrips()
+				out := p.run(ctx, h)
+				n := count()
+				if strings.HasPrefix(out, "⚠️") {
+					t.Fatalf("%s, %s: %s", h.st.Dialect(), p.name, out)
+				}
+				key := h.st.Dialect() + " " + p.name
+				trips[key] = append(trips[key], n)
+				t.Logf("%s, %s workspace: %s takes %d round trips", h.st.Dialect(), sz.name, p.name, n)
+				if n > p.roundTrips {
+					t.Errorf("%s, %s workspace: %s takes %d round trips, want at most %d", h.st.Dialect(), sz.name, p.name, n, p.roundTrips)
+				}
+			}
+		}
+	}
+	for key, ns := range trips {
+		if ns[0] != ns[1] {
+			t.Errorf("%s: %d round trips in the tiny workspace, %d in the larger one", key, ns[0], ns[1])
+		}
+	}
+}
