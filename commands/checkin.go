@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,9 +55,12 @@ func (s *Service) checkIn(ctx context.Context, c *caller, words []string) (bot.R
 	if err := validComment("comment", d.comment); err != nil {
 		return bot.Reply{}, err
 	}
-	done, err := s.recordCheckIns(ctx, c, []checkInDraft{d})
+	done, objectives, err := s.recordCheckIns(ctx, c, []checkInDraft{d})
 	if err != nil {
 		return bot.Reply{}, err
+	}
+	if len(objectives) == 1 {
+		o = objectives[0]
 	}
 	return bot.Reply{Message: checkInMessage(done, o)}, nil
 }
@@ -94,27 +96,39 @@ type checkedIn struct {
 
 // recordCheckIns appends check-ins for several key results in one
 // transaction: all are recorded, or none. A check-in without a confidence
-// keeps the last one (on track for the first).
-func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkInDraft) ([]checkedIn, error) {
-	var done []checkedIn
+// keeps the last one (on track for the first). It returns them with the
+// objectives of their key results as they are now, and takes the same few
+// queries however many there are.
+func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkInDraft) ([]checkedIn, []store.Objective, error) {
+	var (
+		done       []checkedIn
+		objectives []store.Objective
+	)
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
 		done = done[:0]
 		ids := make([]uint, len(drafts))
 		for i, d := range drafts {
 			ids[i] = d.kr.ID
 		}
+		var err error
+		// Read again in the transaction: who may check in, and whether the
+		// objective is still active, is decided on what is there now.
+		if objectives, err = tx.ObjectivesOfKeyResults(ctx, c.ws.ID, ids); err != nil {
+			return err
+		}
 		last, err := tx.LastCheckIns(ctx, c.ws.ID, ids)
 		if err != nil {
 			return err
 		}
 		h := s.changes(c)
+		cis := make([]store.CheckIn, 0, len(drafts))
 		for _, d := range drafts {
-			kr, o, err := keyResultRef(ctx, tx, c, strconv.FormatInt(d.kr.Number, 10))
-			if err != nil {
-				return err
+			o, kr, ok := findKeyResult(objectives, d.kr.ID)
+			if !ok {
+				return refuse("There is no key result #%d.", d.kr.Number)
 			}
-			if !c.mayCheckIn(o, kr) {
-				return refuse("Only the owner of key result %s or of its objective can check in on it.", keyResultLabel(o, kr))
+			if !c.mayCheckIn(*o, *kr) {
+				return refuse("Only the owner of key result %s or of its objective can check in on it.", keyResultLabel(*o, *kr))
 			}
 			if o.Status != okr.Active {
 				return refuse("Objective #%d is %s; its key results take no more check-ins.", o.Number, o.Status)
@@ -128,20 +142,38 @@ func (s *Service) recordCheckIns(ctx context.Context, c *caller, drafts []checkI
 			}
 			ci := store.CheckIn{WorkspaceID: c.ws.ID, KeyResultID: kr.ID, AuthorID: c.user.ID, Value: d.value,
 				Confidence: conf, Comment: strings.TrimSpace(d.comment), CreatedAt: s.now().UTC()}
-			if err := tx.CheckIn(ctx, &ci); err != nil {
-				return err
-			}
 			previous := kr.Current
 			kr.Current = d.value
-			done = append(done, checkedIn{kr: kr, previous: previous, checkIn: ci})
-			checkInChange(h, kr, previous, ci)
+			cis = append(cis, ci)
+			done = append(done, checkedIn{kr: *kr, previous: previous, checkIn: ci})
+		}
+		if err := tx.CheckIns(ctx, cis); err != nil {
+			return err
+		}
+		for i := range done {
+			done[i].checkIn.ID = cis[i].ID
+			checkInChange(h, done[i].kr, done[i].previous, done[i].checkIn)
 		}
 		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)
 	})
 	if err == nil {
 		s.answeredPrompt(ctx, c)
 	}
-	return done, err
+	return done, objectives, err
+}
+
+// findKeyResult finds a key result by id among objectives, with its
+// objective.
+func findKeyResult(objectives []store.Objective, id uint) (*store.Objective, *store.KeyResult, bool) {
+	for i := range objectives {
+		o := &objectives[i]
+		for j := range o.KeyResults {
+			if o.KeyResults[j].ID == id {
+				return o, &o.KeyResults[j], true
+			}
+		}
+	}
+	return nil, nil, false
 }
 
 // checkInChange notes a check-in in h: the key result's value before and
@@ -253,9 +285,15 @@ func (s *Service) checkInForm(ctx context.Context, workspaceID uint, krs []store
 }
 
 func (s *Service) submitCheckIn(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
-	errs := map[string]string{}
-	var drafts []checkInDraft
-	var first string
+	type entry struct {
+		number int64
+		text   string
+	}
+	var (
+		entries []entry
+		numbers []int64
+		first   string
+	)
 	for _, word := range strings.Split(sub.State, ",") {
 		n, err := strconv.ParseInt(word, 10, 64)
 		if err != nil {
@@ -265,56 +303,52 @@ func (s *Service) submitCheckIn(ctx context.Context, c *caller, sub bot.Submissi
 		if first == "" {
 			first = valueField
 		}
-		text := strings.TrimSpace(sub.Values[valueField])
-		if text == "" {
-			continue
+		if text := strings.TrimSpace(sub.Values[valueField]); text != "" {
+			entries = append(entries, entry{n, text})
+			numbers = append(numbers, n)
 		}
-		kr, err := s.store.KeyResult(ctx, c.ws.ID, n)
-		if err != nil {
-			return bot.SubmitResult{}, err
-		}
-		d := checkInDraft{kr: kr, comment: sub.Values[checkInField(n, "comment")]}
-		if d.value, err = parseValue(kr, "Value", text); err != nil {
-			errs[valueField] = err.Error()
-			continue
-		}
-		if err := validComment("Comment", d.comment); err != nil {
-			errs[checkInField(n, "comment")] = err.Error()
-			continue
-		}
-		d.confidence, _ = okr.ParseConfidence(sub.Values[checkInField(n, "confidence")])
-		drafts = append(drafts, d)
 	}
-	if len(errs) > 0 {
-		return bot.SubmitResult{Errors: errs}, nil
-	}
-	if len(drafts) == 0 {
+	if len(entries) == 0 {
 		if first == "" {
 			return bot.SubmitResult{}, fmt.Errorf("check-in form without key results")
 		}
 		return bot.SubmitResult{Errors: map[string]string{first: "Enter a new value for at least one key result."}}, nil
 	}
-	done, err := s.recordCheckIns(ctx, c, drafts)
+	krs, err := s.store.KeyResultsByNumber(ctx, c.ws.ID, numbers)
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
-	// They are saved: a deadline now must not report them as not done.
-	ctx = context.WithoutCancel(ctx)
-	var o store.Objective
-	if objectives := distinctObjectives(done); len(objectives) == 1 {
-		if o, err = s.store.ObjectiveByID(ctx, c.ws.ID, objectives[0]); err != nil {
-			return bot.SubmitResult{}, err
+	errs := map[string]string{}
+	var drafts []checkInDraft
+	for _, e := range entries {
+		kr, ok := krs[e.number]
+		if !ok {
+			return bot.SubmitResult{}, fmt.Errorf("check-in form: key result #%d: %w", e.number, okr.ErrNotFound)
 		}
+		d := checkInDraft{kr: kr, comment: sub.Values[checkInField(e.number, "comment")]}
+		if d.value, err = parseValue(kr, "Value", e.text); err != nil {
+			errs[checkInField(e.number, "value")] = err.Error()
+			continue
+		}
+		if err := validComment("Comment", d.comment); err != nil {
+			errs[checkInField(e.number, "comment")] = err.Error()
+			continue
+		}
+		d.confidence, _ = okr.ParseConfidence(sub.Values[checkInField(e.number, "confidence")])
+		drafts = append(drafts, d)
+	}
+	if len(errs) > 0 {
+		return bot.SubmitResult{Errors: errs}, nil
+	}
+	done, objectives, err := s.recordCheckIns(ctx, c, drafts)
+	if err != nil {
+		return bot.SubmitResult{}, err
+	}
+	// With key results of one objective, the objective's new score is
+	// shown too.
+	var o store.Objective
+	if len(objectives) == 1 {
+		o = objectives[0]
 	}
 	return bot.SubmitResult{Message: checkInMessage(done, o)}, nil
-}
-
-func distinctObjectives(done []checkedIn) []uint {
-	var ids []uint
-	for _, d := range done {
-		if !slices.Contains(ids, d.kr.ObjectiveID) {
-			ids = append(ids, d.kr.ObjectiveID)
-		}
-	}
-	return ids
 }

@@ -21,17 +21,19 @@ type benchSize struct {
 	name                      string
 	kpis, measurements        int
 	objectives, krs, checkIns int
+	people, teams             int
 }
 
 var benchSizes = []benchSize{
-	{"small", 100, 365, 50, 4, 13},
-	{"full", 1000, 365, 500, 4, 13},
+	{"small", 100, 365, 50, 4, 13, 100, 20},
+	{"full", 1000, 365, 500, 4, 13, 100, 20},
 }
 
-// seedBench fills a workspace: KPIs with a year of daily values, 20 teams,
-// 100 people, and objectives of the current quarter whose key results have
-// weekly check-ins.
-func seedBench(b *testing.B, st *store.Store, sz benchSize) store.Workspace {
+// seedBench fills a workspace: KPIs with daily values, teams, people, and
+// objectives of the current quarter whose key results have weekly
+// check-ins. People and teams take turns owning them: person i%people,
+// team i%teams.
+func seedBench(b testing.TB, st *store.Store, sz benchSize) store.Workspace {
 	b.Helper()
 	ctx := context.Background()
 	ws, err := st.Workspace(ctx, "slack", "TBENCH")
@@ -39,11 +41,11 @@ func seedBench(b *testing.B, st *store.Store, sz benchSize) store.Workspace {
 		b.Fatal(err)
 	}
 	var users []store.User
-	for i := range 100 {
+	for i := range sz.people {
 		users = append(users, store.User{WorkspaceID: ws.ID, PlatformID: fmt.Sprintf("U%03d", i), Name: fmt.Sprintf("person%d", i)})
 	}
 	var teams []store.Team
-	for i := range 20 {
+	for i := range sz.teams {
 		teams = append(teams, store.Team{WorkspaceID: ws.ID, Name: fmt.Sprintf("Team %02d", i)})
 	}
 	must := func(err error) {
@@ -62,7 +64,7 @@ func seedBench(b *testing.B, st *store.Store, sz benchSize) store.Workspace {
 		last := float64(80 + i%40)
 		at := benchNow.Add(-time.Duration(i%3) * 24 * time.Hour)
 		kpis[i] = store.KPI{WorkspaceID: ws.ID, Name: fmt.Sprintf("KPI %04d", i), NameKey: fmt.Sprintf("kpi %04d", i),
-			TeamID: &teams[i%20].ID, OwnerID: users[i%100].ID, Direction: okr.HigherIsBetter, Target: 100, Warn: 95, Crit: 90,
+			TeamID: &teams[i%sz.teams].ID, OwnerID: users[i%sz.people].ID, Direction: okr.HigherIsBetter, Target: 100, Warn: 95, Crit: 90,
 			Cadence: cadences[i%3], Health: okr.HealthNoData, LastValue: &last, LastAt: &at}
 	}
 	must(st.InsertAll(ctx, &kpis, 500))
@@ -90,14 +92,14 @@ func seedBench(b *testing.B, st *store.Store, sz benchSize) store.Workspace {
 	for i := range objectives {
 		number++
 		objectives[i] = store.Objective{WorkspaceID: ws.ID, Number: number, Title: fmt.Sprintf("Objective %d", i),
-			OwnerID: users[i%100].ID, TeamID: &teams[i%20].ID, PeriodID: period.ID, Status: okr.Active}
+			OwnerID: users[i%sz.people].ID, TeamID: &teams[i%sz.teams].ID, PeriodID: period.ID, Status: okr.Active}
 	}
 	must(st.InsertAll(ctx, &objectives, 500))
 	var krs []store.KeyResult
 	for i, o := range objectives {
 		for j := range sz.krs {
 			number++
-			owner := users[(i+j)%100].ID
+			owner := users[(i+j)%sz.people].ID
 			krs = append(krs, store.KeyResult{WorkspaceID: ws.ID, Number: number, ObjectiveID: o.ID, Position: j + 1,
 				Title: fmt.Sprintf("Key result %d.%d", i, j), OwnerID: &owner, Weight: 1,
 				Measure: okr.Measure{Kind: okr.Metric, Start: 0, Target: 100, Current: float64((i * j) % 100)}})

@@ -391,7 +391,7 @@ func (s *Service) nothingChanged(ctx context.Context, c *caller) (bot.Reply, err
 	for i, kr := range krs {
 		drafts[i] = checkInDraft{kr: kr, value: kr.Current, comment: "Nothing changed."}
 	}
-	done, err := s.recordCheckIns(ctx, c, drafts)
+	done, _, err := s.recordCheckIns(ctx, c, drafts)
 	if err != nil {
 		return bot.Reply{}, err
 	}

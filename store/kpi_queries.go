@@ -54,19 +54,21 @@ func (s *Store) UpdateKPI(ctx context.Context, k *KPI) error {
 	return nil
 }
 
-func preloadKPI(db *gorm.DB) *gorm.DB { return db.Preload("Owner").Preload("Team") }
+// preloadKPI joins a KPI's owner and team to it: one query for a list of
+// any length. Conditions on its results name the kpis table.
+func preloadKPI(db *gorm.DB) *gorm.DB { return db.Joins("Owner").Joins("Team") }
 
 // KPIByID returns the workspace's KPI with an id, with its owner and team.
 func (s *Store) KPIByID(ctx context.Context, workspaceID, id uint) (KPI, error) {
 	var k KPI
-	err := preloadKPI(s.q(ctx)).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&k).Error
+	err := preloadKPI(s.q(ctx)).Where("kpis.workspace_id = ? AND kpis.id = ?", workspaceID, id).Take(&k).Error
 	return k, notFound(err)
 }
 
 // KPIByName returns the workspace's KPI with a name, ignoring case.
 func (s *Store) KPIByName(ctx context.Context, workspaceID uint, name string) (KPI, error) {
 	var k KPI
-	err := preloadKPI(s.q(ctx)).Where("workspace_id = ? AND name_key = ?", workspaceID, KPINameKey(name)).Take(&k).Error
+	err := preloadKPI(s.q(ctx)).Where("kpis.workspace_id = ? AND kpis.name_key = ?", workspaceID, KPINameKey(name)).Take(&k).Error
 	return k, notFound(err)
 }
 
@@ -80,18 +82,18 @@ type KPIFilter struct {
 // KPIs returns the workspace's KPIs that match f, by name, with owners and
 // teams.
 func (s *Store) KPIs(ctx context.Context, workspaceID uint, f KPIFilter) ([]KPI, error) {
-	q := preloadKPI(s.q(ctx)).Where("workspace_id = ?", workspaceID)
+	q := preloadKPI(s.q(ctx)).Where("kpis.workspace_id = ?", workspaceID)
 	if f.TeamID != 0 {
-		q = q.Where("team_id = ?", f.TeamID)
+		q = q.Where("kpis.team_id = ?", f.TeamID)
 	}
 	if len(f.IDs) > 0 {
-		q = q.Where("id IN ?", f.IDs)
+		q = q.Where("kpis.id IN ?", f.IDs)
 	}
 	if !f.IncludeArchived {
-		q = q.Where("archived = ?", false)
+		q = q.Where("kpis.archived = ?", false)
 	}
 	var ks []KPI
-	err := q.Order("name_key").Find(&ks).Error
+	err := q.Order("kpis.name_key").Find(&ks).Error
 	return ks, err
 }
 

@@ -233,28 +233,26 @@ func (s *Store) AddKeyResult(ctx context.Context, kr *KeyResult) error {
 	return nil
 }
 
-// preloadObjective loads what every view of an objective shows.
-// Owner, team and period come joined to the objectives, and key results
-// with their owners in one more query: two round trips for a list of any
-// length. Conditions on its results name the objectives table.
-func preloadObjective(db *gorm.DB) *gorm.DB {
-	return db.Joins("Owner").Joins("Team").Joins("Period").
-		Preload("KeyResults", func(db *gorm.DB) *gorm.DB { return db.Joins("Owner").Order("key_results.position") })
-}
-
 // Objective returns the objective with a short number, with its owner, team,
 // period and key results.
 func (s *Store) Objective(ctx context.Context, workspaceID uint, number int64) (Objective, error) {
-	var o Objective
-	err := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ? AND objectives.number = ?", workspaceID, number).Take(&o).Error
-	return o, notFound(err)
+	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.number = ?", "objectives.number", workspaceID, number))
 }
 
 // ObjectiveByID returns the objective with a database id, like Objective.
 func (s *Store) ObjectiveByID(ctx context.Context, workspaceID, id uint) (Objective, error) {
-	var o Objective
-	err := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ? AND objectives.id = ?", workspaceID, id).Take(&o).Error
-	return o, notFound(err)
+	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.id = ?", "objectives.number", workspaceID, id))
+}
+
+// one is the single objective found, or okr.ErrNotFound.
+func one(os []Objective, err error) (Objective, error) {
+	switch {
+	case err != nil:
+		return Objective{}, err
+	case len(os) == 0:
+		return Objective{}, okr.ErrNotFound
+	}
+	return os[0], nil
 }
 
 // KeyResult returns the key result with a short number.
@@ -276,25 +274,26 @@ type ObjectiveFilter struct {
 // Objectives returns the workspace's objectives that match f, by number, each
 // with what Objective loads.
 func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFilter) ([]Objective, error) {
-	q := preloadObjective(s.q(ctx)).Where("objectives.workspace_id = ?", workspaceID)
+	where, args := []string{"objectives.workspace_id = ?"}, []any{workspaceID}
+	add := func(cond string, arg any) {
+		where, args = append(where, cond), append(args, arg)
+	}
 	if f.OwnerID != 0 {
-		q = q.Where("objectives.owner_id = ?", f.OwnerID)
+		add("objectives.owner_id = ?", f.OwnerID)
 	}
 	if f.TeamID != 0 {
-		q = q.Where("objectives.team_id = ?", f.TeamID)
+		add("objectives.team_id = ?", f.TeamID)
 	}
 	if f.PeriodID != 0 {
-		q = q.Where("objectives.period_id = ?", f.PeriodID)
+		add("objectives.period_id = ?", f.PeriodID)
 	}
 	if f.ParentID != 0 {
-		q = q.Where("objectives.parent_id = ?", f.ParentID)
+		add("objectives.parent_id = ?", f.ParentID)
 	}
 	if len(f.Statuses) > 0 {
-		q = q.Where("objectives.status IN ?", f.Statuses)
+		add("objectives.status IN ?", f.Statuses)
 	}
-	var os []Objective
-	err := q.Order("objectives.number").Find(&os).Error
-	return os, err
+	return s.objectives(ctx, workspaceID, strings.Join(where, " AND "), "objectives.number", args...)
 }
 
 // CountActiveObjectives counts the owner's active objectives in a period.
@@ -392,6 +391,56 @@ func (s *Store) CheckIn(ctx context.Context, c *CheckIn) error {
 	return nil
 }
 
+// CheckIns appends check-ins of several key results, each moving its key
+// result's current value, in two statements however many there are. Call
+// it inside InTx.
+func (s *Store) CheckIns(ctx context.Context, cs []CheckIn) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	if err := s.q(ctx).Create(&cs).Error; err != nil {
+		return fmt.Errorf("check in: %w", err)
+	}
+	// One UPDATE sets every key result's value; the last check-in of a key
+	// result wins, as it would one after another.
+	last := map[uint]CheckIn{}
+	var ids []uint
+	for _, c := range cs {
+		if _, ok := last[c.KeyResultID]; !ok {
+			ids = append(ids, c.KeyResultID)
+		}
+		last[c.KeyResultID] = c
+	}
+	// Postgres must be told the types of parameters in a CASE; SQLite
+	// keeps what it is given.
+	value, at := "?", "?"
+	if s.dialect == "postgres" {
+		value, at = "CAST(? AS NUMERIC)", "CAST(? AS TIMESTAMPTZ)"
+	}
+	var b strings.Builder
+	args := make([]any, 0, 4*len(ids)+2)
+	b.WriteString("UPDATE key_results SET current = CASE id")
+	for _, id := range ids {
+		b.WriteString(" WHEN ? THEN " + value)
+		args = append(args, id, last[id].Value)
+	}
+	b.WriteString(" END, updated_at = CASE id")
+	for _, id := range ids {
+		b.WriteString(" WHEN ? THEN " + at)
+		args = append(args, id, last[id].CreatedAt)
+	}
+	b.WriteString(" END WHERE workspace_id = ? AND id IN ?")
+	args = append(args, cs[0].WorkspaceID, ids)
+	res := s.q(ctx).Exec(b.String(), args...)
+	if res.Error != nil {
+		return fmt.Errorf("check in: %w", res.Error)
+	}
+	if res.RowsAffected != int64(len(ids)) {
+		return okr.ErrNotFound
+	}
+	return nil
+}
+
 // LastCheckIns returns the newest check-in of each key result of a
 // workspace that has one.
 func (s *Store) LastCheckIns(ctx context.Context, workspaceID uint, keyResultIDs []uint) (map[uint]CheckIn, error) {
@@ -400,8 +449,10 @@ func (s *Store) LastCheckIns(ctx context.Context, workspaceID uint, keyResultIDs
 		return last, nil
 	}
 	var rows []CheckIn
-	err := s.q(ctx).Where("workspace_id = ? AND key_result_id IN ?", workspaceID, keyResultIDs).
-		Where("id = (SELECT MAX(c2.id) FROM check_ins c2 WHERE c2.key_result_id = check_ins.key_result_id)").
+	// The newest of each key result is found once per key result, not
+	// once per check-in.
+	err := s.q(ctx).Where("id IN (?)", s.q(ctx).Model(&CheckIn{}).Select("MAX(id)").
+		Where("workspace_id = ? AND key_result_id IN ?", workspaceID, keyResultIDs).Group("key_result_id")).
 		Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("last check-ins: %w", err)
@@ -448,7 +499,7 @@ func (s *Store) CheckInPoints(ctx context.Context, workspaceID uint, keyResultID
 // comes with its objective's number in ObjectiveNumber order.
 func (s *Store) CheckInKeyResults(ctx context.Context, workspaceID, userID uint) ([]KeyResult, error) {
 	var krs []KeyResult
-	err := s.q(ctx).Preload("Owner").
+	err := s.q(ctx).Joins("Owner").
 		Joins("JOIN objectives o ON o.id = key_results.objective_id").
 		Where("key_results.workspace_id = ? AND o.status = ?", workspaceID, okr.Active).
 		Where("key_results.owner_id = ? OR (key_results.owner_id IS NULL AND o.owner_id = ?)", userID, userID).
