@@ -51,3 +51,8 @@ func (s *Store) Dump(ctx context.Context) (map[string][]string, error) {
 	}
 	return dump, nil
 }
+
+// Exec runs a statement through gorm, as the store's own queries run.
+func (s *Store) Exec(ctx context.Context, sql string) error {
+	return s.db.WithContext(ctx).Exec(sql).Error
+}

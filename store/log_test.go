@@ -71,3 +71,34 @@ func TestQueriesAreLoggedWithoutTheirValues(t *testing.T) {
 		})
 	}
 }
+
+// TestAtInfoLevelOnlyFailedQueriesAreLogged: without debug logging, a
+// query that works is not logged and one that fails is, as an error.
+func TestAtInfoLevelOnlyFailedQueriesAreLogged(t *testing.T) {
+	for _, url := range storetest.URLs(t) {
+		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) {
+			ctx := context.Background()
+			var out syncBuffer
+			s, err := store.Open(ctx, url, slog.New(slog.NewTextHandler(&out, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Workspace(ctx, "slack", "T1"); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); strings.Contains(got, "SQL executed") {
+				t.Errorf("queries that worked were logged:\n%s", got)
+			}
+			if err := s.Exec(ctx, "SELECT no_such_column FROM workspaces"); err == nil {
+				t.Fatal("a query of a column that does not exist worked")
+			}
+			if got := out.String(); !strings.Contains(got, `level=ERROR msg="SQL executed"`) || !strings.Contains(got, "no_such_column") {
+				t.Errorf("the failed query was not logged as an error:\n%s", got)
+			}
+		})
+	}
+}

@@ -63,12 +63,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		level = logger.Info
 	}
 	cfg := &gorm.Config{
-		Logger: logger.NewSlogLogger(slog.New(queryLevels{log.Handler()}), logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
+		Logger: onlyLogged{logger.NewSlogLogger(slog.New(queryLevels{log.Handler()}), logger.Config{
+			SlowThreshold:             slowQuery,
 			LogLevel:                  level,
 			IgnoreRecordNotFoundError: true,
 			ParameterizedQueries:      true,
-		}),
+		}), level},
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
@@ -126,6 +126,38 @@ func (s *Store) SetMaxConns(n int) {
 	}
 	sqlDB.SetMaxOpenConns(n)
 	sqlDB.SetMaxIdleConns(n)
+}
+
+// slowQuery is how long a query may take before it is logged as a warning.
+const slowQuery = 500 * time.Millisecond
+
+// onlyLogged spares gorm's slog logger the queries it would not log:
+// it builds each query's SQL text before deciding, which costs a fair part
+// of a fast read's CPU.
+type onlyLogged struct {
+	logger.Interface
+	level logger.LogLevel
+}
+
+func (l onlyLogged) LogMode(level logger.LogLevel) logger.Interface {
+	return onlyLogged{l.Interface.LogMode(level), level}
+}
+
+// ParamsFilter keeps the values of queries out of the logs, as the
+// wrapped logger does (logger.Config.ParameterizedQueries).
+func (l onlyLogged) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := l.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
+
+func (l onlyLogged) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound)
+	if l.level < logger.Info && !failed && time.Since(begin) <= slowQuery {
+		return
+	}
+	l.Interface.Trace(ctx, begin, fc, err)
 }
 
 // queryLevels logs at debug level what gorm logs at info level: every
