@@ -54,7 +54,8 @@ type Grade struct {
 
 // GradeObjective closes an active objective, or regrades a closed one, with
 // its key results' final scores, its own, its outcome and what was learned,
-// and records each change in the history, all in one transaction. Bad
+// records each change in the history and asks for the grading messages
+// about it to be redrawn, all in one transaction. Bad
 // input is refused with an okr.ValidationError before anything is written:
 // a score outside 0.0–1.0 (field "score"), a key result of another
 // objective ("score"), an unknown outcome ("outcome"), an overlong note
@@ -109,6 +110,9 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		o.Status, o.FinalScore, o.Outcome, o.Retrospective = okr.Closed, &score, g.Outcome, note
 		o.GradedAt, o.GradedByID = &at, g.By.id()
 		if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore, ObjectiveOutcome, ObjectiveRetrospective, ObjectiveGradedAt, ObjectiveGradedBy); err != nil {
+			return err
+		}
+		if err := tx.askGradingRedraw(ctx, workspaceID, o.ID); err != nil {
 			return err
 		}
 		return tx.RecordHistory(ctx, workspaceID, history.Entries...)
@@ -205,8 +209,9 @@ type Carried struct {
 // Carry closes an objective (with the score given, or its current one) and
 // creates its copy in a later period: same title, description, owner and
 // team, "continues" the original, with the key results that are not done,
-// each starting where it stands. Everything, the history included, happens
-// in one transaction. An objective is carried over once; it must not be
+// each starting where it stands. Everything, the history and the request
+// to redraw the grading messages about it included, happens in one
+// transaction. An objective is carried over once; it must not be
 // archived, and the period must start after its own (an
 // okr.ValidationError on "objective", "to" or "score" otherwise).
 func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carried, error) {
@@ -298,6 +303,9 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 				return err
 			}
 			history.Add(SubjectObjective, child.ID, ActionEdited, "parent", "", "#"+strconv.FormatInt(cp.Number, 10))
+		}
+		if err := tx.askGradingRedraw(ctx, workspaceID, o.ID); err != nil {
+			return err
 		}
 		if err := tx.RecordHistory(ctx, workspaceID, history.Entries...); err != nil {
 			return err

@@ -34,6 +34,18 @@ type GradingDelivery struct {
 	Conversation string `gorm:"not null;default:''"`
 	MessageID    string `gorm:"not null;default:''"`
 	CreatedAt    time.Time
+	// RedrawPending asks for the message, once sent, to be redrawn without
+	// its buttons: its objective was graded or carried over, or its owner
+	// said Not now. Claiming the redraw clears it, so a change made
+	// meanwhile asks again.
+	RedrawPending bool `gorm:"not null;default:false;index"`
+	// RedrawUntil is the lease of the process redrawing the message, or
+	// when a failed redraw is tried again; nil when no redraw is under way.
+	RedrawUntil *time.Time
+	// RedrawAttempts counts the failed tries of the redraw under way.
+	RedrawAttempts int `gorm:"not null;default:0"`
+	// DeferredAt is when the owner answered the prompt with Not now.
+	DeferredAt *time.Time
 }
 
 // A GradingCandidate is an active objective whose period ends close enough
@@ -149,4 +161,67 @@ func (s *Store) GradingDeliveries(ctx context.Context, workspaceID uint) ([]Grad
 	var ds []GradingDelivery
 	err := s.q(ctx).Where("workspace_id = ?", workspaceID).Order("id").Find(&ds).Error
 	return ds, err
+}
+
+// askGradingRedraw asks for the grading messages about an objective to be
+// redrawn, in the transaction that grades or carries it over: those sent,
+// and those being sent now, once they are.
+func (s *Store) askGradingRedraw(ctx context.Context, workspaceID, objectiveID uint) error {
+	return s.q(ctx).Model(&GradingDelivery{}).Where("workspace_id = ? AND objective_id = ?", workspaceID, objectiveID).
+		Updates(map[string]any{"redraw_pending": true, "redraw_attempts": 0}).Error
+}
+
+// DeferGrading records that a person answered their grading prompt about
+// an objective with Not now, and asks for it to be redrawn so. It reports
+// whether the person had such a prompt.
+func (s *Store) DeferGrading(ctx context.Context, workspaceID, objectiveID, userID uint, at time.Time) (bool, error) {
+	res := s.q(ctx).Model(&GradingDelivery{}).
+		Where("workspace_id = ? AND objective_id = ? AND user_id = ? AND step = ?", workspaceID, objectiveID, userID, okr.GradingPrompt).
+		Updates(map[string]any{"deferred_at": gorm.Expr("COALESCE(deferred_at, ?)", at.UTC()), "redraw_pending": true, "redraw_attempts": 0})
+	if res.Error != nil {
+		return false, fmt.Errorf("defer grading: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// ClaimGradingRedraws leases up to limit sent grading messages of the
+// workspaces given that are to be redrawn and that no process holds. A
+// redraw whose lease ran out (its process died) is taken up again.
+func (s *Store) ClaimGradingRedraws(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]GradingDelivery, error) {
+	if len(workspaceIDs) == 0 {
+		return nil, nil
+	}
+	var claimed []GradingDelivery
+	err := s.InTx(ctx, func(tx *Store) error {
+		claimed = claimed[:0]
+		q := tx.q(ctx).Where("workspace_id IN ? AND message_id <> '' AND (redraw_pending = ? OR redraw_until IS NOT NULL) AND (redraw_until IS NULL OR redraw_until < ?)",
+			workspaceIDs, true, now.UTC()).Order("id").Limit(limit)
+		if err := tx.skipLocked(q).Find(&claimed).Error; err != nil || len(claimed) == 0 {
+			return err
+		}
+		ids := make([]uint, len(claimed))
+		for i := range claimed {
+			ids[i] = claimed[i].ID
+		}
+		return tx.q(ctx).Model(&GradingDelivery{}).Where("id IN ?", ids).
+			Updates(map[string]any{"redraw_pending": false, "redraw_until": until.UTC()}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim grading redraws: %w", err)
+	}
+	return claimed, nil
+}
+
+// GradingRedrawn records that a grading message was redrawn, or given up
+// on, and releases it.
+func (s *Store) GradingRedrawn(ctx context.Context, id uint) error {
+	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"redraw_until": nil, "redraw_attempts": 0}).Error
+}
+
+// GradingRedrawFailed asks for a grading message to be redrawn again at
+// retryAt, and counts the failed try.
+func (s *Store) GradingRedrawFailed(ctx context.Context, id uint, retryAt time.Time) error {
+	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).
+		Updates(map[string]any{"redraw_pending": true, "redraw_until": retryAt.UTC(), "redraw_attempts": gorm.Expr("redraw_attempts + 1")}).Error
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -101,6 +102,105 @@ func TestGradingCandidatesAndDeliveriesGoOnce(t *testing.T) {
 		must(t, err)
 		if ds[0].Note != "sent" || ds[0].MessageID != "1.2" || ds[0].DoneAt == nil || ds[1].Note != "skipped: no longer open" {
 			t.Errorf("deliveries = %+v", ds)
+		}
+	})
+}
+
+// sentGrading records a grading prompt about o as sent to its owner.
+func sentGrading(t *testing.T, s *store.Store, f fixture, o store.Objective, at time.Time, messageID string) store.GradingDelivery {
+	t.Helper()
+	ctx := context.Background()
+	d := store.GradingDelivery{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: at, UserID: f.owner.ID}
+	if _, err := s.AddGradingDelivery(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+	if messageID != "" {
+		must(t, s.GradingSent(ctx, d.ID, at, "D1", messageID))
+	}
+	return d
+}
+
+func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f, other := setup(t, s, "T1"), setup(t, s, "T2")
+		at := time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC)
+		graded, carried, deferred := newObjective(t, s, f, "Graded", 1), newObjective(t, s, f, "Carried", 1), newObjective(t, s, f, "Deferred", 1)
+		unsent := newObjective(t, s, f, "Unsent", 1)
+		theirs := newObjective(t, s, other, "Theirs", 1)
+		dGraded, dCarried, dDeferred := sentGrading(t, s, f, graded, at, "1.1"), sentGrading(t, s, f, carried, at, "1.2"), sentGrading(t, s, f, deferred, at, "1.3")
+		sentGrading(t, s, f, unsent, at, "")
+		sentGrading(t, s, other, theirs, at, "2.1")
+		mine := []uint{f.ws.ID}
+		claim := func(now time.Time) []uint {
+			t.Helper()
+			ds, err := s.ClaimGradingRedraws(ctx, mine, now, now.Add(10*time.Minute), 10)
+			must(t, err)
+			var ids []uint
+			for _, d := range ds {
+				ids = append(ids, d.ID)
+			}
+			return ids
+		}
+		if got := claim(at); len(got) != 0 {
+			t.Fatalf("redraws claimed before anything was answered: %v", got)
+		}
+
+		by := store.Actor{UserID: f.owner.ID, Platform: "slack"}
+		_, err := s.GradeObjective(ctx, f.ws.ID, store.Grade{ObjectiveID: graded.ID, Outcome: okr.Achieved, By: by, At: at})
+		must(t, err)
+		_, err = s.GradeObjective(ctx, f.ws.ID, store.Grade{ObjectiveID: unsent.ID, Outcome: okr.Missed, By: by, At: at})
+		must(t, err)
+		_, err = s.GradeObjective(ctx, other.ws.ID, store.Grade{ObjectiveID: theirs.ID, Outcome: okr.Missed, By: store.Actor{UserID: other.owner.ID, Platform: "slack"}, At: at})
+		must(t, err)
+		next, err := s.EnsurePeriod(ctx, f.ws.ID, okr.Quarter(2027, 1))
+		must(t, err)
+		_, err = s.Carry(ctx, f.ws.ID, store.CarryOver{ObjectiveID: carried.ID, ToPeriodID: next.ID, By: by, At: at})
+		must(t, err)
+		if ok, err := s.DeferGrading(ctx, f.ws.ID, deferred.ID, other.owner.ID, at); err != nil || ok {
+			t.Errorf("Not now by someone the prompt is not to: %v, %v", ok, err)
+		}
+		ok, err := s.DeferGrading(ctx, f.ws.ID, deferred.ID, f.owner.ID, at)
+		if err != nil || !ok {
+			t.Fatalf("Not now: %v, %v", ok, err)
+		}
+
+		// Each sent message of the workspaces served once, to one process
+		// at a time; not the unsent one, nor another workspace's.
+		first := claim(at)
+		if want := []uint{dGraded.ID, dCarried.ID, dDeferred.ID}; !slices.Equal(first, want) {
+			t.Fatalf("claimed %v, want %v", first, want)
+		}
+		if again := claim(at.Add(time.Minute)); len(again) != 0 {
+			t.Errorf("claimed again within the lease: %v", again)
+		}
+		must(t, s.GradingRedrawn(ctx, dGraded.ID))
+		must(t, s.GradingRedrawFailed(ctx, dCarried.ID, at.Add(time.Hour)))
+		// dDeferred's process died: its lease runs out and it is taken up
+		// again, with the failed one once its retry is due.
+		if got := claim(at.Add(11 * time.Minute)); !slices.Equal(got, []uint{dDeferred.ID}) {
+			t.Errorf("after the lease: claimed %v, want the one whose process died", got)
+		}
+		ds, err := s.ClaimGradingRedraws(ctx, mine, at.Add(2*time.Hour), at.Add(3*time.Hour), 10)
+		must(t, err)
+		if len(ds) != 2 || ds[0].ID != dCarried.ID || ds[0].RedrawAttempts != 1 || ds[1].ID != dDeferred.ID || ds[1].DeferredAt == nil {
+			t.Errorf("after the retry is due: %+v", ds)
+		}
+		for _, d := range ds {
+			must(t, s.GradingRedrawn(ctx, d.ID))
+		}
+		if got := claim(at.Add(4 * time.Hour)); len(got) != 0 {
+			t.Errorf("claimed after every redraw was done: %v", got)
+		}
+
+		// Grading again asks again.
+		_, err = s.GradeObjective(ctx, f.ws.ID, store.Grade{ObjectiveID: graded.ID, Outcome: okr.Partly, By: by, At: at})
+		must(t, err)
+		if got := claim(at.Add(5 * time.Hour)); !slices.Equal(got, []uint{dGraded.ID}) {
+			t.Errorf("after a regrade: claimed %v", got)
+		}
+		if ds, err := s.GradingDeliveries(ctx, other.ws.ID); err != nil || !ds[0].RedrawPending || ds[0].RedrawUntil != nil {
+			t.Errorf("the other workspace's message was claimed here: %+v, %v", ds, err)
 		}
 	})
 }
