@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -149,6 +150,7 @@ func (s *Service) gradeObjective(ctx context.Context, c *caller, word string, g 
 	if err != nil {
 		return store.Objective{}, err
 	}
+	s.wake() // its grading messages are redrawn as graded
 	// It is saved: a deadline now must not report it as not done.
 	return s.store.ObjectiveByID(context.WithoutCancel(ctx), c.ws.ID, g.ObjectiveID)
 }
@@ -269,6 +271,7 @@ func (s *Service) carry(ctx context.Context, c *caller, words []string) (bot.Rep
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	s.wake() // its grading messages are redrawn as carried over
 	// It is saved: a deadline now must not report it as not done.
 	ctx = context.WithoutCancel(ctx)
 	to, err := s.store.ObjectiveByID(ctx, c.ws.ID, done.To.ID)
@@ -326,11 +329,19 @@ func nextPeriod(ctx context.Context, st *store.Store, o store.Objective) (okr.Pe
 	return okr.NextPeriod(o.Period.Domain(), known), nil
 }
 
-// gradeLater answers Not now on a grading prompt.
+// gradeLater answers Not now on a grading prompt. The person's own prompt
+// about the objective is redrawn so, without its buttons.
 func (s *Service) gradeLater(ctx context.Context, c *caller, word string) (bot.Reply, error) {
 	o, err := objectiveRef(ctx, s.store, c, word, false)
 	if err != nil {
 		return bot.Reply{}, err
+	}
+	deferred, err := s.store.DeferGrading(ctx, c.ws.ID, o.ID, c.user.ID, s.now())
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if deferred {
+		s.wake()
 	}
 	return bot.Say(bot.Textf("👍 Not now, then. If #%d is still open when %s has ended, I'll remind you once; `/okr grade %d` works any time.",
 		o.Number, o.Period.Name, o.Number)), nil
@@ -385,4 +396,59 @@ func (s *Service) GradingMessage(ctx context.Context, d store.GradingDelivery) (
 		buttons = append(buttons, bot.Button{ActionID: ActionGradeLater, Label: "Not now", Value: number})
 	}
 	return &bot.Message{Summary: head.Unstyled(), Sections: []bot.Section{{Text: head}, sec, {Buttons: buttons}}}, u, nil
+}
+
+// shortNote is the longest first line of a retrospective, in characters,
+// that a redrawn grading message quotes.
+const shortNote = 100
+
+// GradingAnswered is a sent grading message redrawn as answered, without
+// its buttons: graded, carried over, or put off with Not now. It is nil
+// when there is nothing to redraw it as: the objective is gone, or open
+// and its owner did not say Not now.
+func (s *Service) GradingAnswered(ctx context.Context, d store.GradingDelivery) (*bot.Message, store.User, error) {
+	u, err := s.store.UserByID(ctx, d.WorkspaceID, d.UserID)
+	if err != nil {
+		return nil, u, err
+	}
+	o, err := s.store.ObjectiveByID(ctx, d.WorkspaceID, d.ObjectiveID)
+	if errors.Is(err, okr.ErrNotFound) {
+		return nil, u, nil
+	}
+	if err != nil {
+		return nil, u, err
+	}
+	copied, err := s.store.CopyOf(ctx, d.WorkspaceID, o.ID)
+	carried := err == nil
+	if err != nil && !errors.Is(err, okr.ErrNotFound) {
+		return nil, u, err
+	}
+	sec := bot.Section{Items: []bot.Text{bot.Textf("%s · %s", objectiveTitle(o), o.Period.Name)}}
+	switch {
+	case carried:
+		to, err := s.store.ObjectiveByID(ctx, d.WorkspaceID, copied.ID)
+		if err != nil {
+			return nil, u, err
+		}
+		sec.Text = bot.Textf("Carried over to %s as #%d", to.Period.Name, to.Number)
+		sec.Context = bot.Textf("#%d closed with a final score of %.1f.", o.Number, okr.Round1(o.Score()))
+	case o.GradedAt != nil:
+		sec.Text = bot.Textf("Graded ✓ %.1f · %s", okr.Round1(o.Score()), o.Outcome.Label())
+		if line, _, _ := strings.Cut(o.Retrospective, "\n"); line != "" && utf8.RuneCountInString(line) <= shortNote {
+			sec.Context = bot.Textf("“%s”", strings.TrimSpace(line))
+		}
+	case o.Status == okr.Closed:
+		sec.Text = bot.Textf("Closed with a final score of %.1f", okr.Round1(o.Score()))
+	case o.Status == okr.Archived:
+		sec.Text = bot.T("Archived")
+	case d.DeferredAt != nil && d.DeferredAt.Before(o.Period.EndsAt):
+		sec.Text = bot.Textf("Not now — I'll remind you once if #%d is still open when %s has ended", o.Number, o.Period.Name)
+		sec.Context = bot.T(bot.Code(fmt.Sprintf("/okr grade %d", o.Number)), " works any time.")
+	case d.DeferredAt != nil:
+		sec.Text = bot.T("Not now")
+		sec.Context = bot.T(bot.Code(fmt.Sprintf("/okr grade %d", o.Number)), " or ", bot.Code(fmt.Sprintf("/okr carry %d", o.Number)), " works any time.")
+	default:
+		return nil, u, nil
+	}
+	return &bot.Message{Summary: sec.Text.Unstyled(), Sections: []bot.Section{sec}}, u, nil
 }

@@ -17,11 +17,20 @@ const gradingAttempts = 5
 // their period ends and once after, if still open. Each message is
 // recorded under its unique key (objective, step, occurrence) before it is
 // sent, so replicas that see it due at once send it once, and is then
-// leased to one process to send, like a KPI alert.
+// leased to one process to send, like a KPI alert. Messages answered
+// since (graded, carried over, Not now) are redrawn without their buttons.
 func (s *Scheduler) grading(ctx context.Context, sc scope) error {
 	if err := s.claimGrading(ctx, sc); err != nil {
 		return err
 	}
+	if err := s.sendGradings(ctx, sc); err != nil {
+		return err
+	}
+	return s.redrawGradings(ctx, sc)
+}
+
+// sendGradings sends the grading messages recorded and due.
+func (s *Scheduler) sendGradings(ctx context.Context, sc scope) error {
 	for ctx.Err() == nil {
 		now := s.now()
 		ds, err := s.st.ClaimGradingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
@@ -118,5 +127,75 @@ func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDe
 func (s *Scheduler) retryGrading(ctx context.Context, d store.GradingDelivery, wait time.Duration) {
 	if err := s.st.RetryGrading(ctx, d.ID, s.now().Add(wait)); err != nil {
 		s.log.ErrorContext(ctx, "release grading message", "grading", d.ID, "err", err)
+	}
+}
+
+// redrawGradings redraws the sent grading messages whose objective was
+// graded or carried over, or whose owner said Not now, as answered and
+// without buttons, like answered check-in prompts: each is leased to one
+// process, and a redraw that fails is retried with backoff, a bounded
+// number of times.
+func (s *Scheduler) redrawGradings(ctx context.Context, sc scope) error {
+	for ctx.Err() == nil {
+		now := s.now()
+		ds, err := s.st.ClaimGradingRedraws(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.GradingDelivery) {
+			s.redrawGrading(ctx, sc, d, deadline)
+		})
+	}
+	return ctx.Err()
+}
+
+func (s *Scheduler) redrawGrading(ctx context.Context, sc scope, d store.GradingDelivery, deadline time.Time) {
+	log := s.log.With("grading", d.ID, "objective", d.ObjectiveID)
+	done := func() {
+		if err := s.st.GradingRedrawn(ctx, d.ID); err != nil {
+			log.ErrorContext(ctx, "record redrawn grading message", "err", err)
+		}
+	}
+	msg, u, err := s.cmds.GradingAnswered(ctx, d)
+	if err == nil && msg == nil {
+		log.InfoContext(ctx, "grading message not redrawn: nothing answered it")
+		s.count(GradingUpdate, Skipped)
+		done()
+		return
+	}
+	var to bot.Address
+	if err == nil {
+		to, err = s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	}
+	// refused is the platform refusing the update for good: the message
+	// was deleted, or its owner left. An error of okrbot's own (reading
+	// the objective, say) is retried like a busy platform.
+	refused := false
+	if err == nil {
+		ref := bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}
+		err = s.do(ctx, deadline, GradingUpdate, func() error { return s.sender.Update(ctx, ref, *msg) })
+		kind, _ := failureOf(err)
+		refused = err != nil && (kind == bot.Permanent || kind == bot.Gone)
+	}
+	if ctx.Err() != nil {
+		return // stopping: the lease runs out and the redraw is done after the restart
+	}
+	s.outcome(GradingUpdate, err)
+	_, wait := failureOf(err)
+	switch {
+	case err == nil:
+		done()
+	case refused:
+		log.WarnContext(ctx, "grading message cannot be redrawn", "err", err)
+		done()
+	case d.RedrawAttempts+1 >= maxUpdateAttempts:
+		log.ErrorContext(ctx, "redraw grading message given up", "attempts", d.RedrawAttempts+1, "err", err)
+		done()
+	default:
+		log.WarnContext(ctx, "redraw grading message; will retry", "attempts", d.RedrawAttempts+1, "err", err)
+		if err := s.st.GradingRedrawFailed(ctx, d.ID, s.now().Add(max(wait, updateBackoff(d.RedrawAttempts)))); err != nil {
+			log.ErrorContext(ctx, "record failed grading redraw", "err", err)
+		}
 	}
 }

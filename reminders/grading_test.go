@@ -2,6 +2,7 @@ package reminders_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -256,4 +257,245 @@ func TestTwoSchedulersOnOnePostgresSendOneGradingPromptEach(t *testing.T) {
 	if ga, gb := a.Stats().Grading, b.Stats().Grading; ga+gb != 40 {
 		t.Errorf("schedulers sent %d + %d grading prompts", ga, gb)
 	}
+}
+
+// gradingUpdates returns the ok chat.update calls, which redraw messages.
+func (e *env) gradingUpdates() []fakeslack.Call {
+	var out []fakeslack.Call
+	for _, c := range e.slack.Calls("chat.update") {
+		if c.Status == 200 && c.Error == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// promptedToGrade starts an env on the day grading prompts are due, with
+// the people given, each prompted once.
+func promptedToGrade(t *testing.T, st *store.Store, people ...string) (*env, *reminders.Scheduler) {
+	t.Helper()
+	e := newEnv(t, st, local(gradingPrompt))
+	for _, id := range people {
+		e.person(id, "Europe/Berlin")
+	}
+	s := e.scheduler()
+	e.tick(s)
+	if n := len(e.gradingMessages()); n != len(people) {
+		t.Fatalf("%d grading prompts, want one each", n)
+	}
+	return e, s
+}
+
+// redrawnOnce checks that the grading message to a person was redrawn once,
+// in place, with the text given and without its buttons.
+func (e *env) redrawnOnce(user string, want ...string) {
+	e.t.Helper()
+	ds, err := e.st.GradingDeliveries(context.Background(), e.ws.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sent := map[string]bool{}
+	for _, d := range ds {
+		if d.Conversation == e.slack.DMChannel(user) {
+			sent[d.MessageID] = true
+		}
+	}
+	var mine []fakeslack.Call
+	for _, c := range e.gradingUpdates() {
+		if c.Params.Get("channel") == e.slack.DMChannel(user) {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) != 1 {
+		e.t.Fatalf("%s's grading message redrawn %d times, want once", user, len(mine))
+	}
+	if !sent[mine[0].Params.Get("ts")] {
+		e.t.Errorf("the update is of message %s, not of %s's grading message %v", mine[0].Params.Get("ts"), user, sent)
+	}
+	blocks := mine[0].Params.Get("blocks")
+	for _, w := range want {
+		if !strings.Contains(blocks, w) {
+			e.t.Errorf("%s's redrawn grading message lacks %q:\n%s", user, w, blocks)
+		}
+	}
+	for _, button := range []string{commands.ActionGrade, commands.ActionCarry, commands.ActionGradeLater, `"actions"`} {
+		if strings.Contains(blocks, button) {
+			e.t.Errorf("%s's redrawn grading message still has buttons (%s):\n%s", user, button, blocks)
+		}
+	}
+}
+
+func TestGradingMessageIsRedrawnOnceWhenGradedFromItsForm(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, a := promptedToGrade(t, st, "U1")
+		b := e.scheduler()
+		r := e.act("U1", commands.ActionGrade, "1")
+		if r.Form == nil {
+			t.Fatalf("Grade: %s", console.Render(r))
+		}
+		woken := e.woken.Load()
+		res := e.svc.Submit(context.Background(), e.request("U1"), bot.Submission{CallbackID: r.Form.CallbackID, State: r.Form.State,
+			Values: map[string]string{"score_2": "0.7", "outcome": "achieved", "retrospective": "Ask customers sooner.\nAnd more of them."}})
+		if len(res.Errors) > 0 || res.Message == nil {
+			t.Fatalf("submitting the Grade form: %+v", res)
+		}
+		if e.woken.Load() != woken+1 {
+			t.Errorf("the scheduler was not woken to redraw the grading message")
+		}
+		for _, s := range []*reminders.Scheduler{a, b, a} {
+			e.tick(s)
+			e.clock.Advance(time.Minute)
+		}
+		e.redrawnOnce("U1", "Graded ✓ 0.7 · achieved", "#1 Delight customers of U1", "2026-Q4", "Ask customers sooner.")
+		if strings.Contains(e.gradingUpdates()[0].Params.Get("blocks"), "And more of them") {
+			t.Errorf("the redrawn message quotes more than the note's first line")
+		}
+		if got := a.Count(reminders.GradingUpdate, reminders.Sent) + b.Count(reminders.GradingUpdate, reminders.Sent); got != 1 {
+			t.Errorf("schedulers count %d grading messages redrawn", got)
+		}
+	})
+}
+
+func TestGradingMessageIsRedrawnWhenGradedByCommand(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, s := promptedToGrade(t, st, "U1")
+		e.run("U1", "/okr", `grade 1 --outcome partly --note "A note that goes on and on, longer than anyone would read in a one-line summary of how the quarter went."`)
+		e.tick(s)
+		e.tick(s)
+		e.redrawnOnce("U1", "Graded ✓ 0.4 · partly achieved")
+		if blocks := e.gradingUpdates()[0].Params.Get("blocks"); strings.Contains(blocks, "goes on and on") {
+			t.Errorf("the redrawn message quotes a long note:\n%s", blocks)
+		}
+		// Grading again redraws it again, with the new grade.
+		e.run("U1", "/okr", "grade 1 --outcome achieved --final 0.9")
+		e.tick(s)
+		if ups := e.gradingUpdates(); len(ups) != 2 || !strings.Contains(ups[1].Params.Get("blocks"), "Graded ✓ 0.9 · achieved") {
+			t.Errorf("after grading again: %d updates", len(ups))
+		}
+	})
+}
+
+func TestGradingMessageIsRedrawnWhenCarriedOverOrPutOff(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, s := promptedToGrade(t, st, "U1", "U2", "U3")
+		if out := console.Render(e.act("U1", commands.ActionCarry, "1")); !strings.Contains(out, "Carried objective #1 over to 2027-Q1 as #7") {
+			t.Fatalf("Carry over: %s", out)
+		}
+		e.run("U2", "/okr", "carry 3 --to 2027-Q2")
+		e.act("U3", commands.ActionGradeLater, "5")
+		// Not now on someone else's objective redraws nothing.
+		e.act("U1", commands.ActionGradeLater, "5")
+		e.tick(s)
+		e.redrawnOnce("U1", "Carried over to 2027-Q1 as #7", "#1 Delight customers of U1", "closed with a final score of 0.4")
+		e.redrawnOnce("U2", "Carried over to 2027-Q2 as #9")
+		e.redrawnOnce("U3", "Not now — I'll remind you once if #5 is still open when 2026-Q4 has ended", "/okr grade 5")
+
+		// The reminder after the quarter is a new message, with its
+		// buttons; grading then redraws both.
+		e.clock.Set(local(gradingReminder))
+		e.tick(s)
+		msgs := e.gradingMessages()
+		if len(msgs) != 4 || msgs[3].Params.Get("channel") != e.slack.DMChannel("U3") {
+			t.Fatalf("%d grading messages, want U3's reminder last", len(msgs))
+		}
+		e.run("U3", "/okr", "grade 5 --outcome missed")
+		e.tick(s)
+		ups := e.gradingUpdates()
+		if len(ups) != 5 {
+			t.Fatalf("%d updates, want the three answers and U3's prompt and reminder graded", len(ups))
+		}
+		for _, u := range ups[3:] {
+			if !strings.Contains(u.Params.Get("blocks"), "Graded ✓ 0.4 · missed") {
+				t.Errorf("U3's message redrawn as:\n%s", u.Params.Get("blocks"))
+			}
+		}
+		if ups[3].Params.Get("ts") == ups[4].Params.Get("ts") {
+			t.Errorf("one message redrawn twice, not the prompt and the reminder")
+		}
+	})
+}
+
+// TestGradingRedrawsThatKeepFailingAreGivenUp shows that redrawing a
+// grading message is retried through a Slack outage of a few hours, then
+// given up, like the redraw of an answered check-in prompt.
+func TestGradingRedrawsThatKeepFailingAreGivenUp(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, s := promptedToGrade(t, st, "U1")
+		e.slack.FailMethod("chat.update", fakeslack.HTTPError(http.StatusServiceUnavailable))
+		graded := e.clock.Now()
+		e.run("U1", "/okr", "grade 1 --outcome achieved")
+		for e.clock.Now().Before(graded.Add(7 * time.Hour)) {
+			e.tick(s)
+			e.clock.Advance(time.Minute)
+		}
+		calls := e.slack.Calls("chat.update")
+		if len(calls) == 0 {
+			t.Fatal("the grading message was never redrawn")
+		}
+		last := calls[len(calls)-1].At
+		if last.Before(graded.Add(2 * time.Hour)) {
+			t.Errorf("redraws given up at %s, within two hours of grading", last.In(berlin))
+		}
+		if last.After(graded.Add(6 * time.Hour)) {
+			t.Errorf("redraws still tried at %s, six hours after grading", last.In(berlin))
+		}
+		if s.Count(reminders.GradingUpdate, reminders.Retried) == 0 {
+			t.Errorf("no retried grading redraws counted")
+		}
+		ds, err := st.GradingDeliveries(context.Background(), e.ws.ID)
+		if err != nil || len(ds) != 1 || ds[0].RedrawPending || ds[0].RedrawUntil != nil {
+			t.Errorf("given up, the delivery still asks for a redraw: %+v, %v", ds, err)
+		}
+	})
+}
+
+// TestAnotherWorkspacesGradingMessagesAreNotRedrawn shows that grading
+// messages of a workspace sharing the database that this okrbot does not
+// serve are left to the okrbot that sent them.
+func TestAnotherWorkspacesGradingMessagesAreNotRedrawn(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, s := promptedToGrade(t, st, "U1")
+		ctx := context.Background()
+		other, err := st.Workspace(ctx, "slack", "TOTHER")
+		if err != nil {
+			t.Fatal(err)
+		}
+		period, err := st.EnsurePeriod(ctx, other.ID, okr.Quarter(2026, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := st.SaveUser(ctx, store.User{WorkspaceID: other.ID, PlatformID: "UX1", Name: "xavier", TZ: "Europe/Berlin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := store.Objective{WorkspaceID: other.ID, Title: "Elsewhere", OwnerID: x.ID, PeriodID: period.ID, Status: okr.Active}
+		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
+			t.Fatal(err)
+		}
+		d := store.GradingDelivery{WorkspaceID: other.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: e.clock.Now(), UserID: x.ID}
+		if _, err := st.AddGradingDelivery(ctx, &d); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.GradingSent(ctx, d.ID, e.clock.Now(), "DX1", "9.9"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.GradeObjective(ctx, other.ID, store.Grade{ObjectiveID: o.ID, Outcome: okr.Achieved,
+			By: store.Actor{UserID: x.ID, Platform: "slack"}}); err != nil {
+			t.Fatal(err)
+		}
+		e.run("U1", "/okr", "grade 1 --outcome achieved")
+		e.tick(s)
+		e.clock.Advance(time.Hour)
+		e.tick(s)
+		e.redrawnOnce("U1", "Graded ✓")
+		for _, c := range e.slack.Calls("chat.update") {
+			if c.Params.Get("channel") == "DX1" {
+				t.Errorf("another workspace's grading message was redrawn here")
+			}
+		}
+		ds, err := st.GradingDeliveries(ctx, other.ID)
+		if err != nil || len(ds) != 1 || !ds[0].RedrawPending || ds[0].RedrawUntil != nil {
+			t.Errorf("another workspace's delivery: %+v, %v; want its redraw left to its own okrbot", ds, err)
+		}
+	})
 }

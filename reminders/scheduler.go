@@ -88,10 +88,12 @@ const (
 	Alert  Kind = "alert"  // a KPI alert
 	// Grading is an end-of-period message asking an owner to grade.
 	Grading Kind = "grading"
+	// GradingUpdate is a grading message redrawn as answered.
+	GradingUpdate Kind = "grading-update"
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading}
+var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading, GradingUpdate}
 
 // Result is what became of one try of a delivery.
 type Result string
