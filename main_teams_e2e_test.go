@@ -315,6 +315,61 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 	}
 }
 
+// TestTeamsGradingMessageIsRedrawnWhenGraded shows the grading message in
+// Teams: it comes with its buttons five working days before the quarter
+// ends, and once its objective is graded, here by command, the card is
+// updated in place to the grade, without buttons.
+func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := &clock{t: time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC)}
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			e := teamsEnv(fake, dbURL)
+			e["OKRBOT_DEFAULT_TZ"] = "Europe/London"
+			p := start(t, c, e)
+			ada := newTeamsUser(t, fake, p.base, teamsAda)
+			dm := fake.Personal(teamsAda)
+			london := faketeams.WithTimezone("Europe/London")
+			ada.ask(dm, dm.ConversationID, `okr new "Delight customers" --period 2026-Q4`, london)
+			ada.ask(dm, dm.ConversationID, `okr kr 1 "Raise NPS" --start 30 --target 50`, london)
+			round(t, p)
+
+			c.Set(time.Date(2026, 12, 25, 9, 0, 0, 0, time.UTC)) // 09:00 in London
+			round(t, p)
+			var prompt faketeams.Activity
+			for _, m := range fake.Messages(dm.ConversationID) {
+				if strings.Contains(m.Card().Text(), "Time to grade your objective #1") {
+					prompt = m
+				}
+			}
+			if prompt.ID == "" {
+				t.Fatal("no grading message in Ada's chat")
+			}
+			mustHave(t, "the grading message", prompt.Card().Text(), "[Grade]", "[Carry over]", "[Not now]")
+
+			ada.ask(dm, dm.ConversationID, `okr grade 1 --outcome partly --note "Ask customers sooner."`, london)
+			round(t, p)
+			await(t, fake, "the grading message redrawn", func() bool {
+				for _, call := range fake.Calls(faketeams.OpUpdate) {
+					if call.Conversation == dm.ConversationID && call.ActivityID == prompt.ID {
+						return true
+					}
+				}
+				return false
+			})
+			for _, m := range fake.Messages(dm.ConversationID) {
+				if m.ID == prompt.ID {
+					text := m.Card().Text()
+					mustHave(t, "the redrawn grading message", text, "Graded ✓ 0.0 · partly achieved", "Delight customers", "Ask customers sooner.")
+					if strings.Contains(text, "[") {
+						t.Errorf("the redrawn grading message still has buttons:\n%s", text)
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestTeamsKPIAlertsAndDigestInAChannel names a channel for KPI alerts and
 // the weekly digest by typing the commands in it: only an admin (named in
 // OKRBOT_ADMINS by AAD object id) may, and the answers are private. A KPI
