@@ -129,7 +129,7 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 		unsent := newObjective(t, s, f, "Unsent", 1)
 		theirs := newObjective(t, s, other, "Theirs", 1)
 		dGraded, dCarried, dDeferred := sentGrading(t, s, f, graded, at, "1.1"), sentGrading(t, s, f, carried, at, "1.2"), sentGrading(t, s, f, deferred, at, "1.3")
-		sentGrading(t, s, f, unsent, at, "")
+		dUnsent := sentGrading(t, s, f, unsent, at, "")
 		sentGrading(t, s, other, theirs, at, "2.1")
 		mine := []uint{f.ws.ID}
 		claim := func(now time.Time) []uint {
@@ -198,6 +198,12 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 		must(t, err)
 		if got := claim(at.Add(5 * time.Hour)); !slices.Equal(got, []uint{dGraded.ID}) {
 			t.Errorf("after a regrade: claimed %v", got)
+		}
+		must(t, s.GradingRedrawn(ctx, dGraded.ID))
+		// A message graded while it was being sent is redrawn once it is.
+		must(t, s.GradingSent(ctx, dUnsent.ID, at.Add(5*time.Hour), "D1", "1.4"))
+		if got := claim(at.Add(6 * time.Hour)); !slices.Equal(got, []uint{dUnsent.ID}) {
+			t.Errorf("once sent: claimed %v, want the message graded while it was sent", got)
 		}
 		if ds, err := s.GradingDeliveries(ctx, other.ws.ID); err != nil || !ds[0].RedrawPending || ds[0].RedrawUntil != nil {
 			t.Errorf("the other workspace's message was claimed here: %+v, %v", ds, err)
