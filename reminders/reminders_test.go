@@ -879,18 +879,6 @@ func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 	})
 }
 
-// restart is okrbot started again on the env's database: a new Service and
-// a new Slack adapter, which know nothing of the DMs opened before.
-func (e *env) restart() {
-	e.t.Helper()
-	e.svc = commands.New(commands.Config{Store: e.st, Now: e.clock.Now, Admins: []string{"UADMIN"},
-		Wake: func() { e.woken.Add(1) }})
-	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: e.clock.Now}, e.svc)
-	if _, err := e.sender.TeamID(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 // TestARestartOpensNoDirectChatsAgain shows that the DM channel the first
 // prompt opened is kept in the database: after a restart, the next week's
 // prompt goes to the same DM with no conversations.open, and a kept
@@ -905,7 +893,7 @@ func TestARestartOpensNoDirectChatsAgain(t *testing.T) {
 		weekly := func(week int) {
 			t.Helper()
 			e.tick(e.scheduler())
-			e.clock.Set(local(monday + " 09:00").AddDate(0, 0, 7*week))
+			e.clock.Set(local(monday+" 09:00").AddDate(0, 0, 7*week))
 			e.tick(e.scheduler())
 			prompts := e.prompts()
 			if len(prompts) != week+1 {
@@ -932,7 +920,7 @@ func TestARestartOpensNoDirectChatsAgain(t *testing.T) {
 			t.Errorf("kept ref %q, want the DM channel %s", ref, dm)
 		}
 
-		e.restart()
+		e.start(e.clock.Now) // a restart
 		weekly(1)
 		if n := opens(); n != 1 {
 			t.Errorf("after a restart: conversations.open called %d times in all, want still 1", n)
@@ -944,7 +932,7 @@ func TestARestartOpensNoDirectChatsAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.slack.FailChannel("D0STALE", fakeslack.SlackError("channel_not_found"))
-		e.restart()
+		e.start(e.clock.Now) // a restart
 		weekly(2)
 		if n := opens(); n != 2 {
 			t.Errorf("after a stale ref: conversations.open called %d times in all, want 2", n)
