@@ -239,8 +239,8 @@ var _ bot.Sender = (*Adapter)(nil)
 
 // Send posts a message to a channel, or to a person (in their direct
 // messages with okrbot), in the thread of to.Thread if set, with its
-// pictures uploaded. A person's DM channel is to.Ref when set, else one
-// this adapter opened before, else opened now (conversations.open); the
+// pictures uploaded. A person's DM channel is one this adapter opened
+// before, else to.Ref, else opened now (conversations.open); the
 // returned MessageRef's Address carries it as its Ref, for the caller to
 // keep. A kept DM channel that Slack no longer knows is opened again.
 // Errors are *bot.SendError, classified for retrying.
@@ -374,17 +374,17 @@ func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
 }
 
 // dm is the channel of okrbot's direct messages with the person `to`
-// names: its Ref, else the one this adapter opened before, else one opened
-// now, which opened says.
+// names: the one this adapter opened, which Slack gave it, else to's Ref,
+// else one opened now, which opened says.
 func (a *Adapter) dm(ctx context.Context, api *slack.Client, to bot.Address) (channel string, opened bool, err error) {
-	if to.Ref != "" {
-		return to.Ref, false, nil
-	}
 	a.mu.Lock()
 	ch, ok := a.dms[userKey{to.Workspace, to.ID}]
 	a.mu.Unlock()
-	if ok {
+	switch {
+	case ok:
 		return ch, false, nil
+	case to.Ref != "":
+		return to.Ref, false, nil
 	}
 	ch, err = a.openDM(ctx, api, to.Workspace, to.ID)
 	return ch, err == nil, err
