@@ -30,10 +30,11 @@ type Address struct {
 	// Thread, when set, is the platform id of the message to reply under.
 	Thread string
 	// Ref is what the platform needs to reach the conversation later,
-	// without a request to answer (Teams: its service URL, conversation id
-	// and tenant). It is opaque outside the adapter that made it; the store
-	// keeps it, and adapters refresh it whenever the platform tells them
-	// something new.
+	// without a request to answer or a call to open it (Slack: a person's
+	// DM channel id; Teams: its service URL, conversation id and tenant).
+	// It is opaque outside the adapter that made it; the store keeps it,
+	// and adapters refresh it whenever the platform tells them something
+	// new.
 	Ref string
 }
 
@@ -47,7 +48,10 @@ func (ref MessageRef) InThread() Address {
 // MessageRef points at a message that was sent, so it can be updated or
 // replied to in a thread.
 type MessageRef struct {
-	// Address is where the message was sent.
+	// Address is where the message was sent, with the Ref of the
+	// conversation it went to: one the Sender learnt (a direct chat it
+	// opened) differs from the Ref it was given, and is for the caller to
+	// keep (see Rememberer).
 	Address Address
 	// Conversation is the platform's id of the conversation the message is
 	// in (a Slack channel or DM, a Teams conversation).
@@ -64,19 +68,30 @@ type Sender interface {
 	// credentials for it. Work for other workspaces (another deployment's,
 	// sharing the database) is left to the deployment that serves them.
 	Serves(ws Workspace) bool
-	// Send posts msg to an address.
+	// Send posts msg to an address. A Ref in the address saves the
+	// platform calls that would find the conversation; a Ref the platform
+	// no longer knows is replaced by a new one, in the MessageRef.
 	Send(ctx context.Context, to Address, msg Message) (MessageRef, error)
 	// Update replaces a message that Send sent.
 	Update(ctx context.Context, ref MessageRef, msg Message) error
 }
 
 // Opener is a Sender that opens some conversations before it can post in
-// them: Slack opens a person's direct chat with a call of its own. Open
-// does that ahead of Send, which then posts at once, so that a caller
-// pacing its messages paces the posts alone; the platform limits opening
-// apart from posting.
+// them: Slack opens a person's direct chat with a call of its own, unless
+// the address's Ref names it. Open does that ahead of Send, which then
+// posts at once, so that a caller pacing its messages paces the posts
+// alone; the platform limits opening apart from posting.
 type Opener interface {
 	Open(ctx context.Context, to Address) error
+}
+
+// Rememberer keeps the Refs that Send learnt, so that the next message to
+// the same address needs no platform call to find it, even after a
+// restart. Whoever sends to a person keeps what comes back: the
+// scheduler, and an adapter answering privately when its Handler is a
+// Rememberer. It writes only when a Ref changed.
+type Rememberer interface {
+	Remember(ctx context.Context, to Address) error
 }
 
 // Senders routes each message to the Sender of its workspace's platform. A

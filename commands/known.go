@@ -131,10 +131,25 @@ func (s *Service) user(ctx context.Context, ws store.Workspace, p bot.User) (sto
 	return u, nil
 }
 
-// Remember keeps what a platform said about reaching an address, so that
-// messages can go there later. Addresses without a reference need nothing
-// kept, and a reference already kept is not written again.
-func (s *Service) Remember(ctx context.Context, workspaceID uint, a bot.Address) error {
+var _ bot.Rememberer = (*Service)(nil)
+
+// Remember keeps what a platform said about reaching an address (its Ref),
+// so that messages can go there later without asking the platform again.
+// Addresses without a reference need nothing kept, and a reference already
+// kept is not written again.
+func (s *Service) Remember(ctx context.Context, a bot.Address) error {
+	if a.Ref == "" || a.ID == "" {
+		return nil
+	}
+	ws, err := s.workspace(ctx, a.Workspace)
+	if err != nil {
+		return err
+	}
+	return s.keepRef(ctx, ws.ID, a)
+}
+
+// keepRef is Remember in a known workspace.
+func (s *Service) keepRef(ctx context.Context, workspaceID uint, a bot.Address) error {
 	if a.Ref == "" || a.ID == "" {
 		return nil
 	}

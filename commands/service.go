@@ -98,7 +98,7 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Remember(ctx, ws.ID, req.Address); err != nil {
+	if err := s.keepRef(ctx, ws.ID, req.Address); err != nil {
 		return nil, err
 	}
 	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)]

@@ -80,8 +80,11 @@ func envInt(name string, def int) int {
 // that allows one message a second per channel, a workspace-wide number a
 // second, and answers 5% of calls with 429 and Retry-After: 1. It reports
 // the wall time against the minimum the workspace cap allows, and the
-// duplicates and misses, which must be 0. OKRBOT_BENCH_PEOPLE (10000) and
-// OKRBOT_BENCH_WORKSPACE_RATE (messages a second, 200) change the load.
+// duplicates and misses, which must be 0. Then okrbot restarts (a new
+// Slack adapter, which has opened no DM) and sends the next week's prompt:
+// it reports the conversations.open calls of both weeks; the second must
+// open none. OKRBOT_BENCH_PEOPLE (10000) and OKRBOT_BENCH_WORKSPACE_RATE
+// (messages a second, 200) change the load.
 func BenchmarkFanOut(b *testing.B) {
 	n := envInt("OKRBOT_BENCH_PEOPLE", 10000)
 	wsRate := envInt("OKRBOT_BENCH_WORKSPACE_RATE", 200)
@@ -106,54 +109,81 @@ func BenchmarkFanOut(b *testing.B) {
 				c.Now, c.After = clk.Now, time.After
 				// The two share the workspace's cap.
 				c.Rate, c.Workers, c.Batch = float64(wsRate)/2, 16, 200
+				// No nudges: the next week's prompts are all there is
+				// to send then.
+				c.NudgeAfter = 30 * 24 * time.Hour
 			})
 		}
-		a, bb := mk(st1), mk(st2)
+		// wave runs two schedulers until they have sent n prompts.
+		wave := func() (a, bb *reminders.Scheduler) {
+			a, bb = mk(st1), mk(st2)
+			for round := 0; round < 5; round++ {
+				var wg sync.WaitGroup
+				for _, s := range []*reminders.Scheduler{a, bb} {
+					wg.Go(func() {
+						if err := s.RunOnce(context.Background()); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				if a.Stats().Sent+bb.Stats().Sent >= int64(n) {
+					break
+				}
+			}
+			return a, bb
+		}
+		opens := func() int { return len(e.slack.Calls("conversations.open")) }
 		b.StartTimer()
 		start := time.Now()
-		for round := 0; round < 5; round++ {
-			var wg sync.WaitGroup
-			for _, s := range []*reminders.Scheduler{a, bb} {
-				wg.Go(func() {
-					if err := s.RunOnce(context.Background()); err != nil {
-						b.Error(err)
-					}
-				})
-			}
-			wg.Wait()
-			if a.Stats().Sent+bb.Stats().Sent >= int64(n) {
-				break
-			}
-		}
+		a, bb := wave()
 		wall := time.Since(start)
 		b.StopTimer()
-
-		per := e.promptsPerUser()
-		var total, dups int
-		for _, c := range per {
-			total += c
-			if c > 1 {
-				dups += c - 1
-			}
-		}
-		misses := n - len(per)
-		minimum := time.Duration(float64(n) / float64(wsRate) * float64(time.Second))
+		firstOpens := opens()
 		var limited int
 		for _, c := range e.slack.Calls("") {
 			if c.Status == 429 {
 				limited++
 			}
 		}
+
+		// A week later, after a restart.
+		e.start(clk.Now)
+		clk.Set(local("2026-12-07 09:00"))
+		start = time.Now()
+		a2, b2 := wave()
+		wall2 := time.Since(start)
+		secondOpens := opens() - firstOpens
+
+		per := e.promptsPerUser()
+		var total, dups int
+		var missed2 int
+		for _, c := range per {
+			total += c
+			if c > 2 {
+				dups += c - 2 // one a week
+			}
+			if c < 2 {
+				missed2++
+			}
+		}
+		total -= int(a2.Stats().Sent + b2.Stats().Sent)
+		misses := n - len(per)
+		minimum := time.Duration(float64(n) / float64(wsRate) * float64(time.Second))
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(minimum.Seconds(), "min-s")
 		b.ReportMetric(float64(total), "sent")
 		b.ReportMetric(float64(dups), "duplicates")
 		b.ReportMetric(float64(misses), "misses")
 		b.ReportMetric(float64(limited), "429s")
+		b.ReportMetric(float64(firstOpens), "opens-week1")
+		b.ReportMetric(float64(secondOpens), "opens-week2")
 		b.Logf("people %d: wall %s, rate-limit minimum %s (%.2fx), sent %d, duplicates %d, misses %d, 429 answers %d, scheduler A sent %d, B sent %d",
 			n, wall.Round(time.Millisecond), minimum, wall.Seconds()/minimum.Seconds(), total, dups, misses, limited, a.Stats().Sent, bb.Stats().Sent)
-		if dups != 0 || misses != 0 {
-			b.Errorf("%d duplicates, %d misses", dups, misses)
+		b.Logf("conversations.open calls: %d in the first week; %d in the next week's wave after a restart (wall %s, sent %d)",
+			firstOpens, secondOpens, wall2.Round(time.Millisecond), a2.Stats().Sent+b2.Stats().Sent)
+		if dups != 0 || misses != 0 || missed2 != 0 || secondOpens != 0 {
+			b.Errorf("%d duplicates, %d misses, %d missed in the second week, %d DMs opened again after a restart", dups, misses, missed2, secondOpens)
 		}
 	}
 }

@@ -106,9 +106,6 @@ func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDe
 			log.ErrorContext(ctx, "record sent grading message", "err", err)
 			return
 		}
-		if ref.Address.Ref != to.Ref {
-			s.remember(ctx, d.WorkspaceID, ref)
-		}
 	case kind == bot.Gone:
 		log.WarnContext(ctx, "grading message not sent: the owner is gone from their chat platform", "err", err)
 		finish("gone: " + err.Error())

@@ -104,22 +104,8 @@ func newEnvOn(t testing.TB, st *store.Store, now func() time.Time, opts ...fakes
 	t.Helper()
 	e := &env{t: t, st: st}
 	e.slack = fakeslack.New(t, append([]fakeslack.Option{fakeslack.WithClock(now)}, opts...)...)
-	e.svc = commands.New(commands.Config{Store: st, Now: now, Admins: []string{"UADMIN"},
-		Wake: func() { e.woken.Add(1) }})
-	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: now}, e.svc)
+	team := e.start(now)
 	ctx := context.Background()
-	// The adapter serves the team auth.test names; a fake that answers
-	// 429 at random may need a few tries.
-	var team string
-	for attempt := 0; ; attempt++ {
-		var err error
-		if team, err = e.sender.TeamID(ctx); err == nil {
-			break
-		}
-		if _, limited := slackbot.RetryAfter(err); !limited || attempt == 20 {
-			t.Fatal(err)
-		}
-	}
 	var err error
 	if e.ws, err = st.Workspace(ctx, "slack", team); err != nil {
 		t.Fatal(err)
@@ -128,6 +114,27 @@ func newEnvOn(t testing.TB, st *store.Store, now func() time.Time, opts ...fakes
 		t.Fatal(err)
 	}
 	return e
+}
+
+// start starts okrbot's Service and Slack adapter on the env's store and
+// fake Slack, and returns the team the adapter serves. Called again, it is
+// a restart: the new adapter has opened no DM.
+func (e *env) start(now func() time.Time) string {
+	e.t.Helper()
+	e.svc = commands.New(commands.Config{Store: e.st, Now: now, Admins: []string{"UADMIN"},
+		Wake: func() { e.woken.Add(1) }})
+	e.sender = slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.slack.APIURL(), Now: now}, e.svc)
+	// The adapter serves the team auth.test names; a fake that answers
+	// 429 at random may need a few tries.
+	for attempt := 0; ; attempt++ {
+		team, err := e.sender.TeamID(context.Background())
+		if err == nil {
+			return team
+		}
+		if _, limited := slackbot.RetryAfter(err); !limited || attempt == 20 {
+			e.t.Fatal(err)
+		}
+	}
 }
 
 // scheduler returns a scheduler on the env's store, clock and fake Slack.

@@ -878,3 +878,67 @@ func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 		}
 	})
 }
+
+// TestARestartOpensNoDirectChatsAgain shows that the DM channel the first
+// prompt opened is kept in the database: after a restart, the next week's
+// prompt goes to the same DM with no conversations.open, and a kept
+// channel Slack no longer knows is opened again and replaced.
+func TestARestartOpensNoDirectChatsAgain(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, local("2026-11-27 12:00"))
+		e.person("U1", "Europe/Berlin")
+		dm := e.slack.DMChannel("U1")
+		opens := func() int { return len(e.slack.Calls("conversations.open")) }
+		weekly := func(week int) {
+			t.Helper()
+			e.tick(e.scheduler())
+			e.clock.Set(local(monday+" 09:00").AddDate(0, 0, 7*week))
+			e.tick(e.scheduler())
+			prompts := e.prompts()
+			if len(prompts) != week+1 {
+				t.Fatalf("week %d: %d prompts in all, want %d", week, len(prompts), week+1)
+			}
+			if ch := prompts[week].Params.Get("channel"); ch != dm {
+				t.Errorf("week %d: prompt went to %s, want U1's DM %s", week, ch, dm)
+			}
+		}
+		kept := func() string {
+			t.Helper()
+			ref, err := st.ConversationRef(ctx, e.ws.ID, string(bot.DirectChat), "U1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ref
+		}
+
+		weekly(0)
+		if n := opens(); n != 1 {
+			t.Errorf("first prompt: conversations.open called %d times, want 1", n)
+		}
+		if ref := kept(); ref != dm {
+			t.Errorf("kept ref %q, want the DM channel %s", ref, dm)
+		}
+
+		e.start(e.clock.Now) // a restart
+		weekly(1)
+		if n := opens(); n != 1 {
+			t.Errorf("after a restart: conversations.open called %d times in all, want still 1", n)
+		}
+
+		// A kept channel that Slack no longer knows (okrbot installed again
+		// as another app, say).
+		if err := st.SaveConversation(ctx, store.Conversation{WorkspaceID: e.ws.ID, Kind: string(bot.DirectChat), PlatformID: "U1", Ref: "D0STALE"}); err != nil {
+			t.Fatal(err)
+		}
+		e.slack.FailChannel("D0STALE", fakeslack.SlackError("channel_not_found"))
+		e.start(e.clock.Now) // a restart
+		weekly(2)
+		if n := opens(); n != 2 {
+			t.Errorf("after a stale ref: conversations.open called %d times in all, want 2", n)
+		}
+		if ref := kept(); ref != dm {
+			t.Errorf("kept ref after a stale one %q, want the DM channel %s", ref, dm)
+		}
+	})
+}

@@ -359,14 +359,6 @@ func (s *Scheduler) address(ctx context.Context, sc scope, workspaceID uint, kin
 	return s.cmds.Address(ctx, ws, kind, id)
 }
 
-// remember keeps what the platform said about reaching where a message went
-// (a direct chat it had to open, say), for the next message.
-func (s *Scheduler) remember(ctx context.Context, workspaceID uint, ref bot.MessageRef) {
-	if err := s.cmds.Remember(ctx, workspaceID, ref.Address); err != nil {
-		s.log.WarnContext(ctx, "remember conversation", "workspace", workspaceID, "err", err)
-	}
-}
-
 // location is a person's time zone, or the workspace default with a warning
 // when the platform's is unknown.
 func (s *Scheduler) location(ctx context.Context, u store.User) *time.Location {
@@ -701,9 +693,6 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
 			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
 			return
-		}
-		if ref.Address.Ref != to.Ref {
-			s.remember(ctx, d.WorkspaceID, ref)
 		}
 		d.Conversation, d.MessageID = ref.Conversation, ref.ID
 		s.openThread(ctx, sc, d, u)

@@ -66,7 +66,9 @@ func backoff(attempt int) time.Duration {
 // post sends msg to `to` at the process's pace, as do does. A conversation
 // the Sender must open first (a person's direct chat on Slack) is opened
 // before, retried the same way but not paced: it is not a message, and
-// a rate-limited open would otherwise spend a message's turn.
+// a rate-limited open would otherwise spend a message's turn. What the
+// Sender learnt about reaching `to` is kept for the next message, which
+// then needs no opening, even from another process or after a restart.
 func (s *Scheduler) post(ctx context.Context, deadline time.Time, what Kind, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
 	if o, ok := s.sender.(bot.Opener); ok {
 		if err := s.retry(ctx, deadline, what, nil, func() error { return o.Open(ctx, to) }); err != nil {
@@ -79,6 +81,11 @@ func (s *Scheduler) post(ctx context.Context, deadline time.Time, what Kind, to 
 		ref, err = s.sender.Send(ctx, to, msg)
 		return err
 	})
+	if err == nil && ref.Address.Ref != to.Ref {
+		if err := s.cmds.Remember(ctx, ref.Address); err != nil {
+			s.log.WarnContext(ctx, "remember conversation", "what", what, "to", to.ID, "err", err)
+		}
+	}
 	return ref, err
 }
 

@@ -11,8 +11,10 @@ import (
 )
 
 // A Conversation is how to reach a person's direct chat or a channel later,
-// without a request to answer: what the platform last told okrbot about it.
-// Platforms that need nothing (Slack) store none.
+// without a request to answer or a platform call to find it: what the
+// platform last told okrbot about it (Slack: a person's DM channel id;
+// Teams: a conversation reference). Conversations that need nothing, such
+// as Slack channels, have none.
 type Conversation struct {
 	ID          uint `gorm:"primaryKey"`
 	WorkspaceID uint `gorm:"not null;uniqueIndex:idx_conversations_key"`

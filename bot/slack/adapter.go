@@ -89,7 +89,7 @@ type Adapter struct {
 	apiPath  string          // the path of apiURL, which Web API method names follow
 
 	mu      sync.Mutex
-	dms     map[userKey]string       // a person's DM channel ID; they never change
+	dms     map[userKey]string       // the DM channels this adapter opened, for addresses without a Ref
 	clients map[string]*slack.Client // by bot token, with Installations
 	files   files                    // pictures uploaded (images.go)
 
@@ -239,7 +239,11 @@ var _ bot.Sender = (*Adapter)(nil)
 
 // Send posts a message to a channel, or to a person (in their direct
 // messages with okrbot), in the thread of to.Thread if set, with its
-// pictures uploaded. Errors are *bot.SendError, classified for retrying.
+// pictures uploaded. A person's DM channel is one this adapter opened
+// before, else to.Ref, else opened now (conversations.open); the
+// returned MessageRef's Address carries it as its Ref, for the caller to
+// keep. A kept DM channel that Slack no longer knows is opened again.
+// Errors are *bot.SendError, classified for retrying.
 func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
 	if _, _, err := RenderMessage(msg); err != nil {
 		return bot.MessageRef{}, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: render message: %w", err)}
@@ -248,9 +252,9 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
-	channel := to.ID
+	channel, opened := to.ID, false
 	if to.Kind == bot.DirectChat {
-		if channel, err = a.openDM(ctx, api, to.Workspace, to.ID); err != nil {
+		if channel, opened, err = a.dm(ctx, api, to); err != nil {
 			return bot.MessageRef{}, classify(err)
 		}
 	}
@@ -261,6 +265,19 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 			opts = append(opts, slack.MsgOptionTS(to.Thread))
 		}
 		ch, ts, err = api.PostMessageContext(ctx, channel, opts...)
+		if err == nil || opened || to.Kind != bot.DirectChat || !isStaleDM(err) {
+			return err
+		}
+		// A DM channel kept from before that Slack no longer knows (okrbot
+		// was installed again, as another app, say): the person's DM
+		// with okrbot now is another one.
+		a.log.InfoContext(ctx, "kept DM channel is gone; opening the DM again", "team", to.Workspace.TeamID, "user", to.ID, "channel", channel, "err", err)
+		a.forgetDM(to.Workspace, to.ID)
+		if channel, err = a.openDM(ctx, api, to.Workspace, to.ID); err != nil {
+			return err
+		}
+		opened = true
+		ch, ts, err = api.PostMessageContext(ctx, channel, opts...)
 		return err
 	})
 	if err != nil {
@@ -269,26 +286,43 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 		}
 		return bot.MessageRef{}, classify(fmt.Errorf("slack: post to %s: %w", to.ID, err))
 	}
+	if to.Kind == bot.DirectChat {
+		to.Ref = channel
+	}
 	return bot.MessageRef{Address: to, Conversation: ch, ID: ts}, nil
 }
 
 var _ bot.Opener = (*Adapter)(nil)
 
 // Open opens the direct chat of a person (conversations.open) and keeps
-// its channel for Send; other addresses need nothing. Errors are
+// its channel for Send, unless to.Ref names it already or this adapter
+// opened it before; other addresses need nothing. Errors are
 // *bot.SendError.
 func (a *Adapter) Open(ctx context.Context, to bot.Address) error {
-	if to.Kind != bot.DirectChat {
+	if to.Kind != bot.DirectChat || to.Ref != "" {
 		return nil
 	}
 	api, err := a.client(ctx, to.Workspace)
 	if err != nil {
 		return err
 	}
-	if _, err := a.openDM(ctx, api, to.Workspace, to.ID); err != nil {
+	if _, _, err := a.dm(ctx, api, to); err != nil {
 		return classify(err)
 	}
 	return nil
+}
+
+// remember hands the Handler the DM channel that Send opened to answer a
+// person, when the Handler keeps them: the next message to them, from any
+// process, then needs no conversations.open.
+func (a *Adapter) remember(ctx context.Context, to bot.Address, sent bot.MessageRef) {
+	r, ok := a.h.(bot.Rememberer)
+	if !ok || sent.Address.Ref == to.Ref {
+		return
+	}
+	if err := r.Remember(ctx, sent.Address); err != nil {
+		a.log.WarnContext(ctx, "DM channel not remembered", "team", to.Workspace.TeamID, "user", to.ID, "err", err)
+	}
 }
 
 // Update replaces a message sent by Send.
@@ -339,16 +373,27 @@ func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
 	}, nil
 }
 
-// openDM resolves a person of ws to the ID of the bot's direct message
-// channel with them.
+// dm is the channel of okrbot's direct messages with the person `to`
+// names: the one this adapter opened, which Slack gave it, else to's Ref,
+// else one opened now, which opened says.
+func (a *Adapter) dm(ctx context.Context, api *slack.Client, to bot.Address) (channel string, opened bool, err error) {
+	a.mu.Lock()
+	ch, ok := a.dms[userKey{to.Workspace, to.ID}]
+	a.mu.Unlock()
+	switch {
+	case ok:
+		return ch, false, nil
+	case to.Ref != "":
+		return to.Ref, false, nil
+	}
+	ch, err = a.openDM(ctx, api, to.Workspace, to.ID)
+	return ch, err == nil, err
+}
+
+// openDM asks Slack for the channel of okrbot's direct messages with a
+// person of ws (conversations.open), and keeps it for this adapter.
 func (a *Adapter) openDM(ctx context.Context, api *slack.Client, ws bot.Workspace, id string) (string, error) {
 	k := userKey{ws, id}
-	a.mu.Lock()
-	ch, ok := a.dms[k]
-	a.mu.Unlock()
-	if ok {
-		return ch, nil
-	}
 	c, _, _, err := api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{id}})
 	if err != nil {
 		return "", fmt.Errorf("slack: open DM with %s: %w", id, err)

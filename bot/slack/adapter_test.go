@@ -78,6 +78,69 @@ func TestOpenAheadOfSend(t *testing.T) {
 	}
 }
 
+// TestAKeptDMChannelNeedsNoOpening shows that the DM channel Send reports
+// is all another adapter (okrbot after a restart) needs to write to the
+// person without conversations.open, and that a kept channel Slack no
+// longer knows is replaced by the DM opened again.
+func TestAKeptDMChannelNeedsNoOpening(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	dm := e.fake.DMChannel(alice)
+	first, err := e.a.Send(ctx, e.to(alice), msg("Time for your weekly check-in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Address.Ref != dm {
+		t.Fatalf("Send reported the ref %q, want the DM channel %s", first.Address.Ref, dm)
+	}
+	opens := len(e.fake.Calls("conversations.open"))
+
+	a := e.restarted(t)
+	if err := a.Open(ctx, first.Address); err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.Send(ctx, first.Address, msg("A week later"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.fake.Calls("conversations.open")); n != opens {
+		t.Errorf("conversations.open called %d more times for a kept DM channel", n-opens)
+	}
+	if again.Conversation != dm || again.Address.Ref != dm {
+		t.Errorf("second message went to %s (ref %q), want %s", again.Conversation, again.Address.Ref, dm)
+	}
+
+	// A kept channel Slack no longer knows: the DM is opened again, the
+	// message lands there, and its channel is the new ref.
+	e.fake.FailChannel("D0STALE", fakeslack.SlackError("channel_not_found"))
+	stale := e.to(alice)
+	stale.Ref = "D0STALE"
+	if err := a.Open(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := a.Send(ctx, stale, msg("Still there?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.fake.Calls("conversations.open")); n != opens+1 {
+		t.Errorf("conversations.open called %d more times for a stale DM channel, want 1", n-opens)
+	}
+	if fixed.Conversation != dm || fixed.Address.Ref != dm {
+		t.Errorf("message after a stale ref went to %s (ref %q), want %s", fixed.Conversation, fixed.Address.Ref, dm)
+	}
+
+	// A person who left: their kept channel is archived, and opening it
+	// again says they are gone.
+	e.fake.AddUser(fakeslack.User{ID: "U0GONE", Name: "gone", Deleted: true})
+	e.fake.FailChannel("D0ARCHIVED", fakeslack.SlackError("is_archived"))
+	gone := e.to("U0GONE")
+	gone.Ref = "D0ARCHIVED"
+	_, err = a.Send(ctx, gone, msg("Hello?"))
+	if kind, _ := bot.FailureOf(err); kind != bot.Gone {
+		t.Errorf("send to a person who left: %v (%v), want gone", err, kind)
+	}
+}
+
 // TestSendOnlyToItsOwnWorkspace shows that the adapter serves the workspace
 // of its token, as auth.test names it, and no other.
 func TestSendOnlyToItsOwnWorkspace(t *testing.T) {

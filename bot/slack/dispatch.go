@@ -227,10 +227,16 @@ func (x *exchange) send(ctx context.Context, m bot.Message) {
 	}
 	if x.responseURL == "" {
 		to := bot.Address{Workspace: x.req.Workspace, Kind: bot.DirectChat, ID: x.req.User.ID}
-		if _, err := x.a.Send(ctx, to, m); err != nil {
+		if x.req.Address.Kind == bot.DirectChat {
+			to.Ref = x.req.Address.Ref
+		}
+		sent, err := x.a.Send(ctx, to, m)
+		if err != nil {
 			x.track.Fail()
 			x.log.Error("reply not sent", "err", err)
+			return
 		}
+		x.a.remember(ctx, to, sent)
 		return
 	}
 	responseType := slack.ResponseTypeEphemeral

@@ -25,6 +25,15 @@
 // passed to Slack as mrkdwn untouched; fields Slack shows as plain_text
 // (titles, labels, buttons, options) are unescaped first.
 //
+// Address.Ref. A person's direct chat (bot.DirectChat, ID their user id)
+// has okrbot's DM channel with them ("D…") as its Ref: requests typed in
+// it carry it, and Send returns it, having opened the DM with
+// conversations.open when the address had none. Send posts straight to a
+// Ref; one Slack answers channel_not_found or is_archived for is opened
+// again and replaced. Channels need no Ref. A private answer Send had to
+// open a DM for is handed to the bot.Handler to keep when it is a
+// bot.Rememberer.
+//
 // It imports bot and slack-go only. It must never import store, okr,
 // commands or reminders: use cases reach it through bot.Handler, and
 // scheduled sends call Post and Update.

@@ -74,6 +74,14 @@ func IsGone(err error) bool {
 	return ok && goneErrors[se.Err]
 }
 
+// isStaleDM reports whether err, posting to a DM channel okrbot kept,
+// says that the channel is not the person's DM with okrbot any more:
+// opening the DM again finds the one that is, or says the person is gone.
+func isStaleDM(err error) bool {
+	se, ok := errors.AsType[slack.SlackErrorResponse](err)
+	return ok && (se.Err == "channel_not_found" || se.Err == "is_archived")
+}
+
 // IsTemporary reports whether the same call may succeed later: a rate limit
 // (see RetryAfter for how long to wait), a 5xx from Slack, a Slack error
 // that says it was Slack's fault, or a network failure.

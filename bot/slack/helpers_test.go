@@ -37,6 +37,7 @@ type recorder struct {
 	acts     []bot.Action
 	reqs     []bot.Request
 	called   chan struct{}
+	kept     []bot.Address // what Remember was handed
 
 	command func(bot.Request) bot.Reply
 	submit  func(bot.Submission) bot.SubmitResult
@@ -51,6 +52,20 @@ func (r *recorder) Home(_ context.Context, req bot.Request) *bot.Message {
 		return nil
 	}
 	return r.home(req)
+}
+
+// Remember makes the recorder a bot.Rememberer.
+func (r *recorder) Remember(_ context.Context, to bot.Address) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.kept = append(r.kept, to)
+	return nil
+}
+
+func (r *recorder) remembered() []bot.Address {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Address(nil), r.kept...)
 }
 
 func newRecorder() *recorder { return &recorder{called: make(chan struct{}, 100)} }
@@ -177,6 +192,17 @@ func setupWith(t *testing.T, queue *bot.Queue, opts ...fakeslack.Option) *env {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// restarted is another adapter on the same fake Slack, as after a
+// restart: it has opened no DM yet.
+func (e *env) restarted(t *testing.T) *slackbot.Adapter {
+	t.Helper()
+	a := slackbot.New(slackbot.Config{BotToken: "xoxb-test", APIURL: e.fake.APIURL(), Now: func() time.Time { return now }}, e.h)
+	if _, err := a.TeamID(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func (e *env) ws() bot.Workspace { return bot.Workspace{Platform: slackbot.Platform, TeamID: team} }

@@ -10,8 +10,9 @@ import (
 
 // appHome turns an app_home_opened event into the work to do after its ack:
 // publishing the person's Home tab, when the handler fills one.
-func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, tab string) (*exchange, afterAck) {
-	x := a.newExchange(t, "app_home", ws, "", bot.User{ID: user})
+func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, channel, tab string) (*exchange, afterAck) {
+	// The event's channel is okrbot's DM with the person.
+	x := a.newExchange(t, "app_home", ws, channel, bot.User{ID: user})
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil

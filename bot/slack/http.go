@@ -160,7 +160,7 @@ func (a *Adapter) event(ctx context.Context, t *bot.Track, ev slackevents.Events
 		}
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-		x, after := a.appHome(t, workspace(ev.TeamID, org), home.User, home.Tab)
+		x, after := a.appHome(t, workspace(ev.TeamID, org), home.User, home.Channel, home.Tab)
 		a.later(ctx, x, after)
 		return
 	}

@@ -1,6 +1,7 @@
 package slack_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -106,6 +107,27 @@ func TestSlashCommandMessageGoesToTheResponseURL(t *testing.T) {
 				t.Errorf("section = %+v", s.Text)
 			}
 		})
+	}
+}
+
+// TestARequestFromTheDMCarriesItsChannel shows that a slash command typed
+// in okrbot's DM names that channel as the ref of the person's direct
+// chat, so that okrbot can keep it and write there later without opening
+// it; a command in a channel names no ref.
+func TestARequestFromTheDMCarriesItsChannel(t *testing.T) {
+	e := setup(t)
+	cmd := slack.SlashCommand{TeamID: team, ChannelID: "D0ALICE", UserID: alice, UserName: "alice",
+		Command: "/okr", Text: "list", ResponseURL: e.fake.ResponseURL("cmd")}
+	e.serve(fakeslack.SlashCommandRequest("http://okrbot/slack/events", secret, now, cmd))
+	e.h.waitCalled(t, 1)
+	want := bot.Address{Workspace: e.ws(), Kind: bot.DirectChat, ID: alice, Ref: "D0ALICE"}
+	if got := e.h.lastRequest(t).Address; got != want {
+		t.Errorf("address = %+v, want %+v", got, want)
+	}
+	e.serve(e.slashCommand("list", ""))
+	e.h.waitCalled(t, 2)
+	if got := e.h.lastRequest(t).Address; got != e.channel("C0GENERAL") {
+		t.Errorf("address in a channel = %+v", got)
 	}
 }
 
@@ -268,6 +290,17 @@ func TestViewSubmission(t *testing.T) {
 			post := e.fake.WaitCalls("chat.postMessage", 1)[0]
 			if post.Params.Get("channel") != e.fake.DMChannel(alice) || post.Text() != tc.wantDM {
 				t.Errorf("DM = %s %q", post.Params.Get("channel"), post.Text())
+			}
+			// The DM opened for the answer is handed to the handler to
+			// keep, once the work after the ack is done.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := e.a.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := []bot.Address{{Workspace: e.ws(), Kind: bot.DirectChat, ID: alice, Ref: e.fake.DMChannel(alice)}}
+			if got := e.h.remembered(); !reflect.DeepEqual(got, want) {
+				t.Errorf("remembered %+v, want %+v", got, want)
 			}
 		})
 	}

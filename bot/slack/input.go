@@ -73,10 +73,17 @@ func wordOr(name, id string) string {
 }
 
 // address is where a request from channel was made: okrbot's direct
-// message channels with people start with D.
+// message channels with people start with D, and are the Ref of the
+// person's direct chat, which saves opening it to write to them later. A
+// D channel can also be a DM between two people, where a slash command
+// works too; okrbot cannot post there, and its first post finds that out
+// and opens the DM with okrbot instead (see Send).
 func address(ws bot.Workspace, channel, user string) bot.Address {
-	if strings.HasPrefix(channel, "D") || channel == "" {
+	if channel == "" {
 		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
+	}
+	if strings.HasPrefix(channel, "D") {
+		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user, Ref: channel}
 	}
 	return bot.Address{Workspace: ws, Kind: bot.Channel, ID: channel}
 }

@@ -85,15 +85,22 @@ func TestSocketModeStopsWhenSlackRefusesTheToken(t *testing.T) {
 func TestSocketModeHomeTab(t *testing.T) {
 	e := setup(t)
 	runSocket(t, e)
+	asked := make(chan bot.Request, 1)
 	e.h.home = func(req bot.Request) *bot.Message {
+		asked <- req
 		return &bot.Message{Summary: bot.T("home"), Sections: []bot.Section{{Text: bot.T(bot.Bold("Your objectives"), " for "+req.User.ID)}}}
 	}
 	event := map[string]any{"type": "event_callback", "team_id": team,
-		"event": map[string]any{"type": "app_home_opened", "user": alice, "tab": "home"}}
+		"event": map[string]any{"type": "app_home_opened", "user": alice, "channel": "D0ALICE", "tab": "home"}}
 	e.fake.Deliver(fakeslack.EnvelopeEventsAPI, event)
 	c := e.fake.WaitCalls("views.publish", 1)[0]
 	if c.Params.Get("user_id") != alice || !strings.Contains(c.Params.Get("view"), "*Your objectives* for "+alice) {
 		t.Errorf("views.publish = %v", c.Params)
+	}
+	// The event's channel is okrbot's DM with the person: the ref of
+	// their direct chat.
+	if got, want := (<-asked).Address, (bot.Address{Workspace: e.ws(), Kind: bot.DirectChat, ID: alice, Ref: "D0ALICE"}); got != want {
+		t.Errorf("home request address = %+v, want %+v", got, want)
 	}
 	// The messages tab publishes nothing.
 	e.h.command = func(req bot.Request) bot.Reply { return bot.Say("done") }

@@ -64,7 +64,9 @@
 // the tenant. A DirectChat address whose Ref names no personal chat gets
 // one created, at the Ref's service URL, else the tenant's last known one,
 // else Microsoft's global one; the MessageRef returned carries the new
-// Ref.
+// Ref. A private answer sent to such a new chat is handed to the
+// bot.Handler to keep when it is a bot.Rememberer, so that a restarted
+// okrbot reaches the person there.
 //
 // It imports bot and libraries only. It must never import store, okr,
 // commands or reminders: use cases reach it through bot.Handler, and

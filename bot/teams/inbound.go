@@ -301,8 +301,10 @@ func (x *exchange) reply(ctx context.Context, act *activity) error {
 // will not let okrbot write there, the conversation gets a note that says
 // so and nothing of the message.
 func (x *exchange) private(ctx context.Context, msg bot.Message) {
-	_, err := x.a.Send(ctx, x.directAddress(), msg)
+	to := x.directAddress()
+	sent, err := x.a.Send(ctx, to, msg)
 	if err == nil {
+		x.a.remember(ctx, to, sent)
 		return
 	}
 	if x.personal() {

@@ -37,6 +37,20 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	return bot.MessageRef{}, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("teams: unknown address kind %q", to.Kind)}
 }
 
+// remember hands the Handler the reference of a one-to-one chat that Send
+// created or found for a private answer, when the Handler keeps them: a
+// restarted okrbot then reaches the person there without them writing
+// first.
+func (a *Adapter) remember(ctx context.Context, to bot.Address, sent bot.MessageRef) {
+	r, ok := a.h.(bot.Rememberer)
+	if !ok || sent.Address.Ref == to.Ref {
+		return
+	}
+	if err := r.Remember(ctx, sent.Address); err != nil {
+		a.log.WarnContext(ctx, "one-to-one chat not remembered", "tenant", to.Workspace.TeamID, "user", to.ID, "err", err)
+	}
+}
+
 // Update replaces a message that Send sent.
 func (a *Adapter) Update(ctx context.Context, mref bot.MessageRef, msg bot.Message) error {
 	ref, err := a.refFor(mref.Address)
