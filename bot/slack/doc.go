@@ -26,11 +26,12 @@
 // (titles, labels, buttons, options) are unescaped first.
 //
 // Address.Ref. A person's direct chat (bot.DirectChat, ID their user id)
-// has okrbot's DM channel with them ("D…") as its Ref: requests typed in
-// it carry it, and Send returns it, having opened the DM with
-// conversations.open when the address had none. Send posts straight to a
-// Ref; one Slack answers channel_not_found or is_archived for is opened
-// again and replaced. Channels need no Ref. A private answer Send had to
+// has okrbot's DM channel with them ("D…") as its Ref: the Home tab's
+// event carries it, and Send returns it, having opened the DM with
+// conversations.open when the address had none. (A slash command typed in
+// a DM carries none: two people's DM has a D… id too.) Send posts straight
+// to a Ref; one Slack answers channel_not_found, is_archived or
+// not_in_channel for is opened again and replaced. Channels need no Ref. A private answer Send had to
 // open a DM for is handed to the bot.Handler to keep when it is a
 // bot.Rememberer.
 //

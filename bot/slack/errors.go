@@ -79,7 +79,7 @@ func IsGone(err error) bool {
 // opening the DM again finds the one that is, or says the person is gone.
 func isStaleDM(err error) bool {
 	se, ok := errors.AsType[slack.SlackErrorResponse](err)
-	return ok && (se.Err == "channel_not_found" || se.Err == "is_archived")
+	return ok && (se.Err == "channel_not_found" || se.Err == "is_archived" || se.Err == "not_in_channel")
 }
 
 // IsTemporary reports whether the same call may succeed later: a rate limit

@@ -11,8 +11,10 @@ import (
 // appHome turns an app_home_opened event into the work to do after its ack:
 // publishing the person's Home tab, when the handler fills one.
 func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, channel, tab string) (*exchange, afterAck) {
-	// The event's channel is okrbot's DM with the person.
-	x := a.newExchange(t, "app_home", ws, channel, bot.User{ID: user})
+	x := a.newExchange(t, "app_home", ws, "", bot.User{ID: user})
+	// The event's channel is okrbot's own DM with the person, unlike the
+	// D… channel of a slash command, which may be two people's DM.
+	x.req.Address.Ref = channel
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil

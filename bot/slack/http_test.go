@@ -110,19 +110,19 @@ func TestSlashCommandMessageGoesToTheResponseURL(t *testing.T) {
 	}
 }
 
-// TestARequestFromTheDMCarriesItsChannel shows that a slash command typed
-// in okrbot's DM names that channel as the ref of the person's direct
-// chat, so that okrbot can keep it and write there later without opening
-// it; a command in a channel names no ref.
-func TestARequestFromTheDMCarriesItsChannel(t *testing.T) {
+// TestACommandFromADMCarriesNoChannel shows that a slash command typed in
+// a DM is the person's direct chat but names no DM channel to keep: two
+// people's DM has a D… id as well as okrbot's, and keeping theirs would
+// send the person's prompts to a channel okrbot is not in. A command in a
+// channel is that channel.
+func TestACommandFromADMCarriesNoChannel(t *testing.T) {
 	e := setup(t)
-	cmd := slack.SlashCommand{TeamID: team, ChannelID: "D0ALICE", UserID: alice, UserName: "alice",
+	cmd := slack.SlashCommand{TeamID: team, ChannelID: "D0ALICEBOB", UserID: alice, UserName: "alice",
 		Command: "/okr", Text: "list", ResponseURL: e.fake.ResponseURL("cmd")}
 	e.serve(fakeslack.SlashCommandRequest("http://okrbot/slack/events", secret, now, cmd))
 	e.h.waitCalled(t, 1)
-	want := bot.Address{Workspace: e.ws(), Kind: bot.DirectChat, ID: alice, Ref: "D0ALICE"}
-	if got := e.h.lastRequest(t).Address; got != want {
-		t.Errorf("address = %+v, want %+v", got, want)
+	if got := e.h.lastRequest(t).Address; got != e.to(alice) {
+		t.Errorf("address = %+v, want %+v", got, e.to(alice))
 	}
 	e.serve(e.slashCommand("list", ""))
 	e.h.waitCalled(t, 2)

@@ -83,7 +83,9 @@ func address(ws bot.Workspace, channel, user string) bot.Address {
 		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
 	}
 	if strings.HasPrefix(channel, "D") {
-		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user, Ref: channel}
+		// No Ref: a DM between two people has a D… id too, and a slash
+		// command works there.
+		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
 	}
 	return bot.Address{Workspace: ws, Kind: bot.Channel, ID: channel}
 }
