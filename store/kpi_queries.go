@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -154,18 +155,7 @@ func (s *Store) RecentPoints(ctx context.Context, workspaceID uint, kpiIDs []uin
 	if err != nil {
 		return nil, fmt.Errorf("recent measurements: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id uint
-			p  okr.Point
-		)
-		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
-			return nil, fmt.Errorf("recent measurements: %w", err)
-		}
-		out[id] = append(out[id], p)
-	}
-	return out, rows.Err()
+	return scanPoints(rows, out, "recent measurements")
 }
 
 // TrendDepth bounds how many values of one KPI PointsSince loads: more
@@ -209,18 +199,37 @@ func (s *Store) PointsSince(ctx context.Context, workspaceID uint, since map[uin
 	if err != nil {
 		return nil, fmt.Errorf("measurements since: %w", err)
 	}
+	return scanPoints(rows, out, "measurements since")
+}
+
+// scanPoints adds rows of (id, at, value), and any columns after them
+// that only ordered the rows, to out as points by id, in the rows' order,
+// and closes rows. what names the query in errors.
+func scanPoints(rows *sql.Rows, out map[uint][]okr.Point, what string) (map[uint][]okr.Point, error) {
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var (
+		id uint
+		p  okr.Point
+	)
+	dest := []any{&id, &p.At, &p.Value}
+	for range len(cols) - len(dest) {
+		dest = append(dest, new(any))
+	}
 	for rows.Next() {
-		var (
-			id, row uint
-			p       okr.Point
-		)
-		if err := rows.Scan(&id, &p.At, &p.Value, &row); err != nil {
-			return nil, fmt.Errorf("measurements since: %w", err)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		p.At = p.At.UTC()
 		out[id] = append(out[id], p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // ValuesAt returns each KPI's value in effect at a moment: its newest

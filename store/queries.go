@@ -479,19 +479,7 @@ func (s *Store) CheckInPoints(ctx context.Context, workspaceID uint, keyResultID
 	if err != nil {
 		return nil, fmt.Errorf("check-in points: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id uint
-			p  okr.Point
-		)
-		if err := rows.Scan(&id, &p.At, &p.Value); err != nil {
-			return nil, fmt.Errorf("check-in points: %w", err)
-		}
-		p.At = p.At.UTC()
-		out[id] = append(out[id], p)
-	}
-	return out, rows.Err()
+	return scanPoints(rows, out, "check-in points")
 }
 
 // CheckInKeyResults returns the active objectives' key results that a person
