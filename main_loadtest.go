@@ -32,6 +32,7 @@ func (m *Main) loadtest(ctx context.Context, args []string) error {
 	})
 	fs.Float64Var(&o.ClickShare, "clicks", 0, `share of requests, 0 to 1, that click "Nothing changed" on the check-in prompt instead`)
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "address of the response_url sink")
+	fs.DurationVar(&o.ReplyDelay, "reply-delay", 0, "how long the response_url sink takes to answer each reply, as Slack's round trip does (like 150ms)")
 	fs.BoolVar(&o.Baseline, "baseline", false, "then send the same commands to a bare handler with one SQL query, on the same database")
 	fs.IntVar(&o.Wave.People, "wave", 0, "first seed this many more people whose weekly check-in prompt falls due as the load starts (needs no --target)")
 	fs.IntVar(&o.Wave.Rate, "wave-rate", 200, "messages a second the fake Slack takes from the workspace, and okrbot sends at most, with --wave")
@@ -40,7 +41,7 @@ func (m *Main) loadtest(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || o.ClickShare < 0 || o.ClickShare > 1 || o.Wave.People < 0 || o.Wave.Rate <= 0 {
+	if fs.NArg() > 0 || o.ClickShare < 0 || o.ClickShare > 1 || o.ReplyDelay < 0 || o.Wave.People < 0 || o.Wave.Rate <= 0 {
 		return errors.New("usage: okrbot loadtest [--target URL --secret S] [--database URL] [--seed] [--rate N] [--duration D] [--clicks 0..1] [--wave N [--wave-rate N]] [--baseline] [--json]")
 	}
 	exe, err := os.Executable()

@@ -44,8 +44,10 @@ type Options struct {
 	// ClickShare is the share of requests that click "Nothing changed"
 	// on the check-in prompt instead.
 	ClickShare float64
-	// Listen is the address of the response_url sink.
-	Listen string
+	// Listen is the address of the response_url sink; ReplyDelay how
+	// long it takes to answer each reply (Sink.Delay).
+	Listen     string
+	ReplyDelay time.Duration
 	// Baseline runs the same commands against Baseline after okrbot.
 	Baseline bool
 	// Wave, when it has people, makes their check-in prompts due as the
@@ -156,6 +158,7 @@ func Main(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	sink.Delay = o.ReplyDelay
 	defer sink.Close()
 	want := o.Expect
 	if len(want) == 0 {

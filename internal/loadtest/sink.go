@@ -15,6 +15,10 @@ type Sink struct {
 	// URL is where the sink is reached; response URLs are URL/r/ID.
 	URL string
 	srv *http.Server
+	// Delay is how long the sink takes to answer a reply, as Slack's
+	// answer takes a network round trip: okrbot's worker waits for it.
+	// A reply counts as arrived when it arrives, before the delay.
+	Delay time.Duration
 
 	mu      sync.Mutex
 	pending map[string]*request
@@ -81,6 +85,7 @@ func (s *Sink) reply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.replied(at, body)
+	time.Sleep(s.Delay)
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintln(w, `{"ok":true}`)
 }
