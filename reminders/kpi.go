@@ -150,6 +150,15 @@ func (s *Scheduler) sendAlert(ctx context.Context, sc scope, a store.KPIAlert, d
 	if !ok {
 		return
 	}
+	if late := s.now().Sub(a.CreatedAt); late > s.cfg.Grace {
+		// Hours after the change (okrbot was down, or uninstalled and
+		// installed again), the alert would announce old news as new: the
+		// KPI may well have changed since. The digest shows where it is.
+		log.WarnContext(ctx, "KPI alert not sent: too late", "late", late.Round(time.Minute))
+		s.count(Alert, Skipped)
+		finish("too late")
+		return
+	}
 	to, msg, err := s.cmds.KPIAlert(ctx, a)
 	if err == nil && msg == nil {
 		log.InfoContext(ctx, "KPI alert not sent: no alert channel", "workspace", ws.TeamID)

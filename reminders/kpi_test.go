@@ -160,6 +160,30 @@ func TestKPIAlertsAreSentOnceByTheScheduler(t *testing.T) {
 	})
 }
 
+// TestKPIAlertsTooLateAreNotSent shows that an alert that could not go out
+// for longer than the grace period (okrbot was down, or uninstalled) is
+// given up rather than announced as news, and one within it is sent.
+func TestKPIAlertsTooLateAreNotSent(t *testing.T) {
+	each(t, local("2026-11-16 10:00"), func(t *testing.T, e *env) {
+		e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
+		e.run("UADMIN", "/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		e.run("UADMIN", "/kpi", `set "Churn rate" 1.9`)
+		e.run("UADMIN", "/kpi", `set "Churn rate" 3.4`)
+		e.clock.Advance(6*time.Hour + time.Minute)
+		e.run("UADMIN", "/kpi", `set "Churn rate" 1.5`)
+		e.tick(e.scheduler())
+
+		posts := e.posts("CALERTS")
+		if len(posts) != 1 || !strings.Contains(posts[0].Text(), "Churn rate is back on target: 1.5%") {
+			t.Fatalf("alerts posted = %v, want only the recent one", posts)
+		}
+		alerts, err := e.st.KPIAlerts(context.Background(), e.ws.ID)
+		if err != nil || len(alerts) != 2 || alerts[0].Note != "too late" || alerts[1].Note != "sent" {
+			t.Errorf("alerts = %+v, %v", alerts, err)
+		}
+	})
+}
+
 // panicky is a Sender that panics when asked to post to one channel.
 type panicky struct {
 	bot.Sender
