@@ -456,22 +456,7 @@ func TestAnotherWorkspacesGradingMessagesAreNotRedrawn(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1")
 		ctx := context.Background()
-		other, err := st.Workspace(ctx, "slack", "TOTHER")
-		if err != nil {
-			t.Fatal(err)
-		}
-		period, err := st.EnsurePeriod(ctx, other.ID, okr.Quarter(2026, 4))
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, err := st.SaveUser(ctx, store.User{WorkspaceID: other.ID, PlatformID: "UX1", Name: "xavier", TZ: "Europe/Berlin"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := store.Objective{WorkspaceID: other.ID, Title: "Elsewhere", OwnerID: x.ID, PeriodID: period.ID, Status: okr.Active}
-		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
-			t.Fatal(err)
-		}
+		other, x, o := elsewhere(t, st, false)
 		d := store.GradingDelivery{WorkspaceID: other.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: e.clock.Now(), UserID: x.ID}
 		if _, err := st.AddGradingDelivery(ctx, &d); err != nil {
 			t.Fatal(err)

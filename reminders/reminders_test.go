@@ -839,31 +839,42 @@ func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
 	})
 }
 
+// elsewhere puts Xavier (UX1) of another Slack team, TOTHER, in the
+// database with an objective of 2026-Q4, with a key result of his when
+// withKR, as another okrbot sharing the database would.
+func elsewhere(t *testing.T, st *store.Store, withKR bool) (store.Workspace, store.User, store.Objective) {
+	t.Helper()
+	ctx := context.Background()
+	other, err := st.Workspace(ctx, "slack", "TOTHER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	period, err := st.EnsurePeriod(ctx, other.ID, okr.Quarter(2026, 4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := st.SaveUser(ctx, store.User{WorkspaceID: other.ID, PlatformID: "UX1", Name: "xavier", TZ: "Europe/Berlin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := store.Objective{WorkspaceID: other.ID, Title: "Elsewhere", OwnerID: x.ID, PeriodID: period.ID, Status: okr.Active}
+	if withKR {
+		o.KeyResults = []store.KeyResult{{WorkspaceID: other.ID, Title: "Things", OwnerID: &x.ID,
+			Measure: okr.Measure{Kind: okr.Metric, Target: 10}}}
+	}
+	if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
+		t.Fatal(err)
+	}
+	return other, x, o
+}
+
 // TestOnlyTheTokensTeamIsPrompted shows that people of another Slack team
 // sharing the database are never planned: the Sender does not serve it.
 func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
 		e.person("U1", "Europe/Berlin")
-		ctx := context.Background()
-		other, err := st.Workspace(ctx, "slack", "TOTHER")
-		if err != nil {
-			t.Fatal(err)
-		}
-		period, err := st.EnsurePeriod(ctx, other.ID, okr.Quarter(2026, 4))
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := st.SaveUser(ctx, store.User{WorkspaceID: other.ID, PlatformID: "UX1", Name: "xavier", TZ: "Europe/Berlin"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := store.Objective{WorkspaceID: other.ID, Title: "Elsewhere", OwnerID: u.ID, PeriodID: period.ID, Status: okr.Active,
-			KeyResults: []store.KeyResult{{WorkspaceID: other.ID, Title: "Things", OwnerID: &u.ID,
-				Measure: okr.Measure{Kind: okr.Metric, Target: 10}}}}
-		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
-			t.Fatal(err)
-		}
+		elsewhere(t, st, true)
 		s := e.scheduler()
 		e.tick(s)
 		e.clock.Set(local(monday + " 09:00"))
