@@ -348,6 +348,7 @@ func (s *Service) closeObjective(ctx context.Context, c *caller, words []string)
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	s.wake() // its grading messages are redrawn as closed
 	head := bot.Textf("🏁 Closed objective #%d with a final score of %.1f.", o.Number, okr.Round1(*o.FinalScore))
 	return s.objectiveReply(ctx, o, head)
 }
@@ -361,6 +362,7 @@ func (s *Service) archiveObjective(ctx context.Context, c *caller, words []strin
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	s.wake() // its grading messages are redrawn as archived
 	return bot.Say(bot.Textf("🗄️ Archived objective #%d %s. It no longer shows in lists.", o.Number, o.Title)), nil
 }
 
@@ -388,6 +390,10 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 		}
 		o.Status = to
 		if err := tx.UpdateObjective(ctx, o, store.ObjectiveStatus, store.ObjectiveFinalScore); err != nil {
+			return err
+		}
+		// Its grading messages no longer ask for a grade.
+		if err := tx.AskGradingRedraw(ctx, c.ws.ID, o.ID); err != nil {
 			return err
 		}
 		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)

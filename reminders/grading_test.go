@@ -375,6 +375,18 @@ func TestGradingMessageIsRedrawnWhenGradedByCommand(t *testing.T) {
 	})
 }
 
+func TestGradingMessageIsRedrawnWhenClosedOrArchivedWithoutAGrade(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		e, s := promptedToGrade(t, st, "U1", "U2")
+		e.run("U1", "/okr", "close 1 0.6")
+		e.run("U2", "/okr", "archive 3")
+		e.tick(s)
+		e.tick(s)
+		e.redrawnOnce("U1", "Closed with a final score of 0.6", "#1 Delight customers of U1")
+		e.redrawnOnce("U2", "Archived")
+	})
+}
+
 func TestGradingMessageIsRedrawnWhenCarriedOverOrPutOff(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1", "U2", "U3")

@@ -163,10 +163,10 @@ func (s *Store) GradingDeliveries(ctx context.Context, workspaceID uint) ([]Grad
 	return ds, err
 }
 
-// askGradingRedraw asks for the grading messages about an objective to be
-// redrawn, in the transaction that grades or carries it over: those sent,
-// and those being sent now, once they are.
-func (s *Store) askGradingRedraw(ctx context.Context, workspaceID, objectiveID uint) error {
+// AskGradingRedraw asks for the grading messages about an objective to be
+// redrawn, in the transaction that grades, carries over, closes or
+// archives it: those sent, and those being sent now, once they are.
+func (s *Store) AskGradingRedraw(ctx context.Context, workspaceID, objectiveID uint) error {
 	return s.q(ctx).Model(&GradingDelivery{}).Where("workspace_id = ? AND objective_id = ?", workspaceID, objectiveID).
 		Updates(map[string]any{"redraw_pending": true, "redraw_attempts": 0}).Error
 }
