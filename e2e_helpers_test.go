@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/faketeams"
 )
 
@@ -18,28 +19,7 @@ import (
 const waitLimit = 10 * time.Second
 
 // clock is the fake clock of the okrbot processes, the fakes and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = fakeclock.Clock
 
 // testTick is OKRBOT_REMINDER_TICK in the end-to-end tests: a wait of
 // exactly this long is the scheduler waiting for its next round.

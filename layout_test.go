@@ -32,6 +32,7 @@ var allowedImports = map[string][]string{
 	"api":                {"commands", "store", "okr"},
 	"metrics":            {"bot", "reminders"},
 	"internal/fakecalls": {},
+	"internal/fakeclock": {},
 	"internal/fakeslack": {"internal/fakecalls"},
 	"internal/faketeams": {"internal/fakecalls"},
 	"internal/loadtest":  {"okr", "store", "commands", "internal/fakeslack"},

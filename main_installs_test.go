@@ -20,6 +20,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/store/storetest"
 )
@@ -223,7 +224,7 @@ type setup struct {
 
 func newDeployment(t *testing.T, s setup) *deployment {
 	t.Helper()
-	d := &deployment{t: t, clock: &clock{t: at("2026-11-27 12:00")}, db: s.db, socket: s.socket, lb: &balancer{},
+	d := &deployment{t: t, clock: fakeclock.New(at("2026-11-27 12:00")), db: s.db, socket: s.socket, lb: &balancer{},
 		orgs: map[string]bool{}}
 	s.app.ClientID, s.app.ClientSecret = appClientID, appClientSecret
 	s.app.RedirectURLs = []string{publicURL + "/slack/oauth_redirect"}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store"
@@ -47,7 +48,7 @@ func mustHave(t *testing.T, what, got string, wants ...string) {
 func TestTeamsOKRLifecycle(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			p := start(t, c, teamsEnv(fake, dbURL))
 			ada, bob := newTeamsUser(t, fake, p.base, teamsAda), newTeamsUser(t, fake, p.base, teamsBob)
@@ -109,7 +110,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestTeamsFormsFromCards(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			p := start(t, c, teamsEnv(fake, dbURL))
 			ada := newTeamsUser(t, fake, p.base, teamsAda)
@@ -187,7 +188,7 @@ func TestTeamsFormsFromCards(t *testing.T) {
 func TestTeamsWeeklyPrompt(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			env := func() map[string]string {
 				e := teamsEnv(fake, dbURL)
@@ -322,7 +323,7 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC)}
+			c := fakeclock.New(time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC))
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			e := teamsEnv(fake, dbURL)
 			e["OKRBOT_DEFAULT_TZ"] = "Europe/London"
@@ -378,7 +379,7 @@ func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			env := teamsEnv(fake, dbURL)
 			env["OKRBOT_ADMINS"] = strings.ToUpper(teamsAda.AADObjectID)
@@ -461,7 +462,7 @@ func mentioned(c faketeams.Card) []string {
 func TestSlackAndTeamsInOneProcess(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			slackFake := fakeslack.New(t, fakeslack.WithClock(c.Now))
 			slackFake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Slack", TZ: "Europe/Berlin", IsAdmin: true})
 			teamsFake := faketeams.New(t, faketeams.WithClock(c.Now))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store/storetest"
 )
@@ -17,7 +18,7 @@ import (
 func TestTeamsReachesPeopleAnsweredPrivatelyAfterARestart(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
-			c := &clock{t: wednesday}
+			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
 			env := func() map[string]string {
 				e := teamsEnv(fake, dbURL)

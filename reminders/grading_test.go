@@ -143,22 +143,7 @@ func TestGradingReminderComesOnceWhenStillOpen(t *testing.T) {
 		// Objectives of a workspace this okrbot does not serve (the
 		// console's) are nobody's to prompt here.
 		ctx := context.Background()
-		cws, err := st.Workspace(ctx, bot.ConsolePlatform, "console")
-		if err != nil {
-			t.Fatal(err)
-		}
-		period, err := st.EnsurePeriod(ctx, cws.ID, okr.Quarter(2026, 4))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ada, err := st.SaveUser(ctx, store.User{WorkspaceID: cws.ID, PlatformID: "ada", Name: "ada", TZ: "Europe/Berlin"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := store.Objective{WorkspaceID: cws.ID, Title: "Write the manual", OwnerID: ada.ID, PeriodID: period.ID, Status: okr.Active}
-		if err := st.InTx(ctx, func(tx *store.Store) error { return tx.CreateObjective(ctx, &o) }); err != nil {
-			t.Fatal(err)
-		}
+		cws, _, _ := elsewhere(t, st, bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"}, false)
 
 		s := e.scheduler()
 		e.tick(s)
@@ -468,7 +453,7 @@ func TestAnotherWorkspacesGradingMessagesAreNotRedrawn(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1")
 		ctx := context.Background()
-		other, x, o := elsewhere(t, st, false)
+		other, x, o := elsewhere(t, st, otherTeam, false)
 		d := store.GradingDelivery{WorkspaceID: other.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: e.clock.Now(), UserID: x.ID}
 		if _, err := st.AddGradingDelivery(ctx, &d); err != nil {
 			t.Fatal(err)

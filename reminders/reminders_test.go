@@ -839,13 +839,14 @@ func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
 	})
 }
 
-// elsewhere puts Xavier (UX1) of another Slack team, TOTHER, in the
-// database with an objective of 2026-Q4, with a key result of his when
-// withKR, as another okrbot sharing the database would.
-func elsewhere(t *testing.T, st *store.Store, withKR bool) (store.Workspace, store.User, store.Objective) {
+// elsewhere puts Xavier (UX1) of a workspace this okrbot does not serve
+// in the database with an objective of 2026-Q4, with a key result of his
+// when withKR, as another okrbot sharing the database (or the console)
+// would.
+func elsewhere(t *testing.T, st *store.Store, ws bot.Workspace, withKR bool) (store.Workspace, store.User, store.Objective) {
 	t.Helper()
 	ctx := context.Background()
-	other, err := st.Workspace(ctx, "slack", "TOTHER")
+	other, err := st.Workspace(ctx, ws.Platform, ws.TeamID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -868,13 +869,16 @@ func elsewhere(t *testing.T, st *store.Store, withKR bool) (store.Workspace, sto
 	return other, x, o
 }
 
+// otherTeam is a Slack team whose okrbot shares the tests' database.
+var otherTeam = bot.Workspace{Platform: "slack", TeamID: "TOTHER"}
+
 // TestOnlyTheTokensTeamIsPrompted shows that people of another Slack team
 // sharing the database are never planned: the Sender does not serve it.
 func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
 		e.person("U1", "Europe/Berlin")
-		elsewhere(t, st, true)
+		elsewhere(t, st, otherTeam, true)
 		s := e.scheduler()
 		e.tick(s)
 		e.clock.Set(local(monday + " 09:00"))

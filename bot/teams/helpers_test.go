@@ -15,6 +15,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/teams"
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/faketeams"
 )
 
@@ -26,22 +27,7 @@ var (
 	bob = faketeams.User{ID: "29:1bob", AADObjectID: "aad-bob-0002", Name: "Bob Smith", Email: "bob@example.com"}
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type clock = fakeclock.Clock
 
 type env struct {
 	t     testing.TB
@@ -60,7 +46,7 @@ func newEnv(t testing.TB, opts ...faketeams.Option) *env {
 // newEnvWith is newEnv with a queue of the test's own (nil: the default).
 func newEnvWith(t testing.TB, queue *bot.Queue, opts ...faketeams.Option) *env {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fake := faketeams.New(t, append([]faketeams.Option{faketeams.WithClock(c.Now)}, opts...)...)
 	fake.AddUser(ada)
 	fake.AddUser(bob)

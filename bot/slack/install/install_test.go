@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/okrbot/okrbot/bot/slack/install"
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/secret"
@@ -64,23 +65,11 @@ const (
 	clientSecret = "the-client-secret"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // harness is okrbot's install flow on a real HTTP server and database,
 // with a fake Slack.
 type harness struct {
 	t     *testing.T
-	clock *clock
+	clock *fakeclock.Clock
 	f     *fakeslack.Server
 	st    *store.Store
 	in    *install.Installer
@@ -89,7 +78,7 @@ type harness struct {
 
 func newHarness(t *testing.T, st *store.Store, app fakeslack.App, cfg install.Config) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &clock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, st: st}
+	h := &harness{t: t, clock: fakeclock.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), st: st}
 	h.f = fakeslack.New(t, fakeslack.WithApp(app), fakeslack.WithClock(h.clock.Now))
 	h.f.AddTeam(fakeslack.Team{ID: "T1", Name: "Acme"})
 	h.f.AddTeam(fakeslack.Team{ID: "T2", Name: "Globex"})
@@ -317,7 +306,7 @@ func TestRefusedStates(t *testing.T) {
 		// An old link.
 		c = browser(t)
 		back = approve(c)
-		h.clock.Add(10 * time.Minute)
+		h.clock.Advance(10 * time.Minute)
 		status, page = get(t, c, back)
 		wantPage(t, status, page, http.StatusBadRequest, "The installation link expired: it works for 10m0s.")
 
@@ -417,13 +406,13 @@ func TestTokenRefresh(t *testing.T) {
 				return n
 			}
 
-			h.clock.Add(11 * time.Hour) // 1 hour left: not yet
+			h.clock.Advance(11 * time.Hour) // 1 hour left: not yet
 			if got, err := h.in.Authorize(ctx, "", "T1"); err != nil || got.BotToken != first.BotToken || refreshes() != 0 {
 				t.Errorf("an hour before expiry: %v, %d refreshes; want the same token", err, refreshes())
 			}
 
 			// 20 minutes left: two replicas want the token at once.
-			h.clock.Add(40 * time.Minute)
+			h.clock.Advance(40 * time.Minute)
 			other := h.installer(install.Config{RefreshBefore: 30 * time.Minute})
 			var wg sync.WaitGroup
 			got := make([]install.Installation, 2)
@@ -455,7 +444,7 @@ func TestTokenRefresh(t *testing.T) {
 
 			// Once the app is uninstalled, refreshing fails with Slack's reason.
 			h.f.Uninstall("T1")
-			h.clock.Add(12 * time.Hour)
+			h.clock.Advance(12 * time.Hour)
 			if _, err := h.in.Authorize(ctx, "", "T1"); err == nil || !strings.Contains(err.Error(), "invalid_refresh_token") ||
 				!strings.Contains(err.Error(), "workspace T1") {
 				t.Errorf("refresh after uninstall: %v", err)
