@@ -71,7 +71,7 @@ func NewDefaultQueue() *Queue {
 }
 
 // Accept takes a place for one request's work, to be handed over with
-// RunAccepted (or given back with Release); it is false, and nothing is
+// RunAccepted; it is false, and nothing is
 // taken, when the queue is full.
 func (q *Queue) Accept() bool {
 	select {
@@ -83,9 +83,9 @@ func (q *Queue) Accept() bool {
 	}
 }
 
-// Release gives back a place Accept took, for work that turned out to
+// release gives back a place Accept took, for work that turned out to
 // have nothing to do after all.
-func (q *Queue) Release() {
+func (q *Queue) release() {
 	<-q.accepted
 	q.inflight.Done()
 }
@@ -102,15 +102,21 @@ func (q *Queue) Later(ctx context.Context, t *Track, log *slog.Logger, work, bus
 		return
 	}
 	if !q.Accept() {
-		q.tellBusy(ctx, t, log, busy)
+		q.TellBusy(ctx, t, log, busy)
 		return
 	}
 	q.RunAccepted(ctx, t, log, work)
 }
 
 // RunAccepted is Later for a request whose place Accept took before its
-// ack (because its handler had to run before the ack).
+// ack (because its handler had to run before the ack). A nil work gives
+// the place back and ends the request.
 func (q *Queue) RunAccepted(ctx context.Context, t *Track, log *slog.Logger, work func(context.Context)) {
+	if work == nil {
+		q.release()
+		t.Done(false)
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	backlog := q.backlog(t.platform)
 	backlog.Add(1)
@@ -121,21 +127,24 @@ func (q *Queue) RunAccepted(ctx context.Context, t *Track, log *slog.Logger, wor
 		defer func() { <-q.running }()
 		defer backlog.Add(-1)
 		defer t.Done(true)
-		defer func() {
-			if p := recover(); p != nil {
-				t.Fail()
-				log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
-			}
-		}()
+		defer failOnPanic(t, log)
 		ctx, cancel := context.WithTimeout(ctx, afterAckTimeout)
 		defer cancel()
 		work(ctx)
 	}()
 }
 
-// tellBusy runs busy beside the queue, with its own bound.
-func (q *Queue) tellBusy(ctx context.Context, t *Track, log *slog.Logger, busy func(context.Context)) {
+// TellBusy marks a request the queue had no room for and runs busy, which
+// tells its person that okrbot is busy, beside the queue's work, with its
+// own bound, as Later runs work. A nil busy only marks the request (for
+// one that nobody waits an answer to, such as a tab opened). It ends the
+// request's Track.
+func (q *Queue) TellBusy(ctx context.Context, t *Track, log *slog.Logger, busy func(context.Context)) {
 	q.NoRoom(t, log)
+	if busy == nil {
+		t.Done(false)
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	select {
 	case q.replies <- struct{}{}:
@@ -150,10 +159,20 @@ func (q *Queue) tellBusy(ctx context.Context, t *Track, log *slog.Logger, busy f
 		defer q.inflight.Done()
 		defer func() { <-q.replies }()
 		defer t.Done(true)
+		defer failOnPanic(t, log)
 		ctx, cancel := context.WithTimeout(ctx, busyTimeout)
 		defer cancel()
 		busy(ctx)
 	}()
+}
+
+// failOnPanic, deferred, turns a panic of work after an ack into a failed
+// request instead of a crashed process.
+func failOnPanic(t *Track, log *slog.Logger) {
+	if p := recover(); p != nil {
+		t.Fail()
+		log.Error("panic after ack", "panic", p, "stack", string(debug.Stack()))
+	}
 }
 
 // NoRoom marks a request the queue had no room for, whose person is told

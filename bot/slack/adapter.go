@@ -417,15 +417,30 @@ func (a *Adapter) forgetDM(ws bot.Workspace, id string) {
 // queue, or tells the person that okrbot is busy when the queue is full.
 func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
 	ctx = bot.WithRequestID(ctx, x.id)
+	var busy afterAck
+	if !x.quietWhenBusy {
+		busy = func(ctx context.Context) { x.send(ctx, busyMessage) }
+	}
 	switch {
-	case x.accepted && fn == nil:
-		a.queue.Release()
-		x.track.Done(false)
 	case x.accepted:
 		a.queue.RunAccepted(ctx, x.track, x.log, fn)
+	case x.noRoom:
+		a.queue.TellBusy(ctx, x.track, x.log, busy)
 	default:
-		a.queue.Later(ctx, x.track, x.log, fn, func(ctx context.Context) { x.send(ctx, busyMessage) })
+		a.queue.Later(ctx, x.track, x.log, fn, busy)
 	}
+}
+
+// accept takes the queue's place for a request whose handler runs before
+// its ack (a form) or whose ack says whether it was taken (a slash
+// command); when the queue is full, the request is marked as one okrbot
+// had no room for.
+func (a *Adapter) accept(x *exchange) bool {
+	x.accepted = a.queue.Accept()
+	if !x.accepted {
+		a.queue.NoRoom(x.track, x.log)
+	}
+	return x.accepted
 }
 
 // busyMessage is the reply to a request the queue had no room for.

@@ -22,8 +22,12 @@ type exchange struct {
 	triggerID   string
 	view        *slack.View // the modal an action happened in, if any
 	// accepted says that the queue took a place for the request's work
-	// before its ack (a form, whose handler runs before the ack).
-	accepted bool
+	// before its ack (see Adapter.accept); noRoom, that it had none, and
+	// the person is still to be told so.
+	accepted, noRoom bool
+	// quietWhenBusy says that nobody waits for an answer (a Home tab
+	// opened): when okrbot is busy, it says nothing.
+	quietWhenBusy bool
 }
 
 // newExchange starts the exchange of a request that t follows; kind names
@@ -125,16 +129,16 @@ func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {
 func (x *exchange) viewSubmission(ctx context.Context, v *slack.View) (*slack.ViewSubmissionResponse, afterAck) {
 	sub := submission(v)
 	x.log.Info("form submitted", "callback_id", sub.CallbackID)
-	if !x.a.queue.Accept() {
+	if !x.a.accept(x) {
 		// The form stays open with what the person typed, to submit
-		// again in a minute.
+		// again in a minute; a form with nothing typed closes, and the
+		// person is told after the ack.
 		if id := firstInput(v); id != "" {
-			x.a.queue.NoRoom(x.track, x.log)
 			return slack.NewErrorsViewSubmissionResponse(map[string]string{id: bot.Busy}), nil
 		}
-		return nil, func(ctx context.Context) { x.send(ctx, busyMessage) }
+		x.noRoom = true
+		return nil, nil
 	}
-	x.accepted = true
 	ctx = bot.WithRequestID(ctx, x.id)
 	if u, ok := x.a.users.peek(ctx, x.req.Workspace, x.req.User); ok {
 		x.req.User = u

@@ -15,6 +15,7 @@ func (a *Adapter) appHome(t *bot.Track, ws bot.Workspace, user, channel, tab str
 	// The event's channel is okrbot's own DM with the person, unlike the
 	// D… channel of a slash command, which may be two people's DM.
 	x.req.Address.Ref = channel
+	x.quietWhenBusy = true
 	home, ok := a.h.(bot.HomeHandler)
 	if !ok || tab != "home" || user == "" {
 		return x, nil

@@ -89,13 +89,12 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		x, after := a.command(t, cmd)
-		if !a.queue.Accept() {
+		if !a.accept(x) {
 			// The busy reply goes in the ack: no call to Slack, which
 			// an overloaded okrbot could not afford.
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(busyAck)
 			t.Acked()
-			a.queue.NoRoom(x.track, x.log)
 			x.track.Done(false)
 			return
 		}
@@ -103,7 +102,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// arrives at the response_url.
 		w.WriteHeader(http.StatusOK)
 		t.Acked()
-		a.queue.RunAccepted(bot.WithRequestID(ctx, x.id), x.track, x.log, after)
+		a.later(ctx, x, after)
 	default:
 		t.Refused()
 		http.Error(w, "not a slash command or interaction", http.StatusBadRequest)

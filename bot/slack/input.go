@@ -72,19 +72,12 @@ func wordOr(name, id string) string {
 	return name
 }
 
-// address is where a request from channel was made: okrbot's direct
-// message channels with people start with D, and are the Ref of the
-// person's direct chat, which saves opening it to write to them later. A
-// D channel can also be a DM between two people, where a slash command
-// works too; okrbot cannot post there, and its first post finds that out
-// and opens the DM with okrbot instead (see Send).
+// address is where a request from channel was made: a direct message
+// channel (its id starts with D) is the person's direct chat, and so is no
+// channel at all. It carries no Ref: a DM between two people has a D… id
+// too, and a slash command works there, but okrbot cannot post in it.
 func address(ws bot.Workspace, channel, user string) bot.Address {
-	if channel == "" {
-		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
-	}
-	if strings.HasPrefix(channel, "D") {
-		// No Ref: a DM between two people has a D… id too, and a slash
-		// command works there.
+	if channel == "" || strings.HasPrefix(channel, "D") {
 		return bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}
 	}
 	return bot.Address{Workspace: ws, Kind: bot.Channel, ID: channel}

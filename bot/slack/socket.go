@@ -67,16 +67,15 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return
 		}
 		x, after := a.command(t, cmd)
-		if !a.queue.Accept() {
+		if !a.accept(x) {
 			a.ack(ctx, client, evt.Request, busyAck)
 			t.Acked()
-			a.queue.NoRoom(x.track, x.log)
 			x.track.Done(false)
 			return
 		}
 		a.ack(ctx, client, evt.Request, nil)
 		t.Acked()
-		a.queue.RunAccepted(bot.WithRequestID(ctx, x.id), x.track, x.log, after)
+		a.later(ctx, x, after)
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {

@@ -45,7 +45,8 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 	_ = json.Unmarshal(act.Value, &value) // a bad value is a stale card below
 	// The handler runs before the answer, so the queue's place is taken
 	// first: when it is full, the answer says so and nothing is done.
-	handled := act.Name == "adaptiveCard/action" || act.Name == "task/fetch" || act.Name == "task/submit"
+	// (A dialog opened, task/fetch, runs no handler.)
+	handled := act.Name == "adaptiveCard/action" || act.Name == "task/submit"
 	if handled && !a.queue.Accept() {
 		a.queue.NoRoom(t, log)
 		answer := answerMessage(bot.Busy)
@@ -80,14 +81,10 @@ func (a *Adapter) onInvoke(ctx context.Context, w http.ResponseWriter, t *bot.Tr
 		_ = json.NewEncoder(w).Encode(answer)
 	}
 	t.Acked()
-	switch {
-	case !handled:
-		t.Done(false)
-	case after == nil:
-		a.queue.Release()
-		t.Done(false)
-	default:
+	if handled {
 		a.queue.RunAccepted(ctx, t, log, after)
+	} else {
+		t.Done(false)
 	}
 }
 
