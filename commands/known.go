@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,9 +98,14 @@ func (s *Service) workspace(ctx context.Context, w bot.Workspace) (store.Workspa
 		if err := s.store.SetWorkspaceOrg(ctx, ws.ID, w.Org); err != nil {
 			return ws, err
 		}
-		ws.Org = w.Org
+		ws.Org, ok = w.Org, false
 	}
-	remember(s.known, s.known.workspaces, key, ws)
+	// Only what was read or written now is remembered afresh: a hit
+	// that renewed its own time would never be read again, and would
+	// miss a purge or another replica's change for good.
+	if !ok {
+		remember(s.known, s.known.workspaces, key, ws)
+	}
 	return ws, nil
 }
 
@@ -126,8 +132,11 @@ func (s *Service) user(ctx context.Context, ws store.Workspace, p bot.User) (sto
 		if err != nil {
 			return u, err
 		}
+		ok = false
 	}
-	remember(s.known, s.known.users, key, u)
+	if !ok { // as for workspaces
+		remember(s.known, s.known.users, key, u)
+	}
 	return u, nil
 }
 
@@ -168,7 +177,7 @@ func (s *Service) keepRef(ctx context.Context, workspaceID uint, a bot.Address) 
 // custom period's name, or a quarter like 2026-Q4 (recorded on first use).
 // Periods never change once made, so those read are remembered.
 func (s *Service) period(ctx context.Context, st *store.Store, c *caller, name string, now okr.Period) (store.Period, error) {
-	if name == "" {
+	if name = strings.TrimSpace(name); name == "" {
 		name = now.Name
 	}
 	key := periodKey{c.ws.ID, name}
