@@ -259,8 +259,7 @@ type capacity struct {
 
 // capacity reads OKRBOT_DB_MAX_CONNS, OKRBOT_WORKERS and OKRBOT_QUEUE.
 func (m *Main) capacity() (capacity, error) {
-	c := capacity{dbConns: store.DefaultMaxConns, workers: bot.DefaultWorkers()}
-	c.queue = bot.DefaultQueue(c.workers)
+	c := capacity{dbConns: store.DefaultMaxConns, workers: bot.DefaultWorkers(), queue: -1}
 	for _, s := range []struct {
 		name string
 		to   *int
@@ -280,9 +279,9 @@ func (m *Main) capacity() (capacity, error) {
 			return c, fmt.Errorf("%s: %q is not %s", s.name, v, s.what)
 		}
 		*s.to = n
-		if s.name == "OKRBOT_WORKERS" && m.Getenv("OKRBOT_QUEUE") == "" {
-			c.queue = bot.DefaultQueue(n)
-		}
+	}
+	if c.queue < 0 { // not set: sized for the workers
+		c.queue = bot.DefaultQueue(c.workers)
 	}
 	return c, nil
 }

@@ -37,8 +37,8 @@ type Config struct {
 	After func(time.Duration) <-chan time.Time
 	// Tick is how often Run looks for due work: a minute.
 	Tick time.Duration
-	// Grace is how late a prompt may still go out, after downtime: 6 hours.
-	// Older ones are skipped and logged.
+	// Grace is how late a prompt, or a KPI alert, may still go out, after
+	// downtime: 6 hours. Older ones are skipped and logged.
 	Grace time.Duration
 	// NudgeAfter is how long after a prompt its one nudge comes if the
 	// person has not checked in: 24 hours.
