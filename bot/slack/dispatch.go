@@ -248,12 +248,14 @@ func (x *exchange) send(ctx context.Context, m bot.Message) {
 		responseType = slack.ResponseTypeInChannel
 	}
 	// A response URL takes no token, but pictures are uploaded with the
-	// workspace's.
-	api, err := x.a.client(ctx, x.req.Workspace)
-	if err != nil {
-		api = nil
+	// workspace's, which may cost a database read: only for pictures.
+	var api *slack.Client
+	if hasPictures(m) {
+		if c, err := x.a.client(ctx, x.req.Workspace); err == nil {
+			api = c
+		}
 	}
-	err = x.a.post(ctx, api, x.req.Workspace, m, maxMessageBlocks, x.log, func(text string, blocks []slack.Block) error {
+	err := x.a.post(ctx, api, x.req.Workspace, m, maxMessageBlocks, x.log, func(text string, blocks []slack.Block) error {
 		_, _, err := x.a.api.PostMessageContext(ctx, "",
 			slack.MsgOptionResponseURL(x.responseURL, responseType),
 			slack.MsgOptionText(text, false),

@@ -117,6 +117,11 @@ func (f *files) upload(ctx context.Context, api *slack.Client, ws bot.Workspace,
 	return id.(string), nil
 }
 
+// hasPictures reports whether a message has a picture to upload.
+func hasPictures(m bot.Message) bool {
+	return slices.ContainsFunc(m.Sections, func(s bot.Section) bool { return s.Image != nil && len(s.Image.PNG) > 0 })
+}
+
 // uploadImages uploads the pictures of m, and returns the file id of each
 // section's picture: "" where it has none, or where the upload failed
 // (logged), so that its alt text is shown instead.
