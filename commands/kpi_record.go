@@ -215,19 +215,22 @@ func (s *Service) checkInDriven(ctx context.Context, tx *store.Store, k store.KP
 		comment += ": " + m.Comment
 	}
 	conf := confidenceOf(k.Standing().Classify(m.Value))
-	var done []store.KeyResult
+	var (
+		done []store.KeyResult
+		cs   []store.CheckIn
+	)
 	for _, kr := range driven[k.ID] {
 		if objectives[kr.ObjectiveID].Status != okr.Active || kr.Kind != okr.Metric {
 			continue
 		}
 		ci := store.CheckIn{WorkspaceID: k.WorkspaceID, KeyResultID: kr.ID, AuthorID: author, Value: m.Value,
 			Confidence: conf, Comment: comment, CreatedAt: s.now().UTC()}
-		if err := tx.CheckIn(ctx, &ci); err != nil {
-			return nil, err
-		}
 		checkInChange(h, kr, kr.Current, ci)
 		kr.Current = m.Value
-		done = append(done, kr)
+		done, cs = append(done, kr), append(cs, ci)
+	}
+	if err := tx.CheckIns(ctx, cs); err != nil {
+		return nil, err
 	}
 	return done, nil
 }

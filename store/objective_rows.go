@@ -43,10 +43,10 @@ const (
 )
 
 // objectives returns the objectives that match where (conditions on the
-// objectives table) in order, each with its owner, team, period and key
+// objectives table) by number, each with its owner, team, period and key
 // results with their owners: two queries, whatever their number.
-func (s *Store) objectives(ctx context.Context, workspaceID uint, where, order string, args ...any) ([]Objective, error) {
-	rows, err := s.q(ctx).Raw(objectivesQuery+where+" ORDER BY "+order, args...).Rows()
+func (s *Store) objectives(ctx context.Context, workspaceID uint, where string, args ...any) ([]Objective, error) {
+	rows, err := s.q(ctx).Raw(objectivesQuery+where+" ORDER BY objectives.number", args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("objectives: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) ObjectivesOfKeyResults(ctx context.Context, workspaceID uint, ke
 		return nil, nil
 	}
 	return s.objectives(ctx, workspaceID, `objectives.workspace_id = ? AND objectives.id IN
-		(SELECT objective_id FROM key_results WHERE workspace_id = ? AND id IN ?)`, "objectives.number",
+		(SELECT objective_id FROM key_results WHERE workspace_id = ? AND id IN ?)`,
 		workspaceID, workspaceID, keyResultIDs)
 }
 

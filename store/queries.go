@@ -236,12 +236,12 @@ func (s *Store) AddKeyResult(ctx context.Context, kr *KeyResult) error {
 // Objective returns the objective with a short number, with its owner, team,
 // period and key results.
 func (s *Store) Objective(ctx context.Context, workspaceID uint, number int64) (Objective, error) {
-	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.number = ?", "objectives.number", workspaceID, number))
+	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.number = ?", workspaceID, number))
 }
 
 // ObjectiveByID returns the objective with a database id, like Objective.
 func (s *Store) ObjectiveByID(ctx context.Context, workspaceID, id uint) (Objective, error) {
-	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.id = ?", "objectives.number", workspaceID, id))
+	return one(s.objectives(ctx, workspaceID, "objectives.workspace_id = ? AND objectives.id = ?", workspaceID, id))
 }
 
 // one is the single objective found, or okr.ErrNotFound.
@@ -293,7 +293,7 @@ func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFil
 	if len(f.Statuses) > 0 {
 		add("objectives.status IN ?", f.Statuses)
 	}
-	return s.objectives(ctx, workspaceID, strings.Join(where, " AND "), "objectives.number", args...)
+	return s.objectives(ctx, workspaceID, strings.Join(where, " AND "), args...)
 }
 
 // CountActiveObjectives counts the owner's active objectives in a period.
@@ -377,18 +377,10 @@ func (s *Store) UpdateKeyResult(ctx context.Context, kr *KeyResult, fields ...Ke
 // CheckIn appends a check-in and moves its key result's current value to it.
 // Call it inside InTx.
 func (s *Store) CheckIn(ctx context.Context, c *CheckIn) error {
-	if err := s.q(ctx).Create(c).Error; err != nil {
-		return fmt.Errorf("check in: %w", err)
-	}
-	res := s.q(ctx).Model(&KeyResult{}).Where("id = ? AND workspace_id = ?", c.KeyResultID, c.WorkspaceID).
-		Updates(map[string]any{"current": c.Value, "updated_at": c.CreatedAt})
-	if res.Error != nil {
-		return fmt.Errorf("check in: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return okr.ErrNotFound
-	}
-	return nil
+	cs := []CheckIn{*c}
+	err := s.CheckIns(ctx, cs)
+	*c = cs[0]
+	return err
 }
 
 // CheckIns appends check-ins of several key results, each moving its key
