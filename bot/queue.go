@@ -14,6 +14,9 @@ import (
 // take: their request was not handled.
 const Busy = "okrbot is busy right now and could not handle that. Please try again in a minute."
 
+// BusyMessage is the reply that says Busy.
+func BusyMessage() Message { return Message{Summary: T(Busy)} }
+
 // Queue runs the work that follows acks (handlers and the delivery of
 // their replies) on a bounded number of workers, with a bounded number of
 // pieces waiting for one. Under a burst, requests wait their turn instead

@@ -419,7 +419,7 @@ func (a *Adapter) later(ctx context.Context, x *exchange, fn afterAck) {
 	ctx = bot.WithRequestID(ctx, x.id)
 	var busy afterAck
 	if !x.quietWhenBusy {
-		busy = func(ctx context.Context) { x.send(ctx, busyMessage) }
+		busy = func(ctx context.Context) { x.send(ctx, bot.BusyMessage()) }
 	}
 	switch {
 	case x.accepted:
@@ -442,9 +442,6 @@ func (a *Adapter) accept(x *exchange) bool {
 	}
 	return x.accepted
 }
-
-// busyMessage is the reply to a request the queue had no room for.
-var busyMessage = bot.Message{Summary: bot.T(bot.Busy)}
 
 // busyAck is the ack of a slash command the queue had no room for: a
 // message only its sender sees.

@@ -133,6 +133,3 @@ func (a *Adapter) requestLog(act *activity) (string, *slog.Logger) {
 	}
 	return id, a.log.With("req", id, "kind", kind, "tenant", act.tenant(), "user", user)
 }
-
-// busyMessage is the reply to a request the queue had no room for.
-var busyMessage = bot.Message{Summary: bot.T(bot.Busy)}

@@ -171,7 +171,7 @@ func (a *Adapter) tellBusyOf(ctx context.Context, t *bot.Track, log *slog.Logger
 		log.Warn("busy reply not sent", "err", err)
 		return
 	}
-	x.deliver(ctx, busyMessage)
+	x.deliver(ctx, bot.BusyMessage())
 }
 
 // call runs a handler, turning a panic into a logged error. It reports
