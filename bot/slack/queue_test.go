@@ -61,6 +61,13 @@ func TestWhenTheQueueIsFullPeopleAreToldOkrbotIsBusy(t *testing.T) {
 		t.Errorf("busy form's ack = %s, want %s", w.Body, want)
 	}
 
+	// A Home tab opened: nobody waits for an answer, so nothing is said.
+	e.h.home = func(bot.Request) *bot.Message { t.Error("the Home tab was drawn while busy"); return nil }
+	if w := e.serve(fakeslack.EventRequest("http://okrbot/slack/events", secret, now, map[string]any{"type": "event_callback",
+		"team_id": team, "event": map[string]any{"type": "app_home_opened", "user": alice, "channel": "D0ALICE", "tab": "home"}})); w.Code != http.StatusOK {
+		t.Errorf("busy Home tab's ack = %d", w.Code)
+	}
+
 	if n := e.h.calls(); n != 1 {
 		t.Errorf("handler called %d times while busy, want only the slow command's", n)
 	}
@@ -79,5 +86,8 @@ func TestWhenTheQueueIsFullPeopleAreToldOkrbotIsBusy(t *testing.T) {
 	}
 	if strings.Join(got, " | ") != bot.Busy+" | done: slow | done: again" {
 		t.Errorf("response_url replies = %q", got)
+	}
+	if posts := e.fake.Calls("chat.postMessage"); len(posts) != 0 {
+		t.Errorf("%d direct messages while busy, want none (the Home tab's least of all)", len(posts))
 	}
 }
