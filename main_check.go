@@ -48,6 +48,14 @@ func (c *checker) ok(what, format string, args ...any) {
 	}
 }
 
+// note says something worth knowing that is no problem of the setup:
+// check goes on to pass.
+func (c *checker) note(what, format string, args ...any) {
+	if c.out != nil {
+		fmt.Fprintf(c.out, "note     %s: %s\n", what, fmt.Sprintf(format, args...))
+	}
+}
+
 func (c *checker) problem(what, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	c.problems = append(c.problems, what+": "+msg)
@@ -234,6 +242,7 @@ func (c *checker) settings() usable {
 	})
 	// These settings are read by the very code serve reads them with, one
 	// at a time, so that check and serve never disagree.
+	c.settingsReadBy(func(m *Main) error { _, err := m.slackTeams(); return err }, "OKRBOT_SLACK_TEAMS")
 	c.settingsReadBy(func(m *Main) error { _, err := m.capacity(); return err },
 		"OKRBOT_DB_MAX_CONNS", "OKRBOT_WORKERS", "OKRBOT_QUEUE")
 	c.settingsReadBy(func(m *Main) error { _, _, _, err := m.reminderSettings(); return err },
@@ -361,6 +370,22 @@ func (m *Main) checkSlackInstalls(ctx context.Context, c *checker) {
 	st.SetSealer(box)
 	installs, err := st.ActiveInstallations(ctx)
 	c.slackInstalls(len(installs), err)
+	if err != nil {
+		return
+	}
+	revoked, err := st.RevokedInstallations(ctx)
+	if err != nil {
+		c.problem("Slack installations", "the uninstalled ones cannot be read: %v", err)
+		return
+	}
+	for _, in := range revoked {
+		where := "workspace " + cmp.Or(in.TeamName, in.TeamID) + " (" + in.TeamID + ")"
+		if in.IsEnterpriseInstall {
+			where = "organization " + cmp.Or(in.EnterpriseName, in.EnterpriseID) + " (" + in.EnterpriseID + ")"
+		}
+		c.note("Slack installations", "not serving %s since %s: %s; installing okrbot there again resumes it",
+			where, in.RevokedAt.UTC().Format(time.RFC3339), cmp.Or(in.RevokedReason, "uninstalled"))
+	}
 }
 
 // slackInstalls names what reading the installations said.

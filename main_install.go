@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/bot/slack/install"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/secret"
@@ -23,37 +24,64 @@ func (m *Main) secretBox() (*secret.Box, error) {
 }
 
 // slackInstaller returns the install flow for many workspaces (with
-// SLACK_CLIENT_ID), which tells installed of each new installation. st must
-// have its sealer set.
-func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, installed func(context.Context)) (*install.Installer, error) {
+// SLACK_CLIENT_ID), which tells changed of each installation saved or
+// revoked. st must have its sealer set.
+func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, changed func(context.Context)) (*install.Installer, error) {
 	now := m.Now
 	if now == nil {
 		now = time.Now
 	}
+	allowed, err := m.slackTeams()
+	if err != nil {
+		return nil, err
+	}
 	return install.New(install.Config{
+		Allowed:      allowed,
 		ClientID:     m.Getenv("SLACK_CLIENT_ID"),
 		ClientSecret: m.Getenv("SLACK_CLIENT_SECRET"),
 		PublicURL:    m.Getenv("OKRBOT_PUBLIC_URL"),
 		APIURL:       m.Getenv("SLACK_API_URL"),
-		Store:        installStore{st: st, installed: installed},
+		Store:        installStore{st: st, log: log, changed: changed},
 		Now:          now,
 		Logger:       log,
 	})
+}
+
+// slackTeams reads OKRBOT_SLACK_TEAMS: the Slack teams and organizations
+// okrbot may be installed in and serve; empty allows any.
+func (m *Main) slackTeams() (install.Allowed, error) {
+	allowed, err := install.ParseAllowed(m.Getenv("OKRBOT_SLACK_TEAMS"))
+	if err != nil {
+		return nil, fmt.Errorf("OKRBOT_SLACK_TEAMS: %w", err)
+	}
+	return allowed, nil
 }
 
 // installStore keeps the install flow's installations in the database.
 // install.Installation and store.Installation have the same fields, so each
 // converts to the other.
 type installStore struct {
-	st        *store.Store
-	installed func(context.Context)
+	st  *store.Store
+	log *slog.Logger
+	// changed is told of an installation saved or revoked.
+	changed func(context.Context)
 }
 
+// SaveInstallation keeps a new installation, and turns back on the
+// prompts that were turned off because Slack refused the token of the one
+// before it: they were about the token, not the people.
 func (s installStore) SaveInstallation(ctx context.Context, in install.Installation) error {
 	if err := s.st.SaveInstallation(ctx, store.Installation(in)); err != nil {
 		return err
 	}
-	s.installed(ctx)
+	team := in.TeamID
+	if in.IsEnterpriseInstall {
+		team = ""
+	}
+	if _, err := s.st.ResumeRemindersTurnedOffBy(ctx, slackbot.Platform, in.EnterpriseID, team, slackbot.TokenErrors); err != nil {
+		s.log.Error("turn prompts back on after a reinstall", "team", in.TeamID, "enterprise", in.EnterpriseID, "err", err)
+	}
+	s.changed(ctx)
 	return nil
 }
 
@@ -65,12 +93,24 @@ func (s installStore) InstallationFor(ctx context.Context, enterpriseID, teamID 
 	return install.Installation(got), err
 }
 
-func (s installStore) UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(install.Installation) (install.Installation, error)) (install.Installation, error) {
-	got, err := s.st.UpdateInstallation(ctx, enterpriseID, teamID, func(cur store.Installation) (store.Installation, error) {
-		next, err := fn(install.Installation(cur))
-		return store.Installation(next), err
-	})
-	return install.Installation(got), err
+func (s installStore) ClaimRefresh(ctx context.Context, enterpriseID, teamID, holder string, now, until time.Time) (install.Installation, int, bool, error) {
+	got, failures, claimed, err := s.st.ClaimRefresh(ctx, enterpriseID, teamID, holder, now, until)
+	if errors.Is(err, okr.ErrNotFound) {
+		err = install.ErrNotInstalled
+	}
+	return install.Installation(got), failures, claimed, err
+}
+
+func (s installStore) FinishRefresh(ctx context.Context, enterpriseID, teamID, holder string, next *install.Installation, now, retryAt time.Time) (bool, error) {
+	return s.st.FinishRefresh(ctx, enterpriseID, teamID, holder, (*store.Installation)(next), now, retryAt)
+}
+
+func (s installStore) RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time, reason string) error {
+	if err := s.st.RevokeInstallation(ctx, enterpriseID, teamID, at, reason); err != nil {
+		return err
+	}
+	s.changed(ctx)
+	return nil
 }
 
 func (s installStore) UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error) {

@@ -335,8 +335,12 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 		return nil, nil
 	}
 	c := &checker{m: m}
+	allowed, err := m.slackTeams()
+	if err != nil {
+		return nil, err
+	}
 	cfg := slackbot.Config{BotToken: botToken, AppToken: m.Getenv("SLACK_APP_TOKEN"), SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs, Queue: queue}
+		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs, Queue: queue, Allowed: allowed}
 	p := &platform{name: slackbot.Platform, routes: map[string]http.Handler{}}
 	if clientID != "" {
 		gate.waitFor("reading the Slack workspaces okrbot is installed in")
@@ -494,9 +498,38 @@ func (s *slackInstalls) Installed(org, team string) bool {
 	return s.teams[team] || (org != "" && s.orgs[org])
 }
 
-func (s *slackInstalls) Uninstalled(ctx context.Context, org, team string) {
-	if err := s.st.RevokeInstallation(ctx, org, team, s.clock()); err != nil {
+func (s *slackInstalls) Uninstalled(ctx context.Context, org, team, reason string) {
+	if err := s.st.RevokeInstallation(ctx, org, team, s.clock(), "Slack sent "+reason); err != nil {
 		s.log.Error("forget the tokens of an uninstalled workspace", "org", org, "team", team, "err", err)
+	}
+	s.reload(ctx)
+}
+
+// TokenRefused revokes the installation whose token Slack refused: its
+// schedules stop, and it is served again once installed again. A token
+// that is no longer the installation's (refreshed, or installed again
+// meanwhile) says nothing of it, and neither does an expired rotating
+// token, which its refresh replaces.
+func (s *slackInstalls) TokenRefused(ctx context.Context, org, team, token, code string) {
+	in, err := s.st.InstallationFor(ctx, org, team)
+	switch {
+	case err != nil:
+		return // revoked already, or never installed
+	case in.BotToken != token:
+		return
+	case code == "token_expired" && in.RefreshToken != "":
+		s.log.Warn("Slack says the rotating token expired; it is refreshed on the next call", "team", in.TeamID, "enterprise", in.EnterpriseID)
+		return
+	}
+	key := in.TeamID
+	if in.IsEnterpriseInstall {
+		key = ""
+	}
+	reason := "Slack refused its token: " + code
+	s.log.Error("okrbot lost its Slack token: nothing is sent there, and no schedule runs, until okrbot is installed again",
+		"team", in.TeamID, "enterprise", in.EnterpriseID, "org_wide", in.IsEnterpriseInstall, "reason", reason)
+	if err := s.st.RevokeInstallation(ctx, in.EnterpriseID, key, s.clock(), reason); err != nil {
+		s.log.Error("revoke the installation whose token Slack refused", "team", in.TeamID, "enterprise", in.EnterpriseID, "err", err)
 	}
 	s.reload(ctx)
 }

@@ -50,6 +50,11 @@ type Installation struct {
 	Scopes      string
 	InstallerID string
 	InstalledAt time.Time
+	// RevokedAt is when okrbot lost the installation's token, and
+	// RevokedReason why: uninstalled, or a token Slack refused
+	// (account_inactive, …). Only RevokedInstallations fills them.
+	RevokedAt     time.Time
+	RevokedReason string
 }
 
 // installation is an Installation as stored. Its token columns hold sealed
@@ -72,8 +77,18 @@ type installation struct {
 	InstalledAt         time.Time `gorm:"not null"`
 	UpdatedAt           time.Time
 	// RevokedAt is when Slack said the app was uninstalled or its tokens
-	// revoked; the tokens are wiped then, and the workspace's data kept.
-	RevokedAt *time.Time
+	// revoked, or refused its token; the tokens are wiped then, and the
+	// workspace's data kept. RevokedReason says which.
+	RevokedAt     *time.Time
+	RevokedReason string `gorm:"not null;default:''"`
+	// A token refresh is claimed by one replica (RefreshHolder) until
+	// RefreshUntil, so that Slack's single-use refresh token is used once,
+	// with no database transaction open while Slack answers. After a failed
+	// refresh RefreshHolder is empty and RefreshUntil is when to try again;
+	// RefreshFailures counts the failures in a row, for the backoff.
+	RefreshHolder   string `gorm:"not null;default:''"`
+	RefreshUntil    *time.Time
+	RefreshFailures int `gorm:"not null;default:0"`
 }
 
 // oauthState is an OAuth state that has been used. It is kept until it
@@ -187,7 +202,8 @@ func installationKey(enterpriseID, teamID string) (string, []any) {
 
 // installationColumns are the columns a new install overwrites.
 var installationColumns = []string{"team_name", "enterprise_name", "is_enterprise_install", "bot_user_id", "bot_token",
-	"refresh_token", "expires_at", "scopes", "installer_id", "installed_at", "updated_at", "revoked_at"}
+	"refresh_token", "expires_at", "scopes", "installer_id", "installed_at", "updated_at", "revoked_at", "revoked_reason",
+	"refresh_holder", "refresh_until", "refresh_failures"}
 
 // SaveInstallation records an install, replacing the one of the same
 // workspace or organization: installing again after an uninstall brings the
@@ -251,60 +267,68 @@ func (s *Store) ActiveInstallations(ctx context.Context) ([]Installation, error)
 	return out, nil
 }
 
-// UpdateInstallation changes an active installation under a lock: fn gets
-// it as stored now and returns it changed, and no other replica reads it in
-// between. Token refresh uses it, because Slack's refresh tokens work once:
-// two replicas refreshing together would leave one of them with a revoked
-// token. The installation is named by its team id, or by its enterprise id
-// for an organization-wide install (teamID empty).
-func (s *Store) UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(Installation) (Installation, error)) (Installation, error) {
-	var out Installation
-	err := s.InTx(ctx, func(tx *Store) error {
-		var r installation
-		q := tx.q(ctx)
-		if tx.dialect == "postgres" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		cond, args := installationKey(enterpriseID, teamID)
-		err := q.Where(cond, args...).Where("revoked_at IS NULL").Order("updated_at DESC").Take(&r).Error
+// ClaimRefresh claims the refresh of an installation's rotating token
+// until `until`, unless another replica holds the claim or a failed refresh
+// asked to wait until after now. It returns the installation as stored
+// now, the failed refreshes in a row before this one, and whether the
+// claim is holder's. The claim is one UPDATE, so no transaction stays open
+// while Slack is asked: only the claim's holder refreshes, and its
+// FinishRefresh counts only while it still holds it. The installation is
+// named by its team id, or by its enterprise id for an organization-wide
+// install (teamID empty).
+func (s *Store) ClaimRefresh(ctx context.Context, enterpriseID, teamID, holder string, now, until time.Time) (Installation, int, bool, error) {
+	cond, args := installationKey(enterpriseID, teamID)
+	res := s.q(ctx).Model(&installation{}).Where(cond, args...).Where("revoked_at IS NULL").
+		Where("refresh_until IS NULL OR refresh_until <= ?", now.UTC()).
+		Updates(map[string]any{"refresh_holder": holder, "refresh_until": until.UTC()})
+	if res.Error != nil {
+		return Installation{}, 0, false, fmt.Errorf("claim the token refresh of %s/%s: %w", enterpriseID, teamID, res.Error)
+	}
+	var r installation
+	if err := s.q(ctx).Where(cond, args...).Where("revoked_at IS NULL").Take(&r).Error; err != nil {
+		return Installation{}, 0, false, notFound(err)
+	}
+	in, err := s.fromRow(r)
+	return in, r.RefreshFailures, res.RowsAffected == 1 && r.RefreshHolder == holder, err
+}
+
+// FinishRefresh ends holder's claim on an installation's refresh: with the
+// new tokens of next, or, when next is nil, as a failure, with no refresh
+// tried again before retryAt. It reports whether the claim was still
+// holder's; when it was not (the claim ran out and another took it, or the
+// installation was revoked meanwhile), nothing is changed.
+func (s *Store) FinishRefresh(ctx context.Context, enterpriseID, teamID, holder string, next *Installation, now, retryAt time.Time) (bool, error) {
+	cond, args := installationKey(enterpriseID, teamID)
+	changes := map[string]any{"refresh_holder": "", "refresh_until": retryAt.UTC(), "refresh_failures": gorm.Expr("refresh_failures + 1")}
+	if next != nil {
+		r, err := s.toRow(*next)
 		if err != nil {
-			return notFound(err)
+			return false, err
 		}
-		cur, err := tx.fromRow(r)
-		if err != nil {
-			return err
-		}
-		next, err := fn(cur)
-		if err != nil {
-			return err
-		}
-		if next.TeamID != r.TeamID || next.EnterpriseID != r.EnterpriseID || next.IsEnterpriseInstall != r.IsEnterpriseInstall {
-			return fmt.Errorf("update %s: the workspace or organization of an installation cannot change", r.name())
-		}
-		nr, err := tx.toRow(next)
-		if err != nil {
-			return err
-		}
-		nr.ID = r.ID
-		if err := tx.q(ctx).Model(&nr).Select(installationColumns).Updates(&nr).Error; err != nil {
-			return fmt.Errorf("update %s: %w", r.name(), err)
-		}
-		out = next
-		return nil
-	})
-	return out, err
+		changes = map[string]any{"bot_token": r.BotToken, "refresh_token": r.RefreshToken, "expires_at": r.ExpiresAt,
+			"updated_at": now.UTC(), "refresh_holder": "", "refresh_until": nil, "refresh_failures": 0}
+	}
+	res := s.q(ctx).Model(&installation{}).Where(cond, args...).Where("revoked_at IS NULL AND refresh_holder = ?", holder).Updates(changes)
+	if res.Error != nil {
+		return false, fmt.Errorf("finish the token refresh of %s/%s: %w", enterpriseID, teamID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // RevokeInstallation wipes an installation's tokens after Slack said the app
-// was uninstalled or its tokens revoked. The row stays, with when it
+// was uninstalled or its tokens revoked, or refused its token; reason says
+// which, for the log and okrbot check. The row stays, with when it
 // happened, and so does the workspace's data until it is purged. Revoking
-// twice is harmless; an unknown installation is okr.ErrNotFound. The
-// installation is named as for UpdateInstallation.
-func (s *Store) RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time) error {
+// twice keeps the first time and reason; an unknown installation is
+// okr.ErrNotFound. The installation is named by its team id, or by its
+// enterprise id for an organization-wide install (teamID empty).
+func (s *Store) RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time, reason string) error {
 	cond, args := installationKey(enterpriseID, teamID)
 	res := s.q(ctx).Model(&installation{}).Where(cond, args...).
 		Updates(map[string]any{"bot_token": "", "refresh_token": "", "expires_at": nil,
-			"revoked_at": gorm.Expr("COALESCE(revoked_at, ?)", at.UTC()), "updated_at": at.UTC()})
+			"revoked_reason": gorm.Expr("CASE WHEN revoked_at IS NULL THEN ? ELSE revoked_reason END", reason),
+			"revoked_at":     gorm.Expr("COALESCE(revoked_at, ?)", at.UTC()), "updated_at": at.UTC(),
+			"refresh_holder": "", "refresh_until": nil, "refresh_failures": 0})
 	if res.Error != nil {
 		return fmt.Errorf("revoke installation %s/%s: %w", enterpriseID, teamID, res.Error)
 	}
@@ -312,6 +336,21 @@ func (s *Store) RevokeInstallation(ctx context.Context, enterpriseID, teamID str
 		return okr.ErrNotFound
 	}
 	return nil
+}
+
+// RevokedInstallations returns the installations okrbot lost its token in
+// and that were not installed again, with when and why, oldest first.
+func (s *Store) RevokedInstallations(ctx context.Context) ([]Installation, error) {
+	var rows []installation
+	if err := s.q(ctx).Where("revoked_at IS NOT NULL").Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Installation, len(rows))
+	for i, r := range rows {
+		out[i] = Installation{TeamID: r.TeamID, EnterpriseID: r.EnterpriseID, TeamName: r.TeamName, EnterpriseName: r.EnterpriseName,
+			IsEnterpriseInstall: r.IsEnterpriseInstall, InstalledAt: r.InstalledAt, RevokedAt: *r.RevokedAt, RevokedReason: r.RevokedReason}
+	}
+	return out, nil
 }
 
 // UseOAuthState marks an OAuth state as used until it expires, and reports

@@ -143,11 +143,11 @@ func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
 		mustSave(t, s, teamInstall("TB"))
 		mustSave(t, s, orgInstall("E1"))
 		at := installedAt.Add(48 * time.Hour)
-		if err := s.RevokeInstallation(ctx, "", "TA", at); err != nil {
+		if err := s.RevokeInstallation(ctx, "", "TA", at, "app_uninstalled"); err != nil {
 			t.Fatal(err)
 		}
 		// Slack may send app_uninstalled and tokens_revoked both, and retry.
-		if err := s.RevokeInstallation(ctx, "", "TA", at.Add(24*time.Hour)); err != nil {
+		if err := s.RevokeInstallation(ctx, "", "TA", at.Add(24*time.Hour), "tokens_revoked"); err != nil {
 			t.Errorf("revoke again: %v", err)
 		}
 		if _, err := s.InstallationFor(ctx, "", "TA"); !errors.Is(err, okr.ErrNotFound) {
@@ -156,7 +156,7 @@ func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
 		if got, err := s.InstallationFor(ctx, "", "TB"); err != nil || got.BotToken != "xoxb-TB-secret" {
 			t.Errorf("the other workspace: %+v, %v", got, err)
 		}
-		if err := s.RevokeInstallation(ctx, "E1", "", at); err != nil {
+		if err := s.RevokeInstallation(ctx, "E1", "", at, "app_uninstalled"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.InstallationFor(ctx, "E1", "T7"); !errors.Is(err, okr.ErrNotFound) {
@@ -166,7 +166,12 @@ func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
 		if len(all) != 1 || all[0].TeamID != "TB" {
 			t.Errorf("active after uninstalls: %+v", all)
 		}
-		if err := s.RevokeInstallation(ctx, "", "TZ", at); !errors.Is(err, okr.ErrNotFound) {
+		revoked, err := s.RevokedInstallations(ctx)
+		if err != nil || len(revoked) != 2 || revoked[0].TeamID != "TA" || revoked[0].RevokedReason != "app_uninstalled" ||
+			!revoked[0].RevokedAt.Equal(at) || !revoked[1].IsEnterpriseInstall {
+			t.Errorf("revoked installations = %+v, %v; want TA's first reason and time, and E1", revoked, err)
+		}
+		if err := s.RevokeInstallation(ctx, "", "TZ", at, "app_uninstalled"); !errors.Is(err, okr.ErrNotFound) {
 			t.Errorf("revoke an unknown workspace: %v, want not found", err)
 		}
 
@@ -206,10 +211,12 @@ func TestDatabaseHoldsNoPlainToken(t *testing.T) {
 		s.SetSealer(newBox(t, newKey(t)))
 		mustSave(t, s, teamInstall("TA"))
 		mustSave(t, s, orgInstall("E1"))
-		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
-			in.BotToken, in.RefreshToken = "xoxb-TA-refreshed", "xoxe-1-TA-next"
-			return in, nil
-		}); err != nil {
+		in, _, claimed, err := s.ClaimRefresh(ctx, "", "TA", "replica-1", installedAt, installedAt.Add(time.Minute))
+		if err != nil || !claimed {
+			t.Fatalf("claim: %v, %v", claimed, err)
+		}
+		in.BotToken, in.RefreshToken = "xoxb-TA-refreshed", "xoxe-1-TA-next"
+		if _, err := s.FinishRefresh(ctx, "", "TA", "replica-1", &in, installedAt, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		dump, err := s.Dump(ctx)
@@ -263,7 +270,7 @@ func TestResealSecrets(t *testing.T) {
 		mustSave(t, s, teamInstall("TA")) // bot and refresh token
 		mustSave(t, s, orgInstall("E1"))  // bot token only
 		mustSave(t, s, teamInstall("TB"))
-		if err := s.RevokeInstallation(ctx, "", "TB", installedAt); err != nil { // no tokens left
+		if err := s.RevokeInstallation(ctx, "", "TB", installedAt, "app_uninstalled"); err != nil { // no tokens left
 			t.Fatal(err)
 		}
 
@@ -301,10 +308,10 @@ func TestResealSecrets(t *testing.T) {
 	})
 }
 
-// TestConcurrentUpdatesTakeTurns is two replicas refreshing one token at
-// once: the second must see the first one's token, not refresh again with a
-// refresh token Slack has already used up.
-func TestConcurrentUpdatesTakeTurns(t *testing.T) {
+// TestConcurrentRefreshClaims is two replicas wanting to refresh one token
+// at once: only one may, since Slack's refresh tokens work once, and the
+// other sees its token afterwards.
+func TestConcurrentRefreshClaims(t *testing.T) {
 	ctx := context.Background()
 	key := newKey(t)
 	for _, url := range storetest.URLs(t) {
@@ -314,31 +321,30 @@ func TestConcurrentUpdatesTakeTurns(t *testing.T) {
 		}
 		t.Run(replicas[0].Dialect(), func(t *testing.T) {
 			mustSave(t, replicas[0], teamInstall("TA"))
-			var mu sync.Mutex
-			refreshes := 0
 			var wg sync.WaitGroup
-			for _, r := range replicas {
+			claims := make([]bool, 2)
+			for i, r := range replicas {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := r.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
-						if in.RefreshToken != "xoxe-1-TA-refresh" {
-							return in, nil // already refreshed
-						}
-						mu.Lock()
-						refreshes++
-						mu.Unlock()
-						in.BotToken, in.RefreshToken = "xoxb-TA-2", "xoxe-1-TA-2"
-						return in, nil
-					})
+					holder := fmt.Sprint("replica-", i)
+					in, _, claimed, err := r.ClaimRefresh(ctx, "", "TA", holder, installedAt, installedAt.Add(time.Minute))
 					if err != nil {
 						t.Error(err)
+						return
+					}
+					claims[i] = claimed
+					if claimed {
+						in.BotToken, in.RefreshToken = "xoxb-TA-2", "xoxe-1-TA-2"
+						if ok, err := r.FinishRefresh(ctx, "", "TA", holder, &in, installedAt, time.Time{}); !ok || err != nil {
+							t.Errorf("finish: %v, %v", ok, err)
+						}
 					}
 				}()
 			}
 			wg.Wait()
-			if refreshes != 1 {
-				t.Errorf("%d refreshes, want 1", refreshes)
+			if claims[0] == claims[1] {
+				t.Errorf("claims %v, want exactly one", claims)
 			}
 			got, err := replicas[1].InstallationFor(ctx, "", "TA")
 			if err != nil || got.BotToken != "xoxb-TA-2" || got.RefreshToken != "xoxe-1-TA-2" {
@@ -348,35 +354,55 @@ func TestConcurrentUpdatesTakeTurns(t *testing.T) {
 	}
 }
 
-func TestUpdateInstallation(t *testing.T) {
+// TestRefreshClaims: a failed refresh waits for its retry time, a claim
+// that ran out can be taken over, and the late holder's result is dropped.
+func TestRefreshClaims(t *testing.T) {
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
 		mustSave(t, s, teamInstall("TA"))
-		failed := errors.New("slack said no")
-		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
-			in.BotToken = "xoxb-lost"
-			return in, failed
-		}); !errors.Is(err, failed) {
-			t.Errorf("fn's error: %v", err)
+		now := installedAt
+		claim := func(holder string, at time.Time) (store.Installation, int, bool) {
+			t.Helper()
+			in, failures, ok, err := s.ClaimRefresh(ctx, "", "TA", holder, at, at.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in, failures, ok
 		}
-		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
-			in.TeamID = "TB"
-			return in, nil
-		}); err == nil || !strings.Contains(err.Error(), "cannot change") {
-			t.Errorf("moving an installation: %v", err)
+		if _, _, ok := claim("a", now); !ok {
+			t.Fatal("first claim refused")
+		}
+		if _, _, ok := claim("b", now.Add(30*time.Second)); ok {
+			t.Error("a claim was taken while another held it")
+		}
+		if ok, err := s.FinishRefresh(ctx, "", "TA", "a", nil, now, now.Add(5*time.Minute)); !ok || err != nil {
+			t.Fatalf("record a failure: %v, %v", ok, err)
+		}
+		if _, _, ok := claim("b", now.Add(4*time.Minute)); ok {
+			t.Error("a failed refresh was tried again before its retry time")
+		}
+		in, failures, ok := claim("b", now.Add(5*time.Minute))
+		if !ok || failures != 1 || in.BotToken != "xoxb-TA-secret" {
+			t.Errorf("claim after the retry time: %v, %d failures, token %q", ok, failures, in.BotToken)
+		}
+		// b's claim runs out and c takes over: b's late answer is dropped.
+		if _, _, ok := claim("c", now.Add(7*time.Minute)); !ok {
+			t.Fatal("an expired claim was not taken over")
+		}
+		late := in
+		late.BotToken = "xoxb-late"
+		if ok, err := s.FinishRefresh(ctx, "", "TA", "b", &late, now, time.Time{}); ok || err != nil {
+			t.Errorf("a claim that ran out finished: %v, %v", ok, err)
 		}
 		if got, _ := s.InstallationFor(ctx, "", "TA"); got.BotToken != "xoxb-TA-secret" {
-			t.Errorf("failed updates changed the token to %q", got.BotToken)
+			t.Errorf("the token is %q", got.BotToken)
 		}
-		if err := s.RevokeInstallation(ctx, "", "TA", installedAt); err != nil {
+		if err := s.RevokeInstallation(ctx, "", "TA", now, "account_inactive"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.UpdateInstallation(ctx, "", "TA", func(in store.Installation) (store.Installation, error) {
-			t.Error("fn called for an uninstalled workspace")
-			return in, nil
-		}); !errors.Is(err, okr.ErrNotFound) {
-			t.Errorf("update an uninstalled workspace: %v, want not found", err)
+		if _, _, _, err := s.ClaimRefresh(ctx, "", "TA", "d", now.Add(time.Hour), now.Add(time.Hour)); !errors.Is(err, okr.ErrNotFound) {
+			t.Errorf("claim in a revoked installation: %v, want not found", err)
 		}
 	})
 }

@@ -19,6 +19,9 @@ type Workspace struct {
 	// result; both share the sequence so "#42" is never ambiguous.
 	LastNumber int64 `gorm:"not null;default:0"`
 	CreatedAt  time.Time
+	// PurgedAt marks a workspace being purged: its rows are deleted after
+	// it is set, and nothing is written to it from then on.
+	PurgedAt *time.Time
 }
 
 // A User is a person in a workspace.

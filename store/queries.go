@@ -16,6 +16,11 @@ import (
 // Workspace returns the workspace of a platform's team, creating it on first
 // sight.
 func (s *Store) Workspace(ctx context.Context, platform, teamID string) (Workspace, error) {
+	if strings.TrimSpace(teamID) == "" || platform == "" {
+		// One workspace of every request whose team was not read would
+		// pool the data of many.
+		return Workspace{}, fmt.Errorf("workspace: no team id (platform %q)", platform)
+	}
 	var w Workspace
 	err := s.q(ctx).Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
 	if !errors.Is(err, gorm.ErrRecordNotFound) {

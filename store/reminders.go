@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -483,4 +484,38 @@ func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel 
 func (s *Store) ThreadOpened(ctx context.Context, id uint, conversation, messageID string) error {
 	return s.q(ctx).Model(&ReminderThread{}).Where("id = ?", id).
 		Updates(map[string]any{"channel": conversation, "ts": messageID, "claimed_until": nil}).Error
+}
+
+// ResumeRemindersTurnedOffBy turns the prompts back on of the people of an
+// installation's workspaces whose prompts were turned off because a send
+// failed with one of the errors given: errors that were about okrbot's
+// own token, not about the person. People who turned their prompts off
+// themselves, or who are gone for another reason, stay as they are. The
+// installation is a team (teamID), or an organization (teamID empty,
+// every workspace of org). It returns how many people it turned back on.
+func (s *Store) ResumeRemindersTurnedOffBy(ctx context.Context, platform, org, teamID string, errs []string) (int64, error) {
+	if len(errs) == 0 || (org == "" && teamID == "") {
+		return 0, nil
+	}
+	workspaces := s.q(ctx).Model(&Workspace{}).Select("id").Where("platform = ?", platform)
+	if teamID != "" {
+		workspaces = workspaces.Where("team_id = ?", teamID)
+	} else {
+		workspaces = workspaces.Where("org = ?", org)
+	}
+	var conds []string
+	var args []any
+	for _, e := range errs {
+		conds = append(conds, "note LIKE ?")
+		args = append(args, "%"+e+"%")
+	}
+	turnedOff := s.q(ctx).Model(&ReminderDelivery{}).Select("user_id").
+		Where("state = ?", DeliveryGone).Where(strings.Join(conds, " OR "), args...)
+	res := s.q(ctx).Model(&ReminderPerson{}).
+		Where("status = ? AND workspace_id IN (?) AND user_id IN (?)", ReminderGone, workspaces, turnedOff).
+		Updates(map[string]any{"status": ReminderOn, "next_at": nil})
+	if res.Error != nil {
+		return 0, fmt.Errorf("turn prompts back on after a reinstall: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack/install"
 )
 
 // Platform is the bot.Workspace.Platform of Slack workspaces.
@@ -29,6 +30,10 @@ type Config struct {
 	// Installations, when set instead of BotToken, serves every workspace
 	// okrbot is installed in, each with its own token.
 	Installations Installations
+	// Allowed are the teams and organizations okrbot serves
+	// (OKRBOT_SLACK_TEAMS); requests from others are refused. nil allows
+	// any.
+	Allowed install.Allowed
 	Logger        *slog.Logger
 	Now           func() time.Time // for signature timestamp checks; default time.Now
 	// Observer, when set, is told of every request and every Web API call
@@ -48,8 +53,14 @@ type Installations interface {
 	// Installed reports whether okrbot is installed in a workspace now.
 	Installed(org, team string) bool
 	// Uninstalled is told that Slack took okrbot's token away from a
-	// workspace, or from a whole organization (team empty).
-	Uninstalled(ctx context.Context, org, team string)
+	// workspace, or from a whole organization (team empty), and why (the
+	// event that said so).
+	Uninstalled(ctx context.Context, org, team, reason string)
+	// TokenRefused is told that Slack refused token, the one okrbot used
+	// for a workspace, with one of TokenErrors (code): the installation
+	// serving the workspace no longer works, unless that token was
+	// replaced meanwhile.
+	TokenRefused(ctx context.Context, org, team, token, code string)
 }
 
 const (
@@ -77,6 +88,7 @@ type Adapter struct {
 	api      *slack.Client // with SLACK_BOT_TOKEN, and the app token for Socket Mode
 	apiURL   string
 	installs Installations
+	allowed  install.Allowed
 	secret   string
 	appToken string
 	log      *slog.Logger
@@ -91,6 +103,9 @@ type Adapter struct {
 	mu      sync.Mutex
 	dms     map[userKey]string       // the DM channels this adapter opened, for addresses without a Ref
 	clients map[string]*slack.Client // by bot token, with Installations
+	// owners are the workspaces each token of clients was used for, so
+	// that a token Slack refuses is traced to its installation.
+	owners map[string]bot.Workspace
 	files   files                    // pictures uploaded (images.go)
 
 	// inflight counts the work started outside the queue: people looked
@@ -110,6 +125,7 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		h:        h,
 		apiURL:   apiURL,
 		installs: cfg.Installations,
+		allowed:  cfg.Allowed,
 		secret:   cfg.SigningSecret,
 		appToken: cfg.AppToken,
 		log:      cmp.Or(cfg.Logger, slog.Default()),
@@ -120,6 +136,7 @@ func New(cfg Config, h bot.Handler) *Adapter {
 		http:     bot.NewTransport(),
 		dms:      map[userKey]string{},
 		clients:  map[string]*slack.Client{},
+		owners:   map[string]bot.Workspace{},
 		files:    files{ids: map[fileKey]string{}},
 	}
 	if a.now == nil {
@@ -168,10 +185,13 @@ func (a *Adapter) client(ctx context.Context, ws bot.Workspace) (*slack.Client, 
 	c := a.clients[token]
 	if c == nil {
 		if len(a.clients) > 10_000 {
-			clear(a.clients) // refreshed tokens leave old clients behind
+			// refreshed tokens leave old clients behind
+			clear(a.clients)
+			clear(a.owners)
 		}
 		c = a.newClient(token)
 		a.clients[token] = c
+		a.owners[token] = ws
 	}
 	return c, nil
 }

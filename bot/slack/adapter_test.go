@@ -163,8 +163,12 @@ func TestSendErrorsTellRetryFromGiveUp(t *testing.T) {
 		status     int
 		kind       bot.Failure
 	}{
-		{name: "deactivated account", to: alice, gone: true, slackError: "account_inactive", kind: bot.Gone,
-			fault: func(f *fakeslack.Server) { f.FailUser(alice, fakeslack.SlackError("account_inactive")) }},
+		{name: "deactivated user", to: alice, gone: true, slackError: "user_disabled", kind: bot.Gone,
+			fault: func(f *fakeslack.Server) { f.FailUser(alice, fakeslack.SlackError("user_disabled")) }},
+		// account_inactive is about okrbot's own token (a deleted
+		// workspace or bot user), not the person written to.
+		{name: "okrbot's token refused", to: alice, slackError: "account_inactive", kind: bot.Permanent,
+			fault: func(f *fakeslack.Server) { f.FailMethod("conversations.open", fakeslack.SlackError("account_inactive")) }},
 		{name: "unknown user", to: "U0NOBODY", gone: true, slackError: "user_not_found", kind: bot.Gone,
 			fault: func(*fakeslack.Server) {}},
 		{name: "archived channel", to: "C0OLD", gone: true, slackError: "is_archived", kind: bot.Gone,

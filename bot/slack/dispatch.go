@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -28,6 +27,9 @@ type exchange struct {
 	// quietWhenBusy says that nobody waits for an answer (a Home tab
 	// opened): when okrbot is busy, it says nothing.
 	quietWhenBusy bool
+	// refused says why the request is not served (see Adapter.refusal),
+	// for the person to read; "" when it is served.
+	refused string
 }
 
 // newExchange starts the exchange of a request that t follows; kind names
@@ -52,10 +54,31 @@ func workspace(team, org string) bot.Workspace {
 // afterAck is the work a request leaves for after its ack.
 type afterAck func(context.Context)
 
-// command turns a slash command into the work to do after its ack.
+// refuse marks a request as not served, and why, in the log and for the
+// person.
+func (x *exchange) refuse(why string) {
+	x.refused = why
+	x.log.Warn("request refused", "org", x.req.Workspace.Org, "why", why)
+}
+
+// refusedAck is the ack of a slash command that is refused: why, as a
+// message only its sender sees.
+func refusedAck(why string) any {
+	return struct {
+		ResponseType string `json:"response_type"`
+		Text         string `json:"text"`
+	}{slack.ResponseTypeEphemeral, why}
+}
+
+// command turns a slash command into the work to do after its ack. A
+// refused command (x.refused) has none: its ack says why.
 func (a *Adapter) command(t *bot.Track, cmd slack.SlashCommand) (*exchange, afterAck) {
 	t.SetKind(bot.KindCommand)
 	x := a.newExchange(t, "command", workspace(cmd.TeamID, cmd.EnterpriseID), cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
+	if why := a.refusal(x.req.Workspace); why != "" {
+		x.refuse(why)
+		return x, nil
+	}
 	x.req.Command = cmd.Command
 	x.req.Text, x.req.People, x.req.Channels = NeutralText(cmd.Text)
 	x.req.CanOpenForm = cmd.TriggerID != ""
@@ -83,10 +106,13 @@ func (a *Adapter) interaction(ctx context.Context, t *bot.Track, cb *slack.Inter
 	default:
 		t.SetKind(bot.KindEvent)
 	}
-	x := a.newExchange(t, string(cb.Type), workspace(cb.Team.ID, cmp.Or(cb.Enterprise.ID, cb.Team.EnterpriseID)), cb.Channel.ID,
-		bot.User{ID: cb.User.ID, Name: cb.User.Name})
+	x := a.newExchange(t, string(cb.Type), interactionWorkspace(cb), cb.Channel.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
 	x.req.CanOpenForm = cb.TriggerID != ""
 	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
+	if why := a.refusal(x.req.Workspace); why != "" {
+		x.refuse(why)
+		return x, refusedInteraction(cb, why), x.tellRefused()
+	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		return x, nil, x.blockActions(cb)
@@ -99,6 +125,29 @@ func (a *Adapter) interaction(ctx context.Context, t *bot.Track, cb *slack.Inter
 		x.log.Debug("interaction ignored")
 	}
 	return x, nil, nil
+}
+
+// refusedInteraction is the ack of a refused interaction: a form stays
+// open and says why next to its first field; anything else is just
+// acknowledged, and told after.
+func refusedInteraction(cb *slack.InteractionCallback, why string) *slack.ViewSubmissionResponse {
+	if cb.Type != slack.InteractionTypeViewSubmission {
+		return nil
+	}
+	if id := firstInput(&cb.View); id != "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{id: why})
+	}
+	return nil
+}
+
+// tellRefused tells the person why their request was refused, where the
+// request left a response URL to answer at: no token is needed there, and
+// a workspace that is refused may have none.
+func (x *exchange) tellRefused() afterAck {
+	if x.responseURL == "" {
+		return nil
+	}
+	return func(ctx context.Context) { x.send(ctx, bot.Message{Summary: bot.T(x.refused)}) }
 }
 
 func (x *exchange) blockActions(cb *slack.InteractionCallback) afterAck {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -16,16 +17,32 @@ import (
 var ErrDeactivated = errors.New("slack: user is deactivated")
 
 // goneErrors are Slack error codes that will not change by retrying: the
-// recipient no longer exists or cannot be reached by the bot.
+// recipient no longer exists or cannot be reached by the bot. Errors about
+// okrbot's own token are not among them (see TokenErrors): they say
+// nothing of the person written to.
 var goneErrors = map[string]bool{
 	"user_not_found":    true,
 	"users_not_found":   true,
 	"user_disabled":     true,
-	"account_inactive":  true,
 	"channel_not_found": true,
 	"is_archived":       true,
 	"not_in_channel":    true,
 	"cannot_dm_bot":     true,
+}
+
+// TokenErrors are the Slack error codes that say okrbot's own token does
+// not work: the installation is gone (uninstalled, its tokens revoked, the
+// workspace deactivated), not the person or channel written to.
+var TokenErrors = []string{"account_inactive", "invalid_auth", "token_revoked", "token_expired", "not_authed"}
+
+// IsTokenRefused reports whether err is Slack refusing okrbot's token,
+// and with which code.
+func IsTokenRefused(err error) (string, bool) {
+	se, ok := errors.AsType[slack.SlackErrorResponse](err)
+	if ok && slices.Contains(TokenErrors, se.Err) {
+		return se.Err, true
+	}
+	return "", false
 }
 
 // temporaryErrors are Slack error codes, answered with HTTP 200, that Slack

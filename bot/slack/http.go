@@ -89,6 +89,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		x, after := a.command(t, cmd)
+		if x.refused != "" {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(refusedAck(x.refused))
+			t.Acked()
+			x.track.Done(false)
+			return
+		}
 		if !a.accept(x) {
 			// The busy reply goes in the ack: no call to Slack, which
 			// an overloaded okrbot could not afford.
@@ -146,20 +153,25 @@ func (a *Adapter) serveEvent(ctx context.Context, t *bot.Track, w http.ResponseW
 // ack: app_home_opened publishes the person's Home tab; app_uninstalled and
 // tokens_revoked tell the installations that okrbot lost a workspace.
 func (a *Adapter) event(ctx context.Context, t *bot.Track, ev slackevents.EventsAPIEvent) {
-	org := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
-		org = cb.EnterpriseID
 		if lostOrg, lostTeam, lost := install.Revocation(*cb); lost {
-			a.log.Warn("okrbot was uninstalled, or its token revoked", "org", lostOrg, "team", lostTeam)
+			a.log.Warn("okrbot was uninstalled, or its token revoked", "org", lostOrg, "team", lostTeam, "event", ev.InnerEvent.Type)
 			if a.installs != nil {
-				a.installs.Uninstalled(context.WithoutCancel(ctx), lostOrg, lostTeam)
+				a.installs.Uninstalled(context.WithoutCancel(ctx), lostOrg, lostTeam, ev.InnerEvent.Type)
 			}
 			t.Done(false)
 			return
 		}
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
-		x, after := a.appHome(t, workspace(ev.TeamID, org), home.User, home.Channel, home.Tab)
+		ws := eventWorkspace(ev)
+		if why := a.refusal(ws); why != "" {
+			// Nobody waits for an answer: the log says why.
+			a.log.Warn("event refused", "event", ev.InnerEvent.Type, "team", ws.TeamID, "org", ws.Org, "why", why)
+			t.Done(false)
+			return
+		}
+		x, after := a.appHome(t, ws, home.User, home.Channel, home.Tab)
 		a.later(ctx, x, after)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,7 +39,13 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		body, err = io.ReadAll(resp.Body)
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(body))
-		failure = cmp.Or(err, answerFailure(resp, body))
+		var code string
+		code, failure = answerFailure(resp, body)
+		failure = cmp.Or(err, failure)
+		if slices.Contains(TokenErrors, code) {
+			token, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+			t.a.tokenRefused(req.Context(), token, method, code)
+		}
 	}
 	if t.a.obs != nil {
 		t.a.obs.Called(Platform, method, failure)
@@ -60,23 +67,23 @@ func (a *Adapter) methodOf(u *url.URL) string {
 }
 
 // answerFailure says what an answer says failed: its HTTP status, or the
-// error of a JSON answer that says "ok": false.
-func answerFailure(resp *http.Response, body []byte) error {
+// error of a JSON answer that says "ok": false, and that error's code.
+func answerFailure(resp *http.Response, body []byte) (string, error) {
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("HTTP %s", resp.Status)
+		return "", fmt.Errorf("HTTP %s", resp.Status)
 	}
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/json" {
-		return nil
+		return "", nil
 	}
 	// Slack writes "ok" first: a successful answer is known from its
 	// first key, without reading the rest of it.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if open, err := dec.Token(); err != nil || open != json.Delim('{') {
-		return nil
+		return "", nil
 	}
 	if key, _ := dec.Token(); key == "ok" {
 		if ok, _ := dec.Token(); ok == true {
-			return nil
+			return "", nil
 		}
 	}
 	var answer struct {
@@ -84,7 +91,7 @@ func answerFailure(resp *http.Response, body []byte) error {
 		Error string `json:"error"`
 	}
 	if json.Unmarshal(body, &answer) == nil && answer.OK != nil && !*answer.OK {
-		return fmt.Errorf("slack error %q", answer.Error)
+		return answer.Error, fmt.Errorf("slack error %q", answer.Error)
 	}
-	return nil
+	return "", nil
 }

@@ -67,6 +67,12 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 			return
 		}
 		x, after := a.command(t, cmd)
+		if x.refused != "" {
+			a.ack(ctx, client, evt.Request, refusedAck(x.refused))
+			t.Acked()
+			x.track.Done(false)
+			return
+		}
 		if !a.accept(x) {
 			a.ack(ctx, client, evt.Request, busyAck)
 			t.Acked()

@@ -45,6 +45,10 @@ type Installation struct {
 	Scopes       string
 	InstallerID  string
 	InstalledAt  time.Time
+	// RevokedAt and RevokedReason say when and why okrbot lost the
+	// installation's token; both are empty while it works.
+	RevokedAt     time.Time
+	RevokedReason string
 }
 
 // ErrNotInstalled is what Store.InstallationFor answers when okrbot is not
@@ -59,10 +63,19 @@ type Store interface {
 	// InstallationFor returns the installation serving a workspace: its
 	// own, or its organization's; ErrNotInstalled when there is none.
 	InstallationFor(ctx context.Context, enterpriseID, teamID string) (Installation, error)
-	// UpdateInstallation hands fn the installation as stored now, and
-	// stores what fn returns, with no other update in between, even from
-	// another replica.
-	UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(Installation) (Installation, error)) (Installation, error)
+	// ClaimRefresh claims the refresh of an installation's token for
+	// holder until `until`, unless another holds the claim or a failed
+	// refresh asked to wait past now. It returns the installation as
+	// stored now, how many refreshes failed in a row before, and whether
+	// holder has the claim. (An installation is named by its team id, or
+	// by its enterprise id with teamID empty when it is org-wide.)
+	ClaimRefresh(ctx context.Context, enterpriseID, teamID, holder string, now, until time.Time) (Installation, int, bool, error)
+	// FinishRefresh stores the refreshed tokens of next and ends holder's
+	// claim; with next nil, it records a failure, with no new try before
+	// retryAt. It reports whether holder still had the claim.
+	FinishRefresh(ctx context.Context, enterpriseID, teamID, holder string, next *Installation, now, retryAt time.Time) (bool, error)
+	// RevokeInstallation forgets an installation's tokens, saying why.
+	RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time, reason string) error
 	// UseOAuthState marks state as used until expires, and reports whether
 	// it was unused until now.
 	UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error)
@@ -87,6 +100,9 @@ type Config struct {
 	// RefreshBefore is how long before a rotating token expires Fresh
 	// replaces it: 2 hours when zero, as Slack's Bolt does.
 	RefreshBefore time.Duration
+	// Allowed are the teams and organizations okrbot may be installed in
+	// (OKRBOT_SLACK_TEAMS); nil allows any.
+	Allowed Allowed
 	HTTPClient    *http.Client
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -191,34 +207,106 @@ func (in *Installer) Authorize(ctx context.Context, enterpriseID, teamID string)
 // Fresh returns inst as it is, unless its token rotates and expires within
 // RefreshBefore: then it exchanges the refresh token for new tokens
 // (oauth.v2.access, grant_type=refresh_token), stores them and returns the
-// installation with them. The exchange happens under the store's lock, so
-// replicas refreshing at once refresh once: Slack's refresh tokens work only
-// once.
+// installation with them.
+//
+// Slack's refresh tokens work once, so one replica refreshes at a time:
+// the one whose claim the store took (ClaimRefresh). No database
+// transaction is open while Slack answers. A refresh that fails keeps the
+// current token, which works until it expires, and is tried again after a
+// backoff; only a refresh token that Slack refuses revokes the
+// installation.
 func (in *Installer) Fresh(ctx context.Context, inst Installation) (Installation, error) {
-	if !in.expiring(inst) {
+	now := in.cfg.Now()
+	if !in.expiring(inst, now) {
 		return inst, nil
 	}
-	return in.cfg.Store.UpdateInstallation(ctx, inst.EnterpriseID, inst.TeamID, func(cur Installation) (Installation, error) {
-		if !in.expiring(cur) {
-			return cur, nil // another replica refreshed it meanwhile
-		}
-		resp, err := slack.RefreshOAuthV2TokenContext(ctx, in.cfg.HTTPClient, in.cfg.ClientID, in.cfg.ClientSecret, cur.RefreshToken,
-			slack.OAuthOptionAPIURL(in.apiURL))
-		if err != nil {
-			return cur, fmt.Errorf("refresh the Slack token of %s: %w", where(cur), err)
-		}
-		if resp.AccessToken == "" || resp.RefreshToken == "" {
-			return cur, fmt.Errorf("refresh the Slack token of %s: Slack answered no token", where(cur))
-		}
-		cur.BotToken, cur.RefreshToken = resp.AccessToken, resp.RefreshToken
-		cur.ExpiresAt = expiry(in.cfg.Now(), resp.ExpiresIn)
-		in.cfg.Logger.Info("refreshed Slack token", "team", cur.TeamID, "enterprise", cur.EnterpriseID, "expires", cur.ExpiresAt)
-		return cur, nil
-	})
+	team := inst.TeamID
+	if inst.IsEnterpriseInstall {
+		team = ""
+	}
+	holder := randomText()
+	cur, failures, claimed, err := in.cfg.Store.ClaimRefresh(ctx, inst.EnterpriseID, team, holder, now, now.Add(refreshClaim))
+	switch {
+	case err != nil:
+		return inst, fmt.Errorf("claim the token refresh of %s: %w", where(inst), err)
+	case !claimed:
+		// Another replica refreshes it now, or a failed refresh waits for
+		// its next try: the token of now works until it expires.
+		return in.stillValid(cur, now, "its refresh is under way or waits for another try")
+	case !in.expiring(cur, now):
+		// Refreshed meanwhile: give the claim back as it is.
+		_, err := in.cfg.Store.FinishRefresh(ctx, cur.EnterpriseID, team, holder, &cur, now, now)
+		return cur, err
+	}
+	call, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshClaim/2)
+	resp, err := slack.RefreshOAuthV2TokenContext(call, in.cfg.HTTPClient, in.cfg.ClientID, in.cfg.ClientSecret, cur.RefreshToken,
+		slack.OAuthOptionAPIURL(in.apiURL))
+	cancel()
+	if err == nil && (resp.AccessToken == "" || resp.RefreshToken == "") {
+		err = errors.New("Slack answered no token")
+	}
+	if err != nil {
+		return in.refreshFailed(ctx, cur, team, holder, failures, err)
+	}
+	next := cur
+	next.BotToken, next.RefreshToken = resp.AccessToken, resp.RefreshToken
+	next.ExpiresAt = expiry(in.cfg.Now(), resp.ExpiresIn)
+	if _, err := in.cfg.Store.FinishRefresh(ctx, cur.EnterpriseID, team, holder, &next, in.cfg.Now(), time.Time{}); err != nil {
+		// The new token works; the next call refreshes again if it must.
+		in.cfg.Logger.Error("store the refreshed Slack token", "team", cur.TeamID, "enterprise", cur.EnterpriseID, "err", err)
+		return next, nil
+	}
+	in.cfg.Logger.Info("refreshed Slack token", "team", cur.TeamID, "enterprise", cur.EnterpriseID, "expires", next.ExpiresAt)
+	return next, nil
 }
 
-func (in *Installer) expiring(inst Installation) bool {
-	return inst.RefreshToken != "" && !inst.ExpiresAt.IsZero() && !inst.ExpiresAt.After(in.cfg.Now().Add(in.cfg.RefreshBefore))
+// refreshClaim is how long a replica's claim on a refresh lasts; the call
+// to Slack is given half of it, so the claim outlasts the call.
+const refreshClaim = time.Minute
+
+// refusedRefresh are oauth.v2.access errors saying that the refresh token
+// will never work again: only they revoke an installation.
+var refusedRefresh = map[string]bool{"invalid_refresh_token": true, "token_revoked": true}
+
+// refreshFailed records a failed refresh. A refresh token Slack refused
+// revokes the installation; any other failure keeps the current token
+// until it expires, and the refresh is tried again after a backoff.
+func (in *Installer) refreshFailed(ctx context.Context, cur Installation, team, holder string, failures int, err error) (Installation, error) {
+	now := in.cfg.Now()
+	log := in.cfg.Logger.With("team", cur.TeamID, "enterprise", cur.EnterpriseID)
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok && refusedRefresh[se.Err] {
+		reason := "Slack refused the refresh token: " + se.Err
+		log.Error("the Slack token of "+where(cur)+" cannot be refreshed any more; okrbot stops serving it until it is installed again", "reason", reason)
+		if err := in.cfg.Store.RevokeInstallation(ctx, cur.EnterpriseID, team, now, reason); err != nil {
+			log.Error("revoke the installation", "err", err)
+		}
+		return cur, fmt.Errorf("refresh the Slack token of %s: %s, so it is no longer served: %w", where(cur), reason, ErrNotInstalled)
+	}
+	wait := refreshBackoff(failures)
+	log.Warn("Slack token not refreshed; keeping the current one and trying again later", "retry_in", wait, "expires", cur.ExpiresAt, "err", err)
+	if _, ferr := in.cfg.Store.FinishRefresh(ctx, cur.EnterpriseID, team, holder, nil, now, now.Add(wait)); ferr != nil {
+		log.Error("record the failed token refresh", "err", ferr)
+	}
+	return in.stillValid(cur, now, "refreshing it failed: "+err.Error())
+}
+
+// refreshBackoff is the wait after failures+1 refreshes failed in a row:
+// 30 seconds, doubling up to 15 minutes, well inside the two hours a
+// token is refreshed ahead of its expiry.
+func refreshBackoff(failures int) time.Duration {
+	return min(30*time.Second<<min(failures, 5), 15*time.Minute)
+}
+
+// stillValid returns cur while its token has not expired.
+func (in *Installer) stillValid(cur Installation, now time.Time, why string) (Installation, error) {
+	if now.Before(cur.ExpiresAt) {
+		return cur, nil
+	}
+	return cur, fmt.Errorf("the Slack token of %s expired, and %s", where(cur), why)
+}
+
+func (in *Installer) expiring(inst Installation, now time.Time) bool {
+	return inst.RefreshToken != "" && !inst.ExpiresAt.IsZero() && !inst.ExpiresAt.After(now.Add(in.cfg.RefreshBefore))
 }
 
 func expiry(now time.Time, expiresIn int) time.Time {

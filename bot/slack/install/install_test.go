@@ -48,12 +48,17 @@ func (s installs) InstallationFor(ctx context.Context, enterpriseID, teamID stri
 	return install.Installation(got), err
 }
 
-func (s installs) UpdateInstallation(ctx context.Context, enterpriseID, teamID string, fn func(install.Installation) (install.Installation, error)) (install.Installation, error) {
-	got, err := s.st.UpdateInstallation(ctx, enterpriseID, teamID, func(cur store.Installation) (store.Installation, error) {
-		next, err := fn(install.Installation(cur))
-		return store.Installation(next), err
-	})
-	return install.Installation(got), err
+func (s installs) ClaimRefresh(ctx context.Context, enterpriseID, teamID, holder string, now, until time.Time) (install.Installation, int, bool, error) {
+	got, failures, claimed, err := s.st.ClaimRefresh(ctx, enterpriseID, teamID, holder, now, until)
+	return install.Installation(got), failures, claimed, err
+}
+
+func (s installs) FinishRefresh(ctx context.Context, enterpriseID, teamID, holder string, next *install.Installation, now, retryAt time.Time) (bool, error) {
+	return s.st.FinishRefresh(ctx, enterpriseID, teamID, holder, (*store.Installation)(next), now, retryAt)
+}
+
+func (s installs) RevokeInstallation(ctx context.Context, enterpriseID, teamID string, at time.Time, reason string) error {
+	return s.st.RevokeInstallation(ctx, enterpriseID, teamID, at, reason)
 }
 
 func (s installs) UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error) {
@@ -411,7 +416,9 @@ func TestTokenRefresh(t *testing.T) {
 				t.Errorf("an hour before expiry: %v, %d refreshes; want the same token", err, refreshes())
 			}
 
-			// 20 minutes left: two replicas want the token at once.
+			// 20 minutes left: two replicas want the token at once. One
+			// refreshes it; the other goes on with the current token,
+			// which works for 20 minutes more.
 			h.clock.Advance(40 * time.Minute)
 			other := h.installer(install.Config{RefreshBefore: 30 * time.Minute})
 			var wg sync.WaitGroup
@@ -430,9 +437,14 @@ func TestTokenRefresh(t *testing.T) {
 			if refreshes() != 1 {
 				t.Errorf("%d refreshes, want 1", refreshes())
 			}
-			if got[0].BotToken != got[1].BotToken || got[0].BotToken == first.BotToken ||
+			for i, in := range []*install.Installer{h.in, other} {
+				if got[i], err = in.Authorize(ctx, "", "T1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if refreshes() != 1 || got[0].BotToken != got[1].BotToken || got[0].BotToken == first.BotToken ||
 				!got[0].ExpiresAt.Equal(h.clock.Now().Add(12*time.Hour)) {
-				t.Errorf("after refresh: %+v and %+v", got[0], got[1])
+				t.Errorf("after refresh (%d refreshes): %+v and %+v", refreshes(), got[0], got[1])
 			}
 			if who, err := slack.New(got[0].BotToken, slack.OptionAPIURL(h.f.APIURL())).AuthTest(); err != nil || who.TeamID != "T1" {
 				t.Errorf("refreshed token at Slack: %+v, %v", who, err)
@@ -442,12 +454,37 @@ func TestTokenRefresh(t *testing.T) {
 				t.Error("the refreshed tokens were not stored")
 			}
 
-			// Once the app is uninstalled, refreshing fails with Slack's reason.
+			// Slack fails to refresh: the current token goes on until it
+			// expires, and the refresh is tried again after a backoff, not
+			// on every call.
+			second := got[0]
+			h.f.FailMethod("oauth.v2.access", fakeslack.HTTPError(http.StatusServiceUnavailable))
+			h.clock.Advance(11*time.Hour + 40*time.Minute)
+			for range 3 {
+				if got, err := h.in.Authorize(ctx, "", "T1"); err != nil || got.BotToken != second.BotToken {
+					t.Errorf("while Slack fails to refresh: %v, %v; want the current token", got.BotToken, err)
+				}
+			}
+			if refreshes() != 2 {
+				t.Errorf("%d refreshes after one failed, want 2 (the failed one is not tried again at once)", refreshes())
+			}
+			h.f.ClearFaults()
+			h.clock.Advance(time.Minute)
+			if got, err := h.in.Authorize(ctx, "", "T1"); err != nil || got.BotToken == second.BotToken || refreshes() != 3 {
+				t.Errorf("after the backoff: %v (%d refreshes), want a new token", err, refreshes())
+			}
+
+			// Once the app is uninstalled, Slack refuses the refresh token:
+			// the installation is revoked, with Slack's reason.
 			h.f.Uninstall("T1")
 			h.clock.Advance(12 * time.Hour)
 			if _, err := h.in.Authorize(ctx, "", "T1"); err == nil || !strings.Contains(err.Error(), "invalid_refresh_token") ||
-				!strings.Contains(err.Error(), "workspace T1") {
+				!strings.Contains(err.Error(), "workspace T1") || !errors.Is(err, install.ErrNotInstalled) {
 				t.Errorf("refresh after uninstall: %v", err)
+			}
+			revoked, _ := st.RevokedInstallations(ctx)
+			if len(revoked) != 1 || revoked[0].TeamID != "T1" || !strings.Contains(revoked[0].RevokedReason, "invalid_refresh_token") {
+				t.Errorf("revoked installations: %+v", revoked)
 			}
 		})
 	}

@@ -165,6 +165,12 @@ func (in *Installer) serveRedirect(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, http.StatusBadGateway, "Slack answered without a bot token, so okrbot cannot work in your workspace.", startAgain)
 		return
 	}
+	if !in.cfg.Allowed.installs(inst) {
+		in.refuse(r, inst)
+		in.fail(w, http.StatusForbidden, "This okrbot serves only the Slack workspaces its operator chose, and "+installedWhere(inst)+" is not one of them, so nothing was installed.",
+			"To use okrbot there, ask whoever runs this okrbot to add "+installedID(inst)+" to OKRBOT_SLACK_TEAMS, or run an okrbot of your own.")
+		return
+	}
 	if err := in.cfg.Store.SaveInstallation(r.Context(), inst); err != nil {
 		log.Error("save the installation", "team", inst.TeamID, "enterprise", inst.EnterpriseID, "err", err)
 		in.fail(w, http.StatusInternalServerError, "Slack approved okrbot, but okrbot could not save the installation; whoever runs okrbot will find the reason in its log.", startAgain)
@@ -184,6 +190,33 @@ func (in *Installer) serveRedirect(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Link += open.Encode()
 	render(w, http.StatusOK, p)
+}
+
+// refuse gives back the token of an install okrbot does not keep
+// (auth.revoke), so that nothing of it is left on either side.
+func (in *Installer) refuse(r *http.Request, inst Installation) {
+	in.cfg.Logger.Warn("Slack install refused: not in OKRBOT_SLACK_TEAMS", "team", inst.TeamID, "enterprise", inst.EnterpriseID,
+		"org_wide", inst.IsEnterpriseInstall, "installer", inst.InstallerID)
+	api := slack.New(inst.BotToken, slack.OptionAPIURL(in.apiURL), slack.OptionHTTPClient(in.cfg.HTTPClient))
+	if _, err := api.SendAuthRevokeContext(r.Context(), inst.BotToken); err != nil {
+		in.cfg.Logger.Warn("the token of a refused install was not revoked", "team", inst.TeamID, "enterprise", inst.EnterpriseID, "err", err)
+	}
+}
+
+// installedWhere names where an install went, for a person.
+func installedWhere(inst Installation) string {
+	if inst.IsEnterpriseInstall {
+		return "the " + nameOr(inst.EnterpriseName, inst.EnterpriseID) + " organization"
+	}
+	return nameOr(inst.TeamName, "your workspace")
+}
+
+// installedID is the id OKRBOT_SLACK_TEAMS would need.
+func installedID(inst Installation) string {
+	if inst.IsEnterpriseInstall {
+		return inst.EnterpriseID
+	}
+	return inst.TeamID
 }
 
 func nameOr(name, otherwise string) string {
