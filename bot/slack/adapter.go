@@ -34,8 +34,8 @@ type Config struct {
 	// (OKRBOT_SLACK_TEAMS); requests from others are refused. nil allows
 	// any.
 	Allowed install.Allowed
-	Logger        *slog.Logger
-	Now           func() time.Time // for signature timestamp checks; default time.Now
+	Logger  *slog.Logger
+	Now     func() time.Time // for signature timestamp checks; default time.Now
 	// Observer, when set, is told of every request and every Web API call
 	// (for metrics).
 	Observer bot.Observer
@@ -106,7 +106,7 @@ type Adapter struct {
 	// owners are the workspaces each token of clients was used for, so
 	// that a token Slack refuses is traced to its installation.
 	owners map[string]bot.Workspace
-	files   files                    // pictures uploaded (images.go)
+	files  files // pictures uploaded (images.go)
 
 	// inflight counts the work started outside the queue: people looked
 	// up, forms handled before their ack in Socket Mode.

@@ -168,7 +168,9 @@ func TestSendErrorsTellRetryFromGiveUp(t *testing.T) {
 		// account_inactive is about okrbot's own token (a deleted
 		// workspace or bot user), not the person written to.
 		{name: "okrbot's token refused", to: alice, slackError: "account_inactive", kind: bot.Permanent,
-			fault: func(f *fakeslack.Server) { f.FailMethod("conversations.open", fakeslack.SlackError("account_inactive")) }},
+			fault: func(f *fakeslack.Server) {
+				f.FailMethod("conversations.open", fakeslack.SlackError("account_inactive"))
+			}},
 		{name: "unknown user", to: "U0NOBODY", gone: true, slackError: "user_not_found", kind: bot.Gone,
 			fault: func(*fakeslack.Server) {}},
 		{name: "archived channel", to: "C0OLD", gone: true, slackError: "is_archived", kind: bot.Gone,

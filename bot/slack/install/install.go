@@ -102,10 +102,10 @@ type Config struct {
 	RefreshBefore time.Duration
 	// Allowed are the teams and organizations okrbot may be installed in
 	// (OKRBOT_SLACK_TEAMS); nil allows any.
-	Allowed Allowed
-	HTTPClient    *http.Client
-	Now           func() time.Time
-	Logger        *slog.Logger
+	Allowed    Allowed
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // Installer serves the install flow and keeps tokens fresh.
