@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -213,6 +214,7 @@ type deployment struct {
 	socket bool            // Slack reaches okrbot over Socket Mode, not HTTP
 	orgs   map[string]bool // organizations okrbot was installed in as a whole
 	seq    int             // names response URLs and triggers
+	env    map[string]string
 }
 
 type setup struct {
@@ -220,6 +222,7 @@ type setup struct {
 	procs  int  // how many okrbot processes share the database
 	socket bool // Socket Mode instead of HTTP
 	app    fakeslack.App
+	env    map[string]string // settings added to the deployment's own
 }
 
 func newDeployment(t *testing.T, s setup) *deployment {
@@ -250,6 +253,8 @@ func newDeployment(t *testing.T, s setup) *deployment {
 	} else {
 		env["SLACK_SIGNING_SECRET"] = slackSigningSecret
 	}
+	maps.Copy(env, s.env)
+	d.env = env
 	for range max(s.procs, 1) {
 		o := startOkrbot(t, env, d.clock.Now)
 		d.procs = append(d.procs, o)
@@ -404,9 +409,7 @@ func (d *deployment) openForm(w slackTeam, command, text string) fakeslack.Call 
 func (d *deployment) submitObjective(w slackTeam, form fakeslack.Call, title string) fakeslack.Call {
 	d.t.Helper()
 	cb := &slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission,
-		Team:       slack.Team{ID: w.team, EnterpriseID: w.org},
-		Enterprise: slack.Enterprise{ID: w.org}, IsEnterpriseInstall: d.orgs[w.org],
-		User: slack.User{ID: w.user, Name: w.user}, View: *form.View}
+		User: slack.User{ID: w.user, Name: w.user, TeamID: w.team}, View: *form.View}
 	cb.View.ID = "V" + form.Params.Get("trigger_id")
 	cb.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
 		"title":      {"value": {Type: "plain_text_input", Value: title}},
@@ -416,11 +419,14 @@ func (d *deployment) submitObjective(w slackTeam, form fakeslack.Call, title str
 		"kr1_start":  {"value": {Type: "plain_text_input", Value: "0"}},
 		"kr1_target": {"value": {Type: "plain_text_input", Value: "90"}},
 	}}
+	// As Slack sends it: with "team": null where okrbot is installed
+	// org-wide.
+	payload := d.fake.Interaction(cb)
 	if d.socket {
-		if ack := d.fake.Deliver(fakeslack.EnvelopeInteractive, cb); len(ack) != 0 && string(ack) != "null" {
+		if ack := d.fake.Deliver(fakeslack.EnvelopeInteractive, payload); len(ack) != 0 && string(ack) != "null" {
 			d.t.Fatalf("submitting the form in %s: %s", w.name, ack)
 		}
-	} else if body := d.post(fakeslack.InteractionRequest(publicURL+"/slack/events", slackSigningSecret, d.clock.Now(), cb)); body != "" {
+	} else if body := d.post(fakeslack.InteractionRequest(publicURL+"/slack/events", slackSigningSecret, d.clock.Now(), payload)); body != "" {
 		d.t.Fatalf("submitting the form in %s: %s", w.name, body)
 	}
 	dm := d.fake.DMChannel(w.user)

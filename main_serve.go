@@ -498,6 +498,17 @@ func (s *slackInstalls) Installed(org, team string) bool {
 	return s.teams[team] || (org != "" && s.orgs[org])
 }
 
+func (s *slackInstalls) InstalledNow(ctx context.Context, org, team string) bool {
+	if s.Installed(org, team) {
+		return true
+	}
+	if _, err := s.st.InstallationFor(ctx, org, team); err != nil {
+		return false
+	}
+	s.reload(ctx) // installed at another replica since the last read
+	return true
+}
+
 func (s *slackInstalls) Uninstalled(ctx context.Context, org, team, reason string) {
 	if err := s.st.RevokeInstallation(ctx, org, team, s.clock(), "Slack sent "+reason); err != nil {
 		s.log.Error("forget the tokens of an uninstalled workspace", "org", org, "team", team, "err", err)

@@ -50,8 +50,13 @@ type Installations interface {
 	// Token is the bot token serving a workspace: its own installation's,
 	// or its Enterprise Grid organization's (org may be empty).
 	Token(ctx context.Context, org, team string) (string, error)
-	// Installed reports whether okrbot is installed in a workspace now.
+	// Installed reports whether okrbot is installed in a workspace now,
+	// as last read.
 	Installed(org, team string) bool
+	// InstalledNow is Installed, reading the installations again when
+	// those last read do not have the workspace: a request may come from
+	// a workspace that another replica installed okrbot in a moment ago.
+	InstalledNow(ctx context.Context, org, team string) bool
 	// Uninstalled is told that Slack took okrbot's token away from a
 	// workspace, or from a whole organization (team empty), and why (the
 	// event that said so).
@@ -164,7 +169,7 @@ func (a *Adapter) newClient(botToken string) *slack.Client {
 	return slack.New(botToken,
 		slack.OptionAPIURL(a.apiURL),
 		slack.OptionAppLevelToken(a.appToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout, Transport: &apiTransport{a: a, base: a.http}}),
+		slack.OptionHTTPClient(&http.Client{Timeout: webTimeout, Transport: &apiTransport{a: a, base: a.http, token: botToken}}),
 	)
 }
 

@@ -72,10 +72,10 @@ func refusedAck(why string) any {
 
 // command turns a slash command into the work to do after its ack. A
 // refused command (x.refused) has none: its ack says why.
-func (a *Adapter) command(t *bot.Track, cmd slack.SlashCommand) (*exchange, afterAck) {
+func (a *Adapter) command(ctx context.Context, t *bot.Track, cmd slack.SlashCommand) (*exchange, afterAck) {
 	t.SetKind(bot.KindCommand)
 	x := a.newExchange(t, "command", workspace(cmd.TeamID, cmd.EnterpriseID), cmd.ChannelID, bot.User{ID: cmd.UserID, Name: cmd.UserName})
-	if why := a.refusal(x.req.Workspace); why != "" {
+	if why := a.refusal(ctx, x.req.Workspace); why != "" {
 		x.refuse(why)
 		return x, nil
 	}
@@ -109,7 +109,7 @@ func (a *Adapter) interaction(ctx context.Context, t *bot.Track, cb *slack.Inter
 	x := a.newExchange(t, string(cb.Type), interactionWorkspace(cb), cb.Channel.ID, bot.User{ID: cb.User.ID, Name: cb.User.Name})
 	x.req.CanOpenForm = cb.TriggerID != ""
 	x.responseURL, x.triggerID = cb.ResponseURL, cb.TriggerID
-	if why := a.refusal(x.req.Workspace); why != "" {
+	if why := a.refusal(ctx, x.req.Workspace); why != "" {
 		x.refuse(why)
 		return x, refusedInteraction(cb, why), x.tellRefused()
 	}

@@ -88,7 +88,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad command", http.StatusBadRequest)
 			return
 		}
-		x, after := a.command(t, cmd)
+		x, after := a.command(ctx, t, cmd)
 		if x.refused != "" {
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(refusedAck(x.refused))
@@ -165,7 +165,7 @@ func (a *Adapter) event(ctx context.Context, t *bot.Track, ev slackevents.Events
 	}
 	if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
 		ws := eventWorkspace(ev)
-		if why := a.refusal(ws); why != "" {
+		if why := a.refusal(ctx, ws); why != "" {
 			// Nobody waits for an answer: the log says why.
 			a.log.Warn("event refused", "event", ev.InnerEvent.Type, "team", ws.TeamID, "org", ws.Org, "why", why)
 			t.Done(false)

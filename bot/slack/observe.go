@@ -22,10 +22,12 @@ const responseURLMethod = "response_url"
 // Observer of each call and logs it (with the request id its context
 // carries), under the name of its Web API method. slack-go reads the answer
 // itself; this reads it first, because Slack answers most failures with 200
-// and {"ok":false}.
+// and {"ok":false}. A token error it sees is reported with the client's
+// token (slack-go sends it in the body, where a transport does not look).
 type apiTransport struct {
-	a    *Adapter
-	base http.RoundTripper
+	a     *Adapter
+	base  http.RoundTripper
+	token string
 }
 
 func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -42,9 +44,8 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		var code string
 		code, failure = answerFailure(resp, body)
 		failure = cmp.Or(err, failure)
-		if slices.Contains(TokenErrors, code) {
-			token, _ := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-			t.a.tokenRefused(req.Context(), token, method, code)
+		if slices.Contains(TokenErrors, code) && t.token != "" {
+			t.a.tokenRefused(req.Context(), t.token, method, code)
 		}
 	}
 	if t.a.obs != nil {

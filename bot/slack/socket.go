@@ -66,7 +66,7 @@ func (a *Adapter) socketEvent(ctx context.Context, client *socketmode.Client, ev
 		if !ok {
 			return
 		}
-		x, after := a.command(t, cmd)
+		x, after := a.command(ctx, t, cmd)
 		if x.refused != "" {
 			a.ack(ctx, client, evt.Request, refusedAck(x.refused))
 			t.Acked()

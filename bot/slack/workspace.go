@@ -60,13 +60,13 @@ const (
 // OKRBOT_SLACK_TEAMS does not list, or from one okrbot is not installed
 // in. Serving it would write its data under a workspace okrbot cannot
 // answer for.
-func (a *Adapter) refusal(ws bot.Workspace) string {
+func (a *Adapter) refusal(ctx context.Context, ws bot.Workspace) string {
 	switch {
 	case ws.TeamID == "":
 		return noWorkspace
 	case !a.allowed.Serves(ws.Org, ws.TeamID):
 		return notAllowed
-	case a.installs != nil && !a.installs.Installed(ws.Org, ws.TeamID):
+	case a.installs != nil && !a.installs.InstalledNow(ctx, ws.Org, ws.TeamID):
 		return notHere
 	}
 	return ""

@@ -80,6 +80,9 @@ type token struct {
 	refresh bool // a refresh token rather than a bot token
 	expires time.Time
 	revoked bool
+	// dead, when set, is the error Slack answers every call with this
+	// token: account_inactive once its workspace or bot user is gone.
+	dead string
 }
 
 type code struct {
@@ -305,6 +308,8 @@ func (s *Server) authLocked(c *Call) (answer, bool) {
 	switch {
 	case t.refresh:
 		return slackErr("not_allowed_token_type"), false
+	case t.dead != "":
+		return slackErr(t.dead), false
 	case t.revoked:
 		return slackErr("token_revoked"), false
 	case !t.expires.IsZero() && !c.At.Before(t.expires):
@@ -337,6 +342,26 @@ func (s *Server) revokeLocked(id string) *installation {
 	}
 	delete(s.installs, id)
 	return inst
+}
+
+// Deactivate makes the tokens of an installation (a team id, or an
+// enterprise id for an org-wide install) answer every call with
+// account_inactive, as Slack does once the workspace is deleted or the
+// app's bot user deactivated, without an app_uninstalled event reaching
+// the app. Installing the app again issues tokens that work.
+func (s *Server) Deactivate(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.installs[id] == nil {
+		return fmt.Errorf("fakeslack: nothing installed in %s", id)
+	}
+	for _, t := range s.tokens {
+		if t.inst.key() == id {
+			t.dead = "account_inactive"
+		}
+	}
+	delete(s.installs, id)
+	return nil
 }
 
 // Uninstall removes the app from a workspace, or from an organization when

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -70,14 +71,15 @@ func SlashCommandRequest(target, secret string, at time.Time, cmd slack.SlashCom
 
 // InteractionRequest is a signed interaction (block_actions,
 // view_submission, view_closed): the payload JSON in a "payload" form
-// field, as Slack sends it.
-func InteractionRequest(target, secret string, at time.Time, cb *slack.InteractionCallback) *http.Request {
-	payload, err := json.Marshal(cb)
+// field, as Slack sends it. payload is a *slack.InteractionCallback, or
+// what Server.Interaction made of one.
+func InteractionRequest(target, secret string, at time.Time, payload any) *http.Request {
+	body, err := json.Marshal(payload)
 	if err != nil {
 		panic(fmt.Sprintf("fakeslack: interaction payload: %v", err))
 	}
-	body := url.Values{"payload": {string(payload)}}.Encode()
-	return NewRequest(target, secret, at, "application/x-www-form-urlencoded", []byte(body))
+	form := url.Values{"payload": {string(body)}}.Encode()
+	return NewRequest(target, secret, at, "application/x-www-form-urlencoded", []byte(form))
 }
 
 // EventRequest is a signed Events API request with a JSON body, such as
@@ -88,4 +90,58 @@ func EventRequest(target, secret string, at time.Time, event any) *http.Request 
 		panic(fmt.Sprintf("fakeslack: event: %v", err))
 	}
 	return NewRequest(target, secret, at, "application/json", body)
+}
+
+// Interaction is the payload Slack sends for cb, an interaction of a
+// person of team cb.User.TeamID, with what Slack says about where it
+// happened filled in from the installation that serves that team:
+//
+//   - installed in the team itself: "team" is the team (with its
+//     enterprise_id in an Enterprise Grid organization), "enterprise" its
+//     organization or null, "is_enterprise_install": false, and
+//     view.app_installed_team_id the team;
+//   - installed org-wide: "team": null, "enterprise" the organization,
+//     "is_enterprise_install": true, and view.app_installed_team_id the
+//     organization; only user.team_id and view.team_id name the team.
+//
+// It fails the test when the team is unknown or nothing serves it.
+func (s *Server) Interaction(cb *slack.InteractionCallback) map[string]any {
+	s.t.Helper()
+	body, err := json.Marshal(cb)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(body, &p); err != nil {
+		s.t.Fatal(err)
+	}
+	s.mu.Lock()
+	team, known := s.teams[cb.User.TeamID]
+	inst := s.installs[team.ID]
+	if inst == nil && team.EnterpriseID != "" {
+		inst = s.installs[team.EnterpriseID]
+	}
+	s.mu.Unlock()
+	if !known || inst == nil {
+		s.t.Fatalf("fakeslack: no installation serves team %q of user %s", cb.User.TeamID, cb.User.ID)
+	}
+	p["team"] = map[string]any{"id": team.ID, "domain": strings.ToLower(team.Name)}
+	p["enterprise"] = nil
+	if team.EnterpriseID != "" {
+		p["team"].(map[string]any)["enterprise_id"] = team.EnterpriseID
+		p["enterprise"] = map[string]any{"id": team.EnterpriseID, "name": team.EnterpriseName}
+	}
+	p["is_enterprise_install"] = inst.orgWide
+	installedIn := team.ID
+	if inst.orgWide {
+		p["team"], installedIn = nil, team.EnterpriseID
+	}
+	user, _ := p["user"].(map[string]any)
+	if user != nil {
+		user["team_id"] = team.ID
+	}
+	if view, _ := p["view"].(map[string]any); view != nil && view["id"] != "" {
+		view["team_id"], view["app_installed_team_id"] = team.ID, installedIn
+	}
+	return p
 }

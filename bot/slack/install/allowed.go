@@ -15,8 +15,8 @@ import (
 type Allowed map[string]bool
 
 var (
-	teamID       = regexp.MustCompile(`^T[A-Z0-9]{2,}$`)
-	enterpriseID = regexp.MustCompile(`^E[A-Z0-9]{2,}$`)
+	teamID       = regexp.MustCompile(`^T[A-Z0-9]+$`)
+	enterpriseID = regexp.MustCompile(`^E[A-Z0-9]+$`)
 )
 
 // ParseAllowed reads a comma-separated list of team and enterprise ids;
