@@ -109,6 +109,15 @@ func (s *Service) workspace(ctx context.Context, w bot.Workspace) (store.Workspa
 	return ws, nil
 }
 
+// forgetWorkspace drops what is remembered of a workspace, after the
+// database refused a write to it because it was purged: the next request
+// reads it afresh (and makes it anew, when the workspace comes back).
+func (k *known) forgetWorkspace(w bot.Workspace) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.workspaces, workspaceKey{w.Platform, w.TeamID})
+}
+
 // user is the stored person of a request, saved when the platform says
 // something new of them. A profile without a time zone comes from a
 // payload that carried only an id and a name (a form submitted before the

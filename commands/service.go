@@ -160,6 +160,10 @@ func (s *Service) failure(ctx context.Context, req bot.Request, err error) bot.R
 		return bot.Say("⚠️ ", invalid.Msg)
 	case errors.As(err, &refused):
 		return bot.Say("⚠️ ", refused.text)
+	case store.IsWorkspacePurged(err):
+		s.known.forgetWorkspace(req.Workspace)
+		s.log.WarnContext(ctx, "request refused: its workspace was purged", "team", req.Workspace.TeamID, "err", err)
+		return bot.Say("⚠️ okrbot's data of this workspace was deleted (okrbot purge) while you were using it, so nothing was changed.")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "text", req.Text, "err", err)
 		return bot.Say("⚠️ That took too long and was not finished. Please try again.")

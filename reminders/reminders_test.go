@@ -404,7 +404,7 @@ func TestPeopleWhoLeftAreSkippedAndTurnedOff(t *testing.T) {
 		gone := e.person("U2", "Europe/Berlin")
 		s := e.scheduler()
 		e.tick(s)
-		e.slack.FailUser("U2", fakeslack.SlackError("account_inactive"))
+		e.slack.FailUser("U2", fakeslack.SlackError("user_disabled"))
 		e.clock.Set(local(monday + " 09:00"))
 		e.tick(s)
 		if per := e.promptsPerUser(); per["U1"] != 1 || per["U2"] != 0 {

@@ -56,3 +56,25 @@ func (s *Store) Dump(ctx context.Context) (map[string][]string, error) {
 func (s *Store) Exec(ctx context.Context, sql string) error {
 	return s.db.WithContext(ctx).Exec(sql).Error
 }
+
+// TablesWith returns the tables that have a column of that name.
+func (s *Store) TablesWith(ctx context.Context, column string) ([]string, error) {
+	tables, err := s.db.WithContext(ctx).Migrator().GetTables()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, table := range tables {
+		cols, err := s.db.WithContext(ctx).Migrator().ColumnTypes(table)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			if c.Name() == column {
+				out = append(out, table)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -321,28 +321,32 @@ func TestConcurrentRefreshClaims(t *testing.T) {
 		}
 		t.Run(replicas[0].Dialect(), func(t *testing.T) {
 			mustSave(t, replicas[0], teamInstall("TA"))
+			// Both claim at once; the one that got it finishes afterwards.
 			var wg sync.WaitGroup
 			claims := make([]bool, 2)
+			found := make([]store.Installation, 2)
 			for i, r := range replicas {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					holder := fmt.Sprint("replica-", i)
-					in, _, claimed, err := r.ClaimRefresh(ctx, "", "TA", holder, installedAt, installedAt.Add(time.Minute))
+					var err error
+					found[i], _, claims[i], err = r.ClaimRefresh(ctx, "", "TA", fmt.Sprint("replica-", i), installedAt, installedAt.Add(time.Minute))
 					if err != nil {
 						t.Error(err)
-						return
-					}
-					claims[i] = claimed
-					if claimed {
-						in.BotToken, in.RefreshToken = "xoxb-TA-2", "xoxe-1-TA-2"
-						if ok, err := r.FinishRefresh(ctx, "", "TA", holder, &in, installedAt, time.Time{}); !ok || err != nil {
-							t.Errorf("finish: %v, %v", ok, err)
-						}
 					}
 				}()
 			}
 			wg.Wait()
+			for i, r := range replicas {
+				if !claims[i] {
+					continue
+				}
+				in := found[i]
+				in.BotToken, in.RefreshToken = "xoxb-TA-2", "xoxe-1-TA-2"
+				if ok, err := r.FinishRefresh(ctx, "", "TA", fmt.Sprint("replica-", i), &in, installedAt, time.Time{}); !ok || err != nil {
+					t.Errorf("finish: %v, %v", ok, err)
+				}
+			}
 			if claims[0] == claims[1] {
 				t.Errorf("claims %v, want exactly one", claims)
 			}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/okrbot/okrbot/okr"
 )
@@ -26,7 +29,8 @@ func (ReminderThread) workspaceRows(w Workspace) (string, []any) {
 }
 
 // PurgeWorkspace deletes everything okrbot keeps about a workspace, in every
-// table, in one transaction: its people, OKRs, KPIs, schedules, deliveries,
+// table: first it marks the workspace purged (a tombstone, committed on its
+// own), then it deletes, in one transaction, its people, OKRs, KPIs, schedules, deliveries,
 // API tokens, its installation and the workspace itself. An
 // organization-wide installation serving it is kept, since it serves the
 // organization's other workspaces too. It returns the rows deleted per table,
@@ -36,7 +40,16 @@ func (ReminderThread) workspaceRows(w Workspace) (string, []any) {
 // purged as well: through its workspace_id column, or its workspaceRows
 // method when it has none. Tables go in the reverse order of models, so rows
 // that point at others by foreign key go first.
+//
+// The tombstone is what keeps a busy replica from writing to the workspace
+// again: the database refuses every row for a workspace that is purged or
+// gone (IsWorkspacePurged), so a replica that remembered the workspace from
+// before cannot leave rows behind under its id. On Postgres the tombstone
+// waits for writes already under way, which the delete then removes too.
 func (s *Store) PurgeWorkspace(ctx context.Context, platform, teamID string) (map[string]int64, error) {
+	if err := s.tombstone(ctx, platform, teamID); err != nil {
+		return nil, err
+	}
 	deleted := map[string]int64{}
 	err := s.InTx(ctx, func(tx *Store) error {
 		w := Workspace{Platform: platform, TeamID: teamID}
@@ -82,4 +95,32 @@ func (s *Store) PurgeWorkspace(ctx context.Context, platform, teamID string) (ma
 		return nil, err
 	}
 	return deleted, nil
+}
+
+// tombstone marks a workspace purged, so that nothing is written to it from
+// then on. A workspace okrbot has no row of needs none.
+func (s *Store) tombstone(ctx context.Context, platform, teamID string) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		q := tx.q(ctx)
+		if tx.dialect == "postgres" {
+			// Waits for the writes under way, whose checks hold a KEY SHARE
+			// lock on the row.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var w Workspace
+		err := q.Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("purge: mark workspace %s/%s purged: %w", platform, teamID, err)
+		}
+		return tx.q(ctx).Model(&Workspace{}).Where("id = ?", w.ID).Update("purged_at", time.Now().UTC()).Error
+	})
+}
+
+// IsWorkspacePurged reports whether err is the database refusing a row for
+// a workspace that was purged (or is being purged) since it was read.
+func IsWorkspacePurged(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "workspace purged")
 }

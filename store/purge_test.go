@@ -113,3 +113,53 @@ func TestPurgeWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// TestPurgedWorkspaceTakesNoWrites is a replica that remembered a workspace
+// from before it was purged: whatever it writes under the workspace's id is
+// refused, so no row is left behind under a workspace that is gone. Every
+// table with workspace rows refuses them, a table added later too.
+func TestPurgedWorkspaceTakesNoWrites(t *testing.T) {
+	ctx := context.Background()
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		s.SetSealer(newBox(t, newKey(t)))
+		fillWorkspace(t, s, "TGONE")
+		stale, err := s.Workspace(ctx, "slack", "TGONE")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PurgeWorkspace(ctx, "slack", "TGONE"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.SaveUser(ctx, store.User{WorkspaceID: stale.ID, PlatformID: "ULATE", Name: "Late", TZ: "UTC"})
+		if !store.IsWorkspacePurged(err) {
+			t.Errorf("a person saved in the purged workspace: %v", err)
+		}
+		if _, _, err := s.EnsureTeam(ctx, stale.ID, "Late team"); !store.IsWorkspacePurged(err) {
+			t.Errorf("a team made in the purged workspace: %v", err)
+		}
+		tables, err := s.TablesWith(ctx, "workspace_id")
+		if err != nil || len(tables) < 19 {
+			t.Fatalf("tables with workspace rows: %v, %v", tables, err)
+		}
+		for _, table := range tables {
+			err := s.Exec(ctx, fmt.Sprintf(`INSERT INTO %q (workspace_id) VALUES (%d)`, table, stale.ID))
+			if !store.IsWorkspacePurged(err) {
+				t.Errorf("%s took a row of the purged workspace: %v", table, err)
+			}
+		}
+		dump, _ := s.Dump(ctx)
+		for table, rows := range dump {
+			if table != "goose_db_version" && len(rows) > 0 && table != "installations" {
+				t.Errorf("%s keeps %d rows after the purge: %v", table, len(rows), rows)
+			}
+		}
+		// The workspace can come back, as a new one.
+		again, err := s.Workspace(ctx, "slack", "TGONE")
+		if err != nil || again.ID == stale.ID {
+			t.Fatalf("the workspace after its purge: %+v, %v", again, err)
+		}
+		if _, err := s.SaveUser(ctx, store.User{WorkspaceID: again.ID, PlatformID: "U1", Name: "Ada", TZ: "UTC"}); err != nil {
+			t.Errorf("a person in the workspace made again: %v", err)
+		}
+	})
+}

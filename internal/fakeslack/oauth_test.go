@@ -276,3 +276,67 @@ func TestAuthRevoke(t *testing.T) {
 		t.Errorf("after auth.revoke: %v", err)
 	}
 }
+
+// TestOrgWideInteractionsSayTeamNull: for an app installed org-wide, Slack
+// names no team in interaction payloads ("team": null); the person's and
+// the view's team_id say which workspace, and oauth.v2.access answered
+// "team": null too.
+func TestOrgWideInteractionsSayTeamNull(t *testing.T) {
+	f := fakeslack.New(t, fakeslack.WithApp(app))
+	f.AddTeam(fakeslack.Team{ID: "T3", Name: "Initech Sales", EnterpriseID: "E1", EnterpriseName: "Initech"})
+	f.AddTeam(fakeslack.Team{ID: "T9", Name: "Hooli"})
+	q := approve(t, f, fakeslack.Grant{TeamID: "T3", UserID: "W3", OrgWide: true}, "state-org")
+	resp, err := exchange(f, app.ClientSecret, q.Get("code"))
+	if err != nil || !resp.IsEnterpriseInstall || resp.Team.ID != "" || resp.Enterprise.ID != "E1" {
+		t.Fatalf("org-wide oauth.v2.access = %+v, %v", resp, err)
+	}
+	if resp, err := exchange(f, app.ClientSecret, approve(t, f, fakeslack.Grant{TeamID: "T9", UserID: "U9"}, "s").Get("code")); err != nil || resp.Team.ID != "T9" {
+		t.Fatalf("team oauth.v2.access = %+v, %v", resp, err)
+	}
+
+	cb := &slack.InteractionCallback{Type: slack.InteractionTypeViewSubmission, User: slack.User{ID: "W3", TeamID: "T3"},
+		View: slack.View{ID: "V1", CallbackID: "form"}}
+	body, _ := json.Marshal(f.Interaction(cb))
+	var p map[string]any
+	_ = json.Unmarshal(body, &p)
+	view := p["view"].(map[string]any)
+	if p["team"] != nil || p["is_enterprise_install"] != true || p["enterprise"].(map[string]any)["id"] != "E1" ||
+		p["user"].(map[string]any)["team_id"] != "T3" || view["team_id"] != "T3" || view["app_installed_team_id"] != "E1" {
+		t.Errorf("an org-wide install's payload: %s", body)
+	}
+
+	cb.User = slack.User{ID: "U9", TeamID: "T9"}
+	body, _ = json.Marshal(f.Interaction(cb))
+	p = nil
+	_ = json.Unmarshal(body, &p)
+	if team, _ := p["team"].(map[string]any); team["id"] != "T9" || p["enterprise"] != nil || p["is_enterprise_install"] != false ||
+		p["view"].(map[string]any)["app_installed_team_id"] != "T9" {
+		t.Errorf("a workspace install's payload: %s", body)
+	}
+}
+
+// TestDeactivatedTokensAnswerAccountInactive: once a workspace is gone,
+// Slack answers every call with its token with account_inactive; a new
+// install's token works.
+func TestDeactivatedTokensAnswerAccountInactive(t *testing.T) {
+	f := fakeslack.New(t, fakeslack.WithApp(app))
+	f.AddTeam(fakeslack.Team{ID: "T1", Name: "Acme"})
+	token, err := f.InstallBot(fakeslack.Grant{TeamID: "T1", UserID: "U1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Deactivate("T1"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = slack.New(token, slack.OptionAPIURL(f.APIURL())).AuthTest()
+	if se, ok := err.(slack.SlackErrorResponse); !ok || se.Err != "account_inactive" {
+		t.Errorf("auth.test with a dead token: %v", err)
+	}
+	if err := f.Deactivate("T1"); err == nil {
+		t.Error("deactivated twice")
+	}
+	again, _ := f.InstallBot(fakeslack.Grant{TeamID: "T1", UserID: "U1"})
+	if who, err := slack.New(again, slack.OptionAPIURL(f.APIURL())).AuthTest(); err != nil || who.TeamID != "T1" {
+		t.Errorf("auth.test after installing again: %+v, %v", who, err)
+	}
+}
