@@ -67,10 +67,11 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		"OKRBOT_GRADING":       "25 09:00",
 		"OKRBOT_ADDR":          "3000",
 		"OKRBOT_WORKERS":       "lots",
+		"OKRBOT_SLACK_TEAMS":   "T0123ABCD, acme",
 	}
 	out, err := run(t, env, "", "check")
-	if err == nil || err.Error() != "13 problems found" {
-		t.Errorf("check: err = %v, want 13 problems found", err)
+	if err == nil || err.Error() != "14 problems found" {
+		t.Errorf("check: err = %v, want 14 problems found", err)
 	}
 	for _, want := range []string{
 		"PROBLEM  SLACK_BOT_TOKEN: is a user token (xoxp-…); okrbot needs the Bot User OAuth Token (xoxb-…)",
@@ -84,6 +85,7 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		`PROBLEM  OKRBOT_REMINDER_TICK: "soon" is not a duration like 6h or 30m`,
 		`PROBLEM  OKRBOT_REMINDER_RATE: "-1" is not a number of messages a second`,
 		`PROBLEM  OKRBOT_WORKERS: "lots" is not a number of workers (1 or more)`,
+		`PROBLEM  OKRBOT_SLACK_TEAMS: "acme" is neither a Slack team id like T0123ABCD nor an Enterprise Grid organization id like E0123ABCD`,
 		`PROBLEM  OKRBOT_GRADING: Grading prompts go out 1 to 20 working days before a period ends, not 25.`,
 		"PROBLEM  database: unreachable: open postgres database: failed to connect to `user=okrbot database=okrbot`",
 		"ok       SLACK_API_URL: set",
