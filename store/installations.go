@@ -279,7 +279,7 @@ func (s *Store) ActiveInstallations(ctx context.Context) ([]Installation, error)
 func (s *Store) ClaimRefresh(ctx context.Context, enterpriseID, teamID, holder string, now, until time.Time) (Installation, int, bool, error) {
 	cond, args := installationKey(enterpriseID, teamID)
 	res := s.q(ctx).Model(&installation{}).Where(cond, args...).Where("revoked_at IS NULL").
-		Where("refresh_until IS NULL OR refresh_until <= ?", now.UTC()).
+		Where("(refresh_until IS NULL OR refresh_until <= ?)", now.UTC()).
 		Updates(map[string]any{"refresh_holder": holder, "refresh_until": until.UTC()})
 	if res.Error != nil {
 		return Installation{}, 0, false, fmt.Errorf("claim the token refresh of %s/%s: %w", enterpriseID, teamID, res.Error)
