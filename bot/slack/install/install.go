@@ -243,7 +243,7 @@ func (in *Installer) Fresh(ctx context.Context, inst Installation) (Installation
 		slack.OAuthOptionAPIURL(in.apiURL))
 	cancel()
 	if err == nil && (resp.AccessToken == "" || resp.RefreshToken == "") {
-		err = errors.New("Slack answered no token")
+		err = errors.New("no token in the answer of oauth.v2.access")
 	}
 	if err != nil {
 		return in.refreshFailed(ctx, cur, team, holder, failures, err)
