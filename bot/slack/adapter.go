@@ -248,9 +248,11 @@ func (a *Adapter) Drain(ctx context.Context) error {
 
 // Serves reports whether the adapter can send to ws: a Slack workspace
 // okrbot is installed in, or the one of SLACK_BOT_TOKEN once TeamID has
-// learnt it.
+// learnt it, and that OKRBOT_SLACK_TEAMS allows.
 func (a *Adapter) Serves(ws bot.Workspace) bool {
-	if ws.Platform != Platform {
+	if ws.Platform != Platform || !a.allowed.Serves(ws.Org, ws.TeamID) {
+		// Installed before OKRBOT_SLACK_TEAMS left it out: no message
+		// goes there either.
 		return false
 	}
 	if a.installs != nil {
