@@ -35,8 +35,10 @@ type Adapter struct {
 	conn   *connector
 	cards  cards
 	dir    *directory
-	queue  *bot.Queue
-	obs    bot.Observer
+	// replaced are the messages Update posted anew (send.go).
+	replaced replacements
+	queue    *bot.Queue
+	obs      bot.Observer
 }
 
 // New returns an adapter that hands requests to h.

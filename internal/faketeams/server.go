@@ -302,7 +302,8 @@ type Fault struct {
 	// Status is the HTTP status to answer.
 	Status int
 	// Code is the Bot Connector error code, such as "MessageWritesBlocked"
-	// or "ConversationNotFound".
+	// or "ConversationNotFound", sent in the envelope Teams uses for it;
+	// empty means the code Teams gives the status, if any.
 	Code string
 	// RetryAfter is sent as the Retry-After header, in seconds.
 	RetryAfter time.Duration
@@ -370,7 +371,7 @@ func (s *Server) answerFault(w http.ResponseWriter, c *Call, f *fault) {
 		w.Header().Set("Retry-After", fmt.Sprint(int(f.RetryAfter.Seconds())))
 	}
 	c.Status = f.Status
-	writeJSON(w, f.Status, map[string]any{"error": map[string]any{"code": f.Code, "message": "injected by faketeams"}})
+	writeError(w, f.Status, f.Code)
 	s.record(*c)
 }
 
