@@ -24,10 +24,10 @@
 //   - The Teams app package (manifest and icons).
 //
 // Where answers go. A message is acknowledged at once and handled in a
-// bounded pool; its reply is posted afterwards, in the conversation (a
-// channel's thread) when everyone may see it, and in the person's
-// one-to-one chat with the bot when only they may (bot.OnlyAsker), which
-// is created when needed. Nothing private is ever posted in a channel; when
+// bounded pool; its reply is posted afterwards where the question was (a
+// channel's thread, a group chat), and in the person's one-to-one chat
+// with the bot only when it is theirs alone (bot.Private: an API token, a
+// preview), which is created when needed. Nothing private is ever posted in a channel; when
 // Teams will not open the one-to-one chat, the channel gets a note saying
 // so. An invoke is answered in its HTTP response, with the handler bounded
 // to 10 seconds. A card button's answer replaces the card in a one-to-one
