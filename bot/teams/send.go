@@ -144,9 +144,9 @@ func (a *Adapter) refFor(to bot.Address) (convRef, error) {
 }
 
 // serviceURL is where to reach a tenant: the Ref's service URL, else the
-// last one the tenant's activities named, else Microsoft's global one.
+// last one the tenant's activities named, else the cloud's.
 func (a *Adapter) serviceURL(tenant string, ref convRef) string {
-	return cmp.Or(ref.ServiceURL, a.dir.tenant(tenant).serviceURL, globalServiceURL)
+	return cmp.Or(ref.ServiceURL, a.dir.tenant(tenant).serviceURL, a.serviceURLOf)
 }
 
 func (a *Adapter) sendDirect(ctx context.Context, to bot.Address, ref convRef, act *activity) (bot.MessageRef, error) {

@@ -352,6 +352,9 @@ func TestConfigIsChecked(t *testing.T) {
 	cases := map[string]teams.Config{
 		"TEAMS_APP_ID":              {AppPassword: "p", TenantID: "t"},
 		"TEAMS_APP_PASSWORD":        {AppID: "a", TenantID: "t"},
+		"not both":                  {AppID: "a", AppPassword: "p", AppCertificate: "/x.pem", TenantID: "t"},
+		"TEAMS_APP_CERTIFICATE":     {AppID: "a", AppCertificate: "/nonexistent/okrbot.pem", TenantID: "t"},
+		"TEAMS_CLOUD":               {AppID: "a", AppPassword: "p", TenantID: "t", Cloud: "mooncake"},
 		"TEAMS_TENANT_ID":           {AppID: "a", AppPassword: "p"},
 		"TEAMS_OPENID_METADATA_URL": {AppID: "a", AppPassword: "p", TenantID: "t", OpenIDMetadataURL: "ftp://x"},
 		"TEAMS_SERVICE_URL_HOSTS":   {AppID: "a", AppPassword: "p", TenantID: "t", ServiceURLHosts: "https://smba.trafficmanager.net/"},

@@ -243,7 +243,7 @@ type Claims struct {
 func (s *Server) Token(a Activity, c Claims) string {
 	now := s.now()
 	if c.Issuer == "" {
-		c.Issuer = Issuer
+		c.Issuer = s.issuer
 	}
 	if c.Audience == "" {
 		c.Audience = AppID
