@@ -151,3 +151,53 @@ func TestTeamsCertificateInGovernmentCloud(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamsTextShowsAsTyped types a title full of what Markdown and Teams
+// would read, and finds it in the card okrbot sends exactly as typed: in
+// a TextRun, which no Teams client reads as Markdown, with no backslash
+// anywhere in what okrbot sent.
+func TestTeamsTextShowsAsTyped(t *testing.T) {
+	const title = "R&D: 1. **win** <at>x</at> [a](b)"
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := fakeclock.New(wednesday)
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			p := start(t, c, teamsEnv(fake, dbURL))
+			ada := newTeamsUser(t, fake, p.base, teamsAda)
+			dm := fake.Personal(teamsAda)
+			ada.ask(dm, dm.ConversationID, `okr new "`+title+`" --period 2026-Q4`)
+			ada.ask(dm, dm.ConversationID, `okr kr 1 "Cut *churn* by 1. half" --start 5 --target 2`)
+			card := ada.next(func() string { ada.say(dm, "okr show 1"); return dm.ConversationID }()).Card()
+			var runs []string
+			for _, rtb := range card.Elements("RichTextBlock") {
+				var b strings.Builder
+				for _, r := range rtb["inlines"].([]any) {
+					b.WriteString(r.(map[string]any)["text"].(string))
+				}
+				runs = append(runs, b.String())
+			}
+			found := false
+			for _, r := range runs {
+				found = found || strings.Contains(r, title)
+			}
+			if !found {
+				t.Errorf("the title is not in any text exactly as typed: %q", runs)
+			}
+			for _, tb := range card.Elements("TextBlock") {
+				if text, _ := tb["text"].(string); strings.Contains(text, "R&D") || strings.Contains(text, "churn") {
+					t.Errorf("user text in a TextBlock, which Teams reads as Markdown: %q", text)
+				}
+			}
+			for _, id := range mentioned(card) {
+				if id != teamsAda.AADObjectID { // the owner
+					t.Errorf("the title mentions %q", id)
+				}
+			}
+			for _, call := range fake.Calls(faketeams.OpSend) {
+				if strings.Contains(string(call.Body), `\\`) {
+					t.Errorf("a backslash in what okrbot sent: %s", call.Body)
+				}
+			}
+		})
+	}
+}
