@@ -114,7 +114,8 @@ func (a *Adapter) Pictures() http.Handler {
 }
 
 // CheckCredentials asks the token endpoint for a token, which proves that
-// TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID work.
+// TEAMS_APP_ID, its credential (TEAMS_APP_PASSWORD or
+// TEAMS_APP_CERTIFICATE) and TEAMS_TENANT_ID work.
 func (a *Adapter) CheckCredentials(ctx context.Context) error {
 	if _, err := a.tokens.get(ctx); err != nil {
 		return fmt.Errorf("teams: token for TEAMS_APP_ID: %w", err)

@@ -77,7 +77,7 @@ func thumbprint(c *x509.Certificate) string {
 // most. Its error is the AADSTS description Microsoft answers.
 func (s *Server) checkAssertion(typ, raw string) error {
 	if typ != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
-		return errors.New("AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.")
+		return errors.New("AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
 	}
 	claims := jwt.RegisteredClaims{}
 	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
@@ -101,10 +101,10 @@ func (s *Server) checkAssertion(typ, raw string) error {
 		return fmt.Errorf("AADSTS700027: Client assertion failed signature validation: %v", err)
 	}
 	if claims.ExpiresAt.Sub(s.now()) > maxAssertionLife {
-		return errors.New("AADSTS700024: Client assertion is not within its valid time range.")
+		return errors.New("AADSTS700024: Client assertion is not within its valid time range")
 	}
 	if claims.ID == "" {
-		return errors.New("AADSTS50027: Client assertion has no jti.")
+		return errors.New("AADSTS50027: Client assertion has no jti")
 	}
 	return nil
 }
