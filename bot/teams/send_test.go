@@ -390,12 +390,31 @@ func TestGroupChatRepliesHaveNoThreadConversation(t *testing.T) {
 	e := newEnv(t)
 	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")}) // learns the service URL
 	group := e.fake.GroupChat("19:group@thread.v2")
-	to := bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID, Thread: "1700000000001"}
+	said := e.fake.Message(group, ada, "okr list")
+	to := bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID, Thread: said.ID}
 	if _, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("in reply")}); err != nil {
 		t.Fatal(err)
 	}
 	calls := e.fake.Calls(faketeams.OpReply)
-	if len(calls) != 1 || calls[0].Conversation != group.ConversationID || calls[0].ActivityID != "1700000000001" {
+	if len(calls) != 1 || calls[0].Conversation != group.ConversationID || calls[0].ActivityID != said.ID {
 		t.Fatalf("reply calls %+v", calls)
+	}
+}
+
+// Teams refuses a reply to a message the conversation does not hold, and
+// a thread outside a channel.
+func TestFakeRefusesRepliesTeamsRefuses(t *testing.T) {
+	e := newEnv(t)
+	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")})
+	to := e.channel()
+	to.Thread = "1700000000999"
+	_, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("in reply")})
+	if kind, _ := bot.FailureOf(err); err == nil || kind != bot.Permanent || !strings.Contains(err.Error(), "ActivityNotFoundInConversation") {
+		t.Fatalf("reply to an unknown message: %v (%v)", err, kind)
+	}
+	group := e.fake.GroupChat("19:group@thread.v2")
+	_, err = e.a.Send(context.Background(), bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID + ";messageid=1"}, bot.Message{Summary: bot.T("x")})
+	if err == nil || !strings.Contains(err.Error(), "BadArgument") {
+		t.Fatalf("a thread in a group chat: %v", err)
 	}
 }

@@ -26,6 +26,9 @@ type conv struct {
 	// messages holds the activities posted, by conversation id as posted
 	// (a channel's threads are "channel;messageid=root").
 	messages map[string][]*Activity
+	// known are the ids of the messages in the conversation, people's and
+	// the bot's: the only ones a reply may name.
+	known map[string]bool
 }
 
 // AddUser adds or replaces a person of the tenant.
@@ -50,7 +53,7 @@ func (s *Server) userLocked(id string) (User, bool) {
 func (s *Server) convLocked(id, kind, member string) *conv {
 	c, ok := s.convs[id]
 	if !ok {
-		c = &conv{id: id, kind: kind, member: member, messages: map[string][]*Activity{}}
+		c = &conv{id: id, kind: kind, member: member, messages: map[string][]*Activity{}, known: map[string]bool{}}
 		s.convs[id] = c
 	}
 	return c
@@ -305,6 +308,19 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 		return
 	}
 	thread := c.Conversation
+	// Teams has threads in channels only, each under a message of the
+	// channel; a reply names a message of the conversation.
+	_, root, threaded := strings.Cut(c.Conversation, ";messageid=")
+	switch {
+	case threaded && cv.kind != "channel":
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusBadRequest, "BadArgument", nil)
+		return
+	case threaded && !cv.known[root], c.Op == OpReply && !cv.known[c.ActivityID]:
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusNotFound, "ActivityNotFoundInConversation", nil)
+		return
+	}
 	if c.Op == OpUpdate {
 		for _, old := range cv.messages[thread] {
 			if old.ID == c.ActivityID {
@@ -324,6 +340,7 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 	if c.Op == OpReply {
 		a.ReplyToID = c.ActivityID
 	}
+	cv.known[a.ID] = true
 	cv.messages[thread] = append(cv.messages[thread], &a)
 	s.mu.Unlock()
 	s.answer(w, c, http.StatusCreated, "", map[string]any{"id": a.ID})
