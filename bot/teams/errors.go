@@ -118,6 +118,9 @@ func classify(what string, status int, header http.Header, body []byte) *bot.Sen
 		return &bot.SendError{Kind: bot.Temporary, Err: e}
 	case goneCodes[e.Code]:
 		return &bot.SendError{Kind: bot.Gone, Err: e}
+	case e.Code == "InvalidBotApiHost":
+		// The conversation is in another cloud than okrbot was set up for.
+		return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("%w (the tenant is in a government cloud: set TEAMS_CLOUD)", e)}
 	case status == http.StatusNotFound && e.Code != codeActivityNotFound:
 		return &bot.SendError{Kind: bot.Gone, Err: e}
 	}

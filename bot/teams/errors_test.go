@@ -24,6 +24,7 @@ func TestErrorEnvelopesAreRead(t *testing.T) {
 		{"ActivityNotFound is not Teams' code", 404, `{"error":{"code":"ActivityNotFound","message":"x"}}`, "ActivityNotFound", bot.Gone},
 		{"gateway page", 504, `<html>Gateway Timeout</html>`, "", bot.Temporary},
 		{"nothing", 503, ``, "", bot.Temporary},
+		{"another cloud", 403, `{"error":{"code":"InvalidBotApiHost","message":"Invalid bot api host."}}`, "InvalidBotApiHost", bot.Permanent},
 		{"user not found", 404, `{"error":{"code":"MemberNotFound","message":"x"}}`, "MemberNotFound", bot.Gone},
 	}
 	for _, tc := range cases {
