@@ -111,6 +111,15 @@ func TestGroupChatAddress(t *testing.T) {
 	}
 	// The list is for the whole chat.
 	mustContain(t, "group reply", e.only(p.ConversationID).Card().Text(), "Objectives of <at>Ada Lovelace</at>")
+
+	// A quiet answer is in the chat too; a token only in Ada's own chat.
+	e.post(e.fake.Message(p, ada, "okr whoami"), faketeams.Claims{})
+	e.post(e.fake.Message(p, ada, "okr token create BI"), faketeams.Claims{})
+	msgs := e.fake.Messages(p.ConversationID)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Card().Text(), "you said: whoami") {
+		t.Fatalf("group chat holds %d messages", len(msgs))
+	}
+	mustContain(t, "token in Ada's chat", e.only(e.personalChat(ada)).Card().Text(), "Your token")
 }
 
 func TestChannelReplyGoesIntoTheThread(t *testing.T) {
