@@ -196,6 +196,17 @@ func (u *teamsUser) ask(p faketeams.Place, conv, text string, opts ...faketeams.
 	return u.next(conv).Card().Text()
 }
 
+// askInThread types text in a channel and returns okrbot's answer in the
+// thread of that message.
+func (u *teamsUser) askInThread(p faketeams.Place, text string, opts ...faketeams.ActivityOption) string {
+	u.t.Helper()
+	act := u.fake.Message(p, u.User, text, opts...)
+	if code, body := u.post(act); code != http.StatusOK {
+		u.t.Fatalf("%q answered %d: %s", text, code, body)
+	}
+	return u.next(p.ConversationID + ";messageid=" + act.ID).Card().Text()
+}
+
 // invoke sends an invoke and reads the answer Teams shows.
 func (u *teamsUser) invoke(act faketeams.Activity) faketeams.InvokeAnswer {
 	u.t.Helper()

@@ -191,7 +191,12 @@ func (c *checker) settings() usable {
 			c.problem("Teams", "%v", err)
 		} else {
 			u.teams = true
-			c.ok("TEAMS_APP_ID", "set, with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
+			credential := "TEAMS_APP_PASSWORD"
+			if m.Getenv("TEAMS_APP_CERTIFICATE") != "" {
+				credential = "the certificate of TEAMS_APP_CERTIFICATE"
+			}
+			cloud := cmp.Or(strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_CLOUD"))), "public")
+			c.ok("TEAMS_APP_ID", "set, with %s and TEAMS_TENANT_ID, in the %s cloud (TEAMS_CLOUD)", credential, cloud)
 		}
 	}
 	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
@@ -414,7 +419,11 @@ func (c *checker) teamsToken(err error) {
 	case err == nil:
 		c.ok("Teams", "Microsoft issued okrbot a token for TEAMS_APP_ID")
 	case kind == bot.Permanent:
-		c.problem("Teams", "Microsoft refused TEAMS_APP_ID, TEAMS_APP_PASSWORD or TEAMS_TENANT_ID: %v", err)
+		credential := "TEAMS_APP_PASSWORD"
+		if c.m.Getenv("TEAMS_APP_CERTIFICATE") != "" {
+			credential = "TEAMS_APP_CERTIFICATE"
+		}
+		c.problem("Teams", "Microsoft refused TEAMS_APP_ID, %s or TEAMS_TENANT_ID: %v", credential, err)
 	default:
 		c.problem("Teams", "cannot get a token from Microsoft: %v", err)
 	}

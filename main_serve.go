@@ -393,7 +393,9 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 	return teams.New(teams.Config{
 		AppID:             m.Getenv("TEAMS_APP_ID"),
 		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
+		AppCertificate:    m.Getenv("TEAMS_APP_CERTIFICATE"),
 		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
+		Cloud:             m.Getenv("TEAMS_CLOUD"),
 		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
 		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
 		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),

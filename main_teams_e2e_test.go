@@ -44,13 +44,17 @@ func mustHave(t *testing.T, what, got string, wants ...string) {
 // TestTeamsOKRLifecycle walks objectives through their life in Teams,
 // through okrbot serve with only TEAMS_* set: typed commands in a person's
 // chat with okrbot, then in a channel, where okrbot sees only messages that
-// mention it and answers in the person's chat, never in the channel.
+// mention it and answers in the thread of each, since a question asked in
+// a channel is public there. Only what is the asker's own, such as an API
+// token, goes to their one-to-one chat.
 func TestTeamsOKRLifecycle(t *testing.T) {
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
-			p := start(t, c, teamsEnv(fake, dbURL))
+			env := teamsEnv(fake, dbURL)
+			env["OKRBOT_ADMINS"] = teamsAda.AADObjectID // who may create API tokens
+			p := start(t, c, env)
 			ada, bob := newTeamsUser(t, fake, p.base, teamsAda), newTeamsUser(t, fake, p.base, teamsBob)
 			dm := fake.Personal(teamsAda)
 			channel := fake.Channel(teamsTeam, teamsChannel)
@@ -64,18 +68,22 @@ func TestTeamsOKRLifecycle(t *testing.T) {
 			}
 			lifecycle(t, 1, ask, ada)
 
-			// In a channel: Bob has no chat with okrbot yet; his answers
-			// open one.
-			bobAsks := func(text string) string {
-				bob.say(channel, text)
-				return bob.next(bob.chat()).Card().Text()
-			}
+			// In a channel: each answer is in the thread of its question.
+			bobAsks := func(text string) string { return bob.askInThread(channel, text) }
 			lifecycle(t, 3, bobAsks, bob) // #2 is the key result of #1
-			mustHave(t, "okr list @Bob", bobAsks("okr list all"), "Delight customers", "Ship the help center")
-			ada.say(channel, "okr list <at>Bob Smith</at>", faketeams.WithMention(teamsBob))
-			mustHave(t, "okr list @Bob in Ada's chat", ada.next(dm.ConversationID).Card().Text(), "Ship the help center")
-			if got := posted(fake, teamsChannel); got != "" {
-				t.Errorf("okrbot wrote in the channel:\n%s", got)
+			mustHave(t, "@okrbot okr list all in the channel's thread", bobAsks("okr list all"), "Delight customers", "Ship the help center")
+			mustHave(t, "okr list @Bob in the thread", ada.askInThread(channel, "okr list <at>Bob Smith</at>", faketeams.WithMention(teamsBob)), "Ship the help center")
+			if _, ok := fake.PersonalChat(teamsBob.ID); ok {
+				t.Error("Bob's questions in the channel opened a one-to-one chat")
+			}
+
+			// An API token is Ada's alone: typed in the channel, it is
+			// answered in her chat with okrbot, and the channel sees nothing.
+			before := posted(fake, teamsChannel)
+			ada.say(channel, `kpi token create "BI export"`)
+			mustHave(t, "kpi token create in Ada's chat", ada.next(dm.ConversationID).Card().Text(), "Copy it now", "okrbot_")
+			if after := posted(fake, teamsChannel); after != before || strings.Contains(after, "okrbot_") {
+				t.Errorf("the token was posted in the channel:\n%s", after)
 			}
 		})
 	}
@@ -215,9 +223,8 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 			round(t, ps...) // every owner gets a prompt time
 			// Bob's first words to okrbot, even mistyped, tell it his time
 			// zone.
-			bob.say(channel, `okr list "mine`, faketeams.WithTimezone("America/New_York"))
-			bobChat := bob.chat()
-			mustHave(t, "Bob's mistyped command", bob.next(bobChat).Card().Text(), "⚠️")
+			mustHave(t, "Bob's mistyped command, answered in its thread",
+				bob.askInThread(channel, `okr list "mine`, faketeams.WithTimezone("America/New_York")), "⚠️")
 
 			prompts := func(u faketeams.User) []faketeams.Activity {
 				var out []faketeams.Activity
@@ -294,6 +301,7 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 			// Bob checks in from his prompt: the card turns into the form,
 			// and once he submits it the prompt is redrawn.
 			prompt := prompts(teamsBob)[0]
+			bobChat := bob.chat()
 			bobDM := faketeams.Place{Kind: "personal", ConversationID: bobChat}
 			form := bob.click(bobDM, prompt.Card(), "Check in", nil)
 			mustHave(t, "Bob's check-in form", form.Card().Text(), "Cut churn", "[Check in]")
@@ -373,7 +381,8 @@ func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 
 // TestTeamsKPIAlertsAndDigestInAChannel names a channel for KPI alerts and
 // the weekly digest by typing the commands in it: only an admin (named in
-// OKRBOT_ADMINS by AAD object id) may, and the answers are private. A KPI
+// OKRBOT_ADMINS by AAD object id) may, and the answers are in the thread
+// of each command. A KPI
 // that gets worse posts an alert there, and the digest comes at 09:00 on
 // Monday in the time zone of the admin who set it up.
 func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
@@ -387,22 +396,17 @@ func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
 			ada, bob := newTeamsUser(t, fake, p.base, teamsAda), newTeamsUser(t, fake, p.base, teamsBob)
 			channel := fake.Channel(teamsTeam, teamsChannel)
 			berlin := faketeams.WithTimezone("Europe/Berlin")
-			adaSays := func(text string) string {
-				ada.say(channel, text, berlin)
-				return ada.next(ada.chat()).Card().Text()
-			}
+			adaSays := func(text string) string { return ada.askInThread(channel, text, berlin) }
 
-			bob.say(channel, "kpi alerts here")
-			mustHave(t, "Bob's kpi alerts here", bob.next(bob.chat()).Card().Text(), "Only an okrbot admin can choose where KPI alerts go.")
-			bob.say(channel, "kpi digest here weekly monday 09:00")
-			mustHave(t, "Bob's kpi digest here", bob.next(bob.chat()).Card().Text(), "Only an okrbot admin can change digests.")
+			mustHave(t, "Bob's kpi alerts here", bob.askInThread(channel, "kpi alerts here"), "Only an okrbot admin can choose where KPI alerts go.")
+			mustHave(t, "Bob's kpi digest here", bob.askInThread(channel, "kpi digest here weekly monday 09:00"), "Only an okrbot admin can change digests.")
 			mustHave(t, "kpi alerts here", adaSays("kpi alerts here"), "Alerts for KPIs without a team's own channel now go to")
 			mustHave(t, "kpi digest here", adaSays("kpi digest here weekly monday 09:00"),
 				"gets the digest of the whole workspace", "(Europe/Berlin), next on Mon Nov 30, 09:00")
 			mustHave(t, "kpi new", adaSays(`kpi new "Churn rate" --unit % --target 2 --lower-is-better`), "Created KPI **Churn rate**")
 			mustHave(t, "kpi set", adaSays(`kpi set "Churn rate" 1.9`), "on target")
-			if got := posted(fake, teamsChannel); got != "" {
-				t.Fatalf("okrbot wrote in the channel before any alert:\n%s", got)
+			if got := fake.Messages(teamsChannel); len(got) != 0 {
+				t.Fatalf("okrbot posted in the channel, outside the threads of the commands, before any alert:\n%+v", got)
 			}
 			mustHave(t, "kpi set", adaSays(`kpi set "Churn rate" 2.5 renewals slipping`), "off target")
 
@@ -425,9 +429,6 @@ func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
 			round(t, p)
 			if n := len(fake.Messages(teamsChannel)); n != 2 {
 				t.Errorf("%d messages in the channel, want the alert and the digest", n)
-			}
-			if got := posted(fake, teamsChannel); strings.Contains(got, "Created KPI") || strings.Contains(got, "admin") {
-				t.Errorf("a private answer went to the channel:\n%s", got)
 			}
 
 			// The channel is remembered from the commands typed in it.
@@ -488,8 +489,7 @@ func TestSlackAndTeamsInOneProcess(t *testing.T) {
 			slackSays("/kpi", `set "Slack churn" 1.5`)
 			teamsSays(`kpi set "Teams churn" 1.5`)
 			mustHave(t, "Slack digest", slackSays("/kpi", "digest <#CLEAD|leadership> weekly monday 09:00"), "gets the digest")
-			ada.say(channel, "kpi digest here weekly monday 09:00", berlin)
-			mustHave(t, "Teams digest", ada.next(dm.ConversationID).Card().Text(), "gets the digest")
+			mustHave(t, "Teams digest", ada.askInThread(channel, "kpi digest here weekly monday 09:00", berlin), "gets the digest")
 
 			slackList, teamsList := slackSays("/okr", "list all"), teamsSays("okr list all")
 			mustHave(t, "Slack's list", slackList, "Slack goal")

@@ -29,11 +29,12 @@ func TestTeamsReachesPeopleAnsweredPrivatelyAfterARestart(t *testing.T) {
 			bob := newTeamsUser(t, fake, before.base, teamsBob)
 			channel := fake.Channel(teamsTeam, teamsChannel)
 			london := faketeams.WithTimezone("Europe/London")
-			bob.say(channel, `okr new "Ship the help center" --period 2026-Q4`, london)
+			mustHave(t, "Bob's answer in the thread", bob.askInThread(channel, `okr new "Ship the help center" --period 2026-Q4`, london), "Ship the help center")
+			mustHave(t, "Bob's key result in the thread", bob.askInThread(channel, `okr kr 1 "Answer tickets in a day" --start 0 --target 90 --unit %`, london), "Answer tickets in a day")
+			// A digest preview is Bob's alone: it opens his chat with okrbot.
+			bob.say(channel, "kpi digest now", london)
 			chat := bob.chat()
-			mustHave(t, "Bob's answer", bob.next(chat).Card().Text(), "Ship the help center")
-			bob.say(channel, `okr kr 1 "Answer tickets in a day" --start 0 --target 90 --unit %`, london)
-			mustHave(t, "Bob's key result", bob.next(chat).Card().Text(), "Answer tickets in a day")
+			mustHave(t, "Bob's private preview", bob.next(chat).Card().Text(), "Ship the help center")
 			creates := len(fake.Calls(faketeams.OpCreate))
 
 			// The restarted okrbot has seen no activity of the tenant.

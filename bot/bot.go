@@ -65,12 +65,18 @@ type Reply struct {
 type Visibility uint8
 
 const (
-	// OnlyAsker messages are seen by the person who asked alone (Slack:
-	// an ephemeral message; Teams: their one-to-one chat).
+	// OnlyAsker messages answer the person who asked, quietly where the
+	// platform can (Slack: an ephemeral message). Teams has no such
+	// messages: a question asked in a channel or group chat is public
+	// there, and is answered in its thread.
 	OnlyAsker Visibility = iota
 	// Conversation messages are seen by everyone in the conversation the
 	// request came from.
 	Conversation
+	// Private messages are the asker's own and no one else's: an API
+	// token, a preview they asked for privately (Slack: an ephemeral
+	// message; Teams: their one-to-one chat, wherever they asked).
+	Private
 )
 
 // Message is a chat message: a summary and sections under it.

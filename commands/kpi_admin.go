@@ -81,8 +81,18 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// /kpi token create NAME | list | revoke ID
+// /kpi token create NAME | list | revoke ID. Its answers are the asker's
+// own, wherever they asked: a token is a secret, and the list names what
+// can write KPI values.
 func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
+	r, err := s.tokens(ctx, c, words)
+	if r.Message != nil {
+		r.Message.Visibility = bot.Private
+	}
+	return r, err
+}
+
+func (s *Service) tokens(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
 	if !c.admin {
 		return bot.Reply{}, refuse("Only an okrbot admin can manage API tokens.")
 	}

@@ -515,7 +515,8 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 		return bot.Reply{}, err
 	}
 	if toAsker {
-		msg.Visibility = bot.OnlyAsker
+		// A preview for the asker alone, wherever they asked.
+		msg.Visibility = bot.Private
 		return bot.Reply{Message: msg}, nil
 	}
 	ch, ok := c.channel(a.pos[0])

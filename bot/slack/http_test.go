@@ -87,7 +87,7 @@ func TestSlashCommandMessageGoesToTheResponseURL(t *testing.T) {
 	for _, tc := range []struct {
 		visibility bot.Visibility
 		want       string
-	}{{bot.OnlyAsker, "ephemeral"}, {bot.Conversation, "in_channel"}} {
+	}{{bot.OnlyAsker, "ephemeral"}, {bot.Private, "ephemeral"}, {bot.Conversation, "in_channel"}} {
 		t.Run(tc.want, func(t *testing.T) {
 			e := setup(t)
 			e.h.command = func(bot.Request) bot.Reply {

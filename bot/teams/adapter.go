@@ -29,14 +29,19 @@ type Adapter struct {
 	now    func() time.Time
 	appID  string
 	tenant string // the one tenant the bot is registered in
+	// serviceURLOf is the cloud's service URL, for tenants no request has
+	// named one for.
+	serviceURLOf string
 
 	auth   *authenticator
 	tokens *tokenSource
 	conn   *connector
 	cards  cards
 	dir    *directory
-	queue  *bot.Queue
-	obs    bot.Observer
+	// replaced are the messages Update posted anew (send.go).
+	replaced replacements
+	queue    *bot.Queue
+	obs      bot.Observer
 }
 
 // New returns an adapter that hands requests to h.
@@ -44,10 +49,18 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
-	hosts, err := parseHosts(cfg.ServiceURLHosts)
+	cloud := cfg.cloud()
+	hosts, err := parseHosts(cfg.ServiceURLHosts, cloud.ServiceURLHosts)
 	if err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
+	var cert *certificate
+	if cfg.AppCertificate != "" {
+		if cert, err = loadCertificate(cfg.AppCertificate); err != nil {
+			return nil, fmt.Errorf("teams: %w", err)
+		}
+	}
+	secret := signingSecret(cfg.AppPassword, cert)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -65,28 +78,29 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		}
 		log.DebugContext(ctx, "teams API call", "method", method, "took", time.Since(start), "err", err)
 	}
-	tokens := newTokenSource(cfg, client, now, called)
+	tokens := newTokenSource(cfg, cert, client, now, called)
 	var pics *pictures
 	if cfg.PublicURL != "" {
-		pics = newPictures(cfg.PublicURL, cfg.AppPassword, now)
+		pics = newPictures(cfg.PublicURL, secret, now)
 	}
 	queue := cfg.Queue
 	if queue == nil {
 		queue = bot.NewDefaultQueue()
 	}
 	return &Adapter{
-		h:      h,
-		log:    log,
-		now:    now,
-		appID:  cfg.AppID,
-		tenant: cfg.TenantID,
-		auth:   newAuthenticator(cfg, hosts, client, now),
-		tokens: tokens,
-		conn:   &connector{http: client, tokens: tokens, hosts: hosts, called: called},
-		cards:  cards{sign: newSigner(cfg.AppPassword), pictures: pics},
-		dir:    newDirectory(),
-		queue:  queue,
-		obs:    cfg.Observer,
+		h:            h,
+		log:          log,
+		now:          now,
+		appID:        cfg.AppID,
+		tenant:       cfg.TenantID,
+		auth:         newAuthenticator(cfg, hosts, client, now),
+		tokens:       tokens,
+		conn:         &connector{http: client, tokens: tokens, hosts: hosts, called: called},
+		cards:        cards{sign: newSigner(secret), pictures: pics},
+		serviceURLOf: cloud.ServiceURL,
+		dir:          newDirectory(),
+		queue:        queue,
+		obs:          cfg.Observer,
 	}, nil
 }
 
@@ -100,7 +114,8 @@ func (a *Adapter) Pictures() http.Handler {
 }
 
 // CheckCredentials asks the token endpoint for a token, which proves that
-// TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID work.
+// TEAMS_APP_ID, its credential (TEAMS_APP_PASSWORD or
+// TEAMS_APP_CERTIFICATE) and TEAMS_TENANT_ID work.
 func (a *Adapter) CheckCredentials(ctx context.Context) error {
 	if _, err := a.tokens.get(ctx); err != nil {
 		return fmt.Errorf("teams: token for TEAMS_APP_ID: %w", err)

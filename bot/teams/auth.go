@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/base64"
@@ -38,23 +39,23 @@ var errUnauthorized = errors.New("unauthorized")
 // authenticator checks the Bot Connector's JWT on each incoming request.
 type authenticator struct {
 	appID  string
+	issuer string // the cloud's Bot Connector
 	hosts  hostPolicy
 	keys   *keyCache
 	parser *jwt.Parser
 }
 
 func newAuthenticator(cfg Config, hosts hostPolicy, client *http.Client, now func() time.Time) *authenticator {
-	metadata := cfg.OpenIDMetadataURL
-	if metadata == "" {
-		metadata = DefaultOpenIDMetadataURL
-	}
+	cloud := cfg.cloud()
+	metadata := cmp.Or(cfg.OpenIDMetadataURL, cloud.OpenIDMetadataURL)
 	return &authenticator{
-		appID: cfg.AppID,
-		hosts: hosts,
-		keys:  &keyCache{metadataURL: metadata, http: client, now: now},
+		appID:  cfg.AppID,
+		issuer: cloud.Issuer,
+		hosts:  hosts,
+		keys:   &keyCache{metadataURL: metadata, http: client, now: now},
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"RS256", "RS384", "RS512"}),
-			jwt.WithIssuer(botFrameworkIssuer),
+			jwt.WithIssuer(cloud.Issuer),
 			jwt.WithAudience(cfg.AppID),
 			jwt.WithLeeway(clockSkew),
 			jwt.WithTimeFunc(now),
@@ -75,7 +76,7 @@ func (au *authenticator) verify(ctx context.Context, authorization string, act *
 	claims := jwt.MapClaims{}
 	_, err := au.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
 		// Checked before the key lookup so that junk never costs a fetch.
-		if iss, _ := t.Claims.GetIssuer(); iss != botFrameworkIssuer {
+		if iss, _ := t.Claims.GetIssuer(); iss != au.issuer {
 			return nil, fmt.Errorf("issuer %q", iss)
 		}
 		kid, _ := t.Header["kid"].(string)

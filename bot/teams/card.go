@@ -44,7 +44,7 @@ const (
 
 type object = map[string]any
 
-func adaptiveCard(body []any, actions []any, md *markdown, fallback string) object {
+func adaptiveCard(body []any, actions []any, rt *richText, fallback string) object {
 	c := object{
 		"type":    "AdaptiveCard",
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -58,25 +58,11 @@ func adaptiveCard(body []any, actions []any, md *markdown, fallback string) obje
 		c["fallbackText"] = fallback
 	}
 	teams := object{"width": "Full"}
-	if md != nil && len(md.mentions) > 0 {
-		teams["entities"] = md.mentions
+	if rt != nil && len(rt.mentions) > 0 {
+		teams["entities"] = rt.mentions
 	}
 	c["msteams"] = teams
 	return c
-}
-
-func textBlock(text string) object {
-	return object{"type": "TextBlock", "text": text, "wrap": true}
-}
-
-func subtle(text string) object {
-	return object{"type": "TextBlock", "text": text, "wrap": true, "isSubtle": true, "size": "Small", "spacing": "Small"}
-}
-
-func plainMD(s string) string {
-	w := newMDWriter(true)
-	escapeTo(w, s)
-	return w.String()
 }
 
 // cardActivity is a message activity carrying one card. summary is the
@@ -170,33 +156,46 @@ func (c cards) image(img *bot.Image, mode imageMode) object {
 	case mode == linkedImages && c.pictures != nil:
 		return object{"type": "Image", "url": c.pictures.link(img.PNG), "altText": alt, "size": "Stretch"}
 	case img.Alt != "":
-		return subtle(plainMD(img.Alt))
+		return container(plainBlocks(img.Alt, look{subtle: true}), "Small")
 	}
 	return nil
 }
 
+// item is the element of one item of a section: its one line, or its
+// lines in a container, so that an item is never cut in the middle.
+func item(blocks []any) any {
+	if len(blocks) == 1 {
+		return blocks[0]
+	}
+	return container(blocks, "Small")
+}
+
+// container groups the blocks of one text, so that it is one item of a
+// section, with spacing above it.
+func container(blocks []any, spacing string) object {
+	c := object{"type": "Container", "items": blocks}
+	if spacing != "" {
+		c["spacing"] = spacing
+	}
+	return c
+}
+
 func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
-	md := &markdown{}
+	rt := &richText{}
 	var body []any
 	if !msg.Summary.IsEmpty() {
-		tb := textBlock(md.render(msg.Summary))
-		if len(msg.Sections) > 0 {
-			tb["weight"] = "Bolder"
-		}
-		body = append(body, tb)
+		body = append(body, rt.blocks(msg.Summary, look{heading: len(msg.Sections) > 0})...)
 	}
 	for i, s := range msg.Sections {
 		var items []any
 		if !s.Text.IsEmpty() {
-			items = append(items, textBlock(md.render(s.Text)))
+			items = append(items, rt.blocks(s.Text, look{})...)
 		}
 		for _, it := range s.Items[:keep[i]] {
-			tb := textBlock(md.render(it))
-			tb["spacing"] = "Small"
-			items = append(items, tb)
+			items = append(items, item(rt.blocks(it, look{spacing: "Small"})))
 		}
 		if n := len(s.Items) - keep[i]; n > 0 {
-			items = append(items, subtle(fmt.Sprintf("…and %d more", n)))
+			items = append(items, plainBlocks(fmt.Sprintf("…and %d more", n), look{subtle: true, spacing: "Small"})...)
 		}
 		if s.Image != nil {
 			if img := c.image(s.Image, mode); img != nil {
@@ -204,7 +203,7 @@ func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
 			}
 		}
 		if !s.Context.IsEmpty() {
-			items = append(items, subtle(md.render(s.Context)))
+			items = append(items, rt.blocks(s.Context, look{subtle: true, spacing: "Small"})...)
 		}
 		if len(s.Buttons) > 0 {
 			var actions []any
@@ -219,18 +218,15 @@ func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
 		body = append(body, object{"type": "Container", "items": items, "separator": len(body) > 0, "spacing": "Medium"})
 	}
 	if len(body) == 0 {
-		body = append(body, textBlock(" "))
+		body = append(body, plainBlocks(" ", look{})...)
 	}
-	return adaptiveCard(body, nil, md, plain(msg.Summary))
+	return adaptiveCard(body, nil, rt, plain(msg.Summary))
 }
 
 // tooLong stands in for a message that does not fit even without items.
 func (c cards) tooLong(msg bot.Message) *activity {
 	summary := oneLine(plain(msg.Summary), 1000)
-	body := []any{
-		textBlock(plainMD(summary)),
-		subtle("This message is too long to show in Teams."),
-	}
+	body := append(plainBlocks(summary, look{}), plainBlocks("This message is too long to show in Teams.", look{subtle: true, spacing: "Small"})...)
 	return cardActivity(adaptiveCard(body, nil, nil, summary), summary)
 }
 
@@ -266,7 +262,7 @@ func (c cards) button(b bot.Button) object {
 		"title": exec["title"],
 		"card": object{
 			"type":    "AdaptiveCard",
-			"body":    []any{textBlock(plainMD(b.Confirm))},
+			"body":    plainBlocks(b.Confirm, look{}),
 			"actions": []any{exec},
 		},
 	}
@@ -291,10 +287,10 @@ const (
 // form renders f with values (nil: f's initial values) and errors next to
 // their fields; errors for no field of f show at the top.
 func (c cards) form(f bot.Form, mode formMode, values, errs map[string]string) object {
-	md := &markdown{}
+	rt := &richText{}
 	var body []any
 	if mode == inlineForm && f.Title != "" {
-		body = append(body, object{"type": "TextBlock", "text": plainMD(f.Title), "wrap": true, "weight": "Bolder", "size": "Medium"})
+		body = append(body, rt.blocks(bot.T(bot.Bold(f.Title)), look{heading: true})...)
 	}
 	ids := map[string]bool{}
 	for _, fl := range f.Fields {
@@ -317,7 +313,7 @@ func (c cards) form(f bot.Form, mode formMode, values, errs map[string]string) o
 		}
 		switch fl.Kind {
 		case bot.Note:
-			body = append(body, textBlock(md.render(fl.Note)))
+			body = append(body, rt.blocks(fl.Note, look{})...)
 		case bot.ActionButton:
 			body = append(body, object{"type": "ActionSet", "actions": []any{
 				c.formAction(mode, fl.Label, fl.ActionID, payload{Kind: kindFormButton, Action: fl.ActionID, Form: &f}, ""),
@@ -326,20 +322,20 @@ func (c cards) form(f bot.Form, mode formMode, values, errs map[string]string) o
 			body = append(body, input(fl, value))
 		}
 		if fl.Hint != "" {
-			h := subtle(plainMD(fl.Hint))
-			h["spacing"] = "None"
-			body = append(body, h)
+			body = append(body, plainBlocks(fl.Hint, look{subtle: true, spacing: "None"})...)
 		}
 		if msg := errs[fl.ID]; msg != "" && ids[fl.ID] {
 			body = append(body, errorBlock(msg))
 		}
 	}
 	submit := c.formAction(mode, nameOr(f.SubmitText, "Submit"), f.CallbackID, payload{Kind: kindSubmit, Form: &f}, "positive")
-	return adaptiveCard(body, []any{submit}, md, f.Title)
+	return adaptiveCard(body, []any{submit}, rt, f.Title)
 }
 
+// errorBlock shows a validation error in red, which can quote what the
+// person typed.
 func errorBlock(msg string) object {
-	return object{"type": "TextBlock", "text": plainMD(msg), "wrap": true, "color": "Attention", "size": "Small", "spacing": "None"}
+	return container(plainBlocks(msg, look{subtle: true, color: "Attention"}), "None")
 }
 
 // formAction is a button of a form: Action.Execute inline, Action.Submit
@@ -395,15 +391,15 @@ func input(fl bot.Field, value string) object {
 // launcher is the card that opens a form as a dialog: what a command typed
 // in a channel or group chat gets, since only a click can open a dialog.
 func (c cards) launcher(f bot.Form, asker bot.User) object {
-	md := &markdown{}
-	body := []any{textBlock(md.render(bot.T(bot.Mention(asker.ID, asker.Name), " ", bot.Bold(nameOr(f.Title, "Form")))))}
+	rt := &richText{}
+	body := rt.blocks(bot.T(bot.Mention(asker.ID, asker.Name), " ", bot.Bold(nameOr(f.Title, "Form"))), look{})
 	if !f.Fallback.IsEmpty() {
-		body = append(body, subtle(md.render(f.Fallback)))
+		body = append(body, rt.blocks(f.Fallback, look{subtle: true, spacing: "Small"})...)
 	}
 	data := c.sign.data(payload{Kind: kindOpen, Form: &f})
 	data["msteams"] = object{"type": "task/fetch"}
 	open := object{"type": "Action.Submit", "title": "Open", "data": data, "style": "positive"}
-	return adaptiveCard(body, []any{open}, md, f.Title)
+	return adaptiveCard(body, []any{open}, rt, f.Title)
 }
 
 // dialog is the task-module answer that shows a card in a dialog.
@@ -416,7 +412,7 @@ func dialog(title string, card object) object {
 
 // note is a card of one line of plain text.
 func note(text string) object {
-	return adaptiveCard([]any{textBlock(plainMD(text))}, nil, nil, text)
+	return adaptiveCard(plainBlocks(text, look{}), nil, nil, text)
 }
 
 // card is the card a cardActivity carries.

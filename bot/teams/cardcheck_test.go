@@ -40,6 +40,16 @@ func sampleCards() map[string]object {
 			{Items: []bot.Text{bot.T("second section")}},
 		},
 	}
+	userText := bot.Message{
+		Summary: bot.T(typedTitle),
+		Sections: []bot.Section{{
+			Text: bot.T(bot.Bold("OKRs · R&D"), "  0.4"),
+			Items: []bot.Text{
+				bot.Textf("`#1` %s — %s", typedTitle, bot.Mention("aad-1", "Ada Lovelace")),
+				bot.Textf("    ↳ `%s` %s — %s · %s", "#1.2", "Cut **churn**", "3 / 5", "at risk"),
+			},
+		}},
+	}
 	var many []bot.Text
 	for i := range 2000 {
 		many = append(many, bot.T(fmt.Sprintf("item %d of a long list", i)))
@@ -58,6 +68,7 @@ func sampleCards() map[string]object {
 	}
 	errs := map[string]string{"title": "Give it a title.", "": "Something went wrong."}
 	return map[string]object{
+		"user_text":    c.message(userText).card(),
 		"message":      c.message(everything).card(),
 		"long":         c.message(long).card(),
 		"too_long":     c.message(bot.Message{Summary: bot.T("x"), Sections: []bot.Section{{Text: bot.T(strings.Repeat("word ", 10000))}}}).card(),
@@ -105,4 +116,26 @@ func TestCardsPassMicrosoftsParsers(t *testing.T) {
 		t.Fatalf("Microsoft's parsers refuse okrbot's output (%v):\n%s", err, out)
 	}
 	t.Logf("%s", out)
+
+	// What people see, as the renderer shows it with markdown-it: the
+	// title exactly as typed, no backslash, and the indented key result
+	// as a line of its own, not a code block.
+	rendered, err := os.ReadFile(filepath.Join(dir, "rendered", "user_text.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := typedTitle + "\n" +
+		"OKRs · R&D  0.4\n" +
+		"#1 " + typedTitle + " —\n<at>Ada Lovelace</at>\n" +
+		"↳ #1.2 Cut **churn** — 3 / 5 · at risk\n"
+	if string(rendered) != want {
+		t.Errorf("rendered\n%s\nwant\n%s", rendered, want)
+	}
+	if bytes.ContainsRune(rendered, '\\') {
+		t.Errorf("a backslash shows:\n%s", rendered)
+	}
 }
+
+// typedTitle is a title with everything Markdown or Teams would read in
+// it: an ampersand, a list number, emphasis, a mention and a link.
+const typedTitle = "R&D: 1. **win** <at>x</at> [a](b)"

@@ -17,36 +17,92 @@ const Platform = "teams"
 
 const (
 	// DefaultOpenIDMetadataURL is where the Bot Framework publishes the keys
-	// it signs requests to bots with.
+	// it signs requests to bots with, in the public cloud.
 	DefaultOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 	// DefaultServiceURLHosts are the hosts of Microsoft's Bot Connector
 	// service in the public and government clouds: the only hosts okrbot
 	// sends its token to unless TEAMS_SERVICE_URL_HOSTS says otherwise.
 	DefaultServiceURLHosts = "smba.trafficmanager.net,*.botframework.com,*.teams.microsoft.com,*.teams.microsoft.us"
-	// globalServiceURL is Microsoft's service URL for proactive messages
-	// in the public cloud, used for a tenant no request has told us about.
-	globalServiceURL = "https://smba.trafficmanager.net/teams/"
-	// botFrameworkScope is the audience of the tokens okrbot sends.
-	botFrameworkScope = "https://api.botframework.com/.default"
-	// botFrameworkIssuer is the issuer of the tokens the Bot Connector
-	// signs requests to bots with.
-	botFrameworkIssuer = "https://api.botframework.com"
 )
+
+// Cloud is the Microsoft cloud a tenant lives in, and the endpoints the
+// Bot Framework has there (botframework-connector's AuthenticationConstants
+// and GovernmentConstants; Teams' "Send proactive messages" for the
+// service URLs of the government clouds).
+type Cloud struct {
+	// Name is what TEAMS_CLOUD says.
+	Name string
+	// Login is the Entra ID host that issues okrbot's tokens.
+	Login string
+	// Scope is the audience of the tokens okrbot sends to the Bot
+	// Connector, as a client-credentials scope.
+	Scope string
+	// Issuer is the issuer of the tokens the Bot Connector signs its
+	// requests to okrbot with.
+	Issuer string
+	// OpenIDMetadataURL is where the Bot Connector publishes its keys.
+	OpenIDMetadataURL string
+	// ServiceURL is where to reach a tenant no request has named one for.
+	ServiceURL string
+	// ServiceURLHosts are the hosts that may receive okrbot's token.
+	ServiceURLHosts string
+}
+
+// Clouds are the clouds TEAMS_CLOUD names. GCC tenants use the public
+// Bot Framework with a service URL of their own; GCC High and DoD use the
+// Azure Government one.
+var Clouds = map[string]Cloud{
+	"public": {
+		Name: "public", Login: "https://login.microsoftonline.com",
+		Scope: "https://api.botframework.com/.default", Issuer: "https://api.botframework.com",
+		OpenIDMetadataURL: DefaultOpenIDMetadataURL,
+		ServiceURL:        "https://smba.trafficmanager.net/teams/",
+		ServiceURLHosts:   DefaultServiceURLHosts,
+	},
+	"gcc": {
+		Name: "gcc", Login: "https://login.microsoftonline.com",
+		Scope: "https://api.botframework.com/.default", Issuer: "https://api.botframework.com",
+		OpenIDMetadataURL: DefaultOpenIDMetadataURL,
+		ServiceURL:        "https://smba.infra.gcc.teams.microsoft.com/gcc/",
+		ServiceURLHosts:   "smba.infra.gcc.teams.microsoft.com,smba.trafficmanager.net,*.botframework.com",
+	},
+	"gcchigh": {
+		Name: "gcchigh", Login: "https://login.microsoftonline.us",
+		Scope: "https://api.botframework.us/.default", Issuer: "https://api.botframework.us",
+		OpenIDMetadataURL: "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+		ServiceURL:        "https://smba.infra.gov.teams.microsoft.us/gcch/",
+		ServiceURLHosts:   "smba.infra.gov.teams.microsoft.us,*.botframework.us,*.botframework.azure.us",
+	},
+	"dod": {
+		Name: "dod", Login: "https://login.microsoftonline.us",
+		Scope: "https://api.botframework.us/.default", Issuer: "https://api.botframework.us",
+		OpenIDMetadataURL: "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+		ServiceURL:        "https://smba.infra.dod.teams.microsoft.us/dod/",
+		ServiceURLHosts:   "smba.infra.dod.teams.microsoft.us,*.botframework.us,*.botframework.azure.us",
+	},
+}
 
 // Config is what the adapter needs from the environment.
 type Config struct {
 	AppID       string // TEAMS_APP_ID: the bot's Microsoft app (client) id
 	AppPassword string // TEAMS_APP_PASSWORD: its client secret
-	TenantID    string // TEAMS_TENANT_ID: the tenant the app is registered in
-	// OpenIDMetadataURL is TEAMS_OPENID_METADATA_URL; empty means
-	// DefaultOpenIDMetadataURL.
+	// AppCertificate is TEAMS_APP_CERTIFICATE: the path of a PEM file with
+	// the app's certificate and its private key, which okrbot proves it is
+	// the app with instead of a client secret (a signed client assertion).
+	AppCertificate string
+	TenantID       string // TEAMS_TENANT_ID: the tenant the app is registered in
+	// Cloud is TEAMS_CLOUD: public (the default), gcc, gcchigh or dod; it
+	// sets the defaults of the URLs below.
+	Cloud string
+	// OpenIDMetadataURL is TEAMS_OPENID_METADATA_URL; empty means the
+	// cloud's.
 	OpenIDMetadataURL string
-	// TokenURL is TEAMS_TOKEN_URL; empty means Microsoft's token endpoint of
-	// TenantID.
+	// TokenURL is TEAMS_TOKEN_URL; empty means the cloud's token endpoint
+	// of TenantID.
 	TokenURL string
 	// ServiceURLHosts is TEAMS_SERVICE_URL_HOSTS: comma-separated host
 	// names, "*.example.com" for any host under example.com; empty means
-	// DefaultServiceURLHosts.
+	// the cloud's.
 	ServiceURLHosts string
 	// PublicURL is OKRBOT_PUBLIC_URL, where Teams clients reach okrbot:
 	// pictures too big to ride in a card are served there, under
@@ -65,12 +121,20 @@ type Config struct {
 	Now func() time.Time
 }
 
+// cloud is the cloud TEAMS_CLOUD names; check refuses any other.
+func (c Config) cloud() Cloud {
+	if cl, ok := Clouds[strings.ToLower(strings.TrimSpace(c.Cloud))]; ok {
+		return cl
+	}
+	return Clouds["public"]
+}
+
 // tokenURL is the client-credentials endpoint the adapter asks for tokens.
 func (c Config) tokenURL() string {
 	if c.TokenURL != "" {
 		return c.TokenURL
 	}
-	return "https://login.microsoftonline.com/" + url.PathEscape(c.TenantID) + "/oauth2/v2.0/token"
+	return c.cloud().Login + "/" + url.PathEscape(c.TenantID) + "/oauth2/v2.0/token"
 }
 
 func (c Config) check() error {
@@ -78,8 +142,14 @@ func (c Config) check() error {
 	if c.AppID == "" {
 		errs = append(errs, errors.New("TEAMS_APP_ID is required"))
 	}
-	if c.AppPassword == "" {
-		errs = append(errs, errors.New("TEAMS_APP_PASSWORD is required"))
+	if _, ok := Clouds[strings.ToLower(strings.TrimSpace(c.Cloud))]; !ok && c.Cloud != "" {
+		errs = append(errs, fmt.Errorf("TEAMS_CLOUD %q is not one of public, gcc, gcchigh and dod", c.Cloud))
+	}
+	switch {
+	case c.AppPassword == "" && c.AppCertificate == "":
+		errs = append(errs, errors.New("TEAMS_APP_PASSWORD or TEAMS_APP_CERTIFICATE is required"))
+	case c.AppPassword != "" && c.AppCertificate != "":
+		errs = append(errs, errors.New("set TEAMS_APP_PASSWORD or TEAMS_APP_CERTIFICATE, not both"))
 	}
 	if c.TenantID == "" && c.TokenURL == "" {
 		errs = append(errs, errors.New("TEAMS_TENANT_ID is required (or TEAMS_TOKEN_URL)"))
@@ -101,9 +171,9 @@ type hostPolicy struct {
 	suffixes []string // ".example.com" for "*.example.com"
 }
 
-func parseHosts(list string) (hostPolicy, error) {
+func parseHosts(list, defaults string) (hostPolicy, error) {
 	if strings.TrimSpace(list) == "" {
-		list = DefaultServiceURLHosts
+		list = defaults
 	}
 	p := hostPolicy{exact: map[string]bool{}}
 	for h := range strings.SplitSeq(list, ",") {

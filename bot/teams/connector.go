@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +31,8 @@ type connector struct {
 // call sends one request for the operation op and decodes the answer into
 // out (if not nil). Errors are *bot.SendError. The token goes only to
 // hosts the policy allows; a 401 drops the cached token and tries once
-// more with a new one.
+// more with a new one. Answers Microsoft says to retry are tried again a
+// few times, with backoff and jitter (errors.go).
 func (c *connector) call(ctx context.Context, op, method, serviceURL, path string, in, out any) (err error) {
 	defer func(start time.Time) { c.called(ctx, op, start, err) }(time.Now())
 	base, err := c.hosts.check(serviceURL)
@@ -46,7 +46,8 @@ func (c *connector) call(ctx context.Context, op, method, serviceURL, path strin
 			return &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("encode %s %s: %w", method, path, err)}
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	refreshed := false
+	for attempt := 1; ; attempt++ {
 		token, err := c.tokens.get(ctx)
 		if err != nil {
 			return err
@@ -55,12 +56,21 @@ func (c *connector) call(ctx context.Context, op, method, serviceURL, path strin
 		if err != nil {
 			return &bot.SendError{Kind: bot.Temporary, Err: fmt.Errorf("%s %s: %w", method, path, err)}
 		}
-		if status == http.StatusUnauthorized && attempt == 0 {
+		if status == http.StatusUnauthorized && !refreshed {
+			refreshed = true
 			c.tokens.forget(token)
 			continue
 		}
 		if status/100 != 2 {
-			return classify(method+" "+path, status, header, answer)
+			se := classify(method+" "+path, status, header, answer)
+			wait, again := retryWait(se, header, attempt)
+			if !again {
+				return se
+			}
+			if err := sleep(ctx, wait); err != nil {
+				return se
+			}
+			continue
 		}
 		if out != nil && len(bytes.TrimSpace(answer)) > 0 {
 			if err := json.Unmarshal(answer, out); err != nil {
@@ -94,41 +104,6 @@ func (c *connector) do(ctx context.Context, method, target, token string, body [
 		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, answer, nil
-}
-
-// classify turns a Bot Connector error answer into a bot.SendError.
-func classify(what string, status int, header http.Header, body []byte) *bot.SendError {
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(body, &e)
-	code := e.Error.Code
-	err := fmt.Errorf("%s: %d %s %s", what, status, code, e.Error.Message)
-	switch {
-	case status == http.StatusTooManyRequests:
-		return &bot.SendError{Kind: bot.RateLimited, Wait: retryAfter(header), Err: err}
-	case status >= 500:
-		return &bot.SendError{Kind: bot.Temporary, Err: err}
-	case status == http.StatusForbidden && (code == "MessageWritesBlocked" || code == "BotNotInConversationRoster" || code == "ConversationBlockedByUser"):
-		// The person blocked the bot, or it was removed from the team or chat.
-		return &bot.SendError{Kind: bot.Gone, Err: err}
-	case status == http.StatusNotFound && code != "ActivityNotFound":
-		// The conversation or the person no longer exists. A missing
-		// activity only means the message to update is gone.
-		return &bot.SendError{Kind: bot.Gone, Err: err}
-	}
-	return &bot.SendError{Kind: bot.Permanent, Err: err}
-}
-
-// retryAfter reads Retry-After, which the Bot Connector gives in seconds.
-func retryAfter(h http.Header) time.Duration {
-	if secs, err := strconv.Atoi(h.Get("Retry-After")); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	return defaultRetryAfter
 }
 
 // escapeID escapes a conversation or activity id for a URL path as the Bot

@@ -13,21 +13,24 @@
 //     group chats, with the bot's own mention removed and other mentions
 //     as "@KEY"/"#KEY" words; invokes for card buttons
 //     (adaptiveCard/action) and dialogs (task/fetch, task/submit).
-//   - Rendering: bot.Message and bot.Form as Adaptive Cards 1.5 with their
-//     own escaping of Teams' card Markdown, within Teams' 28 KB. Pictures
+//   - Rendering: bot.Message and bot.Form as Adaptive Cards 1.5 whose text
+//     is TextRuns, never Markdown, so it reads the same on every Teams
+//     client (richtext.go), within Teams' 28 KB. Pictures
 //     ride in the card as data URIs when they fit, else are linked, at
 //     signed and expiring links okrbot serves under OKRBOT_PUBLIC_URL
 //     (pictures.go), else give way to their alt text.
 //   - Outgoing: the Bot Connector REST API with a client-credentials
-//     token, sent only to allowed service URL hosts; Send and Update
-//     implement bot.Sender, with errors classified as bot.SendError.
+//     token (a client secret, or a client assertion signed with a
+//     certificate) of the tenant's cloud, sent only to allowed service URL
+//     hosts; Send and Update implement bot.Sender, with Microsoft's errors,
+//     in both their envelopes, classified as bot.SendError (errors.go).
 //   - The Teams app package (manifest and icons).
 //
 // Where answers go. A message is acknowledged at once and handled in a
-// bounded pool; its reply is posted afterwards, in the conversation (a
-// channel's thread) when everyone may see it, and in the person's
-// one-to-one chat with the bot when only they may (bot.OnlyAsker), which
-// is created when needed. Nothing private is ever posted in a channel; when
+// bounded pool; its reply is posted afterwards where the question was (a
+// channel's thread, a group chat), and in the person's one-to-one chat
+// with the bot only when it is theirs alone (bot.Private: an API token, a
+// preview), which is created when needed. Nothing private is ever posted in a channel; when
 // Teams will not open the one-to-one chat, the channel gets a note saying
 // so. An invoke is answered in its HTTP response, with the handler bounded
 // to 10 seconds. A card button's answer replaces the card in a one-to-one

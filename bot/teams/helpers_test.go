@@ -241,6 +241,10 @@ func (h *okrHandler) Command(_ context.Context, req bot.Request) bot.Reply {
 	case "boom":
 		panic("boom")
 	}
+	if strings.HasPrefix(req.Text, "token") || strings.Contains(req.Text, "secret") {
+		// The asker's own, such as an API token.
+		return bot.Reply{Message: &bot.Message{Summary: bot.T("Your token, ", req.User.Name, ": ", req.Text), Visibility: bot.Private}}
+	}
 	return bot.Say("You are ", req.User.Name, " in ", req.User.TZ, "; you said: ", req.Text)
 }
 

@@ -268,10 +268,12 @@ func (x *exchange) aadOf(ctx context.Context, user, aad string) string {
 	return m.AADObjectID
 }
 
-// deliver sends a reply message: into the conversation when everyone there
-// may see it, else to the person's one-to-one chat.
+// deliver sends a reply message where the question was: in a channel,
+// into its thread; in a group chat, into the chat. Only what is the
+// person's own (bot.Private) goes to their one-to-one chat: Teams has no
+// messages that one person in a conversation sees alone.
 func (x *exchange) deliver(ctx context.Context, msg bot.Message) {
-	if msg.Visibility == bot.OnlyAsker && !x.personal() {
+	if msg.Visibility == bot.Private && !x.personal() {
 		x.private(ctx, msg)
 		return
 	}

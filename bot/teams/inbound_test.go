@@ -111,6 +111,15 @@ func TestGroupChatAddress(t *testing.T) {
 	}
 	// The list is for the whole chat.
 	mustContain(t, "group reply", e.only(p.ConversationID).Card().Text(), "Objectives of <at>Ada Lovelace</at>")
+
+	// A quiet answer is in the chat too; a token only in Ada's own chat.
+	e.post(e.fake.Message(p, ada, "okr whoami"), faketeams.Claims{})
+	e.post(e.fake.Message(p, ada, "okr token create BI"), faketeams.Claims{})
+	msgs := e.fake.Messages(p.ConversationID)
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Card().Text(), "you said: whoami") {
+		t.Fatalf("group chat holds %d messages", len(msgs))
+	}
+	mustContain(t, "token in Ada's chat", e.only(e.personalChat(ada)).Card().Text(), "Your token")
 }
 
 func TestChannelReplyGoesIntoTheThread(t *testing.T) {
@@ -125,7 +134,7 @@ func TestChannelReplyGoesIntoTheThread(t *testing.T) {
 	}
 	card := reply.Card()
 	mustContain(t, "list", card.Text(), "Objectives of <at>Ada Lovelace</at>\n**Grow revenue** 0.4\nKR1 Sign 10 customers\n[Check in]\n[Snooze]\n[Close]")
-	if head := card.Elements("TextBlock")[0]; head["weight"] != "Bolder" {
+	if head := card.Elements("TextRun")[0]; head["size"] != "Medium" {
 		t.Errorf("summary is not the heading: %v", head)
 	}
 	m := mentions(card)
@@ -134,16 +143,29 @@ func TestChannelReplyGoesIntoTheThread(t *testing.T) {
 	}
 }
 
-func TestPrivateRepliesNeverAppearInChannels(t *testing.T) {
+// A question asked in a channel is public there: its answer goes into the
+// thread, also when Slack would show it to the asker alone.
+func TestQuietRepliesInAChannelGoToItsThread(t *testing.T) {
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr whoami")
+	e.post(act, faketeams.Claims{})
+	mustContain(t, "reply in the thread", e.only(channelID+";messageid="+act.ID).Card().Text(), "you said: whoami")
+	if _, ok := e.fake.PersonalChat(ada.ID); ok {
+		t.Fatal("a one-to-one chat was opened for an answer that belongs in the thread")
+	}
+}
+
+func TestPrivateRepliesNeverAppearInChannels(t *testing.T) {
+	e := newEnv(t)
+	p := e.fake.Channel(teamID, channelID)
+	act := e.fake.Message(p, ada, "okr token create BI")
 	e.post(act, faketeams.Claims{})
 	if msgs := e.fake.Messages(channelID + ";messageid=" + act.ID); len(msgs) != 0 {
 		t.Fatalf("private reply posted in the channel: %+v", msgs)
 	}
 	chat := e.personalChat(ada)
-	mustContain(t, "private reply", e.only(chat).Card().Text(), "you said: whoami")
+	mustContain(t, "private reply", e.only(chat).Card().Text(), "Your token, Ada Lovelace: token create BI")
 	// The one-to-one chat was created with Ada's "29:" id from the message.
 	mustContain(t, "create", string(e.fake.Calls(faketeams.OpCreate)[0].Body), `"id":"`+ada.ID+`"`)
 }
@@ -156,7 +178,7 @@ func TestPrivateReplyThatCannotBeDeliveredLeavesANote(t *testing.T) {
 	e.post(act, faketeams.Claims{})
 	text := e.only(channelID + ";messageid=" + act.ID).Card().Text()
 	mustContain(t, "note", text, "<at>Ada Lovelace</at>", "could not send you a private answer")
-	if strings.Contains(text, "secret") {
+	if strings.Contains(text, "secret") || strings.Contains(text, "token") {
 		t.Fatalf("the note shows the private answer:\n%s", text)
 	}
 }

@@ -163,7 +163,9 @@ func (x *exchange) cardAction(ctx context.Context, data map[string]any) (any, fu
 		// visibility says, and a short note confirms the click.
 		msg := *reply.Message
 		toast := oneLine(plain(msg.Summary), 200)
-		if msg.Visibility == bot.OnlyAsker {
+		if msg.Visibility != bot.Conversation {
+			// A click is one person's: its answer is theirs alone.
+			msg.Visibility = bot.Private
 			toast = "I sent you the answer in your chat with okrbot."
 		}
 		return answerMessage(toast), func(ctx context.Context) { x.deliver(ctx, msg) }
@@ -234,7 +236,7 @@ func (x *exchange) taskSubmit(ctx context.Context, data map[string]any) (any, fu
 // sendPrivately is the after-answer work of sending msg to the person
 // alone: their one-to-one chat.
 func (x *exchange) sendPrivately(msg bot.Message) func(context.Context) {
-	msg.Visibility = bot.OnlyAsker
+	msg.Visibility = bot.Private
 	return func(ctx context.Context) { x.deliver(ctx, msg) }
 }
 

@@ -34,7 +34,7 @@ func TestInlineFormInPersonalChat(t *testing.T) {
 		t.Errorf("title input lost what was typed: %v", v)
 	}
 	ans = e.click(p, ada, again, "Create", map[string]string{"f_title": "Grow <revenue>"})
-	mustContain(t, "result", ans.Card().Text(), `Created **Grow \<revenue\>** for <at>`, "in 2026-Q1")
+	mustContain(t, "result", ans.Card().Text(), `Created **Grow <revenue>** for <at>`, "in 2026-Q1")
 	subs := e.h.Submissions()
 	last := subs[len(subs)-1]
 	if last.CallbackID != "new_objective" || last.State != "period=2026-Q1" || last.Values["title"] != "Grow <revenue>" || last.Values["owner"] != bob.AADObjectID || last.Values["period"] != "2026-Q1" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/okrbot/okrbot/bot"
 )
@@ -60,7 +61,48 @@ func (a *Adapter) Update(ctx context.Context, mref bot.MessageRef, msg bot.Messa
 	if mref.Conversation == "" || mref.ID == "" {
 		return &bot.SendError{Kind: bot.Permanent, Err: errors.New("teams: update of a message without conversation or id")}
 	}
-	return a.conn.updateActivity(ctx, a.serviceURL(mref.Address.Workspace.TeamID, ref), mref.Conversation, mref.ID, a.cards.message(msg))
+	svc := a.serviceURL(mref.Address.Workspace.TeamID, ref)
+	id := a.replaced.of(mref.Conversation, mref.ID)
+	err = a.conn.updateActivity(ctx, svc, mref.Conversation, id, a.cards.message(msg))
+	if codeOf(err) != codeActivityNotFound {
+		return err
+	}
+	// Teams no longer has the message (deleted, or past what it keeps):
+	// the update is posted as a new message, which later updates of the
+	// old one replace.
+	a.log.InfoContext(ctx, "message to update is gone; posting it anew", "conversation", mref.Conversation, "activity", id)
+	newID, err := a.conn.sendActivity(ctx, svc, mref.Conversation, "", a.cards.message(msg))
+	if err != nil {
+		return err
+	}
+	a.replaced.set(mref.Conversation, mref.ID, newID)
+	return nil
+}
+
+// replacements maps messages Teams lost to the ones posted in their
+// place, so that each update of a lost message edits its replacement
+// rather than posting yet another. It is bounded: when full it starts
+// over, and the worst that costs is one more new message.
+type replacements struct {
+	mu sync.Mutex
+	m  map[[2]string]string
+}
+
+const maxReplacements = 10000
+
+func (r *replacements) of(conv, id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return cmp.Or(r.m[[2]string{conv, id}], id)
+}
+
+func (r *replacements) set(conv, id, newID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxReplacements {
+		r.m = map[[2]string]string{}
+	}
+	r.m[[2]string{conv, id}] = newID
 }
 
 // UserInfo asks Teams for a person's display name. userID is their AAD
@@ -102,9 +144,9 @@ func (a *Adapter) refFor(to bot.Address) (convRef, error) {
 }
 
 // serviceURL is where to reach a tenant: the Ref's service URL, else the
-// last one the tenant's activities named, else Microsoft's global one.
+// last one the tenant's activities named, else the cloud's.
 func (a *Adapter) serviceURL(tenant string, ref convRef) string {
-	return cmp.Or(ref.ServiceURL, a.dir.tenant(tenant).serviceURL, globalServiceURL)
+	return cmp.Or(ref.ServiceURL, a.dir.tenant(tenant).serviceURL, a.serviceURLOf)
 }
 
 func (a *Adapter) sendDirect(ctx context.Context, to bot.Address, ref convRef, act *activity) (bot.MessageRef, error) {

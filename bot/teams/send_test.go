@@ -128,6 +128,31 @@ func TestDeletedDirectChatIsOpenedAgain(t *testing.T) {
 	mustContain(t, "new chat", e.only(ref2.Conversation).Card().Text(), "two")
 }
 
+func TestUpdateOfALostMessagePostsItAnew(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ref, err := e.a.Send(ctx, e.channel(), bot.Message{Summary: bot.T("Weekly digest")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.DeleteMessage(channelID, ref.ID)
+	if err := e.a.Update(ctx, ref, bot.Message{Summary: bot.T("Weekly digest (updated)")}); err != nil {
+		t.Fatal(err)
+	}
+	post := e.only(channelID)
+	mustContain(t, "new post", post.Card().Text(), "Weekly digest (updated)")
+	// A second update edits the new post rather than posting a third.
+	if err := e.a.Update(ctx, ref, bot.Message{Summary: bot.T("Weekly digest (final)")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.only(channelID); got.ID != post.ID || !strings.Contains(got.Card().Text(), "final") {
+		t.Fatalf("second update: %+v", got)
+	}
+	if calls := e.fake.Calls(faketeams.OpUpdate); len(calls) != 2 || calls[0].Status != 404 {
+		t.Fatalf("update calls %+v", calls)
+	}
+}
+
 func TestSendErrorsAreClassified(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -137,12 +162,20 @@ func TestSendErrorsAreClassified(t *testing.T) {
 	}{
 		{"rate limited", faketeams.Fault{Status: 429, Code: "Throttled", RetryAfter: 7 * time.Second}, bot.RateLimited, 7 * time.Second},
 		{"rate limited without a wait", faketeams.Fault{Status: 429}, bot.RateLimited, time.Second},
-		{"server error", faketeams.Fault{Status: 502, Code: "BadGateway"}, bot.Temporary, 0},
-		{"writes blocked", faketeams.Fault{Status: 403, Code: "MessageWritesBlocked"}, bot.Gone, 0},
+		{"precondition failed", faketeams.Fault{Status: 412}, bot.Temporary, 0},
+		{"internal error", faketeams.Fault{Status: 500}, bot.Temporary, 0},
+		{"service dependency", faketeams.Fault{Status: 502}, bot.Temporary, 0},
+		{"unavailable", faketeams.Fault{Status: 503}, bot.Temporary, 0},
+		{"gateway timeout", faketeams.Fault{Status: 504}, bot.Temporary, 0},
+		{"writes blocked (errorCode 209 with a subCode)", faketeams.Fault{Status: 403, Code: "MessageWritesBlocked"}, bot.Gone, 0},
 		{"bot removed", faketeams.Fault{Status: 403, Code: "BotNotInConversationRoster"}, bot.Gone, 0},
+		{"blocked by the person", faketeams.Fault{Status: 403, Code: "ConversationBlockedByUser"}, bot.Gone, 0},
+		{"disabled by the admin", faketeams.Fault{Status: 403, Code: "BotDisabledByAdmin"}, bot.Gone, 0},
 		{"conversation gone", faketeams.Fault{Status: 404, Code: "ConversationNotFound"}, bot.Gone, 0},
-		{"other forbidden", faketeams.Fault{Status: 403, Code: "Forbidden"}, bot.Permanent, 0},
-		{"bad request", faketeams.Fault{Status: 400, Code: "BadSyntax"}, bot.Permanent, 0},
+		{"not enough permissions", faketeams.Fault{Status: 403, Code: "NotEnoughPermissions"}, bot.Permanent, 0},
+		{"too big", faketeams.Fault{Status: 413, Code: "MessageSizeTooBig"}, bot.Permanent, 0},
+		{"bad request", faketeams.Fault{Status: 400, Code: "BadArgument"}, bot.Permanent, 0},
+		{"not implemented", faketeams.Fault{Status: 501}, bot.Permanent, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,8 +187,29 @@ func TestSendErrorsAreClassified(t *testing.T) {
 			if kind != tc.kind || wait != tc.wait {
 				t.Fatalf("%v: classified %v wait %v, want %v wait %v", err, kind, wait, tc.kind, tc.wait)
 			}
+			// What Microsoft says to retry is tried three times in all
+			// (a long Retry-After goes to the caller at once); the rest once.
+			want := 1
+			if (tc.kind == bot.Temporary || tc.kind == bot.RateLimited) && tc.wait <= 2*time.Second {
+				want = 3
+			}
+			if n := len(e.fake.Calls(faketeams.OpSend)); n != want {
+				t.Errorf("%d sends, want %d", n, want)
+			}
 		})
 	}
+
+	t.Run("retried until Teams takes it", func(t *testing.T) {
+		for _, f := range []faketeams.Fault{{Status: 412, Times: 2}, {Status: 429, RetryAfter: time.Second, Times: 1}, {Status: 503, Times: 1}} {
+			e := newEnv(t)
+			to := e.channel()
+			e.fake.FailConversation(channelID, f)
+			if _, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("hello")}); err != nil {
+				t.Fatalf("%d: %v", f.Status, err)
+			}
+			mustContain(t, "channel", e.only(channelID).Card().Text(), "hello")
+		}
+	})
 
 	t.Run("network error", func(t *testing.T) {
 		e := newEnv(t)
@@ -298,6 +352,9 @@ func TestConfigIsChecked(t *testing.T) {
 	cases := map[string]teams.Config{
 		"TEAMS_APP_ID":              {AppPassword: "p", TenantID: "t"},
 		"TEAMS_APP_PASSWORD":        {AppID: "a", TenantID: "t"},
+		"not both":                  {AppID: "a", AppPassword: "p", AppCertificate: "/x.pem", TenantID: "t"},
+		"TEAMS_APP_CERTIFICATE":     {AppID: "a", AppCertificate: "/nonexistent/okrbot.pem", TenantID: "t"},
+		"TEAMS_CLOUD":               {AppID: "a", AppPassword: "p", TenantID: "t", Cloud: "mooncake"},
 		"TEAMS_TENANT_ID":           {AppID: "a", AppPassword: "p"},
 		"TEAMS_OPENID_METADATA_URL": {AppID: "a", AppPassword: "p", TenantID: "t", OpenIDMetadataURL: "ftp://x"},
 		"TEAMS_SERVICE_URL_HOSTS":   {AppID: "a", AppPassword: "p", TenantID: "t", ServiceURLHosts: "https://smba.trafficmanager.net/"},
@@ -333,12 +390,31 @@ func TestGroupChatRepliesHaveNoThreadConversation(t *testing.T) {
 	e := newEnv(t)
 	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")}) // learns the service URL
 	group := e.fake.GroupChat("19:group@thread.v2")
-	to := bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID, Thread: "1700000000001"}
+	said := e.fake.Message(group, ada, "okr list")
+	to := bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID, Thread: said.ID}
 	if _, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("in reply")}); err != nil {
 		t.Fatal(err)
 	}
 	calls := e.fake.Calls(faketeams.OpReply)
-	if len(calls) != 1 || calls[0].Conversation != group.ConversationID || calls[0].ActivityID != "1700000000001" {
+	if len(calls) != 1 || calls[0].Conversation != group.ConversationID || calls[0].ActivityID != said.ID {
 		t.Fatalf("reply calls %+v", calls)
+	}
+}
+
+// Teams refuses a reply to a message the conversation does not hold, and
+// a thread outside a channel.
+func TestFakeRefusesRepliesTeamsRefuses(t *testing.T) {
+	e := newEnv(t)
+	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")})
+	to := e.channel()
+	to.Thread = "1700000000999"
+	_, err := e.a.Send(context.Background(), to, bot.Message{Summary: bot.T("in reply")})
+	if kind, _ := bot.FailureOf(err); err == nil || kind != bot.Permanent || !strings.Contains(err.Error(), "ActivityNotFoundInConversation") {
+		t.Fatalf("reply to an unknown message: %v (%v)", err, kind)
+	}
+	group := e.fake.GroupChat("19:group@thread.v2")
+	_, err = e.a.Send(context.Background(), bot.Address{Workspace: e.ws, Kind: bot.Channel, ID: group.ConversationID + ";messageid=1"}, bot.Message{Summary: bot.T("x")})
+	if err == nil || !strings.Contains(err.Error(), "BadArgument") {
+		t.Fatalf("a thread in a group chat: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,18 +13,25 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // tokenEarly is how long before its expiry a token is replaced, so that a
 // token never expires between being read here and arriving at Microsoft.
 const tokenEarly = 5 * time.Minute
 
-// tokenSource gets and caches the bot's client-credentials token.
+// tokenSource gets and caches the bot's client-credentials token. It
+// fetches with golang.org/x/oauth2/clientcredentials, and caches itself:
+// a burst of sends must cost one request to the token endpoint, and a
+// token the Bot Connector refused must be dropped (forget), which oauth2's
+// ReuseTokenSource cannot do.
 type tokenSource struct {
-	url, clientID, secret string
-	http                  *http.Client
-	now                   func() time.Time
-	called                func(ctx context.Context, op string, start time.Time, err error)
+	url, clientID, secret, scope string
+	cert                         *certificate
+	http                         *http.Client
+	now                          func() time.Time
+	called                       func(ctx context.Context, op string, start time.Time, err error)
 
 	// fetching is a lock held while a token is fetched, so that a burst of
 	// sends costs one request to the token endpoint.
@@ -36,13 +42,15 @@ type tokenSource struct {
 	renewAt time.Time
 }
 
-func newTokenSource(cfg Config, client *http.Client, now func() time.Time,
+func newTokenSource(cfg Config, cert *certificate, client *http.Client, now func() time.Time,
 	called func(ctx context.Context, op string, start time.Time, err error)) *tokenSource {
 	return &tokenSource{
 		called:   called,
 		url:      cfg.tokenURL(),
 		clientID: cfg.AppID,
 		secret:   cfg.AppPassword,
+		cert:     cert,
+		scope:    cfg.cloud().Scope,
 		http:     client,
 		now:      now,
 		fetching: make(chan struct{}, 1),
@@ -95,43 +103,42 @@ func (s *tokenSource) forget(token string) {
 }
 
 func (s *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
-	form := url.Values{
-		"grant_type":    {"client_credentials"},
-		"client_id":     {s.clientID},
-		"client_secret": {s.secret},
-		"scope":         {botFrameworkScope},
+	cc := clientcredentials.Config{
+		ClientID:     s.clientID,
+		ClientSecret: s.secret,
+		TokenURL:     s.url,
+		Scopes:       []string{s.scope},
+		AuthStyle:    oauth2.AuthStyleInParams,
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", 0, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("token request: %w", err)}
+	if s.cert != nil {
+		assertion, err := s.cert.assertion(s.clientID, s.url, s.now())
+		if err != nil {
+			return "", 0, &bot.SendError{Kind: bot.Permanent, Err: err}
+		}
+		cc.EndpointParams = url.Values{
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+			"client_assertion":      {assertion},
+		}
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.http.Do(req)
+	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.http))
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
+		// A 4xx means the app id, credential or tenant is wrong: retrying
+		// will not help until someone fixes the settings.
+		kind := bot.Permanent
+		if re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests {
+			kind = bot.Temporary
+		}
+		return "", 0, &bot.SendError{Kind: kind, Err: fmt.Errorf("token endpoint answered %s: %s", re.Response.Status, oauthError(re.Body))}
+	}
 	if err != nil {
 		return "", 0, &bot.SendError{Kind: bot.Temporary, Err: fmt.Errorf("token request: %w", err)}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		// A 4xx means the app id, secret or tenant is wrong: retrying will
-		// not help until someone fixes the settings.
-		kind := bot.Permanent
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			kind = bot.Temporary
-		}
-		return "", 0, &bot.SendError{Kind: kind, Err: fmt.Errorf("token endpoint answered %s: %s", resp.Status, oauthError(body))}
-	}
-	var tok struct {
-		AccessToken string          `json:"access_token"`
-		ExpiresIn   json.RawMessage `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
-		return "", 0, &bot.SendError{Kind: bot.Temporary, Err: errors.New("token endpoint answered without an access_token")}
-	}
-	// Microsoft's v2 endpoint sends a number, the v1 endpoint a string.
-	secs, err := strconv.Atoi(strings.Trim(string(tok.ExpiresIn), `"`))
+	// Microsoft's v2 endpoint sends a number, the v1 endpoint a string;
+	// oauth2 turns it into an Expiry of the wall clock, and okrbot's clock
+	// may be another.
+	secs, err := strconv.Atoi(strings.Trim(fmt.Sprint(tok.Extra("expires_in")), `"`))
 	if err != nil || secs <= 0 {
-		return "", 0, &bot.SendError{Kind: bot.Temporary, Err: fmt.Errorf("token endpoint answered expires_in %s", tok.ExpiresIn)}
+		return "", 0, &bot.SendError{Kind: bot.Temporary, Err: fmt.Errorf("token endpoint answered expires_in %v", tok.Extra("expires_in"))}
 	}
 	return tok.AccessToken, time.Duration(secs) * time.Second, nil
 }

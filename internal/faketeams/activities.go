@@ -174,6 +174,12 @@ func (s *Server) Message(p Place, from User, text string, opts ...ActivityOption
 	for _, o := range opts {
 		o(&a)
 	}
+	// The message is in the conversation now: the bot may reply to it.
+	s.mu.Lock()
+	if c, ok := s.convs[p.ConversationID]; ok {
+		c.known[a.ID] = true
+	}
+	s.mu.Unlock()
 	return a
 }
 
@@ -243,7 +249,7 @@ type Claims struct {
 func (s *Server) Token(a Activity, c Claims) string {
 	now := s.now()
 	if c.Issuer == "" {
-		c.Issuer = Issuer
+		c.Issuer = s.issuer
 	}
 	if c.Audience == "" {
 		c.Audience = AppID

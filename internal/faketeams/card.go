@@ -89,22 +89,96 @@ func (a InvokeAnswer) Message() string {
 	return s
 }
 
-// Text is what the card shows as text, one element a line: TextBlocks as
-// sent (Markdown), input labels as "label:", and actions as "[title]".
-// Cards revealed by Action.ShowCard are included after their button.
+// Text is what the card shows as text, one line each: TextBlocks as sent
+// (Markdown: Teams reads it), RichTextBlocks as their runs with the
+// styles Teams shows (bold as **run**, italic as *run*, a link as
+// [run](url)), a row of columns on one line, input labels as "label:",
+// and actions as "[title]". Cards revealed by Action.ShowCard are
+// included after their button.
 func (c Card) Text() string {
 	var b strings.Builder
-	c.walk(func(e map[string]any) {
-		switch e["type"] {
-		case "TextBlock":
-			fmt.Fprintln(&b, e["text"])
-		case "Input.Text", "Input.ChoiceSet":
-			fmt.Fprintf(&b, "%v:\n", e["label"])
-		case "Action.Execute", "Action.Submit", "Action.ShowCard", "Action.OpenUrl":
-			fmt.Fprintf(&b, "[%v]\n", e["title"])
+	var visit func(v any)
+	visit = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				visit(x)
+			}
+		case map[string]any:
+			switch v["type"] {
+			case "TextBlock", "RichTextBlock", "ColumnSet":
+				fmt.Fprintln(&b, inline(v))
+				return
+			case "Input.Text", "Input.ChoiceSet":
+				fmt.Fprintf(&b, "%v:\n", v["label"])
+			case "Action.Execute", "Action.Submit", "Action.ShowCard", "Action.OpenUrl":
+				fmt.Fprintf(&b, "[%v]\n", v["title"])
+			}
+			for _, k := range []string{"body", "items", "columns", "actions", "card"} {
+				if x, ok := v[k]; ok {
+					visit(x)
+				}
+			}
 		}
-	})
+	}
+	visit(map[string]any(c))
 	return b.String()
+}
+
+// inline is a text element as one line: a row of columns joins its
+// columns, with a space where the layout puts one.
+func inline(e map[string]any) string {
+	switch e["type"] {
+	case "TextBlock":
+		return fmt.Sprint(e["text"])
+	case "RichTextBlock":
+		var b strings.Builder
+		runs, _ := e["inlines"].([]any)
+		for _, r := range runs {
+			run, _ := r.(map[string]any)
+			text, _ := run["text"].(string)
+			if run["weight"] == "Bolder" {
+				text = "**" + text + "**"
+			}
+			if run["italic"] == true {
+				text = "*" + text + "*"
+			}
+			if a, ok := run["selectAction"].(map[string]any); ok {
+				text = fmt.Sprintf("[%s](%v)", text, a["url"])
+			}
+			b.WriteString(text)
+		}
+		return b.String()
+	case "ColumnSet":
+		var b strings.Builder
+		cols, _ := e["columns"].([]any)
+		for i, col := range cols {
+			col, _ := col.(map[string]any)
+			items, _ := col["items"].([]any)
+			if len(items) == 0 {
+				continue // an indent
+			}
+			if i > 0 && col["spacing"] != "None" && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			for _, it := range items {
+				if it, ok := it.(map[string]any); ok {
+					b.WriteString(inline(it))
+				}
+			}
+		}
+		return b.String()
+	case "Container":
+		var parts []string
+		items, _ := e["items"].([]any)
+		for _, it := range items {
+			if it, ok := it.(map[string]any); ok {
+				parts = append(parts, inline(it))
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+	return ""
 }
 
 // Elements returns the card's elements and actions of a type, such as
@@ -132,7 +206,7 @@ func (c Card) walk(fn func(map[string]any)) {
 			if _, ok := v["type"]; ok {
 				fn(v)
 			}
-			for _, k := range []string{"body", "items", "columns", "actions", "card"} {
+			for _, k := range []string{"body", "items", "columns", "inlines", "actions", "card"} {
 				if x, ok := v[k]; ok {
 					visit(x)
 				}

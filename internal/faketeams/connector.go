@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,9 @@ type conv struct {
 	// messages holds the activities posted, by conversation id as posted
 	// (a channel's threads are "channel;messageid=root").
 	messages map[string][]*Activity
+	// known are the ids of the messages in the conversation, people's and
+	// the bot's: the only ones a reply may name.
+	known map[string]bool
 }
 
 // AddUser adds or replaces a person of the tenant.
@@ -49,7 +53,7 @@ func (s *Server) userLocked(id string) (User, bool) {
 func (s *Server) convLocked(id, kind, member string) *conv {
 	c, ok := s.convs[id]
 	if !ok {
-		c = &conv{id: id, kind: kind, member: member, messages: map[string][]*Activity{}}
+		c = &conv{id: id, kind: kind, member: member, messages: map[string][]*Activity{}, known: map[string]bool{}}
 		s.convs[id] = c
 	}
 	return c
@@ -62,6 +66,18 @@ func (s *Server) DeleteConversation(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.convs, id)
+}
+
+// DeleteMessage removes a message, as when a person deletes it or Teams
+// no longer keeps it: updates of it fail with 404
+// ActivityNotFoundInConversation. conv is as posted to.
+func (s *Server) DeleteMessage(conv, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	base, _, _ := strings.Cut(conv, ";messageid=")
+	if c, ok := s.convs[base]; ok {
+		c.messages[conv] = slices.DeleteFunc(c.messages[conv], func(a *Activity) bool { return a.ID == id })
+	}
 }
 
 // Messages returns the activities in a conversation as a person sees them
@@ -156,10 +172,70 @@ func pathSegments(escaped string) ([]string, error) {
 func (s *Server) answer(w http.ResponseWriter, c *Call, status int, code string, v any) {
 	c.Status = status
 	if v == nil {
-		v = map[string]any{"error": map[string]any{"code": code, "message": code}}
+		writeError(w, status, code)
+	} else {
+		writeJSON(w, status, v)
 	}
-	writeJSON(w, status, v)
 	s.record(*c)
+}
+
+// documented are the messages Microsoft's "Status codes from bot
+// conversational APIs" gives with each error code.
+var documented = map[string]string{
+	"BadArgument":                    "Bad argument.",
+	"BadSyntax":                      "Bad format of conversation ID.",
+	"Unauthorized":                   "Authorization has been denied for this request.",
+	"BotNotRegistered":               "No registration found for this bot.",
+	"BotDisabledByAdmin":             "The tenant admin disabled this bot.",
+	"BotNotInConversationRoster":     "The bot isn't part of the conversation roster.",
+	"ConversationBlockedByUser":      "User blocked the conversation with the bot.",
+	"ForbiddenOperationException":    "Bot is not installed in user's personal scope",
+	"InvalidBotApiHost":              "Invalid bot api host. For GCC tenants, please call https://smba.infra.gcc.teams.microsoft.com.",
+	"NotEnoughPermissions":           "The bot doesn't have the permissions this operation needs.",
+	"ActivityNotFoundInConversation": "Conversation not found.",
+	"ConversationNotFound":           "Conversation not found.",
+	"MemberNotFound":                 "The member could not be found in the conversation.",
+	"PreconditionFailed":             "Precondition failed, please try again.",
+	"MessageSizeTooBig":              "Message size too large.",
+	"Throttled":                      "Too many requests. Also returns when to retry after.",
+	"ServiceError":                   "Internal server error.",
+}
+
+// subCodes are the codes Teams sends in its second envelope,
+// {"errorCode":209,"message":"{\"subCode\":\"MessageWritesBlocked\"}"},
+// with the JSON of the sub-code inside a string.
+var subCodes = map[string]int{"MessageWritesBlocked": 209}
+
+// defaultCodes are the codes Teams answers a status with when a test
+// names none; 503 and 504 come from gateways, with no envelope at all.
+var defaultCodes = map[int]string{
+	http.StatusTooManyRequests:     "Throttled",
+	http.StatusPreconditionFailed:  "PreconditionFailed",
+	http.StatusInternalServerError: "ServiceError",
+	http.StatusBadGateway:          "ServiceError",
+}
+
+// writeError answers an error in the envelope Teams uses for its code.
+func writeError(w http.ResponseWriter, status int, code string) {
+	if code == "" {
+		code = defaultCodes[status]
+	}
+	if code == "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintln(w, http.StatusText(status))
+		return
+	}
+	if n, ok := subCodes[code]; ok {
+		sub, _ := json.Marshal(map[string]string{"subCode": code})
+		writeJSON(w, status, map[string]any{"errorCode": n, "message": string(sub)})
+		return
+	}
+	msg := documented[code]
+	if msg == "" {
+		msg = code
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]any{"code": code, "message": msg}})
 }
 
 // create opens (or finds) a one-to-one chat, as Teams does for
@@ -232,6 +308,19 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 		return
 	}
 	thread := c.Conversation
+	// Teams has threads in channels only, each under a message of the
+	// channel; a reply names a message of the conversation.
+	_, root, threaded := strings.Cut(c.Conversation, ";messageid=")
+	switch {
+	case threaded && cv.kind != "channel":
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusBadRequest, "BadArgument", nil)
+		return
+	case threaded && !cv.known[root], c.Op == OpReply && !cv.known[c.ActivityID]:
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusNotFound, "ActivityNotFoundInConversation", nil)
+		return
+	}
 	if c.Op == OpUpdate {
 		for _, old := range cv.messages[thread] {
 			if old.ID == c.ActivityID {
@@ -243,7 +332,7 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 			}
 		}
 		s.mu.Unlock()
-		s.answer(w, c, http.StatusNotFound, "ActivityNotFound", nil)
+		s.answer(w, c, http.StatusNotFound, "ActivityNotFoundInConversation", nil)
 		return
 	}
 	s.seq++
@@ -251,6 +340,7 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 	if c.Op == OpReply {
 		a.ReplyToID = c.ActivityID
 	}
+	cv.known[a.ID] = true
 	cv.messages[thread] = append(cv.messages[thread], &a)
 	s.mu.Unlock()
 	s.answer(w, c, http.StatusCreated, "", map[string]any{"id": a.ID})

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -28,10 +31,15 @@ const (
 	BotID = "28:" + AppID
 	// BotName is the bot's display name, as in "<at>okrbot</at>".
 	BotName = "okrbot"
-	// Issuer is the issuer of the tokens the Bot Connector signs.
+	// Issuer is the issuer of the tokens the Bot Connector signs, in the
+	// public cloud.
 	Issuer = "https://api.botframework.com"
-	// Scope is the scope bots ask tokens for.
+	// Scope is the scope bots ask tokens for, in the public cloud.
 	Scope = "https://api.botframework.com/.default"
+	// GovIssuer and GovScope are the Azure Government Bot Framework's, for
+	// GCC High and DoD tenants (WithGovernmentCloud).
+	GovIssuer = "https://api.botframework.us"
+	GovScope  = "https://api.botframework.us/.default"
 	// ChannelID is the Bot Framework channel of Teams.
 	ChannelID = "msteams"
 )
@@ -83,6 +91,13 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // (default an hour, as Microsoft's).
 func WithTokenLifetime(d time.Duration) Option { return func(s *Server) { s.tokenLife = d } }
 
+// WithGovernmentCloud makes the fake the Bot Framework of Azure
+// Government (GCC High, DoD): it signs its requests as GovIssuer and
+// issues tokens for GovScope only.
+func WithGovernmentCloud() Option {
+	return func(s *Server) { s.issuer, s.scope = GovIssuer, GovScope }
+}
+
 // Server is a fake of the Bot Framework and the Bot Connector. It is safe
 // for concurrent use.
 type Server struct {
@@ -90,6 +105,12 @@ type Server struct {
 	srv       *httptest.Server
 	now       func() time.Time
 	tokenLife time.Duration
+	// issuer and scope are the cloud's: Issuer and Scope by default.
+	issuer, scope string
+	// certs are the certificates uploaded to the app registration, by
+	// their SHA-256 thumbprint (x5t#S256); a client assertion must be
+	// signed with the key of one of them.
+	certs map[string]*x509.Certificate
 
 	mu        sync.Mutex
 	endorsed  signingKey
@@ -113,6 +134,9 @@ func New(t testing.TB, opts ...Option) *Server {
 		t:         t,
 		now:       time.Now,
 		tokenLife: time.Hour,
+		issuer:    Issuer,
+		scope:     Scope,
+		certs:     map[string]*x509.Certificate{},
 		endorsed:  signingKey{kid: "key-endorsed-1", priv: keys[0], endorsements: []string{"msteams", "skype"}},
 		tokens:    map[string]time.Time{},
 		users:     map[string]User{},
@@ -164,7 +188,7 @@ func (s *Server) RotateKeys() {
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 	s.record(Call{Op: OpMetadata, Method: r.Method, Path: r.URL.Path, Status: http.StatusOK})
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                Issuer,
+		"issuer":                                s.issuer,
 		"authorization_endpoint":                "https://invalid.botframework.com/v1/.well-known/authorize",
 		"jwks_uri":                              s.srv.URL + "/openid/keys",
 		"id_token_signing_alg_values_supported": []string{"RS256"},
@@ -205,27 +229,46 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		s.answerFault(w, &c, f)
 		return
 	}
-	_ = r.ParseForm()
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	c.Body = body
+	form, _ := url.ParseQuery(string(body))
+	refuse := func(status int, code, description string) {
+		c.Status = status
+		writeJSON(w, status, map[string]any{"error": code, "error_description": description})
+	}
+	assertion, hasAssertion := form["client_assertion"]
 	switch {
-	case r.PostForm.Get("grant_type") != "client_credentials":
-		c.Status = http.StatusBadRequest
-		writeJSON(w, c.Status, map[string]any{"error": "unsupported_grant_type"})
-	case r.PostForm.Get("client_id") != AppID || r.PostForm.Get("client_secret") != AppPassword:
-		c.Status = http.StatusUnauthorized
-		writeJSON(w, c.Status, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
-	case r.PostForm.Get("scope") != Scope:
-		c.Status = http.StatusBadRequest
-		writeJSON(w, c.Status, map[string]any{"error": "invalid_scope"})
+	case form.Get("grant_type") != "client_credentials":
+		refuse(http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+	case form.Get("client_id") != AppID:
+		refuse(http.StatusBadRequest, "unauthorized_client", "AADSTS700016: Application with identifier was not found in the directory.")
+	case form.Get("scope") != s.scope:
+		refuse(http.StatusBadRequest, "invalid_scope", "AADSTS70011: The provided value for the input parameter 'scope' isn't valid.")
+	case hasAssertion && form.Has("client_secret"):
+		refuse(http.StatusBadRequest, "invalid_request", "AADSTS90015: Requested query string is too long or the request has both a client secret and a client assertion.")
+	case hasAssertion:
+		if err := s.checkAssertion(form.Get("client_assertion_type"), assertion[0]); err != nil {
+			refuse(http.StatusUnauthorized, "invalid_client", err.Error())
+			break
+		}
+		s.issue(w, &c)
+	case form.Get("client_secret") != AppPassword:
+		refuse(http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
 	default:
-		s.mu.Lock()
-		s.seq++
-		token := fmt.Sprintf("fake-token-%d", s.seq)
-		s.tokens[token] = s.now().Add(s.tokenLife)
-		s.mu.Unlock()
-		c.Status = http.StatusOK
-		writeJSON(w, c.Status, map[string]any{"token_type": "Bearer", "expires_in": int(s.tokenLife.Seconds()), "ext_expires_in": int(s.tokenLife.Seconds()), "access_token": token})
+		s.issue(w, &c)
 	}
 	s.record(c)
+}
+
+// issue answers a token request with a new token.
+func (s *Server) issue(w http.ResponseWriter, c *Call) {
+	s.mu.Lock()
+	s.seq++
+	token := fmt.Sprintf("fake-token-%d", s.seq)
+	s.tokens[token] = s.now().Add(s.tokenLife)
+	s.mu.Unlock()
+	c.Status = http.StatusOK
+	writeJSON(w, c.Status, map[string]any{"token_type": "Bearer", "expires_in": int(s.tokenLife.Seconds()), "ext_expires_in": int(s.tokenLife.Seconds()), "access_token": token})
 }
 
 // RevokeTokens makes every token issued so far invalid, as if Microsoft
@@ -302,7 +345,8 @@ type Fault struct {
 	// Status is the HTTP status to answer.
 	Status int
 	// Code is the Bot Connector error code, such as "MessageWritesBlocked"
-	// or "ConversationNotFound".
+	// or "ConversationNotFound", sent in the envelope Teams uses for it;
+	// empty means the code Teams gives the status, if any.
 	Code string
 	// RetryAfter is sent as the Retry-After header, in seconds.
 	RetryAfter time.Duration
@@ -370,7 +414,7 @@ func (s *Server) answerFault(w http.ResponseWriter, c *Call, f *fault) {
 		w.Header().Set("Retry-After", fmt.Sprint(int(f.RetryAfter.Seconds())))
 	}
 	c.Status = f.Status
-	writeJSON(w, f.Status, map[string]any{"error": map[string]any{"code": f.Code, "message": "injected by faketeams"}})
+	writeError(w, f.Status, f.Code)
 	s.record(*c)
 }
 

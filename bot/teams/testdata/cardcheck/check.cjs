@@ -1,7 +1,12 @@
 // Checks okrbot's Adaptive Cards and Teams app manifest with Microsoft's
 // own packages: adaptivecards parses and validates each card as Adaptive
-// Cards 1.5, and @microsoft/app-manifest validates the manifest against
-// the Teams schema it names. Run by TestCardsPassMicrosoftsParsers:
+// Cards 1.5 and renders it (in jsdom, with markdown-it as its Markdown
+// processor, as a browser would), and @microsoft/app-manifest validates
+// the manifest against the Teams schema it names. The text each card
+// shows goes to DIR/rendered/NAME.txt, one element a line, for the Go
+// test to read; Markdown made of the text (a code block, a list, a link,
+// emphasis) is a problem, since okrbot never writes Markdown. Run by
+// TestCardsPassMicrosoftsParsers:
 //
 //   NODE_PATH=…/node_modules node check.cjs DIR
 //
@@ -11,7 +16,29 @@
 
 const fs = require("fs");
 const path = require("path");
+const { JSDOM } = require("jsdom");
+const markdownIt = require("markdown-it");
+
+// adaptivecards renders into the DOM of a browser, through its globals;
+// jsdom is one, but for innerText, which the renderer sets on text runs.
+const dom = new JSDOM("<!DOCTYPE html><html><body></body></html>", { url: "https://okrbot.test/" });
+global.window = dom.window;
+for (const k of Object.getOwnPropertyNames(dom.window)) {
+  if (!(k in global)) {
+    global[k] = dom.window[k];
+  }
+}
+Object.defineProperty(dom.window.HTMLElement.prototype, "innerText", {
+  get() { return this.textContent; },
+  set(v) { this.textContent = v; },
+  configurable: true,
+});
 const AC = require("adaptivecards/dist/adaptivecards.js");
+const md = markdownIt();
+AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
+  result.outputHtml = md.render(text);
+  result.didProcess = true;
+};
 const { AppManifestUtils } = require("@microsoft/app-manifest");
 
 const dir = process.argv[2];
@@ -48,6 +75,29 @@ function checkCard(name, card) {
   }
   // What the library does not keep, it did not understand.
   dropped(name, card, ac.toJSON(), "");
+  render(name, ac);
+}
+
+// render renders a parsed card and writes the text it shows.
+function render(name, ac) {
+  const el = ac.render();
+  if (!el) {
+    problems.push(`${name}: render: nothing rendered`);
+    return;
+  }
+  document.body.appendChild(el);
+  for (const tag of ["pre", "code", "h1", "h2", "h3", "ul", "ol", "blockquote", "strong", "em", "a", "img"]) {
+    for (const found of el.querySelectorAll(`.ac-textBlock ${tag}`)) {
+      problems.push(`${name}: render: text read as Markdown, <${tag}>${found.textContent}</${tag}>`);
+    }
+  }
+  const lines = [];
+  for (const t of el.querySelectorAll(".ac-textBlock, .ac-richTextBlock")) {
+    lines.push(t.textContent.replace(/\n+$/, ""));
+  }
+  fs.mkdirSync(path.join(dir, "rendered"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "rendered", name.replace(/\.json$/, ".txt")), lines.join("\n") + "\n");
+  el.remove();
 }
 
 // dropped reports properties of sent that the parsed card lost, other than
