@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -33,6 +34,7 @@ type Adapter struct {
 	auth   *authenticator
 	tokens *tokenSource
 	conn   *connector
+	graph  *graph // nil unless TEAMS_GRAPH_INSTALL=on
 	cards  cards
 	dir    *directory
 	queue  *bot.Queue
@@ -74,7 +76,14 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if queue == nil {
 		queue = bot.NewDefaultQueue()
 	}
+	var g *graph
+	if cfg.GraphInstall {
+		graphTokens := newTokenSource(cfg, client, now, called)
+		graphTokens.scope = graphScope
+		g = &graph{http: client, tokens: graphTokens, base: strings.TrimRight(cmp.Or(cfg.GraphURL, DefaultGraphURL), "/"), appID: cfg.AppID, called: called}
+	}
 	return &Adapter{
+		graph:  g,
 		h:      h,
 		log:    log,
 		now:    now,

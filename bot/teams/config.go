@@ -28,6 +28,10 @@ const (
 	globalServiceURL = "https://smba.trafficmanager.net/teams/"
 	// botFrameworkScope is the audience of the tokens okrbot sends.
 	botFrameworkScope = "https://api.botframework.com/.default"
+	// DefaultGraphURL is Microsoft Graph's root in the public cloud.
+	DefaultGraphURL = "https://graph.microsoft.com"
+	// graphScope is the audience of the tokens okrbot calls Graph with.
+	graphScope = "https://graph.microsoft.com/.default"
 	// botFrameworkIssuer is the issuer of the tokens the Bot Connector
 	// signs requests to bots with.
 	botFrameworkIssuer = "https://api.botframework.com"
@@ -48,6 +52,14 @@ type Config struct {
 	// names, "*.example.com" for any host under example.com; empty means
 	// DefaultServiceURLHosts.
 	ServiceURLHosts string
+	// GraphInstall is TEAMS_GRAPH_INSTALL=on: okrbot installs itself
+	// through Microsoft Graph for a person it must reach and cannot,
+	// which needs the application permissions
+	// TeamsAppInstallation.ReadWriteSelfForUser.All and
+	// AppCatalog.Read.All.
+	GraphInstall bool
+	// GraphURL is TEAMS_GRAPH_URL; empty means DefaultGraphURL.
+	GraphURL string
 	// PublicURL is OKRBOT_PUBLIC_URL, where Teams clients reach okrbot:
 	// pictures too big to ride in a card are served there, under
 	// ChartPath, at signed links. Empty: such pictures show as their alt
@@ -84,7 +96,7 @@ func (c Config) check() error {
 	if c.TenantID == "" && c.TokenURL == "" {
 		errs = append(errs, errors.New("TEAMS_TENANT_ID is required (or TEAMS_TOKEN_URL)"))
 	}
-	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL} {
+	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL, "TEAMS_GRAPH_URL": c.GraphURL} {
 		if v == "" {
 			continue
 		}

@@ -106,7 +106,7 @@ func classify(what string, status int, header http.Header, body []byte) *bot.Sen
 	}
 	_ = json.Unmarshal(body, &e)
 	code := e.Error.Code
-	err := fmt.Errorf("%s: %d %s %s", what, status, code, e.Error.Message)
+	err := &apiError{what: what, status: status, code: code, message: e.Error.Message}
 	switch {
 	case status == http.StatusTooManyRequests:
 		return &bot.SendError{Kind: bot.RateLimited, Wait: retryAfter(header), Err: err}

@@ -22,7 +22,8 @@ const tokenEarly = 5 * time.Minute
 
 // tokenSource gets and caches the bot's client-credentials token.
 type tokenSource struct {
-	url, clientID, secret string
+	// scope is what the tokens are for: the Bot Connector, or Graph.
+	url, clientID, secret, scope string
 	http                  *http.Client
 	now                   func() time.Time
 	called                func(ctx context.Context, op string, start time.Time, err error)
@@ -43,6 +44,7 @@ func newTokenSource(cfg Config, client *http.Client, now func() time.Time,
 		url:      cfg.tokenURL(),
 		clientID: cfg.AppID,
 		secret:   cfg.AppPassword,
+		scope:    botFrameworkScope,
 		http:     client,
 		now:      now,
 		fetching: make(chan struct{}, 1),
@@ -99,7 +101,7 @@ func (s *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) 
 		"grant_type":    {"client_credentials"},
 		"client_id":     {s.clientID},
 		"client_secret": {s.secret},
-		"scope":         {botFrameworkScope},
+		"scope":         {s.scope},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, strings.NewReader(form.Encode()))
 	if err != nil {
