@@ -24,9 +24,9 @@ const tokenEarly = 5 * time.Minute
 type tokenSource struct {
 	// scope is what the tokens are for: the Bot Connector, or Graph.
 	url, clientID, secret, scope string
-	http                  *http.Client
-	now                   func() time.Time
-	called                func(ctx context.Context, op string, start time.Time, err error)
+	http                         *http.Client
+	now                          func() time.Time
+	called                       func(ctx context.Context, op string, start time.Time, err error)
 
 	// fetching is a lock held while a token is fetched, so that a burst of
 	// sends costs one request to the token endpoint.
