@@ -97,8 +97,18 @@ type Server struct {
 	foreign   signingKey
 	rotations int
 
-	tokens map[string]time.Time // issued token → expiry
-	users  map[string]User      // by "29:" id
+	tokens map[string]issued // by token
+	users  map[string]User   // by "29:" id
+	// installed are the people the app is installed for (personal scope),
+	// by "29:" id.
+	installed map[string]bool
+	// rosters are the members ("29:" ids, in the order they joined) of
+	// each team and group chat; botIn says which the bot is in now.
+	rosters map[string][]string
+	botIn   map[string]bool
+	// catalogID is the app's id in the tenant's app catalog; "" when the
+	// app was never uploaded there.
+	catalogID string
 	convs  map[string]*conv     // by conversation id (channels without thread)
 	faults []*fault
 	seq    int
@@ -114,8 +124,12 @@ func New(t testing.TB, opts ...Option) *Server {
 		now:       time.Now,
 		tokenLife: time.Hour,
 		endorsed:  signingKey{kid: "key-endorsed-1", priv: keys[0], endorsements: []string{"msteams", "skype"}},
-		tokens:    map[string]time.Time{},
+		tokens:    map[string]issued{},
 		users:     map[string]User{},
+		installed: map[string]bool{},
+		rosters:   map[string][]string{},
+		botIn:     map[string]bool{},
+		catalogID: CatalogAppID,
 		convs:     map[string]*conv{},
 		calls:     fakecalls.New("faketeams", func(c Call) string { return c.Op }),
 	}
@@ -129,6 +143,8 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("GET /openid/keys", s.serveKeys)
 	mux.HandleFunc("POST /oauth2/v2.0/token", s.serveToken)
 	mux.HandleFunc("/amer/v3/", s.serveConnector)
+	mux.HandleFunc("GET /graph/v1.0/appCatalogs/teamsApps", s.serveCatalog)
+	mux.HandleFunc("POST /graph/v1.0/users/{id}/teamwork/installedApps", s.serveInstallApp)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -213,14 +229,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Get("client_id") != AppID || r.PostForm.Get("client_secret") != AppPassword:
 		c.Status = http.StatusUnauthorized
 		writeJSON(w, c.Status, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
-	case r.PostForm.Get("scope") != Scope:
+	case r.PostForm.Get("scope") != Scope && r.PostForm.Get("scope") != GraphScope:
 		c.Status = http.StatusBadRequest
 		writeJSON(w, c.Status, map[string]any{"error": "invalid_scope"})
 	default:
 		s.mu.Lock()
 		s.seq++
 		token := fmt.Sprintf("fake-token-%d", s.seq)
-		s.tokens[token] = s.now().Add(s.tokenLife)
+		s.tokens[token] = issued{scope: r.PostForm.Get("scope"), expires: s.now().Add(s.tokenLife)}
 		s.mu.Unlock()
 		c.Status = http.StatusOK
 		writeJSON(w, c.Status, map[string]any{"token_type": "Bearer", "expires_in": int(s.tokenLife.Seconds()), "ext_expires_in": int(s.tokenLife.Seconds()), "access_token": token})
@@ -236,11 +252,20 @@ func (s *Server) RevokeTokens() {
 	clear(s.tokens)
 }
 
-func (s *Server) tokenValid(token string) bool {
+// issued is a token the fake gave out: for the Bot Connector or for
+// Graph, each refusing the other's.
+type issued struct {
+	scope   string
+	expires time.Time
+}
+
+func (s *Server) tokenValid(token string) bool { return s.tokenFor(token, Scope) }
+
+func (s *Server) tokenFor(token, scope string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
-	return ok && s.now().Before(exp)
+	t, ok := s.tokens[token]
+	return ok && t.scope == scope && s.now().Before(t.expires)
 }
 
 // Operations a Call can be.
@@ -253,6 +278,9 @@ const (
 	OpReply    = "reply"   // POST /v3/conversations/{id}/activities/{replyTo}
 	OpUpdate   = "update"  // PUT /v3/conversations/{id}/activities/{id}
 	OpMember   = "member"  // GET /v3/conversations/{id}/members/{member}
+	OpRoster   = "roster"  // GET /v3/conversations/{id}/pagedmembers
+	OpCatalog  = "catalog" // GET {graph}/v1.0/appCatalogs/teamsApps
+	OpInstall  = "install" // POST {graph}/v1.0/users/{id}/teamwork/installedApps
 	OpUnknown  = "unknown" // anything else
 )
 
