@@ -109,9 +109,9 @@ type Server struct {
 	// catalogID is the app's id in the tenant's app catalog; "" when the
 	// app was never uploaded there.
 	catalogID string
-	convs  map[string]*conv     // by conversation id (channels without thread)
-	faults []*fault
-	seq    int
+	convs     map[string]*conv // by conversation id (channels without thread)
+	faults    []*fault
+	seq       int
 
 	calls *fakecalls.Log[Call]
 }
