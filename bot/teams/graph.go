@@ -161,3 +161,18 @@ func graphMessage(answer []byte) string {
 }
 
 var errNotInstalled = errors.New("okrbot is not installed for this person, nor in a team of theirs")
+
+// CheckGraph finds okrbot in the tenant's app catalog through Graph, which
+// proves that TEAMS_GRAPH_INSTALL can work: a Graph token is issued, and
+// AppCatalog.Read.All is granted. It does nothing unless
+// TEAMS_GRAPH_INSTALL is on.
+func (a *Adapter) CheckGraph(ctx context.Context) error {
+	if a.graph == nil {
+		return nil
+	}
+	_, err := a.graph.catalogApp(ctx)
+	return err
+}
+
+// InstallsThroughGraph reports whether TEAMS_GRAPH_INSTALL is on.
+func (a *Adapter) InstallsThroughGraph() bool { return a.graph != nil }
