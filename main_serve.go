@@ -446,12 +446,11 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 const rosterRefresh = 24 * time.Hour
 
 // refreshRosters reads the teams' rosters at start and daily, until ctx
-// ends.
+// ends. The day is the machine's, not Main's clock: in tests that clock's
+// waits move it.
 func (m *Main) refreshRosters(ctx context.Context, a *teams.Adapter, log *slog.Logger) {
-	after := m.After
-	if after == nil {
-		after = time.After
-	}
+	tick := time.NewTicker(rosterRefresh)
+	defer tick.Stop()
 	for {
 		if err := a.RefreshRosters(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("team rosters not read", "err", err)
@@ -459,7 +458,7 @@ func (m *Main) refreshRosters(ctx context.Context, a *teams.Adapter, log *slog.L
 		select {
 		case <-ctx.Done():
 			return
-		case <-after(rosterRefresh):
+		case <-tick.C:
 		}
 	}
 }

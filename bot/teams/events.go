@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/okrbot/okrbot/bot"
 )
 
-// onEvent handles, after its ack, what Teams tells a bot about where it is
-// ("Conversation events"):
+// onEvent handles what Teams tells a bot about where it is ("Conversation
+// events"):
 //
 //   - installationUpdate: the app was added ("add"), removed ("remove"),
 //     upgraded ("add-upgrade") or its upgrade removed ("remove-upgrade",
@@ -18,38 +19,37 @@ import (
 //     conversation, the bot itself (the same news as an install) or
 //     people (a team's roster changed).
 //
-// Teams sends both on an install; the Handler welcomes once.
-func (a *Adapter) onEvent(ctx context.Context, log *slog.Logger, act *activity) {
+// Teams sends both on an install; the Handler welcomes once. An install or
+// removal is recorded before the answer, so that once Teams has its 200 a
+// removed person gets nothing more; reading a roster and sending the
+// welcome come after.
+func (a *Adapter) onEvent(ctx context.Context, w http.ResponseWriter, t *bot.Track, log *slog.Logger, act *activity) {
+	var later func(context.Context)
 	ih, ok := a.h.(bot.InstallHandler)
-	tenant := act.tenant()
-	if !ok || tenant == "" || act.Conversation == nil {
-		return
-	}
-	switch act.Type {
-	case "installationUpdate":
-		switch act.Action {
-		case "add", "add-upgrade":
-			a.installed(ctx, log, ih, act)
-		case "remove":
-			a.removed(ctx, log, ih, act)
-		default:
-			log.Debug("installation update ignored", "action", act.Action)
-		}
-	case "conversationUpdate":
+	if ok && act.tenant() != "" && act.Conversation != nil {
+		ctx, cancel := context.WithTimeout(ctx, invokeTimeout)
 		switch {
-		case a.names(act.MembersAdded, act):
-			a.installed(ctx, log, ih, act)
-		case a.names(act.MembersRemoved, act):
+		case act.Type == "installationUpdate" && (act.Action == "add" || act.Action == "add-upgrade"),
+			act.Type == "conversationUpdate" && a.names(act.MembersAdded, act):
+			later = a.installed(ctx, log, ih, act)
+		case act.Type == "installationUpdate" && act.Action == "remove",
+			act.Type == "conversationUpdate" && a.names(act.MembersRemoved, act):
 			a.removed(ctx, log, ih, act)
-		case len(act.MembersAdded)+len(act.MembersRemoved) > 0 && act.kind() != personalChat:
+		case act.Type == "conversationUpdate" && len(act.MembersAdded)+len(act.MembersRemoved) > 0 && act.kind() != personalChat:
 			in, svc := a.installOf(act)
-			if err := a.readRoster(ctx, in, svc); err != nil {
-				log.Warn("roster not read", "team", in.Team, "err", err)
+			later = func(ctx context.Context) {
+				if err := a.readRoster(ctx, in, svc); err != nil {
+					log.Warn("roster not read", "team", in.Team, "err", err)
+				}
 			}
 		default:
-			log.Debug("conversation update ignored", "event", act.eventType())
+			log.Debug("event ignored", "action", act.Action, "event", act.eventType())
 		}
+		cancel()
 	}
+	w.WriteHeader(http.StatusOK)
+	t.Acked()
+	a.queue.Later(ctx, t, log, later, nil)
 }
 
 // names reports whether the bot is among accounts.
@@ -107,14 +107,13 @@ func (a *Adapter) installOf(act *activity) (bot.Install, string) {
 	return in, act.ServiceURL
 }
 
-// installed welcomes, once, a person who installed the app or the team or
-// group chat it was added to, and reads the roster of a team or group
-// chat.
-func (a *Adapter) installed(ctx context.Context, log *slog.Logger, ih bot.InstallHandler, act *activity) {
+// installed records an install, and returns what follows the answer:
+// reading the roster of a team or group chat, then the welcome, once.
+func (a *Adapter) installed(ctx context.Context, log *slog.Logger, ih bot.InstallHandler, act *activity) func(context.Context) {
 	in, svc := a.installOf(act)
 	if in.At.ID == "" {
 		log.Warn("install without a person ignored")
-		return
+		return nil
 	}
 	if in.At.Kind == bot.DirectChat {
 		a.dir.setPersonal(in.At.Workspace.TeamID, in.At.ID, refOf(act))
@@ -122,18 +121,25 @@ func (a *Adapter) installed(ctx context.Context, log *slog.Logger, ih bot.Instal
 	welcome, err := ih.Installed(ctx, in)
 	if err != nil {
 		log.Error("install not recorded", "err", err)
-		return
+		return nil
 	}
 	log.Info("okrbot installed", "team", in.Team, "at", in.At.ID, "welcome", welcome != nil)
-	if welcome != nil {
-		ref, _ := decodeRef(in.At.Ref)
-		if _, err := a.conn.sendActivity(ctx, svc, ref.Conversation, "", a.cards.message(*welcome)); err != nil {
-			log.Warn("welcome not sent", "err", err)
-		}
+	if in.Team == "" && welcome == nil {
+		return nil
 	}
-	if in.Team != "" {
-		if err := a.readRoster(ctx, in, svc); err != nil {
-			log.Warn("roster not read", "team", in.Team, "err", err)
+	return func(ctx context.Context) {
+		// The roster first: by the time people read the welcome, okrbot
+		// can reach each of them.
+		if in.Team != "" {
+			if err := a.readRoster(ctx, in, svc); err != nil {
+				log.Warn("roster not read", "team", in.Team, "err", err)
+			}
+		}
+		if welcome != nil {
+			ref, _ := decodeRef(in.At.Ref)
+			if _, err := a.conn.sendActivity(ctx, svc, ref.Conversation, "", a.cards.message(*welcome)); err != nil {
+				log.Warn("welcome not sent", "err", err)
+			}
 		}
 	}
 }

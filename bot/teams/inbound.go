@@ -86,9 +86,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "invoke":
 		a.onInvoke(ctx, w, t, log, &act)
 	case "installationUpdate", "conversationUpdate":
-		w.WriteHeader(http.StatusOK)
-		t.Acked()
-		a.queue.Later(ctx, t, log, func(ctx context.Context) { a.onEvent(ctx, log, &act) }, nil)
+		a.onEvent(ctx, w, t, log, &act)
 	default:
 		log.Debug("activity ignored")
 		w.WriteHeader(http.StatusOK)

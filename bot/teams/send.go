@@ -153,7 +153,13 @@ func (a *Adapter) openPersonalChat(ctx context.Context, tenant, aad string, hint
 	memberID := cmp.Or(hint.User, a.dir.person(tenant, aad).user, aad)
 	botID := cmp.Or(hint.Bot, "28:"+a.appID)
 	conv, err := a.conn.createPersonalChat(ctx, svc, botID, memberID, tenant)
-	if err != nil && refusedCreate(err) && memberID == aad {
+	if err != nil && refusedCreate(err) && memberID != aad {
+		// No team of theirs has okrbot any more; the app may still be
+		// installed for them.
+		memberID = aad
+		conv, err = a.conn.createPersonalChat(ctx, svc, botID, memberID, tenant)
+	}
+	if err != nil && refusedCreate(err) {
 		if a.graph == nil {
 			return convRef{}, &bot.SendError{Kind: bot.Unreachable, Err: fmt.Errorf("teams: %s: %w (%w)", aad, errNotInstalled, err)}
 		}
