@@ -47,7 +47,9 @@ func (h *installHandler) Roster(_ context.Context, in bot.Install, ms []bot.Memb
 	return nil
 }
 
-func (h *installHandler) Teams(context.Context, bot.Workspace) ([]bot.Install, error) { return nil, nil }
+func (h *installHandler) Teams(context.Context, bot.Workspace) ([]bot.Install, error) {
+	return nil, nil
+}
 
 // newInstallEnv is newEnv with an installHandler, and Graph installs when
 // graph is true.
