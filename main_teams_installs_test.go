@@ -339,3 +339,59 @@ func TestTeamsInstallWelcomesOnceAndUninstallStopsPrompts(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamsTeamRemovalStopsItsDigests removes okrbot from a team whose
+// channel gets the weekly digest: nothing is said about it, the digest is
+// not posted (Teams refuses, and okrbot gives that week up rather than
+// retrying), and once okrbot is added again the next digest arrives,
+// without a second welcome.
+func TestTeamsTeamRemovalStopsItsDigests(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := fakeclock.New(wednesday)
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			env := teamsEnv(fake, dbURL)
+			env["OKRBOT_ADMINS"] = teamsAda.AADObjectID
+			p := start(t, c, env)
+			ada := newTeamsUser(t, fake, p.base, teamsAda)
+			channel := fake.Channel(teamsTeam, teamsChannel)
+			fake.AddMember(teamsTeam, teamsAda)
+			addBot(t, ada, channel)
+			berlin := faketeams.WithTimezone("Europe/Berlin")
+			ada.say(channel, `kpi new "Churn rate" --unit % --target 2 --lower-is-better`, berlin)
+			mustHave(t, "kpi new", ada.next(ada.chat()).Card().Text(), "Created KPI")
+			ada.say(channel, "kpi digest here weekly monday 09:00", berlin)
+			mustHave(t, "kpi digest here", ada.next(ada.chat()).Card().Text(), "gets the digest")
+			inChannel := len(fake.Messages(teamsChannel))
+
+			postAll(t, ada, fake.RemoveBot(channel, teamsAda))
+			round(t, p)
+			monday := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC) // 09:00 in Berlin
+			c.Set(monday)
+			round(t, p)
+			round(t, p)
+			if n := len(fake.Messages(teamsChannel)); n != inChannel {
+				t.Errorf("%d messages in the channel after okrbot's removal, want still %d", n, inChannel)
+			}
+			refused := 0
+			for _, call := range fake.Calls(faketeams.OpSend) {
+				if strings.HasPrefix(call.Conversation, teamsChannel) && call.Status == http.StatusForbidden {
+					refused++
+				}
+			}
+			if refused > 1 {
+				t.Errorf("okrbot tried the removed team's channel %d times, want at most once", refused)
+			}
+
+			postAll(t, ada, fake.AddBot(channel, teamsAda))
+			c.Set(monday.Add(7 * 24 * time.Hour))
+			round(t, p)
+			round(t, p)
+			msgs := fake.Messages(teamsChannel)
+			if len(msgs) != inChannel+1 {
+				t.Fatalf("%d messages in the channel after okrbot came back, want %d", len(msgs), inChannel+1)
+			}
+			mustHave(t, "the digest", msgs[len(msgs)-1].Card().Text(), "Leadership digest", "1 no data")
+		})
+	}
+}

@@ -245,6 +245,12 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 		s.answer(w, c, http.StatusNotFound, "ConversationNotFound", nil)
 		return
 	}
+	if cv.team != "" && !s.botIn[cv.team] {
+		// The bot was removed from the team or group chat.
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusForbidden, "BotNotInConversationRoster", nil)
+		return
+	}
 	if cv.kind == "personal" && !s.installed[cv.member] && !s.sharesTeamLocked(cv.member) {
 		// The person removed the app, and no team of theirs has it.
 		s.mu.Unlock()
