@@ -365,6 +365,11 @@ func TestTeamsTeamRemovalStopsItsDigests(t *testing.T) {
 			inChannel := len(fake.Messages(teamsChannel))
 
 			postAll(t, ada, fake.RemoveBot(channel, teamsAda))
+			st := storetest.OpenURL(t, dbURL)
+			ws, _ := st.Workspace(context.Background(), "teams", faketeams.TenantID)
+			if roster, err := st.Roster(context.Background(), ws.ID, teamsTeam); err != nil || len(roster) != 0 {
+				t.Errorf("the roster of the team okrbot left is kept: %+v (%v)", roster, err)
+			}
 			round(t, p)
 			monday := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC) // 09:00 in Berlin
 			c.Set(monday)

@@ -82,6 +82,12 @@ func (s *Service) Removed(ctx context.Context, in bot.Install) error {
 	if row.PlatformID == "" {
 		return errors.New("removal without a person or a team")
 	}
+	if row.Kind == store.InstallTeam {
+		// Its members are no longer reachable through it.
+		if err := s.store.ReplaceRoster(ctx, ws.ID, row.PlatformID, nil, s.now()); err != nil {
+			return err
+		}
+	}
 	_, err = s.store.SetInstalled(ctx, row, s.now())
 	return err
 }
