@@ -171,5 +171,5 @@ func (s *Service) unreachableText(ctx context.Context, c *caller) (bot.Text, err
 	if len(people) == 1 {
 		who = "1 person cannot"
 	}
-	return bot.T(fmt.Sprintf("⚠️ %s get prompts: okrbot is not installed for them (%s). Install it for everyone with an app setup policy; see the Teams guide.", who, list)), nil
+	return bot.T(fmt.Sprintf("⚠️ %s get prompts: okrbot is not installed for them (%s). Their prompts start once it is (in Teams, an app setup policy installs it for everyone).", who, list)), nil
 }
