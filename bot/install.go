@@ -40,6 +40,9 @@ type InstallHandler interface {
 	Removed(ctx context.Context, in Install) error
 	// Roster replaces what is known of the members of in.Team.
 	Roster(ctx context.Context, in Install, members []Member) error
+	// RosterChanged adds people to, and removes people (by User.ID) from,
+	// what is known of the members of in.Team.
+	RosterChanged(ctx context.Context, in Install, added []Member, removed []User) error
 	// Teams lists the teams okrbot is in, for the adapter to read their
 	// rosters again.
 	Teams(ctx context.Context, ws Workspace) ([]Install, error)

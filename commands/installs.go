@@ -100,6 +100,36 @@ func (s *Service) Roster(ctx context.Context, in bot.Install, members []bot.Memb
 	if err != nil {
 		return err
 	}
+	rows, refs, ids := rosterRows(ws, in, members)
+	if err := s.store.ReplaceRoster(ctx, ws.ID, in.Team, rows, s.now()); err != nil {
+		return err
+	}
+	return s.reachable(ctx, ws, refs, ids)
+}
+
+// RosterChanged keeps the people who joined a team okrbot is in, as
+// Roster does, and forgets those who left it.
+func (s *Service) RosterChanged(ctx context.Context, in bot.Install, added []bot.Member, removed []bot.User) error {
+	ws, err := s.workspace(ctx, in.At.Workspace)
+	if err != nil {
+		return err
+	}
+	rows, refs, ids := rosterRows(ws, in, added)
+	gone := make([]string, 0, len(removed))
+	for _, u := range removed {
+		if u.ID != "" {
+			gone = append(gone, u.ID)
+		}
+	}
+	if err := s.store.ChangeRoster(ctx, ws.ID, in.Team, rows, gone, s.now()); err != nil {
+		return err
+	}
+	return s.reachable(ctx, ws, refs, ids)
+}
+
+// rosterRows are members as the store keeps them: roster rows, the
+// references of their chats, and their ids.
+func rosterRows(ws store.Workspace, in bot.Install, members []bot.Member) ([]store.RosterMember, []store.Conversation, []string) {
 	rows := make([]store.RosterMember, 0, len(members))
 	refs := make([]store.Conversation, 0, len(members))
 	ids := make([]string, 0, len(members))
@@ -115,9 +145,12 @@ func (s *Service) Roster(ctx context.Context, in bot.Install, members []bot.Memb
 			refs = append(refs, store.Conversation{WorkspaceID: ws.ID, Kind: string(bot.DirectChat), PlatformID: m.User.ID, Ref: m.Address.Ref})
 		}
 	}
-	if err := s.store.ReplaceRoster(ctx, ws.ID, in.Team, rows, s.now()); err != nil {
-		return err
-	}
+	return rows, refs, ids
+}
+
+// reachable keeps how to reach people okrbot may now write to, and turns
+// on again the prompts of those it could not reach before.
+func (s *Service) reachable(ctx context.Context, ws store.Workspace, refs []store.Conversation, ids []string) error {
 	if err := s.store.KeepConversations(ctx, refs); err != nil {
 		return fmt.Errorf("keep roster conversations: %w", err)
 	}

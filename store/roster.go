@@ -113,6 +113,33 @@ func (s *Store) ReplaceRoster(ctx context.Context, workspaceID uint, team string
 	})
 }
 
+// ChangeRoster adds members to a team's roster (or updates them) and
+// removes the people given by platform id.
+func (s *Store) ChangeRoster(ctx context.Context, workspaceID uint, team string, added []RosterMember, removed []string, now time.Time) error {
+	for i := range added {
+		added[i].ID, added[i].WorkspaceID, added[i].Team, added[i].UpdatedAt = 0, workspaceID, team, now.UTC()
+	}
+	return s.InTx(ctx, func(tx *Store) error {
+		if len(removed) > 0 {
+			err := tx.q(ctx).Where("workspace_id = ? AND team = ? AND platform_id IN ?", workspaceID, team, removed).Delete(&RosterMember{}).Error
+			if err != nil {
+				return fmt.Errorf("remove from roster: %w", err)
+			}
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		err := tx.q(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "team"}, {Name: "platform_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"member_id", "name", "email", "tenant", "updated_at"}),
+		}).CreateInBatches(added, 500).Error
+		if err != nil {
+			return fmt.Errorf("add to roster: %w", err)
+		}
+		return nil
+	})
+}
+
 // Roster lists the members of a team as last read, by name.
 func (s *Store) Roster(ctx context.Context, workspaceID uint, team string) ([]RosterMember, error) {
 	var out []RosterMember

@@ -56,6 +56,12 @@ func TestRosterAndReminders(t *testing.T) {
 			t.Errorf("roster %+v (%v), want only b as listed last", roster, err)
 		}
 
+		must(s.ChangeRoster(ctx, f.ws.ID, "team", []store.RosterMember{{PlatformID: "d", MemberID: "29:d"}}, []string{"b"}, at))
+		roster, err = s.Roster(ctx, f.ws.ID, "team")
+		if err != nil || len(roster) != 1 || roster[0].PlatformID != "d" {
+			t.Errorf("roster %+v (%v), want d who joined, without b who left", roster, err)
+		}
+
 		must(s.SaveConversation(ctx, store.Conversation{WorkspaceID: f.ws.ID, Kind: "direct", PlatformID: "b", Ref: "chat"}))
 		must(s.KeepConversations(ctx, []store.Conversation{{WorkspaceID: f.ws.ID, Kind: "direct", PlatformID: "b", Ref: "roster"},
 			{WorkspaceID: f.ws.ID, Kind: "direct", PlatformID: "c", Ref: "roster"}}))

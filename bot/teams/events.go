@@ -36,12 +36,7 @@ func (a *Adapter) onEvent(ctx context.Context, w http.ResponseWriter, t *bot.Tra
 			act.Type == "conversationUpdate" && a.names(act.MembersRemoved, act):
 			a.removed(ctx, log, ih, act)
 		case act.Type == "conversationUpdate" && len(act.MembersAdded)+len(act.MembersRemoved) > 0 && act.kind() != personalChat:
-			in, svc := a.installOf(act)
-			later = func(ctx context.Context) {
-				if err := a.readRoster(ctx, in, svc); err != nil {
-					log.Warn("roster not read", "team", in.Team, "err", err)
-				}
-			}
+			later = a.rosterChanged(ctx, log, ih, act)
 		default:
 			log.Debug("event ignored", "action", act.Action, "event", act.eventType())
 		}

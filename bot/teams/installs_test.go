@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,17 @@ func (h *installHandler) Roster(_ context.Context, in bot.Install, ms []bot.Memb
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.rosters[in.Team] = ms
+	return nil
+}
+
+func (h *installHandler) RosterChanged(_ context.Context, in bot.Install, added []bot.Member, removed []bot.User) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ms := h.rosters[in.Team]
+	for _, u := range removed {
+		ms = slices.DeleteFunc(ms, func(m bot.Member) bool { return m.User.ID == u.ID })
+	}
+	h.rosters[in.Team] = append(ms, added...)
 	return nil
 }
 

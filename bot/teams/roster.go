@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,18 +96,71 @@ func (a *Adapter) readRoster(ctx context.Context, in bot.Install, serviceURL str
 		if m.AADObjectID == "" || !strings.HasPrefix(m.ID, "29:") {
 			continue // bots and guests okrbot cannot name
 		}
-		a.dir.learnMember(tenant, m.ID, m.AADObjectID)
-		a.dir.learnUser(tenant, m.AADObjectID, m.ID)
-		ref := convRef{Kind: personalChat, ServiceURL: serviceURL, Tenant: tenant, Bot: "28:" + a.appID, User: m.ID}
-		members = append(members, bot.Member{
-			User:     bot.User{ID: m.AADObjectID, Name: m.Name},
-			Email:    m.Email,
-			MemberID: m.ID,
-			Address:  bot.Address{Workspace: in.At.Workspace, Kind: bot.DirectChat, ID: m.AADObjectID, Ref: ref.encode()},
-		})
+		members = append(members, a.member(tenant, serviceURL, in.At.Workspace, m))
 	}
 	a.dir.learnTeam(tenant, serviceURL, in.Team)
 	return ih.Roster(ctx, in, members)
+}
+
+// maxLookedUp bounds the people of one roster change looked up before the
+// answer to Teams; a bigger change reads the whole roster after it.
+const maxLookedUp = 20
+
+// rosterChanged keeps the people who joined or left a team okrbot is in,
+// as Teams names them, before the answer: a person added is reachable at
+// once, and one removed is forgotten. Each added person is looked up for
+// their name and email. A change too big to look up before the answer
+// reads the whole roster after it, which is returned.
+func (a *Adapter) rosterChanged(ctx context.Context, log *slog.Logger, ih bot.InstallHandler, act *activity) func(context.Context) {
+	in, svc := a.installOf(act)
+	if in.Team == "" {
+		return nil
+	}
+	readAll := func(ctx context.Context) {
+		if err := a.readRoster(ctx, in, svc); err != nil {
+			log.Warn("roster not read", "team", in.Team, "err", err)
+		}
+	}
+	if len(act.MembersAdded) > maxLookedUp {
+		return readAll
+	}
+	tenant := in.At.Workspace.TeamID
+	var added []bot.Member
+	for _, m := range act.MembersAdded {
+		if !strings.HasPrefix(m.ID, "29:") {
+			continue
+		}
+		found, err := a.conn.getMember(ctx, svc, in.Team, m.ID)
+		if err != nil || found.AADObjectID == "" {
+			log.Warn("new team member not looked up; reading the roster", "user", m.ID, "err", err)
+			return readAll
+		}
+		added = append(added, a.member(tenant, svc, in.At.Workspace, found))
+	}
+	var removed []bot.User
+	for _, m := range act.MembersRemoved {
+		if m.AADObjectID != "" {
+			removed = append(removed, bot.User{ID: m.AADObjectID})
+		}
+	}
+	if err := ih.RosterChanged(ctx, in, added, removed); err != nil {
+		log.Error("roster change not recorded", "team", in.Team, "err", err)
+	}
+	return nil
+}
+
+// member is a roster's member as the core keeps them, with the "29:" id
+// that opens their chat in their address.
+func (a *Adapter) member(tenant, serviceURL string, ws bot.Workspace, m member) bot.Member {
+	a.dir.learnMember(tenant, m.ID, m.AADObjectID)
+	a.dir.learnUser(tenant, m.AADObjectID, m.ID)
+	ref := convRef{Kind: personalChat, ServiceURL: serviceURL, Tenant: tenant, Bot: "28:" + a.appID, User: m.ID}
+	return bot.Member{
+		User:     bot.User{ID: m.AADObjectID, Name: m.Name},
+		Email:    m.Email,
+		MemberID: m.ID,
+		Address:  bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: m.AADObjectID, Ref: ref.encode()},
+	}
 }
 
 // RefreshRosters reads again the roster of every team okrbot is in, so
