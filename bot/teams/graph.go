@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,6 +46,12 @@ func (g *graph) install(ctx context.Context, aad string) error {
 		return err
 	case status == http.StatusConflict, status/100 == 2:
 		return nil
+	case status == http.StatusBadRequest || status == http.StatusNotFound:
+		// The app may have been uploaded again under another catalog id:
+		// look it up afresh next time.
+		g.mu.Lock()
+		g.catalogID = ""
+		g.mu.Unlock()
 	}
 	return graphError("install okrbot for "+aad, status, answer)
 }
@@ -159,8 +164,6 @@ func graphMessage(answer []byte) string {
 	}
 	return e.Error.Code + ": " + e.Error.Message
 }
-
-var errNotInstalled = errors.New("okrbot is not installed for this person, nor in a team of theirs")
 
 // CheckGraph finds okrbot in the tenant's app catalog through Graph, which
 // proves that TEAMS_GRAPH_INSTALL can work: a Graph token is issued, and

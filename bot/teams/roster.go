@@ -25,6 +25,8 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("%s: %d %s %s", e.what, e.status, e.code, e.message)
 }
 
+var errNotInstalled = errors.New("okrbot is not installed for this person, nor in a team of theirs")
+
 // refusedCreate reports whether err is Teams refusing to open a chat
 // with a person because the app is installed neither for them nor in a
 // team of theirs: 403 ForbiddenOperationException "Bot is not installed in
