@@ -187,7 +187,7 @@ func (c *checker) settings() usable {
 		}
 	}
 	if teamsID != "" {
-		if _, err := m.teamsAdapter(nil, nil, nil, nil); err != nil {
+		if a, err := m.teamsAdapter(nil, nil, nil, nil); err != nil {
 			c.problem("Teams", "%v", err)
 		} else {
 			u.teams = true
@@ -197,6 +197,9 @@ func (c *checker) settings() usable {
 			}
 			cloud := cmp.Or(strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_CLOUD"))), "public")
 			c.ok("TEAMS_APP_ID", "set, with %s and TEAMS_TENANT_ID, in the %s cloud (TEAMS_CLOUD)", credential, cloud)
+			if a.InstallsThroughGraph() {
+				c.ok("TEAMS_GRAPH_INSTALL", "on: okrbot installs itself through Microsoft Graph for people it cannot reach")
+			}
 		}
 	}
 	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
@@ -410,7 +413,17 @@ func (m *Main) checkTeams(ctx context.Context, c *checker) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c.teamsToken(a.CheckCredentials(ctx))
+	err = a.CheckCredentials(ctx)
+	c.teamsToken(err)
+	if err != nil {
+		return
+	}
+	switch err := a.CheckGraph(ctx); {
+	case err != nil:
+		c.problem("TEAMS_GRAPH_INSTALL", "okrbot cannot find itself in the tenant's app catalog through Microsoft Graph (grant AppCatalog.Read.All and TeamsAppInstallation.ReadWriteSelfForUser.All, and upload the app; see docs/TEAMS.md): %v", err)
+	case a.InstallsThroughGraph():
+		c.ok("Microsoft Graph", "okrbot is in the tenant's app catalog and may install itself")
+	}
 }
 
 // teamsToken names what the token endpoint said of okrbot's credentials.

@@ -166,6 +166,34 @@ func TestCheckAndServeAskMicrosoft(t *testing.T) {
 	}
 }
 
+// TestCheckAsksGraph checks TEAMS_GRAPH_INSTALL: a value that is neither
+// on nor off is named; on, check finds okrbot in the tenant's app catalog
+// through Graph, and says so when it is not there.
+func TestCheckAsksGraph(t *testing.T) {
+	fake := faketeams.New(t)
+	env := map[string]string{"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword,
+		"TEAMS_TENANT_ID": faketeams.TenantID, "TEAMS_TOKEN_URL": fake.TokenURL(),
+		"TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
+		"TEAMS_GRAPH_INSTALL": "maybe", "TEAMS_GRAPH_URL": fake.GraphURL(),
+		"DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off"}
+	out, err := run(t, env, "", "check")
+	if err == nil || !strings.Contains(out, `TEAMS_GRAPH_INSTALL "maybe" is neither on nor off`) {
+		t.Errorf("check with TEAMS_GRAPH_INSTALL=maybe: %v\n%s", err, out)
+	}
+	env["TEAMS_GRAPH_INSTALL"] = "on"
+	out, err = run(t, env, "", "check")
+	for _, want := range []string{"ok       TEAMS_GRAPH_INSTALL: on", "ok       Microsoft Graph: okrbot is in the tenant's app catalog"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("check with TEAMS_GRAPH_INSTALL=on lacks %q: %v\n%s", want, err, out)
+		}
+	}
+	fake.RemoveFromCatalog()
+	out, err = run(t, env, "", "check")
+	if err == nil || !strings.Contains(out, "PROBLEM  TEAMS_GRAPH_INSTALL: okrbot cannot find itself in the tenant's app catalog") {
+		t.Errorf("check without the app in the catalog: %v\n%s", err, out)
+	}
+}
+
 // TestCheckReadsTheInstallations checks a setup that serves every Slack
 // workspace that installs okrbot: the installations open with the key
 // given, and not with another.

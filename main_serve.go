@@ -390,6 +390,14 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 
 // teamsAdapter is the Teams adapter of the TEAMS_* settings.
 func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, queue *bot.Queue) (*teams.Adapter, error) {
+	var graph bool
+	switch v := strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_GRAPH_INSTALL"))); v {
+	case "", "off", "false", "0", "no":
+	case "on", "true", "1", "yes":
+		graph = true
+	default:
+		return nil, fmt.Errorf("TEAMS_GRAPH_INSTALL %q is neither on nor off", v)
+	}
 	return teams.New(teams.Config{
 		AppID:             m.Getenv("TEAMS_APP_ID"),
 		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
@@ -399,6 +407,8 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
 		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
 		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		GraphInstall:      graph,
+		GraphURL:          m.Getenv("TEAMS_GRAPH_URL"),
 		PublicURL:         m.Getenv("OKRBOT_PUBLIC_URL"),
 		Logger:            log,
 		Observer:          obs,
@@ -430,7 +440,33 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if pictures := adapter.Pictures(); pictures != nil {
 		routes["GET "+teams.ChartPath+"{file}"] = pictures
 	}
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes}, nil
+	run := func(ctx context.Context) error {
+		m.refreshRosters(ctx, adapter, log)
+		return nil
+	}
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes, run: run}, nil
+}
+
+// rosterRefresh is how often okrbot reads again the rosters of the teams
+// it is in, for the people who joined them without Teams telling it.
+const rosterRefresh = 24 * time.Hour
+
+// refreshRosters reads the teams' rosters at start and daily, until ctx
+// ends. The day is the machine's, not Main's clock: in tests that clock's
+// waits move it.
+func (m *Main) refreshRosters(ctx context.Context, a *teams.Adapter, log *slog.Logger) {
+	tick := time.NewTicker(rosterRefresh)
+	defer tick.Stop()
+	for {
+		if err := a.RefreshRosters(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("team rosters not read", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the

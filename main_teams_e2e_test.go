@@ -211,10 +211,15 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 			// balancer.
 			last := ps[len(ps)-1]
 			ada, bob := newTeamsUser(t, fake, ps[0].base, teamsAda), newTeamsUser(t, fake, last.base, teamsBob)
-			fake.AddUser(teamsCarol)
 			dm := fake.Personal(teamsAda)
 			channel := fake.Channel(teamsTeam, teamsChannel)
 			tokyo := faketeams.WithTimezone("Asia/Tokyo")
+			// okrbot is added to the team of Bob and Carol, and reads its
+			// roster: it can name them, and write to them, by their "29:"
+			// ids.
+			fake.AddMember(teamsTeam, teamsBob)
+			fake.AddMember(teamsTeam, teamsCarol)
+			addBot(t, ada, channel)
 
 			ada.ask(dm, dm.ConversationID, `okr new "Delight customers" --period 2026-Q4`, tokyo)
 			ada.ask(dm, dm.ConversationID, `okr kr 1 "Raise NPS" --start 30 --target 50`, tokyo)
@@ -263,12 +268,13 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 				expect(step.at.Format("Mon 15:04 UTC"), step.ada, step.bob, step.carol)
 			}
 
-			// Carol never talked to okrbot: her prompt opened the chat, by
-			// her AAD object id, and okrbot keeps it for the next time.
+			// Carol never talked to okrbot, nor installed it: her prompt
+			// opened the chat by her "29:" id from the team's roster, and
+			// okrbot keeps it for the next time.
 			carolChat, _ := fake.PersonalChat(teamsCarol.ID)
 			creates := 0
 			for _, call := range fake.Calls(faketeams.OpCreate) {
-				if strings.Contains(string(call.Body), teamsCarol.AADObjectID) || strings.Contains(string(call.Body), teamsCarol.ID) {
+				if strings.Contains(string(call.Body), `"id":"`+teamsCarol.ID+`"`) && call.Status == http.StatusCreated {
 					creates++
 				}
 			}

@@ -156,6 +156,11 @@ const (
 	// Gone means the recipient is gone for good: a person who left, a
 	// channel deleted or archived, or one okrbot may not post in.
 	Gone
+	// Unreachable means the platform will not let okrbot start a chat
+	// with the person until an admin installs okrbot for them (Teams
+	// refuses a bot that is not installed in their personal scope or in
+	// a team of theirs). Trying again changes nothing; installing does.
+	Unreachable
 )
 
 func (f Failure) String() string {
@@ -166,6 +171,8 @@ func (f Failure) String() string {
 		return "rate-limited"
 	case Gone:
 		return "gone"
+	case Unreachable:
+		return "unreachable"
 	}
 	return "permanent"
 }

@@ -139,7 +139,11 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	if len(falling) > 0 {
 		msg.Sections = append(msg.Sections, fallingSection(falling, opt.Since))
 	}
-	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week))
+	unreachable, err := s.store.UnreachablePeople(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	msg.Sections = append(msg.Sections, disciplineSection(objectives, recent, week, len(unreachable)))
 	ids := make([]uint, len(ks))
 	for i, k := range ks {
 		ids[i] = k.ID
@@ -330,8 +334,9 @@ func fallingSection(falls []fall, since time.Time) bot.Section {
 }
 
 // disciplineSection says who has checked in this week on the key results
-// they own (or whose objectives they own), and who has not.
-func disciplineSection(objectives []store.Objective, recent []store.CheckIn, week time.Time) bot.Section {
+// they own (or whose objectives they own), who has not, and how many
+// cannot be prompted because okrbot may not write to them.
+func disciplineSection(objectives []store.Objective, recent []store.CheckIn, week time.Time, unreachable int) bot.Section {
 	krOwner := map[uint]uint{}
 	people := map[uint]store.User{}
 	for _, o := range objectives {
@@ -378,6 +383,12 @@ func disciplineSection(objectives []store.Objective, recent []store.CheckIn, wee
 			names = append(names, bot.T(ownerText(&u)))
 		}
 		sec.Items = append(sec.Items, bot.T("⏳ Not yet: ", bot.Join(names, ", ")))
+	}
+	switch {
+	case unreachable == 1:
+		sec.Items = append(sec.Items, bot.T("⚠️ 1 person cannot get prompts: okrbot is not installed for them."))
+	case unreachable > 1:
+		sec.Items = append(sec.Items, bot.T(fmt.Sprintf("⚠️ %d people cannot get prompts: okrbot is not installed for them.", unreachable)))
 	}
 	return sec
 }

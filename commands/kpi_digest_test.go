@@ -10,6 +10,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/store"
 )
 
 func TestDigest(t *testing.T) {
@@ -43,7 +44,20 @@ func TestDigest(t *testing.T) {
 			"*OKRs · Support*", "*#5 Hire a support team*",
 			"*Check-ins this week* (since Monday Nov 16)\n✅ 1 of 2 people have checked in.\n⏳ Not yet: <@U3>",
 			"*Biggest movers* since Nov 10\n📉 *Churn rate* 2.2% → 3.4% (↑ 54.55%) · <@U1>")
-		lacks(t, out, "Uptime") // no data: counted, not listed
+		lacks(t, out, "Uptime", "cannot get prompts") // no data: counted, not listed
+
+		// U3 is someone okrbot may not write to: admins see it here.
+		ctx := context.Background()
+		ws, _ := h.st.Workspace(ctx, "slack", "T1")
+		u3, err := h.st.UserByPlatformID(ctx, ws.ID, "U3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.st.SetReminderStatus(ctx, ws.ID, u3.ID, store.ReminderUnreachable); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, h.kpiMust("UADMIN", "digest now"), "⏳ Not yet: <@U3>\n⚠️ 1 person cannot get prompts: okrbot is not installed for them.")
+		contains(t, h.must("UADMIN", "remind"), "⚠️ 1 person cannot get prompts: okrbot is not installed for them (u3).")
 
 		out = h.kpiMust("UADMIN", "digest now --team Support")
 		contains(t, out, "📊 *Digest for Support*", "KPIs: 🟢 0 on target · 🟡 1 at risk", "*OKRs · Support*")

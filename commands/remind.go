@@ -171,6 +171,10 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot
 		lines = append(lines, bot.Textf("🔕 You turned them off; `/okr remind on` brings them back."))
 	case store.ReminderGone:
 		lines = append(lines, bot.Textf("🔕 They were turned off because okrbot could not reach you; `/okr remind on` brings them back."))
+	case store.ReminderUnreachable:
+		lines = append(lines, bot.T("🔕 okrbot cannot send you prompts: it is not installed for you. Add okrbot in your chat app, or ask an admin to install it for you."))
+	case store.ReminderRemoved:
+		lines = append(lines, bot.T("🔕 You removed okrbot, so it sends you no prompts; adding it again brings them back."))
 	default:
 		next := w.Next(now, loc)
 		if person.NextAt != nil && person.ScheduleID == r.ID && person.TZ == c.user.TZ && person.NextAt.After(now) {
@@ -200,6 +204,15 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot
 	}
 	if r.Channel != "" {
 		lines = append(lines, bot.Textf("Check-ins answering each week's prompts are posted to %s in a weekly thread.", channelText(r.Channel)))
+	}
+	if c.admin {
+		unreachable, err := s.unreachableText(ctx, c)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if unreachable != nil {
+			lines = append(lines, unreachable)
+		}
 	}
 	return bot.Reply{Message: &bot.Message{Summary: bot.T("Check-in reminders"), Sections: []bot.Section{{Items: lines,
 		Context: bot.Textf("Admins: `/okr remind set monday 09:00 [--every 2w] [--team NAME]`, `/okr remind channel #team-okrs [--team NAME]` for a weekly thread of the check-ins answering the prompts. Everyone: `/okr remind off`, `/okr remind pause until 2026-12-28`.")}}}}, nil

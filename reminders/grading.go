@@ -106,8 +106,8 @@ func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDe
 			log.ErrorContext(ctx, "record sent grading message", "err", err)
 			return
 		}
-	case kind == bot.Gone:
-		log.WarnContext(ctx, "grading message not sent: the owner is gone from their chat platform", "err", err)
+	case kind == bot.Gone || kind == bot.Unreachable:
+		log.WarnContext(ctx, "grading message not sent: the owner is gone from their chat platform or okrbot is not installed for them", "err", err)
 		finish("gone: " + err.Error())
 	case kind == bot.Temporary || kind == bot.RateLimited:
 		log.InfoContext(ctx, "grading message postponed: the platform is busy", "retry_in", wait, "err", err)

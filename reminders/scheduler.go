@@ -166,7 +166,7 @@ func (s *Scheduler) outcome(kind Kind, err error) {
 	switch k, _ := failureOf(err); {
 	case err == nil:
 		s.count(kind, Sent)
-	case k == bot.Gone:
+	case k == bot.Gone || k == bot.Unreachable:
 		s.count(kind, Gone)
 	case k != bot.Temporary && k != bot.RateLimited:
 		s.count(kind, Failed)
@@ -700,6 +700,14 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "err", err)
 		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
 			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
+		}
+	case kind == bot.Unreachable:
+		// Trying every week would fail every week: the person's prompts
+		// wait until okrbot is installed for them, and admins see who
+		// they are in /okr remind.
+		log.WarnContext(ctx, "okrbot is not installed for this person; their check-in prompts wait until it is", "err", err)
+		if err := s.st.DeliveryUnreachable(ctx, d, "unreachable: "+err.Error()); err != nil {
+			log.ErrorContext(ctx, "stop prompts of an unreachable person", "err", err)
 		}
 	case kind == bot.Temporary || kind == bot.RateLimited:
 		log.InfoContext(ctx, "check-in prompt postponed: the platform is busy", "retry_in", wait, "err", err)

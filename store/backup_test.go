@@ -68,6 +68,11 @@ func seedEverything(t *testing.T, s *store.Store) {
 	claimed := at.Add(time.Minute)
 	must(t, s.InsertAll(ctx, &[]store.GradingDelivery{{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingReminder, Occurrence: at,
 		UserID: f.owner.ID, ClaimedUntil: &claimed, Attempts: 1, DoneAt: &claimed, Note: "sent", Conversation: "D1", MessageID: "1700000000.000003"}}, 10))
+	_, err = s.SetInstalled(ctx, store.AppInstall{WorkspaceID: f.ws.ID, Kind: store.InstallTeam, PlatformID: "19:team@thread.tacv2",
+		Channel: "19:general@thread.tacv2", Ref: `{"k":"channel"}`, Active: true}, at)
+	must(t, err)
+	must(t, s.ReplaceRoster(ctx, f.ws.ID, "19:team@thread.tacv2", []store.RosterMember{{PlatformID: "U2", MemberID: "29:1u2",
+		Name: "Ünïcode \"Bob\"", Email: "bob@example.com", Tenant: "T1"}}, at))
 	box, err := secret.ParseKeys(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, secret.KeySize)))
 	must(t, err)
 	s.SetSealer(box)

@@ -56,6 +56,9 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 		ActorID: &f.owner.ID, Platform: "slack", At: at}))
 	_, err = s.AddGradingDelivery(ctx, &store.GradingDelivery{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: at, UserID: f.owner.ID})
 	must(err)
+	_, err = s.SetInstalled(ctx, store.AppInstall{WorkspaceID: f.ws.ID, Kind: store.InstallDirect, PlatformID: f.owner.PlatformID, Active: true}, at)
+	must(err)
+	must(s.ReplaceRoster(ctx, f.ws.ID, "19:team", []store.RosterMember{{PlatformID: f.owner.PlatformID, MemberID: "29:1"}}, at))
 }
 
 func TestPurgeWorkspace(t *testing.T) {

@@ -44,6 +44,13 @@ const (
 	ReminderOff = "off"
 	// ReminderGone is a person Slack no longer knows or who left.
 	ReminderGone = "gone"
+	// ReminderUnreachable is a person the platform will not let okrbot
+	// write to until okrbot is installed for them; installing it, or
+	// adding it to a team of theirs, turns their prompts on again.
+	ReminderUnreachable = "unreachable"
+	// ReminderRemoved is a person who removed okrbot; adding it again
+	// turns their prompts on again.
+	ReminderRemoved = "removed"
 )
 
 // A ReminderPerson is a person's place in the reminder schedule: when they

@@ -23,6 +23,13 @@ type activity struct {
 	Attachments   []attachment    `json:"attachments,omitempty"`
 	ChannelData   *channelData    `json:"channelData,omitempty"`
 	Value         json.RawMessage `json:"value,omitempty"`
+	// Action is an installationUpdate's: add, remove, add-upgrade or
+	// remove-upgrade.
+	Action string `json:"action,omitempty"`
+	// MembersAdded and MembersRemoved are a conversationUpdate's: the bot
+	// itself, or people.
+	MembersAdded   []account `json:"membersAdded,omitempty"`
+	MembersRemoved []account `json:"membersRemoved,omitempty"`
 }
 
 type account struct {
@@ -42,6 +49,14 @@ type channelData struct {
 	Tenant  *idOnly `json:"tenant,omitempty"`
 	Channel *idOnly `json:"channel,omitempty"`
 	Team    *idOnly `json:"team,omitempty"`
+	// EventType names a conversationUpdate in a team: teamMemberAdded,
+	// teamMemberRemoved, channelCreated…
+	EventType string `json:"eventType,omitempty"`
+	// Settings carries the channel a person picked when adding the app
+	// to a team (installationUpdate).
+	Settings *struct {
+		SelectedChannel *idOnly `json:"selectedChannel,omitempty"`
+	} `json:"settings,omitempty"`
 }
 
 type idOnly struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -36,6 +37,7 @@ type Adapter struct {
 	auth   *authenticator
 	tokens *tokenSource
 	conn   *connector
+	graph  *graph // nil unless TEAMS_GRAPH_INSTALL=on
 	cards  cards
 	dir    *directory
 	// replaced are the messages Update posted anew (send.go).
@@ -87,7 +89,14 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if queue == nil {
 		queue = bot.NewDefaultQueue()
 	}
+	var g *graph
+	if cfg.GraphInstall {
+		graphTokens := newTokenSource(cfg, cert, client, now, called)
+		graphTokens.scope = cloud.GraphScope()
+		g = &graph{http: client, tokens: graphTokens, base: strings.TrimRight(cmp.Or(cfg.GraphURL, cloud.Graph), "/"), appID: cfg.AppID, called: called}
+	}
 	return &Adapter{
+		graph:        g,
 		h:            h,
 		log:          log,
 		now:          now,

@@ -46,7 +46,13 @@ type Cloud struct {
 	ServiceURL string
 	// ServiceURLHosts are the hosts that may receive okrbot's token.
 	ServiceURLHosts string
+	// Graph is Microsoft Graph's root in this cloud (Graph's "National
+	// cloud deployments"), where okrbot installs itself for people.
+	Graph string
 }
+
+// GraphScope is the audience of the tokens okrbot calls Graph with.
+func (c Cloud) GraphScope() string { return c.Graph + "/.default" }
 
 // Clouds are the clouds TEAMS_CLOUD names. GCC tenants use the public
 // Bot Framework with a service URL of their own; GCC High and DoD use the
@@ -58,6 +64,7 @@ var Clouds = map[string]Cloud{
 		OpenIDMetadataURL: DefaultOpenIDMetadataURL,
 		ServiceURL:        "https://smba.trafficmanager.net/teams/",
 		ServiceURLHosts:   DefaultServiceURLHosts,
+		Graph:             "https://graph.microsoft.com",
 	},
 	"gcc": {
 		Name: "gcc", Login: "https://login.microsoftonline.com",
@@ -65,6 +72,7 @@ var Clouds = map[string]Cloud{
 		OpenIDMetadataURL: DefaultOpenIDMetadataURL,
 		ServiceURL:        "https://smba.infra.gcc.teams.microsoft.com/gcc/",
 		ServiceURLHosts:   "smba.infra.gcc.teams.microsoft.com,smba.trafficmanager.net,*.botframework.com",
+		Graph:             "https://graph.microsoft.com",
 	},
 	"gcchigh": {
 		Name: "gcchigh", Login: "https://login.microsoftonline.us",
@@ -72,6 +80,7 @@ var Clouds = map[string]Cloud{
 		OpenIDMetadataURL: "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
 		ServiceURL:        "https://smba.infra.gov.teams.microsoft.us/gcch/",
 		ServiceURLHosts:   "smba.infra.gov.teams.microsoft.us,*.botframework.us,*.botframework.azure.us",
+		Graph:             "https://graph.microsoft.us",
 	},
 	"dod": {
 		Name: "dod", Login: "https://login.microsoftonline.us",
@@ -79,6 +88,7 @@ var Clouds = map[string]Cloud{
 		OpenIDMetadataURL: "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
 		ServiceURL:        "https://smba.infra.dod.teams.microsoft.us/dod/",
 		ServiceURLHosts:   "smba.infra.dod.teams.microsoft.us,*.botframework.us,*.botframework.azure.us",
+		Graph:             "https://dod-graph.microsoft.us",
 	},
 }
 
@@ -104,6 +114,14 @@ type Config struct {
 	// names, "*.example.com" for any host under example.com; empty means
 	// the cloud's.
 	ServiceURLHosts string
+	// GraphInstall is TEAMS_GRAPH_INSTALL=on: okrbot installs itself
+	// through Microsoft Graph for a person it must reach and cannot,
+	// which needs the application permissions
+	// TeamsAppInstallation.ReadWriteSelfForUser.All and
+	// AppCatalog.Read.All.
+	GraphInstall bool
+	// GraphURL is TEAMS_GRAPH_URL; empty means the cloud's Graph.
+	GraphURL string
 	// PublicURL is OKRBOT_PUBLIC_URL, where Teams clients reach okrbot:
 	// pictures too big to ride in a card are served there, under
 	// ChartPath, at signed links. Empty: such pictures show as their alt
@@ -154,7 +172,7 @@ func (c Config) check() error {
 	if c.TenantID == "" && c.TokenURL == "" {
 		errs = append(errs, errors.New("TEAMS_TENANT_ID is required (or TEAMS_TOKEN_URL)"))
 	}
-	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL} {
+	for name, v := range map[string]string{"TEAMS_OPENID_METADATA_URL": c.OpenIDMetadataURL, "TEAMS_TOKEN_URL": c.TokenURL, "OKRBOT_PUBLIC_URL": c.PublicURL, "TEAMS_GRAPH_URL": c.GraphURL} {
 		if v == "" {
 			continue
 		}

@@ -71,6 +71,17 @@
 // bot.Handler to keep when it is a bot.Rememberer, so that a restarted
 // okrbot reaches the person there.
 //
+// Installs and rosters. installationUpdate and conversationUpdate tell the
+// bot.InstallHandler (when the Handler is one) where okrbot was added or
+// removed, before Teams gets its answer; the welcome it returns is sent
+// once, after the roster of a team or group chat okrbot was added to is
+// read (pagedmembers, page by page) and handed over with each member's
+// "29:" id in their address. Teams opens a one-to-one chat by "29:" id
+// with a member of a team okrbot is in, and by Entra object id only with
+// someone the app is installed for; when it refuses, okrbot installs the
+// app for the person through Microsoft Graph (graph.go) if
+// TEAMS_GRAPH_INSTALL is on, and else reports them bot.Unreachable.
+//
 // It imports bot and libraries only. It must never import store, okr,
 // commands or reminders: use cases reach it through bot.Handler, and
 // scheduled sends call Send and Update.

@@ -85,6 +85,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			func(ctx context.Context) { a.tellBusyOf(ctx, t, log, &act) })
 	case "invoke":
 		a.onInvoke(ctx, w, t, log, &act)
+	case "installationUpdate", "conversationUpdate":
+		a.onEvent(ctx, w, t, log, &act)
 	default:
 		log.Debug("activity ignored")
 		w.WriteHeader(http.StatusOK)
@@ -260,6 +262,11 @@ func (x *exchange) aadOf(ctx context.Context, user, aad string) string {
 	ctx, cancel := context.WithTimeout(ctx, memberLookupTimeout)
 	defer cancel()
 	m, err := x.a.conn.getMember(ctx, x.act.ServiceURL, conv, user)
+	if team := x.a.dir.tenant(tenant).team; err != nil && team != "" && team != conv {
+		// Teams answers only for members of the conversation asked: a
+		// person mentioned in a one-to-one chat is found in a team.
+		m, err = x.a.conn.getMember(ctx, x.act.ServiceURL, team, user)
+	}
 	if err != nil || m.AADObjectID == "" {
 		x.log.Warn("mentioned person not resolved", "user", user, "err", err)
 		return user

@@ -72,6 +72,7 @@ func TestCommandWords(t *testing.T) {
 func TestChannelCommandWithMentions(t *testing.T) {
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
+	e.fake.AddMember(teamID, bob)
 	// Bob's mention carries his "29:" id only; okrbot asks the Bot
 	// Connector for his AAD object id.
 	act := e.fake.Message(p, ada, "okr list <at>Bob Smith</at> in <at>Leadership</at>",
@@ -225,6 +226,7 @@ func TestUserInfo(t *testing.T) {
 	if _, err := e.a.UserInfo(context.Background(), e.ws, bob.AADObjectID); err == nil {
 		t.Fatal("UserInfo answered before okrbot knew any conversation of the tenant")
 	}
+	e.fake.AddMember(teamID, bob)
 	e.post(e.fake.Message(e.fake.Channel(teamID, channelID), ada, "okr list"), faketeams.Claims{})
 	u, err := e.a.UserInfo(context.Background(), e.ws, bob.AADObjectID)
 	if err != nil {

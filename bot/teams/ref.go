@@ -61,6 +61,9 @@ type directory struct {
 type tenantInfo struct {
 	serviceURL   string
 	conversation string // some conversation the bot is in, for member lookups
+	// team is a team the bot is in: people mentioned elsewhere (in a
+	// one-to-one chat) are looked up in it.
+	team string
 }
 
 type personKey struct{ tenant, id string }
@@ -92,7 +95,11 @@ func (d *directory) observe(a *activity) {
 	if a.ChannelData != nil && a.ChannelData.Team != nil && a.ChannelData.Team.ID != "" {
 		conv = a.ChannelData.Team.ID
 	}
-	d.tenants[tenant] = tenantInfo{serviceURL: a.ServiceURL, conversation: conv}
+	t := tenantInfo{serviceURL: a.ServiceURL, conversation: conv, team: d.tenants[tenant].team}
+	if a.ChannelData != nil && a.ChannelData.Team != nil && a.ChannelData.Team.ID != "" {
+		t.team = a.ChannelData.Team.ID
+	}
+	d.tenants[tenant] = t
 	if a.From == nil || a.From.AADObjectID == "" || !strings.HasPrefix(a.From.ID, "29:") {
 		return
 	}
@@ -122,6 +129,28 @@ func (d *directory) learnRef(r convRef) {
 		t.conversation = r.Conversation
 	}
 	d.tenants[r.Tenant] = t
+}
+
+// learnTeam records a team the bot is in, from its roster.
+func (d *directory) learnTeam(tenant, serviceURL, team string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.tenants[tenant]
+	t.team = team
+	if t.serviceURL == "" {
+		t.serviceURL = serviceURL
+	}
+	d.tenants[tenant] = t
+}
+
+// learnUser records a person's "29:" id, from a roster.
+func (d *directory) learnUser(tenant, aad, user string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := personKey{tenant, aad}
+	p := d.people[k]
+	p.user = user
+	d.setPersonLocked(k, p)
 }
 
 func (d *directory) tenant(id string) tenantInfo {

@@ -185,13 +185,32 @@ func (a *Adapter) direct(to bot.Address, chat convRef, id string) bot.MessageRef
 }
 
 // openPersonalChat creates the one-to-one chat with a person. Teams takes
-// their "29:" id, or their AAD object id when the app is installed for
-// them or in a team of theirs.
+// their "29:" id when the app is in a team of theirs (okrbot keeps the ids
+// of the teams' rosters), or their Entra object id when the app is
+// installed for them; otherwise it refuses with 403. okrbot then installs
+// the app for them through Graph when TEAMS_GRAPH_INSTALL allows it, and
+// else reports them unreachable until someone installs it.
 func (a *Adapter) openPersonalChat(ctx context.Context, tenant, aad string, hint convRef) (convRef, error) {
 	svc := a.serviceURL(tenant, hint)
 	memberID := cmp.Or(hint.User, a.dir.person(tenant, aad).user, aad)
 	botID := cmp.Or(hint.Bot, "28:"+a.appID)
 	conv, err := a.conn.createPersonalChat(ctx, svc, botID, memberID, tenant)
+	if err != nil && refusedCreate(err) && memberID != aad {
+		// No team of theirs has okrbot any more; the app may still be
+		// installed for them.
+		memberID = aad
+		conv, err = a.conn.createPersonalChat(ctx, svc, botID, memberID, tenant)
+	}
+	if err != nil && refusedCreate(err) {
+		if a.graph == nil {
+			return convRef{}, &bot.SendError{Kind: bot.Unreachable, Err: fmt.Errorf("teams: %s: %w (%w)", aad, errNotInstalled, err)}
+		}
+		if gerr := a.graph.install(ctx, aad); gerr != nil {
+			return convRef{}, fmt.Errorf("teams: install okrbot for %s: %w", aad, gerr)
+		}
+		a.log.InfoContext(ctx, "okrbot installed through Graph", "tenant", tenant, "user", aad)
+		conv, err = a.conn.createPersonalChat(ctx, svc, botID, memberID, tenant)
+	}
 	if err != nil {
 		return convRef{}, err
 	}

@@ -72,6 +72,7 @@ func TestSendToChannelAndThread(t *testing.T) {
 func TestProactiveDirectChatIsCreatedOnceAndKept(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
+	e.fake.Install(bob) // Teams opens a chat by Entra object id only then
 	// A restarted okrbot knows the tenant only from the refs the core kept.
 	if _, err := e.a.Send(ctx, e.channel(), bot.Message{Summary: bot.T("hello channel")}); err != nil {
 		t.Fatal(err)
@@ -112,6 +113,7 @@ func TestProactiveDirectChatIsCreatedOnceAndKept(t *testing.T) {
 func TestDeletedDirectChatIsOpenedAgain(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
+	e.fake.Install(bob)
 	e.a.Send(ctx, e.channel(), bot.Message{Summary: bot.T("hi")})
 	ref, err := e.a.Send(ctx, e.direct(bob, ""), bot.Message{Summary: bot.T("one")})
 	if err != nil {

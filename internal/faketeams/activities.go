@@ -32,6 +32,12 @@ type Activity struct {
 	Attachments   []Attachment    `json:"attachments,omitempty"`
 	ChannelData   *ChannelData    `json:"channelData,omitempty"`
 	Value         json.RawMessage `json:"value,omitempty"`
+	// Action is an installationUpdate's: add, remove, add-upgrade or
+	// remove-upgrade.
+	Action string `json:"action,omitempty"`
+	// MembersAdded and MembersRemoved are a conversationUpdate's.
+	MembersAdded   []Account `json:"membersAdded,omitempty"`
+	MembersRemoved []Account `json:"membersRemoved,omitempty"`
 }
 
 // Account is a person or bot in an activity.
@@ -71,6 +77,17 @@ type ChannelData struct {
 	Tenant  *IDName `json:"tenant,omitempty"`
 	Team    *IDName `json:"team,omitempty"`
 	Channel *IDName `json:"channel,omitempty"`
+	// EventType names a conversationUpdate in a team, such as
+	// teamMemberAdded.
+	EventType string    `json:"eventType,omitempty"`
+	Settings  *Settings `json:"settings,omitempty"`
+	Source    *IDName   `json:"source,omitempty"`
+}
+
+// Settings are an installationUpdate's: the channel picked when the app
+// was added to a team.
+type Settings struct {
+	SelectedChannel *IDName `json:"selectedChannel,omitempty"`
 }
 
 // IDName is an id with an optional name.
@@ -97,18 +114,25 @@ type Place struct {
 // installed the app.
 func (s *Server) Personal(u User) Place {
 	s.AddUser(u)
-	id := "a:1personal-" + u.AADObjectID
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.installed[u.ID] = true
+	return s.personalLocked(u)
+}
+
+func (s *Server) personalLocked(u User) Place {
+	id := "a:1personal-" + u.AADObjectID
 	s.convLocked(id, "personal", u.ID)
-	s.mu.Unlock()
 	return Place{Kind: "personal", ConversationID: id}
 }
 
-// Channel is a channel of a team the bot is installed in.
+// Channel is a channel of a team the bot is installed in. Its team's
+// roster is the people added with AddMember and those who wrote in it.
 func (s *Server) Channel(teamID, channelID string) Place {
 	s.mu.Lock()
-	s.convLocked(channelID, "channel", "")
-	s.convLocked(teamID, "channel", "")
+	s.convLocked(channelID, "channel", "").team = teamID
+	s.convLocked(teamID, "channel", "").team = teamID
+	s.botIn[teamID] = true
 	s.mu.Unlock()
 	return Place{Kind: "channel", ConversationID: channelID, TeamID: teamID}
 }
@@ -116,7 +140,8 @@ func (s *Server) Channel(teamID, channelID string) Place {
 // GroupChat is a group chat the bot was added to.
 func (s *Server) GroupChat(id string) Place {
 	s.mu.Lock()
-	s.convLocked(id, "groupChat", "")
+	s.convLocked(id, "groupChat", "").team = id
+	s.botIn[id] = true
 	s.mu.Unlock()
 	return Place{Kind: "groupChat", ConversationID: id}
 }
@@ -197,6 +222,13 @@ func (s *Server) Invoke(p Place, from User, name string, value any, opts ...Acti
 func (s *Server) activity(p Place, from User, typ string) Activity {
 	s.AddUser(from)
 	s.mu.Lock()
+	// Who writes in a team's channel or a group chat is in its roster.
+	switch p.Kind {
+	case "channel":
+		s.addMemberLocked(p.TeamID, from.ID)
+	case "groupChat":
+		s.addMemberLocked(p.ConversationID, from.ID)
+	}
 	s.seq++
 	id := fmt.Sprintf("16%011d", s.seq)
 	now := s.now()

@@ -23,6 +23,9 @@ type User struct {
 type conv struct {
 	id, kind string
 	member   string // the person of a personal chat ("29:" id)
+	// team is the roster a channel or group chat shares: its team's id,
+	// or the group chat's own.
+	team string
 	// messages holds the activities posted, by conversation id as posted
 	// (a channel's threads are "channel;messageid=root").
 	messages map[string][]*Activity
@@ -137,6 +140,8 @@ func (s *Server) serveConnector(w http.ResponseWriter, r *http.Request) {
 		c.Op, c.Conversation, c.ActivityID = OpUpdate, segs[2], segs[4]
 	case len(segs) == 5 && segs[3] == "members" && r.Method == http.MethodGet:
 		c.Op, c.Conversation, c.ActivityID = OpMember, segs[2], segs[4]
+	case len(segs) == 4 && segs[3] == "pagedmembers" && r.Method == http.MethodGet:
+		c.Op, c.Conversation = OpRoster, segs[2]
 	default:
 		s.answer(w, &c, http.StatusNotFound, "BadSyntax", nil)
 		return
@@ -152,6 +157,8 @@ func (s *Server) serveConnector(w http.ResponseWriter, r *http.Request) {
 		s.post(w, &c)
 	case OpMember:
 		s.member(w, &c)
+	case OpRoster:
+		s.roster(w, &c, r.URL.Query())
 	}
 }
 
@@ -267,6 +274,13 @@ func (s *Server) create(w http.ResponseWriter, c *Call) {
 		s.answer(w, c, http.StatusNotFound, "NotFound", nil)
 		return
 	}
+	// Teams opens a chat by "29:" id with someone in a team the bot is in,
+	// and by Entra object id only with someone who installed the app.
+	if !s.installed[u.ID] && (member != u.ID || !s.sharesTeamLocked(u.ID)) {
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusForbidden, "", notInstalled)
+		return
+	}
 	id := ""
 	for _, cv := range s.convs {
 		if cv.kind == "personal" && cv.member == u.ID {
@@ -305,6 +319,18 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 	if !ok {
 		s.mu.Unlock()
 		s.answer(w, c, http.StatusNotFound, "ConversationNotFound", nil)
+		return
+	}
+	if cv.team != "" && !s.botIn[cv.team] {
+		// The bot was removed from the team or group chat.
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusForbidden, "BotNotInConversationRoster", nil)
+		return
+	}
+	if cv.kind == "personal" && !s.installed[cv.member] && !s.sharesTeamLocked(cv.member) {
+		// The person removed the app, and no team of theirs has it.
+		s.mu.Unlock()
+		s.answer(w, c, http.StatusForbidden, "BotNotInConversationRoster", nil)
 		return
 	}
 	thread := c.Conversation
@@ -346,11 +372,16 @@ func (s *Server) post(w http.ResponseWriter, c *Call) {
 	s.answer(w, c, http.StatusCreated, "", map[string]any{"id": a.ID})
 }
 
+// member answers for one member of a conversation, and only for its
+// members: a personal chat's person, a team's or group chat's roster.
 func (s *Server) member(w http.ResponseWriter, c *Call) {
 	s.mu.Lock()
 	base, _, _ := strings.Cut(c.Conversation, ";messageid=")
-	_, known := s.convs[base]
+	cv, known := s.convs[base]
 	u, ok := s.userLocked(c.ActivityID)
+	if known && ok {
+		ok = (cv.kind == "personal" && cv.member == u.ID) || (cv.team != "" && s.memberLocked(cv.team, u.ID))
+	}
 	s.mu.Unlock()
 	switch {
 	case !known:

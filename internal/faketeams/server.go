@@ -118,11 +118,21 @@ type Server struct {
 	foreign   signingKey
 	rotations int
 
-	tokens map[string]time.Time // issued token → expiry
-	users  map[string]User      // by "29:" id
-	convs  map[string]*conv     // by conversation id (channels without thread)
-	faults []*fault
-	seq    int
+	tokens map[string]issued // by token
+	users  map[string]User   // by "29:" id
+	// installed are the people the app is installed for (personal scope),
+	// by "29:" id.
+	installed map[string]bool
+	// rosters are the members ("29:" ids, in the order they joined) of
+	// each team and group chat; botIn says which the bot is in now.
+	rosters map[string][]string
+	botIn   map[string]bool
+	// catalogID is the app's id in the tenant's app catalog; "" when the
+	// app was never uploaded there.
+	catalogID string
+	convs     map[string]*conv // by conversation id (channels without thread)
+	faults    []*fault
+	seq       int
 
 	calls *fakecalls.Log[Call]
 }
@@ -138,8 +148,12 @@ func New(t testing.TB, opts ...Option) *Server {
 		scope:     Scope,
 		certs:     map[string]*x509.Certificate{},
 		endorsed:  signingKey{kid: "key-endorsed-1", priv: keys[0], endorsements: []string{"msteams", "skype"}},
-		tokens:    map[string]time.Time{},
+		tokens:    map[string]issued{},
 		users:     map[string]User{},
+		installed: map[string]bool{},
+		rosters:   map[string][]string{},
+		botIn:     map[string]bool{},
+		catalogID: CatalogAppID,
 		convs:     map[string]*conv{},
 		calls:     fakecalls.New("faketeams", func(c Call) string { return c.Op }),
 	}
@@ -153,6 +167,8 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("GET /openid/keys", s.serveKeys)
 	mux.HandleFunc("POST /oauth2/v2.0/token", s.serveToken)
 	mux.HandleFunc("/amer/v3/", s.serveConnector)
+	mux.HandleFunc("GET /graph/v1.0/appCatalogs/teamsApps", s.serveCatalog)
+	mux.HandleFunc("POST /graph/v1.0/users/{id}/teamwork/installedApps", s.serveInstallApp)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -242,7 +258,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
 	case form.Get("client_id") != AppID:
 		refuse(http.StatusBadRequest, "unauthorized_client", "AADSTS700016: Application with identifier was not found in the directory.")
-	case form.Get("scope") != s.scope:
+	case form.Get("scope") != s.scope && form.Get("scope") != GraphScope:
 		refuse(http.StatusBadRequest, "invalid_scope", "AADSTS70011: The provided value for the input parameter 'scope' isn't valid.")
 	case hasAssertion && form.Has("client_secret"):
 		refuse(http.StatusBadRequest, "invalid_request", "AADSTS90015: Requested query string is too long or the request has both a client secret and a client assertion.")
@@ -251,21 +267,21 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			refuse(http.StatusUnauthorized, "invalid_client", err.Error())
 			break
 		}
-		s.issue(w, &c)
+		s.issue(w, &c, form.Get("scope"))
 	case form.Get("client_secret") != AppPassword:
 		refuse(http.StatusUnauthorized, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
 	default:
-		s.issue(w, &c)
+		s.issue(w, &c, form.Get("scope"))
 	}
 	s.record(c)
 }
 
 // issue answers a token request with a new token.
-func (s *Server) issue(w http.ResponseWriter, c *Call) {
+func (s *Server) issue(w http.ResponseWriter, c *Call, scope string) {
 	s.mu.Lock()
 	s.seq++
 	token := fmt.Sprintf("fake-token-%d", s.seq)
-	s.tokens[token] = s.now().Add(s.tokenLife)
+	s.tokens[token] = issued{scope: scope, expires: s.now().Add(s.tokenLife)}
 	s.mu.Unlock()
 	c.Status = http.StatusOK
 	writeJSON(w, c.Status, map[string]any{"token_type": "Bearer", "expires_in": int(s.tokenLife.Seconds()), "ext_expires_in": int(s.tokenLife.Seconds()), "access_token": token})
@@ -279,11 +295,20 @@ func (s *Server) RevokeTokens() {
 	clear(s.tokens)
 }
 
-func (s *Server) tokenValid(token string) bool {
+// issued is a token the fake gave out: for the Bot Connector or for
+// Graph, each refusing the other's.
+type issued struct {
+	scope   string
+	expires time.Time
+}
+
+func (s *Server) tokenValid(token string) bool { return s.tokenFor(token, s.scope) }
+
+func (s *Server) tokenFor(token, scope string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	exp, ok := s.tokens[token]
-	return ok && s.now().Before(exp)
+	t, ok := s.tokens[token]
+	return ok && t.scope == scope && s.now().Before(t.expires)
 }
 
 // Operations a Call can be.
@@ -296,6 +321,9 @@ const (
 	OpReply    = "reply"   // POST /v3/conversations/{id}/activities/{replyTo}
 	OpUpdate   = "update"  // PUT /v3/conversations/{id}/activities/{id}
 	OpMember   = "member"  // GET /v3/conversations/{id}/members/{member}
+	OpRoster   = "roster"  // GET /v3/conversations/{id}/pagedmembers
+	OpCatalog  = "catalog" // GET {graph}/v1.0/appCatalogs/teamsApps
+	OpInstall  = "install" // POST {graph}/v1.0/users/{id}/teamwork/installedApps
 	OpUnknown  = "unknown" // anything else
 )
 

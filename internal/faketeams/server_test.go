@@ -131,7 +131,14 @@ func TestTokenEndpointAndConnector(t *testing.T) {
 	f.AddUser(ada)
 	base := f.ServiceURL() + "v3/conversations"
 	create := map[string]any{"isGroup": false, "members": []map[string]string{{"id": ada.AADObjectID}}, "tenantId": faketeams.TenantID}
+	// By Entra object id, only once the app is installed for her.
 	status, out := call(t, http.MethodPost, base, tok, create)
+	if e, _ := out["error"].(map[string]any); status != http.StatusForbidden || e["code"] != "ForbiddenOperationException" ||
+		e["message"] != "Bot is not installed in user's personal scope" {
+		t.Fatalf("create before the install: %d %v", status, out)
+	}
+	f.Install(ada)
+	status, out = call(t, http.MethodPost, base, tok, create)
 	chat, _ := out["id"].(string)
 	if status != http.StatusCreated || !strings.HasPrefix(chat, "a:") {
 		t.Fatalf("create: %d %v", status, out)
