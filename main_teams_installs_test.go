@@ -104,10 +104,8 @@ func TestTeamsRosterReachesPeopleWhoNeverWrote(t *testing.T) {
 
 			// Ada names Carol in the channel; okrbot knows her from the
 			// roster.
-			ada.say(channel, `okr new "Ship the help center" --period 2026-Q4`)
-			mustHave(t, "okr new", ada.next(ada.chat()).Card().Text(), "Created objective #1")
-			ada.say(channel, `okr kr 1 "Answer tickets in a day" --target 90 --owner <at>Carol Jones</at>`, faketeams.WithMention(teamsCarol))
-			mustHave(t, "okr kr", ada.next(ada.chat()).Card().Text(), "Answer tickets in a day", "Carol Jones")
+			mustHave(t, "okr new", ada.askInThread(channel, `okr new "Ship the help center" --period 2026-Q4`), "Created objective #1")
+			mustHave(t, "okr kr", ada.askInThread(channel, `okr kr 1 "Answer tickets in a day" --target 90 --owner <at>Carol Jones</at>`, faketeams.WithMention(teamsCarol)), "Answer tickets in a day", "Carol Jones")
 			if n := len(fake.Calls(faketeams.OpMember)); n != 0 {
 				t.Errorf("%d member lookups, want none: the roster knows Carol", n)
 			}
@@ -356,10 +354,8 @@ func TestTeamsTeamRemovalStopsItsDigests(t *testing.T) {
 			fake.AddMember(teamsTeam, teamsAda)
 			addBot(t, ada, channel)
 			berlin := faketeams.WithTimezone("Europe/Berlin")
-			ada.say(channel, `kpi new "Churn rate" --unit % --target 2 --lower-is-better`, berlin)
-			mustHave(t, "kpi new", ada.next(ada.chat()).Card().Text(), "Created KPI")
-			ada.say(channel, "kpi digest here weekly monday 09:00", berlin)
-			mustHave(t, "kpi digest here", ada.next(ada.chat()).Card().Text(), "gets the digest")
+			mustHave(t, "kpi new", ada.askInThread(channel, `kpi new "Churn rate" --unit % --target 2 --lower-is-better`, berlin), "Created KPI")
+			mustHave(t, "kpi digest here", ada.askInThread(channel, "kpi digest here weekly monday 09:00", berlin), "gets the digest")
 			inChannel := len(fake.Messages(teamsChannel))
 
 			postAll(t, ada, fake.RemoveBot(channel, teamsAda))

@@ -231,7 +231,14 @@ func (in *Installer) Fresh(ctx context.Context, inst Installation) (Installation
 		return inst, fmt.Errorf("claim the token refresh of %s: %w", where(inst), err)
 	case !claimed:
 		// Another replica refreshes it now, or a failed refresh waits for
-		// its next try: the token of now works until it expires.
+		// its next try: the token of now works until it expires. Once it
+		// has expired, a refresh under way is worth a short wait: it takes
+		// a second, and the message would otherwise wait for the next tick.
+		if failures == 0 && !now.Before(cur.ExpiresAt) {
+			if next, ok := in.awaitRefresh(ctx, cur); ok {
+				return next, nil
+			}
+		}
 		return in.stillValid(cur, now, "its refresh is under way or waits for another try")
 	case !in.expiring(cur, now):
 		// Refreshed meanwhile: give the claim back as it is.
@@ -259,6 +266,35 @@ func (in *Installer) Fresh(ctx context.Context, inst Installation) (Installation
 	in.cfg.Logger.Info("refreshed Slack token", "team", cur.TeamID, "enterprise", cur.EnterpriseID, "expires", next.ExpiresAt)
 	return next, nil
 }
+
+// awaitRefresh waits, up to refreshWait, for another replica's refresh of
+// cur's token to land, and returns the installation with the new token.
+func (in *Installer) awaitRefresh(ctx context.Context, cur Installation) (Installation, bool) {
+	tick := time.NewTicker(refreshWait / 100)
+	defer tick.Stop()
+	deadline := time.NewTimer(refreshWait)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return cur, false
+		case <-deadline.C:
+			return cur, false
+		case <-tick.C:
+		}
+		next, err := in.cfg.Store.InstallationFor(ctx, cur.EnterpriseID, cur.TeamID)
+		if err != nil {
+			return cur, false
+		}
+		if !in.expiring(next, in.cfg.Now()) {
+			return next, true
+		}
+	}
+}
+
+// refreshWait bounds the wait for another replica's refresh, in real
+// time: the replica's call to Slack is a round trip.
+const refreshWait = 5 * time.Second
 
 // refreshClaim is how long a replica's claim on a refresh lasts; the call
 // to Slack is given half of it, so the claim outlasts the call.
