@@ -35,6 +35,9 @@ type Config struct {
 	// Wake, when set, is called after a change that gives the scheduler
 	// work to do at once (a prompt answered, an alert to send).
 	Wake func()
+	// People, when set, looks up on their platform the people an import
+	// names by email or platform id.
+	People bot.People
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -48,12 +51,13 @@ type Service struct {
 	sender bot.Sender
 	onWake func()
 	known  *known
+	people bot.People
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake}
+		sender: cfg.Sender, onWake: cfg.Wake, people: cfg.People}
 	if s.now == nil {
 		s.now = time.Now
 	}
