@@ -197,7 +197,7 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 // platform is connected) and waking the scheduler with wake.
 func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, people bot.People, wake func()) *commands.Service {
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
-		Reminders: rd, Sender: sender, People: people, Wake: wake})
+		Reminders: rd, Sender: sender, People: people, Wake: wake, PublicURL: m.Getenv("OKRBOT_PUBLIC_URL")})
 }
 
 func (m *Main) migrate(ctx context.Context) error {

@@ -325,3 +325,18 @@ func TestImportOKRsReadsItsOwnExportBack(t *testing.T) {
 		}
 	})
 }
+
+func TestOKRImportInChatSaysHowAndWhere(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		out := h.must("U1", "import")
+		contains(t, out, "*Bring your OKRs*", "`okrbot import --template &gt; okrs.csv`", "`okrbot import okrs.csv`", "`--apply`",
+			"`POST /api/v1/import`", "`/kpi token create`", "Importing needs an okrbot admin.")
+		lacks(t, h.must("UADMIN", "import"), "Importing needs an okrbot admin.")
+		contains(t, h.say("help"), "/okr import")
+	})
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return midQ4 }, PublicURL: "https://okrbot.acme.example/"})
+		out := render(svc.Command(context.Background(), request("T1", "U1", "import")))
+		contains(t, out, "<https://okrbot.acme.example/api/v1/import/template.csv|okrs.csv>")
+	})
+}

@@ -38,7 +38,7 @@ func ReadSheet(r io.Reader, sheet string) (commands.Sheet, error) {
 		return readXLSX(data, sheet)
 	}
 	if sheet != "" {
-		return commands.Sheet{}, errors.New("--sheet is for Excel workbooks; this file is CSV")
+		return commands.Sheet{}, errors.New("only an Excel workbook has sheets; this file is CSV")
 	}
 	return readCSV(data)
 }
