@@ -195,7 +195,7 @@ func personLabel(p commands.ImportedPerson) string {
 	if p.Name == "" || p.Name == p.PlatformID {
 		return p.PlatformID
 	}
-	return p.Name + " " + p.PlatformID
+	return p.Name + " (" + p.PlatformID + ")"
 }
 
 // cliPeople looks people up on the workspace's platform for an import run
@@ -225,5 +225,15 @@ func (m *Main) cliPeople(ctx context.Context, st *store.Store, ws store.Workspac
 		}
 		cfg.Installations = installs
 	}
-	return slackbot.New(cfg, nil), nil
+	adapter := slackbot.New(cfg, nil)
+	if botToken != "" {
+		// The adapter learns which workspace the token serves from
+		// auth.test, as serve does at start.
+		resp, err := adapter.AuthTest(ctx)
+		c := &checker{m: m}
+		if c.slackAuth(m.slackAPIURL(), resp, err); err != nil {
+			return nil, c.err()
+		}
+	}
+	return adapter, nil
 }

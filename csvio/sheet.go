@@ -52,7 +52,10 @@ func readCSV(data []byte) (commands.Sheet, error) {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = separator(data)
 	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
+	// Spaces after a comma are padding, but a tab is the separator of an
+	// empty cell, not padding.
+	cr.TrimLeadingSpace = cr.Comma != '\t'
+
 	var s commands.Sheet
 	for {
 		rec, err := cr.Read()
