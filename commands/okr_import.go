@@ -768,7 +768,12 @@ func (im *okrImport) plan(objectives []*importObjective) {
 					if im.opts.Update {
 						rk.Action = ImportUpdate
 					}
+					if im.opts.Update && o.existing.Status != okr.Active {
+						im.problem(kr.line, "key_result_title", "objective #%d is %s: its key results stay as they were scored", o.existing.Number, o.existing.Status)
+					}
 				}
+			} else if o.existing != nil && o.existing.Status != okr.Active {
+				im.problem(kr.line, "key_result_title", "objective #%d is %s; a new key result belongs in a new objective", o.existing.Number, o.existing.Status)
 			}
 			switch rk.Action {
 			case ImportCreate:

@@ -233,6 +233,18 @@ func TestImportOKRsUpdateChangesWhatDiffers(t *testing.T) {
 		}
 		contains(t, h.must("U1", "show "+itoa(number)), "Sign 12 enterprise logos — 5 / 15 logos")
 		contains(t, h.must("U1", "history "+itoa(number)), "target", "12 logos", "15 logos", "5 logos")
+
+		// A closed objective keeps the key results it was scored on.
+		h.must("UADMIN", "close "+itoa(number))
+		for i, row := range s.Rows {
+			if row.Cells[7] == "Sign 12 enterprise logos" {
+				s.Rows[i].Cells[11] = "16"
+			}
+		}
+		closed := h.importOKRs("T1", s, commands.OKRImportOptions{Apply: true, Update: true})
+		if len(closed.Problems) != 1 || !strings.Contains(closed.Problems[0].String(), "is closed: its key results stay as they were scored") || closed.Applied {
+			t.Errorf("update of a closed objective: %v", closed.Problems)
+		}
 	})
 }
 
