@@ -175,14 +175,6 @@ func ExportOKRs(ctx context.Context, st *store.Store, workspaceID uint, w io.Wri
 	if err != nil {
 		return err
 	}
-	people, err := st.Users(ctx, workspaceID)
-	if err != nil {
-		return err
-	}
-	emails := map[uint]string{}
-	for _, u := range people {
-		emails[u.ID] = u.Email
-	}
 	numbers := map[uint]int64{}
 	for _, o := range os {
 		numbers[o.ID] = o.Number
@@ -196,7 +188,7 @@ func ExportOKRs(ctx context.Context, st *store.Store, workspaceID uint, w io.Wri
 		if o.ParentID != nil {
 			parent = "#" + strconv.FormatInt(numbers[*o.ParentID], 10)
 		}
-		head := []string{o.Period.Name, "#" + strconv.FormatInt(o.Number, 10), o.Title, o.Description, team, o.Owner.PlatformID, emails[o.OwnerID],
+		head := []string{o.Period.Name, "#" + strconv.FormatInt(o.Number, 10), o.Title, o.Description, team, o.Owner.PlatformID, o.Owner.Email,
 			parent, string(o.Status), strconv.FormatFloat(okr.Round1(o.Score()), 'f', 1, 64)}
 		if len(o.KeyResults) == 0 {
 			cw.row(append(head, make([]string, len(OKRExportColumns)-len(head))...)...)
@@ -204,7 +196,7 @@ func ExportOKRs(ctx context.Context, st *store.Store, workspaceID uint, w io.Wri
 		for _, kr := range o.KeyResults {
 			owner, email := "", ""
 			if kr.Owner != nil {
-				owner, email = kr.Owner.PlatformID, emails[kr.Owner.ID]
+				owner, email = kr.Owner.PlatformID, kr.Owner.Email
 			}
 			cw.row(append(slices.Clone(head), o.Label(kr), kr.Title, owner, email, string(kr.Kind), formatFloat(kr.Start),
 				formatFloat(kr.Target), formatFloat(kr.Current), kr.Unit, formatFloat(kr.Weight), strconv.FormatFloat(kr.Progress(), 'f', 2, 64))...)
