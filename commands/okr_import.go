@@ -166,8 +166,11 @@ type okrImport struct {
 }
 
 func (im *okrImport) problem(line int, column, format string, args ...any) {
-	if len(im.report.Problems) < maxOKRImportProblems {
+	switch n := len(im.report.Problems); {
+	case n < maxOKRImportProblems:
 		im.report.Problems = append(im.report.Problems, ImportProblem{Line: line, Column: column, Message: fmt.Sprintf(format, args...)})
+	case n == maxOKRImportProblems:
+		im.report.Problems = append(im.report.Problems, ImportProblem{Line: line, Message: "…and more problems after this line; fix these first"})
 	}
 }
 

@@ -325,6 +325,10 @@ func TestImportOKRsReadsItsOwnExportBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Read back where it came from, it matches what is there by number.
+		if back := h.importOKRs("T1", s, commands.OKRImportOptions{Apply: true}); back.Counts != (commands.ImportCounts{Unchanged: 94}) || len(back.Problems) > 0 {
+			t.Errorf("okrs.csv into its own workspace: %+v %v", back.Counts, back.Problems)
+		}
 		// Another workspace has none of these people yet: they are found
 		// by their email, or by their id on the platform.
 		h.svc.Command(context.Background(), request("T2", "UADMIN", "list"))
