@@ -281,10 +281,12 @@ func (im *okrImport) read(ctx context.Context, rows []SheetRow) ([]*importObject
 			}
 		}
 		last = o
-		if kr := im.keyResult(ctx, row.Line, get); kr != nil {
-			o.keyResults = append(o.keyResults, kr)
-		} else if err := ctx.Err(); err != nil {
+		kr, err := im.keyResult(ctx, row.Line, get)
+		if err != nil {
 			return nil, err
+		}
+		if kr != nil {
+			o.keyResults = append(o.keyResults, kr)
 		}
 	}
 	if len(objectives) == 0 && len(im.report.Problems) == 0 {
@@ -397,8 +399,9 @@ func validationText(err error) string {
 }
 
 // keyResult reads the key result columns of a row; nil when the row has
-// none (an objective without key results) or they are wrong.
-func (im *okrImport) keyResult(ctx context.Context, line int, get func(string) string) *importKeyResult {
+// none (an objective without key results) or they are wrong. The error is
+// okrbot's own, from looking its owner up.
+func (im *okrImport) keyResult(ctx context.Context, line int, get func(string) string) (*importKeyResult, error) {
 	title := get("key_result_title")
 	if title == "" {
 		for _, col := range []string{"key_result_owner", "key_result_owner_email", "kind", "start", "target", "current", "unit", "weight"} {
@@ -407,7 +410,7 @@ func (im *okrImport) keyResult(ctx context.Context, line int, get func(string) s
 				break
 			}
 		}
-		return nil
+		return nil, nil
 	}
 	kr := &importKeyResult{line: line, ref: get("key_result"), title: title, weight: 1}
 	ok := true
@@ -484,14 +487,14 @@ func (im *okrImport) keyResult(ctx context.Context, line int, get func(string) s
 	if get("key_result_owner") != "" || get("key_result_owner_email") != "" {
 		owner, err := im.owner(ctx, line, "key result owner", get("key_result_owner"), get("key_result_owner_email"))
 		if err != nil || owner == nil {
-			return nil
+			return nil, err
 		}
 		kr.owner = owner
 	}
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return kr
+	return kr, nil
 }
 
 // isEmail reports whether text is an email address rather than a name or
