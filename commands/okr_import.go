@@ -245,6 +245,9 @@ func (im *okrImport) read(ctx context.Context, rows []SheetRow) ([]*importObject
 			continue
 		}
 		ref, title := get("objective"), get("objective_title")
+		if im.header.titled && strings.HasPrefix(title, "#") && im.byNumber[number(title)] != nil {
+			ref, title = title, ""
+		}
 		var o *importObjective
 		if ref == "" && title == "" {
 			// A row under an objective's first, with its cells left empty
@@ -258,6 +261,12 @@ func (im *okrImport) read(ctx context.Context, rows []SheetRow) ([]*importObject
 			if err := im.repeated(ctx, row.Line, o, get); err != nil {
 				return nil, err
 			}
+		} else if e := im.byNumber[number(ref)]; title == "" && e != nil {
+			// "#12" alone names the workspace's objective #12, to add key
+			// results to it or align it.
+			o = im.stored(row.Line, ref, get("parent"), e)
+			byKey["ref:"+fileRef(ref)] = o
+			objectives = append(objectives, o)
 		} else {
 			owner, err := im.owner(ctx, row.Line, "objective owner", get("objective_owner"), get("objective_owner_email"))
 			if err != nil {
@@ -293,6 +302,26 @@ func (im *okrImport) read(ctx context.Context, rows []SheetRow) ([]*importObject
 		im.problem(1, "", "the file has no objectives under its header")
 	}
 	return objectives, ctx.Err()
+}
+
+// number is the objective number a reference like "#12" gives, or 0.
+func number(ref string) int64 {
+	n, err := strconv.ParseInt(fileRef(ref), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// stored is an objective of the workspace that a row names by number
+// only, as it is.
+func (im *okrImport) stored(line int, ref, parent string, e *store.Objective) *importObjective {
+	o := &importObjective{line: line, ref: ref, refKey: fileRef(ref), title: e.Title, description: e.Description, period: e.Period.Name,
+		parent: parent, parentLine: line, status: e.Status, owner: &importPerson{given: e.Owner.PlatformID, user: e.Owner}}
+	if e.Team != nil {
+		o.team = e.Team.Name
+	}
+	return o
 }
 
 // fileRef is a reference as references match: "#A7", "a7" and "A7" are one.

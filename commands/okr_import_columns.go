@@ -92,6 +92,9 @@ func IsOKRSheet(header []string) bool {
 type okrHeader struct {
 	at      map[string]int
 	ignored []string
+	// titled is true when a lone "Objective" column is taken for the
+	// title; a "#12" in it still names objective #12.
+	titled bool
 }
 
 // readOKRHeader maps a header's columns to OKRColumns. When a file has an
@@ -125,6 +128,7 @@ func readOKRHeader(header []string) (okrHeader, []ImportProblem) {
 			if _, titled := h.at[title]; !titled && slices.Contains([]string{"objective", "key result", "kr"}, headerKey(header[i])) {
 				h.at[title] = i
 				delete(h.at, ref)
+				h.titled = h.titled || ref == "objective"
 			}
 		}
 	}

@@ -356,3 +356,28 @@ func TestOKRImportInChatSaysHowAndWhere(t *testing.T) {
 		contains(t, out, "<https://okrbot.acme.example/api/v1/import/template.csv|okrs.csv>")
 	})
 }
+
+func TestImportOKRsAddsToAnObjectiveByNumber(t *testing.T) {
+	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
+		h.must("U1", `new "Grow revenue" --team Sales`)
+		h.must("U1", `new "Win enterprise"`)
+		file := "objective,parent,key_result,target,key_result_owner\n" +
+			"#1,,Close 20 deals,20,cro@acme.example\n" +
+			"#2,#1,,,\n"
+		s, err := csvio.ReadSheet(strings.NewReader(file), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dry := h.importOKRs("T1", s, commands.OKRImportOptions{})
+		if dry.Counts != (commands.ImportCounts{NewKeyResults: 1, Unchanged: 2}) || len(dry.Problems) > 0 {
+			t.Errorf("dry run: %+v %v", dry.Counts, dry.Problems)
+		}
+		r := h.importOKRs("T1", s, commands.OKRImportOptions{Apply: true, Update: true})
+		if r.Counts != (commands.ImportCounts{NewKeyResults: 1, Alignments: 1, Updated: 1, Unchanged: 1}) || len(r.Problems) > 0 {
+			t.Errorf("apply: %+v %v", r.Counts, r.Problems)
+		}
+		contains(t, h.must("U1", "show 1"), "Close 20 deals — 0 / 20", "<@U101>")
+		contains(t, h.must("U1", "show 2"), "#1")
+		contains(t, h.must("U1", "history 2"), "parent")
+	})
+}
