@@ -29,7 +29,7 @@ var allowedImports = map[string][]string{
 	"commands":           {"okr", "chart", "store", "bot"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
-	"api":                {"commands", "store", "okr"},
+	"api":                {"commands", "csvio", "store", "okr"},
 	"metrics":            {"bot", "reminders"},
 	"internal/fakecalls": {},
 	"internal/fakeclock": {},

@@ -65,8 +65,10 @@ Usage:
                             charts are saved in DIR (charts/ beside the database)
   okrbot migrate [--status] apply database migrations and exit; --status lists
                             applied and pending ones and changes nothing
-  okrbot import FILE.csv [--workspace TEAM_ID]
-                            import KPIs and measurements, all or nothing
+  okrbot import FILE [--apply] [--update] [--sheet NAME] [--workspace TEAM_ID]
+                            import OKRs (a dry run without --apply) or KPIs and
+                            measurements from CSV or .xlsx, all or nothing
+  okrbot import --template  print an OKR import file to fill in
   okrbot export [--dir DIR] [--workspace TEAM_ID]
                             write kpis.csv, measurements.csv, okrs.csv and check_ins.csv
   okrbot backup --out FILE  write every table to one archive
@@ -102,7 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 	case "console":
 		return m.console(ctx, args)
 	case "import":
-		return m.importCSV(ctx, args)
+		return m.importCmd(ctx, args)
 	case "export":
 		return m.export(ctx, args)
 	case "migrate":
@@ -193,9 +195,9 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 
 // service is the commands service, sending through sender (nil when no
 // platform is connected) and waking the scheduler with wake.
-func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, wake func()) *commands.Service {
+func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, people bot.People, wake func()) *commands.Service {
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
-		Reminders: rd, Sender: sender, Wake: wake})
+		Reminders: rd, Sender: sender, People: people, Wake: wake, PublicURL: m.Getenv("OKRBOT_PUBLIC_URL")})
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -233,7 +235,7 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := &console.Console{Handler: m.service(st, log, rd, nil, nil), In: m.Stdin, Out: m.Stdout,
+	c := &console.Console{Handler: m.service(st, log, rd, nil, nil, nil), In: m.Stdin, Out: m.Stdout,
 		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}, ImageDir: *charts}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {

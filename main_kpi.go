@@ -52,47 +52,12 @@ func (m *Main) openWorkspace(ctx context.Context, teamID string) (st *store.Stor
 		st.Close()
 		return nil, ws, nil, err
 	}
-	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, nil), nil
-}
-
-// importCSV runs "okrbot import FILE.csv [--workspace TEAM_ID]".
-func (m *Main) importCSV(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	team := fs.String("workspace", "", "the team id of the workspace to import into")
-	var files []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
-	}
-	if len(files) != 1 {
-		return errors.New("usage: okrbot import FILE.csv [--workspace TEAM_ID]")
-	}
-	st, ws, svc, err := m.openWorkspace(ctx, *team)
+	people, err := m.cliPeople(ctx, st, ws, log)
 	if err != nil {
-		return err
+		st.Close()
+		return nil, ws, nil, err
 	}
-	defer st.Close()
-	f, err := os.Open(files[0])
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	report, err := csvio.ImportKPIs(ctx, svc, ws.ID, f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
-	}
-	fmt.Fprintf(m.Stdout, "Imported %d measurements", report.Measurements)
-	if len(report.Created) > 0 {
-		fmt.Fprintf(m.Stdout, " and created %d KPIs (%s)", len(report.Created), strings.Join(report.Created, ", "))
-	}
-	fmt.Fprintln(m.Stdout, ".")
-	return nil
+	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, people, nil), nil
 }
 
 // export runs "okrbot export [--dir DIR] [--workspace TEAM_ID]".

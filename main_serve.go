@@ -34,6 +34,7 @@ type platform struct {
 	name   string
 	sender bot.Sender
 	dir    reminders.Directory
+	people bot.People
 	routes map[string]http.Handler
 	run    func(context.Context) error
 	drain  func(context.Context) error
@@ -50,6 +51,32 @@ func (d directories) UserInfo(ctx context.Context, ws bot.Workspace, userID stri
 		return bot.User{}, fmt.Errorf("no directory of %s people", ws.Platform)
 	}
 	return dir.UserInfo(ctx, ws, userID)
+}
+
+// platformPeople looks people up on their own workspace's platform.
+type platformPeople map[string]bot.People
+
+func (p platformPeople) of(ws bot.Workspace) (bot.People, error) {
+	if people := p[ws.Platform]; people != nil {
+		return people, nil
+	}
+	return nil, fmt.Errorf("okrbot is not connected to %s: %w", ws.Platform, errors.ErrUnsupported)
+}
+
+func (p platformPeople) PersonByEmail(ctx context.Context, ws bot.Workspace, email string) (bot.User, error) {
+	people, err := p.of(ws)
+	if err != nil {
+		return bot.User{}, err
+	}
+	return people.PersonByEmail(ctx, ws, email)
+}
+
+func (p platformPeople) Person(ctx context.Context, ws bot.Workspace, id string) (bot.User, error) {
+	people, err := p.of(ws)
+	if err != nil {
+		return bot.User{}, err
+	}
+	return people.Person(ctx, ws, id)
 }
 
 // startTimeout bounds the checks of each platform's credentials at start.
@@ -161,7 +188,8 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	// service wakes it when a change gives it work.
 	senders := bot.Senders{}
 	var sched *reminders.Scheduler
-	svc := m.service(st, log, rd, senders, func() {
+	people := platformPeople{}
+	svc := m.service(st, log, rd, senders, people, func() {
 		if sched != nil {
 			sched.Wake()
 		}
@@ -184,6 +212,7 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	for _, p := range platforms {
 		senders[p.name] = p.sender
 		dirs[p.name] = p.dir
+		people[p.name] = p.people
 		mets.Platform(p.name, p.backlog)
 		for pattern, h := range p.routes {
 			mux.Handle(pattern, h)
@@ -384,7 +413,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 			return adapter.RunSocketMode(ctx)
 		}
 	}
-	p.sender, p.dir, p.drain, p.backlog = adapter, adapter, adapter.Drain, adapter.Backlog
+	p.sender, p.dir, p.people, p.drain, p.backlog = adapter, adapter, adapter, adapter.Drain, adapter.Backlog
 	return p, nil
 }
 
@@ -444,7 +473,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 		m.refreshRosters(ctx, adapter, log)
 		return nil
 	}
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes, run: run}, nil
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, people: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes, run: run}, nil
 }
 
 // rosterRefresh is how often okrbot reads again the rosters of the teams

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/csvio"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
@@ -38,6 +39,8 @@ func New(st *store.Store, svc *commands.Service, now func() time.Time, log *slog
 	}
 	h := &Handler{store: st, service: svc, now: now, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /api/v1/kpis/{id}/measurements", h.postMeasurement)
+	h.mux.HandleFunc("POST /api/v1/import", h.postImport)
+	h.mux.HandleFunc("GET "+commands.TemplatePath, h.template)
 	return h
 }
 
@@ -106,16 +109,26 @@ func (h *Handler) token(r *http.Request) (store.APIToken, bool, error) {
 	return t, err == nil, err
 }
 
-func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+// authorized is the token of a request, or false when it has answered
+// that the request has none that works.
+func (h *Handler) authorized(w http.ResponseWriter, r *http.Request) (store.APIToken, bool) {
 	t, ok, err := h.token(r)
 	if err != nil {
-		h.log.ErrorContext(ctx, "API token lookup", "err", err)
+		h.log.ErrorContext(r.Context(), "API token lookup", "err", err)
 		fail(w, http.StatusInternalServerError, "okrbot could not check the token; try again")
-		return
+		return t, false
 	}
 	if !ok {
 		fail(w, http.StatusUnauthorized, "a valid token is required: send `Authorization: Bearer okrbot_…` with a token from /kpi token create")
+		return t, false
+	}
+	return t, true
+}
+
+func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, ok := h.authorized(w, r)
+	if !ok {
 		return
 	}
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
@@ -183,4 +196,62 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 		resp.KeyResults = append(resp.KeyResults, kr.Number)
 	}
 	writeJSON(w, http.StatusCreated, resp)
+}
+
+// postImport imports OKRs from the CSV or Excel file in the body, as
+// `okrbot import` does: a dry run unless ?apply=true, and with ?update=true
+// changing what the workspace has where the file differs. It answers the
+// report as JSON: 200 when it is clean (applied or not), 422 with every
+// problem when nothing could be imported. API tokens are made by admins
+// only (/kpi token create), so an import has an admin's rights.
+func (h *Handler) postImport(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, ok := h.authorized(w, r)
+	if !ok {
+		return
+	}
+	var opts commands.OKRImportOptions
+	for name, v := range map[string]*bool{"apply": &opts.Apply, "update": &opts.Update} {
+		if text := r.URL.Query().Get(name); text != "" {
+			b, err := strconv.ParseBool(text)
+			if err != nil {
+				fail(w, http.StatusBadRequest, "?%s=%s is neither true nor false", name, text)
+				return
+			}
+			*v = b
+		}
+	}
+	s, err := csvio.ReadSheet(r.Body, r.URL.Query().Get("sheet"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, "nothing was imported: %s", err)
+		return
+	}
+	if !commands.IsOKRSheet(s.Header) {
+		fail(w, http.StatusBadRequest, "nothing was imported: the file has no objective column, so it is not OKRs; import KPIs with okrbot import")
+		return
+	}
+	report, err := h.service.ImportOKRs(ctx, t.WorkspaceID, s, opts)
+	if err != nil {
+		h.log.ErrorContext(ctx, "API import", "err", err)
+		fail(w, http.StatusInternalServerError, "okrbot could not import the file; nothing was changed")
+		return
+	}
+	if err := h.store.TouchAPIToken(ctx, t.ID, h.now()); err != nil {
+		h.log.WarnContext(ctx, "API token last use", "err", err)
+	}
+	status := http.StatusOK
+	if len(report.Problems) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, report)
+}
+
+// template serves the OKR import template, for the link in /okr import. It
+// holds nothing of anyone's, so it needs no token.
+func (h *Handler) template(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="okrs.csv"`)
+	if err := csvio.WriteOKRTemplate(w, okr.QuarterOf(h.now()).Name); err != nil {
+		h.log.Warn("API template", "err", err)
+	}
 }

@@ -1,6 +1,9 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Workspace identifies one installation of okrbot: a chat platform and the
 // platform's id for the team (Slack's team_id, a Teams tenant id).
@@ -241,3 +244,19 @@ const ConsolePlatform = "console"
 type HomeHandler interface {
 	Home(ctx context.Context, req Request) *Message
 }
+
+// People finds people on a workspace's platform, for what names them
+// without a mention: an import's owners by email or platform id. Adapters
+// whose platform can look people up implement it.
+type People interface {
+	// PersonByEmail is the member with an email address. It returns
+	// ErrNoPerson when the platform has no such member, and an error that
+	// wraps errors.ErrUnsupported when it cannot look people up by email.
+	PersonByEmail(ctx context.Context, ws Workspace, email string) (User, error)
+	// Person is the member with a platform id, or ErrNoPerson.
+	Person(ctx context.Context, ws Workspace, id string) (User, error)
+}
+
+// ErrNoPerson is People's answer for someone the platform does not have, or
+// no longer has (a deactivated account).
+var ErrNoPerson = errors.New("no such person on the platform")

@@ -16,7 +16,7 @@ type command struct {
 // okrCommands are the /okr subcommands, in the order help lists them.
 var okrCommands map[string]command
 
-var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "grade", "carry", "review", "history", "archive", "tree", "period", "remind", "help"}
+var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "grade", "carry", "review", "history", "archive", "tree", "period", "import", "remind", "help"}
 
 func init() {
 	okrCommands = map[string]command{
@@ -44,6 +44,7 @@ func init() {
 		"tree":    {"/okr tree [--period 2026-Q4]", bot.Textf("The alignment tree: company, team and personal objectives."), (*Service).tree},
 		"period": {`/okr period [new "FY27 H1" --start 2027-01-01 --end 2027-06-30]`,
 			bot.Textf("List periods, or add one with custom dates (admins); quarters need no setup."), (*Service).periods},
+		"import": {"/okr import", bot.Textf("How to import the OKRs of a spreadsheet (CSV or Excel), and the template."), (*Service).importHelp},
 		"remind": {"/okr remind [set monday 09:00 [--every 2w] [--team NAME] | off | on | pause until 2026-12-28 | channel #team-okrs]",
 			bot.Textf("Your weekly check-in prompt: when it comes, and turning it off or pausing it; admins set the schedule."), (*Service).remindCommand},
 		"help": {"/okr help", bot.Textf("This list."), func(*Service, context.Context, *caller, []string) (bot.Reply, error) {

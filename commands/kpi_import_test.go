@@ -60,7 +60,7 @@ func TestImportCSV(t *testing.T) {
 		if err := csvio.ExportOKRs(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
-		contains(t, buf.String(), "2026-Q4,#1,Delight customers,,U1,active,0.9,#1.1,Cut churn,U1,metric,5,2,2.2,%,1,0.93\n")
+		contains(t, buf.String(), "2026-Q4,#1,Delight customers,,,U1,,,active,0.9,#1.1,Cut churn,U1,,metric,5,2,2.2,%,1,0.93\n")
 		buf.Reset()
 		if err := csvio.ExportCheckIns(context.Background(), h.st, ws.ID, &buf); err != nil {
 			t.Fatal(err)
@@ -89,7 +89,7 @@ func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
 				[]string{`line 2: okrbot does not know the owner "ghost"`}},
 			{"unknown column", "kpi,vaule\nChurn rate,2\n", []string{`line 1: unknown column "vaule"`}},
 			{"no kpi column", "value\n2\n", []string{"line 1: there is no kpi column"}},
-			{"empty file", "", []string{"line 1: no header row"}},
+			{"empty file", "", []string{"line 1: the file is empty"}},
 			{"ragged quote", "kpi,value\n\"Churn rate,2\n", []string{"line 2:"}},
 		}
 		for _, tt := range tests {

@@ -35,25 +35,33 @@ type Config struct {
 	// Wake, when set, is called after a change that gives the scheduler
 	// work to do at once (a prompt answered, an alert to send).
 	Wake func()
+	// People, when set, looks up on their platform the people an import
+	// names by email or platform id.
+	People bot.People
+	// PublicURL is where okrbot is reached from the internet
+	// (OKRBOT_PUBLIC_URL), for links to what it serves; empty when unset.
+	PublicURL string
 }
 
 // Service answers people's commands, form submissions and button clicks. It
 // implements bot.Handler.
 type Service struct {
-	store  *store.Store
-	now    func() time.Time
-	admins map[string]bool
-	log    *slog.Logger
-	remind ReminderDefaults
-	sender bot.Sender
-	onWake func()
-	known  *known
+	store     *store.Store
+	now       func() time.Time
+	admins    map[string]bool
+	log       *slog.Logger
+	remind    ReminderDefaults
+	sender    bot.Sender
+	onWake    func()
+	known     *known
+	people    bot.People
+	publicURL string
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake}
+		sender: cfg.Sender, onWake: cfg.Wake, people: cfg.People, publicURL: cfg.PublicURL}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -3,7 +3,6 @@ package csvio
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -19,21 +18,25 @@ import (
 // exportOnly are the columns an export writes that an import skips.
 var exportOnly = []string{"id", "archived", "last_value", "last_at", "health"}
 
-// ReadKPIs reads a KPI import file: a header row naming its columns (any of
-// commands.ImportColumns; "name" is taken for "kpi", and the columns only an
-// export writes are skipped), then one row per KPI or value. A file that is
-// not such a CSV is a *commands.ImportError naming the line.
+// ReadKPIs reads a KPI import file (see ReadSheet for the formats) into
+// rows, as KPIRows does. A file that is not such a file is a
+// *commands.ImportError naming the line.
 func ReadKPIs(r io.Reader) ([]commands.KPIRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
+	s, err := ReadSheet(r, "")
 	if err != nil {
-		return nil, &commands.ImportError{Problems: []string{fmt.Sprintf("line 1: no header row (%v); the first row names the columns, like kpi,value,at,comment", err)}}
+		return nil, &commands.ImportError{Problems: []string{err.Error()}}
 	}
+	return KPIRows(s)
+}
+
+// KPIRows reads the rows of a KPI sheet: a header row naming its columns
+// (any of commands.ImportColumns; "name" is taken for "kpi", and the
+// columns only an export writes are skipped), then one row per KPI or
+// value.
+func KPIRows(s commands.Sheet) ([]commands.KPIRow, error) {
 	col := map[string]int{}
 	var problems []string
-	for i, h := range header {
+	for i, h := range s.Header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		switch {
 		case name == "name":
@@ -47,33 +50,22 @@ func ReadKPIs(r io.Reader) ([]commands.KPIRow, error) {
 		col[name] = i
 	}
 	if _, ok := col["kpi"]; !ok {
-		problems = append(problems, "line 1: there is no kpi column naming the KPI of each row")
+		problems = append(problems, "line 1: there is no kpi column naming the KPI of each row (nor an objective column, for OKRs)")
 	}
 	if len(problems) > 0 {
 		return nil, &commands.ImportError{Problems: problems}
 	}
-	var rows []commands.KPIRow
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				err = fmt.Errorf("line %d: %v", pe.StartLine, pe.Err)
-			}
-			return nil, &commands.ImportError{Problems: []string{err.Error()}}
-		}
-		line, _ := cr.FieldPos(0)
-		row := commands.KPIRow{Line: line, Columns: map[string]string{}}
+	rows := []commands.KPIRow{}
+	for _, rec := range s.Rows {
+		row := commands.KPIRow{Line: rec.Line, Columns: map[string]string{}}
 		for name, i := range col {
-			if i < len(rec) {
-				row.Columns[name] = strings.TrimSpace(rec[i])
+			if i < len(rec.Cells) {
+				row.Columns[name] = strings.TrimSpace(rec.Cells[i])
 			}
 		}
 		rows = append(rows, row)
 	}
+	return rows, nil
 }
 
 // ImportKPIs reads a KPI import file into a workspace, all or nothing: with
@@ -167,34 +159,63 @@ func ExportMeasurements(ctx context.Context, st *store.Store, workspaceID uint, 
 	return cw.close()
 }
 
+// OKRExportColumns are the columns of okrs.csv: those an OKR import reads,
+// with the objective's score and each key result's progress, which it
+// works out again.
+var OKRExportColumns = []string{"period", "objective", "objective_title", "description", "team", "objective_owner", "objective_owner_email",
+	"parent", "status", "score", "key_result", "key_result_title", "key_result_owner", "key_result_owner_email",
+	"kind", "start", "target", "current", "unit", "weight", "progress"}
+
 // ExportOKRs writes a workspace's objectives and key results as CSV, one row
-// per key result (and one for an objective without any).
+// per key result (and one for an objective without any), which an OKR
+// import reads back as it is. People are named by platform id, and by
+// email where okrbot knows it; parents by number.
 func ExportOKRs(ctx context.Context, st *store.Store, workspaceID uint, w io.Writer) error {
 	os, err := st.Objectives(ctx, workspaceID, store.ObjectiveFilter{})
 	if err != nil {
 		return err
 	}
-	cw := newWriter(w, "period", "objective", "objective_title", "team", "objective_owner", "status", "score",
-		"key_result", "key_result_title", "key_result_owner", "kind", "start", "target", "current", "unit", "weight", "progress")
+	numbers := map[uint]int64{}
 	for _, o := range os {
-		team := ""
+		numbers[o.ID] = o.Number
+	}
+	cw := newWriter(w, OKRExportColumns...)
+	for _, o := range os {
+		team, parent := "", ""
 		if o.Team != nil {
 			team = o.Team.Name
 		}
-		head := []string{o.Period.Name, "#" + strconv.FormatInt(o.Number, 10), o.Title, team, o.Owner.PlatformID, string(o.Status),
-			strconv.FormatFloat(okr.Round1(o.Score()), 'f', 1, 64)}
+		if o.ParentID != nil {
+			parent = "#" + strconv.FormatInt(numbers[*o.ParentID], 10)
+		}
+		head := []string{o.Period.Name, "#" + strconv.FormatInt(o.Number, 10), o.Title, o.Description, team, o.Owner.PlatformID, o.Owner.Email,
+			parent, string(o.Status), strconv.FormatFloat(okr.Round1(o.Score()), 'f', 1, 64)}
 		if len(o.KeyResults) == 0 {
-			cw.row(append(head, make([]string, 10)...)...)
+			cw.row(append(head, make([]string, len(OKRExportColumns)-len(head))...)...)
 		}
 		for _, kr := range o.KeyResults {
-			owner := ""
+			owner, email := "", ""
 			if kr.Owner != nil {
-				owner = kr.Owner.PlatformID
+				owner, email = kr.Owner.PlatformID, kr.Owner.Email
 			}
-			cw.row(append(slices.Clone(head), o.Label(kr), kr.Title, owner, string(kr.Kind), formatFloat(kr.Start),
+			cw.row(append(slices.Clone(head), o.Label(kr), kr.Title, owner, email, string(kr.Kind), formatFloat(kr.Start),
 				formatFloat(kr.Target), formatFloat(kr.Current), kr.Unit, formatFloat(kr.Weight), strconv.FormatFloat(kr.Progress(), 'f', 2, 64))...)
 		}
 	}
+	return cw.close()
+}
+
+// WriteOKRTemplate writes an OKR import file to fill in: the columns, and
+// a company objective with a team objective aligned to it.
+func WriteOKRTemplate(w io.Writer, period string) error {
+	cw := newWriter(w, "period", "objective", "objective_title", "description", "team", "objective_owner", "parent",
+		"key_result_title", "key_result_owner", "kind", "start", "target", "current", "unit", "weight")
+	cw.row(period, "C1", "Create wildly loyal customers", "Our company objective", "", "ceo@example.com", "",
+		"Raise NPS from 31 to 45", "", "metric", "31", "45", "31", "", "1")
+	cw.row(period, "C1", "", "", "", "", "",
+		"Cut churn from 4% to 2.5%", "cs-lead@example.com", "metric", "4%", "2.5%", "4%", "%", "1")
+	cw.row(period, "S1", "Make onboarding effortless", "", "Support", "support-lead@example.com", "C1",
+		"Ship the self-serve setup guide", "", "milestone", "", "", "", "", "1")
 	return cw.close()
 }
 

@@ -26,7 +26,7 @@ func TestReadKPIs(t *testing.T) {
 
 func TestReadKPIsNamesWhatIsWrongWithTheFile(t *testing.T) {
 	for _, tc := range []struct{ file, want string }{
-		{"", "line 1: no header row"},
+		{"", "line 1: the file is empty"},
 		{"kpi,vaule\n", `line 1: unknown column "vaule"`},
 		{"value\n2\n", "line 1: there is no kpi column"},
 		{"kpi,value\n\"NPS,2\n", "line 2:"},

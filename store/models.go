@@ -27,13 +27,16 @@ type Workspace struct {
 // A User is a person in a workspace.
 type User struct {
 	ID          uint   `gorm:"primaryKey"`
-	WorkspaceID uint   `gorm:"not null;uniqueIndex:idx_users_workspace_platform"`
+	WorkspaceID uint   `gorm:"not null;uniqueIndex:idx_users_workspace_platform;index:idx_users_workspace_email,priority:1"`
 	PlatformID  string `gorm:"not null;uniqueIndex:idx_users_workspace_platform"`
 	Name        string `gorm:"not null;default:''"`
 	TZ          string `gorm:"not null;default:''"`
 	IsAdmin     bool   `gorm:"not null;default:false"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Email is the person's address as their platform gave it, in lower
+	// case; empty when okrbot was never told. Imports name people by it.
+	Email     string `gorm:"not null;default:'';index:idx_users_workspace_email,priority:2"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // A Team is a department or group; teams may nest.

@@ -102,6 +102,22 @@ func (s *Store) UsersByPlatformID(ctx context.Context, workspaceID uint, platfor
 	return out, nil
 }
 
+// UserByEmail returns the person okrbot knows by an email address,
+// ignoring case.
+func (s *Store) UserByEmail(ctx context.Context, workspaceID uint, email string) (User, error) {
+	var u User
+	err := s.q(ctx).Where("workspace_id = ? AND email = ?", workspaceID, strings.ToLower(strings.TrimSpace(email))).
+		Order("id").Take(&u).Error
+	return u, notFound(err)
+}
+
+// SetUserEmail remembers a person's email address, as their platform gave
+// it, so that the next import that names them needs no lookup.
+func (s *Store) SetUserEmail(ctx context.Context, workspaceID, userID uint, email string) error {
+	return s.q(ctx).Model(&User{}).Where("workspace_id = ? AND id = ?", workspaceID, userID).
+		UpdateColumn("email", strings.ToLower(strings.TrimSpace(email))).Error
+}
+
 // UserByName returns the person whose name matches, ignoring case.
 func (s *Store) UserByName(ctx context.Context, workspaceID uint, name string) (User, error) {
 	var u User

@@ -266,3 +266,31 @@ func TestUserInfo(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 }
+
+func TestPeopleByEmailAndID(t *testing.T) {
+	e := setup(t)
+	e.fake.AddUser(fakeslack.User{ID: "U0ADA", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/London", Email: "ada@example.com"})
+	e.fake.AddUser(fakeslack.User{ID: "U0GONE", Name: "gone", Deleted: true, Email: "gone@example.com"})
+	ctx := context.Background()
+	u, err := e.a.PersonByEmail(ctx, e.ws(), "Ada@Example.com")
+	if want := (bot.User{ID: "U0ADA", Name: "Ada Lovelace", TZ: "Europe/London"}); err != nil || u != want {
+		t.Errorf("by email: %+v, %v; want %+v", u, err, want)
+	}
+	for _, email := range []string{"nobody@example.com", "gone@example.com"} {
+		if _, err := e.a.PersonByEmail(ctx, e.ws(), email); !errors.Is(err, bot.ErrNoPerson) {
+			t.Errorf("%s: %v, want ErrNoPerson", email, err)
+		}
+	}
+	if u, err := e.a.Person(ctx, e.ws(), "U0ADA"); err != nil || u.Name != "Ada Lovelace" {
+		t.Errorf("by id: %+v, %v", u, err)
+	}
+	for _, id := range []string{"U0NOBODY", "U0GONE"} {
+		if _, err := e.a.Person(ctx, e.ws(), id); !errors.Is(err, bot.ErrNoPerson) {
+			t.Errorf("%s: %v, want ErrNoPerson", id, err)
+		}
+	}
+	e.fake.FailMethod("users.lookupByEmail", fakeslack.SlackError("ratelimited"))
+	if _, err := e.a.PersonByEmail(ctx, e.ws(), "ada@example.com"); err == nil || errors.Is(err, bot.ErrNoPerson) {
+		t.Errorf("a failed lookup: %v, want an error that is not ErrNoPerson", err)
+	}
+}

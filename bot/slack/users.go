@@ -1,9 +1,14 @@
 package slack
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/okrbot/okrbot/bot"
 )
@@ -163,4 +168,36 @@ func merge(u bot.User, e *userEntry) (bot.User, bool) {
 	}
 	u.IsAdmin, u.TZ = e.user.IsAdmin, e.user.TZ
 	return u, true
+}
+
+var _ bot.People = (*Adapter)(nil)
+
+// PersonByEmail finds a member of ws by email with users.lookupByEmail,
+// which needs the users:read.email scope.
+func (a *Adapter) PersonByEmail(ctx context.Context, ws bot.Workspace, email string) (bot.User, error) {
+	api, err := a.client(ctx, ws)
+	if err != nil {
+		return bot.User{}, err
+	}
+	u, err := api.GetUserByEmailContext(ctx, email)
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok && (se.Err == "users_not_found" || se.Err == "user_not_found") {
+		return bot.User{}, bot.ErrNoPerson
+	}
+	if err != nil {
+		return bot.User{}, fmt.Errorf("slack: users.lookupByEmail: %w", err)
+	}
+	if u.Deleted {
+		return bot.User{}, bot.ErrNoPerson
+	}
+	return bot.User{ID: u.ID, Name: cmp.Or(u.Profile.RealName, u.RealName, u.Name), IsAdmin: u.IsAdmin || u.IsOwner, TZ: u.TZ}, nil
+}
+
+// Person finds a member of ws by id with users.info, through the cache
+// that requests use.
+func (a *Adapter) Person(ctx context.Context, ws bot.Workspace, id string) (bot.User, error) {
+	u, err := a.users.lookup(ctx, userKey{ws, id})
+	if err != nil && IsGone(err) {
+		return bot.User{}, bot.ErrNoPerson
+	}
+	return u, err
 }

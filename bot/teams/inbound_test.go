@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -237,5 +238,23 @@ func TestUserInfo(t *testing.T) {
 	}
 	if c := e.fake.Calls(faketeams.OpMember); len(c) != 1 || c[0].Conversation != teamID {
 		t.Errorf("member lookups %+v, want one in the team", c)
+	}
+}
+
+func TestPeopleByEmail(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.a.PersonByEmail(context.Background(), e.ws, bob.Email); err == nil || errors.Is(err, bot.ErrNoPerson) {
+		t.Fatalf("before okrbot knew a conversation of the tenant: %v, want an error saying it cannot ask", err)
+	}
+	e.post(e.fake.Message(e.fake.Channel(teamID, channelID), ada, "okr list"), faketeams.Claims{})
+	u, err := e.a.PersonByEmail(context.Background(), e.ws, "BOB@example.com")
+	if err != nil || u != (bot.User{ID: bob.AADObjectID, Name: bob.Name}) {
+		t.Errorf("by email: %+v, %v", u, err)
+	}
+	if _, err := e.a.PersonByEmail(context.Background(), e.ws, "nobody@example.com"); !errors.Is(err, bot.ErrNoPerson) {
+		t.Errorf("no such member: %v, want ErrNoPerson", err)
+	}
+	if u, err := e.a.Person(context.Background(), e.ws, ada.AADObjectID); err != nil || u.Name != ada.Name {
+		t.Errorf("by id: %+v, %v", u, err)
 	}
 }

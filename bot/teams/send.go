@@ -125,6 +125,25 @@ func (a *Adapter) UserInfo(ctx context.Context, ws bot.Workspace, userID string)
 	return bot.User{ID: cmp.Or(m.AADObjectID, userID), Name: m.Name}, nil
 }
 
+var _ bot.People = (*Adapter)(nil)
+
+// PersonByEmail finds a member of the tenant by email, which Teams takes as
+// the member's user principal name in its members API. Like UserInfo it
+// needs a conversation of the tenant that okrbot has seen.
+func (a *Adapter) PersonByEmail(ctx context.Context, ws bot.Workspace, email string) (bot.User, error) {
+	return a.Person(ctx, ws, email)
+}
+
+// Person finds a member of the tenant by AAD object id, "29:" id or user
+// principal name; ErrNoPerson when Teams has no such member.
+func (a *Adapter) Person(ctx context.Context, ws bot.Workspace, id string) (bot.User, error) {
+	u, err := a.UserInfo(ctx, ws, id)
+	if f, _ := bot.FailureOf(err); err != nil && f == bot.Gone {
+		return bot.User{}, bot.ErrNoPerson
+	}
+	return u, err
+}
+
 // refFor checks that to belongs to Teams and reads its Ref, learning the
 // tenant's service URL from it.
 func (a *Adapter) refFor(to bot.Address) (convRef, error) {

@@ -340,3 +340,21 @@ func TestDeactivatedTokensAnswerAccountInactive(t *testing.T) {
 		t.Errorf("auth.test after installing again: %+v, %v", who, err)
 	}
 }
+
+func TestLookupByEmailNeedsItsScope(t *testing.T) {
+	f := fakeslack.New(t, fakeslack.WithApp(app))
+	f.AddTeam(fakeslack.Team{ID: "T1"})
+	f.AddUser(fakeslack.User{ID: "U1", Name: "ada", Email: "ada@example.com"})
+	token, _ := f.InstallBot(fakeslack.Grant{TeamID: "T1"})
+	_, err := slack.New(token, slack.OptionAPIURL(f.APIURL())).GetUserByEmail("ada@example.com")
+	if err == nil || err.Error() != "missing_scope" {
+		t.Errorf("lookup without users:read.email: %v, want missing_scope", err)
+	}
+	api := slack.New("xoxb-any", slack.OptionAPIURL(f.APIURL()))
+	if u, err := api.GetUserByEmail("ADA@example.com"); err != nil || u.ID != "U1" {
+		t.Errorf("lookup: %+v, %v", u, err)
+	}
+	if _, err := api.GetUserByEmail("bob@example.com"); err == nil || err.Error() != "users_not_found" {
+		t.Errorf("lookup of no one: %v, want users_not_found", err)
+	}
+}

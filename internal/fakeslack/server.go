@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ type User struct {
 	IsAdmin  bool
 	IsOwner  bool
 	Deleted  bool
+	// Email is the address users.lookupByEmail finds them by.
+	Email string
 }
 
 // Fault is a failure the fake answers with instead of doing the call.
@@ -602,6 +605,8 @@ func (s *Server) apiLocked(c *Call) answer {
 			return slackErr("user_not_found")
 		}
 		return ok(map[string]any{"user": s.userJSON(u)})
+	case "users.lookupByEmail":
+		return s.lookupByEmailLocked(c)
 	case "conversations.open":
 		users := c.Params.Get("users")
 		u, found := s.users[users]
@@ -638,6 +643,27 @@ func (s *Server) apiLocked(c *Call) answer {
 		return s.completeUploadLocked(c)
 	}
 	return slackErr("unknown_method")
+}
+
+// lookupByEmailLocked answers users.lookupByEmail as Slack does: it needs
+// the users:read.email scope (tokens the fake did not issue are taken to
+// have it), and an address no member has is users_not_found.
+func (s *Server) lookupByEmailLocked(c *Call) answer {
+	if t, issued := s.tokens[c.Token]; issued && !slices.Contains(strings.Split(t.inst.scopes, ","), "users:read.email") {
+		a := slackErr("missing_scope")
+		a.body["needed"], a.body["provided"] = "users:read.email", t.inst.scopes
+		return a
+	}
+	email := c.Params.Get("email")
+	if email == "" {
+		return slackErr("invalid_arguments", "email is required")
+	}
+	for _, u := range s.users {
+		if u.Email != "" && strings.EqualFold(u.Email, email) {
+			return ok(map[string]any{"user": s.userJSON(u)})
+		}
+	}
+	return slackErr("users_not_found")
 }
 
 func (s *Server) checkMessageLocked(c *Call, channel string) (answer, bool) {
@@ -739,6 +765,6 @@ func (s *Server) userJSON(u User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "team_id": s.team, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
 		"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "deleted": u.Deleted,
-		"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name},
+		"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name, "email": u.Email},
 	}
 }

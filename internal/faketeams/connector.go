@@ -45,8 +45,10 @@ func (s *Server) userLocked(id string) (User, bool) {
 	if u, ok := s.users[id]; ok {
 		return u, true
 	}
+	// The members API also takes a user principal name, which the fake
+	// takes to be the email.
 	for _, u := range s.users {
-		if u.AADObjectID == id {
+		if u.AADObjectID == id || u.Email != "" && strings.EqualFold(u.Email, id) {
 			return u, true
 		}
 	}

@@ -23,7 +23,7 @@ const (
 
 // Scopes are the bot scopes okrbot asks for when it is installed. They are
 // the scopes manifest.yml declares; a test keeps the two the same.
-var Scopes = []string{"commands", "chat:write", "chat:write.public", "im:write", "files:write", "users:read"}
+var Scopes = []string{"commands", "chat:write", "chat:write.public", "im:write", "files:write", "users:read", "users:read.email"}
 
 // Installation is okrbot installed in a Slack workspace, or in a whole
 // Enterprise Grid organization at once (IsEnterpriseInstall, TeamID empty).
