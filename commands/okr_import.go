@@ -604,6 +604,22 @@ func (im *okrImport) findPerson(ctx context.Context, name, email string) (*impor
 			return nil, "", err
 		}
 	}
+	if email != "" {
+		m, err := st.RosterMemberByEmail(ctx, wsID, email)
+		if err == nil {
+			u, err := st.UserByPlatformID(ctx, wsID, m.PlatformID)
+			if errors.Is(err, okr.ErrNotFound) {
+				u, err = store.User{PlatformID: m.PlatformID, Name: m.Name}, nil
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			return &importPerson{user: u, email: email, how: "found by email in a team's roster"}, "", nil
+		}
+		if !errors.Is(err, okr.ErrNotFound) {
+			return nil, "", err
+		}
+	}
 	if platform == bot.ConsolePlatform && name != "" {
 		// In the console a person's id is their name.
 		return &importPerson{user: store.User{PlatformID: name, Name: name}, email: email, how: "new in the console"}, "", nil

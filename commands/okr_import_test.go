@@ -381,3 +381,41 @@ func TestImportOKRsAddsToAnObjectiveByNumber(t *testing.T) {
 		contains(t, h.must("U1", "history 2"), "parent")
 	})
 }
+
+// TestImportOKRsFindsOwnersInTeamRosters: an owner given by email whom
+// okrbot never met is found in the stored roster of a team okrbot is in,
+// with no platform to ask (okrbot import on the command line, for Teams).
+func TestImportOKRsFindsOwnersInTeamRosters(t *testing.T) {
+	eachWithPeople(t, nil, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		ws, err := h.st.Workspace(ctx, "teams", "tenant-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		carol := store.RosterMember{PlatformID: "aad-carol", MemberID: "29:carol", Name: "Carol Jones", Email: "carol@contoso.example"}
+		if err := h.st.ReplaceRoster(ctx, ws.ID, "19:team", []store.RosterMember{carol}, h.now); err != nil {
+			t.Fatal(err)
+		}
+		file := "Period,Objective,Owner,Key result,Target\n" +
+			"2026-Q4,Ship the help center,CAROL@contoso.example,Answer tickets in a day,90\n" +
+			"2026-Q4,Open DACH,dan@contoso.example,Book pipeline,1\n"
+		s, err := csvio.ReadSheet(strings.NewReader(file), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := h.svc.ImportOKRs(ctx, ws.ID, s, commands.OKRImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var problems []string
+		for _, p := range r.Problems {
+			problems = append(problems, p.String())
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0], "line 3") || !strings.Contains(problems[0], "dan@contoso.example") {
+			t.Errorf("problems: %q, want only Dan's, who is in no roster", problems)
+		}
+		if strings.Contains(strings.Join(problems, "\n"), "carol") {
+			t.Errorf("Carol, in a team's roster, was not found: %q", problems)
+		}
+	})
+}

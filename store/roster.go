@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -145,6 +146,16 @@ func (s *Store) Roster(ctx context.Context, workspaceID uint, team string) ([]Ro
 	var out []RosterMember
 	err := s.q(ctx).Where("workspace_id = ? AND team = ?", workspaceID, team).Order("name, platform_id").Find(&out).Error
 	return out, err
+}
+
+// RosterMemberByEmail finds a person by email, ignoring case, in the
+// rosters of the teams okrbot is in: how an import finds a Teams owner
+// whom okrbot never met, with no call to Teams.
+func (s *Store) RosterMemberByEmail(ctx context.Context, workspaceID uint, email string) (RosterMember, error) {
+	var m RosterMember
+	err := s.q(ctx).Where("workspace_id = ? AND LOWER(email) = ?", workspaceID, strings.ToLower(strings.TrimSpace(email))).
+		Order("updated_at DESC, id").Take(&m).Error
+	return m, notFound(err)
 }
 
 // KeepConversations records how to reach conversations okrbot knows
