@@ -56,6 +56,10 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 		ActorID: &f.owner.ID, Platform: "slack", At: at}))
 	_, err = s.AddGradingDelivery(ctx, &store.GradingDelivery{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: at, UserID: f.owner.ID})
 	must(err)
+	for _, hash := range []string{"link-" + team, "spare-" + team} {
+		must(s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: hash, WorkspaceID: f.ws.ID, UserID: f.owner.ID, ExpiresAt: at.Add(time.Hour)}, at))
+	}
+	must(s.StartDashboardSession(ctx, "link-"+team, &store.DashboardSession{Hash: "session-" + team, CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(time.Hour)}))
 }
 
 func TestPurgeWorkspace(t *testing.T) {
