@@ -30,6 +30,7 @@ var allowedImports = map[string][]string{
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "store", "okr"},
+	"web":                {"commands", "store", "okr", "chart"},
 	"metrics":            {"bot", "reminders"},
 	"internal/fakecalls": {},
 	"internal/fakeclock": {},

@@ -35,6 +35,11 @@ type Config struct {
 	// Wake, when set, is called after a change that gives the scheduler
 	// work to do at once (a prompt answered, an alert to send).
 	Wake func()
+	// DashboardURL is the dashboard's address for sign-in links
+	// (OKRBOT_PUBLIC_URL); the console starts its own dashboard when it is
+	// first asked for. Without it, or when it returns "", /okr dashboard
+	// says what to set.
+	DashboardURL func(context.Context) (string, error)
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -48,12 +53,14 @@ type Service struct {
 	sender bot.Sender
 	onWake func()
 	known  *known
+
+	dashboardURL func(context.Context) (string, error)
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake}
+		sender: cfg.Sender, onWake: cfg.Wake, dashboardURL: cfg.DashboardURL}
 	if s.now == nil {
 		s.now = time.Now
 	}
