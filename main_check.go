@@ -21,6 +21,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/web"
 )
 
 var (
@@ -186,6 +187,15 @@ func (c *checker) settings() usable {
 			c.ok("TEAMS_APP_ID", "set, with TEAMS_APP_PASSWORD and TEAMS_TENANT_ID")
 		}
 	}
+	c.setting("OKRBOT_PUBLIC_URL", func(v string) string {
+		if v == "" {
+			return ""
+		}
+		if _, err := web.New(web.Config{PublicURL: v}); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
 	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
 		c.setting(name, func(v string) string {
 			if v == "" || (name == "OKRBOT_METRICS_ADDR" && v == "off") {

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -73,8 +74,8 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(cfg.PublicURL)
-		if err != nil || u.Host == "" {
-			return nil, errors.New("OKRBOT_PUBLIC_URL is not an address like https://okrbot.example.com")
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return nil, fmt.Errorf("%q is not an address like https://okrbot.example.com", cfg.PublicURL)
 		}
 		d.secure = u.Scheme == "https"
 		d.origin = u.Scheme + "://" + u.Host

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/web"
+)
+
+// consoleDashboard is the dashboard of the console's workspace, served on
+// 127.0.0.1 from the first /okr dashboard until the console ends: a
+// newcomer sees the pages without setting anything up, and nothing
+// listens beyond this machine.
+type consoleDashboard struct {
+	st  *store.Store
+	log *slog.Logger
+	now func() time.Time
+
+	mu   sync.Mutex
+	srv  *http.Server
+	base string
+}
+
+// url starts the dashboard the first time and returns its address.
+func (c *consoleDashboard) url(context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.srv != nil {
+		return c.base, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	base := "http://" + ln.Addr().String()
+	d, err := web.New(web.Config{Store: c.st, Now: c.now, Logger: c.log, PublicURL: base})
+	if err != nil {
+		ln.Close()
+		return "", err
+	}
+	c.srv = &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	c.base = base
+	go func() {
+		if err := c.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("the console's dashboard stopped", "err", err)
+		}
+	}()
+	return base, nil
+}
+
+func (c *consoleDashboard) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.srv != nil {
+		c.srv.Close()
+	}
+}

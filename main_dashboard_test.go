@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// dashboardBrowser is a browser that reaches okrbot at addr whatever host a
+// link names, as a reverse proxy in front of okrbot would: links carry
+// OKRBOT_PUBLIC_URL, and the test's okrbot listens on a port of its own.
+func dashboardBrowser(addr string) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	dial := &net.Dialer{}
+	return &http.Client{Jar: jar, Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dial.DialContext(ctx, network, addr)
+	}}}
+}
+
+func fetch(t *testing.T, c *http.Client, method, u string) (int, string) {
+	t.Helper()
+	req := must(http.NewRequest(method, u, nil))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+var slackLink = regexp.MustCompile(`<(https?://[^|>]+)\|Open your okrbot dashboard>`)
+
+// TestDashboardFromSlack: a person types /okr dashboard in Slack, okrbot
+// serve answers them alone with a link, and the link opens their objective,
+// its chart, the scorecard and a KPI, once.
+func TestDashboardFromSlack(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
+			const public = "http://okrbot.example.test"
+			base := serve(t, map[string]string{
+				"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
+				"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": dbURL, "OKRBOT_LOG_LEVEL": "warn", "OKRBOT_PUBLIC_URL": public,
+			})
+			say := slashCommands(t, fake, base+"/slack/events", time.Now)
+			say("/okr", `new "Delight customers" --team Sales`)
+			say("/okr", `kr 1 "Raise NPS" --start 30 --target 50`)
+			say("/okr", `checkin 1.1 38 on-track "survey in"`)
+			say("/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+			say("/kpi", `set "Churn rate" 2.4`)
+			answer := say("/okr", "dashboard")
+			if answer.Params.Get("response_type") != "ephemeral" {
+				t.Errorf("the link was answered %q, want ephemeral", answer.Params.Get("response_type"))
+			}
+			m := slackLink.FindStringSubmatch(blocksText(answer))
+			if m == nil {
+				t.Fatalf("no dashboard link in %s", blocksText(answer))
+			}
+			link := m[1]
+			if !strings.HasPrefix(link, public+"/signin/") {
+				t.Fatalf("link %s is not at OKRBOT_PUBLIC_URL", link)
+			}
+			browser := dashboardBrowser(strings.TrimPrefix(base, "http://"))
+			if code, body := fetch(t, browser, "GET", link); code != 200 || !strings.Contains(body, "Continue as Ada Lovelace") {
+				t.Fatalf("sign-in page: %d %s", code, body)
+			}
+			if code, body := fetch(t, browser, "POST", link); code != 200 || !strings.Contains(body, "#1 Delight customers") {
+				t.Fatalf("Home after sign-in: %d %s", code, body)
+			}
+			for path, want := range map[string]string{
+				"/tree": "Alignment in", "/o/1": "Raise NPS", "/scorecard": "Churn rate", "/k/1": "2.4%", "/review": "Review of",
+			} {
+				if code, body := fetch(t, browser, "GET", public+path); code != 200 || !strings.Contains(body, want) {
+					t.Errorf("%s: %d, want %q in %s", path, code, want, body)
+				}
+			}
+			for _, chart := range []string{"/o/1/chart.png", "/k/1/chart.png"} {
+				if code, body := fetch(t, browser, "GET", public+chart); code != 200 || !strings.HasPrefix(body, "\x89PNG") {
+					t.Errorf("%s: %d", chart, code)
+				}
+			}
+			again := dashboardBrowser(strings.TrimPrefix(base, "http://"))
+			if code, body := fetch(t, again, "POST", link); code != http.StatusGone || strings.Contains(body, "Delight") {
+				t.Errorf("the link used again: %d %s", code, body)
+			}
+			// The chat endpoints are still theirs alone.
+			if code, _ := fetch(t, again, "GET", base+"/slack/events"); code != http.StatusMethodNotAllowed {
+				t.Errorf("GET /slack/events = %d, want 405", code)
+			}
+		})
+	}
+}
+
+// TestConsoleOpensTheDashboard: okrbot console, /okr dashboard, and the
+// link it prints works on 127.0.0.1 while the console runs.
+func TestConsoleOpensTheDashboard(t *testing.T) {
+	dbURL := storetest.SQLiteURL(t)
+	in, typing := io.Pipe()
+	outR, out := io.Pipe()
+	m := &Main{Args: []string{"console", "--as", "ada", "--no-charts"}, Getenv: func(k string) string {
+		return map[string]string{"DATABASE_URL": dbURL}[k]
+	}, Stdin: in, Stdout: out, Stderr: io.Discard}
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(context.Background())
+		out.Close()
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	go func() {
+		io.WriteString(typing, "/okr new \"Grow revenue\"\n/okr dashboard\n")
+	}()
+	link := ""
+	for line := range lines {
+		if i := strings.Index(line, "http://127.0.0.1:"); i >= 0 {
+			link = strings.TrimRight(strings.Fields(line[i:])[0], ")")
+			break
+		}
+	}
+	if link == "" {
+		t.Fatal("the console printed no link")
+	}
+	u := must(url.Parse(link))
+	browser := dashboardBrowser(u.Host)
+	if code, body := fetch(t, browser, "POST", link); code != 200 || !strings.Contains(body, "#1 Grow revenue") {
+		t.Errorf("the console's dashboard: %d %s", code, body)
+	}
+	typing.Close()
+	go func() {
+		for range lines {
+		}
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(link); err == nil {
+		t.Error("the console's dashboard still answers after the console ended")
+	}
+}
