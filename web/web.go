@@ -164,10 +164,6 @@ type viewer struct {
 	sessionHash string
 }
 
-type viewerKey struct{}
-
-func viewerOf(ctx context.Context) *viewer { v, _ := ctx.Value(viewerKey{}).(*viewer); return v }
-
 // cookieName is the session cookie's name: with the __Host- prefix on
 // https, which browsers keep from being set by another subdomain.
 func (d *Dashboard) cookieName() string {
