@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
@@ -30,8 +32,12 @@ func dashboardBrowser(addr string) *http.Client {
 
 func fetch(t *testing.T, c *http.Client, method, u string) (int, string) {
 	t.Helper()
-	req := must(http.NewRequest(method, u, nil))
-	resp, err := c.Do(req)
+	return send(t, c, must(http.NewRequest(method, u, nil)))
+}
+
+func send(t *testing.T, c *http.Client, r *http.Request) (int, string) {
+	t.Helper()
+	resp, err := c.Do(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +160,62 @@ func TestConsoleOpensTheDashboard(t *testing.T) {
 	}
 	if _, err := http.Get(link); err == nil {
 		t.Error("the console's dashboard still answers after the console ended")
+	}
+}
+
+var teamsLink = regexp.MustCompile(`\[Open your okrbot dashboard\]\((https?://[^)]+)\)`)
+
+// TestDashboardFromTeams: asked in a channel, okrbot sends the link to the
+// person's own chat, never the channel, and it signs them in to their
+// tenant's dashboard.
+func TestDashboardFromTeams(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			c := fakeclock.New(wednesday)
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			const public = "https://okrbot.example.test"
+			env := teamsEnv(fake, dbURL)
+			env["OKRBOT_PUBLIC_URL"] = public
+			p := start(t, c, env)
+			ada := newTeamsUser(t, fake, p.base, teamsAda)
+			dm := fake.Personal(teamsAda)
+			channel := fake.Channel(teamsTeam, teamsChannel)
+			ada.ask(dm, dm.ConversationID, `okr new "Delight customers" --period 2026-Q4`)
+			ada.say(channel, "okr dashboard")
+			answer := ada.next(dm.ConversationID).Card().Text()
+			if got := posted(fake, teamsChannel); got != "" {
+				t.Errorf("okrbot wrote in the channel:\n%s", got)
+			}
+			m := teamsLink.FindStringSubmatch(answer)
+			if m == nil {
+				t.Fatalf("no dashboard link in %s", answer)
+			}
+			// okrbot listens on plain HTTP here; the link is https, as
+			// behind a proxy that ends TLS. Its cookie is Secure, so the
+			// browser is sent over http to the same host.
+			link := strings.Replace(m[1], "https://", "http://", 1)
+			browser := dashboardBrowser(strings.TrimPrefix(p.base, "http://"))
+			if code, body := fetch(t, browser, "GET", link); code != 200 || !strings.Contains(body, "Continue as "+teamsAda.Name) {
+				t.Fatalf("sign-in page: %d %s", code, body)
+			}
+			req := must(http.NewRequest("POST", link, nil))
+			resp, err := (&http.Client{Transport: browser.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			cookie := resp.Header.Get("Set-Cookie")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(cookie, "__Host-okrbot_session=") ||
+				!strings.Contains(cookie, "Secure") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
+				t.Fatalf("sign-in: %d, cookie %q", resp.StatusCode, cookie)
+			}
+			home := must(http.NewRequest("GET", public+"/", nil))
+			home.URL.Scheme = "http"
+			home.Header.Set("Cookie", strings.SplitN(cookie, ";", 2)[0])
+			code, body := send(t, browser, home)
+			if code != 200 || !strings.Contains(body, "#1 Delight customers") {
+				t.Errorf("Home: %d %s", code, body)
+			}
+		})
 	}
 }
