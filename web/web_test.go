@@ -33,11 +33,18 @@ type site struct {
 	srv *httptest.Server
 }
 
-func newSite(t *testing.T, st *store.Store) *site {
+func newSite(t *testing.T, st *store.Store) *site { return startSite(t, st, true) }
+
+// startSite serves the dashboard over https, or plain http.
+func startSite(t *testing.T, st *store.Store, https bool) *site {
 	s := &site{t: t, now: midQ4}
 	clock := func() time.Time { return s.now }
 	s.srv = httptest.NewUnstartedServer(nil)
-	s.srv.StartTLS()
+	if https {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
 	t.Cleanup(s.srv.Close)
 	base := s.srv.URL
 	s.svc = commands.New(commands.Config{Store: st, Now: clock, DashboardURL: func(context.Context) (string, error) { return base, nil }})
