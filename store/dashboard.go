@@ -119,3 +119,21 @@ func (s *Store) SeeDashboardSession(ctx context.Context, hash string, now time.T
 func (s *Store) EndDashboardSession(ctx context.Context, hash string) error {
 	return s.q(ctx).Where("hash = ?", hash).Delete(&DashboardSession{}).Error
 }
+
+// CreateDashboardSession starts a session signed in some other way than a
+// link (such as Sign in with Slack).
+func (s *Store) CreateDashboardSession(ctx context.Context, sess *DashboardSession) error {
+	if err := s.q(ctx).Create(sess).Error; err != nil {
+		return fmt.Errorf("create dashboard session: %w", err)
+	}
+	return nil
+}
+
+// FindWorkspace returns the workspace of a platform's team if okrbot has
+// served it; okr.ErrNotFound otherwise. Unlike Workspace it creates none:
+// signing in to the dashboard must not add workspaces.
+func (s *Store) FindWorkspace(ctx context.Context, platform, teamID string) (Workspace, error) {
+	var w Workspace
+	err := s.q(ctx).Where("platform = ? AND team_id = ?", platform, teamID).Take(&w).Error
+	return w, notFound(err)
+}

@@ -43,6 +43,8 @@ type Config struct {
 	// PublicURL is the dashboard's address (OKRBOT_PUBLIC_URL). Cookies
 	// are Secure when it is https, and a POST must come from its origin.
 	PublicURL string
+	// Slack, when set, offers Sign in with Slack.
+	Slack *SlackSignIn
 }
 
 // A Dashboard serves the dashboard's pages.
@@ -54,6 +56,7 @@ type Dashboard struct {
 	origin string
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	slack  *slackOpenID
 }
 
 //go:embed templates/*.html
@@ -80,6 +83,12 @@ func New(cfg Config) (*Dashboard, error) {
 		d.secure = u.Scheme == "https"
 		d.origin = u.Scheme + "://" + u.Host
 	}
+	if cfg.Slack != nil {
+		if cfg.PublicURL == "" {
+			return nil, errors.New("Sign in with Slack needs OKRBOT_PUBLIC_URL for its redirect URL")
+		}
+		d.slack = &slackOpenID{cfg: *cfg.Slack, redirect: strings.TrimSuffix(cfg.PublicURL, "/") + SlackCallbackPath}
+	}
 	for _, page := range []string{"home", "tree", "objective", "scorecard", "kpi", "review", "signin", "message"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
@@ -97,6 +106,10 @@ func (d *Dashboard) routes() {
 	d.mux.Handle("GET /assets/", http.StripPrefix("/assets/", assetServer(http.FileServerFS(assets))))
 	d.mux.HandleFunc("GET "+commands.DashboardSignInPath+"{token}", d.signInPage)
 	d.mux.HandleFunc("POST "+commands.DashboardSignInPath+"{token}", d.signIn)
+	if d.slack != nil {
+		d.mux.HandleFunc("GET "+SlackSignInPath, d.slackSignIn)
+		d.mux.HandleFunc("GET "+SlackCallbackPath, d.slackCallback)
+	}
 	d.mux.HandleFunc("POST /logout", d.signedIn(d.logout))
 	d.mux.HandleFunc("GET /{$}", d.signedIn(d.home))
 	d.mux.HandleFunc("GET /tree", d.signedIn(d.tree))
@@ -217,7 +230,7 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 // signInFirst is what a page shows without a session: how to sign in.
 func (d *Dashboard) signInFirst(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusUnauthorized, "message", nil, page{Title: "Sign in to okrbot",
-		Message: "Type /okr dashboard to okrbot in Slack, Teams or the console: it answers you alone with a link that signs you in."})
+		Message: "Type /okr dashboard to okrbot in Slack, Teams or the console: it answers you alone with a link that signs you in.", SignIn: d.signInOptions()})
 }
 
 // signInPage shows who a sign-in link signs in, and a button that does
@@ -239,7 +252,7 @@ func (d *Dashboard) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (d *Dashboard) linkGone(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusGone, "message", nil, page{Title: "This sign-in link does not work any more",
-		Message: "A sign-in link works once, within 10 minutes. Type /okr dashboard to okrbot for a new one."})
+		Message: "A sign-in link works once, within 10 minutes. Type /okr dashboard to okrbot for a new one.", SignIn: d.signInOptions()})
 }
 
 // signIn uses a sign-in link up and starts a session.
@@ -262,9 +275,24 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	d.setSession(w, id)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// setSession gives the browser its session's cookie.
+func (d *Dashboard) setSession(w http.ResponseWriter, id string) {
 	http.SetCookie(w, &http.Cookie{Name: d.cookieName(), Value: id, Path: "/", HttpOnly: true, Secure: d.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(AbsoluteTimeout / time.Second)})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// signInOptions are the ways to sign in besides a link, for the pages
+// that say how.
+func (d *Dashboard) signInOptions() []link {
+	var out []link
+	if d.slack != nil {
+		out = append(out, link{Href: SlackSignInPath, Label: "Sign in with Slack"})
+	}
+	return out
 }
 
 func (d *Dashboard) clearCookie(w http.ResponseWriter) {
@@ -307,6 +335,7 @@ type page struct {
 	Nav     string
 	Message string
 	Name    string
+	SignIn  []link
 	Viewer  *viewer
 	Data    any
 }

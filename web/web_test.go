@@ -39,13 +39,13 @@ func newSite(t *testing.T, st *store.Store) *site { return startSite(t, st, true
 func startSite(t *testing.T, st *store.Store, https bool) *site {
 	s := &site{t: t, now: midQ4}
 	clock := func() time.Time { return s.now }
-	s.srv = httptest.NewUnstartedServer(nil)
 	if https {
-		s.srv.StartTLS()
+		s.srv = startTLS(t)
 	} else {
+		s.srv = httptest.NewUnstartedServer(nil)
 		s.srv.Start()
+		t.Cleanup(s.srv.Close)
 	}
-	t.Cleanup(s.srv.Close)
 	base := s.srv.URL
 	s.svc = commands.New(commands.Config{Store: st, Now: clock, DashboardURL: func(context.Context) (string, error) { return base, nil }})
 	d, err := web.New(web.Config{Store: st, Now: clock, PublicURL: base, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
@@ -54,6 +54,14 @@ func startSite(t *testing.T, st *store.Store, https bool) *site {
 	}
 	s.srv.Config.Handler = d
 	return s
+}
+
+// startTLS starts a server over https whose handler is set later.
+func startTLS(t *testing.T) *httptest.Server {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // say types a command as a person of a workspace and returns the answer.

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// SlackSignIn is Sign in with Slack (OpenID Connect) with the Slack app's
+// credentials: the same app people install okrbot with.
+type SlackSignIn struct {
+	ClientID, ClientSecret string
+	// Issuer is Slack's OpenID issuer, https://slack.com, where its
+	// discovery document is.
+	Issuer string
+}
+
+// Paths of Sign in with Slack. The callback is the redirect URL to add to
+// the Slack app.
+const (
+	SlackSignInPath   = "/signin/slack"
+	SlackCallbackPath = "/signin/slack/callback"
+	// openIDCookie carries the state and nonce of a sign-in under way
+	// from the start to the callback.
+	openIDCookie    = "okrbot_signin"
+	openIDCookieAge = 10 * time.Minute
+)
+
+// slackOpenID signs people in with Slack. Its provider is read from the
+// issuer on first use, so that okrbot starts while Slack is unreachable.
+type slackOpenID struct {
+	cfg      SlackSignIn
+	redirect string
+
+	mu       sync.Mutex
+	provider *oidc.Provider
+}
+
+func (o *slackOpenID) setup(ctx context.Context) (*oidc.Provider, *oauth2.Config, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.provider == nil {
+		p, err := oidc.NewProvider(ctx, o.cfg.Issuer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read Slack's OpenID configuration at %s: %w", o.cfg.Issuer, err)
+		}
+		o.provider = p
+	}
+	ep := o.provider.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInParams
+	return o.provider, &oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: o.cfg.ClientSecret, Endpoint: ep,
+		RedirectURL: o.redirect, Scopes: []string{oidc.ScopeOpenID, "profile"}}, nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// slackSignIn sends the browser to Slack with a fresh state and nonce,
+// which a cookie of this browser keeps for the callback.
+func (d *Dashboard) slackSignIn(w http.ResponseWriter, r *http.Request) {
+	_, cfg, err := d.slack.setup(r.Context())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	state, err := randomToken()
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	nonce, err := randomToken()
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: openIDCookie, Value: state + "." + nonce, Path: "/signin/", HttpOnly: true, Secure: d.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(openIDCookieAge / time.Second)})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, cfg.AuthCodeURL(state, oidc.Nonce(nonce)), http.StatusFound)
+}
+
+// slackIdentity is who Slack says signed in.
+type slackIdentity struct {
+	Team string `json:"https://slack.com/team_id"`
+	User string `json:"https://slack.com/user_id"`
+	Name string `json:"name"`
+}
+
+// slackCallback finishes Sign in with Slack: the state must be this
+// browser's, the code is exchanged for an id_token whose signature,
+// issuer, audience, expiry and nonce are checked, and the person must be
+// of a workspace okrbot serves.
+func (d *Dashboard) slackCallback(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	c, err := r.Cookie(openIDCookie)
+	state, nonce, _ := strings.Cut(func() string {
+		if err != nil {
+			return ""
+		}
+		return c.Value
+	}(), ".")
+	http.SetCookie(w, &http.Cookie{Name: openIDCookie, Value: "", Path: "/signin/", HttpOnly: true, Secure: d.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(r.FormValue("state"))) != 1 {
+		d.refuse(w, r, http.StatusBadRequest, "This sign-in was started elsewhere or has expired", "Start again from the sign-in page.")
+		return
+	}
+	if e := r.FormValue("error"); e != "" {
+		d.refuse(w, r, http.StatusForbidden, "Slack did not sign you in", fmt.Sprintf("Slack answered %q. Start again from the sign-in page.", e))
+		return
+	}
+	provider, cfg, err := d.slack.setup(r.Context())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	tok, err := cfg.Exchange(ctx, r.FormValue("code"))
+	if err != nil {
+		d.log.WarnContext(ctx, "Sign in with Slack: code not exchanged", "err", err)
+		d.refuse(w, r, http.StatusForbidden, "Slack did not sign you in", "Slack refused the sign-in. Start again from the sign-in page.")
+		return
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := provider.VerifierContext(ctx, &oidc.Config{ClientID: d.slack.cfg.ClientID, Now: d.now}).Verify(ctx, raw)
+	if err == nil && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		err = errors.New("the id_token's nonce is not this sign-in's")
+	}
+	var who slackIdentity
+	if err == nil {
+		err = idt.Claims(&who)
+	}
+	if err == nil && (who.Team == "" || who.User == "") {
+		err = errors.New("the id_token names no team or user")
+	}
+	if err != nil {
+		d.log.WarnContext(ctx, "Sign in with Slack: id_token refused", "err", err)
+		d.refuse(w, r, http.StatusForbidden, "Slack did not sign you in", "Slack's answer could not be checked. Start again from the sign-in page.")
+		return
+	}
+	d.startSession(w, r, "slack", who.Team, who.User, who.Name,
+		"okrbot does not serve the Slack workspace you signed in with. Sign in with your account of a workspace where okrbot is installed.")
+}
+
+// startSession signs a person in whom a platform vouched for, if okrbot
+// serves their workspace.
+func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, platform, team, user, name, notServed string) {
+	ctx := r.Context()
+	ws, err := d.store.FindWorkspace(ctx, platform, team)
+	if errors.Is(err, okr.ErrNotFound) {
+		d.refuse(w, r, http.StatusForbidden, "Not a workspace okrbot serves", notServed)
+		return
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	u, err := d.store.UserByPlatformID(ctx, ws.ID, user)
+	if errors.Is(err, okr.ErrNotFound) {
+		u, err = d.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: user, Name: name})
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	id, err := randomToken()
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	now := d.now()
+	sess := store.DashboardSession{Hash: commands.HashToken(id), WorkspaceID: ws.ID, UserID: u.ID, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(AbsoluteTimeout)}
+	if err := d.store.CreateDashboardSession(ctx, &sess); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.setSession(w, id)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// refuse answers a sign-in that did not work, saying why.
+func (d *Dashboard) refuse(w http.ResponseWriter, r *http.Request, status int, title, why string) {
+	d.render(w, r, status, "message", nil, page{Title: title, Message: why, SignIn: d.signInOptions()})
+}
