@@ -6,12 +6,31 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/web"
 )
+
+// dashboardConfig is the dashboard's configuration at publicURL: with Sign
+// in with Slack when the Slack app's credentials are set (the app that
+// people install okrbot with, given Slack's OpenID issuer beside its API).
+func (m *Main) dashboardConfig(st *store.Store, log *slog.Logger, publicURL string) web.Config {
+	cfg := web.Config{Store: st, Now: m.Now, Logger: log, PublicURL: publicURL}
+	id, secret := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID")), strings.TrimSpace(m.Getenv("SLACK_CLIENT_SECRET"))
+	if id != "" && secret != "" {
+		cfg.Slack = &web.SlackSignIn{ClientID: id, ClientSecret: secret, Issuer: slackIssuer(m.slackAPIURL())}
+	}
+	return cfg
+}
+
+// slackIssuer is Slack's OpenID issuer for its Web API's address:
+// https://slack.com for https://slack.com/api/.
+func slackIssuer(apiURL string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/api")
+}
 
 // consoleDashboard is the dashboard of the console's workspace, served on
 // 127.0.0.1 from the first /okr dashboard until the console ends: a

@@ -17,6 +17,7 @@ import (
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store/storetest"
+	"github.com/okrbot/okrbot/web"
 )
 
 // dashboardBrowser is a browser that reaches okrbot at addr whatever host a
@@ -215,6 +216,52 @@ func TestDashboardFromTeams(t *testing.T) {
 			code, body := send(t, browser, home)
 			if code != 200 || !strings.Contains(body, "#1 Delight customers") {
 				t.Errorf("Home: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestSignInWithSlackAcrossReplicas: with okrbot installed from
+// /slack/install and two processes behind a load balancer, a person signs
+// in with Slack on one and is served by either; a person of a workspace
+// okrbot was never installed in is refused.
+func TestSignInWithSlackAcrossReplicas(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			d := newDeployment(t, setup{db: dbURL, procs: 2})
+			d.install(acme, false)
+			d.send(d.slash(acme, "/okr", `new "Acme grows" --period 2026-Q4`))
+			d.fake.WaitCalls(fakeslack.ResponseURLMethod, 1)
+
+			signIn := func(w slackTeam) (*http.Client, int, string) {
+				b := d.browser()
+				stop := *b
+				stop.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+				resp, err := stop.Get(publicURL + web.SlackSignInPath)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				back, err := d.fake.SignIn(resp.Header.Get("Location"), fakeslack.Grant{TeamID: w.team, UserID: w.user})
+				if err != nil {
+					t.Fatal(err)
+				}
+				code, page := d.get(b, back)
+				return b, code, page
+			}
+			ada, code, home := signIn(acme)
+			if code != 200 || !strings.Contains(home, "#1 Acme grows") {
+				t.Fatalf("Home after Sign in with Slack: %d %s", code, home)
+			}
+			// The balancer sends each request to the next process.
+			for range 4 {
+				if code, page := d.get(ada, publicURL+"/o/1"); code != 200 || !strings.Contains(page, "Acme grows") {
+					t.Errorf("/o/1 on a replica: %d %s", code, page)
+				}
+			}
+			_, code, page := signIn(globex)
+			if code != http.StatusForbidden || !strings.Contains(page, "does not serve the Slack workspace") || strings.Contains(page, "Acme") {
+				t.Errorf("a person of a workspace okrbot is not installed in: %d %s", code, page)
 			}
 		})
 	}

@@ -183,7 +183,7 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	api.New(st, svc, m.Now, log).Register(apiMux)
 	mux.Handle("/api/", withRequestID(apiMux))
 	if publicURL != "" {
-		dash, err := web.New(web.Config{Store: st, Now: m.Now, Logger: log, PublicURL: publicURL})
+		dash, err := web.New(m.dashboardConfig(st, log, publicURL))
 		if err != nil {
 			return nil, fmt.Errorf("OKRBOT_PUBLIC_URL: %w", err)
 		}

@@ -58,7 +58,7 @@ func TestSignInWithSlack(t *testing.T) {
 		if start.status != http.StatusFound || !strings.HasPrefix(toSlack, fake.Issuer()+"/openid/connect/authorize?") {
 			t.Fatalf("start: %d to %s", start.status, toSlack)
 		}
-		back, err := fake.SignIn(toSlack, "U1")
+		back, err := fake.SignIn(toSlack, fakeslack.Grant{UserID: "U1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestSignInWithSlack(t *testing.T) {
 		// Another browser cannot finish a sign-in it did not start.
 		bob := s.browser().noRedirects()
 		toSlack = stop.get("/signin/slack").header.Get("Location")
-		back, err = fake.SignIn(toSlack, "U2")
+		back, err = fake.SignIn(toSlack, fakeslack.Grant{UserID: "U2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestSignInWithSlackRefusesOthers(t *testing.T) {
 		s, fake := slackSite(t, st, "s3cr3t")
 		fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace"})
 		b := s.browser().noRedirects()
-		back, err := fake.SignIn(b.get("/signin/slack").header.Get("Location"), "U1")
+		back, err := fake.SignIn(b.get("/signin/slack").header.Get("Location"), fakeslack.Grant{UserID: "U1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestSignInWithSlackRefusesOthers(t *testing.T) {
 		fake2.AddUser(fakeslack.User{ID: "U1", Name: "ada"})
 		s2.say(fakeslack.TeamID, "U1", "Ada", `/okr list`)
 		b2 := s2.browser().noRedirects()
-		back, err = fake2.SignIn(b2.get("/signin/slack").header.Get("Location"), "U1")
+		back, err = fake2.SignIn(b2.get("/signin/slack").header.Get("Location"), fakeslack.Grant{UserID: "U1"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,11 +75,12 @@ func (s *Server) serveOpenIDKeys(w http.ResponseWriter, _ *http.Request) {
 	}}})
 }
 
-// SignIn is a person of the fake's workspace clicking Allow on the page a
-// Sign in with Slack link (/openid/connect/authorize?…) opens. It returns
-// where Slack then sends the browser: the redirect URL with a code and the
-// link's state. A link Slack would refuse is an error.
-func (s *Server) SignIn(authorizeURL, userID string) (string, error) {
+// SignIn is g.UserID, of workspace g.TeamID (the fake's own when empty),
+// clicking Allow on the page a Sign in with Slack link
+// (/openid/connect/authorize?…) opens. It returns where Slack then sends
+// the browser: the redirect URL with a code and the link's state. A link
+// Slack would refuse is an error.
+func (s *Server) SignIn(authorizeURL string, g Grant) (string, error) {
 	u, err := url.Parse(authorizeURL)
 	if err != nil {
 		return "", fmt.Errorf("fakeslack: sign-in link: %w", err)
@@ -90,7 +91,12 @@ func (s *Server) SignIn(authorizeURL, userID string) (string, error) {
 	q := u.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	person, known := s.users[userID]
+	person, known := s.users[g.UserID]
+	team := g.TeamID
+	if team == "" {
+		team = s.team
+	}
+	_, teamKnown := s.teams[team]
 	redirect := q.Get("redirect_uri")
 	switch {
 	case s.app.ClientID == "" || q.Get("client_id") != s.app.ClientID:
@@ -104,11 +110,13 @@ func (s *Server) SignIn(authorizeURL, userID string) (string, error) {
 	case len(s.app.RedirectURLs) > 0 && !contains(s.app.RedirectURLs, redirect):
 		return "", fmt.Errorf("fakeslack: sign-in link: bad_redirect_uri %s", redirect)
 	case !known:
-		return "", fmt.Errorf("fakeslack: no user %s (AddUser it first)", userID)
+		return "", fmt.Errorf("fakeslack: no user %s (AddUser it first)", g.UserID)
+	case team != s.team && !teamKnown:
+		return "", fmt.Errorf("fakeslack: no team %q (AddTeam it first)", team)
 	}
 	s.seq++
 	c := fmt.Sprintf("%d.%s", s.seq, randomHex())
-	s.openIDCodes[c] = &openIDCode{user: person, team: s.team, clientID: q.Get("client_id"), nonce: q.Get("nonce"),
+	s.openIDCodes[c] = &openIDCode{user: person, team: team, clientID: q.Get("client_id"), nonce: q.Get("nonce"),
 		redirect: redirect, expires: s.now().Add(codeLifetime)}
 	return withQuery(redirect, url.Values{"code": {c}, "state": {q.Get("state")}}), nil
 }
