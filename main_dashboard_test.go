@@ -99,6 +99,20 @@ func TestDashboardFromSlack(t *testing.T) {
 					t.Errorf("%s: %d", chart, code)
 				}
 			}
+			// /okr show links to the objective's page, and the Home tab
+			// has a button that opens the dashboard.
+			if show := blocksText(say("/okr", "show 1")); !strings.Contains(show, "<"+public+"/o/1|Open in the dashboard>") {
+				t.Errorf("/okr show links to no page:\n%s", show)
+			}
+			home := map[string]any{"type": "event_callback", "team_id": fakeslack.TeamID,
+				"event": map[string]any{"type": "app_home_opened", "user": "U1", "tab": "home"}}
+			if code, _ := do(t, fakeslack.EventRequest(base+"/slack/events", slackSigningSecret, time.Now(), home)); code != 200 {
+				t.Fatalf("app_home_opened = %d", code)
+			}
+			if view := fake.WaitCalls("views.publish", 1)[0].Params.Get("view"); !strings.Contains(view, `"url":"`+public+`/"`) ||
+				!strings.Contains(view, "Open dashboard") {
+				t.Errorf("the Home tab has no Open dashboard button: %s", view)
+			}
 			again := dashboardBrowser(strings.TrimPrefix(base, "http://"))
 			if code, body := fetch(t, again, "POST", link); code != http.StatusGone || strings.Contains(body, "Delight") {
 				t.Errorf("the link used again: %d %s", code, body)

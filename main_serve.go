@@ -167,7 +167,7 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 		if sched != nil {
 			sched.Wake()
 		}
-	}, func(context.Context) (string, error) { return publicURL, nil })
+	}, func(context.Context) (string, error) { return publicURL, nil }, publicURL)
 	var platforms []*platform
 	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *bot.Queue, *readyGate) (*platform, error){m.slack, m.teams} {
 		p, err := setUp(ctx, st, svc, log, mets, queue, gate)

@@ -20,6 +20,19 @@ const DashboardLinkTTL = 10 * time.Minute
 // address; the token follows it.
 const DashboardSignInPath = "/signin/"
 
+// ActionOpenDashboard is the Home tab's Open dashboard button, which opens
+// the dashboard's address in the browser.
+const ActionOpenDashboard = "okr_open_dashboard"
+
+// pageLink is a link to a page of the dashboard, like "/o/12"; nothing
+// without a public address.
+func (s *Service) pageLink(path, label string) (bot.Inline, bool) {
+	if s.publicURL == "" {
+		return bot.Inline{}, false
+	}
+	return bot.Link(s.publicURL+path, label), true
+}
+
 // /okr dashboard: a link, to the asker only, that signs them in to their
 // workspace's dashboard once within DashboardLinkTTL.
 func (s *Service) dashboard(ctx context.Context, c *caller, words []string) (bot.Reply, error) {

@@ -40,6 +40,10 @@ type Config struct {
 	// first asked for. Without it, or when it returns "", /okr dashboard
 	// says what to set.
 	DashboardURL func(context.Context) (string, error)
+	// PublicURL is the dashboard's address for links in messages: the
+	// Home tab's Open dashboard button, /okr show and the digest
+	// (OKRBOT_PUBLIC_URL). Messages link to no page without it.
+	PublicURL string
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -55,12 +59,14 @@ type Service struct {
 	known  *known
 
 	dashboardURL func(context.Context) (string, error)
+	publicURL    string
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake, dashboardURL: cfg.DashboardURL}
+		sender: cfg.Sender, onWake: cfg.Wake, dashboardURL: cfg.DashboardURL,
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -258,6 +264,9 @@ func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply
 		return s.reviewButton(ctx, c, act.Value)
 	case ActionHistoryMore:
 		return s.historyMore(ctx, c, act.Value)
+	case ActionOpenDashboard:
+		// The button opened the dashboard in the browser; nothing to say.
+		return bot.Reply{}, nil
 	}
 	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
 }

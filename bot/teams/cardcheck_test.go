@@ -35,6 +35,7 @@ func sampleCards() map[string]object {
 					{ActionID: "checkin", Label: "Check in", Value: "1", Style: bot.Primary},
 					{ActionID: "snooze", Label: "Snooze", Value: "1"},
 					{ActionID: "close", Label: "Close", Value: "7", Style: bot.Danger, Confirm: "Close Revenue?"},
+					{ActionID: "open", Label: "Open dashboard", URL: "https://okrbot.example.com/"},
 				},
 			},
 			{Items: []bot.Text{bot.T("second section")}},
