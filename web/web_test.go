@@ -229,7 +229,7 @@ func TestDashboardShowsAPersonTheirWorkspace(t *testing.T) {
 		if strings.Contains(home.body, "<fast>") {
 			t.Error("a title is shown unescaped")
 		}
-		ada.get("/tree").has(t, "the tree", "Alignment in 2026-Q4", "#1 Delight customers", "<ul><li><a class=\"title\" href=\"/o/2\">",
+		ada.get("/tree").has(t, "the tree", "Alignment in 2026-Q4", "#1 Delight customers", "<ul><li><a href=\"/o/2\">",
 			"Sales", "red")
 		ada.get("/tree?team=Sales").has(t, "the tree of Sales", "Alignment in 2026-Q4 · Sales", "#2 Grow revenue")
 		obj := ada.get("/o/2")
