@@ -196,6 +196,12 @@ func (c *checker) settings() usable {
 		}
 		return ""
 	})
+	c.setting("TEAMS_LOGIN_URL", func(v string) string {
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+			return fmt.Sprintf("%q is not an address like %s", v, defaultLoginURL)
+		}
+		return ""
+	})
 	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
 		c.setting(name, func(v string) string {
 			if v == "" || (name == "OKRBOT_METRICS_ADDR" && v == "off") {

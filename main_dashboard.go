@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,15 +17,24 @@ import (
 
 // dashboardConfig is the dashboard's configuration at publicURL: with Sign
 // in with Slack when the Slack app's credentials are set (the app that
-// people install okrbot with, given Slack's OpenID issuer beside its API).
+// people install okrbot with, given Slack's OpenID issuer beside its API),
+// and the Teams app's tab when TEAMS_APP_ID is set and the address is
+// https, as Teams requires of tabs.
 func (m *Main) dashboardConfig(st *store.Store, log *slog.Logger, publicURL string) web.Config {
 	cfg := web.Config{Store: st, Now: m.Now, Logger: log, PublicURL: publicURL}
 	id, secret := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID")), strings.TrimSpace(m.Getenv("SLACK_CLIENT_SECRET"))
 	if id != "" && secret != "" {
 		cfg.Slack = &web.SlackSignIn{ClientID: id, ClientSecret: secret, Issuer: slackIssuer(m.slackAPIURL())}
 	}
+	if appID := strings.TrimSpace(m.Getenv("TEAMS_APP_ID")); appID != "" && strings.HasPrefix(publicURL, "https://") {
+		cfg.Teams = &web.TeamsTab{AppID: appID, LoginURL: cmp.Or(strings.TrimSpace(m.Getenv("TEAMS_LOGIN_URL")), defaultLoginURL)}
+	}
 	return cfg
 }
+
+// defaultLoginURL is Microsoft Entra ID, which signs Teams' single sign-on
+// tokens (TEAMS_LOGIN_URL).
+const defaultLoginURL = "https://login.microsoftonline.com"
 
 // slackIssuer is Slack's OpenID issuer for its Web API's address:
 // https://slack.com for https://slack.com/api/.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/faketeams"
@@ -191,6 +192,7 @@ func TestDashboardFromTeams(t *testing.T) {
 			const public = "https://okrbot.example.test"
 			env := teamsEnv(fake, dbURL)
 			env["OKRBOT_PUBLIC_URL"] = public
+			env["TEAMS_LOGIN_URL"] = fake.LoginURL()
 			p := start(t, c, env)
 			ada := newTeamsUser(t, fake, p.base, teamsAda)
 			dm := fake.Personal(teamsAda)
@@ -230,6 +232,39 @@ func TestDashboardFromTeams(t *testing.T) {
 			code, body := send(t, browser, home)
 			if code != 200 || !strings.Contains(body, "#1 Delight customers") {
 				t.Errorf("Home: %d %s", code, body)
+			}
+
+			// Inside the Teams tab: the app package's tab is the page okrbot
+			// serves, and Teams' single sign-on token signs Ada in there.
+			if teams.TabPath != web.TeamsTabPath {
+				t.Fatalf("the manifest's tab is at %s, okrbot serves it at %s", teams.TabPath, web.TeamsTabPath)
+			}
+			if code, body := fetch(t, browser, "GET", strings.Replace(public, "https", "http", 1)+web.TeamsTabPath); code != 200 ||
+				!strings.Contains(body, "MicrosoftTeams.min.js") {
+				t.Fatalf("the tab's page: %d %s", code, body)
+			}
+			token := fake.TabToken(teamsAda, "", "api://okrbot.example.test/"+faketeams.AppID)
+			tabSignIn := must(http.NewRequest("POST", strings.Replace(public, "https", "http", 1)+web.TeamsTabSignInPath,
+				strings.NewReader(url.Values{"token": {token}}.Encode())))
+			tabSignIn.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err = browser.Transport.RoundTrip(tabSignIn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			tabCookie := resp.Header.Get("Set-Cookie")
+			if resp.StatusCode != http.StatusNoContent || !strings.HasPrefix(tabCookie, "__Host-okrbot_tab=") {
+				t.Fatalf("tab sign-in: %d %q", resp.StatusCode, tabCookie)
+			}
+			inTab := must(http.NewRequest("GET", strings.Replace(public, "https", "http", 1)+"/o/1", nil))
+			inTab.Header.Set("Cookie", strings.SplitN(tabCookie, ";", 2)[0])
+			resp, err = browser.Transport.RoundTrip(inTab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'self' https://teams.microsoft.com") {
+				t.Errorf("an objective in the tab: %d, CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
 			}
 		})
 	}

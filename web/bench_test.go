@@ -55,28 +55,26 @@ func newBenchSite(tb testing.TB, url string, sz dashSize) *benchSite {
 	must(st.InsertAll(ctx, &teams, 500))
 	period, err := st.EnsurePeriod(ctx, ws.ID, okr.QuarterOf(midQ4))
 	must(err)
+	// 10 company objectives, a tenth of them aligned to those, the rest to
+	// the tenth; each level is inserted once its parents have ids.
 	number := int64(0)
 	os := make([]store.Objective, sz.objectives)
-	for i := range os {
-		number++
-		os[i] = store.Objective{WorkspaceID: ws.ID, Number: number, Title: fmt.Sprintf("Objective %d, worded as people word them", i),
-			OwnerID: users[i%len(users)].ID, PeriodID: period.ID, Status: okr.Active}
-		if i >= 10 {
-			os[i].TeamID = &teams[i%len(teams)].ID
+	levels := []int{0, 10, max(20, sz.objectives/10), sz.objectives}
+	for l := 0; l+1 < len(levels); l++ {
+		for i := levels[l]; i < levels[l+1]; i++ {
+			number++
+			os[i] = store.Objective{WorkspaceID: ws.ID, Number: number, Title: fmt.Sprintf("Objective %d, worded as people word them", i),
+				OwnerID: users[i%len(users)].ID, PeriodID: period.ID, Status: okr.Active}
+			if i >= 10 {
+				os[i].TeamID = &teams[i%len(teams)].ID
+			}
+			if l > 0 {
+				parents := os[levels[l-1]:levels[l]]
+				os[i].ParentID = &parents[i%len(parents)].ID
+			}
 		}
-	}
-	must(st.InsertAll(ctx, &os, 500))
-	for i := range os {
-		// 10 company objectives; a tenth aligned to them, the rest to those.
-		switch {
-		case i >= sz.objectives/10:
-			os[i].ParentID = &os[10+i%max(1, sz.objectives/10-10)].ID
-		case i >= 10:
-			os[i].ParentID = &os[i%10].ID
-		}
-		if os[i].ParentID != nil {
-			must(st.UpdateObjective(ctx, &os[i], "parent_id"))
-		}
+		batch := os[levels[l]:levels[l+1]]
+		must(st.InsertAll(ctx, &batch, 500))
 	}
 	var krs []store.KeyResult
 	for i, o := range os {

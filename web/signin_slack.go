@@ -164,37 +164,43 @@ func (d *Dashboard) slackCallback(w http.ResponseWriter, r *http.Request) {
 // startSession signs a person in whom a platform vouched for, if okrbot
 // serves their workspace.
 func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, platform, team, user, name, notServed string) {
-	ctx := r.Context()
+	id, served, err := d.sessionFor(r.Context(), platform, team, user, name)
+	switch {
+	case err != nil:
+		d.fail(w, r, err)
+	case !served:
+		d.refuse(w, r, http.StatusForbidden, "Not a workspace okrbot serves", notServed)
+	default:
+		d.setSession(w, id)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+}
+
+// sessionFor starts a session for a person a platform vouched for, and
+// returns its id; served is false, and nothing is written, when okrbot
+// does not serve their workspace. A person okrbot has not met yet is
+// recorded, as their first command would.
+func (d *Dashboard) sessionFor(ctx context.Context, platform, team, user, name string) (id string, served bool, err error) {
 	ws, err := d.store.FindWorkspace(ctx, platform, team)
 	if errors.Is(err, okr.ErrNotFound) {
-		d.refuse(w, r, http.StatusForbidden, "Not a workspace okrbot serves", notServed)
-		return
+		return "", false, nil
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return "", false, err
 	}
 	u, err := d.store.UserByPlatformID(ctx, ws.ID, user)
 	if errors.Is(err, okr.ErrNotFound) {
 		u, err = d.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: user, Name: name})
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return "", false, err
 	}
-	id, err := randomToken()
-	if err != nil {
-		d.fail(w, r, err)
-		return
+	if id, err = randomToken(); err != nil {
+		return "", false, err
 	}
 	now := d.now()
 	sess := store.DashboardSession{Hash: commands.HashToken(id), WorkspaceID: ws.ID, UserID: u.ID, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(AbsoluteTimeout)}
-	if err := d.store.CreateDashboardSession(ctx, &sess); err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	d.setSession(w, id)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return id, true, d.store.CreateDashboardSession(ctx, &sess)
 }
 
 // refuse answers a sign-in that did not work, saying why.

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
+
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
@@ -45,6 +47,9 @@ type Config struct {
 	PublicURL string
 	// Slack, when set, offers Sign in with Slack.
 	Slack *SlackSignIn
+	// Teams, when set, serves the Teams app's tab. It needs an https
+	// PublicURL: Teams shows only https tabs.
+	Teams *TeamsTab
 }
 
 // A Dashboard serves the dashboard's pages.
@@ -57,6 +62,7 @@ type Dashboard struct {
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
 	slack  *slackOpenID
+	teams  *teamsTab
 }
 
 //go:embed templates/*.html
@@ -89,7 +95,15 @@ func New(cfg Config) (*Dashboard, error) {
 		}
 		d.slack = &slackOpenID{cfg: *cfg.Slack, redirect: strings.TrimSuffix(cfg.PublicURL, "/") + SlackCallbackPath}
 	}
-	for _, page := range []string{"home", "tree", "objective", "scorecard", "kpi", "review", "signin", "message"} {
+	if cfg.Teams != nil {
+		if !d.secure {
+			return nil, errors.New("the Teams tab needs an https OKRBOT_PUBLIC_URL: Teams shows only https tabs")
+		}
+		host := strings.TrimPrefix(d.origin, "https://")
+		d.teams = &teamsTab{cfg: *cfg.Teams, verifiers: map[string]*oidc.IDTokenVerifier{},
+			audience: []string{cfg.Teams.AppID, "api://" + host + "/" + cfg.Teams.AppID}}
+	}
+	for _, page := range []string{"home", "tree", "objective", "scorecard", "kpi", "review", "signin", "message", "tab"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, err
@@ -110,6 +124,10 @@ func (d *Dashboard) routes() {
 		d.mux.HandleFunc("GET "+SlackSignInPath, d.slackSignIn)
 		d.mux.HandleFunc("GET "+SlackCallbackPath, d.slackCallback)
 	}
+	if d.teams != nil {
+		d.mux.HandleFunc("GET "+TeamsTabPath, d.tabPage)
+		d.mux.HandleFunc("POST "+TeamsTabSignInPath, d.tabSignIn)
+	}
 	d.mux.HandleFunc("POST /logout", d.signedIn(d.logout))
 	d.mux.HandleFunc("GET /{$}", d.signedIn(d.home))
 	d.mux.HandleFunc("GET /tree", d.signedIn(d.tree))
@@ -123,12 +141,16 @@ func (d *Dashboard) routes() {
 
 // Paths are the patterns the dashboard answers, for a server that mounts
 // it beside other handlers.
-var Paths = []string{"/assets/", commands.DashboardSignInPath, "/logout", "/{$}", "/tree", "/o/", "/scorecard", "/k/", "/review"}
+var Paths = []string{"/assets/", commands.DashboardSignInPath, TeamsTabPath, TeamsTabSignInPath, "/logout", "/{$}", "/tree", "/o/", "/scorecard", "/k/", "/review"}
+
+// csp is the Content-Security-Policy of every page: everything from
+// okrbot itself, and no framing (the Teams tab's pages allow Teams).
+const csp = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // ServeHTTP serves a request with the dashboard's security headers.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
@@ -175,6 +197,8 @@ type viewer struct {
 	csrf string
 	// sessionHash names the session, for signing out.
 	sessionHash string
+	// inTab: the session is the Teams tab's.
+	inTab bool
 }
 
 // cookieName is the session cookie's name: with the __Host- prefix on
@@ -201,6 +225,14 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "private, no-store")
 		c, err := r.Cookie(d.cookieName())
+		inTab := false
+		if (err != nil || c.Value == "") && d.teams != nil {
+			// Only a browser showing the tab inside Teams has this one.
+			if c, err = r.Cookie(tabCookie); err == nil {
+				inTab = true
+				d.allowTeamsFrame(w)
+			}
+		}
 		if err != nil || c.Value == "" {
 			d.signInFirst(w, r)
 			return
@@ -209,7 +241,7 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 		now := d.now()
 		sess, u, ws, err := d.store.DashboardSession(r.Context(), hash, now, IdleTimeout)
 		if errors.Is(err, okr.ErrNotFound) {
-			d.clearCookie(w)
+			d.clearCookie(w, inTab)
 			d.signInFirst(w, r)
 			return
 		}
@@ -223,7 +255,7 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 				return
 			}
 		}
-		h(w, r, &viewer{ws: ws, user: u, csrf: csrfToken(c.Value), sessionHash: hash})
+		h(w, r, &viewer{ws: ws, user: u, csrf: csrfToken(c.Value), sessionHash: hash, inTab: inTab})
 	}
 }
 
@@ -295,7 +327,12 @@ func (d *Dashboard) signInOptions() []link {
 	return out
 }
 
-func (d *Dashboard) clearCookie(w http.ResponseWriter) {
+func (d *Dashboard) clearCookie(w http.ResponseWriter, inTab bool) {
+	if inTab {
+		http.SetCookie(w, &http.Cookie{Name: tabCookie, Value: "", Path: "/", HttpOnly: true, Secure: true,
+			SameSite: http.SameSiteNoneMode, Partitioned: true, MaxAge: -1})
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: d.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: d.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
@@ -310,7 +347,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, v *viewer) {
 		d.fail(w, r, err)
 		return
 	}
-	d.clearCookie(w)
+	d.clearCookie(w, v.inTab)
 	d.render(w, r, http.StatusOK, "message", nil, page{Title: "Signed out", Message: "You are signed out of okrbot. Type /okr dashboard to okrbot to sign in again."})
 }
 

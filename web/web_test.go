@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -29,8 +30,10 @@ var midQ4 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
 type site struct {
 	t   *testing.T
 	now time.Time
-	svc *commands.Service
-	srv *httptest.Server
+	// platform is where people type their commands: Slack unless set.
+	platform string
+	svc      *commands.Service
+	srv      *httptest.Server
 }
 
 func newSite(t *testing.T, st *store.Store) *site { return startSite(t, st, true) }
@@ -67,7 +70,7 @@ func startTLS(t *testing.T) *httptest.Server {
 // say types a command as a person of a workspace and returns the answer.
 func (s *site) say(team, user, name, text string) bot.Message {
 	s.t.Helper()
-	ws := bot.Workspace{Platform: "slack", TeamID: team}
+	ws := bot.Workspace{Platform: cmp.Or(s.platform, "slack"), TeamID: team}
 	cmd, rest, _ := strings.Cut(text, " ")
 	req := bot.Request{Workspace: ws, User: bot.User{ID: user, Name: name}, Command: cmd, Text: rest,
 		Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: "D" + user}}

@@ -129,6 +129,8 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("GET /openid/keys", s.serveKeys)
 	mux.HandleFunc("POST /oauth2/v2.0/token", s.serveToken)
 	mux.HandleFunc("/amer/v3/", s.serveConnector)
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.serveEntraConfig)
+	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.serveEntraKeys)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
