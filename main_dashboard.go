@@ -18,16 +18,22 @@ import (
 // dashboardConfig is the dashboard's configuration at publicURL: with Sign
 // in with Slack when the Slack app's credentials are set (the app that
 // people install okrbot with, given Slack's OpenID issuer beside its API),
-// and the Teams app's tab when TEAMS_APP_ID is set and the address is
-// https, as Teams requires of tabs.
+// Sign in with Microsoft with the Teams app's registration, and the Teams
+// app's tab when TEAMS_APP_ID is set and the address is https, as Teams
+// requires of tabs.
 func (m *Main) dashboardConfig(st *store.Store, log *slog.Logger, publicURL string) web.Config {
 	cfg := web.Config{Store: st, Now: m.Now, Logger: log, PublicURL: publicURL}
 	id, secret := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID")), strings.TrimSpace(m.Getenv("SLACK_CLIENT_SECRET"))
 	if id != "" && secret != "" {
 		cfg.Slack = &web.SlackSignIn{ClientID: id, ClientSecret: secret, Issuer: slackIssuer(m.slackAPIURL())}
 	}
-	if appID := strings.TrimSpace(m.Getenv("TEAMS_APP_ID")); appID != "" && strings.HasPrefix(publicURL, "https://") {
-		cfg.Teams = &web.TeamsTab{AppID: appID, LoginURL: cmp.Or(strings.TrimSpace(m.Getenv("TEAMS_LOGIN_URL")), defaultLoginURL)}
+	appID, login := strings.TrimSpace(m.Getenv("TEAMS_APP_ID")), cmp.Or(strings.TrimSpace(m.Getenv("TEAMS_LOGIN_URL")), defaultLoginURL)
+	if appID != "" && strings.HasPrefix(publicURL, "https://") {
+		cfg.Teams = &web.TeamsTab{AppID: appID, LoginURL: login}
+	}
+	if appID != "" && m.Getenv("TEAMS_APP_PASSWORD") != "" && m.Getenv("TEAMS_TENANT_ID") != "" {
+		cfg.Microsoft = &web.MicrosoftSignIn{AppID: appID, AppPassword: m.Getenv("TEAMS_APP_PASSWORD"),
+			TenantID: strings.TrimSpace(m.Getenv("TEAMS_TENANT_ID")), LoginURL: login}
 	}
 	return cfg
 }

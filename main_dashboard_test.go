@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -232,6 +233,26 @@ func TestDashboardFromTeams(t *testing.T) {
 			code, body := send(t, browser, home)
 			if code != 200 || !strings.Contains(body, "#1 Delight customers") {
 				t.Errorf("Home: %d %s", code, body)
+			}
+
+			// Sign in with Microsoft, through serve, with the Teams app's
+			// registration.
+			// The browser's cookies are Secure, so they are handed over by
+			// hand on the plain HTTP the test's okrbot listens on.
+			b := &http.Client{Transport: browser.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			start := must(b.Get(strings.Replace(public, "https", "http", 1) + web.MicrosoftSignInPath))
+			start.Body.Close()
+			back, err := fake.SignIn(start.Header.Get("Location"), teamsAda, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			callback := must(http.NewRequest("GET", strings.Replace(back, "https", "http", 1), nil))
+			callback.Header.Set("Cookie", strings.SplitN(start.Header.Get("Set-Cookie"), ";", 2)[0])
+			done := must(b.Do(callback))
+			done.Body.Close()
+			signedIn := slices.ContainsFunc(done.Cookies(), func(c *http.Cookie) bool { return c.Name == "__Host-okrbot_session" && c.Value != "" })
+			if done.StatusCode != http.StatusSeeOther || !signedIn {
+				t.Errorf("Sign in with Microsoft: %d %v", done.StatusCode, done.Header["Set-Cookie"])
 			}
 
 			// Inside the Teams tab: the app package's tab is the page okrbot

@@ -47,6 +47,8 @@ type Config struct {
 	PublicURL string
 	// Slack, when set, offers Sign in with Slack.
 	Slack *SlackSignIn
+	// Microsoft, when set, offers Sign in with Microsoft.
+	Microsoft *MicrosoftSignIn
 	// Teams, when set, serves the Teams app's tab. It needs an https
 	// PublicURL: Teams shows only https tabs.
 	Teams *TeamsTab
@@ -54,15 +56,15 @@ type Config struct {
 
 // A Dashboard serves the dashboard's pages.
 type Dashboard struct {
-	store  *store.Store
-	now    func() time.Time
-	log    *slog.Logger
-	secure bool
-	origin string
-	pages  map[string]*template.Template
-	mux    *http.ServeMux
-	slack  *slackOpenID
-	teams  *teamsTab
+	store   *store.Store
+	now     func() time.Time
+	log     *slog.Logger
+	secure  bool
+	origin  string
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+	signIns []*openIDSignIn
+	teams   *teamsTab
 }
 
 //go:embed templates/*.html
@@ -89,11 +91,15 @@ func New(cfg Config) (*Dashboard, error) {
 		d.secure = u.Scheme == "https"
 		d.origin = u.Scheme + "://" + u.Host
 	}
+	if (cfg.Slack != nil || cfg.Microsoft != nil) && cfg.PublicURL == "" {
+		return nil, errors.New("signing in with Slack or Microsoft needs OKRBOT_PUBLIC_URL for its redirect URL")
+	}
+	base := strings.TrimSuffix(cfg.PublicURL, "/")
 	if cfg.Slack != nil {
-		if cfg.PublicURL == "" {
-			return nil, errors.New("Sign in with Slack needs OKRBOT_PUBLIC_URL for its redirect URL")
-		}
-		d.slack = &slackOpenID{cfg: *cfg.Slack, redirect: strings.TrimSuffix(cfg.PublicURL, "/") + SlackCallbackPath}
+		d.signIns = append(d.signIns, slackSignIn(*cfg.Slack, base))
+	}
+	if cfg.Microsoft != nil {
+		d.signIns = append(d.signIns, microsoftSignIn(*cfg.Microsoft, base))
 	}
 	if cfg.Teams != nil {
 		if !d.secure {
@@ -120,9 +126,9 @@ func (d *Dashboard) routes() {
 	d.mux.Handle("GET /assets/", http.StripPrefix("/assets/", assetServer(http.FileServerFS(assets))))
 	d.mux.HandleFunc("GET "+commands.DashboardSignInPath+"{token}", d.signInPage)
 	d.mux.HandleFunc("POST "+commands.DashboardSignInPath+"{token}", d.signIn)
-	if d.slack != nil {
-		d.mux.HandleFunc("GET "+SlackSignInPath, d.slackSignIn)
-		d.mux.HandleFunc("GET "+SlackCallbackPath, d.slackCallback)
+	for _, o := range d.signIns {
+		d.mux.HandleFunc("GET "+o.start, d.openIDStart(o))
+		d.mux.HandleFunc("GET "+o.callback, d.openIDCallback(o))
 	}
 	if d.teams != nil {
 		d.mux.HandleFunc("GET "+TeamsTabPath, d.tabPage)
@@ -321,8 +327,8 @@ func (d *Dashboard) setSession(w http.ResponseWriter, id string) {
 // that say how.
 func (d *Dashboard) signInOptions() []link {
 	var out []link
-	if d.slack != nil {
-		out = append(out, link{Href: SlackSignInPath, Label: "Sign in with Slack"})
+	for _, o := range d.signIns {
+		out = append(out, link{Href: o.start, Label: o.label})
 	}
 	return out
 }

@@ -4,8 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,4 +78,91 @@ func (s *Server) TabToken(u User, tenant, audience string) string {
 		panic(err)
 	}
 	return signed
+}
+
+// A sign-in code, from SignIn, for the token endpoint.
+type signInCode struct {
+	user     User
+	tenant   string
+	redirect string
+	nonce    string
+	expires  time.Time
+}
+
+// SignIn is u, of tenant (TenantID when empty), signing in on the page a
+// "Sign in with Microsoft" link (/{tenant}/oauth2/v2.0/authorize?…) opens.
+// It returns where Entra ID then sends the browser: the redirect URI with
+// a code and the link's state. A link Entra ID would refuse (another app,
+// no openid scope, no redirect URI) is an error.
+func (s *Server) SignIn(authorizeURL string, u User, tenant string) (string, error) {
+	if tenant == "" {
+		tenant = TenantID
+	}
+	parsed, err := url.Parse(authorizeURL)
+	if err != nil {
+		return "", fmt.Errorf("faketeams: sign-in link: %w", err)
+	}
+	q := parsed.Query()
+	switch {
+	case parsed.Scheme+"://"+parsed.Host != s.srv.URL || !strings.HasSuffix(parsed.Path, "/oauth2/v2.0/authorize"):
+		return "", fmt.Errorf("faketeams: sign-in link %s does not point at the fake's authorize endpoint", authorizeURL)
+	case q.Get("client_id") != AppID:
+		return "", fmt.Errorf("faketeams: sign-in link: AADSTS700016: application %q was not found", q.Get("client_id"))
+	case q.Get("response_type") != "code":
+		return "", fmt.Errorf("faketeams: sign-in link: response_type %q, want code", q.Get("response_type"))
+	case !slices.Contains(strings.Fields(q.Get("scope")), "openid"):
+		return "", fmt.Errorf("faketeams: sign-in link: scope %q lacks openid", q.Get("scope"))
+	case q.Get("redirect_uri") == "":
+		return "", errors.New("faketeams: sign-in link: no redirect_uri")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	code := fmt.Sprintf("code-%d", s.seq)
+	if s.codes == nil {
+		s.codes = map[string]signInCode{}
+	}
+	s.codes[code] = signInCode{user: u, tenant: tenant, redirect: q.Get("redirect_uri"), nonce: q.Get("nonce"), expires: s.now().Add(10 * time.Minute)}
+	return q.Get("redirect_uri") + "?" + url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), nil
+}
+
+// serveSignInToken is the authorization-code grant of a tenant's token
+// endpoint: a code from SignIn, once, for the app with its secret, for an
+// id_token of the person.
+func (s *Server) serveSignInToken(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request"})
+		return
+	}
+	f := r.PostForm
+	s.mu.Lock()
+	c, found := s.codes[f.Get("code")]
+	delete(s.codes, f.Get("code"))
+	now := s.now()
+	s.mu.Unlock()
+	switch {
+	case f.Get("client_id") != AppID || f.Get("client_secret") != AppPassword:
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
+	case f.Get("grant_type") != "authorization_code" || !found || !now.Before(c.expires) || c.tenant != r.PathValue("tenant"):
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "AADSTS70008: The provided authorization code is invalid or has expired."})
+	case f.Get("redirect_uri") != c.redirect:
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "AADSTS50011: The redirect URI does not match."})
+	default:
+		claims := jwt.MapClaims{
+			"iss": s.srv.URL + "/" + c.tenant + "/v2.0", "aud": AppID, "tid": c.tenant, "oid": c.user.AADObjectID,
+			"sub": c.user.AADObjectID, "name": c.user.Name, "preferred_username": c.user.Email, "ver": "2.0",
+			"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		}
+		if c.nonce != "" {
+			claims["nonce"] = c.nonce
+		}
+		t := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+		t.Header["kid"] = entraKeyID
+		idToken, err := t.SignedString(entraKey())
+		if err != nil {
+			panic(err)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "access_token": "fake-user-token", "expires_in": 3600,
+			"scope": "openid profile", "id_token": idToken})
+	}
 }

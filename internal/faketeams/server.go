@@ -97,9 +97,10 @@ type Server struct {
 	foreign   signingKey
 	rotations int
 
-	tokens map[string]time.Time // issued token → expiry
-	users  map[string]User      // by "29:" id
-	convs  map[string]*conv     // by conversation id (channels without thread)
+	tokens map[string]time.Time  // issued token → expiry
+	codes  map[string]signInCode // Sign in with Microsoft's codes (entra.go)
+	users  map[string]User       // by "29:" id
+	convs  map[string]*conv      // by conversation id (channels without thread)
 	faults []*fault
 	seq    int
 
@@ -131,6 +132,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/amer/v3/", s.serveConnector)
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.serveEntraConfig)
 	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.serveEntraKeys)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.serveSignInToken)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
