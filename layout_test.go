@@ -30,6 +30,7 @@ var allowedImports = map[string][]string{
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "csvio", "store", "okr"},
+	"web":                {"commands", "store", "okr", "chart"},
 	"metrics":            {"bot", "reminders"},
 	"internal/fakecalls": {},
 	"internal/fakeclock": {},

@@ -194,10 +194,13 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 }
 
 // service is the commands service, sending through sender (nil when no
-// platform is connected) and waking the scheduler with wake.
-func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, people bot.People, wake func()) *commands.Service {
+// platform is connected), waking the scheduler with wake and handing out
+// sign-in links to the dashboard at the address dashboard gives (none
+// when nil); messages link to the dashboard's pages at publicURL.
+func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, people bot.People, wake func(),
+	dashboard func(context.Context) (string, error), publicURL string) *commands.Service {
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
-		Reminders: rd, Sender: sender, People: people, Wake: wake, PublicURL: m.Getenv("OKRBOT_PUBLIC_URL")})
+		Reminders: rd, Sender: sender, People: people, Wake: wake, DashboardURL: dashboard, PublicURL: publicURL})
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -235,7 +238,9 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := &console.Console{Handler: m.service(st, log, rd, nil, nil, nil), In: m.Stdin, Out: m.Stdout,
+	dash := &consoleDashboard{st: st, log: log, now: m.Now}
+	defer dash.close()
+	c := &console.Console{Handler: m.service(st, log, rd, nil, nil, nil, dash.url, ""), In: m.Stdin, Out: m.Stdout,
 		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}, ImageDir: *charts}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {

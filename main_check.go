@@ -21,6 +21,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/web"
 )
 
 var (
@@ -202,6 +203,21 @@ func (c *checker) settings() usable {
 			}
 		}
 	}
+	c.setting("OKRBOT_PUBLIC_URL", func(v string) string {
+		if v == "" {
+			return ""
+		}
+		if _, err := web.New(web.Config{PublicURL: v}); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
+	c.setting("TEAMS_LOGIN_URL", func(v string) string {
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+			return fmt.Sprintf("%q is not an address like https://login.microsoftonline.com", v)
+		}
+		return ""
+	})
 	for _, name := range []string{"OKRBOT_ADDR", "OKRBOT_METRICS_ADDR"} {
 		c.setting(name, func(v string) string {
 			if v == "" || (name == "OKRBOT_METRICS_ADDR" && v == "off") {

@@ -24,6 +24,7 @@ import (
 	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/store/storetest"
+	"github.com/okrbot/okrbot/web"
 )
 
 // These tests run okrbot installed in many Slack workspaces end to end:
@@ -230,7 +231,7 @@ func newDeployment(t *testing.T, s setup) *deployment {
 	d := &deployment{t: t, clock: fakeclock.New(at("2026-11-27 12:00")), db: s.db, socket: s.socket, lb: &balancer{},
 		orgs: map[string]bool{}}
 	s.app.ClientID, s.app.ClientSecret = appClientID, appClientSecret
-	s.app.RedirectURLs = []string{publicURL + "/slack/oauth_redirect"}
+	s.app.RedirectURLs = []string{publicURL + "/slack/oauth_redirect", publicURL + web.SlackCallbackPath}
 	d.fake = fakeslack.New(t, fakeslack.WithApp(s.app), fakeslack.WithClock(d.clock.Now))
 	var admins []string
 	for _, w := range []slackTeam{acme, globex, initechA, initechB} {

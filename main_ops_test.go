@@ -167,7 +167,9 @@ func TestMigrateStatus(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": storetest.SQLiteURL(t)}
 	out, err := run(t, env, "", "migrate", "--status")
 	latest := latestSchema(t)
-	if err != nil || !strings.Contains(out, "pending    00001_okrs.sql") || !strings.Contains(out, fmt.Sprintf("schema version 0; %d migrations are pending", latest)) {
+	// Versions may skip numbers: what is pending is the files.
+	files, _ := filepath.Glob(filepath.Join("store", "migrations", "sqlite", "*.sql"))
+	if err != nil || !strings.Contains(out, "pending    00001_okrs.sql") || !strings.Contains(out, fmt.Sprintf("schema version 0; %d migrations are pending", len(files))) {
 		t.Fatalf("status of a new database: %v\n%s", err, out)
 	}
 	if _, err := run(t, env, "", "migrate"); err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/okrbot/okrbot/metrics"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/web"
 )
 
 // platform is one chat platform okrbot serves: what it sends and looks
@@ -189,11 +190,12 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	senders := bot.Senders{}
 	var sched *reminders.Scheduler
 	people := platformPeople{}
+	publicURL := strings.TrimSpace(m.Getenv("OKRBOT_PUBLIC_URL"))
 	svc := m.service(st, log, rd, senders, people, func() {
 		if sched != nil {
 			sched.Wake()
 		}
-	})
+	}, func(context.Context) (string, error) { return publicURL, nil }, publicURL)
 	var platforms []*platform
 	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *bot.Queue, *readyGate) (*platform, error){m.slack, m.teams} {
 		p, err := setUp(ctx, st, svc, log, mets, queue, gate)
@@ -208,6 +210,16 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	apiMux := http.NewServeMux()
 	api.New(st, svc, m.Now, log).Register(apiMux)
 	mux.Handle("/api/", withRequestID(apiMux))
+	if publicURL != "" {
+		dash, err := web.New(m.dashboardConfig(st, log, publicURL))
+		if err != nil {
+			return nil, fmt.Errorf("OKRBOT_PUBLIC_URL: %w", err)
+		}
+		for _, path := range web.Paths {
+			mux.Handle(path, withRequestID(dash))
+		}
+		log.Info("serving the dashboard", "url", publicURL)
+	}
 	dirs := directories{}
 	for _, p := range platforms {
 		senders[p.name] = p.sender

@@ -28,7 +28,7 @@ func (m *Main) teamsPackage(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = teams.WritePackage(f, appID)
+	err = teams.WritePackage(f, appID, m.Getenv("OKRBOT_PUBLIC_URL"))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -131,6 +131,10 @@ type Button struct {
 	Style    ButtonStyle
 	// Confirm, when set, is a question the person must confirm first.
 	Confirm string
+	// URL, when set, makes the button open this web page. Platforms that
+	// also report such a click (Slack) send it as an Action with ActionID,
+	// which its handler answers with nothing.
+	URL string
 }
 
 // ButtonStyle colours a button.

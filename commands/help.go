@@ -16,7 +16,7 @@ type command struct {
 // okrCommands are the /okr subcommands, in the order help lists them.
 var okrCommands map[string]command
 
-var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "grade", "carry", "review", "history", "archive", "tree", "period", "import", "remind", "help"}
+var okrOrder = []string{"new", "kr", "list", "show", "checkin", "edit", "close", "grade", "carry", "review", "history", "archive", "tree", "dashboard", "period", "import", "remind", "help"}
 
 func init() {
 	okrCommands = map[string]command{
@@ -40,8 +40,9 @@ func init() {
 			bot.Textf("A period's retrospective: final scores, outcomes and what was learned, the average per team, and what was carried over."), (*Service).review},
 		"history": {"/okr history 42 [--page 2]",
 			bot.Textf("Every change to an objective and its key results, newest first: who, when, and the old and new values."), (*Service).okrHistory},
-		"archive": {"/okr archive 42", bot.Textf("Archive an objective so it no longer shows in lists."), (*Service).archiveObjective},
-		"tree":    {"/okr tree [--period 2026-Q4]", bot.Textf("The alignment tree: company, team and personal objectives."), (*Service).tree},
+		"archive":   {"/okr archive 42", bot.Textf("Archive an objective so it no longer shows in lists."), (*Service).archiveObjective},
+		"tree":      {"/okr tree [--period 2026-Q4]", bot.Textf("The alignment tree: company, team and personal objectives."), (*Service).tree},
+		"dashboard": {"/okr dashboard", bot.Textf("A link, for you alone, that signs you in to the web dashboard: the tree, every objective with its chart, the scorecard and reviews."), (*Service).dashboard},
 		"period": {`/okr period [new "FY27 H1" --start 2027-01-01 --end 2027-06-30]`,
 			bot.Textf("List periods, or add one with custom dates (admins); quarters need no setup."), (*Service).periods},
 		"import": {"/okr import", bot.Textf("How to import the OKRs of a spreadsheet (CSV or Excel), and the template."), (*Service).importHelp},

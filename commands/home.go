@@ -66,6 +66,10 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 		}
 		msg.Sections = append(msg.Sections, sec)
 	}
+	if s.publicURL != "" {
+		msg.Sections = append(msg.Sections, bot.Section{Text: bot.T("📊 The tree, every objective's chart and the scorecard are on the dashboard."),
+			Buttons: []bot.Button{{ActionID: ActionOpenDashboard, Label: "Open dashboard", URL: s.publicURL + "/"}}})
+	}
 	msg.Sections = append(msg.Sections, bot.Section{Context: bot.Textf("`/okr help` lists everything: `/okr list all`, `/okr tree`, `/okr remind`, `/kpi scorecard`…")})
 	return msg, nil
 }

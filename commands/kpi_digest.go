@@ -156,6 +156,10 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 	if sec, ok := moversSection(views, bases, opt.Since); ok {
 		msg.Sections = append(msg.Sections, sec)
 	}
+	if l, ok := s.pageLink("/scorecard", "The scorecard"); ok {
+		tree, _ := s.pageLink("/tree", "the OKR tree")
+		msg.Sections = append(msg.Sections, bot.Section{Context: bot.T("📊 ", l, " and ", tree, " are on the dashboard.")})
+	}
 	return msg, nil
 }
 

@@ -38,30 +38,39 @@ type Config struct {
 	// People, when set, looks up on their platform the people an import
 	// names by email or platform id.
 	People bot.People
-	// PublicURL is where okrbot is reached from the internet
-	// (OKRBOT_PUBLIC_URL), for links to what it serves; empty when unset.
+	// DashboardURL is the dashboard's address for sign-in links
+	// (OKRBOT_PUBLIC_URL); the console starts its own dashboard when it is
+	// first asked for. Without it, or when it returns "", /okr dashboard
+	// says what to set.
+	DashboardURL func(context.Context) (string, error)
+	// PublicURL is the dashboard's address for links in messages: the
+	// Home tab's Open dashboard button, /okr show and the digest
+	// (OKRBOT_PUBLIC_URL). Messages link to no page without it.
 	PublicURL string
 }
 
 // Service answers people's commands, form submissions and button clicks. It
 // implements bot.Handler.
 type Service struct {
-	store     *store.Store
-	now       func() time.Time
-	admins    map[string]bool
-	log       *slog.Logger
-	remind    ReminderDefaults
-	sender    bot.Sender
-	onWake    func()
-	known     *known
-	people    bot.People
-	publicURL string
+	store  *store.Store
+	now    func() time.Time
+	admins map[string]bool
+	log    *slog.Logger
+	remind ReminderDefaults
+	sender bot.Sender
+	onWake func()
+	known  *known
+	people bot.People
+
+	dashboardURL func(context.Context) (string, error)
+	publicURL    string
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake, people: cfg.People, publicURL: cfg.PublicURL}
+		sender: cfg.Sender, onWake: cfg.Wake, people: cfg.People, dashboardURL: cfg.DashboardURL,
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -263,6 +272,9 @@ func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply
 		return s.reviewButton(ctx, c, act.Value)
 	case ActionHistoryMore:
 		return s.historyMore(ctx, c, act.Value)
+	case ActionOpenDashboard:
+		// The button opened the dashboard in the browser; nothing to say.
+		return bot.Reply{}, nil
 	}
 	return bot.Reply{}, fmt.Errorf("unknown action %q", act.ID)
 }

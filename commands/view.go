@@ -211,8 +211,14 @@ func (s *Service) show(ctx context.Context, c *caller, words []string) (bot.Repl
 		return bot.Reply{}, err
 	}
 	reply, err := s.objectiveReply(ctx, o, nil)
-	if err != nil || !c.req.ShowsImages {
+	if err != nil {
 		return reply, err
+	}
+	if l, ok := s.pageLink(fmt.Sprintf("/o/%d", o.Number), "Open in the dashboard"); ok {
+		reply.Message.Sections = append(reply.Message.Sections, bot.Section{Context: bot.T("📊 ", l)})
+	}
+	if !c.req.ShowsImages {
+		return reply, nil
 	}
 	// The charts go under the objective's title and score.
 	charts, err := s.objectiveCharts(ctx, c, o)

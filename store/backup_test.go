@@ -80,6 +80,9 @@ func seedEverything(t *testing.T, s *store.Store) {
 		Scopes: "commands,chat:write", InstallerID: "U2", InstalledAt: at}))
 	_, err = s.UseOAuthState(ctx, "state-1", at.Add(10*time.Minute), at)
 	must(t, err)
+	must(t, s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: "link-1", WorkspaceID: f.ws.ID, UserID: bob.ID, ExpiresAt: at.Add(10 * time.Minute)}, at))
+	must(t, s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: "link-2", WorkspaceID: f.ws.ID, UserID: bob.ID, ExpiresAt: at.Add(10 * time.Minute)}, at))
+	must(t, s.StartDashboardSession(ctx, "link-1", &store.DashboardSession{Hash: "session-1", CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(7 * 24 * time.Hour)}))
 }
 
 func must(t *testing.T, err error) {

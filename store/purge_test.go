@@ -59,6 +59,10 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 	_, err = s.SetInstalled(ctx, store.AppInstall{WorkspaceID: f.ws.ID, Kind: store.InstallDirect, PlatformID: f.owner.PlatformID, Active: true}, at)
 	must(err)
 	must(s.ReplaceRoster(ctx, f.ws.ID, "19:team", []store.RosterMember{{PlatformID: f.owner.PlatformID, MemberID: "29:1"}}, at))
+	for _, hash := range []string{"link-" + team, "spare-" + team} {
+		must(s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: hash, WorkspaceID: f.ws.ID, UserID: f.owner.ID, ExpiresAt: at.Add(time.Hour)}, at))
+	}
+	must(s.StartDashboardSession(ctx, "link-"+team, &store.DashboardSession{Hash: "session-" + team, CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(time.Hour)}))
 }
 
 func TestPurgeWorkspace(t *testing.T) {

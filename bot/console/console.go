@@ -164,6 +164,9 @@ func render(r bot.Reply, saved map[*bot.Image]string) string {
 				labels := make([]string, len(s.Buttons))
 				for i, btn := range s.Buttons {
 					labels[i] = "[" + btn.Label + "]"
+					if btn.URL != "" {
+						labels[i] += " (" + btn.URL + ")"
+					}
 				}
 				b.WriteString(strings.Join(labels, " ") + "\n")
 			}

@@ -320,6 +320,7 @@ func renderButtons(buttons []bot.Button) ([]slack.Block, error) {
 			if err != nil {
 				return nil, err
 			}
+			el.URL = b.URL
 			els = append(els, el)
 		}
 		blocks = append(blocks, slack.NewActionBlock("", els...))

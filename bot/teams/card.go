@@ -245,6 +245,9 @@ func buttonStyle(s bot.ButtonStyle) string {
 // dialog, so a button with Confirm opens the question under the card
 // first (Action.ShowCard), with the real button beneath it.
 func (c cards) button(b bot.Button) object {
+	if b.URL != "" {
+		return object{"type": "Action.OpenUrl", "title": nameOr(b.Label, b.ActionID), "url": b.URL}
+	}
 	exec := object{
 		"type":  "Action.Execute",
 		"title": nameOr(b.Label, b.ActionID),

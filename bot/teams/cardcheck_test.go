@@ -35,6 +35,7 @@ func sampleCards() map[string]object {
 					{ActionID: "checkin", Label: "Check in", Value: "1", Style: bot.Primary},
 					{ActionID: "snooze", Label: "Snooze", Value: "1"},
 					{ActionID: "close", Label: "Close", Value: "7", Style: bot.Danger, Confirm: "Close Revenue?"},
+					{ActionID: "open", Label: "Open dashboard", URL: "https://okrbot.example.com/"},
 				},
 			},
 			{Items: []bot.Text{bot.T("second section")}},
@@ -105,7 +106,12 @@ func TestCardsPassMicrosoftsParsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m := bytes.ReplaceAll(manifest, []byte(placeholderID), []byte("6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"))
+	// The manifest with the dashboard's tab, which adds the most to it.
+	tabbed, err := withTab(manifest, "https://okrbot.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := bytes.ReplaceAll(tabbed, []byte(placeholderID), []byte("6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"))
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), m, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,16 @@ import (
 	"archive/zip"
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -31,17 +34,24 @@ var packageTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // WritePackage writes the Teams app package to w: a zip of manifest.json,
 // with appID (TEAMS_APP_ID) as the app's and the bot's id, and its two
 // icons, color.png (192×192) and outline.png (32×32, white on
-// transparent). Upload it in Teams or in the Teams admin center.
-func WritePackage(w io.Writer, appID string) error {
+// transparent). With an https publicURL (OKRBOT_PUBLIC_URL) the app also
+// has the dashboard as a personal tab, "OKRs", signed in with Teams single
+// sign-on (webApplicationInfo). Upload it in Teams or in the Teams admin
+// center.
+func WritePackage(w io.Writer, appID, publicURL string) error {
 	if !guid.MatchString(appID) {
 		return fmt.Errorf("teams: app id %q is not a GUID such as 6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00", appID)
+	}
+	m, err := withTab(manifest, publicURL)
+	if err != nil {
+		return err
 	}
 	z := zip.NewWriter(w)
 	files := []struct {
 		name string
 		data []byte
 	}{
-		{"manifest.json", bytes.ReplaceAll(manifest, []byte(placeholderID), []byte(appID))},
+		{"manifest.json", bytes.ReplaceAll(m, []byte(placeholderID), []byte(appID))},
 		{"color.png", encodePNG(colorIcon())},
 		{"outline.png", encodePNG(outlineIcon())},
 	}
@@ -55,6 +65,34 @@ func WritePackage(w io.Writer, appID string) error {
 		}
 	}
 	return z.Close()
+}
+
+// TabPath is the dashboard's tab page under OKRBOT_PUBLIC_URL (the web
+// package serves it; main's tests hold the two together).
+const TabPath = "/teams/tab"
+
+// withTab adds the dashboard's personal tab to a manifest, when publicURL
+// is https; Teams shows no other tabs.
+func withTab(m []byte, publicURL string) ([]byte, error) {
+	if publicURL == "" {
+		return m, nil
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("teams: the tab needs an https OKRBOT_PUBLIC_URL, not %q", publicURL)
+	}
+	base := strings.TrimSuffix(publicURL, "/")
+	var doc map[string]any
+	if err := json.Unmarshal(m, &doc); err != nil {
+		return nil, err
+	}
+	doc["staticTabs"] = []any{map[string]any{
+		"entityId": "okrs", "name": "OKRs", "contentUrl": base + TabPath, "websiteUrl": base + "/",
+		"scopes": []string{"personal"},
+	}}
+	doc["validDomains"] = []string{u.Host}
+	doc["webApplicationInfo"] = map[string]any{"id": placeholderID, "resource": "api://" + u.Host + "/" + placeholderID}
+	return json.MarshalIndent(doc, "", "  ")
 }
 
 func encodePNG(img image.Image) []byte {

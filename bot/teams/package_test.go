@@ -15,7 +15,7 @@ import (
 func TestAppPackage(t *testing.T) {
 	const appID = "6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"
 	var buf bytes.Buffer
-	if err := teams.WritePackage(&buf, appID); err != nil {
+	if err := teams.WritePackage(&buf, appID, ""); err != nil {
 		t.Fatal(err)
 	}
 	z, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -97,11 +97,53 @@ func TestAppPackage(t *testing.T) {
 	}
 
 	var again bytes.Buffer
-	teams.WritePackage(&again, appID)
+	teams.WritePackage(&again, appID, "")
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("the package differs from one run to the next")
 	}
-	if err := teams.WritePackage(io.Discard, "okrbot"); err == nil {
+	if err := teams.WritePackage(io.Discard, "okrbot", ""); err == nil {
 		t.Error("an app id that is not a GUID was accepted")
+	}
+}
+
+// TestAppPackageWithTheDashboardTab: with an https public address the app
+// has the dashboard as its personal tab, signed in with Teams single
+// sign-on for the app's own Application ID URI; an http one is refused,
+// as Teams shows only https tabs.
+func TestAppPackageWithTheDashboardTab(t *testing.T) {
+	const appID = "6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"
+	var buf bytes.Buffer
+	if err := teams.WritePackage(&buf, appID, "https://okrbot.example.com/"); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := z.Open("manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		StaticTabs []struct {
+			EntityID, Name, ContentURL, WebsiteURL string
+			Scopes                                 []string
+		} `json:"staticTabs"`
+		ValidDomains       []string `json:"validDomains"`
+		WebApplicationInfo struct{ ID, Resource string }
+	}
+	if err := json.NewDecoder(f).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.StaticTabs) != 1 || m.StaticTabs[0].Name != "OKRs" || m.StaticTabs[0].ContentURL != "https://okrbot.example.com"+teams.TabPath ||
+		!slices.Equal(m.StaticTabs[0].Scopes, []string{"personal"}) {
+		t.Errorf("tabs: %+v", m.StaticTabs)
+	}
+	if !slices.Equal(m.ValidDomains, []string{"okrbot.example.com"}) || m.WebApplicationInfo.ID != appID ||
+		m.WebApplicationInfo.Resource != "api://okrbot.example.com/"+appID {
+		t.Errorf("domains %v, web application %+v", m.ValidDomains, m.WebApplicationInfo)
+	}
+	if err := teams.WritePackage(io.Discard, appID, "http://okrbot.example.com"); err == nil {
+		t.Error("a tab at an http address was packaged")
 	}
 }

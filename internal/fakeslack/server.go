@@ -171,6 +171,8 @@ type Server struct {
 	installs map[string]*installation // by team id, or enterprise id when org-wide
 	tokens   map[string]*token
 	codes    map[string]*code
+	// openIDCodes are Sign in with Slack's codes (openid.go).
+	openIDCodes map[string]*openIDCode
 
 	sock socketState
 }
@@ -205,6 +207,8 @@ func Start(opts ...Option) *Server {
 		installs: map[string]*installation{},
 		tokens:   map[string]*token{},
 		codes:    map[string]*code{},
+
+		openIDCodes: map[string]*openIDCode{},
 	}
 	s.sock.init()
 	for _, o := range opts {
@@ -215,6 +219,8 @@ func Start(opts ...Option) *Server {
 	mux.HandleFunc("/response/{id}", s.serveResponseURL)
 	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
 	mux.HandleFunc("/link/", s.serveSocket)
+	mux.HandleFunc("GET /.well-known/openid-configuration", s.serveOpenIDConfig)
+	mux.HandleFunc("GET /openid/connect/keys", s.serveOpenIDKeys)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
@@ -559,9 +565,12 @@ func (s *Server) channelLocked(ch string) string {
 }
 
 func (s *Server) apiLocked(c *Call) answer {
-	if c.Method == "oauth.v2.access" {
+	if c.Method == "oauth.v2.access" || c.Method == "openid.connect.token" {
 		if a, faulted := s.faultLocked(c, ""); faulted {
 			return a
+		}
+		if c.Method == "openid.connect.token" {
+			return s.openIDTokenLocked(c)
 		}
 		return s.oauthLocked(c)
 	}

@@ -118,8 +118,9 @@ type Server struct {
 	foreign   signingKey
 	rotations int
 
-	tokens map[string]issued // by token
-	users  map[string]User   // by "29:" id
+	tokens map[string]issued     // by token
+	users  map[string]User       // by "29:" id
+	codes  map[string]signInCode // Sign in with Microsoft's codes (entra.go)
 	// installed are the people the app is installed for (personal scope),
 	// by "29:" id.
 	installed map[string]bool
@@ -169,6 +170,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/amer/v3/", s.serveConnector)
 	mux.HandleFunc("GET /graph/v1.0/appCatalogs/teamsApps", s.serveCatalog)
 	mux.HandleFunc("POST /graph/v1.0/users/{id}/teamwork/installedApps", s.serveInstallApp)
+	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.serveEntraConfig)
+	mux.HandleFunc("GET /{tenant}/discovery/v2.0/keys", s.serveEntraKeys)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.serveSignInToken)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s

@@ -1,0 +1,897 @@
+package web
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/chart"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/store"
+)
+
+// dueAfter is how long a key result may go without a check-in before Home
+// lists it as one to check in on: the weekly rhythm of check-ins.
+const dueAfter = 7 * 24 * time.Hour
+
+// period is the period a page asks for by name (?period=), or the current
+// quarter; found is false when the workspace has no such period yet.
+func (d *Dashboard) period(ctx context.Context, v *viewer, name string) (store.Period, []store.Period, bool, error) {
+	periods, err := d.store.Periods(ctx, v.ws.ID)
+	if err != nil {
+		return store.Period{}, nil, false, err
+	}
+	if name == "" {
+		name = okr.QuarterOf(d.now()).Name
+	}
+	for _, p := range periods {
+		if strings.EqualFold(p.Name, name) {
+			return p, periods, true, nil
+		}
+	}
+	return store.Period{Name: name}, periods, false, nil
+}
+
+func periodOptions(periods []store.Period, current store.Period) []option {
+	var out []option
+	for _, p := range periods {
+		out = append(out, option{Value: p.Name, Label: p.Name, Selected: p.ID == current.ID})
+	}
+	return out
+}
+
+// team is the team a page is filtered by (?team=NAME), if any.
+func (d *Dashboard) team(ctx context.Context, v *viewer, name string) (store.Team, []option, error) {
+	teams, err := d.store.Teams(ctx, v.ws.ID)
+	if err != nil {
+		return store.Team{}, nil, err
+	}
+	var (
+		picked store.Team
+		out    []option
+	)
+	for _, t := range teams {
+		sel := name != "" && strings.EqualFold(t.Name, name)
+		if sel {
+			picked = t
+		}
+		out = append(out, option{Value: t.Name, Label: t.Name, Selected: sel})
+	}
+	return picked, out, nil
+}
+
+func keyResultIDs(os []store.Objective) []uint {
+	var ids []uint
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			ids = append(ids, kr.ID)
+		}
+	}
+	return ids
+}
+
+type glance struct {
+	Average     score
+	Objectives  int
+	OnTrack     int
+	Behind      int
+	CheckInRate string
+}
+
+type homeData struct {
+	Period   string
+	Mine     []objectiveRow
+	CheckIns []keyResultRow
+	KPIs     []kpiRow
+	Glance   *glance
+}
+
+// home is a person's own page: their objectives, what to check in on, the
+// KPIs they own, and the period at a glance.
+func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx, now := r.Context(), d.now()
+	p, _, found, err := d.period(ctx, v, "")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := homeData{Period: p.Name}
+	if found {
+		all, err := d.store.Objectives(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		points, err := d.store.CheckInPoints(ctx, v.ws.ID, keyResultIDs(all), p.StartsAt)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		fo, _ := forecasts(all, points, now)
+		week := now.Add(-dueAfter)
+		g := &glance{Objectives: len(all)}
+		var parts []okr.Weighted
+		active, checked := 0, 0
+		for _, o := range all {
+			row := newObjectiveRow(o, now)
+			parts = append(parts, okr.Weighted{Value: o.Score(), Weight: 1})
+			if row.Behind > 0 {
+				g.Behind++
+			} else {
+				g.OnTrack++
+			}
+			if o.Status == okr.Active {
+				for _, kr := range o.KeyResults {
+					active++
+					if ps := points[kr.ID]; len(ps) > 0 && ps[len(ps)-1].At.After(week) {
+						checked++
+					}
+				}
+			}
+			if o.OwnerID == v.user.ID && o.Status == okr.Active {
+				row.Forecast = fo[o.ID].String()
+				data.Mine = append(data.Mine, row)
+			}
+		}
+		g.Average = scoreOf(okr.Score(parts))
+		if active > 0 {
+			g.CheckInRate = fmt.Sprintf("%d%% of %d key results checked in on in the last 7 days", checked*100/active, active)
+		}
+		data.Glance = g
+	}
+	krs, err := d.store.CheckInKeyResults(ctx, v.ws.ID, v.user.ID)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ids := make([]uint, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ID
+	}
+	last, err := d.store.LastCheckIns(ctx, v.ws.ID, ids)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	objectives, err := d.store.ObjectivesByIDs(ctx, v.ws.ID, objectiveIDs(krs))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	for _, kr := range krs {
+		o := objectives[kr.ObjectiveID]
+		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: measureText(kr), Score: scoreOf(kr.Progress()), Due: true,
+			LastCheckIn: "no check-in yet"}
+		if c, ok := last[kr.ID]; ok {
+			row.LastCheckIn = "last check-in " + c.CreatedAt.UTC().Format("Jan 2") + ", " + c.Confidence.Label()
+			row.Due = !c.CreatedAt.After(now.Add(-dueAfter))
+		}
+		data.CheckIns = append(data.CheckIns, row)
+	}
+	slices.SortStableFunc(data.CheckIns, func(a, b keyResultRow) int {
+		if a.Due != b.Due {
+			if a.Due {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	ks, err := d.store.KPIs(ctx, v.ws.ID, store.KPIFilter{})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var mine []store.KPI
+	for _, k := range ks {
+		if k.OwnerID == v.user.ID {
+			mine = append(mine, k)
+		}
+	}
+	rows, err := d.kpiRows(ctx, v, mine, now)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data.KPIs = rows
+	d.render(w, r, http.StatusOK, "home", v, page{Title: "Home", Nav: "home", Data: data})
+}
+
+func objectiveIDs(krs []store.KeyResult) []uint {
+	ids := make([]uint, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ObjectiveID
+	}
+	return ids
+}
+
+// kpiRows are KPIs with their recent values, worst health first, from one
+// query for the values.
+func (d *Dashboard) kpiRows(ctx context.Context, v *viewer, ks []store.KPI, now time.Time) ([]kpiRow, error) {
+	if len(ks) == 0 {
+		return nil, nil
+	}
+	ids := make([]uint, len(ks))
+	for i, k := range ks {
+		ids[i] = k.ID
+	}
+	recent, err := d.store.RecentPoints(ctx, v.ws.ID, ids, store.RecentDepth)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]kpiRow, len(ks))
+	for i, k := range ks {
+		rows[i] = newKPIRow(k, recent[k.ID], now)
+	}
+	slices.SortStableFunc(rows, func(a, b kpiRow) int { return cmp.Compare(b.severity, a.severity) })
+	return rows, nil
+}
+
+type treeData struct {
+	Period  string
+	Found   bool
+	Periods []option
+	Teams   []option
+	Team    string
+	Roots   []objectiveRow
+}
+
+// tree is the period's alignment: company objectives, and the team and
+// personal objectives aligned to them, nested.
+func (d *Dashboard) tree(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx, now := r.Context(), d.now()
+	p, periods, found, err := d.period(ctx, v, r.FormValue("period"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	team, teams, err := d.team(ctx, v, r.FormValue("team"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := treeData{Period: p.Name, Found: found, Periods: periodOptions(periods, p), Teams: teams, Team: team.Name}
+	if found {
+		os, err := d.store.Objectives(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		data.Roots = nest(os, now)
+	}
+	d.render(w, r, http.StatusOK, "tree", v, page{Title: "Tree " + p.Name, Nav: "tree", Data: data})
+}
+
+// nest puts objectives under the objectives they align to; those whose
+// parent is not among them are roots, company objectives (no team) first.
+func nest(os []store.Objective, now time.Time) []objectiveRow {
+	in := map[uint]bool{}
+	for _, o := range os {
+		in[o.ID] = true
+	}
+	children := map[uint][]store.Objective{}
+	var roots []store.Objective
+	for _, o := range os {
+		if o.ParentID != nil && in[*o.ParentID] && *o.ParentID != o.ID {
+			children[*o.ParentID] = append(children[*o.ParentID], o)
+		} else {
+			roots = append(roots, o)
+		}
+	}
+	teamName := func(o store.Objective) string {
+		if o.Team == nil {
+			return ""
+		}
+		return o.Team.Name
+	}
+	slices.SortStableFunc(roots, func(a, b store.Objective) int { return cmp.Compare(teamName(a), teamName(b)) })
+	seen := map[uint]bool{}
+	var walk func(o store.Objective) objectiveRow
+	walk = func(o store.Objective) objectiveRow {
+		seen[o.ID] = true
+		row := newObjectiveRow(o, now)
+		for _, c := range children[o.ID] {
+			if !seen[c.ID] {
+				row.Children = append(row.Children, walk(c))
+			}
+		}
+		return row
+	}
+	out := make([]objectiveRow, 0, len(roots))
+	for _, o := range roots {
+		out = append(out, walk(o))
+	}
+	return out
+}
+
+type checkInRow struct {
+	At         time.Time
+	KeyResult  string
+	Value      string
+	Confidence string
+	Comment    string
+	Author     string
+}
+
+type historyRow struct {
+	At   time.Time
+	Who  string
+	What string
+}
+
+type objectiveData struct {
+	Objective   objectiveRow
+	Description string
+	Period      string
+	Parent      *link
+	Continues   *link
+	Outcome     string
+	Retro       string
+	KeyResults  []keyResultRow
+	Charts      []link
+	CheckIns    []checkInRow
+	History     []historyRow
+	Children    []objectiveRow
+}
+
+func (d *Dashboard) objectiveOf(w http.ResponseWriter, r *http.Request, v *viewer) (store.Objective, bool) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(r.PathValue("number"), "#"), 10, 64)
+	if err != nil || n <= 0 {
+		d.notFound(w, r, v, "Objectives have numbers, like /o/12.")
+		return store.Objective{}, false
+	}
+	o, err := d.store.Objective(r.Context(), v.ws.ID, n)
+	if errors.Is(err, okr.ErrNotFound) {
+		d.notFound(w, r, v, fmt.Sprintf("There is no objective #%d in your workspace.", n))
+		return o, false
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return o, false
+	}
+	return o, true
+}
+
+// objective shows an objective: its key results with progress and
+// forecast, its chart, its check-ins, its history, its parent and
+// children.
+func (d *Dashboard) objective(w http.ResponseWriter, r *http.Request, v *viewer) {
+	o, ok := d.objectiveOf(w, r, v)
+	if !ok {
+		return
+	}
+	ctx, now := r.Context(), d.now()
+	ids := keyResultIDs([]store.Objective{o})
+	checkIns, err := d.store.CheckInsOf(ctx, v.ws.ID, ids)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	points := map[uint][]okr.Point{}
+	last := map[uint]store.CheckIn{}
+	people := []uint{}
+	for _, c := range checkIns {
+		if !c.CreatedAt.Before(o.Period.StartsAt) {
+			points[c.KeyResultID] = append(points[c.KeyResultID], okr.Point{At: c.CreatedAt, Value: c.Value})
+		}
+		last[c.KeyResultID] = c
+		people = append(people, c.AuthorID)
+	}
+	fo, fkr := forecasts([]store.Objective{o}, points, now)
+	data := objectiveData{Objective: newObjectiveRow(o, now), Description: o.Description, Period: o.Period.Name,
+		Outcome: o.Outcome.Label(), Retro: o.Retrospective}
+	if o.Outcome == "" {
+		data.Outcome = ""
+	}
+	if o.Status == okr.Active {
+		data.Objective.Forecast = fo[o.ID].String()
+	}
+	var kpiIDs, related []uint
+	if o.ParentID != nil {
+		related = append(related, *o.ParentID)
+	}
+	if o.ContinuesID != nil {
+		related = append(related, *o.ContinuesID)
+	}
+	for _, kr := range o.KeyResults {
+		if kr.KPIID != nil {
+			kpiIDs = append(kpiIDs, *kr.KPIID)
+		}
+	}
+	kpis := map[uint]store.KPI{}
+	if len(kpiIDs) > 0 {
+		ks, err := d.store.KPIs(ctx, v.ws.ID, store.KPIFilter{IDs: kpiIDs, IncludeArchived: true})
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		for _, k := range ks {
+			kpis[k.ID] = k
+		}
+	}
+	for _, kr := range o.KeyResults {
+		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: measureText(kr), Score: scoreOf(kr.Progress()),
+			Owner: ownerName(kr.Owner), LastCheckIn: "no check-in yet"}
+		if kr.Weight != 1 {
+			row.Weight = okr.FormatNumber(kr.Weight)
+		}
+		if o.Status == okr.Active {
+			row.Behind = okr.BehindPace(kr.Progress(), o.Period.Domain().Elapsed(now))
+			row.Forecast = fkr[kr.ID].String()
+		}
+		if c, ok := last[kr.ID]; ok {
+			row.LastCheckIn = "last check-in " + c.CreatedAt.UTC().Format("Jan 2")
+			row.Confidence = c.Confidence.Label()
+		}
+		if kr.KPIID != nil {
+			if k, ok := kpis[*kr.KPIID]; ok {
+				row.KPI = &link{Href: fmt.Sprintf("/k/%d", k.ID), Label: k.Name}
+			}
+		}
+		if kr.FinalScore != nil {
+			row.Final = fmt.Sprintf("%.1f", okr.Round1(*kr.FinalScore))
+		}
+		data.KeyResults = append(data.KeyResults, row)
+	}
+	switch n := len(o.KeyResults); {
+	case n == 0:
+	case n <= chart.MaxCombined:
+		data.Charts = []link{{Href: fmt.Sprintf("/o/%d/chart.png", o.Number), Label: fmt.Sprintf("Burn-up of the key results of #%d over %s; their numbers are listed above.", o.Number, o.Period.Name)}}
+	default:
+		for _, kr := range o.KeyResults {
+			data.Charts = append(data.Charts, link{Href: fmt.Sprintf("/o/%d/chart.png?kr=%d", o.Number, kr.Position),
+				Label: fmt.Sprintf("Burn-up of %s over %s; its numbers are listed above.", o.Label(kr), o.Period.Name)})
+		}
+	}
+	history, err := d.store.History(ctx, v.ws.ID, subjectsOf(o), 0, 0)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	for _, e := range history.Entries {
+		if e.ActorID != nil {
+			people = append(people, *e.ActorID)
+		}
+	}
+	users, err := d.store.UsersByID(ctx, v.ws.ID, people)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	labels := map[uint]string{}
+	for _, kr := range o.KeyResults {
+		labels[kr.ID] = o.Label(kr)
+	}
+	for i := len(checkIns) - 1; i >= 0; i-- {
+		c := checkIns[i]
+		kr := findKR(o, c.KeyResultID)
+		u := users[c.AuthorID]
+		data.CheckIns = append(data.CheckIns, checkInRow{At: c.CreatedAt, KeyResult: labels[c.KeyResultID], Value: valueText(kr, c.Value),
+			Confidence: c.Confidence.Label(), Comment: c.Comment, Author: ownerName(&u)})
+	}
+	for _, e := range history.Entries {
+		who := "okrbot"
+		if e.ActorID != nil {
+			u := users[*e.ActorID]
+			who = ownerName(&u)
+		} else if e.Platform == "api" || e.Platform == "import" {
+			who = "the " + e.Platform
+		}
+		data.History = append(data.History, historyRow{At: e.At, Who: who, What: historyText(e, labels, o)})
+	}
+	if len(related) > 0 {
+		rel, err := d.store.ObjectivesByIDs(ctx, v.ws.ID, related)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		if o.ParentID != nil {
+			if p, ok := rel[*o.ParentID]; ok {
+				data.Parent = &link{Href: fmt.Sprintf("/o/%d", p.Number), Label: fmt.Sprintf("#%d %s", p.Number, p.Title)}
+			}
+		}
+		if o.ContinuesID != nil {
+			if p, ok := rel[*o.ContinuesID]; ok {
+				data.Continues = &link{Href: fmt.Sprintf("/o/%d", p.Number), Label: fmt.Sprintf("#%d %s", p.Number, p.Title)}
+			}
+		}
+	}
+	children, err := d.store.Objectives(ctx, v.ws.ID, store.ObjectiveFilter{ParentID: o.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	for _, c := range children {
+		data.Children = append(data.Children, newObjectiveRow(c, now))
+	}
+	d.render(w, r, http.StatusOK, "objective", v, page{Title: fmt.Sprintf("#%d %s", o.Number, o.Title), Nav: "tree", Data: data})
+}
+
+func findKR(o store.Objective, id uint) store.KeyResult {
+	for _, kr := range o.KeyResults {
+		if kr.ID == id {
+			return kr
+		}
+	}
+	return store.KeyResult{}
+}
+
+func valueText(kr store.KeyResult, v float64) string {
+	if kr.Kind == okr.Milestone {
+		if v >= 1 {
+			return "done"
+		}
+		return "not done"
+	}
+	return okr.FormatValue(v, kr.Unit)
+}
+
+func subjectsOf(o store.Objective) []store.Subject {
+	subjects := []store.Subject{{Kind: store.SubjectObjective, ID: o.ID}}
+	for _, kr := range o.KeyResults {
+		subjects = append(subjects, store.Subject{Kind: store.SubjectKeyResult, ID: kr.ID})
+	}
+	return subjects
+}
+
+// historyText says what a history entry changed, in words.
+func historyText(e store.HistoryEntry, labels map[uint]string, o store.Objective) string {
+	subject := fmt.Sprintf("#%d", o.Number)
+	if e.SubjectKind == store.SubjectKeyResult {
+		subject = labels[e.SubjectID]
+	}
+	what := strings.ReplaceAll(string(e.Action), "-", " ")
+	if e.Field != "" {
+		what += " " + strings.ReplaceAll(e.Field, "_", " ")
+	}
+	text := subject + ": " + what
+	switch {
+	case e.OldValue != "" && e.NewValue != "":
+		text += fmt.Sprintf(" from %s to %s", e.OldValue, e.NewValue)
+	case e.NewValue != "":
+		text += " " + e.NewValue
+	}
+	return text
+}
+
+// chartTime is the moment charts are drawn at, as in chat: now rounded up
+// to the hour within its day, so that a chart asked for again within the
+// hour is the same picture and browsers keep it by its ETag.
+func chartTime(now time.Time) time.Time {
+	t := now.UTC()
+	up := t.Truncate(time.Hour)
+	if up.Before(t) {
+		up = up.Add(time.Hour)
+	}
+	y, m, dd := t.Date()
+	if end := time.Date(y, m, dd, 23, 59, 59, 0, time.UTC); up.After(end) {
+		up = end
+	}
+	return up
+}
+
+// png answers a chart, identified by its content.
+func (d *Dashboard) png(w http.ResponseWriter, r *http.Request, img chart.Image, err error) {
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(img.PNG)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	_, _ = w.Write(img.PNG)
+}
+
+// objectiveChart draws an objective's key results over its period, or one
+// key result's burn-up (?kr=POSITION).
+func (d *Dashboard) objectiveChart(w http.ResponseWriter, r *http.Request, v *viewer) {
+	o, ok := d.objectiveOf(w, r, v)
+	if !ok {
+		return
+	}
+	checkIns, err := d.store.CheckInsOf(r.Context(), v.ws.ID, keyResultIDs([]store.Objective{o}))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	now := chartTime(d.now())
+	byKR := map[uint][]store.CheckIn{}
+	for _, c := range checkIns {
+		byKR[c.KeyResultID] = append(byKR[c.KeyResultID], c)
+	}
+	p := o.Period.Domain()
+	krs := make([]chart.KeyResult, len(o.KeyResults))
+	for i, kr := range o.KeyResults {
+		ckr := chart.KeyResult{Title: kr.Title, Kind: kr.Kind, Start: kr.Start, Target: kr.Target, Unit: kr.Unit, Weight: kr.Weight}
+		var points []okr.Point
+		for _, c := range byKR[kr.ID] {
+			ckr.CheckIns = append(ckr.CheckIns, chart.CheckIn{At: c.CreatedAt, Value: c.Value, Confidence: c.Confidence})
+			points = append(points, okr.Point{At: c.CreatedAt, Value: c.Value})
+		}
+		if f := okr.ForecastKeyResult(kr.Measure, points, p, now); f.Kind == okr.Projected && kr.Kind != okr.Milestone {
+			ckr.Forecast = &f.Value
+		}
+		krs[i] = ckr
+	}
+	if pos := r.FormValue("kr"); pos != "" {
+		for i, kr := range o.KeyResults {
+			if strconv.Itoa(kr.Position) == pos {
+				img, err := chart.BurnUp(krs[i], p, now)
+				d.png(w, r, img, err)
+				return
+			}
+		}
+		d.notFound(w, r, v, fmt.Sprintf("Objective #%d has no key result %s.", o.Number, pos))
+		return
+	}
+	if len(krs) == 0 || len(krs) > chart.MaxCombined {
+		d.notFound(w, r, v, fmt.Sprintf("Objective #%d has no chart of all its key results.", o.Number))
+		return
+	}
+	img, err := chart.ObjectiveChart(chart.Objective{Title: o.Title, Period: p, KeyResults: krs}, now)
+	d.png(w, r, img, err)
+}
+
+type teamKPIs struct {
+	Team string
+	KPIs []kpiRow
+}
+
+type scorecardData struct {
+	Periods []option // none: KPIs have no period
+	Teams   []option
+	Team    string
+	Groups  []teamKPIs
+}
+
+// scorecard lists every KPI by team, worst health first.
+func (d *Dashboard) scorecard(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	team, teams, err := d.team(ctx, v, r.FormValue("team"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ks, err := d.store.KPIs(ctx, v.ws.ID, store.KPIFilter{TeamID: team.ID})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	rows, err := d.kpiRows(ctx, v, ks, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	groups := map[string][]kpiRow{}
+	for _, row := range rows {
+		groups[row.Team] = append(groups[row.Team], row)
+	}
+	data := scorecardData{Teams: teams, Team: team.Name}
+	names := make([]string, 0, len(groups))
+	for name := range groups {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if (a == "") != (b == "") {
+			return cmp.Compare(b, a) // no team last
+		}
+		return cmp.Compare(strings.ToLower(a), strings.ToLower(b))
+	})
+	for _, name := range names {
+		label := name
+		if label == "" {
+			label = "No team"
+		}
+		data.Groups = append(data.Groups, teamKPIs{Team: label, KPIs: groups[name]})
+	}
+	d.render(w, r, http.StatusOK, "scorecard", v, page{Title: "Scorecard", Nav: "scorecard", Data: data})
+}
+
+type measurementRow struct {
+	At      time.Time
+	Value   string
+	Comment string
+	By      string
+}
+
+type kpiData struct {
+	KPI          kpiRow
+	Description  string
+	Direction    string
+	Warn, Crit   string
+	Cadence      string
+	Measurements []measurementRow
+	Drives       []link
+}
+
+func (d *Dashboard) kpiOf(w http.ResponseWriter, r *http.Request, v *viewer) (store.KPI, bool) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		d.notFound(w, r, v, "KPIs have numbers, like /k/3.")
+		return store.KPI{}, false
+	}
+	k, err := d.store.KPIByID(r.Context(), v.ws.ID, uint(id))
+	if errors.Is(err, okr.ErrNotFound) {
+		d.notFound(w, r, v, fmt.Sprintf("There is no KPI %d in your workspace.", id))
+		return k, false
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return k, false
+	}
+	return k, true
+}
+
+// kpi shows a KPI: its trend chart, thresholds, measurements and the key
+// results it drives.
+func (d *Dashboard) kpi(w http.ResponseWriter, r *http.Request, v *viewer) {
+	k, ok := d.kpiOf(w, r, v)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	rows, err := d.kpiRows(ctx, v, []store.KPI{k}, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := kpiData{KPI: rows[0], Description: k.Description, Direction: k.Direction.Label(), Cadence: string(k.Cadence),
+		Warn: okr.FormatValue(k.Warn, k.Unit), Crit: okr.FormatValue(k.Crit, k.Unit)}
+	ms, err := d.store.Measurements(ctx, v.ws.ID, k.ID, 50)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var authors []uint
+	for _, m := range ms {
+		if m.AuthorID != nil {
+			authors = append(authors, *m.AuthorID)
+		}
+	}
+	users, err := d.store.UsersByID(ctx, v.ws.ID, authors)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	for _, m := range ms {
+		by := m.Source
+		if m.AuthorID != nil {
+			u := users[*m.AuthorID]
+			by = ownerName(&u)
+		}
+		data.Measurements = append(data.Measurements, measurementRow{At: m.At, Value: okr.FormatValue(m.Value, k.Unit), Comment: m.Comment, By: by})
+	}
+	driven, err := d.store.KeyResultsDrivenBy(ctx, v.ws.ID, []uint{k.ID})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	os, err := d.store.ObjectivesByIDs(ctx, v.ws.ID, objectiveIDs(driven[k.ID]))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	for _, kr := range driven[k.ID] {
+		o := os[kr.ObjectiveID]
+		data.Drives = append(data.Drives, link{Href: fmt.Sprintf("/o/%d", o.Number), Label: o.Label(kr) + " " + kr.Title})
+	}
+	d.render(w, r, http.StatusOK, "kpi", v, page{Title: k.Name, Nav: "scorecard", Data: data})
+}
+
+// kpiChart draws a KPI's trend against its target and thresholds.
+func (d *Dashboard) kpiChart(w http.ResponseWriter, r *http.Request, v *viewer) {
+	k, ok := d.kpiOf(w, r, v)
+	if !ok {
+		return
+	}
+	now := chartTime(d.now())
+	var last time.Time
+	if k.LastAt != nil {
+		last = *k.LastAt
+	}
+	points, err := d.store.PointsSince(r.Context(), v.ws.ID, map[uint]time.Time{k.ID: chart.TrendFrom(k.Cadence, last, now)}, store.TrendDepth)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	img, err := chart.KPITrend(chart.KPI{Name: k.Name, Unit: k.Unit, Standing: k.Standing(), Points: points[k.ID]}, now)
+	d.png(w, r, img, err)
+}
+
+type reviewRow struct {
+	Number  int64
+	Title   string
+	Score   score
+	Team    string
+	Owner   string
+	Outcome string
+	Retro   string
+	Status  string
+}
+
+type teamScoreRow struct {
+	Team       string
+	Objectives int
+	Average    score
+}
+
+type carriedRow struct {
+	From, To link
+	Period   string
+}
+
+type reviewData struct {
+	Period  string
+	Found   bool
+	Periods []option
+	Teams   []option
+	Team    string
+	Rows    []reviewRow
+	Scores  []teamScoreRow
+	Carried []carriedRow
+}
+
+// review is a period's retrospective: grades, outcomes, what was learned,
+// the average per team and what was carried over.
+func (d *Dashboard) review(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	p, periods, found, err := d.period(ctx, v, r.FormValue("period"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	team, teams, err := d.team(ctx, v, r.FormValue("team"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	data := reviewData{Period: p.Name, Found: found, Periods: periodOptions(periods, p), Teams: teams, Team: team.Name}
+	if found {
+		rv, err := d.store.PeriodReview(ctx, v.ws.ID, p.ID, team.ID)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		for _, o := range rv.Objectives {
+			row := reviewRow{Number: o.Number, Title: o.Title, Score: scoreOf(o.Score()), Owner: ownerName(&o.Owner), Retro: o.Retrospective}
+			if o.Team != nil {
+				row.Team = o.Team.Name
+			}
+			if o.Outcome != "" {
+				row.Outcome = o.Outcome.Label()
+			}
+			if o.Status == okr.Active {
+				row.Status = "not closed yet"
+			}
+			data.Rows = append(data.Rows, row)
+		}
+		for _, ts := range rv.TeamScores() {
+			name := "No team"
+			if ts.Team != nil {
+				name = ts.Team.Name
+			}
+			data.Scores = append(data.Scores, teamScoreRow{Team: name, Objectives: ts.Objectives, Average: scoreOf(ts.Average)})
+		}
+		for _, c := range rv.Carried {
+			data.Carried = append(data.Carried, carriedRow{
+				From:   link{Href: fmt.Sprintf("/o/%d", c.From.Number), Label: fmt.Sprintf("#%d %s", c.From.Number, c.From.Title)},
+				To:     link{Href: fmt.Sprintf("/o/%d", c.To.Number), Label: fmt.Sprintf("#%d", c.To.Number)},
+				Period: c.To.Period.Name})
+		}
+	}
+	d.render(w, r, http.StatusOK, "review", v, page{Title: "Review " + p.Name, Nav: "review", Data: data})
+}
