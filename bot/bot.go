@@ -1,6 +1,9 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Workspace identifies one installation of okrbot: a chat platform and the
 // platform's id for the team (Slack's team_id, a Teams tenant id).
@@ -19,6 +22,14 @@ type User struct {
 	Name string
 	// IsAdmin is true for the platform's workspace admins and owners.
 	IsAdmin bool
+	// IsGuest is true for people the platform lets in as guests rather
+	// than members (Slack's multi- and single-channel guests, a Teams
+	// tenant's guests).
+	IsGuest bool
+	// RolesAt is when IsAdmin and IsGuest were read from the platform;
+	// zero when nothing but the request's payload is known of the person,
+	// so that neither can be relied on.
+	RolesAt time.Time
 	// TZ is an IANA time zone name such as "Europe/Berlin"; empty if unknown.
 	TZ string
 }
@@ -234,4 +245,13 @@ const ConsolePlatform = "console"
 // has it.
 type HomeHandler interface {
 	Home(ctx context.Context, req Request) *Message
+}
+
+// People reads people's rights from their platform, for decisions that must
+// not rest on an old answer (an admin-only change) or on none (a guest).
+type People interface {
+	// RecentUser is what the platform says of a person of ws, read no
+	// longer than maxAge ago: asked again when the last answer is older.
+	// Its RolesAt says when it was read.
+	RecentUser(ctx context.Context, ws Workspace, userID string, maxAge time.Duration) (User, error)
 }

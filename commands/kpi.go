@@ -67,6 +67,22 @@ func (s *Service) runKPI(ctx context.Context, c *caller, sub string, rest []stri
 // kpiRef finds a KPI by id ("12", "#12") or name, ignoring case. An unknown
 // name is answered with the closest one, if any is close.
 func kpiRef(ctx context.Context, st *store.Store, c *caller, word string) (store.KPI, error) {
+	k, err := anyKPIRef(ctx, st, c, word)
+	if err == nil && c.guest && k.OwnerID != c.user.ID {
+		// A guest sees only their own: another's is not there for them,
+		// and neither are the names of others.
+		return store.KPI{}, refuse("There is no KPI %q of yours.", strings.TrimSpace(word))
+	}
+	if c.guest {
+		var refused *userError
+		if errors.As(err, &refused) {
+			return store.KPI{}, refuse("There is no KPI %q of yours.", strings.TrimSpace(word))
+		}
+	}
+	return k, err
+}
+
+func anyKPIRef(ctx context.Context, st *store.Store, c *caller, word string) (store.KPI, error) {
 	word = strings.TrimSpace(word)
 	if id, err := strconv.ParseUint(strings.TrimPrefix(word, "#"), 10, 64); err == nil {
 		k, err := st.KPIByID(ctx, c.ws.ID, uint(id))

@@ -49,8 +49,8 @@ func (s *Service) kpiAlerts(ctx context.Context, c *caller, words []string) (bot
 	}
 	// Like digests: alerts name owners in a channel, so not anyone may
 	// send every team's alerts somewhere else.
-	if !c.admin {
-		return bot.Reply{}, refuse("Only an okrbot admin can choose where KPI alerts go.")
+	if err := c.adminOnly("Only an okrbot admin can choose where KPI alerts go."); err != nil {
+		return bot.Reply{}, err
 	}
 	var team store.Team
 	if name, ok := a.flags["team"]; ok {
@@ -83,8 +83,8 @@ func HashToken(token string) string {
 
 // /kpi token create NAME | list | revoke ID
 func (s *Service) tokenCommand(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
-	if !c.admin {
-		return bot.Reply{}, refuse("Only an okrbot admin can manage API tokens.")
+	if err := c.adminOnly("Only an okrbot admin can manage API tokens."); err != nil {
+		return bot.Reply{}, err
 	}
 	usage := refuse("Usage: `/kpi token create NAME`, `/kpi token list` or `/kpi token revoke ID`.")
 	if len(words) == 0 {

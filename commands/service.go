@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,9 +23,24 @@ type Config struct {
 	Now func() time.Time
 	// Admins are platform user ids (names in the console, where ids are
 	// names) that may change anything, in addition to the platform's own
-	// workspace admins (OKRBOT_ADMINS). Names are not trusted on Slack:
+	// workspace admins (OKRBOT_ADMINS): "T0123:U0456" names a person of one
+	// workspace, a plain id one of a platform that serves a single
+	// workspace (see ManyWorkspaces). Names are not trusted on Slack:
 	// people choose their own.
 	Admins []string
+	// ManyWorkspaces are the platforms served for more than one
+	// workspace, where a plain id in Admins names nobody.
+	ManyWorkspaces map[string]bool
+	// People, when set, reads people's rights from their platform again
+	// when what is known is older than RoleTTL, before an admin-only
+	// change. Without it, what requests and the store say is trusted.
+	People bot.People
+	// RoleTTL is how long the platform's word that someone is an admin is
+	// trusted (OKRBOT_ROLE_TTL); DefaultRoleTTL when zero.
+	RoleTTL time.Duration
+	// Guests says what the platform's guests may do (OKRBOT_GUESTS);
+	// GuestsNone when empty.
+	Guests GuestPolicy
 	Logger *slog.Logger
 	// Reminders are the check-in reminder defaults (remind.go).
 	Reminders ReminderDefaults
@@ -43,28 +59,29 @@ type Service struct {
 	store  *store.Store
 	now    func() time.Time
 	admins map[string]bool
-	log    *slog.Logger
-	remind ReminderDefaults
-	sender bot.Sender
-	onWake func()
-	known  *known
+	// manyWorkspaces, people, roleTTL and guests: see Config.
+	manyWorkspaces map[string]bool
+	people         bot.People
+	roleTTL        time.Duration
+	guests         GuestPolicy
+	log            *slog.Logger
+	remind         ReminderDefaults
+	sender         bot.Sender
+	onWake         func()
+	known          *known
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake}
+	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: admins(cfg.Admins), remind: cfg.Reminders,
+		sender: cfg.Sender, onWake: cfg.Wake, manyWorkspaces: cfg.ManyWorkspaces, people: cfg.People,
+		roleTTL: cmp.Or(cfg.RoleTTL, DefaultRoleTTL), guests: cmp.Or(cfg.Guests, GuestsNone)}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.known = newKnown(s.now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	for _, a := range cfg.Admins {
-		if a = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(a), "@")); a != "" {
-			s.admins[a] = true
-		}
 	}
 	return s
 }
@@ -84,6 +101,11 @@ type caller struct {
 	ws    store.Workspace
 	user  store.User
 	admin bool
+	// adminUnconfirmed says that the person may be an admin, but the
+	// platform could not confirm it just now (see roles).
+	adminUnconfirmed bool
+	// guest is a guest of the workspace, not a member.
+	guest bool
 }
 
 // caller finds or records the workspace and person of a request (see
@@ -98,11 +120,17 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
+	c := &caller{req: req, ws: ws, user: u}
+	if err := s.roles(ctx, c); err != nil {
+		return nil, err
+	}
+	if c.guest && s.guests == GuestsNone {
+		return nil, refuse(guestsRefused)
+	}
 	if err := s.keepRef(ctx, ws.ID, req.Address); err != nil {
 		return nil, err
 	}
-	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)]
-	return &caller{req: req, ws: ws, user: u, admin: admin}, nil
+	return c, nil
 }
 
 // userError is a refusal worded for the person who asked.
@@ -139,7 +167,13 @@ func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, erro
 		sub, rest = strings.ToLower(words[0]), words[1:]
 	}
 	if req.Command == "/kpi" {
+		if err := c.guestMay(guestKPICommands, sub); err != nil {
+			return bot.Reply{}, err
+		}
 		return s.runKPI(ctx, c, sub, rest)
+	}
+	if err := c.guestMay(guestOKRCommands, sub); err != nil {
+		return bot.Reply{}, err
 	}
 	cmd, ok := okrCommands[sub]
 	if !ok {
@@ -193,6 +227,9 @@ func (s *Service) Submit(ctx context.Context, req bot.Request, sub bot.Submissio
 }
 
 func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
+	if err := c.guestMay(guestForms, sub.CallbackID); err != nil {
+		return bot.SubmitResult{}, err
+	}
 	switch sub.CallbackID {
 	case CallbackNewObjective:
 		return s.submitNewObjective(ctx, c, sub)
@@ -222,6 +259,9 @@ func (s *Service) Act(ctx context.Context, req bot.Request, act bot.Action) bot.
 }
 
 func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply, error) {
+	if err := c.guestMay(guestActions, act.ID); err != nil {
+		return bot.Reply{}, err
+	}
 	switch act.ID {
 	case ActionAddKeyResult:
 		return s.addKeyResultRow(ctx, c, act)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -154,6 +155,11 @@ func TestPreviousReleaseStartsOnTheNewSchema(t *testing.T) {
 func TestSchemaStatusListsAppliedAndPending(t *testing.T) {
 	ctx := context.Background()
 	files, _ := filepath.Glob(filepath.Join("migrations", "sqlite", "*.sql"))
+	// Versions need not be contiguous: branches take numbers of their own.
+	latest, err := strconv.ParseInt(strings.SplitN(filepath.Base(files[len(files)-1]), "_", 2)[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fresh, err := store.Open(ctx, storetest.SQLiteURL(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +169,7 @@ func TestSchemaStatusListsAppliedAndPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Current != 0 || st.Latest != int64(len(files)) || st.Pending() != len(files) || st.Migrations[0].Name != "00001_okrs.sql" {
+	if st.Current != 0 || st.Latest != latest || st.Pending() != len(files) || st.Migrations[0].Name != "00001_okrs.sql" {
 		t.Errorf("new database: %+v, want all %d migrations pending", st, len(files))
 	}
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
@@ -171,7 +177,7 @@ func TestSchemaStatusListsAppliedAndPending(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Current != st.Latest || st.Latest != int64(len(files)) || st.Pending() != 0 {
+		if st.Current != st.Latest || st.Latest != latest || st.Pending() != 0 {
 			t.Errorf("migrated database: current %d, latest %d, %d pending", st.Current, st.Latest, st.Pending())
 		}
 		for _, m := range st.Migrations {

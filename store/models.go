@@ -29,8 +29,12 @@ type User struct {
 	Name        string `gorm:"not null;default:''"`
 	TZ          string `gorm:"not null;default:''"`
 	IsAdmin     bool   `gorm:"not null;default:false"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// IsGuest is what the platform said last: the person is a guest, not
+	// a member. It is what okrbot goes on when the platform cannot be
+	// asked.
+	IsGuest   bool `gorm:"not null;default:false"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // A Team is a department or group; teams may nest.

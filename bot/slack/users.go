@@ -69,6 +69,7 @@ func (c *userCache) loadLocked(ctx context.Context, k userKey) (*userEntry, chan
 		e.err = err
 		if err == nil {
 			e.user, e.at = u, c.now()
+			e.user.RolesAt = e.at
 		}
 		e.loading = nil
 		c.mu.Unlock()
@@ -99,8 +100,14 @@ func (c *userCache) evictLocked() {
 
 // lookup returns a fresh answer, calling users.info when needed.
 func (c *userCache) lookup(ctx context.Context, k userKey) (bot.User, error) {
+	return c.lookupWithin(ctx, k, c.ttl)
+}
+
+// lookupWithin returns an answer no older than maxAge, calling users.info
+// when needed.
+func (c *userCache) lookupWithin(ctx context.Context, k userKey, maxAge time.Duration) (bot.User, error) {
 	c.mu.Lock()
-	if e := c.entries[k]; e != nil && e.fresh(c.now(), c.ttl) {
+	if e := c.entries[k]; e != nil && e.fresh(c.now(), min(maxAge, c.ttl)) {
 		defer c.mu.Unlock()
 		return e.user, nil
 	}
@@ -161,6 +168,6 @@ func merge(u bot.User, e *userEntry) (bot.User, bool) {
 	if e.user.Name != "" {
 		u.Name = e.user.Name
 	}
-	u.IsAdmin, u.TZ = e.user.IsAdmin, e.user.TZ
+	u.IsAdmin, u.IsGuest, u.TZ, u.RolesAt = e.user.IsAdmin, e.user.IsGuest, e.user.TZ, e.at
 	return u, true
 }

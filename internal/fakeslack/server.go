@@ -38,7 +38,11 @@ type User struct {
 	TZ       string
 	IsAdmin  bool
 	IsOwner  bool
-	Deleted  bool
+	// IsRestricted is a multi-channel guest, IsUltraRestricted a
+	// single-channel one.
+	IsRestricted      bool
+	IsUltraRestricted bool
+	Deleted           bool
 }
 
 // Fault is a failure the fake answers with instead of doing the call.
@@ -739,6 +743,7 @@ func (s *Server) userJSON(u User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "team_id": s.team, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
 		"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "deleted": u.Deleted,
+		"is_restricted": u.IsRestricted, "is_ultra_restricted": u.IsUltraRestricted,
 		"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name},
 	}
 }
