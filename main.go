@@ -19,6 +19,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 )
@@ -193,9 +194,39 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 
 // service is the commands service, sending through sender (nil when no
 // platform is connected) and waking the scheduler with wake.
-func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, wake func()) *commands.Service {
+// People, when set, reads people's rights from their platform.
+func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, wake func(), people bot.People) *commands.Service {
+	// serve and check refuse settings that do not read (roleSettings);
+	// the commands that run without a platform have no guests or admins
+	// to ask about, and go with the defaults.
+	guests, ttl, _ := m.roleSettings()
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
-		Reminders: rd, Sender: sender, Wake: wake})
+		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
+		ManyWorkspaces: m.manyWorkspaces()})
+}
+
+// roleSettings reads OKRBOT_GUESTS and OKRBOT_ROLE_TTL.
+func (m *Main) roleSettings() (commands.GuestPolicy, time.Duration, error) {
+	guests, err := commands.ParseGuestPolicy(m.Getenv("OKRBOT_GUESTS"))
+	if err != nil {
+		return commands.GuestsNone, commands.DefaultRoleTTL, fmt.Errorf("OKRBOT_GUESTS: %w", err)
+	}
+	ttl := commands.DefaultRoleTTL
+	if v := strings.TrimSpace(m.Getenv("OKRBOT_ROLE_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Hour {
+			return guests, ttl, fmt.Errorf("OKRBOT_ROLE_TTL: %q is not a duration from 1s to 1h, like 5m", v)
+		}
+		ttl = d
+	}
+	return guests, ttl, nil
+}
+
+// manyWorkspaces are the platforms okrbot serves for more than one
+// workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
+// installed from /slack/install. A Teams bot answers its own tenant only.
+func (m *Main) manyWorkspaces() map[string]bool {
+	return map[string]bool{slackbot.Platform: m.Getenv("SLACK_CLIENT_ID") != ""}
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -233,7 +264,7 @@ func (m *Main) console(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := &console.Console{Handler: m.service(st, log, rd, nil, nil), In: m.Stdin, Out: m.Stdout,
+	c := &console.Console{Handler: m.service(st, log, rd, nil, nil, nil), In: m.Stdin, Out: m.Stdout,
 		User: bot.User{ID: name, Name: name, TZ: time.Local.String()}, ImageDir: *charts}
 	if f, ok := m.Stdin.(*os.File); ok {
 		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {

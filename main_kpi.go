@@ -52,7 +52,7 @@ func (m *Main) openWorkspace(ctx context.Context, teamID string) (st *store.Stor
 		st.Close()
 		return nil, ws, nil, err
 	}
-	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, nil), nil
+	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, nil, nil), nil
 }
 
 // importCSV runs "okrbot import FILE.csv [--workspace TEAM_ID]".

@@ -34,6 +34,9 @@ type platform struct {
 	name   string
 	sender bot.Sender
 	dir    reminders.Directory
+	// people reads people's rights again; nil where the platform's
+	// requests say all there is to know.
+	people bot.People
 	routes map[string]http.Handler
 	run    func(context.Context) error
 	drain  func(context.Context) error
@@ -50,6 +53,16 @@ func (d directories) UserInfo(ctx context.Context, ws bot.Workspace, userID stri
 		return bot.User{}, fmt.Errorf("no directory of %s people", ws.Platform)
 	}
 	return dir.UserInfo(ctx, ws, userID)
+}
+
+// people reads people's rights from their own workspace's platform.
+type people map[string]bot.People
+
+func (p people) RecentUser(ctx context.Context, ws bot.Workspace, userID string, maxAge time.Duration) (bot.User, error) {
+	if pp := p[ws.Platform]; pp != nil {
+		return pp.RecentUser(ctx, ws, userID, maxAge)
+	}
+	return bot.User{}, bot.ErrRolesUnknown
 }
 
 // startTimeout bounds the checks of each platform's credentials at start.
@@ -159,13 +172,13 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	// Every platform's adapter sends through one router; commands and the
 	// scheduler see only bot.Sender. The scheduler is made last, and the
 	// service wakes it when a change gives it work.
-	senders := bot.Senders{}
+	senders, ppl := bot.Senders{}, people{}
 	var sched *reminders.Scheduler
 	svc := m.service(st, log, rd, senders, func() {
 		if sched != nil {
 			sched.Wake()
 		}
-	})
+	}, ppl)
 	var platforms []*platform
 	for _, setUp := range []func(context.Context, *store.Store, *commands.Service, *slog.Logger, bot.Observer, *bot.Queue, *readyGate) (*platform, error){m.slack, m.teams} {
 		p, err := setUp(ctx, st, svc, log, mets, queue, gate)
@@ -184,6 +197,9 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	for _, p := range platforms {
 		senders[p.name] = p.sender
 		dirs[p.name] = p.dir
+		if p.people != nil {
+			ppl[p.name] = p.people
+		}
 		mets.Platform(p.name, p.backlog)
 		for pattern, h := range p.routes {
 			mux.Handle(pattern, h)
@@ -380,7 +396,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 			return adapter.RunSocketMode(ctx)
 		}
 	}
-	p.sender, p.dir, p.drain, p.backlog = adapter, adapter, adapter.Drain, adapter.Backlog
+	p.sender, p.dir, p.people, p.drain, p.backlog = adapter, adapter, adapter, adapter.Drain, adapter.Backlog
 	return p, nil
 }
 

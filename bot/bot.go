@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -246,6 +247,10 @@ const ConsolePlatform = "console"
 type HomeHandler interface {
 	Home(ctx context.Context, req Request) *Message
 }
+
+// ErrRolesUnknown is People's answer on a platform that cannot be asked
+// who is an admin or a guest: what okrbot stored stands.
+var ErrRolesUnknown = errors.New("the platform cannot be asked who is an admin or a guest")
 
 // People reads people's rights from their platform, for decisions that must
 // not rest on an old answer (an admin-only change) or on none (a guest).

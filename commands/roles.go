@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func (s *Service) roles(ctx context.Context, c *caller) error {
 			if c.user, err = s.user(ctx, c.ws, p); err != nil {
 				return err
 			}
-		} else {
+		} else if !errors.Is(err, bot.ErrRolesUnknown) {
 			s.log.WarnContext(ctx, "could not read a person's rights from the platform", "team", c.req.Workspace.TeamID, "user", p.ID, "err", err)
 		}
 	}

@@ -59,6 +59,10 @@ const (
 	// userTTL is how long a users.info answer is trusted: admin rights and
 	// time zones change rarely, and users.info is rate limited.
 	userTTL = 10 * time.Minute
+	// userRetryAfter is how long a failed users.info is not asked again
+	// for a request's rights: the request that just waited for it would
+	// only wait again.
+	userRetryAfter = 5 * time.Second
 	// userWait is how long a request waits for users.info before going on
 	// with what its payload says.
 	userWait = time.Second
@@ -357,7 +361,7 @@ var _ bot.People = (*Adapter)(nil)
 // RecentUser is UserInfo no older than maxAge: what okrbot decides on
 // admin rights is asked of Slack again once the answer it has is older.
 func (a *Adapter) RecentUser(ctx context.Context, ws bot.Workspace, userID string, maxAge time.Duration) (bot.User, error) {
-	return a.users.lookupWithin(ctx, userKey{ws, userID}, maxAge)
+	return a.users.lookupWithin(ctx, userKey{ws, userID}, maxAge, userRetryAfter)
 }
 
 func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
