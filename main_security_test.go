@@ -1,0 +1,166 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/internal/fakeclock"
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// slackPerson types slash commands into okrbot as one person of the fake
+// workspace, signed at the clock's time, and returns the reply Slack got on
+// the command's response URL.
+type slackPerson struct {
+	t      *testing.T
+	fake   *fakeslack.Server
+	events string
+	clock  *fakeclock.Clock
+	id     string
+	n      *int
+}
+
+func (p slackPerson) says(command, text string) string {
+	p.t.Helper()
+	*p.n++
+	cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: p.id, UserName: strings.ToLower(p.id), ChannelID: "C1",
+		Command: command, Text: text, TriggerID: "trigger-" + strconv.Itoa(*p.n), ResponseURL: p.fake.ResponseURL("r" + strconv.Itoa(*p.n))}
+	if code, _ := do(p.t, fakeslack.SlashCommandRequest(p.events, slackSigningSecret, p.clock.Now(), cmd)); code != 200 {
+		p.t.Fatalf("%s %s: status %d", command, text, code)
+	}
+	path := strings.TrimPrefix(cmd.ResponseURL, p.fake.URL())
+	return blocksText(waitCall(p.t, p.fake, fakeslack.ResponseURLMethod, func(c fakeslack.Call) bool { return c.Path == path }))
+}
+
+// securityServe runs okrbot serve for the fake workspace on a fake clock,
+// with extra settings, and returns a way to speak as each person.
+func securityServe(t *testing.T, fake *fakeslack.Server, dbURL string, extra map[string]string) (as func(id string) slackPerson, c *fakeclock.Clock) {
+	c = fakeclock.New(at("2026-11-16 10:00"))
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
+		"DATABASE_URL": dbURL}
+	for k, v := range extra {
+		env[k] = v
+	}
+	events := start(t, c, env).base + "/slack/events"
+	n := 0
+	return func(id string) slackPerson { return slackPerson{t: t, fake: fake, events: events, clock: c, id: id, n: &n} }, c
+}
+
+func securityPeople(fake *fakeslack.Server) {
+	fake.AddUser(fakeslack.User{ID: "U0ADMIN", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin", IsAdmin: true})
+	fake.AddUser(fakeslack.User{ID: "U0GUEST", Name: "gus", RealName: "Gus Guest", TZ: "Europe/Berlin", IsRestricted: true})
+	fake.AddUser(fakeslack.User{ID: "U0SCG", Name: "sam", RealName: "Sam Single", TZ: "Europe/Berlin", IsRestricted: true, IsUltraRestricted: true})
+}
+
+// TestSlackGuestsAreRefusedByDefault: Slack's multi- and single-channel
+// guests are told that okrbot is for members, whatever they ask.
+func TestSlackGuestsAreRefusedByDefault(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			securityPeople(fake)
+			as, _ := securityServe(t, fake, dbURL, nil)
+			as("U0ADMIN").says("/okr", `new "Grow revenue"`)
+			for _, guest := range []string{"U0GUEST", "U0SCG"} {
+				for _, c := range [][2]string{{"/okr", "list all"}, {"/okr", "show 1"}, {"/kpi", "scorecard"}, {"/okr", "help"}} {
+					got := as(guest).says(c[0], c[1])
+					if !strings.Contains(got, "okrbot is for members of this workspace") || strings.Contains(got, "Grow revenue") {
+						t.Errorf("%s: %s %s = %s", guest, c[0], c[1], got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSlackGuestsSeeOnlyTheirOwn: with OKRBOT_GUESTS=own a guest sees and
+// checks in on what they own, and nothing of anyone else's.
+func TestSlackGuestsSeeOnlyTheirOwn(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			securityPeople(fake)
+			as, _ := securityServe(t, fake, dbURL, map[string]string{"OKRBOT_GUESTS": "own"})
+			ada, gus := as("U0ADMIN"), as("U0GUEST")
+			ada.says("/okr", `new "Grow revenue"`)
+			ada.says("/okr", `new "Open the partner portal" --owner <@U0GUEST|gus>`)
+			if got := ada.says("/okr", `kr 2 "Partners live" --target 5`); !strings.Contains(got, "#2.1") {
+				t.Fatalf("kr: %s", got)
+			}
+			ada.says("/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+
+			if got := gus.says("/okr", "list"); !strings.Contains(got, "Open the partner portal") || strings.Contains(got, "Grow revenue") {
+				t.Errorf("guest's list = %s", got)
+			}
+			for _, c := range [][2]string{{"/okr", "list all"}, {"/okr", "tree"}, {"/kpi", "scorecard"}, {"/kpi", "list"}, {"/okr", `new "Mine"`}} {
+				if got := gus.says(c[0], c[1]); !strings.Contains(got, "As a guest here") {
+					t.Errorf("guest: %s %s = %s", c[0], c[1], got)
+				}
+			}
+			if got := gus.says("/okr", "show 1"); !strings.Contains(got, "There is no objective #1 of yours") || strings.Contains(got, "Grow revenue") {
+				t.Errorf("guest's show 1 = %s", got)
+			}
+			if got := gus.says("/kpi", `show "Churn rate"`); !strings.Contains(got, `There is no KPI "Churn rate" of yours`) {
+				t.Errorf("guest's KPI show = %s", got)
+			}
+			if got := gus.says("/okr", "checkin 2.1 3 on-track"); strings.Contains(got, "⚠️") {
+				t.Errorf("guest's check-in = %s", got)
+			}
+			if got := gus.says("/okr", "show 2"); !strings.Contains(got, "Partners live") || !strings.Contains(got, "3") {
+				t.Errorf("guest's show 2 = %s", got)
+			}
+		})
+	}
+}
+
+// TestSlackDemotedAdminCannotChangeTheDigest: an admin's rights are read
+// from Slack again once older than OKRBOT_ROLE_TTL, so an admin demoted in
+// Slack cannot change the digest five minutes later; when Slack cannot be
+// asked, okrbot says it cannot confirm.
+func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			securityPeople(fake)
+			as, c := securityServe(t, fake, dbURL, nil)
+			ada := as("U0ADMIN")
+			if got := ada.says("/kpi", "digest <#C0LEAD|leadership> weekly monday 09:00"); strings.Contains(got, "⚠️") {
+				t.Fatalf("digest as an admin: %s", got)
+			}
+			fake.AddUser(fakeslack.User{ID: "U0ADMIN", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
+			c.Advance(5*time.Minute + time.Second)
+			if got := ada.says("/kpi", "digest off <#C0LEAD|leadership>"); !strings.Contains(got, "Only an okrbot admin can change digests") {
+				t.Errorf("digest off, demoted: %s", got)
+			}
+			if got := ada.says("/kpi", "digest list"); !strings.Contains(got, "leadership") && !strings.Contains(got, "C0LEAD") {
+				t.Errorf("the digest went: %s", got)
+			}
+
+			// Made an admin again, which okrbot learns when its answer
+			// from Slack runs out...
+			fake.AddUser(fakeslack.User{ID: "U0ADMIN", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin", IsAdmin: true})
+			c.Advance(11 * time.Minute)
+			if got := ada.says("/kpi", "digest list"); strings.Contains(got, "⚠️") {
+				t.Fatalf("digest list: %s", got)
+			}
+			// ...but when Slack does not answer past the role TTL, the
+			// change is refused, with why.
+			fake.FailUser("U0ADMIN", fakeslack.HTTPError(http.StatusServiceUnavailable))
+			c.Advance(5*time.Minute + time.Second)
+			if got := ada.says("/kpi", "digest off <#C0LEAD|leadership>"); !strings.Contains(got, "okrbot cannot confirm you are an admin right now; try again in a minute") {
+				t.Errorf("digest off, Slack down: %s", got)
+			}
+			fake.ClearFaults()
+			c.Advance(time.Minute)
+			if got := ada.says("/kpi", "digest off <#C0LEAD|leadership>"); strings.Contains(got, "⚠️") {
+				t.Errorf("digest off, an admin again: %s", got)
+			}
+		})
+	}
+}
