@@ -49,7 +49,9 @@ func securityServe(t *testing.T, fake *fakeslack.Server, dbURL string, extra map
 	}
 	events := start(t, c, env).base + "/slack/events"
 	n := 0
-	return func(id string) slackPerson { return slackPerson{t: t, fake: fake, events: events, clock: c, id: id, n: &n} }, c
+	return func(id string) slackPerson {
+		return slackPerson{t: t, fake: fake, events: events, clock: c, id: id, n: &n}
+	}, c
 }
 
 func securityPeople(fake *fakeslack.Server) {
