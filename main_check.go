@@ -30,7 +30,7 @@ var (
 	// Teams.
 	aadObjectID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// Slack team ids: T… (a workspace) or, in Enterprise Grid, E… (an org).
-	slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]+$`)
 	// Slack signing secrets are 32 hexadecimal characters.
 	signingSecret = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 )

@@ -166,3 +166,48 @@ func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
 		})
 	}
 }
+
+// TestAPITokensScopedAndExpiring: through okrbot serve, a token made for
+// one KPI gets 404 for another, and a token past its expiry gets 401.
+func TestAPITokensScopedAndExpiring(t *testing.T) {
+	for _, dbURL := range storetest.URLs(t) {
+		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
+			fake := fakeslack.New(t)
+			securityPeople(fake)
+			as, c := securityServe(t, fake, dbURL, nil)
+			ada := as("U0ADMIN")
+			churnID := createdKPI.FindStringSubmatch(ada.says("/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`))
+			npsID := createdKPI.FindStringSubmatch(ada.says("/kpi", `new "NPS" --target 50`))
+			if churnID == nil || npsID == nil {
+				t.Fatal("KPIs not created")
+			}
+			scoped := apiTokenText.FindString(ada.says("/kpi", `token create Warehouse --kpi "Churn rate" --expires 90d`))
+			short := apiTokenText.FindString(ada.says("/kpi", `token create Trial --expires 1d`))
+			base := strings.TrimSuffix(ada.events, "/slack/events")
+			post := func(token, kpi string) (int, string) {
+				r := must(http.NewRequest(http.MethodPost, base+"/api/v1/kpis/"+kpi+"/measurements", strings.NewReader(`{"value": 2.1}`)))
+				r.Header.Set("Authorization", "Bearer "+token)
+				return do(t, r)
+			}
+			if code, body := post(scoped, churnID[1]); code != http.StatusCreated {
+				t.Errorf("scoped token, its KPI: %d %s", code, body)
+			}
+			if code, body := post(scoped, npsID[1]); code != http.StatusNotFound || strings.Contains(body, "NPS") {
+				t.Errorf("scoped token, another KPI: %d %s, want 404", code, body)
+			}
+			if code, body := post(short, npsID[1]); code != http.StatusCreated {
+				t.Errorf("day token, at once: %d %s", code, body)
+			}
+			c.Advance(25 * time.Hour)
+			if code, body := post(short, npsID[1]); code != http.StatusUnauthorized || !strings.Contains(body, "the token expired") {
+				t.Errorf("day token, a day on: %d %s, want 401", code, body)
+			}
+			list := ada.says("/kpi", "token list")
+			for _, want := range []string{"*Warehouse*", "KPI *Churn rate*", "expires Feb 14, 2027", "last used Nov 16, 2026", "*Trial*", "⌛ expired Nov 17, 2026"} {
+				if !strings.Contains(list, want) {
+					t.Errorf("token list lacks %q:\n%s", want, list)
+				}
+			}
+		})
+	}
+}

@@ -42,8 +42,8 @@ func init() {
 		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
 			bot.Textf("Leadership digest: subscribe a channel, list, stop, or preview now."), (*Service).digestCommand},
-		"token": {"/kpi token create NAME · list · revoke ID",
-			bot.Textf("API tokens for `POST /api/v1/kpis/{id}/measurements` (admins)."), (*Service).tokenCommand},
+		"token": {"/kpi token create NAME [--kpi NAME] [--expires 90d] · list · revoke ID",
+			bot.Textf("API tokens for `POST /api/v1/kpis/{id}/measurements` (admins): for one KPI or all of them, for a year unless `--expires` says otherwise; the list shows when each was last used."), (*Service).tokenCommand},
 		"help": {"/kpi help", bot.Textf("This list."), func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
 			return bot.Reply{Message: kpiHelpMessage(nil)}, nil
 		}},
