@@ -55,6 +55,10 @@ type Main struct {
 	// Ready, when set, is called once serve is ready: its migrations
 	// applied and every platform answered.
 	Ready func()
+
+	// timeouts replace the public listener's (publicTimeouts) when set,
+	// so that tests need not wait seconds for a slow client to be cut off.
+	timeouts serverTimeouts
 }
 
 const usage = `okrbot keeps OKRs where people talk.

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -207,6 +211,59 @@ func TestAPITokensScopedAndExpiring(t *testing.T) {
 				if !strings.Contains(list, want) {
 					t.Errorf("token list lacks %q:\n%s", want, list)
 				}
+			}
+		})
+	}
+}
+
+// TestSlowBodyIsCutOff: a request whose body comes in one byte a second
+// is cut off when the read timeout is up, instead of holding its
+// connection for as long as the sender likes. (The timeout is shortened
+// for the test; publicTimeouts are the real ones.)
+func TestSlowBodyIsCutOff(t *testing.T) {
+	fake := fakeslack.New(t)
+	const readTimeout = 300 * time.Millisecond
+	base := serve(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret,
+		"SLACK_API_URL": fake.APIURL(), "OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_LOG_LEVEL": "warn"},
+		func(m *Main) {
+			m.timeouts = serverTimeouts{readHeader: readTimeout, read: readTimeout, write: 5 * time.Second, idle: time.Minute}
+		})
+	for _, path := range []string{"/slack/events", "/api/v1/kpis/1/measurements"} {
+		t.Run(strings.Trim(path, "/"), func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: okrbot\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"+
+				"Authorization: Bearer okrbot_0000\r\nX-Slack-Request-Timestamp: 0\r\nX-Slack-Signature: v0=00\r\n\r\n{", path)
+			// One byte a second, until the server stops listening.
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						if _, err := conn.Write([]byte(" ")); err != nil {
+							return
+						}
+					}
+				}
+			}()
+			// The server answers (or not) and closes the connection well
+			// before the 1000 bytes could have come.
+			conn.SetReadDeadline(time.Now().Add(waitLimit))
+			answer, err := io.ReadAll(conn)
+			var timeout net.Error
+			if errors.As(err, &timeout) && timeout.Timeout() {
+				t.Fatalf("the connection was still open after %s; the server read: %q", waitLimit, answer)
+			}
+			if strings.HasPrefix(string(answer), "HTTP/1.1 2") {
+				t.Errorf("a cut-off request was answered as a success: %q", answer)
 			}
 		})
 	}

@@ -247,7 +247,9 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (OKRBOT_ADDR): %w", addr, err)
 	}
-	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: 10 * time.Second}, ln, "chat platforms, API, health"}}
+	t := cmp.Or(m.timeouts, publicTimeouts)
+	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read,
+		WriteTimeout: t.write, IdleTimeout: t.idle}, ln, "chat platforms, API, health"}}
 	metricsAt := ""
 	if metricsAddr != "off" {
 		mln, err := net.Listen("tcp", metricsAddr)
@@ -265,6 +267,18 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 	}
 	return servers, nil
 }
+
+// serverTimeouts bound how long the public listener gives a client.
+type serverTimeouts struct{ readHeader, read, write, idle time.Duration }
+
+// publicTimeouts are sized for what okrbot serves in public: Slack gives up
+// on an answer after 3 seconds and Teams after 15, and their requests, the
+// API's and the install pages' are a few kilobytes, so a request that is
+// not in after 5 seconds is someone holding a connection, not a platform
+// waiting for an answer. Writing may take the longest answer Teams waits
+// for, after the read; idle keep-alive connections are let go after a
+// minute.
+var publicTimeouts = serverTimeouts{readHeader: 5 * time.Second, read: 5 * time.Second, write: 25 * time.Second, idle: time.Minute}
 
 // capacity is how much work serve takes on at once.
 type capacity struct {
