@@ -195,12 +195,22 @@ func (s *Service) failure(ctx context.Context, req bot.Request, err error) bot.R
 	case errors.As(err, &refused):
 		return bot.Say("⚠️ ", refused.text)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "text", req.Text, "err", err)
+		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "command", req.Command, "err", err)
+		s.logText(ctx, req, "")
 		return bot.Say("⚠️ That took too long and was not finished. Please try again.")
 	}
 	id := errorID()
-	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "text", req.Text, "err", err)
+	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "err", err)
+	s.logText(ctx, req, id)
 	return bot.Reply{Message: &bot.Message{Summary: bot.Textf("⚠️ Something went wrong on okrbot's side; nothing was changed. Tell your okrbot admin the error id `%s`.", id)}}
+}
+
+// logText logs what the person typed, at debug level only: it is their
+// words, titles and comments, which the operators' logs need not hold.
+func (s *Service) logText(ctx context.Context, req bot.Request, errorID string) {
+	if req.Text != "" {
+		s.log.DebugContext(ctx, "text of the failed request", "error_id", errorID, "text", req.Text)
+	}
 }
 
 func errorID() string {
