@@ -268,3 +268,41 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 		})
 	}
 }
+
+// TestExportIsSafeInSpreadsheets: text people typed that a spreadsheet
+// would run as a formula is exported with an apostrophe before it; numbers
+// stay numbers.
+func TestExportIsSafeInSpreadsheets(t *testing.T) {
+	db := storetest.SQLiteURL(t)
+	script := strings.Join([]string{
+		`/kpi new "=SUM(A1:A9)" --target 2 --lower-is-better`,
+		`/kpi new "Margin" --target 5`,
+		`/kpi set "Margin" -3 @ops +1 from finance`,
+		`/okr new "-Grow revenue"`,
+		`/okr kr 1 "=1+2" --target 5`,
+	}, "\n")
+	if out, err := run(t, map[string]string{"DATABASE_URL": db, "OKRBOT_ADMINS": "ada"}, script, "console", "--as", "ada"); err != nil || strings.Count(out, "Created") != 3 {
+		t.Fatalf("console: %v\n%s", err, out)
+	}
+	files := export(t, db, t.TempDir())
+	for name, wants := range map[string][]string{
+		"kpis.csv":         {"'=SUM(A1:A9)"},
+		"measurements.csv": {"Margin,-3,", "'@ops +1 from finance"},
+		"okrs.csv":         {"'-Grow revenue", "'=1+2"},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(files[name], want) {
+				t.Errorf("%s lacks %q:\n%s", name, want, files[name])
+			}
+		}
+	}
+	for name, file := range files {
+		for _, line := range strings.Split(file, "\n") {
+			for _, cell := range strings.Split(line, ",") {
+				if cell != "" && strings.ContainsRune("=+@", rune(cell[0])) {
+					t.Errorf("%s has a cell a spreadsheet runs: %q", name, cell)
+				}
+			}
+		}
+	}
+}
