@@ -272,15 +272,24 @@ func adminEntry(id string) string {
 // plainAdmins warns of OKRBOT_ADMINS entries without their workspace where
 // okrbot serves many workspaces of the platform: they name nobody there.
 func (c *checker) plainAdmins() {
-	many := c.m.manyWorkspaces()
-	for _, id := range splitList(c.m.Getenv("OKRBOT_ADMINS")) {
-		if strings.Contains(id, ":") || adminEntry(id) != "" {
-			continue
-		}
-		if slackUserID.MatchString(id) && many[slackbot.Platform] {
-			c.warn("OKRBOT_ADMINS", "%s names no workspace, and okrbot serves every Slack workspace that installs it (SLACK_CLIENT_ID), so it makes nobody an admin; write it as TEAM_ID:%s", id, id)
+	for _, id := range c.m.plainSlackAdmins() {
+		c.warn("OKRBOT_ADMINS", "%s names no workspace, and okrbot serves every Slack workspace that installs it (SLACK_CLIENT_ID), so it makes nobody an admin; write it as TEAM_ID:%s", id, id)
+	}
+}
+
+// plainSlackAdmins are the Slack user ids in OKRBOT_ADMINS that name no
+// workspace while okrbot serves many Slack workspaces.
+func (m *Main) plainSlackAdmins() []string {
+	if !m.manyWorkspaces()[slackbot.Platform] {
+		return nil
+	}
+	var ids []string
+	for _, id := range splitList(m.Getenv("OKRBOT_ADMINS")) {
+		if !strings.Contains(id, ":") && slackUserID.MatchString(id) {
+			ids = append(ids, id)
 		}
 	}
+	return ids
 }
 
 // settingsReadBy checks each of names by reading it alone with read, which

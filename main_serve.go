@@ -80,6 +80,10 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log := m.logger()
+	if plain := m.plainSlackAdmins(); len(plain) > 0 {
+		log.Warn("OKRBOT_ADMINS entries without a workspace make nobody an admin while okrbot serves every Slack workspace that installs it; write them as TEAM_ID:USER_ID",
+			"entries", strings.Join(plain, ","))
+	}
 	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
 	if err != nil {
 		c.unreachableDatabase(err)
