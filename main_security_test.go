@@ -61,6 +61,7 @@ func securityServe(t *testing.T, fake *fakeslack.Server, dbURL string, extra map
 func securityPeople(fake *fakeslack.Server) {
 	fake.AddUser(fakeslack.User{ID: "U0ADMIN", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin", IsAdmin: true})
 	fake.AddUser(fakeslack.User{ID: "U0GUEST", Name: "gus", RealName: "Gus Guest", TZ: "Europe/Berlin", IsRestricted: true})
+	fake.AddUser(fakeslack.User{ID: "U0BOB", Name: "bob", RealName: "Bob Member", TZ: "Europe/Berlin"})
 	fake.AddUser(fakeslack.User{ID: "U0SCG", Name: "sam", RealName: "Sam Single", TZ: "Europe/Berlin", IsRestricted: true, IsUltraRestricted: true})
 }
 
@@ -146,6 +147,22 @@ func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
 			}
 			if got := ada.says("/kpi", "digest list"); !strings.Contains(got, "leadership") && !strings.Contains(got, "C0LEAD") {
 				t.Errorf("the digest went: %s", got)
+			}
+			// A button goes by the same rule: closing someone else's
+			// objective was hers to do as an admin, and is no more.
+			if got := as("U0BOB").says("/okr", `new "Ship the app"`); !strings.Contains(got, "Created objective #1") {
+				t.Fatalf("bob's objective: %s", got)
+			}
+			click := &slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, Team: slack.Team{ID: fakeslack.TeamID},
+				User: slack.User{ID: "U0ADMIN", Name: "ada"}, Channel: slack.Channel{GroupConversation: slack.GroupConversation{Conversation: slack.Conversation{ID: "C1"}}},
+				ResponseURL: fake.ResponseURL("close-click")}
+			click.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: "okr_close", BlockID: "b1", Type: "button", Value: "1"}}
+			if code, _ := do(t, fakeslack.InteractionRequest(ada.events, slackSigningSecret, c.Now(), click)); code != 200 {
+				t.Fatalf("click: %d", code)
+			}
+			closeReply := blocksText(waitCall(t, fake, fakeslack.ResponseURLMethod, func(c fakeslack.Call) bool { return c.Path == "/response/close-click" }))
+			if !strings.Contains(closeReply, "Only the owner of objective #1") {
+				t.Errorf("a demoted admin's Close button: %s", closeReply)
 			}
 
 			// Made an admin again, which okrbot learns when its answer
