@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/okrbot/okrbot/internal/fakeclock"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store/storetest"
 )
 
@@ -321,5 +323,38 @@ func TestExportIsSafeInSpreadsheets(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTeamsGuests: a guest of the Teams tenant (userRole "guest" in the
+// Bot Connector's members API) is told that okrbot is for members, and with
+// OKRBOT_GUESTS=own sees only their own.
+func TestTeamsGuests(t *testing.T) {
+	for _, guests := range []string{"", "own"} {
+		t.Run(cmp.Or(guests, "none"), func(t *testing.T) {
+			c := fakeclock.New(wednesday)
+			fake := faketeams.New(t, faketeams.WithClock(c.Now))
+			env := teamsEnv(fake, storetest.SQLiteURL(t))
+			env["OKRBOT_GUESTS"] = guests
+			p := start(t, c, env)
+			guest := teamsCarol
+			guest.Guest = true
+			ada, gus := newTeamsUser(t, fake, p.base, teamsAda), newTeamsUser(t, fake, p.base, guest)
+			adaDM, gusDM := fake.Personal(teamsAda), fake.Personal(guest)
+			mustHave(t, "ada's objective", ada.ask(adaDM, adaDM.ConversationID, `okr new "Grow revenue"`), "Created objective #1.")
+
+			list := gus.ask(gusDM, gusDM.ConversationID, "okr list all")
+			if guests == "" {
+				mustHave(t, "a guest's list all", list, "okrbot is for members of this workspace")
+			} else {
+				mustHave(t, "a guest's list all", list, "As a guest here")
+				mustHave(t, "a guest's list", gus.ask(gusDM, gusDM.ConversationID, "okr list"), "Your objectives")
+				mustHave(t, "a guest's show 1", gus.ask(gusDM, gusDM.ConversationID, "okr show 1"), "There is no objective #1 of yours")
+			}
+			if strings.Contains(list, "Grow revenue") {
+				t.Errorf("a guest saw Ada's objective:\n%s", list)
+			}
+			mustHave(t, "ada's list all", ada.ask(adaDM, adaDM.ConversationID, "okr list all"), "Grow revenue")
+		})
 	}
 }

@@ -458,7 +458,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if pictures := adapter.Pictures(); pictures != nil {
 		routes["GET "+teams.ChartPath+"{file}"] = pictures
 	}
-	return &platform{name: teams.Platform, sender: adapter, dir: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes}, nil
+	return &platform{name: teams.Platform, sender: adapter, dir: adapter, people: adapter, drain: adapter.Drain, backlog: adapter.Backlog, routes: routes}, nil
 }
 
 // slackInstalls are the Slack workspaces okrbot is installed in, for the

@@ -35,6 +35,7 @@ type Adapter struct {
 	conn   *connector
 	cards  cards
 	dir    *directory
+	roles  roles
 	queue  *bot.Queue
 	obs    bot.Observer
 }
