@@ -19,6 +19,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
+	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 )
@@ -54,6 +55,10 @@ type Main struct {
 	// Ready, when set, is called once serve is ready: its migrations
 	// applied and every platform answered.
 	Ready func()
+
+	// timeouts replace the public listener's (publicTimeouts) when set,
+	// so that tests need not wait seconds for a slow client to be cut off.
+	timeouts serverTimeouts
 }
 
 const usage = `okrbot keeps OKRs where people talk.
@@ -194,13 +199,44 @@ func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, e
 }
 
 // service is the commands service, sending through sender (nil when no
-// platform is connected), waking the scheduler with wake and handing out
-// sign-in links to the dashboard at the address dashboard gives (none
-// when nil); messages link to the dashboard's pages at publicURL.
+// platform is connected), looking people up and reading their rights with
+// people (nil when no platform is connected), waking the scheduler with
+// wake and handing out sign-in links to the dashboard at the address
+// dashboard gives (none when nil); messages link to the dashboard's pages
+// at publicURL.
 func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDefaults, sender bot.Sender, people bot.People, wake func(),
 	dashboard func(context.Context) (string, error), publicURL string) *commands.Service {
+	// serve and check refuse settings that do not read (roleSettings);
+	// the commands that run without a platform have no guests or admins
+	// to ask about, and go with the defaults.
+	guests, ttl, _ := m.roleSettings()
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
-		Reminders: rd, Sender: sender, People: people, Wake: wake, DashboardURL: dashboard, PublicURL: publicURL})
+		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
+		ManyWorkspaces: m.manyWorkspaces(), DashboardURL: dashboard, PublicURL: publicURL})
+}
+
+// roleSettings reads OKRBOT_GUESTS and OKRBOT_ROLE_TTL.
+func (m *Main) roleSettings() (commands.GuestPolicy, time.Duration, error) {
+	guests, err := commands.ParseGuestPolicy(m.Getenv("OKRBOT_GUESTS"))
+	if err != nil {
+		return commands.GuestsNone, commands.DefaultRoleTTL, fmt.Errorf("OKRBOT_GUESTS: %w", err)
+	}
+	ttl := commands.DefaultRoleTTL
+	if v := strings.TrimSpace(m.Getenv("OKRBOT_ROLE_TTL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Hour {
+			return guests, ttl, fmt.Errorf("OKRBOT_ROLE_TTL: %q is not a duration from 1s to 1h, like 5m", v)
+		}
+		ttl = d
+	}
+	return guests, ttl, nil
+}
+
+// manyWorkspaces are the platforms okrbot serves for more than one
+// workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
+// installed from /slack/install. A Teams bot answers its own tenant only.
+func (m *Main) manyWorkspaces() map[string]bool {
+	return map[string]bool{slackbot.Platform: m.Getenv("SLACK_CLIENT_ID") != ""}
 }
 
 func (m *Main) migrate(ctx context.Context) error {

@@ -30,6 +30,8 @@ var (
 	// A person's Microsoft Entra object id, which is who they are in
 	// Teams.
 	aadObjectID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// Slack team ids: T… (a workspace) or, in Enterprise Grid, E… (an org).
+	slackTeamID = regexp.MustCompile(`^[TE][A-Z0-9]+$`)
 	// Slack signing secrets are 32 hexadecimal characters.
 	signingSecret = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 )
@@ -54,6 +56,14 @@ func (c *checker) ok(what, format string, args ...any) {
 func (c *checker) note(what, format string, args ...any) {
 	if c.out != nil {
 		fmt.Fprintf(c.out, "note     %s: %s\n", what, fmt.Sprintf(format, args...))
+	}
+}
+
+// warn says something that works, though perhaps not as meant; it is no
+// problem, and check still passes.
+func (c *checker) warn(what, format string, args ...any) {
+	if c.out != nil {
+		fmt.Fprintf(c.out, "WARN     %s: %s\n", what, fmt.Sprintf(format, args...))
 	}
 }
 
@@ -237,13 +247,13 @@ func (c *checker) settings() usable {
 	u.database = c.setting("DATABASE_URL", checkDatabaseURL)
 	c.setting("OKRBOT_ADMINS", func(v string) string {
 		for _, id := range splitList(v) {
-			if !slackUserID.MatchString(id) && !aadObjectID.MatchString(id) {
-				return fmt.Sprintf("%q is neither a Slack user id like U0123ABCD (a profile's ⋮ menu → Copy member ID) "+
-					"nor a Microsoft Entra object id like 0a1b2c3d-… (Teams)", id)
+			if why := adminEntry(id); why != "" {
+				return why
 			}
 		}
 		return ""
 	})
+	c.plainAdmins()
 	c.setting("OKRBOT_LOG_LEVEL", func(v string) string {
 		var level slog.Level
 		if v != "" && level.UnmarshalText([]byte(v)) != nil {
@@ -267,12 +277,52 @@ func (c *checker) settings() usable {
 	// These settings are read by the very code serve reads them with, one
 	// at a time, so that check and serve never disagree.
 	c.settingsReadBy(func(m *Main) error { _, err := m.slackTeams(); return err }, "OKRBOT_SLACK_TEAMS")
+	c.settingsReadBy(func(m *Main) error { _, _, err := m.roleSettings(); return err },
+		"OKRBOT_GUESTS", "OKRBOT_ROLE_TTL")
 	c.settingsReadBy(func(m *Main) error { _, err := m.capacity(); return err },
 		"OKRBOT_DB_MAX_CONNS", "OKRBOT_WORKERS", "OKRBOT_QUEUE")
 	c.settingsReadBy(func(m *Main) error { _, _, _, err := m.reminderSettings(); return err },
 		"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
 		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING")
 	return u
+}
+
+// adminEntry says what is wrong with an OKRBOT_ADMINS entry, or "".
+func adminEntry(id string) string {
+	ws, user, qualified := strings.Cut(id, ":")
+	switch {
+	case !qualified && (slackUserID.MatchString(id) || aadObjectID.MatchString(id)):
+		return ""
+	case qualified && slackTeamID.MatchString(ws) && slackUserID.MatchString(user):
+		return ""
+	case qualified && aadObjectID.MatchString(ws) && aadObjectID.MatchString(user):
+		return ""
+	}
+	return fmt.Sprintf("%q is none of a Slack team and user like T0123ABCD:U0123ABCD (a profile's ⋮ menu → Copy member ID), "+
+		"a Teams tenant and person like 72f988bf-…:0a1b2c3d-… (Microsoft Entra ids), or a user id alone", id)
+}
+
+// plainAdmins warns of OKRBOT_ADMINS entries without their workspace where
+// okrbot serves many workspaces of the platform: they name nobody there.
+func (c *checker) plainAdmins() {
+	for _, id := range c.m.plainSlackAdmins() {
+		c.warn("OKRBOT_ADMINS", "%s names no workspace, and okrbot serves every Slack workspace that installs it (SLACK_CLIENT_ID), so it makes nobody an admin; write it as TEAM_ID:%s", id, id)
+	}
+}
+
+// plainSlackAdmins are the Slack user ids in OKRBOT_ADMINS that name no
+// workspace while okrbot serves many Slack workspaces.
+func (m *Main) plainSlackAdmins() []string {
+	if !m.manyWorkspaces()[slackbot.Platform] {
+		return nil
+	}
+	var ids []string
+	for _, id := range splitList(m.Getenv("OKRBOT_ADMINS")) {
+		if !strings.Contains(id, ":") && slackUserID.MatchString(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // settingsReadBy checks each of names by reading it alone with read, which

@@ -58,7 +58,9 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		"SLACK_SIGNING_SECRET": "not-a-secret",
 		"SLACK_API_URL":        fake.APIURL(),
 		"DATABASE_URL":         "postgres://okrbot:hunter2@127.0.0.1:1/okrbot?connect_timeout=2",
-		"OKRBOT_ADMINS":        "U0123ABCD,ada",
+		"OKRBOT_ADMINS":        "U0123ABCD,T0123ABCD:U0456,ada",
+		"OKRBOT_GUESTS":        "everyone",
+		"OKRBOT_ROLE_TTL":      "forever",
 		"OKRBOT_LOG_LEVEL":     "loud",
 		"OKRBOT_REMINDERS":     "sometimes",
 		"OKRBOT_DEFAULT_TZ":    "Mars/Olympus_Mons",
@@ -70,15 +72,17 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		"OKRBOT_SLACK_TEAMS":   "T0123ABCD, acme",
 	}
 	out, err := run(t, env, "", "check")
-	if err == nil || err.Error() != "14 problems found" {
-		t.Errorf("check: err = %v, want 14 problems found", err)
+	if err == nil || err.Error() != "15 problems found" {
+		t.Errorf("check: err = %v, want 15 problems found", err)
 	}
 	for _, want := range []string{
 		"PROBLEM  SLACK_BOT_TOKEN: is a user token (xoxp-…); okrbot needs the Bot User OAuth Token (xoxb-…)",
 		"PROBLEM  SLACK_APP_TOKEN: is not an app-level token: they start with xapp-",
 		"PROBLEM  SLACK_SIGNING_SECRET: is not a Slack signing secret (32 hexadecimal characters",
 		`PROBLEM  OKRBOT_ADDR: "3000" is not a listen address like :3000`,
-		`PROBLEM  OKRBOT_ADMINS: "ada" is neither a Slack user id like U0123ABCD`,
+		`PROBLEM  OKRBOT_ADMINS: "ada" is none of a Slack team and user like T0123ABCD:U0123ABCD`,
+		`PROBLEM  OKRBOT_GUESTS: "everyone" is neither none nor own`,
+		`PROBLEM  OKRBOT_ROLE_TTL: "forever" is not a duration from 1s to 1h, like 5m`,
 		`PROBLEM  OKRBOT_LOG_LEVEL: "loud" is not debug, info, warn or error`,
 		`PROBLEM  OKRBOT_REMINDERS: "sometimes" is neither on nor off`,
 		`PROBLEM  OKRBOT_DEFAULT_TZ: unknown time zone "Mars/Olympus_Mons"`,
@@ -209,10 +213,16 @@ func TestCheckReadsTheInstallations(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "s3cr3t", "OKRBOT_PUBLIC_URL": "https://okrbot.example.com",
-		"OKRBOT_SECRET_KEY": key, "SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL}
+		"OKRBOT_SECRET_KEY": key, "SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": dbURL,
+		"OKRBOT_ADMINS": "T0001:U0BOSS, U0PLAIN"}
 	out, err := run(t, env, "", "check")
 	if err != nil || !strings.Contains(out, "ok       Slack installations: okrbot is installed in 1 workspace\n") {
 		t.Errorf("check: %v\n%s", err, out)
+	}
+	// A plain user id names nobody when every workspace may install
+	// okrbot: check says so, and passes.
+	if !strings.Contains(out, "WARN     OKRBOT_ADMINS: U0PLAIN names no workspace") || strings.Contains(out, "WARN     OKRBOT_ADMINS: T0001:U0BOSS") {
+		t.Errorf("check on plain admin ids:\n%s", out)
 	}
 
 	env["OKRBOT_SECRET_KEY"] = newSecretKey(t)

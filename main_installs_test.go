@@ -241,7 +241,7 @@ func newDeployment(t *testing.T, s setup) *deployment {
 		}
 		d.fake.AddTeam(team)
 		d.fake.AddUser(fakeslack.User{ID: w.user, Name: strings.ToLower(w.user[2:]), RealName: w.user, TZ: "Europe/Berlin"})
-		admins = append(admins, w.user)
+		admins = append(admins, w.team+":"+w.user)
 	}
 	env := map[string]string{
 		"SLACK_CLIENT_ID": appClientID, "SLACK_CLIENT_SECRET": appClientSecret, "OKRBOT_SECRET_KEY": newSecretKey(t),
@@ -507,6 +507,14 @@ var (
 // measure sends a KPI value through the HTTP API, as a BI export would.
 func (d *deployment) measure(apiToken, kpi string, value float64) {
 	d.t.Helper()
+	if code, body := d.tryMeasure(apiToken, kpi, value); code/100 != 2 {
+		d.t.Fatalf("POST a value of KPI %s: %d %s", kpi, code, body)
+	}
+}
+
+// tryMeasure is measure that returns the API's answer, whatever it is.
+func (d *deployment) tryMeasure(apiToken, kpi string, value float64) (int, string) {
+	d.t.Helper()
 	r, err := http.NewRequest(http.MethodPost, publicURL+"/api/v1/kpis/"+kpi+"/measurements",
 		strings.NewReader(fmt.Sprintf(`{"value": %g}`, value)))
 	if err != nil {
@@ -514,7 +522,13 @@ func (d *deployment) measure(apiToken, kpi string, value float64) {
 	}
 	r.Header.Set("Authorization", "Bearer "+apiToken)
 	r.Header.Set("Content-Type", "application/json")
-	d.post(r)
+	resp, err := (&http.Client{Transport: d.lb}).Do(r)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // sent is what the scheduler posted, and with whose token: "T1 prompt" is
@@ -712,7 +726,10 @@ func TestManyWorkspaces(t *testing.T) {
 			}
 			d.event(uninstalled)
 			mark, calls := d.posts(), len(d.fake.Calls(""))
-			d.measure(tokens[acme], kpis[acme], 10)
+			// Acme's API token stops with it.
+			if code, body := d.tryMeasure(tokens[acme], kpis[acme], 10); code != http.StatusUnauthorized || !strings.Contains(body, "okrbot is no longer installed") {
+				t.Errorf("Acme's API token after the uninstall: %d %s, want 401", code, body)
+			}
 			d.measure(tokens[globex], kpis[globex], 10)
 			tick(d.procs)
 			if got, want := d.sent(mark), []string{"T2 alert"}; !slices.Equal(got, want) {
@@ -745,12 +762,15 @@ func TestManyWorkspaces(t *testing.T) {
 			mark = d.posts()
 			d.clock.Set(at("2026-12-14 09:00"))
 			tick(d.procs)
-			// (KPI alerts come too: the one recorded while Acme was uninstalled,
-			// and both KPIs went stale meanwhile.)
+			// (KPI alerts come too: both KPIs went stale meanwhile.)
 			got := slices.DeleteFunc(d.sent(mark), func(s string) bool { return strings.HasSuffix(s, " alert") })
 			if want := []string{"T1 digest", "T1 prompt to T1", "T2 digest", "T2 prompt to T2"}; !slices.Equal(got, want) {
 				t.Errorf("the Monday after Acme installed okrbot again, okrbot sent %q, want %q", got, want)
+
 			}
+
+			// Acme's API token works again with Acme installed.
+			d.measure(tokens[acme], kpis[acme], 10)
 
 			d.checkNoPlainTokens("Acme", "Globex", "Acme grows", "Globex NPS")
 		})

@@ -167,9 +167,7 @@ func TestMigrateStatus(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": storetest.SQLiteURL(t)}
 	out, err := run(t, env, "", "migrate", "--status")
 	latest := latestSchema(t)
-	// Versions may skip numbers: what is pending is the files.
-	files, _ := filepath.Glob(filepath.Join("store", "migrations", "sqlite", "*.sql"))
-	if err != nil || !strings.Contains(out, "pending    00001_okrs.sql") || !strings.Contains(out, fmt.Sprintf("schema version 0; %d migrations are pending", len(files))) {
+	if err != nil || !strings.Contains(out, "pending    00001_okrs.sql") || !strings.Contains(out, fmt.Sprintf("schema version 0; %d migrations are pending", migrationCount(t))) {
 		t.Fatalf("status of a new database: %v\n%s", err, out)
 	}
 	if _, err := run(t, env, "", "migrate"); err != nil {
@@ -282,6 +280,18 @@ func TestBackupThroughStandardStreams(t *testing.T) {
 }
 
 // latestSchema is the schema version of the newest migration.
+// migrationCount is how many migrations there are; their versions need not
+// be contiguous.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	st := storetest.OpenURL(t, storetest.SQLiteURL(t))
+	status, err := st.SchemaStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(status.Migrations)
+}
+
 func latestSchema(t *testing.T) int64 {
 	t.Helper()
 	st := storetest.OpenURL(t, storetest.SQLiteURL(t))

@@ -35,6 +35,8 @@ type platform struct {
 	name   string
 	sender bot.Sender
 	dir    reminders.Directory
+	// people looks people up and reads their rights again; nil where the
+	// platform cannot.
 	people bot.People
 	routes map[string]http.Handler
 	run    func(context.Context) error
@@ -80,6 +82,13 @@ func (p platformPeople) Person(ctx context.Context, ws bot.Workspace, id string)
 	return people.Person(ctx, ws, id)
 }
 
+func (p platformPeople) RecentUser(ctx context.Context, ws bot.Workspace, userID string, maxAge time.Duration) (bot.User, error) {
+	if people := p[ws.Platform]; people != nil {
+		return people.RecentUser(ctx, ws, userID, maxAge)
+	}
+	return bot.User{}, bot.ErrRolesUnknown
+}
+
 // startTimeout bounds the checks of each platform's credentials at start.
 const startTimeout = 15 * time.Second
 
@@ -95,6 +104,10 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log := m.logger()
+	if plain := m.plainSlackAdmins(); len(plain) > 0 {
+		log.Warn("OKRBOT_ADMINS entries without a workspace make nobody an admin while okrbot serves every Slack workspace that installs it; write them as TEAM_ID:USER_ID",
+			"entries", strings.Join(plain, ","))
+	}
 	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
 	if err != nil {
 		c.unreachableDatabase(err)
@@ -224,7 +237,9 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	for _, p := range platforms {
 		senders[p.name] = p.sender
 		dirs[p.name] = p.dir
-		people[p.name] = p.people
+		if p.people != nil {
+			people[p.name] = p.people
+		}
 		mets.Platform(p.name, p.backlog)
 		for pattern, h := range p.routes {
 			mux.Handle(pattern, h)
@@ -272,7 +287,9 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (OKRBOT_ADDR): %w", addr, err)
 	}
-	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: 10 * time.Second}, ln, "chat platforms, API, health"}}
+	t := cmp.Or(m.timeouts, publicTimeouts)
+	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read,
+		WriteTimeout: t.write, IdleTimeout: t.idle}, ln, "chat platforms, API, health"}}
 	metricsAt := ""
 	if metricsAddr != "off" {
 		mln, err := net.Listen("tcp", metricsAddr)
@@ -290,6 +307,18 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 	}
 	return servers, nil
 }
+
+// serverTimeouts bound how long the public listener gives a client.
+type serverTimeouts struct{ readHeader, read, write, idle time.Duration }
+
+// publicTimeouts are sized for what okrbot serves in public: Slack gives up
+// on an answer after 3 seconds and Teams after 15, and their requests, the
+// API's and the install pages' are a few kilobytes, so a request that is
+// not in after 5 seconds is someone holding a connection, not a platform
+// waiting for an answer. Writing may take the longest answer Teams waits
+// for, after the read; idle keep-alive connections are let go after a
+// minute.
+var publicTimeouts = serverTimeouts{readHeader: 5 * time.Second, read: 5 * time.Second, write: 25 * time.Second, idle: time.Minute}
 
 // capacity is how much work serve takes on at once.
 type capacity struct {

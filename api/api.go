@@ -131,8 +131,24 @@ func (h *Handler) postMeasurement(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if t.ExpiresAt != nil && !h.now().Before(*t.ExpiresAt) {
+		fail(w, http.StatusUnauthorized, "the token expired on %s; an admin creates another with /kpi token create", t.ExpiresAt.UTC().Format(time.DateOnly))
+		return
+	}
+	// Tokens stop with their workspace: an uninstall leaves its data, and
+	// its tokens, without anyone there to answer for them.
+	if gone, err := h.store.WorkspaceUninstalled(ctx, t.WorkspaceID); err != nil {
+		h.log.ErrorContext(ctx, "API token's workspace", "err", err)
+		fail(w, http.StatusInternalServerError, "okrbot could not check the token; try again")
+		return
+	} else if gone {
+		h.log.InfoContext(ctx, "API token of an uninstalled workspace refused", "token", t.ID, "workspace", t.WorkspaceID)
+		fail(w, http.StatusUnauthorized, "okrbot is no longer installed in the token's workspace")
+		return
+	}
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
+	if err != nil || (t.KPIID != 0 && uint(id) != t.KPIID) {
+		// A token for one KPI knows of no other.
 		fail(w, http.StatusNotFound, "there is no KPI %q", r.PathValue("id"))
 		return
 	}

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/secret"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
 )
@@ -166,6 +169,71 @@ func TestPostMeasurementRefusals(t *testing.T) {
 		}
 		if after := f.history(); after != before {
 			t.Errorf("refused calls changed the history:\n%s\nthen\n%s", before, after)
+		}
+	})
+}
+
+// TestTokenScopeExpiryAndWorkspace: a token for one KPI knows no other, an
+// expired token and a token of a workspace okrbot was uninstalled from are
+// refused, and a reinstall brings the workspace's tokens back.
+func TestTokenScopeExpiryAndWorkspace(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clock := now
+		tick := func() time.Time { return clock }
+		key := make([]byte, secret.KeySize)
+		rand.Read(key)
+		box, err := secret.ParseKeys(base64.StdEncoding.EncodeToString(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.SetSealer(box)
+		if err := st.SaveInstallation(ctx, store.Installation{TeamID: "T1", BotToken: "xoxb-t1", InstalledAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		svc := commands.New(commands.Config{Store: st, Now: tick, Admins: []string{"UADMIN"}})
+		server := httptest.NewServer(api.New(st, svc, tick, nil))
+		t.Cleanup(server.Close)
+		f := &fixture{t: t, st: st, svc: svc, server: server}
+		f.kpi("T1", "U1", `new "Churn rate" --target 2 --lower-is-better`) // 1
+		f.kpi("T1", "U1", `new "NPS" --target 50`)                         // 2
+		tokenOf := func(out string) string {
+			i := strings.Index(out, "`okrbot_")
+			return out[i+1 : i+1+strings.Index(out[i+1:], "`")]
+		}
+		churn := tokenOf(f.kpi("T1", "UADMIN", `token create Warehouse --kpi "Churn rate"`))
+		week := tokenOf(f.kpi("T1", "UADMIN", `token create Trial --expires 7d`))
+		all := tokenOf(f.kpi("T1", "UADMIN", `token create CI`))
+
+		check := func(what, path, token string, code int, want string) {
+			t.Helper()
+			got, body := f.post(path, token, `{"value": 1}`)
+			if got != code || !strings.Contains(body, want) {
+				t.Errorf("%s: %d %s, want %d with %q", what, got, body, code, want)
+			}
+		}
+		check("scoped token, its KPI", "/api/v1/kpis/1/measurements", churn, 201, `"name":"Churn rate"`)
+		check("scoped token, another KPI", "/api/v1/kpis/2/measurements", churn, 404, "there is no KPI")
+		check("week token, day one", "/api/v1/kpis/2/measurements", week, 201, `"name":"NPS"`)
+		clock = now.Add(7 * 24 * time.Hour)
+		check("week token, a week on", "/api/v1/kpis/2/measurements", week, 401, "the token expired on 2026-11-27")
+		check("workspace token", "/api/v1/kpis/2/measurements", all, 201, `"name":"NPS"`)
+
+		if err := st.RevokeInstallation(ctx, "", "T1", clock, "app_uninstalled"); err != nil {
+			t.Fatal(err)
+		}
+		for _, token := range []string{churn, all} {
+			check("after the uninstall", "/api/v1/kpis/1/measurements", token, 401, "okrbot is no longer installed in the token's workspace")
+		}
+		if err := st.SaveInstallation(ctx, store.Installation{TeamID: "T1", BotToken: "xoxb-t1-again", InstalledAt: clock}); err != nil {
+			t.Fatal(err)
+		}
+		check("installed again", "/api/v1/kpis/1/measurements", churn, 201, `"name":"Churn rate"`)
+		list := f.kpi("T1", "UADMIN", "token list")
+		for _, want := range []string{"*Warehouse* `okrbot_", "KPI *Churn rate*", "⌛ expired Nov 27, 2026", "last used Nov 27, 2026 12:00 UTC"} {
+			if !strings.Contains(list, want) {
+				t.Errorf("token list lacks %q:\n%s", want, list)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Workspace identifies one installation of okrbot: a chat platform and the
@@ -22,6 +23,14 @@ type User struct {
 	Name string
 	// IsAdmin is true for the platform's workspace admins and owners.
 	IsAdmin bool
+	// IsGuest is true for people the platform lets in as guests rather
+	// than members (Slack's multi- and single-channel guests, a Teams
+	// tenant's guests).
+	IsGuest bool
+	// RolesAt is when IsAdmin and IsGuest were read from the platform;
+	// zero when nothing but the request's payload is known of the person,
+	// so that neither can be relied on.
+	RolesAt time.Time
 	// TZ is an IANA time zone name such as "Europe/Berlin"; empty if unknown.
 	TZ string
 }
@@ -249,18 +258,27 @@ type HomeHandler interface {
 	Home(ctx context.Context, req Request) *Message
 }
 
-// People finds people on a workspace's platform, for what names them
-// without a mention: an import's owners by email or platform id. Adapters
-// whose platform can look people up implement it.
+// People finds people on a workspace's platform and reads their rights
+// there. Adapters whose platform can look people up implement it.
 type People interface {
-	// PersonByEmail is the member with an email address. It returns
-	// ErrNoPerson when the platform has no such member, and an error that
-	// wraps errors.ErrUnsupported when it cannot look people up by email.
+	// PersonByEmail is the member with an email address, for an import
+	// that names owners by email. It returns ErrNoPerson when the platform
+	// has no such member, and an error that wraps errors.ErrUnsupported
+	// when it cannot look people up by email.
 	PersonByEmail(ctx context.Context, ws Workspace, email string) (User, error)
 	// Person is the member with a platform id, or ErrNoPerson.
 	Person(ctx context.Context, ws Workspace, id string) (User, error)
+	// RecentUser is what the platform says of a person of ws, read no
+	// longer than maxAge ago: asked again when the last answer is older,
+	// for decisions that must not rest on an old answer (an admin-only
+	// change) or on none (a guest). Its RolesAt says when it was read.
+	RecentUser(ctx context.Context, ws Workspace, userID string, maxAge time.Duration) (User, error)
 }
 
 // ErrNoPerson is People's answer for someone the platform does not have, or
 // no longer has (a deactivated account).
 var ErrNoPerson = errors.New("no such person on the platform")
+
+// ErrRolesUnknown is People's answer on a platform that cannot be asked
+// who is an admin or a guest: what okrbot stored stands.
+var ErrRolesUnknown = errors.New("the platform cannot be asked who is an admin or a guest")

@@ -63,5 +63,5 @@ func (s *Service) dashboard(ctx context.Context, c *caller, words []string) (bot
 	text := bot.Textf("📊 %s\nIt signs you in as %s, once, within %d minutes. It is yours alone: do not share it.",
 		bot.Link(url, "Open your okrbot dashboard"), bot.Bold(c.user.Name), int(DashboardLinkTTL/time.Minute))
 	return bot.Reply{Message: &bot.Message{Summary: bot.T("Your okrbot dashboard link"), Sections: []bot.Section{{Text: text}},
-		Visibility: bot.OnlyAsker}}, nil
+		Visibility: bot.Private}}, nil
 }

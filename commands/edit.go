@@ -247,7 +247,7 @@ func (s *Service) editKeyResult(ctx context.Context, c *caller, o store.Objectiv
 			return err
 		}
 		if !c.mayChangeKeyResult(o, kr) {
-			return refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", label)
+			return c.notAdmin(refuse("Only the owner of key result %s, of its objective, or an admin can edit it.", label))
 		}
 		before := kr
 		var fields []store.KeyResultField
@@ -354,7 +354,7 @@ func (s *Service) openEdit(ctx context.Context, c *caller, word string) (bot.Rep
 		return bot.Reply{}, err
 	}
 	if !c.mayChange(o) {
-		return bot.Reply{}, onlyOwner(o, "edit")
+		return bot.Reply{}, c.notAdmin(onlyOwner(o, "edit"))
 	}
 	parents, err := s.parentOptions(ctx, c)
 	if err != nil {

@@ -118,7 +118,7 @@ func (s *Service) gradable(ctx context.Context, st *store.Store, c *caller, word
 		return o, err
 	}
 	if !c.mayChange(o) {
-		return o, refuse("Only the owner of objective #%d (%s) or an admin can grade it or carry it over.", o.Number, ownerText(&o.Owner))
+		return o, c.notAdmin(refuse("Only the owner of objective #%d (%s) or an admin can grade it or carry it over.", o.Number, ownerText(&o.Owner)))
 	}
 	if o.Status == okr.Archived {
 		return o, refuse("Objective #%d is archived; it cannot be graded or carried over.", o.Number)

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -135,9 +136,15 @@ func (s *Service) user(ctx context.Context, ws store.Workspace, p bot.User) (sto
 			return u, err
 		}
 	}
-	if p.TZ != "" && (p.TZ != u.TZ || p.Name != u.Name || p.IsAdmin != u.IsAdmin) {
+	// A profile read from the platform (RolesAt) is one too, even
+	// without a time zone, which then stays as it was.
+	fromPlatform := p.TZ != "" || !p.RolesAt.IsZero()
+	if !p.RolesAt.IsZero() {
+		p.Name, p.TZ = cmp.Or(p.Name, u.Name), cmp.Or(p.TZ, u.TZ)
+	}
+	if fromPlatform && (p.TZ != u.TZ || p.Name != u.Name || p.IsAdmin != u.IsAdmin || p.IsGuest != u.IsGuest) {
 		var err error
-		u, err = s.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: p.ID, Name: p.Name, TZ: p.TZ, IsAdmin: p.IsAdmin})
+		u, err = s.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: p.ID, Name: p.Name, TZ: p.TZ, IsAdmin: p.IsAdmin, IsGuest: p.IsGuest})
 		if err != nil {
 			return u, err
 		}

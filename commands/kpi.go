@@ -42,8 +42,8 @@ func init() {
 		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
 			bot.Textf("Leadership digest: subscribe a channel, list, stop, or preview now."), (*Service).digestCommand},
-		"token": {"/kpi token create NAME · list · revoke ID",
-			bot.Textf("API tokens for `POST /api/v1/kpis/{id}/measurements` (admins)."), (*Service).tokenCommand},
+		"token": {"/kpi token create NAME [--kpi NAME] [--expires 90d] · list · revoke ID",
+			bot.Textf("API tokens for `POST /api/v1/kpis/{id}/measurements` (admins): for one KPI or all of them, for a year unless `--expires` says otherwise; the list shows when each was last used."), (*Service).tokenCommand},
 		"help": {"/kpi help", bot.Textf("This list."), func(*Service, context.Context, *caller, []string) (bot.Reply, error) {
 			return bot.Reply{Message: kpiHelpMessage(nil)}, nil
 		}},
@@ -67,6 +67,22 @@ func (s *Service) runKPI(ctx context.Context, c *caller, sub string, rest []stri
 // kpiRef finds a KPI by id ("12", "#12") or name, ignoring case. An unknown
 // name is answered with the closest one, if any is close.
 func kpiRef(ctx context.Context, st *store.Store, c *caller, word string) (store.KPI, error) {
+	k, err := anyKPIRef(ctx, st, c, word)
+	if err == nil && c.guest && k.OwnerID != c.user.ID {
+		// A guest sees only their own: another's is not there for them,
+		// and neither are the names of others.
+		return store.KPI{}, refuse("There is no KPI %q of yours.", strings.TrimSpace(word))
+	}
+	if c.guest {
+		var refused *userError
+		if errors.As(err, &refused) {
+			return store.KPI{}, refuse("There is no KPI %q of yours.", strings.TrimSpace(word))
+		}
+	}
+	return k, err
+}
+
+func anyKPIRef(ctx context.Context, st *store.Store, c *caller, word string) (store.KPI, error) {
 	word = strings.TrimSpace(word)
 	if id, err := strconv.ParseUint(strings.TrimPrefix(word, "#"), 10, 64); err == nil {
 		k, err := st.KPIByID(ctx, c.ws.ID, uint(id))

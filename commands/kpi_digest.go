@@ -481,8 +481,8 @@ func (s *Service) digestCommand(ctx context.Context, c *caller, words []string) 
 		if !ok {
 			return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", words[1])
 		}
-		if !c.admin {
-			return bot.Reply{}, refuse("Only an okrbot admin can change digests.")
+		if err := c.adminOnly("Only an okrbot admin can change digests."); err != nil {
+			return bot.Reply{}, err
 		}
 		n, err := s.store.DeleteDigestSubscriptions(ctx, c.ws.ID, channelID(ch))
 		if err != nil {
@@ -538,8 +538,8 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", a.pos[0])
 	}
-	if !c.admin {
-		return bot.Reply{}, refuse("Only an okrbot admin can post the digest to a channel; `/kpi digest now` shows it to you.")
+	if err := c.adminOnly("Only an okrbot admin can post the digest to a channel; `/kpi digest now` shows it to you."); err != nil {
+		return bot.Reply{}, err
 	}
 	to, err := s.Address(ctx, c.ws, bot.Channel, channelID(ch))
 	if err != nil {
@@ -566,8 +566,8 @@ func (s *Service) digestSubscribe(ctx context.Context, c *caller, words []string
 	if !ok {
 		return bot.Reply{}, okr.Invalid("channel", "%q is not a channel: name it with #, like #leadership.", a.pos[0])
 	}
-	if !c.admin {
-		return bot.Reply{}, refuse("Only an okrbot admin can change digests.")
+	if err := c.adminOnly("Only an okrbot admin can change digests."); err != nil {
+		return bot.Reply{}, err
 	}
 	spec, err := okr.ParseCron(a.pos[1:])
 	if err != nil {

@@ -311,7 +311,7 @@ func (s *Service) editKPI(ctx context.Context, c *caller, words []string) (bot.R
 			return err
 		}
 		if !c.mayChangeKPI(k) {
-			return refuse("Only the owner of %s (%s) or an admin can change it.", kpiName(k), ownerText(&k.Owner))
+			return c.notAdmin(refuse("Only the owner of %s (%s) or an admin can change it.", kpiName(k), ownerText(&k.Owner)))
 		}
 		before := k
 		if err := applyKPIDraft(ctx, tx, c, &k, d, kpiFlagLabels); err != nil {
@@ -349,7 +349,7 @@ func (s *Service) archiveKPI(ctx context.Context, c *caller, words []string) (bo
 			return err
 		}
 		if !c.mayChangeKPI(k) {
-			return refuse("Only the owner of %s (%s) or an admin can archive it.", kpiName(k), ownerText(&k.Owner))
+			return c.notAdmin(refuse("Only the owner of %s (%s) or an admin can archive it.", kpiName(k), ownerText(&k.Owner)))
 		}
 		if k.Archived {
 			return refuse("KPI %s is already archived.", kpiName(k))

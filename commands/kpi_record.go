@@ -388,7 +388,7 @@ func (s *Service) setKPI(ctx context.Context, c *caller, words []string) (bot.Re
 	}
 	check := func(k store.KPI) error {
 		if !c.mayChangeKPI(k) {
-			return refuse("Only the owner of %s (%s) or an admin can record its values.", kpiName(k), ownerText(&k.Owner))
+			return c.notAdmin(refuse("Only the owner of %s (%s) or an admin can record its values.", kpiName(k), ownerText(&k.Owner)))
 		}
 		return nil
 	}

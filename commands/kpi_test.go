@@ -230,9 +230,9 @@ func TestKPIScorecardIsWorstFirst(t *testing.T) {
 func TestKPITokens(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		out := h.kpiMust("UADMIN", `token create "BI export"`)
-		contains(t, out, "Token 1 *BI export* created. Copy it now; it is not shown again:\n`okrbot_")
+		contains(t, out, "Token 1 *BI export* created, for every KPI of this workspace, until Nov 15, 2027. Copy it now; it is not shown again:\n`okrbot_")
 		list := h.kpiMust("UADMIN", "token list")
-		contains(t, list, "• 1 *BI export* `okrbot_", "never used")
+		contains(t, list, "• 1 *BI export* `okrbot_", "every KPI · expires Nov 15, 2027", "never used")
 		token := out[strings.Index(out, "`okrbot_")+1:]
 		token = token[:strings.Index(token, "`")]
 		if strings.Contains(list, token) {
@@ -241,6 +241,23 @@ func TestKPITokens(t *testing.T) {
 		contains(t, h.kpiMust("UADMIN", "token revoke 1"), "Token 1 revoked")
 		contains(t, h.kpi("UADMIN", "token revoke 1"), "⚠️ There is no active token 1.")
 		contains(t, h.kpiMust("UADMIN", "token list"), "No API tokens.")
+
+		// A token for one KPI, for 90 days.
+		h.kpiMust("U1", `new "Churn rate" --target 2 --lower-is-better`)
+		out = h.kpiMust("UADMIN", `token create Warehouse --kpi "churn rate" --expires 90d`)
+		contains(t, out, "Token 2 *Warehouse* created, for KPI *Churn rate* only, until Feb 13, 2027.", "`POST /api/v1/kpis/1/measurements`")
+		contains(t, h.kpiMust("UADMIN", "token list"), "• 2 *Warehouse*", "KPI *Churn rate* · expires Feb 13, 2027")
+		for _, tt := range []struct{ text, want string }{
+			{`token create X --expires soon`, `--expires "soon" is not a lifetime like 90d, 12w or 1y`},
+			{`token create X --expires 0d`, `--expires "0d" is not a lifetime`},
+			{`token create X --expires 2026-11-01`, "is not in the future"},
+			{`token create X --expires 6y`, "tokens last five years at most"},
+			{`token create X --kpi "Chrun rate"`, "There is no KPI \"Chrun rate\". Did you mean *Churn rate*?"},
+			{`token create --kpi "Churn rate"`, "Name the token after what will use it"},
+		} {
+			contains(t, h.kpi("UADMIN", tt.text), "⚠️", tt.want)
+		}
+		contains(t, h.kpi("U1", `token create Mine`), "Only an okrbot admin can manage API tokens.")
 
 		// Names are measured in characters, like KPI names.
 		for _, tt := range []struct {

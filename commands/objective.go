@@ -411,7 +411,7 @@ func (s *Service) changeObjective(ctx context.Context, c *caller, word, verb str
 			return err
 		}
 		if !c.mayChange(o) {
-			return onlyOwner(o, verb)
+			return c.notAdmin(onlyOwner(o, verb))
 		}
 		return fn(tx, &o)
 	})

@@ -61,6 +61,12 @@ func (d directory) Person(_ context.Context, _ bot.Workspace, id string) (bot.Us
 	return bot.User{}, bot.ErrNoPerson
 }
 
+// RecentUser: the directory knows no one's rights, so what okrbot stored
+// stands.
+func (d directory) RecentUser(context.Context, bot.Workspace, string, time.Duration) (bot.User, error) {
+	return bot.User{}, bot.ErrRolesUnknown
+}
+
 // eachWithPeople is each, with a Service that looks people up in people.
 func eachWithPeople(t *testing.T, people bot.People, fn func(t *testing.T, h *harness)) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {

@@ -23,8 +23,8 @@ func (s *Service) periods(ctx context.Context, c *caller, words []string) (bot.R
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	if !c.admin {
-		return bot.Reply{}, refuse("Only a workspace admin can add periods; quarters like 2026-Q4 need no setup.")
+	if err := c.adminOnly("Only a workspace admin can add periods; quarters like 2026-Q4 need no setup."); err != nil {
+		return bot.Reply{}, err
 	}
 	name := strings.Join(a.pos, " ")
 	if _, err := okr.ParsePeriod(name); err == nil {

@@ -221,10 +221,7 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot
 // mayChangeSchedules reports whether the caller may change reminder
 // schedules. Teams have no owners in okrbot yet, so that is admins only.
 func (c *caller) mayChangeSchedules() error {
-	if c.admin {
-		return nil
-	}
-	return refuse("Only okrbot admins can change check-in schedules (teams have no owners in okrbot yet). `/okr remind off` or `/okr remind pause until 2026-12-28` change your own prompts.")
+	return c.adminOnly("Only okrbot admins can change check-in schedules (teams have no owners in okrbot yet). `/okr remind off` or `/okr remind pause until 2026-12-28` change your own prompts.")
 }
 
 // scheduleTarget reads --team and returns the schedule to change: the

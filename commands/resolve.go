@@ -59,11 +59,17 @@ func objectiveRef(ctx context.Context, st *store.Store, c *caller, word string, 
 		kr, krErr := st.KeyResult(ctx, c.ws.ID, r.Number)
 		switch {
 		case krErr == nil && viaKeyResult:
-			return st.ObjectiveByID(ctx, c.ws.ID, kr.ObjectiveID)
+			if o, err = st.ObjectiveByID(ctx, c.ws.ID, kr.ObjectiveID); err == nil && c.guest && !c.ownsObjective(o) {
+				return store.Objective{}, refuse("There is no objective %s of yours. `/okr list` shows them.", r)
+			}
+			return o, err
 		case krErr == nil:
 			return o, refuse("%s is a key result, not an objective.", r)
 		}
 		return o, refuse("There is no objective %s. `/okr list all` shows them.", r)
+	}
+	if err == nil && c.guest && !c.ownsObjective(o) {
+		return store.Objective{}, refuse("There is no objective %s of yours. `/okr list` shows them.", r)
 	}
 	return o, err
 }
@@ -84,6 +90,9 @@ func keyResultRef(ctx context.Context, st *store.Store, c *caller, word string) 
 		if err != nil {
 			return store.KeyResult{}, o, err
 		}
+		if c.guest && !c.ownsObjective(o) {
+			return store.KeyResult{}, store.Objective{}, refuse("There is no objective #%d of yours. `/okr list` shows them.", r.Number)
+		}
 		for _, kr := range o.KeyResults {
 			if kr.Position == r.Position {
 				return kr, o, nil
@@ -102,6 +111,9 @@ func keyResultRef(ctx context.Context, st *store.Store, c *caller, word string) 
 		return kr, o, err
 	}
 	o, err = st.ObjectiveByID(ctx, c.ws.ID, kr.ObjectiveID)
+	if err == nil && c.guest && !c.ownsObjective(o) {
+		return store.KeyResult{}, store.Objective{}, refuse("There is no key result %s of yours. `/okr list` shows them.", r)
+	}
 	return kr, o, err
 }
 

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,9 +23,25 @@ type Config struct {
 	Now func() time.Time
 	// Admins are platform user ids (names in the console, where ids are
 	// names) that may change anything, in addition to the platform's own
-	// workspace admins (OKRBOT_ADMINS). Names are not trusted on Slack:
+	// workspace admins (OKRBOT_ADMINS): "T0123:U0456" names a person of one
+	// workspace, a plain id one of a platform that serves a single
+	// workspace (see ManyWorkspaces). Names are not trusted on Slack:
 	// people choose their own.
 	Admins []string
+	// ManyWorkspaces are the platforms served for more than one
+	// workspace, where a plain id in Admins names nobody.
+	ManyWorkspaces map[string]bool
+	// People, when set, reads people's rights from their platform again
+	// when what is known is older than RoleTTL, before an admin-only
+	// change, and looks up the people an import names by email or
+	// platform id. Without it, what requests and the store say is trusted.
+	People bot.People
+	// RoleTTL is how long the platform's word that someone is an admin is
+	// trusted (OKRBOT_ROLE_TTL); DefaultRoleTTL when zero.
+	RoleTTL time.Duration
+	// Guests says what the platform's guests may do (OKRBOT_GUESTS);
+	// GuestsNone when empty.
+	Guests GuestPolicy
 	Logger *slog.Logger
 	// Reminders are the check-in reminder defaults (remind.go).
 	Reminders ReminderDefaults
@@ -35,9 +52,6 @@ type Config struct {
 	// Wake, when set, is called after a change that gives the scheduler
 	// work to do at once (a prompt answered, an alert to send).
 	Wake func()
-	// People, when set, looks up on their platform the people an import
-	// names by email or platform id.
-	People bot.People
 	// DashboardURL is the dashboard's address for sign-in links
 	// (OKRBOT_PUBLIC_URL); the console starts its own dashboard when it is
 	// first asked for. Without it, or when it returns "", /okr dashboard
@@ -55,12 +69,16 @@ type Service struct {
 	store  *store.Store
 	now    func() time.Time
 	admins map[string]bool
-	log    *slog.Logger
-	remind ReminderDefaults
-	sender bot.Sender
-	onWake func()
-	known  *known
-	people bot.People
+	// manyWorkspaces, people, roleTTL and guests: see Config.
+	manyWorkspaces map[string]bool
+	people         bot.People
+	roleTTL        time.Duration
+	guests         GuestPolicy
+	log            *slog.Logger
+	remind         ReminderDefaults
+	sender         bot.Sender
+	onWake         func()
+	known          *known
 
 	dashboardURL func(context.Context) (string, error)
 	publicURL    string
@@ -68,20 +86,16 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: map[string]bool{}, remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake, people: cfg.People, dashboardURL: cfg.DashboardURL,
-		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: admins(cfg.Admins), remind: cfg.Reminders,
+		sender: cfg.Sender, onWake: cfg.Wake, manyWorkspaces: cfg.ManyWorkspaces, people: cfg.People,
+		roleTTL: cmp.Or(cfg.RoleTTL, DefaultRoleTTL), guests: cmp.Or(cfg.Guests, GuestsNone),
+		dashboardURL: cfg.DashboardURL, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.known = newKnown(s.now)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	for _, a := range cfg.Admins {
-		if a = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(a), "@")); a != "" {
-			s.admins[a] = true
-		}
 	}
 	return s
 }
@@ -101,6 +115,11 @@ type caller struct {
 	ws    store.Workspace
 	user  store.User
 	admin bool
+	// adminUnconfirmed says that the person may be an admin, but the
+	// platform could not confirm it just now (see roles).
+	adminUnconfirmed bool
+	// guest is a guest of the workspace, not a member.
+	guest bool
 }
 
 // caller finds or records the workspace and person of a request (see
@@ -115,11 +134,17 @@ func (s *Service) caller(ctx context.Context, req bot.Request) (*caller, error) 
 	if err != nil {
 		return nil, err
 	}
+	c := &caller{req: req, ws: ws, user: u}
+	if err := s.roles(ctx, c); err != nil {
+		return nil, err
+	}
+	if c.guest && s.guests == GuestsNone {
+		return nil, refuse(guestsRefused)
+	}
 	if err := s.keepRef(ctx, ws.ID, req.Address); err != nil {
 		return nil, err
 	}
-	admin := u.IsAdmin || req.User.IsAdmin || s.admins[strings.ToLower(u.PlatformID)]
-	return &caller{req: req, ws: ws, user: u, admin: admin}, nil
+	return c, nil
 }
 
 // userError is a refusal worded for the person who asked.
@@ -156,7 +181,13 @@ func (s *Service) command(ctx context.Context, req bot.Request) (bot.Reply, erro
 		sub, rest = strings.ToLower(words[0]), words[1:]
 	}
 	if req.Command == "/kpi" {
+		if err := c.guestMay(guestKPICommands, sub); err != nil {
+			return bot.Reply{}, err
+		}
 		return s.runKPI(ctx, c, sub, rest)
+	}
+	if err := c.guestMay(guestOKRCommands, sub); err != nil {
+		return bot.Reply{}, err
 	}
 	cmd, ok := okrCommands[sub]
 	if !ok {
@@ -182,12 +213,22 @@ func (s *Service) failure(ctx context.Context, req bot.Request, err error) bot.R
 		s.log.WarnContext(ctx, "request refused: its workspace was purged", "team", req.Workspace.TeamID, "err", err)
 		return bot.Say("⚠️ okrbot's data of this workspace was deleted (okrbot purge) while you were using it, so nothing was changed.")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "text", req.Text, "err", err)
+		s.log.WarnContext(ctx, "request timed out", "user", req.User.ID, "command", req.Command, "err", err)
+		s.logText(ctx, req, "")
 		return bot.Say("⚠️ That took too long and was not finished. Please try again.")
 	}
 	id := errorID()
-	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "text", req.Text, "err", err)
+	s.log.ErrorContext(ctx, "request failed", "error_id", id, "user", req.User.ID, "command", req.Command, "err", err)
+	s.logText(ctx, req, id)
 	return bot.Reply{Message: &bot.Message{Summary: bot.Textf("⚠️ Something went wrong on okrbot's side; nothing was changed. Tell your okrbot admin the error id `%s`.", id)}}
+}
+
+// logText logs what the person typed, at debug level only: it is their
+// words, titles and comments, which the operators' logs need not hold.
+func (s *Service) logText(ctx context.Context, req bot.Request, errorID string) {
+	if req.Text != "" {
+		s.log.DebugContext(ctx, "text of the failed request", "error_id", errorID, "text", req.Text)
+	}
 }
 
 func errorID() string {
@@ -214,6 +255,9 @@ func (s *Service) Submit(ctx context.Context, req bot.Request, sub bot.Submissio
 }
 
 func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
+	if err := c.guestMay(guestForms, sub.CallbackID); err != nil {
+		return bot.SubmitResult{}, err
+	}
 	switch sub.CallbackID {
 	case CallbackNewObjective:
 		return s.submitNewObjective(ctx, c, sub)
@@ -243,6 +287,9 @@ func (s *Service) Act(ctx context.Context, req bot.Request, act bot.Action) bot.
 }
 
 func (s *Service) act(ctx context.Context, c *caller, act bot.Action) (bot.Reply, error) {
+	if err := c.guestMay(guestActions, act.ID); err != nil {
+		return bot.Reply{}, err
+	}
 	switch act.ID {
 	case ActionAddKeyResult:
 		return s.addKeyResultRow(ctx, c, act)

@@ -238,6 +238,9 @@ func (s *Service) list(ctx context.Context, c *caller, words []string) (bot.Repl
 	}
 	f := store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}
 	whose := bot.T("Your")
+	if c.guest && !(len(a.pos) == 0 || (len(a.pos) == 1 && strings.EqualFold(a.pos[0], "mine"))) {
+		return bot.Reply{}, refuse(guestsOwnOnly)
+	}
 	switch {
 	case len(a.pos) == 0 || (len(a.pos) == 1 && strings.EqualFold(a.pos[0], "mine")):
 		f.OwnerID = c.user.ID

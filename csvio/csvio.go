@@ -60,7 +60,7 @@ func KPIRows(s commands.Sheet) ([]commands.KPIRow, error) {
 		row := commands.KPIRow{Line: rec.Line, Columns: map[string]string{}}
 		for name, i := range col {
 			if i < len(rec.Cells) {
-				row.Columns[name] = strings.TrimSpace(rec.Cells[i])
+				row.Columns[name] = fromCell(strings.TrimSpace(rec.Cells[i]))
 			}
 		}
 		rows = append(rows, row)
@@ -88,6 +88,32 @@ func formatTime(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula, which runs when someone opens an export (OWASP's "CSV
+// injection"): a KPI named =HYPERLINK(…) would be a link to anywhere.
+const formulaStart = "=+-@\t\r"
+
+// toCell is text as an export writes it: text that would start a formula
+// gets an apostrophe first, which spreadsheets read as "this is text" and
+// do not show. Numbers are left alone: -1.5 is no formula.
+func toCell(s string) string {
+	if s == "" || !strings.ContainsRune(formulaStart, rune(s[0])) {
+		return s
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return "'" + s
+}
+
+// fromCell undoes toCell, so that an export imports as it was.
+func fromCell(s string) string {
+	if len(s) > 1 && s[0] == '\'' && strings.ContainsRune(formulaStart, rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
 // writer collects the first error of a CSV file's rows.
 type writer struct {
 	cw  *csv.Writer
@@ -100,10 +126,16 @@ func newWriter(w io.Writer, header ...string) *writer {
 	return cw
 }
 
+// row writes one row, every cell made safe to open in a spreadsheet.
 func (w *writer) row(fields ...string) {
-	if w.err == nil {
-		w.err = w.cw.Write(fields)
+	if w.err != nil {
+		return
 	}
+	cells := make([]string, len(fields))
+	for i, f := range fields {
+		cells[i] = toCell(f)
+	}
+	w.err = w.cw.Write(cells)
 }
 
 func (w *writer) close() error {

@@ -38,3 +38,20 @@ func TestReadKPIsNamesWhatIsWrongWithTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestReadKPIsTakesExportedCells: a cell that an export wrote with an
+// apostrophe, so that no spreadsheet runs it as a formula, imports as the
+// text it was.
+func TestReadKPIsTakesExportedCells(t *testing.T) {
+	rows, err := csvio.ReadKPIs(strings.NewReader("kpi,value,comment\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-1.5,'@ops\nNPS,2,'plain\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []commands.KPIRow{
+		{Line: 2, Columns: map[string]string{"kpi": `=HYPERLINK("http://x","y")`, "value": "-1.5", "comment": "@ops"}},
+		{Line: 3, Columns: map[string]string{"kpi": "NPS", "value": "2", "comment": "'plain"}},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows = %+v\nwant %+v", rows, want)
+	}
+}

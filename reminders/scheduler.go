@@ -435,7 +435,7 @@ func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.Us
 	if info.Name != "" {
 		u.Name = info.Name
 	}
-	u.IsAdmin = info.IsAdmin
+	u.IsAdmin, u.IsGuest = info.IsAdmin, info.IsGuest
 	saved, err := s.st.SaveUser(ctx, u)
 	if err != nil {
 		s.log.WarnContext(ctx, "save time zone", "user", u.PlatformID, "err", err)

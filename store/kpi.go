@@ -96,9 +96,15 @@ type APIToken struct {
 	// Hint is the token's first characters, so people can tell tokens apart.
 	Hint        string `gorm:"not null"`
 	CreatedByID uint   `gorm:"not null"`
-	CreatedAt   time.Time
-	LastUsedAt  *time.Time
-	RevokedAt   *time.Time
+	// KPIID, when not 0, is the one KPI the token may record values of;
+	// 0 is every KPI of the workspace.
+	KPIID     uint `gorm:"column:kpi_id;not null;default:0"`
+	CreatedAt time.Time
+	// ExpiresAt is when the token stops working; nil for tokens made
+	// before tokens had an expiry.
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
 }
 
 // A DigestSubscription sends a channel the leadership digest on a schedule.

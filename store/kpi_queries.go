@@ -357,6 +357,31 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (APIToken, erro
 	return t, notFound(err)
 }
 
+// WorkspaceUninstalled reports whether okrbot was installed in a workspace
+// and is no longer: every installation that served it (its own, or its
+// organization's) was uninstalled or revoked. A workspace that never had
+// an installation (a single workspace served with SLACK_BOT_TOKEN, a Teams
+// tenant) is not uninstalled.
+func (s *Store) WorkspaceUninstalled(ctx context.Context, workspaceID uint) (bool, error) {
+	var w Workspace
+	if err := s.q(ctx).Where("id = ?", workspaceID).Take(&w).Error; err != nil {
+		return false, notFound(err)
+	}
+	if w.Platform != slackPlatform {
+		return false, nil
+	}
+	var counts struct{ Total, Active int64 }
+	err := s.q(ctx).Model(&installation{}).
+		Select("COUNT(*) AS total, COALESCE(SUM(CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END), 0) AS active").
+		Where("(team_id = ? AND is_enterprise_install = ?) OR (enterprise_id <> '' AND enterprise_id = ? AND is_enterprise_install = ?)",
+			w.TeamID, false, w.Org, true).
+		Scan(&counts).Error
+	if err != nil {
+		return false, fmt.Errorf("installations of workspace %d: %w", workspaceID, err)
+	}
+	return counts.Total > 0 && counts.Active == 0, nil
+}
+
 // TouchAPIToken records that a token was used.
 func (s *Store) TouchAPIToken(ctx context.Context, id uint, now time.Time) error {
 	return s.q(ctx).Model(&APIToken{}).Where("id = ?", id).UpdateColumn("last_used_at", now.UTC()).Error

@@ -34,7 +34,11 @@ type User struct {
 	IsAdmin     bool   `gorm:"not null;default:false"`
 	// Email is the person's address as their platform gave it, in lower
 	// case; empty when okrbot was never told. Imports name people by it.
-	Email     string `gorm:"not null;default:'';index:idx_users_workspace_email,priority:2"`
+	Email string `gorm:"not null;default:'';index:idx_users_workspace_email,priority:2"`
+	// IsGuest is what the platform said last: the person is a guest, not
+	// a member. It is what okrbot goes on when the platform cannot be
+	// asked.
+	IsGuest   bool `gorm:"not null;default:false"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -18,7 +18,7 @@ const (
 	objectives.owner_id, objectives.team_id, objectives.parent_id, objectives.period_id, objectives.status,
 	objectives.final_score, objectives.outcome, objectives.retrospective, objectives.graded_at, objectives.graded_by_id,
 	objectives.continues_id, objectives.created_at, objectives.updated_at`
-	ownerColumns  = `o_owner.id, o_owner.workspace_id, o_owner.platform_id, o_owner.name, o_owner.tz, o_owner.is_admin, o_owner.email, o_owner.created_at, o_owner.updated_at`
+	ownerColumns  = `o_owner.id, o_owner.workspace_id, o_owner.platform_id, o_owner.name, o_owner.tz, o_owner.is_admin, o_owner.email, o_owner.is_guest, o_owner.created_at, o_owner.updated_at`
 	teamColumns   = `o_team.id, o_team.workspace_id, o_team.name, o_team.parent_id, o_team.created_at`
 	periodColumns = `o_period.id, o_period.workspace_id, o_period.name, o_period.starts_at, o_period.ends_at`
 	// A key result's measure may be NULL in SQLite, where its columns were
@@ -27,7 +27,7 @@ const (
 	key_results.title, key_results.owner_id, COALESCE(key_results.kind, ''), COALESCE(key_results.start, 0),
 	COALESCE(key_results.target, 0), COALESCE(key_results.current, 0), COALESCE(key_results.unit, ''), key_results.weight,
 	key_results.kpi_id, key_results.final_score, key_results.created_at, key_results.updated_at`
-	krOwnerColumns = `kr_owner.id, kr_owner.workspace_id, kr_owner.platform_id, kr_owner.name, kr_owner.tz, kr_owner.is_admin, kr_owner.email, kr_owner.created_at, kr_owner.updated_at`
+	krOwnerColumns = `kr_owner.id, kr_owner.workspace_id, kr_owner.platform_id, kr_owner.name, kr_owner.tz, kr_owner.is_admin, kr_owner.email, kr_owner.is_guest, kr_owner.created_at, kr_owner.updated_at`
 
 	objectivesQuery = `SELECT ` + objectiveColumns + `, ` + ownerColumns + `, ` + teamColumns + `, ` + periodColumns + `
 	FROM objectives
@@ -65,7 +65,7 @@ func (s *Store) objectives(ctx context.Context, workspaceID uint, where string, 
 			id{&o.OwnerID}, optID{&o.TeamID}, optID{&o.ParentID}, id{&o.PeriodID}, (*string)(&o.Status),
 			&o.FinalScore, (*string)(&o.Outcome), &o.Retrospective, &o.GradedAt, optID{&o.GradedByID},
 			optID{&o.ContinuesID}, zeroTime{&o.CreatedAt}, zeroTime{&o.UpdatedAt},
-			id{&o.Owner.ID}, id{&o.Owner.WorkspaceID}, &o.Owner.PlatformID, &o.Owner.Name, &o.Owner.TZ, &o.Owner.IsAdmin, &o.Owner.Email,
+			id{&o.Owner.ID}, id{&o.Owner.WorkspaceID}, &o.Owner.PlatformID, &o.Owner.Name, &o.Owner.TZ, &o.Owner.IsAdmin, &o.Owner.Email, &o.Owner.IsGuest,
 			zeroTime{&o.Owner.CreatedAt}, zeroTime{&o.Owner.UpdatedAt},
 			optID{&team.id}, optID{&team.workspaceID}, &team.name, optID{&team.parentID}, zeroTime{&team.createdAt},
 			id{&o.Period.ID}, id{&o.Period.WorkspaceID}, &o.Period.Name, zeroTime{&o.Period.StartsAt}, zeroTime{&o.Period.EndsAt})
@@ -131,7 +131,7 @@ func (s *Store) keyResultsOf(ctx context.Context, workspaceID uint, os []Objecti
 	var owner struct {
 		id, workspaceID             *uint
 		platformID, name, tz, email *string
-		isAdmin                     *bool
+		isAdmin, isGuest            *bool
 		createdAt, updatedAt        time.Time
 	}
 	for rows.Next() {
@@ -140,14 +140,14 @@ func (s *Store) keyResultsOf(ctx context.Context, workspaceID uint, os []Objecti
 			&kr.Title, optID{&kr.OwnerID}, (*string)(&kr.Kind), &kr.Start,
 			&kr.Target, &kr.Current, &kr.Unit, &kr.Weight,
 			optID{&kr.KPIID}, &kr.FinalScore, zeroTime{&kr.CreatedAt}, zeroTime{&kr.UpdatedAt},
-			optID{&owner.id}, optID{&owner.workspaceID}, &owner.platformID, &owner.name, &owner.tz, &owner.isAdmin, &owner.email,
+			optID{&owner.id}, optID{&owner.workspaceID}, &owner.platformID, &owner.name, &owner.tz, &owner.isAdmin, &owner.email, &owner.isGuest,
 			zeroTime{&owner.createdAt}, zeroTime{&owner.updatedAt})
 		if err != nil {
 			return fmt.Errorf("key results: %w", err)
 		}
 		if owner.id != nil {
 			kr.Owner = &User{ID: *owner.id, WorkspaceID: *owner.workspaceID, PlatformID: *owner.platformID, Name: *owner.name,
-				TZ: *owner.tz, IsAdmin: *owner.isAdmin, Email: *owner.email, CreatedAt: owner.createdAt, UpdatedAt: owner.updatedAt}
+				TZ: *owner.tz, IsAdmin: *owner.isAdmin, Email: *owner.email, IsGuest: *owner.isGuest, CreatedAt: owner.createdAt, UpdatedAt: owner.updatedAt}
 		}
 		o := &os[at[kr.ObjectiveID]]
 		o.KeyResults = append(o.KeyResults, kr)

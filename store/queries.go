@@ -51,7 +51,7 @@ func (s *Store) WorkspaceByID(ctx context.Context, id uint) (Workspace, error) {
 func (s *Store) SaveUser(ctx context.Context, u User) (User, error) {
 	err := s.q(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "workspace_id"}, {Name: "platform_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"name", "tz", "is_admin", "updated_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"name", "tz", "is_admin", "is_guest", "updated_at"}),
 	}).Create(&u).Error
 	if err != nil {
 		return u, fmt.Errorf("save user %s: %w", u.PlatformID, err)

@@ -75,6 +75,10 @@ const (
 	// userTTL is how long a users.info answer is trusted: admin rights and
 	// time zones change rarely, and users.info is rate limited.
 	userTTL = 10 * time.Minute
+	// userRetryAfter is how long a failed users.info is not asked again
+	// for a request's rights: the request that just waited for it would
+	// only wait again.
+	userRetryAfter = 5 * time.Second
 	// userWait is how long a request waits for users.info before going on
 	// with what its payload says.
 	userWait = time.Second
@@ -379,6 +383,14 @@ func (a *Adapter) UserInfo(ctx context.Context, ws bot.Workspace, userID string)
 	return a.users.lookup(ctx, userKey{ws, userID})
 }
 
+var _ bot.People = (*Adapter)(nil)
+
+// RecentUser is UserInfo no older than maxAge: what okrbot decides on
+// admin rights is asked of Slack again once the answer it has is older.
+func (a *Adapter) RecentUser(ctx context.Context, ws bot.Workspace, userID string, maxAge time.Duration) (bot.User, error) {
+	return a.users.lookupWithin(ctx, userKey{ws, userID}, maxAge, userRetryAfter)
+}
+
 func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
 	id := k.id
 	api, err := a.client(ctx, k.ws)
@@ -396,6 +408,9 @@ func (a *Adapter) fetchUser(ctx context.Context, k userKey) (bot.User, error) {
 		ID:      u.ID,
 		Name:    cmp.Or(u.Profile.RealName, u.RealName, u.Name),
 		IsAdmin: u.IsAdmin || u.IsOwner,
+		// Multi-channel guests are restricted, single-channel ones
+		// ultra-restricted; either is a guest.
+		IsGuest: u.IsRestricted || u.IsUltraRestricted,
 		TZ:      u.TZ,
 	}, nil
 }

@@ -251,7 +251,7 @@ func TestUserInfo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (bot.User{ID: alice, Name: "Alice Liddell", IsAdmin: true, TZ: "Europe/Berlin"}); u != want {
+		if want := (bot.User{ID: alice, Name: "Alice Liddell", IsAdmin: true, TZ: "Europe/Berlin", RolesAt: now}); u != want {
 			t.Errorf("user = %+v, want %+v", u, want)
 		}
 	}
@@ -292,5 +292,38 @@ func TestPeopleByEmailAndID(t *testing.T) {
 	e.fake.FailMethod("users.lookupByEmail", fakeslack.SlackError("ratelimited"))
 	if _, err := e.a.PersonByEmail(ctx, e.ws(), "ada@example.com"); err == nil || errors.Is(err, bot.ErrNoPerson) {
 		t.Errorf("a failed lookup: %v, want an error that is not ErrNoPerson", err)
+	}
+}
+
+// TestRecentUserReadsRightsAgain shows that what okrbot decides admin
+// rights on is asked of Slack again once older than asked for, and that
+// guests are told apart from members.
+func TestRecentUserReadsRightsAgain(t *testing.T) {
+	e := setup(t)
+	e.fake.AddUser(fakeslack.User{ID: "U0MCG", Name: "mcg", IsRestricted: true})
+	e.fake.AddUser(fakeslack.User{ID: "U0SCG", Name: "scg", IsRestricted: true, IsUltraRestricted: true})
+	ctx := context.Background()
+	for _, id := range []string{"U0MCG", "U0SCG"} {
+		u, err := e.a.RecentUser(ctx, e.ws(), id, time.Minute)
+		if err != nil || !u.IsGuest || u.IsAdmin {
+			t.Errorf("%s: %+v, %v; want a guest", id, u, err)
+		}
+	}
+	if u, err := e.a.RecentUser(ctx, e.ws(), alice, time.Minute); err != nil || !u.IsAdmin || u.IsGuest || !u.RolesAt.Equal(now) {
+		t.Fatalf("alice: %+v, %v", u, err)
+	}
+	// Within maxAge the answer is the cached one; with maxAge 0 Slack is
+	// asked again.
+	e.fake.AddUser(fakeslack.User{ID: alice, Name: "alice", RealName: "Alice Liddell", TZ: "Europe/Berlin"})
+	if u, _ := e.a.RecentUser(ctx, e.ws(), alice, time.Minute); !u.IsAdmin {
+		t.Errorf("cached answer not used: %+v", u)
+	}
+	if u, err := e.a.RecentUser(ctx, e.ws(), alice, 0); err != nil || u.IsAdmin {
+		t.Errorf("demoted in Slack, read again: %+v, %v", u, err)
+	}
+	// A failed read is an error, not the old answer.
+	e.fake.FailMethod("users.info", fakeslack.HTTPError(http.StatusServiceUnavailable))
+	if _, err := e.a.RecentUser(ctx, e.ws(), "U0MCG", 0); err == nil {
+		t.Error("users.info failed, and RecentUser said nothing")
 	}
 }

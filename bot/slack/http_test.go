@@ -71,7 +71,7 @@ func TestSlashCommandAcksBeforeTheHandlerAndOpensItsForm(t *testing.T) {
 	req := e.h.lastRequest(t)
 	wantReq := bot.Request{
 		Workspace:   e.ws(),
-		User:        bot.User{ID: alice, Name: "Alice Liddell", IsAdmin: true, TZ: "Europe/Berlin"},
+		User:        bot.User{ID: alice, Name: "Alice Liddell", IsAdmin: true, TZ: "Europe/Berlin", RolesAt: now},
 		Address:     e.channel("C0GENERAL"),
 		Command:     "/okr",
 		Text:        "new",

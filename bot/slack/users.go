@@ -41,6 +41,7 @@ type userEntry struct {
 	user    bot.User
 	at      time.Time     // when user was fetched; zero if never
 	err     error         // of the last fetch
+	errAt   time.Time     // when the last fetch failed
 	loading chan struct{} // closed when the running fetch ends; nil if none
 }
 
@@ -72,8 +73,12 @@ func (c *userCache) loadLocked(ctx context.Context, k userKey) (*userEntry, chan
 		u, err := c.fetch(ctx, k)
 		c.mu.Lock()
 		e.err = err
+		if err != nil {
+			e.errAt = c.now()
+		}
 		if err == nil {
 			e.user, e.at = u, c.now()
+			e.user.RolesAt = e.at
 		}
 		e.loading = nil
 		c.mu.Unlock()
@@ -104,10 +109,20 @@ func (c *userCache) evictLocked() {
 
 // lookup returns a fresh answer, calling users.info when needed.
 func (c *userCache) lookup(ctx context.Context, k userKey) (bot.User, error) {
+	return c.lookupWithin(ctx, k, c.ttl, 0)
+}
+
+// lookupWithin returns an answer no older than maxAge, calling users.info
+// when needed; a failure younger than failedFor is answered again without
+// a call, so that one request does not ask twice what just failed.
+func (c *userCache) lookupWithin(ctx context.Context, k userKey, maxAge, failedFor time.Duration) (bot.User, error) {
 	c.mu.Lock()
-	if e := c.entries[k]; e != nil && e.fresh(c.now(), c.ttl) {
+	if e := c.entries[k]; e != nil && e.fresh(c.now(), min(maxAge, c.ttl)) {
 		defer c.mu.Unlock()
 		return e.user, nil
+	} else if e != nil && e.loading == nil && e.err != nil && c.now().Sub(e.errAt) < failedFor {
+		defer c.mu.Unlock()
+		return bot.User{}, e.err
 	}
 	e, done := c.loadLocked(ctx, k)
 	c.mu.Unlock()
@@ -166,7 +181,7 @@ func merge(u bot.User, e *userEntry) (bot.User, bool) {
 	if e.user.Name != "" {
 		u.Name = e.user.Name
 	}
-	u.IsAdmin, u.TZ = e.user.IsAdmin, e.user.TZ
+	u.IsAdmin, u.IsGuest, u.TZ, u.RolesAt = e.user.IsAdmin, e.user.IsGuest, e.user.TZ, e.at
 	return u, true
 }
 

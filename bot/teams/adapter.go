@@ -42,6 +42,7 @@ type Adapter struct {
 	dir    *directory
 	// replaced are the messages Update posted anew (send.go).
 	replaced replacements
+	roles    roles
 	queue    *bot.Queue
 	obs      bot.Observer
 }

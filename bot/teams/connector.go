@@ -181,6 +181,8 @@ type member struct {
 	AADObjectID       string `json:"aadObjectId"`
 	Email             string `json:"email"`
 	UserPrincipalName string `json:"userPrincipalName"`
+	// UserRole is "user", or "guest" for a guest of the tenant.
+	UserRole string `json:"userRole"`
 }
 
 func (c *connector) getMember(ctx context.Context, serviceURL, conv, memberID string) (member, error) {

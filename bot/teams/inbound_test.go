@@ -246,6 +246,9 @@ func TestPeopleByEmail(t *testing.T) {
 	if _, err := e.a.PersonByEmail(context.Background(), e.ws, bob.Email); err == nil || errors.Is(err, bot.ErrNoPerson) {
 		t.Fatalf("before okrbot knew a conversation of the tenant: %v, want an error saying it cannot ask", err)
 	}
+	// Teams answers lookups only for members of the conversation asked.
+	e.fake.AddMember(teamID, ada)
+	e.fake.AddMember(teamID, bob)
 	e.post(e.fake.Message(e.fake.Channel(teamID, channelID), ada, "okr list"), faketeams.Claims{})
 	u, err := e.a.PersonByEmail(context.Background(), e.ws, "BOB@example.com")
 	if err != nil || u != (bot.User{ID: bob.AADObjectID, Name: bob.Name}) {

@@ -122,7 +122,7 @@ func (a *Adapter) UserInfo(ctx context.Context, ws bot.Workspace, userID string)
 	if err != nil {
 		return bot.User{}, fmt.Errorf("teams: member %s: %w", userID, err)
 	}
-	return bot.User{ID: cmp.Or(m.AADObjectID, userID), Name: m.Name}, nil
+	return bot.User{ID: cmp.Or(m.AADObjectID, userID), Name: m.Name, IsGuest: m.UserRole == "guest"}, nil
 }
 
 var _ bot.People = (*Adapter)(nil)

@@ -39,7 +39,11 @@ type User struct {
 	TZ       string
 	IsAdmin  bool
 	IsOwner  bool
-	Deleted  bool
+	// IsRestricted is a multi-channel guest, IsUltraRestricted a
+	// single-channel one.
+	IsRestricted      bool
+	IsUltraRestricted bool
+	Deleted           bool
 	// Email is the address users.lookupByEmail finds them by.
 	Email string
 }
@@ -774,6 +778,7 @@ func (s *Server) userJSON(u User) map[string]any {
 	return map[string]any{
 		"id": u.ID, "team_id": s.team, "name": u.Name, "real_name": u.RealName, "tz": u.TZ,
 		"is_admin": u.IsAdmin, "is_owner": u.IsOwner, "deleted": u.Deleted,
+		"is_restricted": u.IsRestricted, "is_ultra_restricted": u.IsUltraRestricted,
 		"profile": map[string]any{"real_name": u.RealName, "display_name": u.Name, "email": u.Email},
 	}
 }

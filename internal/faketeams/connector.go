@@ -17,6 +17,8 @@ type User struct {
 	AADObjectID string
 	Name        string
 	Email       string
+	// Guest makes them a guest of the tenant (userRole "guest").
+	Guest bool
 }
 
 // conv is a conversation the bot is in.
@@ -391,9 +393,13 @@ func (s *Server) member(w http.ResponseWriter, c *Call) {
 	case !ok:
 		s.answer(w, c, http.StatusNotFound, "MemberNotFound", nil)
 	default:
+		role := "user"
+		if u.Guest {
+			role = "guest"
+		}
 		s.answer(w, c, http.StatusOK, "", map[string]any{
 			"id": u.ID, "name": u.Name, "aadObjectId": u.AADObjectID, "email": u.Email,
-			"userPrincipalName": u.Email, "tenantId": TenantID, "userRole": "user",
+			"userPrincipalName": u.Email, "tenantId": TenantID, "userRole": role,
 		})
 	}
 }

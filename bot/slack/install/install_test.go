@@ -243,6 +243,18 @@ func TestInstallPage(t *testing.T) {
 	if resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control = %q: a cached page would hand out one state twice", resp.Header.Get("Cache-Control"))
 	}
+	// Neither the install page nor a refusal may be framed by another
+	// site, where a click meant for that site would land on okrbot's.
+	refusal, err := c.Get(h.srv.URL + install.RedirectPath + "?code=x&state=forged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusal.Body.Close()
+	for _, r := range []*http.Response{resp, refusal} {
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || r.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: Content-Security-Policy %q, X-Frame-Options %q; want frame-ancestors 'none' and DENY", r.Request.URL.Path, csp, r.Header.Get("X-Frame-Options"))
+		}
+	}
 	if again := h.addToSlack(browser(t)); strings.Contains(again, q.Get("state")) {
 		t.Error("two visits got the same state")
 	}

@@ -65,7 +65,11 @@ func render(w http.ResponseWriter, status int, p page) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	// No other site may show the pages in a frame, where a click meant
+	// for it could approve an install (clickjacking); X-Frame-Options is
+	// the same for browsers that predate frame-ancestors.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	h.Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
