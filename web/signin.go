@@ -213,12 +213,14 @@ func (d *Dashboard) openIDCallback(o *openIDSignIn) http.HandlerFunc {
 // startSession signs a person in whom a platform vouched for, if okrbot
 // serves their workspace.
 func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, platform, team, user, name, notServed string) {
-	id, served, err := d.sessionFor(r.Context(), platform, team, user, name)
+	id, refusal, err := d.sessionFor(r.Context(), platform, team, user, name)
 	switch {
 	case err != nil:
 		d.fail(w, r, err)
-	case !served:
+	case refusal == errNotServed:
 		d.refuse(w, r, http.StatusForbidden, "Not a workspace okrbot serves", notServed)
+	case refusal != "":
+		d.refuse(w, r, http.StatusForbidden, "The dashboard is not open to you", refusal)
 	default:
 		d.setSession(w, id)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -226,31 +228,45 @@ func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, platfor
 }
 
 // sessionFor starts a session for a person a platform vouched for, and
-// returns its id; served is false, and nothing is written, when okrbot
-// does not serve their workspace. A person okrbot has not met yet is
-// recorded, as their first command would.
-func (d *Dashboard) sessionFor(ctx context.Context, platform, team, user, name string) (id string, served bool, err error) {
+// returns its id. When they may not read the dashboard, nothing is
+// written and refusal says why: errNotServed when okrbot does not serve
+// their workspace. A person okrbot has not met yet is recorded, as their
+// first command would.
+func (d *Dashboard) sessionFor(ctx context.Context, platform, team, user, name string) (id, refusal string, err error) {
 	ws, err := d.store.FindWorkspace(ctx, platform, team)
 	if errors.Is(err, okr.ErrNotFound) {
-		return "", false, nil
+		return "", errNotServed, nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	u, err := d.store.UserByPlatformID(ctx, ws.ID, user)
 	if errors.Is(err, okr.ErrNotFound) {
-		u, err = d.store.SaveUser(ctx, store.User{WorkspaceID: ws.ID, PlatformID: user, Name: name})
+		u = store.User{WorkspaceID: ws.ID, PlatformID: user, Name: name}
+		err = nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", "", err
+	}
+	if why, err := d.mayRead(ctx, ws, u); err != nil || why != "" {
+		return "", why, err
+	}
+	if u.ID == 0 {
+		if u, err = d.store.SaveUser(ctx, u); err != nil {
+			return "", "", err
+		}
 	}
 	if id, err = randomToken(); err != nil {
-		return "", false, err
+		return "", "", err
 	}
 	now := d.now()
 	sess := store.DashboardSession{Hash: commands.HashToken(id), WorkspaceID: ws.ID, UserID: u.ID, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(AbsoluteTimeout)}
-	return id, true, d.store.CreateDashboardSession(ctx, &sess)
+	return id, "", d.store.CreateDashboardSession(ctx, &sess)
 }
+
+// errNotServed is sessionFor's refusal of a workspace okrbot does not
+// serve, which each way of signing in words its own way.
+const errNotServed = "not served"
 
 // refuse answers a sign-in that did not work, saying why.
 func (d *Dashboard) refuse(w http.ResponseWriter, r *http.Request, status int, title, why string) {

@@ -144,13 +144,16 @@ func (d *Dashboard) tabSignIn(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusForbidden, "Teams' sign-in token could not be checked.", err)
 		return
 	}
-	id, served, err := d.sessionFor(ctx, "teams", who.Tenant, who.ObjectID, who.Name)
+	id, refusal, err := d.sessionFor(ctx, "teams", who.Tenant, who.ObjectID, who.Name)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	if !served {
-		refuse(http.StatusForbidden, "okrbot does not serve your Microsoft 365 organization.", nil)
+	if refusal == errNotServed {
+		refusal = "okrbot does not serve your Microsoft 365 organization."
+	}
+	if refusal != "" {
+		refuse(http.StatusForbidden, refusal, nil)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: tabCookie, Value: id, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode,

@@ -255,6 +255,15 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 			d.fail(w, r, err)
 			return
 		}
+		if why, err := d.mayRead(r.Context(), ws, u); err != nil || why != "" {
+			if err != nil {
+				d.fail(w, r, err)
+				return
+			}
+			d.clearCookie(w, inTab)
+			d.render(w, r, http.StatusForbidden, "message", nil, page{Title: "The dashboard is not open to you", Message: why})
+			return
+		}
 		if now.Sub(sess.SeenAt) >= seenEvery {
 			if err := d.store.SeeDashboardSession(r.Context(), hash, now); err != nil {
 				d.fail(w, r, err)
@@ -263,6 +272,25 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 		}
 		h(w, r, &viewer{ws: ws, user: u, csrf: csrfToken(c.Value), sessionHash: hash, inTab: inTab})
 	}
+}
+
+// mayRead says why a person of ws may not read the dashboard now, or ""
+// when they may: the dashboard is for members of a workspace okrbot still
+// serves. A guest (as their platform last said) reads nothing here, whatever
+// OKRBOT_GUESTS lets them do in chat, where they see only their own; a
+// session outlives neither an uninstall nor a purge.
+func (d *Dashboard) mayRead(ctx context.Context, ws store.Workspace, u store.User) (string, error) {
+	if u.IsGuest {
+		return "The okrbot dashboard is for members of the workspace, and you are a guest in it. Ask okrbot in chat about what you own.", nil
+	}
+	if ws.PurgedAt != nil {
+		return "okrbot's data of this workspace was deleted.", nil
+	}
+	gone, err := d.store.WorkspaceUninstalled(ctx, ws.ID)
+	if err != nil || !gone {
+		return "", err
+	}
+	return "okrbot is no longer installed in this workspace. Once it is installed again, type /okr dashboard to okrbot for a new link.", nil
 }
 
 // signInFirst is what a page shows without a session: how to sign in.

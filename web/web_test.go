@@ -88,8 +88,8 @@ func (s *site) say(team, user, name, text string) bot.Message {
 func (s *site) link(team, user, name string) string {
 	s.t.Helper()
 	msg := s.say(team, user, name, "/okr dashboard")
-	if msg.Visibility != bot.OnlyAsker {
-		s.t.Errorf("the sign-in link is shown to %v, want the asker only", msg.Visibility)
+	if msg.Visibility != bot.Private {
+		s.t.Errorf("the sign-in link is shown to %v, want the asker alone (private)", msg.Visibility)
 	}
 	for _, sec := range msg.Sections {
 		for _, in := range sec.Text {
@@ -367,6 +367,53 @@ func TestDashboardWithoutAnAddressSaysWhatToSet(t *testing.T) {
 			Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: "D1"}})
 		if got := reply.Message.Summary.String(); !strings.Contains(got, "OKRBOT_PUBLIC_URL") {
 			t.Errorf("/okr dashboard without an address: %q", got)
+		}
+	})
+}
+
+// TestDashboardIsForMembersOfAServedWorkspace: a session stops opening
+// pages once its person is a guest (as their platform last said), and once
+// okrbot is uninstalled from the workspace; nothing of the workspace shows.
+func TestDashboardIsForMembersOfAServedWorkspace(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		s := newSite(t, st)
+		s.fill()
+		ws, err := st.Workspace(ctx, "slack", "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveInstallation(ctx, store.Installation{TeamID: "T1", TeamName: "Acme", InstalledAt: s.now}); err != nil {
+			t.Fatal(err)
+		}
+		ada := s.browser()
+		ada.signIn(s.link("T1", "U1", "Ada")).has(t, "Home", "Your objectives in 2026-Q4")
+
+		u, err := st.UserByPlatformID(ctx, ws.ID, "U1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.IsGuest = true
+		if _, err := st.SaveUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		guest := ada.get("/tree")
+		if guest.status != http.StatusForbidden || strings.Contains(guest.body, "Delight customers") || !strings.Contains(guest.body, "for members of the workspace") {
+			t.Errorf("a guest's page: %d %q", guest.status, guest.body)
+		}
+
+		u.IsGuest = false
+		if _, err := st.SaveUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		bob := s.browser()
+		bob.signIn(s.link("T1", "U1", "Ada")).has(t, "Home", "Your objectives in 2026-Q4")
+		if err := st.RevokeInstallation(ctx, "", "T1", s.now, "app_uninstalled"); err != nil {
+			t.Fatal(err)
+		}
+		gone := bob.get("/")
+		if gone.status != http.StatusForbidden || strings.Contains(gone.body, "Delight customers") || !strings.Contains(gone.body, "no longer installed") {
+			t.Errorf("a page after the uninstall: %d %q", gone.status, gone.body)
 		}
 	})
 }
