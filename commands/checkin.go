@@ -198,7 +198,7 @@ func checkInMessage(done []checkedIn, o store.Objective) *bot.Message {
 			label = keyResultLabel(o, d.kr)
 		}
 		sec.Items = append(sec.Items, bot.Textf("✅ Checked in `%s` %s: %s → %s · %s · %s",
-			label, d.kr.Title, measureText(was), measureText(d.kr), scoreText(d.kr.Progress()), d.checkIn.Confidence.Label()))
+			label, d.kr.Title, MeasureText(was), MeasureText(d.kr), scoreText(d.kr.Progress()), d.checkIn.Confidence.Label()))
 	}
 	if o.ID != 0 {
 		sec.Items = append(sec.Items, bot.Textf("Objective #%d %s is now %s.", o.Number, o.Title, scoreText(o.Score())))
@@ -266,10 +266,10 @@ func (s *Service) checkInForm(ctx context.Context, workspaceID uint, krs []store
 		if prev, ok := last[kr.ID]; ok {
 			conf = prev.Confidence
 		}
-		form.Fallback = append(form.Fallback, bot.Textf("\n• `/okr checkin %d VALUE` for %s (now %s)", n, kr.Title, measureText(kr))...)
+		form.Fallback = append(form.Fallback, bot.Textf("\n• `/okr checkin %d VALUE` for %s (now %s)", n, kr.Title, MeasureText(kr))...)
 		value := bot.Field{ID: checkInField(n, "value"), Kind: bot.TextInput, Optional: true,
 			Label: fmt.Sprintf("#%d %s", n, kr.Title), Placeholder: okr.FormatNumber(kr.Current),
-			Hint: fmt.Sprintf("Now %s. Leave empty to skip.", measureText(kr))}
+			Hint: fmt.Sprintf("Now %s. Leave empty to skip.", MeasureText(kr))}
 		if kr.Kind == okr.Milestone {
 			value.Kind, value.Placeholder = bot.Select, ""
 			value.Options = []bot.Option{{Value: "done", Label: "Done"}, {Value: "not-done", Label: "Not done"}}

@@ -45,8 +45,8 @@ func objectiveTitle(o store.Objective) bot.Inline {
 
 func keyResultLabel(o store.Objective, kr store.KeyResult) string { return o.Label(kr) }
 
-// measureText shows where a key result stands: "8 / 20 deals", "done".
-func measureText(kr store.KeyResult) string {
+// MeasureText shows where a key result stands: "8 / 20 deals", "done".
+func MeasureText(kr store.KeyResult) string {
 	if kr.Kind == okr.Milestone {
 		if kr.Progress() >= 1 {
 			return "done"
@@ -90,7 +90,7 @@ func objectiveLine(o store.Objective, now time.Time) bot.Text {
 
 // keyResultLine is a key result in an objective's view.
 func keyResultLine(o store.Objective, kr store.KeyResult, now time.Time) bot.Text {
-	line := bot.Textf("`%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, measureText(kr), scoreText(kr.Progress()))
+	line := bot.Textf("`%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, MeasureText(kr), scoreText(kr.Progress()))
 	if o.Status == okr.Active && okr.BehindPace(kr.Progress(), o.Period.Domain().Elapsed(now)) {
 		line = append(line, bot.Plain(" · ⚠️ behind pace"))
 	}

@@ -178,7 +178,7 @@ func (s *Service) openGrade(ctx context.Context, c *caller, word string) (bot.Re
 		}
 		form.Fields = append(form.Fields, bot.Field{ID: gradeScoreField(kr), Kind: bot.TextInput,
 			Label: fmt.Sprintf("%s %s", keyResultLabel(o, kr), kr.Title), Initial: okr.FormatNumber(v),
-			Hint: fmt.Sprintf("Now %s.", measureText(kr))})
+			Hint: fmt.Sprintf("Now %s.", MeasureText(kr))})
 	}
 	if len(o.KeyResults) == 0 {
 		form.Fields = append(form.Fields, bot.Field{ID: gradeFieldFinal, Label: "Final score", Kind: bot.TextInput,

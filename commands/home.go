@@ -62,7 +62,7 @@ func (s *Service) home(ctx context.Context, req bot.Request) (*bot.Message, erro
 		sec := bot.Section{Text: bot.Textf("%s (%d)", bot.Bold("Key results you check in on"), len(krs)),
 			Buttons: []bot.Button{{ActionID: ActionCheckIn, Label: "Check in", Style: bot.Primary}}}
 		for _, kr := range krs {
-			sec.Items = append(sec.Items, bot.Textf("`#%d` %s — %s · %s", kr.Number, kr.Title, measureText(kr), scoreText(kr.Progress())))
+			sec.Items = append(sec.Items, bot.Textf("`#%d` %s — %s · %s", kr.Number, kr.Title, MeasureText(kr), scoreText(kr.Progress())))
 		}
 		msg.Sections = append(msg.Sections, sec)
 	}

@@ -279,7 +279,7 @@ func okrSections(objectives []store.Objective, last map[uint]okr.Confidence, for
 			sec.Items = append(sec.Items, line)
 			for _, kr := range o.KeyResults {
 				if c := last[kr.ID]; c == okr.AtRisk || c == okr.OffTrack {
-					sec.Items = append(sec.Items, bot.Textf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, measureText(kr), c.Label()))
+					sec.Items = append(sec.Items, bot.Textf("    ↳ `%s` %s — %s · %s", keyResultLabel(o, kr), kr.Title, MeasureText(kr), c.Label()))
 				}
 			}
 		}

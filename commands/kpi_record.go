@@ -449,7 +449,7 @@ func recordedMessage(r Recorded, before store.KPI) *bot.Message {
 	}
 	sec := bot.Section{Text: head}
 	for _, kr := range r.CheckedIn {
-		sec.Items = append(sec.Items, bot.Textf("↳ Checked in key result #%d %s: %s", kr.Number, kr.Title, measureText(kr)))
+		sec.Items = append(sec.Items, bot.Textf("↳ Checked in key result #%d %s: %s", kr.Number, kr.Title, MeasureText(kr)))
 	}
 	return &bot.Message{Summary: head.Unstyled(), Sections: []bot.Section{sec}}
 }

@@ -93,7 +93,7 @@ func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head b
 		for _, kr := range krs {
 			o := objectives[kr.ObjectiveID]
 			sec.Items = append(sec.Items, bot.Textf("• `%s` %s — %s · objective #%d %s", keyResultLabel(o, kr), kr.Title,
-				measureText(kr), o.Number, o.Title))
+				MeasureText(kr), o.Number, o.Title))
 		}
 		msg.Sections = append(msg.Sections, sec)
 	}

@@ -432,7 +432,7 @@ func keyResultItems(krs []store.KeyResult, last map[uint]store.CheckIn) []bot.Te
 		if ci, ok := last[kr.ID]; ok {
 			conf = ci.Confidence.Label()
 		}
-		lines[i] = bot.Textf("`#%d` %s — %s · %s · %s", kr.Number, kr.Title, measureText(kr), scoreText(kr.Progress()), conf)
+		lines[i] = bot.Textf("`#%d` %s — %s · %s · %s", kr.Number, kr.Title, MeasureText(kr), scoreText(kr.Progress()), conf)
 	}
 	return lines
 }
@@ -534,7 +534,7 @@ func (s *Service) ThreadCheckIns(ctx context.Context, u store.User, cs []store.C
 
 func measureValue(kr store.KeyResult, v float64) string {
 	kr.Current = v
-	return measureText(kr)
+	return MeasureText(kr)
 }
 
 func valueProgress(kr store.KeyResult, v float64) float64 {

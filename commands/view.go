@@ -323,26 +323,7 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 	if len(os) == 0 {
 		return bot.Say(bot.Bold(title), "\n", bot.Italic("No objectives yet."), bot.Textf(" Create one with `/okr new`.")), nil
 	}
-	inPeriod := map[uint]bool{}
-	for _, o := range os {
-		inPeriod[o.ID] = true
-	}
-	children := map[uint][]store.Objective{}
-	var roots []store.Objective
-	for _, o := range os {
-		if o.ParentID != nil && inPeriod[*o.ParentID] {
-			children[*o.ParentID] = append(children[*o.ParentID], o)
-		} else {
-			roots = append(roots, o)
-		}
-	}
-	teamName := func(o store.Objective) string {
-		if o.Team == nil {
-			return ""
-		}
-		return o.Team.Name
-	}
-	slices.SortStableFunc(roots, func(a, b store.Objective) int { return cmp.Compare(teamName(a), teamName(b)) })
+	roots, children := Alignment(os)
 	sec := bot.Section{Text: bot.T(bot.Bold(title))}
 	var walk func(o store.Objective, depth int)
 	walk = func(o store.Objective, depth int) {
@@ -355,4 +336,30 @@ func (s *Service) tree(ctx context.Context, c *caller, words []string) (bot.Repl
 		walk(r, 0)
 	}
 	return bot.Reply{Message: &bot.Message{Summary: title, Sections: []bot.Section{sec}}}, nil
+}
+
+// Alignment puts objectives under the objectives they align to: roots are
+// those whose parent is not among os, company objectives (no team) first,
+// then by team; children lists each objective's aligned ones in os order.
+func Alignment(os []store.Objective) (roots []store.Objective, children map[uint][]store.Objective) {
+	in := map[uint]bool{}
+	for _, o := range os {
+		in[o.ID] = true
+	}
+	children = map[uint][]store.Objective{}
+	for _, o := range os {
+		if o.ParentID != nil && in[*o.ParentID] && *o.ParentID != o.ID {
+			children[*o.ParentID] = append(children[*o.ParentID], o)
+		} else {
+			roots = append(roots, o)
+		}
+	}
+	teamName := func(o store.Objective) string {
+		if o.Team == nil {
+			return ""
+		}
+		return o.Team.Name
+	}
+	slices.SortStableFunc(roots, func(a, b store.Objective) int { return cmp.Compare(teamName(a), teamName(b)) })
+	return roots, children
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/chart"
+	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
@@ -168,7 +169,7 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	for _, kr := range krs {
 		o := objectives[kr.ObjectiveID]
-		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: measureText(kr), Score: scoreOf(kr.Progress()), Due: true,
+		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: commands.MeasureText(kr), Score: scoreOf(kr.Progress()), Due: true,
 			LastCheckIn: "no check-in yet"}
 		if c, ok := last[kr.ID]; ok {
 			row.LastCheckIn = "last check-in " + c.CreatedAt.UTC().Format("Jan 2") + ", " + c.Confidence.Label()
@@ -273,26 +274,7 @@ func (d *Dashboard) tree(w http.ResponseWriter, r *http.Request, v *viewer) {
 // nest puts objectives under the objectives they align to; those whose
 // parent is not among them are roots, company objectives (no team) first.
 func nest(os []store.Objective, now time.Time) []objectiveRow {
-	in := map[uint]bool{}
-	for _, o := range os {
-		in[o.ID] = true
-	}
-	children := map[uint][]store.Objective{}
-	var roots []store.Objective
-	for _, o := range os {
-		if o.ParentID != nil && in[*o.ParentID] && *o.ParentID != o.ID {
-			children[*o.ParentID] = append(children[*o.ParentID], o)
-		} else {
-			roots = append(roots, o)
-		}
-	}
-	teamName := func(o store.Objective) string {
-		if o.Team == nil {
-			return ""
-		}
-		return o.Team.Name
-	}
-	slices.SortStableFunc(roots, func(a, b store.Objective) int { return cmp.Compare(teamName(a), teamName(b)) })
+	roots, children := commands.Alignment(os)
 	seen := map[uint]bool{}
 	var walk func(o store.Objective) objectiveRow
 	walk = func(o store.Objective) objectiveRow {
@@ -418,7 +400,7 @@ func (d *Dashboard) objective(w http.ResponseWriter, r *http.Request, v *viewer)
 		}
 	}
 	for _, kr := range o.KeyResults {
-		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: measureText(kr), Score: scoreOf(kr.Progress()),
+		row := keyResultRow{Label: o.Label(kr), Objective: o.Number, Title: kr.Title, Measure: commands.MeasureText(kr), Score: scoreOf(kr.Progress()),
 			Owner: ownerName(kr.Owner), LastCheckIn: "no check-in yet"}
 		if kr.Weight != 1 {
 			row.Weight = okr.FormatNumber(kr.Weight)

@@ -96,21 +96,6 @@ type link struct {
 	Label string
 }
 
-// measureText is where a key result stands: "8 / 20 deals", "done".
-func measureText(kr store.KeyResult) string {
-	if kr.Kind == okr.Milestone {
-		if kr.Progress() >= 1 {
-			return "done"
-		}
-		return "not done"
-	}
-	current := okr.FormatValue(kr.Current, kr.Unit)
-	if okr.FormatValue(1, kr.Unit) == "1 "+kr.Unit {
-		current = okr.FormatNumber(kr.Current)
-	}
-	return fmt.Sprintf("%s / %s", current, okr.FormatValue(kr.Target, kr.Unit))
-}
-
 // forecasts are the forecasts of objectives and of their key results, by
 // id, from their check-ins since their periods began.
 func forecasts(os []store.Objective, points map[uint][]okr.Point, now time.Time) (map[uint]okr.Forecast, map[uint]okr.Forecast) {
