@@ -87,12 +87,12 @@ func (c *checker) err() error {
 // setting checks one setting with check, which says what is wrong or
 // returns "" when nothing is. Unset settings that have a default are fine.
 func (c *checker) setting(name string, check func(v string) string) bool {
-	v := strings.TrimSpace(c.m.Getenv(name))
+	v, def := c.m.cfg().lookup(name)
 	if why := check(v); why != "" {
 		c.problem(name, "%s", why)
 		return false
 	}
-	if v != "" {
+	if v != def {
 		c.ok(name, "set")
 	}
 	return true
@@ -134,9 +134,9 @@ const noPlatform = "none is set up: set SLACK_BOT_TOKEN (one Slack workspace), S
 func (c *checker) settings() usable {
 	m := c.m
 	var u usable
-	botToken := strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN"))
-	clientID := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID"))
-	teamsID := strings.TrimSpace(m.Getenv("TEAMS_APP_ID"))
+	botToken := m.cfg().SlackBotToken
+	clientID := m.cfg().SlackClientID
+	teamsID := m.cfg().TeamsAppID
 	switch {
 	case botToken == "" && clientID == "" && teamsID == "":
 		c.problem("chat platform", noPlatform)
@@ -155,14 +155,14 @@ func (c *checker) settings() usable {
 		}
 		return ""
 	}) && botToken != ""
-	appToken := strings.TrimSpace(m.Getenv("SLACK_APP_TOKEN"))
+	appToken := m.cfg().SlackAppToken
 	c.setting("SLACK_APP_TOKEN", func(v string) string {
 		if v != "" && !strings.HasPrefix(v, "xapp-") {
 			return "is not an app-level token: they start with xapp- (Basic Information → App-Level Tokens, with the connections:write scope)"
 		}
 		return ""
 	})
-	secret := strings.TrimSpace(m.Getenv("SLACK_SIGNING_SECRET"))
+	secret := m.cfg().SlackSigningSecret
 	c.setting("SLACK_SIGNING_SECRET", func(v string) string {
 		if v != "" && !signingSecret.MatchString(v) {
 			return "is not a Slack signing secret (32 hexadecimal characters, from Basic Information → App Credentials)"
@@ -185,7 +185,8 @@ func (c *checker) settings() usable {
 	if clientID != "" {
 		u.slackInstalls = apiOK
 		if _, err := m.secretBox(); err != nil {
-			c.problem("OKRBOT_SECRET_KEY", "%v", err)
+			// secret names the setting in its words already.
+			c.problem("OKRBOT_SECRET_KEY", "%s", strings.TrimPrefix(err.Error(), "OKRBOT_SECRET_KEY: "))
 			u.slackInstalls = false
 		}
 		// The install flow checks its own settings; it gets no store here.
@@ -203,10 +204,10 @@ func (c *checker) settings() usable {
 		} else {
 			u.teams = true
 			credential := "TEAMS_APP_PASSWORD"
-			if m.Getenv("TEAMS_APP_CERTIFICATE") != "" {
+			if m.cfg().TeamsAppCertificate != "" {
 				credential = "the certificate of TEAMS_APP_CERTIFICATE"
 			}
-			cloud := cmp.Or(strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_CLOUD"))), "public")
+			cloud := cmp.Or(strings.ToLower(m.cfg().TeamsCloud), "public")
 			c.ok("TEAMS_APP_ID", "set, with %s and TEAMS_TENANT_ID, in the %s cloud (TEAMS_CLOUD)", credential, cloud)
 			if a.InstallsThroughGraph() {
 				c.ok("TEAMS_GRAPH_INSTALL", "on: okrbot installs itself through Microsoft Graph for people it cannot reach")
@@ -241,7 +242,7 @@ func (c *checker) settings() usable {
 		})
 	}
 	// Port 0 is any free port, never the same one twice.
-	if a := strings.TrimSpace(m.Getenv("OKRBOT_METRICS_ADDR")); a == cmp.Or(strings.TrimSpace(m.Getenv("OKRBOT_ADDR")), defaultAddr) && !strings.HasSuffix(a, ":0") {
+	if a := m.cfg().MetricsAddr; a == m.cfg().Addr && !strings.HasSuffix(a, ":0") {
 		c.problem("OKRBOT_METRICS_ADDR", "is OKRBOT_ADDR; the metrics get a listener of their own, off the public one")
 	}
 	u.database = c.setting("DATABASE_URL", checkDatabaseURL)
@@ -317,7 +318,7 @@ func (m *Main) plainSlackAdmins() []string {
 		return nil
 	}
 	var ids []string
-	for _, id := range splitList(m.Getenv("OKRBOT_ADMINS")) {
+	for _, id := range splitList(m.cfg().Admins) {
 		if !strings.Contains(id, ":") && slackUserID.MatchString(id) {
 			ids = append(ids, id)
 		}
@@ -330,12 +331,12 @@ func (m *Main) plainSlackAdmins() []string {
 func (c *checker) settingsReadBy(read func(*Main) error, names ...string) {
 	for _, name := range names {
 		c.setting(name, func(v string) string {
-			only := &Main{Getenv: func(k string) string {
+			only := &Main{set: readSettings(func(k string) string {
 				if k == name {
 					return v
 				}
 				return ""
-			}}
+			})}
 			if err := read(only); err != nil {
 				return strings.TrimPrefix(err.Error(), name+": ")
 			}
@@ -367,7 +368,7 @@ func checkDatabaseURL(v string) string {
 // SQLite file that does not exist yet is not created: serve does that.
 // migrated says whether the database has every migration of this okrbot.
 func (m *Main) checkDatabase(ctx context.Context, c *checker) (migrated bool) {
-	dbURL := m.Getenv("DATABASE_URL")
+	dbURL := m.cfg().DatabaseURL
 	if !strings.Contains(dbURL, "://") || strings.HasPrefix(dbURL, "sqlite://") {
 		path := cmp.Or(strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite://"), "sqlite:"), store.DefaultPath)
 		path, _, _ = strings.Cut(path, "?")
@@ -406,14 +407,14 @@ func (c *checker) unreachableDatabase(err error) {
 func (m *Main) checkSlackToken(ctx context.Context, c *checker) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	a := slackbot.New(slackbot.Config{BotToken: strings.TrimSpace(m.Getenv("SLACK_BOT_TOKEN")),
-		APIURL: strings.TrimSpace(m.Getenv("SLACK_API_URL")), Logger: slog.New(slog.DiscardHandler)}, nil)
+	a := slackbot.New(slackbot.Config{BotToken: m.cfg().SlackBotToken,
+		APIURL: m.cfg().SlackAPIURL, Logger: slog.New(slog.DiscardHandler)}, nil)
 	resp, err := a.AuthTest(ctx)
 	c.slackAuth(m.slackAPIURL(), resp, err)
 }
 
 func (m *Main) slackAPIURL() string {
-	return cmp.Or(strings.TrimSpace(m.Getenv("SLACK_API_URL")), slack.APIURL)
+	return cmp.Or(m.cfg().SlackAPIURL, slack.APIURL)
 }
 
 // slackAuth names what Slack's answer to auth.test says of the bot token.
@@ -435,7 +436,7 @@ func (c *checker) slackAuth(apiURL string, resp *slack.AuthTestResponse, err err
 func (m *Main) checkSlackInstalls(ctx context.Context, c *checker) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), slog.New(slog.DiscardHandler))
+	st, err := store.Open(ctx, m.cfg().DatabaseURL, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return // checkDatabase said why
 	}
@@ -499,7 +500,7 @@ func (c *checker) teamsToken(err error) {
 		c.ok("Teams", "Microsoft issued okrbot a token for TEAMS_APP_ID")
 	case kind == bot.Permanent:
 		credential := "TEAMS_APP_PASSWORD"
-		if c.m.Getenv("TEAMS_APP_CERTIFICATE") != "" {
+		if c.m.cfg().TeamsAppCertificate != "" {
 			credential = "TEAMS_APP_CERTIFICATE"
 		}
 		c.problem("Teams", "Microsoft refused TEAMS_APP_ID, %s or TEAMS_TENANT_ID: %v", credential, err)

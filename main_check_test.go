@@ -72,8 +72,8 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		"OKRBOT_SLACK_TEAMS":   "T0123ABCD, acme",
 	}
 	out, err := run(t, env, "", "check")
-	if err == nil || err.Error() != "15 problems found" {
-		t.Errorf("check: err = %v, want 15 problems found", err)
+	if err == nil || err.Error() != "16 problems found" {
+		t.Errorf("check: err = %v, want 16 problems found\n%s", err, out)
 	}
 	for _, want := range []string{
 		"PROBLEM  SLACK_BOT_TOKEN: is a user token (xoxp-…); okrbot needs the Bot User OAuth Token (xoxb-…)",

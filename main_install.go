@@ -20,7 +20,7 @@ import (
 
 // secretBox reads the keys that seal tokens at rest from OKRBOT_SECRET_KEY.
 func (m *Main) secretBox() (*secret.Box, error) {
-	return secret.ParseKeys(m.Getenv("OKRBOT_SECRET_KEY"))
+	return secret.ParseKeys(m.cfg().SecretKey)
 }
 
 // slackInstaller returns the install flow for many workspaces (with
@@ -37,10 +37,10 @@ func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, changed func(co
 	}
 	return install.New(install.Config{
 		Allowed:      allowed,
-		ClientID:     m.Getenv("SLACK_CLIENT_ID"),
-		ClientSecret: m.Getenv("SLACK_CLIENT_SECRET"),
-		PublicURL:    m.Getenv("OKRBOT_PUBLIC_URL"),
-		APIURL:       m.Getenv("SLACK_API_URL"),
+		ClientID:     m.cfg().SlackClientID,
+		ClientSecret: m.cfg().SlackClientSecret,
+		PublicURL:    m.cfg().PublicURL,
+		APIURL:       m.cfg().SlackAPIURL,
 		Store:        installStore{st: st, log: log, changed: changed},
 		Now:          now,
 		Logger:       log,
@@ -50,7 +50,7 @@ func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, changed func(co
 // slackTeams reads OKRBOT_SLACK_TEAMS: the Slack teams and organizations
 // okrbot may be installed in and serve; empty allows any.
 func (m *Main) slackTeams() (install.Allowed, error) {
-	allowed, err := install.ParseAllowed(m.Getenv("OKRBOT_SLACK_TEAMS"))
+	allowed, err := install.ParseAllowed(m.cfg().SlackTeams)
 	if err != nil {
 		return nil, fmt.Errorf("OKRBOT_SLACK_TEAMS: %w", err)
 	}
