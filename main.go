@@ -37,7 +37,9 @@ func main() {
 // Main is the whole program, with its surroundings as fields so tests can
 // run it in-process.
 type Main struct {
-	Args   []string
+	Args []string
+	// Getenv is the environment; Run reads every setting from it once,
+	// at its start (readSettings).
 	Getenv func(string) string
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -219,23 +221,6 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 		ManyWorkspaces: m.manyWorkspaces(), DashboardURL: dashboard, PublicURL: publicURL})
 }
 
-// roleSettings reads OKRBOT_GUESTS and OKRBOT_ROLE_TTL.
-func (m *Main) roleSettings() (commands.GuestPolicy, time.Duration, error) {
-	guests, err := commands.ParseGuestPolicy(m.cfg().Guests)
-	if err != nil {
-		return commands.GuestsNone, commands.DefaultRoleTTL, fmt.Errorf("OKRBOT_GUESTS: %w", err)
-	}
-	ttl := commands.DefaultRoleTTL
-	if v := m.cfg().RoleTTL; v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > time.Hour {
-			return guests, ttl, fmt.Errorf("OKRBOT_ROLE_TTL: %q is not a duration from 1s to 1h, like 5m", v)
-		}
-		ttl = d
-	}
-	return guests, ttl, nil
-}
-
 // manyWorkspaces are the platforms okrbot serves for more than one
 // workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
 // installed from /slack/install. A Teams bot answers its own tenant only.
@@ -306,15 +291,4 @@ func defaultName(user string) string {
 		return "me"
 	}
 	return user
-}
-
-// splitList reads a comma-separated setting.
-func splitList(s string) []string {
-	var list []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			list = append(list, v)
-		}
-	}
-	return list
 }

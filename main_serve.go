@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -318,42 +317,6 @@ type serverTimeouts struct{ readHeader, read, write, idle time.Duration }
 // for, after the read; idle keep-alive connections are let go after a
 // minute.
 var publicTimeouts = serverTimeouts{readHeader: 5 * time.Second, read: 5 * time.Second, write: 25 * time.Second, idle: time.Minute}
-
-// capacity is how much work serve takes on at once.
-type capacity struct {
-	dbConns int // OKRBOT_DB_MAX_CONNS: connections to Postgres
-	workers int // OKRBOT_WORKERS: requests handled at once after their ack
-	queue   int // OKRBOT_QUEUE: requests waiting for a worker
-}
-
-// capacity reads OKRBOT_DB_MAX_CONNS, OKRBOT_WORKERS and OKRBOT_QUEUE.
-func (m *Main) capacity() (capacity, error) {
-	c := capacity{dbConns: store.DefaultMaxConns, workers: bot.DefaultWorkers(), queue: -1}
-	for _, s := range []struct {
-		name, v string
-		to      *int
-		min     int
-		what    string
-	}{
-		{"OKRBOT_DB_MAX_CONNS", m.cfg().DBMaxConns, &c.dbConns, 1, "a number of connections (1 or more)"},
-		{"OKRBOT_WORKERS", m.cfg().Workers, &c.workers, 1, "a number of workers (1 or more)"},
-		{"OKRBOT_QUEUE", m.cfg().Queue, &c.queue, 0, "a number of requests (0 or more)"},
-	} {
-		v := s.v
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < s.min {
-			return c, fmt.Errorf("%s: %q is not %s", s.name, v, s.what)
-		}
-		*s.to = n
-	}
-	if c.queue < 0 { // not set: sized for the workers
-		c.queue = bot.DefaultQueue(c.workers)
-	}
-	return c, nil
-}
 
 // readyGate holds the chat platforms' and the API's requests back with 503
 // until serve is ready, and says at /readyz what it is waiting for.
