@@ -16,6 +16,7 @@ import (
 // TestCheckAndServeAgreeOnATrailingNewline gives check and serve a signing
 // secret pasted with a line end, as secret stores and `echo` leave it:
 // check passes it, and serve takes requests signed with the secret.
+// healthcheck finds serve on the port of OKRBOT_ADDR.
 func TestCheckAndServeAgreeOnATrailingNewline(t *testing.T) {
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
@@ -32,6 +33,12 @@ func TestCheckAndServeAgreeOnATrailingNewline(t *testing.T) {
 		Command: "/okr", Text: "help", ResponseURL: fake.ResponseURL("help")}
 	if code, body := do(t, fakeslack.SlashCommandRequest(base+"/slack/events", slackSigningSecret, time.Now(), cmd)); code != http.StatusOK {
 		t.Fatalf("a request signed with the secret check passed = %d %s, want 200", code, body)
+	}
+	// healthcheck asks the port serve listens on, OKRBOT_ADDR's, with
+	// the same line end.
+	addr := strings.TrimPrefix(base, "http://") + "\n"
+	if out, err := run(t, map[string]string{"OKRBOT_ADDR": addr}, "", "healthcheck"); err != nil || out != "ok\n" {
+		t.Errorf("healthcheck on OKRBOT_ADDR %q: %q, %v", addr, out, err)
 	}
 }
 
