@@ -297,7 +297,8 @@ func (c *checker) settings() usable {
 		if v == "" {
 			return ""
 		}
-		if _, err := web.New(web.Config{PublicURL: v}); err != nil {
+		// The dashboard as serve builds it, sign-ins and tab and all.
+		if _, err := web.New(m.dashboardConfig(nil, nil, v)); err != nil {
 			return err.Error()
 		}
 		return ""
