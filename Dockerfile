@@ -19,9 +19,9 @@ COPY --from=build /src/bin/okrbot /okrbot
 COPY --from=build --chown=65532:65532 /data /data
 USER 65532:65532
 ENV OKRBOT_ADDR=:3000 \
-    OKRBOT_METRICS_ADDR=:9090 \
+    OKRBOT_METRICS_ADDR=:9464 \
     DATABASE_URL=/data/okrbot.db
-EXPOSE 3000 9090
+EXPOSE 3000 9464
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["/okrbot", "healthcheck"]
 ENTRYPOINT ["/okrbot"]

@@ -37,7 +37,9 @@ func main() {
 // Main is the whole program, with its surroundings as fields so tests can
 // run it in-process.
 type Main struct {
-	Args   []string
+	Args []string
+	// Getenv is the environment; Run reads every setting from it once,
+	// at its start (readSettings).
 	Getenv func(string) string
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -55,6 +57,9 @@ type Main struct {
 	// Ready, when set, is called once serve is ready: its migrations
 	// applied and every platform answered.
 	Ready func()
+
+	// set is the settings read from Getenv when the command started.
+	set *settings
 
 	// timeouts replace the public listener's (publicTimeouts) when set,
 	// so that tests need not wait seconds for a slow client to be cut off.
@@ -99,6 +104,7 @@ Settings come from the environment; see README.md.
 
 // Run runs the subcommand in m.Args until it is done or ctx ends.
 func (m *Main) Run(ctx context.Context) error {
+	m.set = readSettings(m.Getenv)
 	sub, args := "serve", m.Args
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
@@ -146,12 +152,12 @@ func (m *Main) Run(ctx context.Context) error {
 // info and text.
 func (m *Main) logger() *slog.Logger {
 	level := slog.LevelInfo
-	if err := level.UnmarshalText([]byte(m.Getenv("OKRBOT_LOG_LEVEL"))); err != nil || m.Getenv("OKRBOT_LOG_LEVEL") == "" {
+	if err := level.UnmarshalText([]byte(m.cfg().LogLevel)); err != nil || m.cfg().LogLevel == "" {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler = slog.NewTextHandler(m.Stderr, opts)
-	if strings.TrimSpace(m.Getenv("OKRBOT_LOG_FORMAT")) == "json" {
+	if m.cfg().LogFormat == "json" {
 		h = slog.NewJSONHandler(m.Stderr, opts)
 	}
 	return slog.New(requestIDs{Handler: h})
@@ -183,7 +189,7 @@ func (h requestIDs) WithGroup(name string) slog.Handler {
 
 // openStore opens and migrates the database named by DATABASE_URL.
 func (m *Main) openStore(ctx context.Context, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
+	st, err := store.Open(ctx, m.cfg().DatabaseURL, log)
 	if err != nil {
 		return nil, err
 	}
@@ -210,33 +216,16 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 	// the commands that run without a platform have no guests or admins
 	// to ask about, and go with the defaults.
 	guests, ttl, _ := m.roleSettings()
-	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
+	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.cfg().Admins), Logger: log,
 		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
 		ManyWorkspaces: m.manyWorkspaces(), DashboardURL: dashboard, PublicURL: publicURL})
-}
-
-// roleSettings reads OKRBOT_GUESTS and OKRBOT_ROLE_TTL.
-func (m *Main) roleSettings() (commands.GuestPolicy, time.Duration, error) {
-	guests, err := commands.ParseGuestPolicy(m.Getenv("OKRBOT_GUESTS"))
-	if err != nil {
-		return commands.GuestsNone, commands.DefaultRoleTTL, fmt.Errorf("OKRBOT_GUESTS: %w", err)
-	}
-	ttl := commands.DefaultRoleTTL
-	if v := strings.TrimSpace(m.Getenv("OKRBOT_ROLE_TTL")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > time.Hour {
-			return guests, ttl, fmt.Errorf("OKRBOT_ROLE_TTL: %q is not a duration from 1s to 1h, like 5m", v)
-		}
-		ttl = d
-	}
-	return guests, ttl, nil
 }
 
 // manyWorkspaces are the platforms okrbot serves for more than one
 // workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
 // installed from /slack/install. A Teams bot answers its own tenant only.
 func (m *Main) manyWorkspaces() map[string]bool {
-	return map[string]bool{slackbot.Platform: m.Getenv("SLACK_CLIENT_ID") != ""}
+	return map[string]bool{slackbot.Platform: m.cfg().SlackClientID != ""}
 }
 
 func (m *Main) migrate(ctx context.Context) error {
@@ -253,8 +242,8 @@ func (m *Main) migrate(ctx context.Context) error {
 func (m *Main) console(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("console", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	as := fs.String("as", defaultName(m.Getenv("USER")), "who you are in the console")
-	charts := fs.String("charts", chartDir(m.Getenv("DATABASE_URL")), "the directory charts are saved in")
+	as := fs.String("as", defaultName(m.cfg().User), "who you are in the console")
+	charts := fs.String("charts", chartDir(m.cfg().DatabaseURL), "the directory charts are saved in")
 	noCharts := fs.Bool("no-charts", false, "draw no charts")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -302,15 +291,4 @@ func defaultName(user string) string {
 		return "me"
 	}
 	return user
-}
-
-// splitList reads a comma-separated setting.
-func splitList(s string) []string {
-	var list []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			list = append(list, v)
-		}
-	}
-	return list
 }

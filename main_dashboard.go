@@ -24,21 +24,21 @@ import (
 // requires of tabs.
 func (m *Main) dashboardConfig(st *store.Store, log *slog.Logger, publicURL string) web.Config {
 	cfg := web.Config{Store: st, Now: m.Now, Logger: log, PublicURL: publicURL}
-	id, secret := strings.TrimSpace(m.Getenv("SLACK_CLIENT_ID")), strings.TrimSpace(m.Getenv("SLACK_CLIENT_SECRET"))
+	id, secret := m.cfg().SlackClientID, m.cfg().SlackClientSecret
 	if id != "" && secret != "" {
 		cfg.Slack = &web.SlackSignIn{ClientID: id, ClientSecret: secret, Issuer: slackIssuer(m.slackAPIURL())}
 	}
-	cloud, ok := teams.Clouds[strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_CLOUD")))]
+	cloud, ok := teams.Clouds[strings.ToLower(m.cfg().TeamsCloud)]
 	if !ok {
 		cloud = teams.Clouds["public"]
 	}
-	appID, login := strings.TrimSpace(m.Getenv("TEAMS_APP_ID")), cmp.Or(strings.TrimSpace(m.Getenv("TEAMS_LOGIN_URL")), cloud.Login)
+	appID, login := m.cfg().TeamsAppID, cmp.Or(m.cfg().TeamsLoginURL, cloud.Login)
 	if appID != "" && strings.HasPrefix(publicURL, "https://") {
 		cfg.Teams = &web.TeamsTab{AppID: appID, LoginURL: login}
 	}
-	if appID != "" && m.Getenv("TEAMS_APP_PASSWORD") != "" && m.Getenv("TEAMS_TENANT_ID") != "" {
-		cfg.Microsoft = &web.MicrosoftSignIn{AppID: appID, AppPassword: m.Getenv("TEAMS_APP_PASSWORD"),
-			TenantID: strings.TrimSpace(m.Getenv("TEAMS_TENANT_ID")), LoginURL: login}
+	if appID != "" && m.cfg().TeamsAppPassword != "" && m.cfg().TeamsTenantID != "" {
+		cfg.Microsoft = &web.MicrosoftSignIn{AppID: appID, AppPassword: m.cfg().TeamsAppPassword,
+			TenantID: m.cfg().TeamsTenantID, LoginURL: login}
 	}
 	return cfg
 }

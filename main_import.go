@@ -205,11 +205,11 @@ func personLabel(p commands.ImportedPerson) string {
 // the API of the okrbot that serves Teams instead. Nil when there is no
 // way.
 func (m *Main) cliPeople(ctx context.Context, st *store.Store, ws store.Workspace, log *slog.Logger) (bot.People, error) {
-	botToken, clientID := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_CLIENT_ID")
+	botToken, clientID := m.cfg().SlackBotToken, m.cfg().SlackClientID
 	if ws.Platform != slackbot.Platform || botToken == "" && clientID == "" {
 		return nil, nil
 	}
-	cfg := slackbot.Config{BotToken: botToken, APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now}
+	cfg := slackbot.Config{BotToken: botToken, APIURL: m.cfg().SlackAPIURL, Logger: log, Now: m.Now}
 	if botToken == "" {
 		box, err := m.secretBox()
 		if err != nil {

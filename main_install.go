@@ -14,14 +14,8 @@ import (
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/bot/slack/install"
 	"github.com/okrbot/okrbot/okr"
-	"github.com/okrbot/okrbot/secret"
 	"github.com/okrbot/okrbot/store"
 )
-
-// secretBox reads the keys that seal tokens at rest from OKRBOT_SECRET_KEY.
-func (m *Main) secretBox() (*secret.Box, error) {
-	return secret.ParseKeys(m.Getenv("OKRBOT_SECRET_KEY"))
-}
 
 // slackInstaller returns the install flow for many workspaces (with
 // SLACK_CLIENT_ID), which tells changed of each installation saved or
@@ -37,24 +31,14 @@ func (m *Main) slackInstaller(st *store.Store, log *slog.Logger, changed func(co
 	}
 	return install.New(install.Config{
 		Allowed:      allowed,
-		ClientID:     m.Getenv("SLACK_CLIENT_ID"),
-		ClientSecret: m.Getenv("SLACK_CLIENT_SECRET"),
-		PublicURL:    m.Getenv("OKRBOT_PUBLIC_URL"),
-		APIURL:       m.Getenv("SLACK_API_URL"),
+		ClientID:     m.cfg().SlackClientID,
+		ClientSecret: m.cfg().SlackClientSecret,
+		PublicURL:    m.cfg().PublicURL,
+		APIURL:       m.cfg().SlackAPIURL,
 		Store:        installStore{st: st, log: log, changed: changed},
 		Now:          now,
 		Logger:       log,
 	})
-}
-
-// slackTeams reads OKRBOT_SLACK_TEAMS: the Slack teams and organizations
-// okrbot may be installed in and serve; empty allows any.
-func (m *Main) slackTeams() (install.Allowed, error) {
-	allowed, err := install.ParseAllowed(m.Getenv("OKRBOT_SLACK_TEAMS"))
-	if err != nil {
-		return nil, fmt.Errorf("OKRBOT_SLACK_TEAMS: %w", err)
-	}
-	return allowed, nil
 }
 
 // installStore keeps the install flow's installations in the database.

@@ -57,7 +57,7 @@ func (m *Main) openWorkspace(ctx context.Context, teamID string) (st *store.Stor
 		st.Close()
 		return nil, ws, nil, err
 	}
-	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, people, nil, nil, m.Getenv("OKRBOT_PUBLIC_URL")), nil
+	return st, ws, m.service(st, log, commands.ReminderDefaults{}, nil, people, nil, nil, m.cfg().PublicURL), nil
 }
 
 // export runs "okrbot export [--dir DIR] [--workspace TEAM_ID]".

@@ -35,7 +35,7 @@ func (m *Main) migrateCmd(ctx context.Context, args []string) error {
 	if !*status {
 		return m.migrate(ctx)
 	}
-	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), m.logger())
+	st, err := store.Open(ctx, m.cfg().DatabaseURL, m.logger())
 	if err != nil {
 		return err
 	}
@@ -160,10 +160,7 @@ func (m *Main) printTables(tables []store.TableRows) {
 // OKRBOT_ADDR on this machine for /healthz. Container images have no curl;
 // HEALTHCHECK runs this instead.
 func (m *Main) healthcheck(ctx context.Context) error {
-	addr := m.Getenv("OKRBOT_ADDR")
-	if addr == "" {
-		addr = ":3000"
-	}
+	addr := m.cfg().Addr
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("OKRBOT_ADDR %q is not host:port: %w", addr, err)

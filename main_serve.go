@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +107,7 @@ func (m *Main) serve(ctx context.Context) error {
 		log.Warn("OKRBOT_ADMINS entries without a workspace make nobody an admin while okrbot serves every Slack workspace that installs it; write them as TEAM_ID:USER_ID",
 			"entries", strings.Join(plain, ","))
 	}
-	st, err := store.Open(ctx, m.Getenv("DATABASE_URL"), log)
+	st, err := store.Open(ctx, m.cfg().DatabaseURL, log)
 	if err != nil {
 		c.unreachableDatabase(err)
 		return c.err()
@@ -203,7 +202,7 @@ func (m *Main) start(ctx context.Context, st *store.Store, log *slog.Logger, met
 	senders := bot.Senders{}
 	var sched *reminders.Scheduler
 	people := platformPeople{}
-	publicURL := strings.TrimSpace(m.Getenv("OKRBOT_PUBLIC_URL"))
+	publicURL := m.cfg().PublicURL
 	svc := m.service(st, log, rd, senders, people, func() {
 		if sched != nil {
 			sched.Wake()
@@ -281,11 +280,10 @@ type httpServer struct {
 // listen listens on OKRBOT_ADDR for the public endpoints, and on
 // OKRBOT_METRICS_ADDR for the metrics unless it is off.
 func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
-	addr := cmp.Or(m.Getenv("OKRBOT_ADDR"), defaultAddr)
-	metricsAddr := cmp.Or(m.Getenv("OKRBOT_METRICS_ADDR"), defaultMetricsAddr)
+	addr, metricsAddr := m.cfg().Addr, m.cfg().MetricsAddr
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s (OKRBOT_ADDR): %w", addr, err)
+		return nil, fmt.Errorf("OKRBOT_ADDR: cannot listen on %s: %w; set OKRBOT_ADDR to a free address", addr, err)
 	}
 	t := cmp.Or(m.timeouts, publicTimeouts)
 	servers := []httpServer{{&http.Server{Handler: public, ReadHeaderTimeout: t.readHeader, ReadTimeout: t.read,
@@ -295,7 +293,7 @@ func (m *Main) listen(public, metrics http.Handler) ([]httpServer, error) {
 		mln, err := net.Listen("tcp", metricsAddr)
 		if err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("listen on %s (OKRBOT_METRICS_ADDR): %w", metricsAddr, err)
+			return nil, fmt.Errorf("OKRBOT_METRICS_ADDR: cannot listen on %s for the metrics: %w; set OKRBOT_METRICS_ADDR to a free address, or to off", metricsAddr, err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics)
@@ -319,47 +317,6 @@ type serverTimeouts struct{ readHeader, read, write, idle time.Duration }
 // for, after the read; idle keep-alive connections are let go after a
 // minute.
 var publicTimeouts = serverTimeouts{readHeader: 5 * time.Second, read: 5 * time.Second, write: 25 * time.Second, idle: time.Minute}
-
-// capacity is how much work serve takes on at once.
-type capacity struct {
-	dbConns int // OKRBOT_DB_MAX_CONNS: connections to Postgres
-	workers int // OKRBOT_WORKERS: requests handled at once after their ack
-	queue   int // OKRBOT_QUEUE: requests waiting for a worker
-}
-
-// capacity reads OKRBOT_DB_MAX_CONNS, OKRBOT_WORKERS and OKRBOT_QUEUE.
-func (m *Main) capacity() (capacity, error) {
-	c := capacity{dbConns: store.DefaultMaxConns, workers: bot.DefaultWorkers(), queue: -1}
-	for _, s := range []struct {
-		name string
-		to   *int
-		min  int
-		what string
-	}{
-		{"OKRBOT_DB_MAX_CONNS", &c.dbConns, 1, "a number of connections (1 or more)"},
-		{"OKRBOT_WORKERS", &c.workers, 1, "a number of workers (1 or more)"},
-		{"OKRBOT_QUEUE", &c.queue, 0, "a number of requests (0 or more)"},
-	} {
-		v := strings.TrimSpace(m.Getenv(s.name))
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < s.min {
-			return c, fmt.Errorf("%s: %q is not %s", s.name, v, s.what)
-		}
-		*s.to = n
-	}
-	if c.queue < 0 { // not set: sized for the workers
-		c.queue = bot.DefaultQueue(c.workers)
-	}
-	return c, nil
-}
-
-const (
-	defaultAddr        = ":3000"
-	defaultMetricsAddr = "127.0.0.1:9090"
-)
 
 // readyGate holds the chat platforms' and the API's requests back with 503
 // until serve is ready, and says at /readyz what it is waiting for.
@@ -400,7 +357,7 @@ func (g *readyGate) readyz(w http.ResponseWriter, _ *http.Request) {
 // neither is set. A token Slack refuses, or installations that cannot be
 // read, stop it with check's words.
 func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
-	botToken, clientID := m.Getenv("SLACK_BOT_TOKEN"), m.Getenv("SLACK_CLIENT_ID")
+	botToken, clientID := m.cfg().SlackBotToken, m.cfg().SlackClientID
 	if botToken == "" && clientID == "" {
 		return nil, nil
 	}
@@ -409,8 +366,8 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 	if err != nil {
 		return nil, err
 	}
-	cfg := slackbot.Config{BotToken: botToken, AppToken: m.Getenv("SLACK_APP_TOKEN"), SigningSecret: m.Getenv("SLACK_SIGNING_SECRET"),
-		APIURL: m.Getenv("SLACK_API_URL"), Logger: log, Now: m.Now, Observer: obs, Queue: queue, Allowed: allowed}
+	cfg := slackbot.Config{BotToken: botToken, AppToken: m.cfg().SlackAppToken, SigningSecret: m.cfg().SlackSigningSecret,
+		APIURL: m.cfg().SlackAPIURL, Logger: log, Now: m.Now, Observer: obs, Queue: queue, Allowed: allowed}
 	p := &platform{name: slackbot.Platform, routes: map[string]http.Handler{}}
 	if clientID != "" {
 		gate.waitFor("reading the Slack workspaces okrbot is installed in")
@@ -432,7 +389,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 		cfg.Installations = installs
 		p.routes["GET "+install.InstallPath] = installer
 		p.routes["GET "+install.RedirectPath] = installer
-		log.Info("serving the Slack workspaces okrbot is installed in", "install_url", strings.TrimSuffix(m.Getenv("OKRBOT_PUBLIC_URL"), "/")+install.InstallPath)
+		log.Info("serving the Slack workspaces okrbot is installed in", "install_url", strings.TrimSuffix(m.cfg().PublicURL, "/")+install.InstallPath)
 	}
 	adapter := slackbot.New(cfg, svc)
 	if botToken != "" {
@@ -461,7 +418,7 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 // teamsAdapter is the Teams adapter of the TEAMS_* settings.
 func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, queue *bot.Queue) (*teams.Adapter, error) {
 	var graph bool
-	switch v := strings.ToLower(strings.TrimSpace(m.Getenv("TEAMS_GRAPH_INSTALL"))); v {
+	switch v := strings.ToLower(m.cfg().TeamsGraphInstall); v {
 	case "", "off", "false", "0", "no":
 	case "on", "true", "1", "yes":
 		graph = true
@@ -469,17 +426,17 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 		return nil, fmt.Errorf("TEAMS_GRAPH_INSTALL %q is neither on nor off", v)
 	}
 	return teams.New(teams.Config{
-		AppID:             m.Getenv("TEAMS_APP_ID"),
-		AppPassword:       m.Getenv("TEAMS_APP_PASSWORD"),
-		AppCertificate:    m.Getenv("TEAMS_APP_CERTIFICATE"),
-		TenantID:          m.Getenv("TEAMS_TENANT_ID"),
-		Cloud:             m.Getenv("TEAMS_CLOUD"),
-		OpenIDMetadataURL: m.Getenv("TEAMS_OPENID_METADATA_URL"),
-		TokenURL:          m.Getenv("TEAMS_TOKEN_URL"),
-		ServiceURLHosts:   m.Getenv("TEAMS_SERVICE_URL_HOSTS"),
+		AppID:             m.cfg().TeamsAppID,
+		AppPassword:       m.cfg().TeamsAppPassword,
+		AppCertificate:    m.cfg().TeamsAppCertificate,
+		TenantID:          m.cfg().TeamsTenantID,
+		Cloud:             m.cfg().TeamsCloud,
+		OpenIDMetadataURL: m.cfg().TeamsOpenIDMetadataURL,
+		TokenURL:          m.cfg().TeamsTokenURL,
+		ServiceURLHosts:   m.cfg().TeamsServiceURLHosts,
 		GraphInstall:      graph,
-		GraphURL:          m.Getenv("TEAMS_GRAPH_URL"),
-		PublicURL:         m.Getenv("OKRBOT_PUBLIC_URL"),
+		GraphURL:          m.cfg().TeamsGraphURL,
+		PublicURL:         m.cfg().PublicURL,
 		Logger:            log,
 		Observer:          obs,
 		Queue:             queue,
@@ -490,7 +447,7 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 // teams sets Microsoft Teams up when TEAMS_APP_ID is set. Credentials
 // Microsoft refuses stop it with check's words.
 func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
-	if m.Getenv("TEAMS_APP_ID") == "" {
+	if m.cfg().TeamsAppID == "" {
 		return nil, nil
 	}
 	adapter, err := m.teamsAdapter(svc, log, obs, queue)
@@ -505,7 +462,7 @@ func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service,
 	if c.teamsToken(err); err != nil {
 		return nil, c.err()
 	}
-	log.Info("connected to Microsoft Teams", "tenant", m.Getenv("TEAMS_TENANT_ID"))
+	log.Info("connected to Microsoft Teams", "tenant", m.cfg().TeamsTenantID)
 	routes := map[string]http.Handler{"POST /api/messages": adapter}
 	if pictures := adapter.Pictures(); pictures != nil {
 		routes["GET "+teams.ChartPath+"{file}"] = pictures

@@ -20,7 +20,7 @@ func (m *Main) teamsPackage(_ context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	appID := m.Getenv("TEAMS_APP_ID")
+	appID := m.cfg().TeamsAppID
 	if appID == "" {
 		return errors.New("teams-package: set TEAMS_APP_ID to the bot's Microsoft app (client) id")
 	}
@@ -28,7 +28,7 @@ func (m *Main) teamsPackage(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	err = teams.WritePackage(f, appID, m.Getenv("OKRBOT_PUBLIC_URL"))
+	err = teams.WritePackage(f, appID, m.cfg().PublicURL)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -77,14 +77,16 @@ func TestTeamsPackageCommand(t *testing.T) {
 
 	env["TEAMS_APP_ID"] = "okrbot"
 	bad := out + ".bad"
-	if err := m.teamsPackage(context.Background(), []string{"--out", bad}); err == nil || !strings.Contains(err.Error(), "GUID") {
+	m.Args = []string{"teams-package", "--out", bad}
+	if err := m.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "GUID") {
 		t.Fatalf("app id that is no GUID: %v", err)
 	}
 	if _, err := os.Stat(bad); err == nil {
 		t.Error("a broken package was left behind")
 	}
 	delete(env, "TEAMS_APP_ID")
-	if err := m.teamsPackage(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "TEAMS_APP_ID") {
+	m.Args = []string{"teams-package"}
+	if err := m.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "TEAMS_APP_ID") {
 		t.Fatalf("without TEAMS_APP_ID: %v", err)
 	}
 }
