@@ -42,7 +42,6 @@ func TestKPIDraftApplyNew(t *testing.T) {
 	}
 }
 
-
 func TestKPIDraftApplyRefuses(t *testing.T) {
 	tests := []struct {
 		name  string
