@@ -20,6 +20,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
+	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 )
@@ -212,7 +213,7 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 	guests, ttl, _ := m.roleSettings()
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.Getenv("OKRBOT_ADMINS")), Logger: log,
 		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
-		ManyWorkspaces: m.manyWorkspaces(), DashboardURL: dashboard, PublicURL: publicURL})
+		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL})
 }
 
 // roleSettings reads OKRBOT_GUESTS and OKRBOT_ROLE_TTL.
@@ -235,6 +236,11 @@ func (m *Main) roleSettings() (commands.GuestPolicy, time.Duration, error) {
 // manyWorkspaces are the platforms okrbot serves for more than one
 // workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
 // installed from /slack/install. A Teams bot answers its own tenant only.
+// platforms are what each adapter's platform can do, for the commands
+// that act on a workspace with no request from it (imports).
+var platforms = map[string]bot.Capabilities{slackbot.Platform: slackbot.Capabilities,
+	teams.Platform: teams.Capabilities, bot.ConsolePlatform: console.Capabilities}
+
 func (m *Main) manyWorkspaces() map[string]bool {
 	return map[string]bool{slackbot.Platform: m.Getenv("SLACK_CLIENT_ID") != ""}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 	"github.com/okrbot/okrbot/commands"
 )
 
@@ -338,7 +339,7 @@ func TestButtonsOnAnObjective(t *testing.T) {
 func TestConsoleNamesPeopleByName(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
-			User: bot.User{ID: "ada", Name: "ada"}, Command: "/okr", Text: `new "Grow" --owner @bob`}
+			User: bot.User{ID: "ada", Name: "ada"}, Command: "/okr", Text: `new "Grow" --owner @bob`, Capabilities: console.Capabilities}
 		out := render(h.svc.Command(context.Background(), req))
 		contains(t, out, "owner <@bob>")
 		req.Text = "new"
