@@ -20,6 +20,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/bot/console"
 	slackbot "github.com/okrbot/okrbot/bot/slack"
+	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 )
@@ -218,12 +219,17 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 	guests, ttl, _ := m.roleSettings()
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.cfg().Admins), Logger: log,
 		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
-		ManyWorkspaces: m.manyWorkspaces(), DashboardURL: dashboard, PublicURL: publicURL})
+		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL})
 }
 
 // manyWorkspaces are the platforms okrbot serves for more than one
 // workspace, where a plain user id in OKRBOT_ADMINS names nobody: Slack
 // installed from /slack/install. A Teams bot answers its own tenant only.
+// platforms are what each adapter's platform can do, for the commands
+// that act on a workspace with no request from it (imports).
+var platforms = map[string]bot.Capabilities{slackbot.Platform: slackbot.Capabilities,
+	teams.Platform: teams.Capabilities, bot.ConsolePlatform: console.Capabilities}
+
 func (m *Main) manyWorkspaces() map[string]bool {
 	return map[string]bool{slackbot.Platform: m.cfg().SlackClientID != ""}
 }

@@ -64,6 +64,24 @@ type Request struct {
 	// Section's Image. Charts cost a few milliseconds each to draw, so
 	// commands draw them only when they will be seen.
 	ShowsImages bool
+	// Capabilities are what the platform the request came from can do.
+	Capabilities
+}
+
+// Capabilities are what a chat platform can do beyond answering a request.
+// Each adapter sets its own on every Request, and commands branch on them,
+// never on a platform's name, so a new adapter needs no change there.
+type Capabilities struct {
+	// Delivers is true when okrbot can write to the platform's
+	// conversations on its own: post a digest to a channel, send someone
+	// their check-in prompt.
+	Delivers bool
+	// Directory is true when the platform can be asked about its people:
+	// who is an admin or a guest, and who has an email address.
+	Directory bool
+	// NamesArePeople is true where a person's id is their name, so a plain
+	// @name names someone without a lookup.
+	NamesArePeople bool
 }
 
 // Reply answers a Request or an Action. At most one of Message and Form is

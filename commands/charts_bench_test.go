@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store/storetest"
 )
@@ -31,7 +32,7 @@ func BenchmarkShowWithChart(b *testing.B) {
 					name += "/chart"
 				}
 				req := bot.Request{Workspace: ws, User: bot.User{ID: "U000", Name: "person0"}, Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"},
-					Command: cmd.command, Text: cmd.text, ShowsImages: charts}
+					Command: cmd.command, Text: cmd.text, ShowsImages: charts, Capabilities: slack.Capabilities}
 				b.Run(name, func(b *testing.B) {
 					ctx := context.Background()
 					svc.Command(ctx, req) // the person and workspace are known from here on

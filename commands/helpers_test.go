@@ -91,7 +91,8 @@ func (h *harness) take() []string {
 func request(team, user, text string) bot.Request {
 	ws := bot.Workspace{Platform: "slack", TeamID: team}
 	req := bot.Request{Workspace: ws, User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"},
-		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: "/okr", CanOpenForm: true}
+		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: "/okr", CanOpenForm: true,
+		Capabilities: slack.Capabilities}
 	req.Text, req.People, req.Channels = slack.NeutralText(text)
 	return req
 }

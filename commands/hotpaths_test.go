@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -124,7 +125,8 @@ func newHotHarness(tb testing.TB, url string, sz benchSize) *hotHarness {
 func (h *hotHarness) req(command, text string) bot.Request {
 	ws := bot.Workspace{Platform: "slack", TeamID: "TBENCH"}
 	return bot.Request{Workspace: ws, User: bot.User{ID: "U000", Name: "person0", TZ: "Europe/Berlin"},
-		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: command, Text: text, CanOpenForm: true}
+		Address: bot.Address{Workspace: ws, Kind: bot.Channel, ID: "C1"}, Command: command, Text: text, CanOpenForm: true,
+		Capabilities: slack.Capabilities}
 }
 
 // TestHotPathsTakeFewRoundTrips shows that what people do most costs a

@@ -524,7 +524,7 @@ func (s *Service) digestNow(ctx context.Context, c *caller, words []string) (bot
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	toAsker := len(a.pos) == 0 || s.sender == nil || c.ws.Platform == bot.ConsolePlatform
+	toAsker := len(a.pos) == 0 || s.sender == nil || !c.req.Delivers
 	msg, err := s.Digest(ctx, c.ws.ID, DigestOptions{TeamID: team.ID, Picture: !toAsker || c.req.ShowsImages})
 	if err != nil {
 		return bot.Reply{}, err

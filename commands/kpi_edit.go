@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -13,126 +12,55 @@ import (
 
 // Field ids of the New KPI form; validation errors name the same ids.
 const (
-	kpiFieldName        = "name"
+	kpiFieldName        = okr.KPIFieldName
 	kpiFieldDescription = "description"
-	kpiFieldUnit        = "unit"
+	kpiFieldUnit        = okr.KPIFieldUnit
 	kpiFieldDirection   = "direction"
-	kpiFieldTarget      = "target"
-	kpiFieldWarn        = "warn"
-	kpiFieldCrit        = "crit"
-	kpiFieldCadence     = "cadence"
+	kpiFieldTarget      = okr.KPIFieldTarget
+	kpiFieldWarn        = okr.KPIFieldWarn
+	kpiFieldCrit        = okr.KPIFieldCrit
+	kpiFieldCadence     = okr.KPIFieldCadence
 	kpiFieldTeam        = "team"
 	kpiFieldOwner       = "owner"
 )
 
 // kpiDraft is a KPI as a person described it, on a command line or in the
-// form. Empty strings were not given.
+// form: its definition, which okr validates, and who owns it and in which
+// team, which need the store. Empty strings were not given.
 type kpiDraft struct {
-	name, description, unit string
-	direction               okr.Direction
-	target, warn, crit      string
-	cadence, team, owner    string
+	okr.KPIDraft
+	team, owner string
 	// ownerID is the person a form's picker chose, by platform id.
 	ownerID string
 }
 
-// labels name the inputs in messages: "--target" on a command line,
+// Labels name the inputs in messages: "--target" on a command line,
 // "Target" in a form.
-type kpiLabels map[string]string
-
 var (
-	kpiFlagLabels = kpiLabels{kpiFieldTarget: "--target", kpiFieldWarn: "--warn", kpiFieldCrit: "--crit", kpiFieldCadence: "--cadence"}
-	kpiFormLabels = kpiLabels{kpiFieldTarget: "Target", kpiFieldWarn: "At risk at", kpiFieldCrit: "Off target at", kpiFieldCadence: "Cadence"}
+	kpiFlagLabels = map[string]string{kpiFieldTarget: "--target", kpiFieldWarn: "--warn", kpiFieldCrit: "--crit", kpiFieldCadence: "--cadence"}
+	kpiFormLabels = map[string]string{kpiFieldTarget: "Target", kpiFieldWarn: "At risk at", kpiFieldCrit: "Off target at", kpiFieldCadence: "Cadence"}
 )
 
-// number reads a number typed into the input id; the error names the input
-// as people know it and is filed under id.
-func (l kpiLabels) number(id, text string) (float64, error) {
-	v, err := okr.ParseNumber(l[id], text)
-	return v, relabel(err, id)
+// kpiDefinition is the part of k that okr's rules decide.
+func kpiDefinition(k store.KPI) okr.KPIDefinition {
+	return okr.KPIDefinition{Name: k.Name, Description: k.Description, Unit: k.Unit, Direction: k.Direction,
+		Target: k.Target, Warn: k.Warn, Crit: k.Crit, Cadence: k.Cadence}
 }
 
-func (l kpiLabels) optional(id, text string) (*float64, error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, nil
-	}
-	v, err := l.number(id, text)
-	return &v, err
+// setKPIDefinition sets on k the definition okr's rules decided.
+func setKPIDefinition(k *store.KPI, d okr.KPIDefinition) {
+	k.Name, k.Description, k.Unit, k.Direction = d.Name, d.Description, d.Unit, d.Direction
+	k.Target, k.Warn, k.Crit, k.Cadence = d.Target, d.Warn, d.Crit, d.Cadence
 }
 
 // applyKPIDraft validates d and sets what it gives on k. It is used for new
-// KPIs and for edits: an edit that changes the target or direction
-// re-derives the thresholds it does not give.
-func applyKPIDraft(ctx context.Context, tx *store.Store, c *caller, k *store.KPI, d kpiDraft, l kpiLabels) error {
-	if d.name != "" || k.ID == 0 {
-		if err := okr.ValidateKPIName(kpiFieldName, d.name); err != nil {
-			return err
-		}
-		k.Name = strings.TrimSpace(d.name)
-	}
-	if d.description != "" {
-		k.Description = strings.TrimSpace(d.description)
-	}
-	if d.unit != "" {
-		if n := utf8.RuneCountInString(strings.TrimSpace(d.unit)); n > 20 {
-			return okr.Invalid(kpiFieldUnit, "The unit is %d characters long; keep it to 20 or fewer.", n)
-		}
-		k.Unit = strings.TrimSpace(d.unit)
-	}
-	reshaped := k.ID == 0
-	if d.direction != "" && d.direction != k.Direction {
-		k.Direction, reshaped = d.direction, true
-	}
-	if k.Direction == "" {
-		k.Direction = okr.HigherIsBetter
-	}
-	if d.target != "" {
-		v, err := l.number(kpiFieldTarget, d.target)
-		if err != nil {
-			return err
-		}
-		if k.Unit == "" && strings.HasSuffix(strings.TrimSpace(d.target), "%") {
-			k.Unit = "%"
-		}
-		if v != k.Target {
-			k.Target, reshaped = v, true
-		}
-	} else if k.ID == 0 {
-		return okr.Invalid(kpiFieldTarget, "A KPI needs a target: --target N.")
-	}
-	warn, err := l.optional(kpiFieldWarn, d.warn)
+// KPIs and for edits; okr decides what the definition becomes.
+func applyKPIDraft(ctx context.Context, tx *store.Store, c *caller, k *store.KPI, d kpiDraft) error {
+	def, err := d.Apply(kpiDefinition(*k), k.ID == 0)
 	if err != nil {
 		return err
 	}
-	crit, err := l.optional(kpiFieldCrit, d.crit)
-	if err != nil {
-		return err
-	}
-	if !reshaped {
-		// Keep the thresholds not given, unless they no longer fit.
-		if warn == nil && crit != nil {
-			w := k.Warn
-			warn = &w
-		}
-		if crit == nil && warn != nil {
-			cr := k.Crit
-			crit = &cr
-		}
-	}
-	if reshaped || warn != nil || crit != nil {
-		t, err := okr.ResolveThresholds(k.Direction, k.Target, warn, crit)
-		if err != nil {
-			return err
-		}
-		k.Warn, k.Crit = t.Warn, t.Crit
-	}
-	if d.cadence != "" || k.ID == 0 {
-		cad, err := okr.ParseCadence(kpiFieldCadence, d.cadence)
-		if err != nil {
-			return err
-		}
-		k.Cadence = cad
-	}
+	setKPIDefinition(k, def)
 	if d.owner != "" || d.ownerID != "" {
 		u, err := ownerOf(ctx, tx, c, kpiFieldOwner, d.owner, d.ownerID)
 		if err != nil {
@@ -151,16 +79,16 @@ func applyKPIDraft(ctx context.Context, tx *store.Store, c *caller, k *store.KPI
 }
 
 func kpiDraftFromFlags(a args) (kpiDraft, error) {
-	d := kpiDraft{description: a.flags["description"], unit: a.flags["unit"], target: a.flags["target"],
-		warn: a.flags["warn"], crit: a.flags["crit"], cadence: a.flags["cadence"], team: a.flags["team"],
-		owner: a.flags["owner"], name: a.flags["name"]}
+	d := kpiDraft{KPIDraft: okr.KPIDraft{Description: a.flags["description"], Unit: a.flags["unit"], Target: a.flags["target"],
+		Warn: a.flags["warn"], Crit: a.flags["crit"], Cadence: a.flags["cadence"], Name: a.flags["name"], Labels: kpiFlagLabels},
+		team: a.flags["team"], owner: a.flags["owner"]}
 	switch {
 	case a.has("lower-is-better") && a.has("higher-is-better"):
 		return d, okr.Invalid(kpiFieldDirection, "A KPI is either --lower-is-better or --higher-is-better, not both.")
 	case a.has("lower-is-better"):
-		d.direction = okr.LowerIsBetter
+		d.Direction = okr.LowerIsBetter
 	case a.has("higher-is-better"):
-		d.direction = okr.HigherIsBetter
+		d.Direction = okr.HigherIsBetter
 	}
 	for _, f := range []string{"target", "warn", "crit", "cadence", "unit", "team", "owner", "name", "description"} {
 		if v, ok := a.flags[f]; ok && strings.TrimSpace(v) == "" {
@@ -188,18 +116,18 @@ func (s *Service) newKPI(ctx context.Context, c *caller, words []string) (bot.Re
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	d.name = strings.Join(a.pos, " ")
-	k, err := s.createKPI(ctx, c, d, kpiFlagLabels)
+	d.Name = strings.Join(a.pos, " ")
+	k, err := s.createKPI(ctx, c, d)
 	if err != nil {
 		return bot.Reply{}, err
 	}
 	return s.kpiReply(ctx, c, k, bot.Textf("✅ Created KPI %s (id %d). Record values with `/kpi set %d VALUE`.", kpiName(k), k.ID, k.ID))
 }
 
-func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft, l kpiLabels) (store.KPI, error) {
+func (s *Service) createKPI(ctx context.Context, c *caller, d kpiDraft) (store.KPI, error) {
 	k := store.KPI{WorkspaceID: c.ws.ID, OwnerID: c.user.ID, Owner: c.user}
 	err := s.store.InTx(ctx, func(tx *store.Store) error {
-		if err := applyKPIDraft(ctx, tx, c, &k, d, l); err != nil {
+		if err := applyKPIDraft(ctx, tx, c, &k, d); err != nil {
 			return err
 		}
 		// Lists no longer show an archived KPI, so say which one holds
@@ -271,17 +199,17 @@ func (s *Service) newKPIForm(c *caller) *bot.Form {
 
 func (s *Service) submitNewKPI(ctx context.Context, c *caller, sub bot.Submission) (bot.SubmitResult, error) {
 	v := sub.Values
-	d := kpiDraft{name: v[kpiFieldName], description: v[kpiFieldDescription], unit: v[kpiFieldUnit],
-		direction: okr.Direction(v[kpiFieldDirection]), target: v[kpiFieldTarget], warn: v[kpiFieldWarn],
-		crit: v[kpiFieldCrit], cadence: v[kpiFieldCadence], team: v[kpiFieldTeam]}
-	if d.direction != okr.LowerIsBetter {
-		d.direction = okr.HigherIsBetter
+	d := kpiDraft{KPIDraft: okr.KPIDraft{Name: v[kpiFieldName], Description: v[kpiFieldDescription], Unit: v[kpiFieldUnit],
+		Direction: okr.Direction(v[kpiFieldDirection]), Target: v[kpiFieldTarget], Warn: v[kpiFieldWarn],
+		Crit: v[kpiFieldCrit], Cadence: v[kpiFieldCadence], Labels: kpiFormLabels}, team: v[kpiFieldTeam]}
+	if d.Direction != okr.LowerIsBetter {
+		d.Direction = okr.HigherIsBetter
 	}
 	d.ownerID = v[kpiFieldOwner]
-	if strings.TrimSpace(d.target) == "" {
+	if strings.TrimSpace(d.Target) == "" {
 		return bot.SubmitResult{Errors: map[string]string{kpiFieldTarget: "A KPI needs a target."}}, nil
 	}
-	k, err := s.createKPI(ctx, c, d, kpiFormLabels)
+	k, err := s.createKPI(ctx, c, d)
 	if err != nil {
 		return bot.SubmitResult{}, err
 	}
@@ -314,7 +242,7 @@ func (s *Service) editKPI(ctx context.Context, c *caller, words []string) (bot.R
 			return c.notAdmin(refuse("Only the owner of %s (%s) or an admin can change it.", kpiName(k), ownerText(&k.Owner)))
 		}
 		before := k
-		if err := applyKPIDraft(ctx, tx, c, &k, d, kpiFlagLabels); err != nil {
+		if err := applyKPIDraft(ctx, tx, c, &k, d); err != nil {
 			return err
 		}
 		if err := tx.UpdateKPI(ctx, &k); err != nil {

@@ -216,19 +216,21 @@ func (s *Service) readImportRow(line int, get func(string) string, known map[str
 			return row, fmt.Errorf("the new KPI %q needs an owner (a person's name or Slack id)", name)
 		}
 		k := store.KPI{Name: name, Description: get("description")}
-		d := kpiDraft{name: name, unit: get("unit"), target: get("target"), warn: get("warn"), crit: get("crit"), cadence: get("cadence")}
+		d := okr.KPIDraft{Name: name, Unit: get("unit"), Target: get("target"), Warn: get("warn"), Crit: get("crit"), Cadence: get("cadence"),
+			Labels: map[string]string{kpiFieldTarget: "target", kpiFieldWarn: "warn", kpiFieldCrit: "crit", kpiFieldCadence: "cadence"}}
 		switch dir := strings.ToLower(get("direction")); {
 		case dir == "" || strings.HasPrefix(dir, "higher"):
-			d.direction = okr.HigherIsBetter
+			d.Direction = okr.HigherIsBetter
 		case strings.HasPrefix(dir, "lower"):
-			d.direction = okr.LowerIsBetter
+			d.Direction = okr.LowerIsBetter
 		default:
 			return row, fmt.Errorf("direction %q is not higher or lower", get("direction"))
 		}
-		labels := kpiLabels{kpiFieldTarget: "target", kpiFieldWarn: "warn", kpiFieldCrit: "crit", kpiFieldCadence: "cadence"}
-		if err := applyKPIDraft(context.Background(), nil, nil, &k, d, labels); err != nil {
+		def, err := d.Apply(kpiDefinition(k), true)
+		if err != nil {
 			return row, err
 		}
+		setKPIDefinition(&k, def)
 		row.fresh = &k
 		defined[row.key] = true
 	}

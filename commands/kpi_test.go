@@ -282,7 +282,7 @@ func TestKPIHelp(t *testing.T) {
 			contains(t, out, "`"+sub)
 		}
 		r := h.svc.Command(context.Background(), bot.Request{Workspace: bot.Workspace{Platform: "slack", TeamID: "T1"},
-			User: bot.User{ID: "U1", Name: "u1"}, Command: "/kpi", Text: "new", CanOpenForm: true})
+			User: bot.User{ID: "U1", Name: "u1"}, Command: "/kpi", Text: "new", CanOpenForm: true, Capabilities: slack.Capabilities})
 		if r.Form == nil || r.Form.CallbackID != commands.CallbackNewKPI {
 			t.Fatalf("/kpi new: %+v, want the New KPI form", r)
 		}

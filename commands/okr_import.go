@@ -187,7 +187,7 @@ func (s *Service) ImportOKRs(ctx context.Context, workspaceID uint, sheet Sheet,
 		return OKRImportReport{}, err
 	}
 	// An import is made by no one in particular, with an admin's rights.
-	c := &caller{req: bot.Request{Workspace: ChatWorkspace(ws)}, ws: ws, admin: true}
+	c := &caller{req: bot.Request{Workspace: ChatWorkspace(ws), Capabilities: s.platforms[ws.Platform]}, ws: ws, admin: true}
 	im := &okrImport{s: s, c: c, opts: opts, people: map[string]personFound{}, byNumber: map[int64]*store.Objective{}, periods: map[string]bool{}}
 	im.report.Objectives, im.report.People, im.report.Problems = []ImportedObjective{}, []ImportedPerson{}, []ImportProblem{}
 	var problems []ImportProblem
@@ -533,17 +533,6 @@ func isEmail(text string) bool {
 	return at > 0 && strings.Contains(text[at:], ".") && !strings.ContainsAny(text, " <>")
 }
 
-// platformName is a platform as people call it.
-func platformName(platform string) string {
-	switch platform {
-	case "slack":
-		return "Slack"
-	case "teams":
-		return "Microsoft Teams"
-	}
-	return platform
-}
-
 // owner resolves the person a row names by id, name or email: known to
 // okrbot, else looked up on the workspace's platform. Someone no one can
 // find is a problem of the row; the error is for failures of okrbot's own.
@@ -620,7 +609,7 @@ func (im *okrImport) findPerson(ctx context.Context, name, email string) (*impor
 			return nil, "", err
 		}
 	}
-	if platform == bot.ConsolePlatform && name != "" {
+	if im.c.req.NamesArePeople && name != "" {
 		// In the console a person's id is their name.
 		return &importPerson{user: store.User{PlatformID: name, Name: name}, email: email, how: "new in the console"}, "", nil
 	}

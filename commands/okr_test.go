@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 	"github.com/okrbot/okrbot/commands"
 )
 
@@ -338,7 +339,7 @@ func TestButtonsOnAnObjective(t *testing.T) {
 func TestConsoleNamesPeopleByName(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
-			User: bot.User{ID: "ada", Name: "ada"}, Command: "/okr", Text: `new "Grow" --owner @bob`}
+			User: bot.User{ID: "ada", Name: "ada"}, Command: "/okr", Text: `new "Grow" --owner @bob`, Capabilities: console.Capabilities}
 		out := render(h.svc.Command(context.Background(), req))
 		contains(t, out, "owner <@bob>")
 		req.Text = "new"
@@ -498,5 +499,35 @@ func TestReadsDoNotWrite(t *testing.T) {
 		if u, _ := h.st.UserByPlatformID(context.Background(), ws.ID, "U1"); u.TZ != "America/New_York" {
 			t.Errorf("time zone = %q", u.TZ)
 		}
+	})
+}
+
+// TestCapabilitiesDecideNotPlatformNames shows that what a platform can do
+// comes from its adapter's capabilities: a platform okrbot has no name for,
+// whose names are people and which gets nothing but answers, is served
+// like the console.
+func TestCapabilitiesDecideNotPlatformNames(t *testing.T) {
+	each(t, func(t *testing.T, h *harness) {
+		ws := bot.Workspace{Platform: "matrix", TeamID: "M1"}
+		req := bot.Request{Workspace: ws, User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr",
+			Capabilities: bot.Capabilities{NamesArePeople: true}}
+		for _, text := range []string{`new "Grow"`, `kr 1 "Chapters" --target 10`, "remind", `new "Help" --owner @bob`} {
+			req.Text = text
+			out := render(h.svc.Command(context.Background(), req))
+			switch text {
+			case "remind":
+				contains(t, out, "gets no prompts")
+				lacks(t, out, "Your next prompt")
+			case `new "Help" --owner @bob`:
+				contains(t, out, "owner <@bob>")
+			}
+			if strings.HasPrefix(out, "⚠️") {
+				t.Fatalf("%s: %s", text, out)
+			}
+		}
+		// From a platform whose names are not people, a plain @name is
+		// someone okrbot has met, or no one.
+		req.Capabilities, req.Text = bot.Capabilities{Delivers: true}, `new "Grow more" --owner @carol`
+		contains(t, render(h.svc.Command(context.Background(), req)), "I don't know @carol yet")
 	})
 }

@@ -195,9 +195,9 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot
 		switch {
 		case len(krs) == 0:
 			lines = append(lines, bot.T("You own no key results of active objectives, so there is nothing to be reminded of yet."))
-		case c.ws.Platform == bot.ConsolePlatform:
+		case !c.req.Delivers:
 			// The scheduler prompts only people it can reach in a chat.
-			lines = append(lines, bot.T("The console gets no prompts: they come as direct messages in Slack or Teams."))
+			lines = append(lines, bot.T(capitalize(platformName(c.ws.Platform))+" gets no prompts: they come as direct messages in Slack or Teams."))
 		default:
 			lines = append(lines, bot.T("Your next prompt: "+whenText(next, loc)+"."))
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 )
 
 // midQ4 is Sunday 15 November 2026, 13:00 in Berlin: the next Monday
@@ -136,7 +137,7 @@ func TestHelpListsRemind(t *testing.T) {
 func TestRemindInTheConsoleSaysNoPromptsComeThere(t *testing.T) {
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
-			User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr"}
+			User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr", Capabilities: console.Capabilities}
 		for _, text := range []string{`new "Write the manual"`, `kr 1 "Chapters" --target 10`, "remind"} {
 			req.Text = text
 			out := render(h.svc.Command(context.Background(), req))

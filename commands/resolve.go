@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
@@ -20,7 +19,7 @@ func person(ctx context.Context, st *store.Store, c *caller, field, word string)
 	if m.ID != "" {
 		return st.MentionUser(ctx, c.ws.ID, m.ID, m.Name)
 	}
-	if c.req.Workspace.Platform == bot.ConsolePlatform {
+	if c.req.NamesArePeople {
 		return st.MentionUser(ctx, c.ws.ID, m.Name, m.Name)
 	}
 	u, err := st.UserByName(ctx, c.ws.ID, m.Name)

@@ -91,7 +91,7 @@ func (s *Service) listedAdmin(ws bot.Workspace, id string) bool {
 func (s *Service) roles(ctx context.Context, c *caller) error {
 	p := c.req.User
 	listed := s.listedAdmin(c.req.Workspace, p.ID)
-	if s.people == nil || c.req.Workspace.Platform == bot.ConsolePlatform {
+	if s.people == nil || !c.req.Directory {
 		// Nothing to ask: what the request and the store say stands.
 		c.admin = listed || p.IsAdmin || c.user.IsAdmin
 		c.guest = !listed && (p.IsGuest || (p.RolesAt.IsZero() && c.user.IsGuest))

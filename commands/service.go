@@ -31,6 +31,9 @@ type Config struct {
 	// ManyWorkspaces are the platforms served for more than one
 	// workspace, where a plain id in Admins names nobody.
 	ManyWorkspaces map[string]bool
+	// Platforms are what each platform can do, by its name, for work that
+	// comes with no request to say so: an import from a file or the API.
+	Platforms map[string]bot.Capabilities
 	// People, when set, reads people's rights from their platform again
 	// when what is known is older than RoleTTL, before an admin-only
 	// change, and looks up the people an import names by email or
@@ -69,8 +72,9 @@ type Service struct {
 	store  *store.Store
 	now    func() time.Time
 	admins map[string]bool
-	// manyWorkspaces, people, roleTTL and guests: see Config.
+	// manyWorkspaces, platforms, people, roleTTL and guests: see Config.
 	manyWorkspaces map[string]bool
+	platforms      map[string]bot.Capabilities
 	people         bot.People
 	roleTTL        time.Duration
 	guests         GuestPolicy
@@ -87,7 +91,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: admins(cfg.Admins), remind: cfg.Reminders,
-		sender: cfg.Sender, onWake: cfg.Wake, manyWorkspaces: cfg.ManyWorkspaces, people: cfg.People,
+		sender: cfg.Sender, onWake: cfg.Wake, manyWorkspaces: cfg.ManyWorkspaces, platforms: cfg.Platforms, people: cfg.People,
 		roleTTL: cmp.Or(cfg.RoleTTL, DefaultRoleTTL), guests: cmp.Or(cfg.Guests, GuestsNone),
 		dashboardURL: cfg.DashboardURL, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	if s.now == nil {

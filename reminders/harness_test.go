@@ -249,7 +249,8 @@ func (e *env) promptsPerUser() map[string]int {
 func (e *env) request(user string) bot.Request {
 	ws := bot.Workspace{Platform: "slack", TeamID: e.ws.TeamID}
 	return bot.Request{Workspace: ws, User: bot.User{ID: user, Name: strings.ToLower(user), TZ: "Europe/Berlin"},
-		Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}, Command: "/okr", CanOpenForm: true}
+		Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: user}, Command: "/okr", CanOpenForm: true,
+		Capabilities: slackbot.Capabilities}
 }
 
 // run answers a slash command typed as Slack sends it, as the person reads

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/console"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
@@ -105,7 +106,8 @@ func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
 func TestDigestsOfOtherPlatformsAreNotSent(t *testing.T) {
 	each(t, local("2026-11-15 12:00"), func(t *testing.T, e *env) {
 		ws := bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}
-		req := bot.Request{Workspace: ws, User: bot.User{ID: "UADMIN", Name: "UADMIN"}, Command: "/kpi", Text: "digest #leadership daily 09:00"}
+		req := bot.Request{Workspace: ws, User: bot.User{ID: "UADMIN", Name: "UADMIN"}, Command: "/kpi", Text: "digest #leadership daily 09:00",
+			Capabilities: console.Capabilities}
 		if out := e.svc.Command(context.Background(), req); !strings.Contains(out.Message.Summary.String(), "#leadership gets the digest") {
 			t.Fatalf("console subscription: %v", out.Message.Summary)
 		}

@@ -55,9 +55,9 @@ type Grade struct {
 // GradeObjective closes an active objective, or regrades a closed one, with
 // its key results' final scores, its own, its outcome and what was learned,
 // records each change in the history and asks for the grading messages
-// about it to be redrawn, all in one transaction. Bad
-// input is refused with an okr.ValidationError before anything is written:
-// a score outside 0.0–1.0 (field "score"), a key result of another
+// about it to be redrawn, all in one transaction. okr.Ending.Grade decides
+// the grade; bad input is refused with its okr.ValidationError before
+// anything is written: a score outside 0.0–1.0 (field "score"), a key result of another
 // objective ("score"), an unknown outcome ("outcome"), an overlong note
 // ("retrospective"), an archived objective ("objective").
 func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (Objective, error) {
@@ -67,27 +67,12 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		if o, err = tx.lockObjective(ctx, workspaceID, g.ObjectiveID); err != nil {
 			return err
 		}
-		if o.Status == okr.Archived {
-			return okr.Invalid("objective", "Objective #%d is archived; it cannot be graded.", o.Number)
-		}
-		if !slices.Contains(okr.Outcomes, g.Outcome) {
-			return okr.Invalid("outcome", "Say how objective #%d went: achieved, partly or missed.", o.Number)
-		}
-		note, err := okr.CleanNote("retrospective", g.Retrospective)
+		verdict, err := o.ending().Grade(okr.Grading{KeyResultScores: g.KeyResultScores, Score: g.Score,
+			Outcome: g.Outcome, Retrospective: g.Retrospective})
 		if err != nil {
 			return err
 		}
-		finals, err := keyResultFinals(o, g.KeyResultScores)
-		if err != nil {
-			return err
-		}
-		score := okr.Score(finals)
-		if g.Score != nil {
-			if err := okr.ValidateFinalScore("score", *g.Score); err != nil {
-				return err
-			}
-			score = *g.Score
-		}
+		score, note := verdict.Score, verdict.Retrospective
 		at := tx.atOrNow(g.At)
 		history := Changes{By: g.By, At: at}
 		if o.Status == okr.Active {
@@ -98,7 +83,7 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		history.Add(SubjectObjective, o.ID, ActionGraded, "retrospective", o.Retrospective, note)
 		for i := range o.KeyResults {
 			kr := &o.KeyResults[i]
-			v := finals[i].Value
+			v := verdict.KeyResultScores[i]
 			history.Add(SubjectKeyResult, kr.ID, ActionGraded, "score", scoreText(kr.FinalScore), scoreText(&v))
 			if kr.FinalScore == nil || *kr.FinalScore != v {
 				kr.FinalScore = &v
@@ -120,31 +105,13 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 	return o, err
 }
 
-// keyResultFinals returns the final score of each of o's key results, in
-// order and weighted: the one given, else the one it has, else its
-// progress. A score for a key result that is not o's is refused.
-func keyResultFinals(o Objective, given map[uint]float64) ([]okr.Weighted, error) {
-	finals := make([]okr.Weighted, len(o.KeyResults))
-	seen := 0
+// ending is o as okr's rules for grading and carrying over see it.
+func (o Objective) ending() okr.Ending {
+	e := okr.Ending{Number: o.Number, Status: o.Status, Final: o.FinalScore, KeyResults: make([]okr.EndingKeyResult, len(o.KeyResults))}
 	for i, kr := range o.KeyResults {
-		v, ok := given[kr.ID]
-		switch {
-		case ok:
-			seen++
-		case kr.FinalScore != nil:
-			v = *kr.FinalScore
-		default:
-			v = kr.Progress()
-		}
-		if err := okr.ValidateFinalScore("score", v); err != nil {
-			return nil, okr.Invalid("score", "Key result #%d.%d: %s", o.Number, kr.Position, err)
-		}
-		finals[i] = okr.Weighted{Value: v, Weight: kr.Weight}
+		e.KeyResults[i] = okr.EndingKeyResult{ID: kr.ID, Position: kr.Position, Weight: kr.Weight, Measure: kr.Measure, Final: kr.FinalScore}
 	}
-	if seen != len(given) {
-		return nil, okr.Invalid("score", "Only objective #%d's own key results can be graded with it.", o.Number)
-	}
-	return finals, nil
+	return e
 }
 
 // atOrNow is when a change given At happens: at, or now when at is zero,
@@ -208,8 +175,8 @@ type Carried struct {
 
 // Carry closes an objective (with the score given, or its current one) and
 // creates its copy in a later period: same title, description, owner and
-// team, "continues" the original, with the key results that are not done,
-// each starting where it stands. Everything, the history and the request
+// team, "continues" the original, with the key results okr.Ending.Carry
+// decides continue, each starting where it says. Everything, the history and the request
 // to redraw the grading messages about it included, happens in one
 // transaction. An objective is carried over once; it must not be
 // archived, and the period must start after its own (an
@@ -221,11 +188,9 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		if err != nil {
 			return err
 		}
-		if o.Status == okr.Archived {
-			return okr.Invalid("objective", "Objective #%d is archived; it cannot be carried over.", o.Number)
-		}
+		var copiedTo int64
 		if copied, err := tx.CopyOf(ctx, workspaceID, o.ID); err == nil {
-			return okr.Invalid("objective", "Objective #%d was already carried over to #%d.", o.Number, copied.Number)
+			copiedTo = copied.Number
 		} else if !errors.Is(err, okr.ErrNotFound) {
 			return err
 		}
@@ -233,19 +198,14 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 		if err := tx.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, c.ToPeriodID).Take(&to).Error; err != nil {
 			return notFound(err)
 		}
-		if !to.StartsAt.After(o.Period.StartsAt) {
-			return okr.Invalid("to", "Objective #%d is in %s; carry it over to a later period than %s.", o.Number, o.Period.Name, to.Name)
+		plan, err := o.ending().Carry(o.Period.Domain(), to.Domain(), copiedTo, c.Score)
+		if err != nil {
+			return err
 		}
 		history := Changes{By: c.By, At: tx.atOrNow(c.At)}
 
-		if o.Status == okr.Active {
-			final := okr.Round1(o.Score())
-			if c.Score != nil {
-				if err := okr.ValidateFinalScore("score", *c.Score); err != nil {
-					return err
-				}
-				final = *c.Score
-			}
+		if plan.Close {
+			final := plan.Final
 			o.Status, o.FinalScore = okr.Closed, &final
 			if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore); err != nil {
 				return err
@@ -271,14 +231,10 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 				return err
 			}
 		}
-		for _, kr := range o.KeyResults {
-			if kr.Progress() >= 1 {
-				continue
-			}
-			m := kr.Measure
-			m.Start = m.Current
+		for _, next := range plan.KeyResults {
+			kr := o.KeyResults[next.Index]
 			cp.KeyResults = append(cp.KeyResults, KeyResult{WorkspaceID: workspaceID, Title: kr.Title, OwnerID: kr.OwnerID,
-				Measure: m, Weight: kr.Weight, KPIID: kr.KPIID})
+				Measure: next.Measure, Weight: kr.Weight, KPIID: kr.KPIID})
 		}
 		if err := tx.CreateObjective(ctx, &cp); err != nil {
 			return err

@@ -20,6 +20,10 @@ import (
 	"github.com/okrbot/okrbot/bot"
 )
 
+// Capabilities are what the console can do: a person's id is their name,
+// and nothing is sent there but answers.
+var Capabilities = bot.Capabilities{NamesArePeople: true}
+
 // Console reads commands from In and writes replies to Out, as User.
 type Console struct {
 	Handler bot.Handler
@@ -67,7 +71,7 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 		ws := bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}
 		req := bot.Request{Workspace: ws, User: c.User, Address: bot.Address{Workspace: ws, Kind: bot.DirectChat, ID: c.User.ID},
-			Command: command, Text: strings.TrimSpace(text), ShowsImages: c.ImageDir != ""}
+			Command: command, Text: strings.TrimSpace(text), ShowsImages: c.ImageDir != "", Capabilities: Capabilities}
 		r := c.Handler.Command(ctx, req)
 		fmt.Fprintln(c.Out, render(r, c.save(r)))
 	}

@@ -14,12 +14,16 @@ import (
 
 // pictures answers every command with a message holding a picture, and
 // remembers whether the request said pictures can be shown.
-type pictures struct{ shows []bool }
+type pictures struct {
+	shows []bool
+	can   []bot.Capabilities
+}
 
 var chartPNG = []byte("\x89PNG\r\n\x1a\n fake chart bytes")
 
 func (p *pictures) Command(_ context.Context, req bot.Request) bot.Reply {
 	p.shows = append(p.shows, req.ShowsImages)
+	p.can = append(p.can, req.Capabilities)
 	return bot.Reply{Message: &bot.Message{Summary: bot.T("Churn rate"), Sections: []bot.Section{
 		{Text: bot.T("Churn rate 3.4%")},
 		{Image: &bot.Image{PNG: chartPNG, Alt: "Churn rate: 3.4% on Nov 16, target 2%.", Name: "kpi-1"}},
@@ -59,6 +63,10 @@ func TestPicturesAreSavedAndTheirPathsPrinted(t *testing.T) {
 	}
 	if len(h.shows) != 1 || !h.shows[0] {
 		t.Errorf("requests said pictures show: %v", h.shows)
+	}
+	// In the console a name is a person, and nothing arrives but answers.
+	if len(h.can) != 1 || h.can[0] != (bot.Capabilities{NamesArePeople: true}) {
+		t.Errorf("requests said the console can: %+v", h.can)
 	}
 }
 

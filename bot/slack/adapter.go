@@ -21,6 +21,10 @@ import (
 // Platform is the bot.Workspace.Platform of Slack workspaces.
 const Platform = "slack"
 
+// Capabilities are what Slack can do: okrbot posts and sends direct
+// messages on its own, and asks Slack who people are.
+var Capabilities = bot.Capabilities{Delivers: true, Directory: true}
+
 // Config is what the adapter needs from the environment.
 type Config struct {
 	BotToken      string // SLACK_BOT_TOKEN xoxb-…: serve the one workspace of this token

@@ -41,7 +41,7 @@ func (a *Adapter) newExchange(t *bot.Track, kind string, ws bot.Workspace, chann
 		id:    id,
 		log:   a.log.With("req", id, "kind", kind, "team", ws.TeamID, "user", user.ID),
 		track: t,
-		req:   bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID), ShowsImages: true},
+		req:   bot.Request{Workspace: ws, User: user, Address: address(ws, channel, user.ID), ShowsImages: true, Capabilities: Capabilities},
 	}
 }
 

@@ -15,6 +15,10 @@ import (
 // Platform is the bot.Workspace.Platform of Teams tenants.
 const Platform = "teams"
 
+// Capabilities are what Teams can do: okrbot posts and sends direct
+// messages on its own (proactive messages), and asks Teams who people are.
+var Capabilities = bot.Capabilities{Delivers: true, Directory: true}
+
 const (
 	// DefaultOpenIDMetadataURL is where the Bot Framework publishes the keys
 	// it signs requests to bots with, in the public cloud.

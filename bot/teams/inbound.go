@@ -133,11 +133,12 @@ func (a *Adapter) newExchange(t *bot.Track, log *slog.Logger, act *activity) (*e
 		_, addr.Thread = splitThread(act.Conversation.ID)
 	}
 	return &exchange{a: a, log: log, track: t, act: act, req: bot.Request{
-		Workspace:   ws,
-		User:        bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
-		Address:     addr,
-		CanOpenForm: true,
-		ShowsImages: true,
+		Workspace:    ws,
+		User:         bot.User{ID: act.From.AADObjectID, Name: act.From.Name, TZ: act.timeZone()},
+		Address:      addr,
+		CanOpenForm:  true,
+		ShowsImages:  true,
+		Capabilities: Capabilities,
 	}}, nil
 }
 

@@ -36,6 +36,11 @@ func TestPersonalChatCommand(t *testing.T) {
 	if req.Address.Kind != bot.DirectChat || req.Address.ID != ada.AADObjectID || req.Address.Workspace != e.ws {
 		t.Errorf("address %+v", req.Address)
 	}
+	// Teams takes proactive messages and can be asked who people are; ids
+	// are not names there.
+	if req.Capabilities != (bot.Capabilities{Delivers: true, Directory: true}) {
+		t.Errorf("capabilities %+v", req.Capabilities)
+	}
 	ref := decodeRef(t, req.Address.Ref)
 	if ref["c"] != p.ConversationID || ref["s"] != e.fake.ServiceURL() || ref["u"] != ada.ID || ref["t"] != faketeams.TenantID {
 		t.Errorf("ref %v", ref)
