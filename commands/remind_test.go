@@ -12,6 +12,7 @@ import (
 // prompt is the 16th.
 
 func TestRemindShowsTheScheduleAndTheNextPrompt(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.say("remind")
@@ -23,6 +24,7 @@ func TestRemindShowsTheScheduleAndTheNextPrompt(t *testing.T) {
 }
 
 func TestRemindSetRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		tests := []struct {
@@ -57,6 +59,7 @@ func TestRemindSetRefusesBadInput(t *testing.T) {
 }
 
 func TestRemindSetChangesTheScheduleForEveryoneOrATeam(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.must("UADMIN", "remind set wednesday 14:30 --every 2w")
@@ -74,6 +77,7 @@ func TestRemindSetChangesTheScheduleForEveryoneOrATeam(t *testing.T) {
 }
 
 func TestRemindOffOnAndPause(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("U1", "remind off"), "No more check-in prompts for you")
@@ -87,6 +91,7 @@ func TestRemindOffOnAndPause(t *testing.T) {
 }
 
 func TestRemindChannelForTheTeamThread(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("UADMIN", "remind channel <#C42|team-okrs> --team Sales"), "thread in <#C42>", "check-ins of team Sales answering that week's prompts are posted there")
@@ -99,6 +104,7 @@ func TestRemindChannelForTheTeamThread(t *testing.T) {
 }
 
 func TestRemindChannelOffForATeamWithoutItsOwnScheduleChangesNothing(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("UADMIN", "remind channel off --team Sales"), "Team Sales has no check-in schedule of its own", "nothing changed")
@@ -109,6 +115,7 @@ func TestRemindChannelOffForATeamWithoutItsOwnScheduleChangesNothing(t *testing.
 }
 
 func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "remind pause until 2028-06-07")
@@ -117,6 +124,7 @@ func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
 }
 
 func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		req := request("T1", "U1", "remind")
@@ -128,12 +136,14 @@ func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
 }
 
 func TestHelpListsRemind(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		contains(t, h.say("help"), "/okr remind")
 	})
 }
 
 func TestRemindInTheConsoleSaysNoPromptsComeThere(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
 			User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr"}
