@@ -1,7 +1,9 @@
 // Package storetest opens real, migrated databases for tests: SQLite in a
 // temporary directory always, and Postgres as well when
-// OKRBOT_TEST_DATABASE_URL is set. Each Postgres database is a schema of its
-// own, dropped when the test ends, so tests never see each other's rows.
+// OKRBOT_TEST_DATABASE_URL is set. Each test gets Postgres databases of its
+// own (a database copied from a migrated template for Dialects, an empty
+// schema for URLs and PostgresURL), dropped when the test ends, so tests
+// never see each other's rows.
 package storetest
 
 import (
@@ -20,7 +22,7 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // to create and drop test schemas
+	_ "github.com/jackc/pgx/v5/stdlib" // to create and drop test schemas and databases
 
 	"github.com/okrbot/okrbot/store"
 )
