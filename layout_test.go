@@ -44,6 +44,7 @@ var allowedImports = map[string][]string{
 // importing an adapter or the store importing commands. Tests may import
 // more (a test of commands may render through the Slack adapter).
 func TestPackagesImportInOneDirection(t *testing.T) {
+	t.Parallel()
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
 			return err

@@ -25,6 +25,7 @@ import (
 // TestRenderExamples: the command writes the README's pictures, each a
 // PNG at twice its logical size, and says what it wrote.
 func TestRenderExamples(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "img")
 	var out, errOut bytes.Buffer
 	m := &Main{Args: []string{"render-examples", "--dir", dir}, Getenv: func(string) string { return "" },
@@ -62,6 +63,7 @@ func TestRenderExamples(t *testing.T) {
 
 // TestREADMEPictures: the README shows what okrbot draws today.
 func TestREADMEPictures(t *testing.T) {
+	t.Parallel()
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the pictures are made on amd64; other processors round a few pixels differently")
 	}
@@ -94,6 +96,7 @@ func readme(t *testing.T) string {
 // HTTP mode: the reply carries the KPI's trend as an image block naming the
 // PNG okrbot uploaded, with the chart's numbers as alt text.
 func TestKPIShowChartThroughSlack(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -133,6 +136,7 @@ func TestKPIShowChartThroughSlack(t *testing.T) {
 // URL: the charts' path is served, and refuses a link okrbot did not sign.
 // Without a public URL nothing is served there.
 func TestTeamsChartLinksAreServed(t *testing.T) {
+	t.Parallel()
 	for _, public := range []string{"https://okrbot.example.com", ""} {
 		fake := faketeams.New(t)
 		base := serve(t, map[string]string{

@@ -19,6 +19,7 @@ import (
 const goodSecret = "8f742231b10e8888abcd9912ffee85a5"
 
 func TestCheckPassesAGoodSetup(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -51,6 +52,7 @@ func TestCheckPassesAGoodSetup(t *testing.T) {
 // TestCheckNamesEveryProblem gives check a setup wrong in many ways at
 // once: it names each, in words, and fails.
 func TestCheckNamesEveryProblem(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	env := map[string]string{
 		"SLACK_BOT_TOKEN":      "xoxp-1-2-abc",
@@ -107,6 +109,7 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 }
 
 func TestCheckReportsTheSlackAnswer(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	fake.FailMethod("auth.test", fakeslack.SlackError("invalid_auth"))
 	db := storetest.SQLiteURL(t)
@@ -144,6 +147,7 @@ func TestCheckReportsTheSlackAnswer(t *testing.T) {
 // token from Microsoft for it; with a wrong password, check names the
 // refusal and serve stops with the same words.
 func TestCheckAndServeAskMicrosoft(t *testing.T) {
+	t.Parallel()
 	fake := faketeams.New(t)
 	db := storetest.SQLiteURL(t)
 	env := map[string]string{"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword,
@@ -174,6 +178,7 @@ func TestCheckAndServeAskMicrosoft(t *testing.T) {
 // on nor off is named; on, check finds okrbot in the tenant's app catalog
 // through Graph, and says so when it is not there.
 func TestCheckAsksGraph(t *testing.T) {
+	t.Parallel()
 	fake := faketeams.New(t)
 	env := map[string]string{"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword,
 		"TEAMS_TENANT_ID": faketeams.TenantID, "TEAMS_TOKEN_URL": fake.TokenURL(),
@@ -202,6 +207,7 @@ func TestCheckAsksGraph(t *testing.T) {
 // workspace that installs okrbot: the installations open with the key
 // given, and not with another.
 func TestCheckReadsTheInstallations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fake := fakeslack.New(t)
 	dbURL := storetest.SQLiteURL(t)

@@ -55,6 +55,7 @@ var slackLink = regexp.MustCompile(`<(https?://[^|>]+)\|Open your okrbot dashboa
 // serve answers them alone with a link, and the link opens their objective,
 // its chart, the scorecard and a KPI, once.
 func TestDashboardFromSlack(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -130,6 +131,7 @@ func TestDashboardFromSlack(t *testing.T) {
 // TestConsoleOpensTheDashboard: okrbot console, /okr dashboard, and the
 // link it prints works on 127.0.0.1 while the console runs.
 func TestConsoleOpensTheDashboard(t *testing.T) {
+	t.Parallel()
 	dbURL := storetest.SQLiteURL(t)
 	in, typing := io.Pipe()
 	outR, out := io.Pipe()
@@ -186,6 +188,7 @@ var teamsLink = regexp.MustCompile(`\[Open your okrbot dashboard\]\((https?://[^
 // person's own chat, never the channel, and it signs them in to their
 // tenant's dashboard.
 func TestDashboardFromTeams(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -296,6 +299,7 @@ func TestDashboardFromTeams(t *testing.T) {
 // in with Slack on one and is served by either; a person of a workspace
 // okrbot was never installed in is refused.
 func TestSignInWithSlackAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: 2})

@@ -120,6 +120,7 @@ func workspaces(t *testing.T, dbURL string) []string {
 // form whose private metadata was edited to point at another workspace's
 // objective is refused.
 func TestOrgWideInstallKeepsWorkspacesApart(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: replicas(dbURL)})
@@ -203,6 +204,7 @@ func TestOrgWideInstallKeepsWorkspacesApart(t *testing.T) {
 // person's prompts on, and says so in its log and in okrbot check; once
 // Acme installs okrbot again, the next prompt goes out.
 func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: replicas(dbURL)})
@@ -326,6 +328,7 @@ func reminderStatus(t *testing.T, dbURL string, w slackTeam) string {
 // Acme, an install from Globex gets a page saying why, nothing of it is
 // stored and its token is given back; requests from Globex are refused.
 func TestSlackTeamsRefusesOtherInstalls(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, env: map[string]string{"OKRBOT_SLACK_TEAMS": acme.team + ", E9"}})

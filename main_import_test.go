@@ -67,6 +67,7 @@ func writeFile(t *testing.T, name, text string) string {
 // fresh database and exports again the same, and its Excel layout imports
 // the same as its CSV.
 func TestImportOKRsEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		name := "postgres"
 		if strings.HasPrefix(dbURL, "sqlite:") {
@@ -151,6 +152,7 @@ func TestImportOKRsEndToEnd(t *testing.T) {
 // TestImportOKRsEndToEndRefusesABadFile names every problem of a file by
 // line and writes nothing.
 func TestImportOKRsEndToEndRefusesABadFile(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	for _, u := range acmeMembers {
 		fake.AddUser(u)
@@ -192,6 +194,7 @@ func TestImportOKRsEndToEndRefusesABadFile(t *testing.T) {
 // TestImportOKRsEndToEndReadsAConsoleExport moves the OKRs people made in
 // the console to a fresh database through okrs.csv.
 func TestImportOKRsEndToEndReadsAConsoleExport(t *testing.T) {
+	t.Parallel()
 	src, dst := storetest.SQLiteURL(t), storetest.SQLiteURL(t)
 	seedConsole(t, src)
 	dir := t.TempDir()

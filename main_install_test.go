@@ -27,6 +27,7 @@ func installMain(env map[string]string) (*Main, *bytes.Buffer) {
 }
 
 func TestRotateKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, url := range storetest.URLs(t) {
 		st := storetest.OpenURL(t, url)
@@ -65,6 +66,7 @@ func TestRotateKey(t *testing.T) {
 }
 
 func TestPurge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, url := range storetest.URLs(t) {
 		st := storetest.OpenURL(t, url)

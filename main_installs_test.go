@@ -657,6 +657,7 @@ func dialect(dbURL string) string { return strings.SplitN(dbURL, ":", 2)[0] }
 // okrbot, on Postgres with two behind a balancer, so that an install started
 // at one finishes at the other and both schedulers run.
 func TestManyWorkspaces(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1
@@ -836,6 +837,7 @@ func installPastRefusals(t *testing.T, d *deployment, w slackTeam) string {
 // expire after 12 hours, and okrbot trades the refresh token for new ones
 // before they do, once however many okrbots need it, and goes on working.
 func TestRotatingTokens(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1
@@ -903,6 +905,7 @@ func TestRotatingTokens(t *testing.T) {
 // token: it carries the requests of every installed workspace, and each is
 // answered with its own workspace's token.
 func TestSocketModeServesEveryInstallation(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, socket: true})
@@ -959,6 +962,7 @@ func TestSocketModeServesEveryInstallation(t *testing.T) {
 // at once: its one token serves each workspace of the organization, for
 // requests and for the scheduler, while each keeps its own OKRs.
 func TestEnterpriseGrid(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1

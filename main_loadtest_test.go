@@ -20,6 +20,7 @@ import (
 // commands and "Nothing changed" clicks, then the same commands to the
 // baseline, and every reply is the one asked for.
 func TestLoadtest(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			sc := loadtest.Standard

@@ -52,6 +52,7 @@ var apiToken = regexp.MustCompile(`okrbot_[A-Za-z0-9_-]+`)
 // carries that request's id, from the adapter through the store to the
 // reply.
 func TestLogsJoinUpAndKeepSecrets(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			const botToken = "xoxb-1111-2222-LogsMustNotShowThis"

@@ -73,6 +73,7 @@ func sample(fams map[string]*dto.MetricFamily, name string, labels ...string) (f
 // refused, one whose reply Slack refuses) that make the scheduler send a
 // KPI alert, and reads every family moving.
 func TestMetricsMoveUnderRequestsAndTheScheduler(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
 	s := serveIn(t, map[string]string{

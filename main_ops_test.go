@@ -80,6 +80,7 @@ func tableCounts(out string) string {
 // the console from each dialect to each with okrbot backup and restore:
 // the row counts and the full CSV export of both ends are equal.
 func TestBackupMovesBetweenDialects(t *testing.T) {
+	t.Parallel()
 	type dialect struct {
 		name string
 		url  func(testing.TB) string
@@ -129,6 +130,7 @@ func TestBackupMovesBetweenDialects(t *testing.T) {
 }
 
 func TestExportCreatesItsFolder(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLiteURL(t)
 	seedConsole(t, db)
 	dir := filepath.Join(t.TempDir(), "backup", "2026-11-20")
@@ -152,6 +154,7 @@ func TestExportCreatesItsFolder(t *testing.T) {
 }
 
 func TestBackupAndRestoreNeedTheirFile(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": storetest.SQLiteURL(t)}
 	for _, args := range [][]string{{"backup"}, {"restore"}, {"restore", "a", "b"}} {
 		if _, err := run(t, env, "", args...); err == nil || !strings.Contains(err.Error(), "usage: okrbot "+args[0]) {
@@ -164,6 +167,7 @@ func TestBackupAndRestoreNeedTheirFile(t *testing.T) {
 }
 
 func TestMigrateStatus(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": storetest.SQLiteURL(t)}
 	out, err := run(t, env, "", "migrate", "--status")
 	latest := latestSchema(t)
@@ -227,6 +231,7 @@ func proxy(t *testing.T, target string) (addr string, cut func()) {
 // and okrbot healthcheck say the database is unreachable, and name no host
 // or user.
 func TestHealthzHidesTheDatabaseError(t *testing.T) {
+	t.Parallel()
 	u, err := url.Parse(storetest.PostgresURL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -251,6 +256,7 @@ func TestHealthzHidesTheDatabaseError(t *testing.T) {
 }
 
 func TestHealthcheckWithNothingListening(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +273,7 @@ func TestHealthcheckWithNothingListening(t *testing.T) {
 // into another, as containers do: nothing but the archive goes to
 // standard output.
 func TestBackupThroughStandardStreams(t *testing.T) {
+	t.Parallel()
 	src, dst := storetest.SQLiteURL(t), storetest.SQLiteURL(t)
 	seedConsole(t, src)
 	archive, err := run(t, map[string]string{"DATABASE_URL": src}, "", "backup", "--out", "-")

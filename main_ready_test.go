@@ -18,6 +18,7 @@ import (
 // auth.test: okrbot is healthy but not ready, says what it waits for, and
 // takes no Slack requests; once Slack answers, it is ready and serves them.
 func TestReadyOnceSlackAnswers(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -64,6 +65,7 @@ func TestReadyOnceSlackAnswers(t *testing.T) {
 // wrong, and with a bot token Slack refuses: serve stops, naming the
 // problem with the words check prints.
 func TestServeStopsWithCheckWords(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	env := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxp-1-2-abc", "SLACK_SIGNING_SECRET": "not-a-secret", "SLACK_API_URL": fake.APIURL(),

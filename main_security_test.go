@@ -70,6 +70,7 @@ func securityPeople(fake *fakeslack.Server) {
 // TestSlackGuestsAreRefusedByDefault: Slack's multi- and single-channel
 // guests are told that okrbot is for members, whatever they ask.
 func TestSlackGuestsAreRefusedByDefault(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -91,6 +92,7 @@ func TestSlackGuestsAreRefusedByDefault(t *testing.T) {
 // TestSlackGuestsSeeOnlyTheirOwn: with OKRBOT_GUESTS=own a guest sees and
 // checks in on what they own, and nothing of anyone else's.
 func TestSlackGuestsSeeOnlyTheirOwn(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -133,6 +135,7 @@ func TestSlackGuestsSeeOnlyTheirOwn(t *testing.T) {
 // Slack cannot change the digest five minutes later; when Slack cannot be
 // asked, okrbot says it cannot confirm.
 func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -193,6 +196,7 @@ func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
 // TestAPITokensScopedAndExpiring: through okrbot serve, a token made for
 // one KPI gets 404 for another, and a token past its expiry gets 401.
 func TestAPITokensScopedAndExpiring(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -240,6 +244,7 @@ func TestAPITokensScopedAndExpiring(t *testing.T) {
 // connection for as long as the sender likes. (The timeout is shortened
 // for the test; publicTimeouts are the real ones.)
 func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	const readTimeout = 300 * time.Millisecond
 	base := serve(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret,
@@ -292,6 +297,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 // would run as a formula is exported with an apostrophe before it; numbers
 // stay numbers.
 func TestExportIsSafeInSpreadsheets(t *testing.T) {
+	t.Parallel()
 	db := storetest.SQLiteURL(t)
 	script := strings.Join([]string{
 		`/kpi new "=SUM(A1:A9)" --target 2 --lower-is-better`,
@@ -330,6 +336,7 @@ func TestExportIsSafeInSpreadsheets(t *testing.T) {
 // Bot Connector's members API) is told that okrbot is for members, and with
 // OKRBOT_GUESTS=own sees only their own.
 func TestTeamsGuests(t *testing.T) {
+	t.Parallel()
 	for _, guests := range []string{"", "own"} {
 		t.Run(cmp.Or(guests, "none"), func(t *testing.T) {
 			c := fakeclock.New(wednesday)

@@ -48,6 +48,7 @@ func mustHave(t *testing.T, what, got string, wants ...string) {
 // a channel is public there. Only what is the asker's own, such as an API
 // token, goes to their one-to-one chat.
 func TestTeamsOKRLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -116,6 +117,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // closes the dialog and is recorded; in a person's own chat, Check in on an
 // objective's card turns the card into the check-in form.
 func TestTeamsFormsFromCards(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -194,6 +196,7 @@ func TestTeamsFormsFromCards(t *testing.T) {
 // okrbot has never talked to opens their chat, which is remembered; checking
 // in from the prompt's card redraws the prompt.
 func TestTeamsWeeklyPrompt(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -335,6 +338,7 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 // ends, and once its objective is graded, here by command, the card is
 // updated in place to the grade, without buttons.
 func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC))
@@ -392,6 +396,7 @@ func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 // that gets worse posts an alert there, and the digest comes at 09:00 on
 // Monday in the time zone of the admin who set it up.
 func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -467,6 +472,7 @@ func mentioned(c faketeams.Card) []string {
 // from one okrbot on one database. Each sees only its own objectives and
 // KPIs, and each one's prompts and digests go to its own platform.
 func TestSlackAndTeamsInOneProcess(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -562,6 +568,7 @@ func TestSlackAndTeamsInOneProcess(t *testing.T) {
 // it was not given. Without any, or with a Teams secret Microsoft refuses,
 // it does not start and says why.
 func TestServeStartsWithEitherPlatformOrBoth(t *testing.T) {
+	t.Parallel()
 	slackFake := fakeslack.New(t)
 	teamsFake := faketeams.New(t)
 	dbURL := storetest.SQLiteURL(t)

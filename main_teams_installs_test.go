@@ -79,6 +79,7 @@ func createsFor(fake *faketeams.Server, u faketeams.User) (asked, opened int) {
 // their "29:" id, after a restart too. A person who joins the team later
 // is in the roster at once, and one who leaves is not.
 func TestTeamsRosterReachesPeopleWhoNeverWrote(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -172,6 +173,7 @@ func TestTeamsRosterReachesPeopleWhoNeverWrote(t *testing.T) {
 // it, okrbot installs itself for them through Graph and the first prompt
 // arrives.
 func TestTeamsPersonOkrbotCannotReach(t *testing.T) {
+	t.Parallel()
 	for _, graph := range []bool{false, true} {
 		t.Run(map[bool]string{false: "no-graph", true: "graph"}[graph], func(t *testing.T) {
 			teamsPersonOkrbotCannotReach(t, graph)
@@ -261,6 +263,7 @@ func teamsPersonOkrbotCannotReach(t *testing.T, graph bool) {
 // brings them back without a second welcome, unless they had turned their
 // prompts off themselves.
 func TestTeamsInstallWelcomesOnceAndUninstallStopsPrompts(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -346,6 +349,7 @@ func TestTeamsInstallWelcomesOnceAndUninstallStopsPrompts(t *testing.T) {
 // retrying), and once okrbot is added again the next digest arrives,
 // without a second welcome.
 func TestTeamsTeamRemovalStopsItsDigests(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)

@@ -16,6 +16,7 @@ import (
 // sends that person's weekly prompt there without them writing first and
 // without creating the chat again.
 func TestTeamsReachesPeopleAnsweredPrivatelyAfterARestart(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)

@@ -17,6 +17,7 @@ import (
 // a new message; a person who blocked okrbot ({"errorCode":209} with the
 // MessageWritesBlocked sub-code) is not written to again.
 func TestTeamsErrorsAsMicrosoftSendsThem(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
@@ -110,6 +111,7 @@ func TestTeamsErrorsAsMicrosoftSendsThem(t *testing.T) {
 // the token endpoint gets a signed client assertion for Azure
 // Government's scope, and a person's command is answered.
 func TestTeamsCertificateInGovernmentCloud(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			// run's okrbot check reads the time as Nov 20, 09:00.
@@ -157,6 +159,7 @@ func TestTeamsCertificateInGovernmentCloud(t *testing.T) {
 // a TextRun, which no Teams client reads as Markdown, with no backslash
 // anywhere in what okrbot sent.
 func TestTeamsTextShowsAsTyped(t *testing.T) {
+	t.Parallel()
 	const title = "R&D: 1. **win** <at>x</at> [a](b)"
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 // opens the zip as Teams would: a manifest naming TEAMS_APP_ID as the app
 // and its bot, and the two icons it names, at the sizes Teams requires.
 func TestTeamsPackageCommand(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "okrbot-teams.zip")
 	var stdout, stderr bytes.Buffer
 	const appID = "6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"

@@ -138,6 +138,7 @@ func do(t *testing.T, r *http.Request) (int, string) {
 // signatures: a slash command opens the New objective modal, submitting it
 // creates the objective, and /okr list shows it.
 func TestSlackEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
@@ -276,6 +277,7 @@ func must[T any](v T, err error) T {
 // input, plain text out, no Slack and no setup beyond a database file.
 // Charts are saved beside the SQLite database, or where --charts says.
 func TestConsole(t *testing.T) {
+	t.Parallel()
 	for _, dbURL := range storetest.URLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			script := strings.Join([]string{
@@ -329,6 +331,7 @@ func TestConsole(t *testing.T) {
 
 // TestConsoleWithoutCharts shows that --no-charts draws and saves none.
 func TestConsoleWithoutCharts(t *testing.T) {
+	t.Parallel()
 	dbURL := storetest.SQLiteURL(t)
 	var out bytes.Buffer
 	m := &Main{Args: []string{"console", "--as", "ada", "--no-charts"}, Getenv: func(k string) string {
@@ -350,6 +353,7 @@ func TestConsoleWithoutCharts(t *testing.T) {
 // Slack adapter, sent by the scheduler woken by the change: once when health
 // gets worse, not again while it stays.
 func TestKPIAlertReachesItsChannel(t *testing.T) {
+	t.Parallel()
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
 	events := server(t, fake, storetest.SQLiteURL(t)) + "/slack/events"

@@ -95,6 +95,7 @@ func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 }
 
 func TestPostMeasurement(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, f *fixture) {
 		f.kpi("T1", "U1", `new "Churn rate" --unit % --target 2 --lower-is-better --warn 2.5 --crit 3`)
 		token := f.token("T1")
@@ -126,6 +127,7 @@ func TestPostMeasurement(t *testing.T) {
 }
 
 func TestPostMeasurementRefusals(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, f *fixture) {
 		f.kpi("T1", "U1", `new "Churn rate" --target 2 --lower-is-better`)
 		f.kpi("T2", "U9", `new "Other" --target 2`) // KPI 2, of another workspace
@@ -177,6 +179,7 @@ func TestPostMeasurementRefusals(t *testing.T) {
 // expired token and a token of a workspace okrbot was uninstalled from are
 // refused, and a reinstall brings the workspace's tokens back.
 func TestTokenScopeExpiryAndWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := now

@@ -57,6 +57,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestPostImport(t *testing.T) {
+	t.Parallel()
 	eachImport(t, func(t *testing.T, f *fixture) {
 		token := f.token("T1")
 		company := readFile(t, "../testdata/import/company_okrs.csv")
@@ -99,6 +100,7 @@ func TestPostImport(t *testing.T) {
 }
 
 func TestPostImportRefusals(t *testing.T) {
+	t.Parallel()
 	eachImport(t, func(t *testing.T, f *fixture) {
 		token := f.token("T1")
 		bad := "Objective,Owner,Parent,Key result,Target\nGrow,nobody@acme.example,#A7,Grow ARR,twenty\n"
@@ -136,6 +138,7 @@ func TestPostImportRefusals(t *testing.T) {
 }
 
 func TestGetImportTemplate(t *testing.T) {
+	t.Parallel()
 	eachImport(t, func(t *testing.T, f *fixture) {
 		resp, err := f.server.Client().Get(f.server.URL + commands.TemplatePath)
 		if err != nil {

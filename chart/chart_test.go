@@ -171,6 +171,7 @@ func cases(t testing.TB) []chartCase {
 // accepted; `go test ./chart -update` rewrites them after a deliberate
 // change, to be looked at again.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range cases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := tc.render()
@@ -248,6 +249,7 @@ func checkPNG(t *testing.T, img Image) {
 // TestBadInput: what no chart can be drawn from is refused with a message
 // naming the problem, and nothing panics.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	churn := churnKPI()
 	nps, _, _, _ := exampleKRs(q4)
 	tests := []struct {
@@ -328,6 +330,7 @@ func TestBadInput(t *testing.T) {
 
 // TestDrawsWhatMakesSense: data that is odd but possible gives a chart.
 func TestDrawsWhatMakesSense(t *testing.T) {
+	t.Parallel()
 	one := okr.Point{At: now.Add(-time.Hour), Value: 5}
 	std := okr.Standing{Direction: okr.LowerIsBetter, Target: 5, Thresholds: okr.Thresholds{Warn: 5, Crit: 5}, Cadence: okr.Daily}
 	tests := []struct {
@@ -391,6 +394,7 @@ func TestDrawsWhatMakesSense(t *testing.T) {
 // TestDeterministic: the same data gives the same bytes, also when charts
 // are drawn at the same time and their buffers are reused.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	cs := cases(t)
 	want := make([][]byte, len(cs))
 	for i, tc := range cs {
@@ -430,6 +434,7 @@ func TestDeterministic(t *testing.T) {
 // TestImports keeps the promise of the package doc: of okrbot, chart
 // imports only okr.
 func TestImports(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -451,6 +456,7 @@ func TestImports(t *testing.T) {
 
 // TestAxisLabels: the axes read as people write numbers and dates.
 func TestAxisLabels(t *testing.T) {
+	t.Parallel()
 	labels := func(ticks plot.ConstantTicks) string {
 		var l []string
 		for _, tk := range ticks {
@@ -494,6 +500,7 @@ func TestAxisLabels(t *testing.T) {
 }
 
 func TestValueLabels(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		v    float64
 		unit string
@@ -518,6 +525,7 @@ func TestValueLabels(t *testing.T) {
 // pixel within a few levels of what was rendered, even where several
 // charts' colours and their blends share one picture.
 func TestPaletteIsFaithful(t *testing.T) {
+	t.Parallel()
 	f := newFrame(Width, 900)
 	for i, k := range exampleKPIs(now) {
 		tr, err := prepareTrend(k, now)
@@ -552,6 +560,7 @@ func absDiff(a, b uint8) int {
 }
 
 func TestDrawable(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Churn rate":         "Churn rate",
 		"🚀 Signups":          "Signups",

@@ -51,6 +51,7 @@ func chartData(h *harness) {
 // with alt text carrying the numbers, at the cost of one query each; and
 // neither where no picture can be shown.
 func TestShowCommandsCarryTheirCharts(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		chartData(h)
 		h.as("U1", "list") // the person and workspace are known from here on
@@ -102,6 +103,7 @@ func TestShowCommandsCarryTheirCharts(t *testing.T) {
 // result, each with its forecast when its check-ins make one, from one
 // query for all their check-ins.
 func TestLargeObjectivesGetABurnUpEachKeyResult(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow revenue"`)
 		for i := range 6 {
@@ -140,6 +142,7 @@ func TestLargeObjectivesGetABurnUpEachKeyResult(t *testing.T) {
 // TestHomeShowsEachObjectivesChart shows the Home tab with a chart of each
 // of the person's objectives, under the list of them.
 func TestHomeShowsEachObjectivesChart(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		chartData(h)
 		h.must("U1", `new "Hire a support team"`)
@@ -164,6 +167,7 @@ func TestHomeShowsEachObjectivesChart(t *testing.T) {
 // needing attention, most urgent first and at most six, and each team's
 // score, for one query more whatever the size of the workspace.
 func TestDigestPicture(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		chartData(h)
 		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
@@ -227,6 +231,7 @@ func TestDigestPicture(t *testing.T) {
 // within the hour is the same picture, so that it is uploaded once, and
 // that a value recorded a minute ago is on it.
 func TestChartTimeKeepsAnHoursChartsTheSame(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		chartData(h)
 		h.now = time.Date(2026, 11, 17, 10, 1, 0, 0, time.UTC)

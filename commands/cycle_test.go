@@ -73,6 +73,7 @@ func days(month time.Month, ds ...int) []time.Time {
 }
 
 func TestForecastInShowHomeAndDigest(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.must("U1", "show 1")
@@ -104,6 +105,7 @@ func TestForecastInShowHomeAndDigest(t *testing.T) {
 }
 
 func TestDigestListsTheForecastsThatFell(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", `kr 1 "Sign partners" --target 10`)
@@ -136,6 +138,7 @@ func TestDigestListsTheForecastsThatFell(t *testing.T) {
 }
 
 func TestGradeByCommand(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "checkin 1.1 12")
@@ -195,6 +198,7 @@ func TestGradeByCommand(t *testing.T) {
 }
 
 func TestGradeForm(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "checkin 1.1 9")
@@ -250,6 +254,7 @@ func TestGradeForm(t *testing.T) {
 }
 
 func TestCarryOver(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", `new "Be the market leader"`)        // #5
@@ -292,6 +297,7 @@ func TestCarryOver(t *testing.T) {
 }
 
 func TestCarriedKeyResultsFollowTheirKPIOnly(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		cmd := func(text string) string {
 			h.t.Helper()
@@ -315,6 +321,7 @@ func TestCarriedKeyResultsFollowTheirKPIOnly(t *testing.T) {
 }
 
 func TestHistoryOfAnObjective(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "checkin 1.1 5 at-risk")
@@ -349,6 +356,7 @@ func TestHistoryOfAnObjective(t *testing.T) {
 }
 
 func TestHistoryPages(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed() // 4 entries
 		for i := 1; i <= 40; i++ {
@@ -376,6 +384,7 @@ func TestHistoryPages(t *testing.T) {
 }
 
 func TestHistoryOfAKPI(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		cmd := func(user, text string) string {
 			h.t.Helper()
@@ -411,6 +420,7 @@ func TestHistoryOfAKPI(t *testing.T) {
 }
 
 func TestReviewInTheFirstDigestAfterThePeriodEnds(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", `new "Delight customers" --team Support`)
@@ -443,6 +453,7 @@ func TestReviewInTheFirstDigestAfterThePeriodEnds(t *testing.T) {
 }
 
 func TestReviewRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.say("review Sales"), "⚠️ Usage: `/okr review [--period 2026-Q4] [team NAME]`")

@@ -17,6 +17,7 @@ import (
 // answer), /okr show links to the objective's page and the digest to the
 // scorecard and the tree. Without one, no message links anywhere.
 func TestMessagesLinkToTheDashboard(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		clock := func() time.Time { return midQ4 }

@@ -133,6 +133,7 @@ func (h *hotHarness) req(command, text string) bot.Request {
 // few round trips to the database, the same number however many
 // objectives, key results and people the workspace has.
 func TestHotPathsTakeFewRoundTrips(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("seeds two workspaces per dialect")
 	}

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDigest(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed() // objective #1 of U1, team Sales, with KRs #1.1–#1.3
 		h.must("U1", `new "Hire a support team" --team Support --owner <@U2|u2>`)
@@ -73,6 +74,7 @@ func TestDigest(t *testing.T) {
 }
 
 func TestDigestStaysWithinSlackLimits(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		for i := range 40 {
 			h.kpiMust("U1", fmt.Sprintf(`new "KPI %02d with a rather long name to fill the section" --target 100 --team T%d`, i, i%12))
@@ -104,6 +106,7 @@ func TestDigestStaysWithinSlackLimits(t *testing.T) {
 }
 
 func TestDigestSubscriptions(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow" --team Sales`)
 		contains(t, h.kpi("U1", "digest #leadership weekly monday 09:00"), "⚠️ Only an okrbot admin can change digests.")
@@ -139,6 +142,7 @@ func TestDigestSubscriptions(t *testing.T) {
 // its runs in a year are less than an hour apart, not just its next two: set
 // on a Monday at 09:03, "0,5 9 * * 1" next runs at 09:05 and a week later.
 func TestDigestsAtMostHourly(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.now = time.Date(2026, 11, 16, 9, 3, 0, 0, time.UTC)
 		contains(t, h.kpi("UADMIN", `digest #x "0,5 9 * * 1" --tz UTC`),
@@ -152,6 +156,7 @@ func TestDigestsAtMostHourly(t *testing.T) {
 }
 
 func TestDigestNowToAChannelIsForAdmins(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		contains(t, h.kpi("U1", "digest now #general"), "⚠️ Only an okrbot admin can post the digest to a channel")
 		contains(t, h.kpiMust("U1", "digest now"), "📊 *Leadership digest*")
@@ -165,6 +170,7 @@ func TestDigestNowToAChannelIsForAdmins(t *testing.T) {
 // with the value in effect at the last digest, however many values came in
 // since: a KPI a BI export pushes every hour moves as much as a weekly one.
 func TestDigestMoversOfAKPIMeasuredOften(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Orders" --target 100 --cadence daily`)
 		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestImportCSV(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
 		h.must("U1", `new "Delight customers"`)
@@ -70,6 +71,7 @@ func TestImportCSV(t *testing.T) {
 }
 
 func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
 		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
@@ -111,6 +113,7 @@ func TestImportCSVWithABadRowImportsNothing(t *testing.T) {
 // in any case, even one that starts with "#", or by its id with or without
 // "#", so an export imports back as it is.
 func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "#1 priority" --target 5`) // id 1
 		h.kpiMust("U1", `new "NPS" --target 50`)        // id 2
@@ -151,6 +154,7 @@ func TestImportCSVNamesKPIsByNameOrID(t *testing.T) {
 // TestImportCSVRefusalIsPlainText shows that a refused row reads as plain
 // text on the terminal, not as chat markup.
 func TestImportCSVRefusalIsPlainText(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "R&amp;D &lt;spend&gt;" --target 5`)
 		h.kpiMust("U1", "archive 1")
@@ -163,6 +167,7 @@ func TestImportCSVRefusalIsPlainText(t *testing.T) {
 // TestKPIUnitLength shows that a unit is measured in characters, the same
 // way from chat and from an import.
 func TestKPIUnitLength(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		ws, _ := h.st.Workspace(context.Background(), "slack", "T1")
 		h.kpiMust("U1", "help") // makes U1 known, to own imported KPIs

@@ -59,6 +59,7 @@ func (h *harness) kpiSnapshot() string {
 }
 
 func TestKPILifecycle(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better --team Support`)
 		contains(t, out, "Created KPI *Churn rate* (id 1)", "no value yet", "⚪ no data", "owner <@U1>", "team Support",
@@ -91,6 +92,7 @@ func TestKPILifecycle(t *testing.T) {
 }
 
 func TestKPIBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
 		h.kpiMust("U1", "set 1 2.2")
@@ -127,6 +129,7 @@ func TestKPIBadInputChangesNothing(t *testing.T) {
 }
 
 func TestKPIAlertsFireOncePerChangeOfHealth(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better --warn 2.5 --crit 3 --team Support`)
 		h.kpiMust("UADMIN", "alerts #support-leads --team Support")
@@ -179,6 +182,7 @@ func TestKPIAlertsFireOncePerChangeOfHealth(t *testing.T) {
 }
 
 func TestKPIDrivesAKeyResult(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
 		h.must("U1", `new "Delight customers"`)
@@ -200,6 +204,7 @@ func TestKPIDrivesAKeyResult(t *testing.T) {
 }
 
 func TestKPIScorecardIsWorstFirst(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		for i, v := range []string{"50", "44", "30", "", "49", "38"} {
 			name := fmt.Sprintf("K%d", i+1)
@@ -228,6 +233,7 @@ func TestKPIScorecardIsWorstFirst(t *testing.T) {
 }
 
 func TestKPITokens(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.kpiMust("UADMIN", `token create "BI export"`)
 		contains(t, out, "Token 1 *BI export* created, for every KPI of this workspace, until Nov 15, 2027. Copy it now; it is not shown again:\n`okrbot_")
@@ -276,6 +282,7 @@ func TestKPITokens(t *testing.T) {
 }
 
 func TestKPIHelp(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.kpiMust("U1", "help")
 		for _, sub := range []string{"/kpi new", "/kpi set", "/kpi list", "/kpi show", "/kpi scorecard", "/kpi edit", "/kpi archive", "/kpi alerts", "/kpi digest", "/kpi token"} {
@@ -290,6 +297,7 @@ func TestKPIHelp(t *testing.T) {
 }
 
 func TestNewKPIForm(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		req := request("T1", "U1", "")
 		req.Command = "/kpi"
@@ -321,6 +329,7 @@ func TestNewKPIForm(t *testing.T) {
 // TestKPIUserTextIsEscaped shows that a KPI's name and unit, typed by
 // anyone, never ping a channel in any message that shows them.
 func TestKPIUserTextIsEscaped(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("UADMIN", "alerts #kpis")
 		h.kpiMust("U1", `new "<!channel> rate" --unit <!here> --target 2 --lower-is-better`)
@@ -353,6 +362,7 @@ func TestKPIUserTextIsEscaped(t *testing.T) {
 // TestKPIAlertChannelIsForAdmins shows that only an admin may move where
 // KPI alerts go, and a refusal moves nothing.
 func TestKPIAlertChannelIsForAdmins(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "NPS" --target 50 --team Support`)
 		h.kpiMust("UADMIN", "alerts #leads")
@@ -375,6 +385,7 @@ func TestKPIAlertChannelIsForAdmins(t *testing.T) {
 // TestArchivedKPIDoesNotAlert shows that an archived KPI stays quiet when
 // it is edited into another health.
 func TestArchivedKPIDoesNotAlert(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("UADMIN", "alerts #kpis")
 		h.kpiMust("U1", `new "NPS" --target 50`)
@@ -391,6 +402,7 @@ func TestArchivedKPIDoesNotAlert(t *testing.T) {
 // TestKPIAdminListsFitSlackSections shows that long token and digest lists
 // are split into sections Slack accepts, so none is cut off.
 func TestKPIAdminListsFitSlackSections(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		for i := range 40 {
 			h.kpiMust("UADMIN", fmt.Sprintf(`token create "Nightly export number %02d from the data warehouse"`, i))
@@ -420,6 +432,7 @@ func TestKPIAdminListsFitSlackSections(t *testing.T) {
 // TestNewKPINamedLikeAnArchivedOne says why the name is taken, since lists
 // no longer show the archived KPI, and how to free it.
 func TestNewKPINamedLikeAnArchivedOne(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.kpiMust("U1", `new "NPS" --target 50`)
 		h.kpiMust("U1", "archive NPS")

@@ -16,6 +16,7 @@ import (
 // the log says who and which command at error level, and what they typed
 // only at debug level.
 func TestTypedTextIsLoggedAtDebugOnly(t *testing.T) {
+	t.Parallel()
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		t.Run(level.String(), func(t *testing.T) {
 			st := storetest.OpenURL(t, storetest.SQLiteURL(t))

@@ -121,6 +121,7 @@ func (h *harness) export(team string) string {
 const companyFile = "../testdata/import/company_okrs.csv"
 
 func TestImportOKRsOfACompany(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		for _, u := range []string{"U1", "U2", "U3"} {
 			h.must(u, "list")
@@ -207,6 +208,7 @@ func TestImportOKRsOfACompany(t *testing.T) {
 }
 
 func TestImportOKRsUpdateChangesWhatDiffers(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		for _, u := range []string{"U1", "U2", "U3"} {
 			h.must(u, "list")
@@ -257,6 +259,7 @@ func TestImportOKRsUpdateChangesWhatDiffers(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestImportOKRsNamesEveryProblemAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		h.must("U1", "list")
 		file := "Period;Objective;Objective title;Owner;Parent;Key result;Target\n" +
@@ -293,6 +296,7 @@ func TestImportOKRsNamesEveryProblemAndWritesNothing(t *testing.T) {
 }
 
 func TestImportOKRsFromExcelAsFromCSV(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		for _, team := range []string{"T1", "T2"} {
 			for _, u := range []string{"U1", "U2", "U3"} {
@@ -318,6 +322,7 @@ func TestImportOKRsFromExcelAsFromCSV(t *testing.T) {
 }
 
 func TestImportOKRsReadsItsOwnExportBack(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		for _, u := range []string{"U1", "U2", "U3"} {
 			h.must(u, "list")
@@ -349,6 +354,7 @@ func TestImportOKRsReadsItsOwnExportBack(t *testing.T) {
 }
 
 func TestOKRImportInChatSaysHowAndWhere(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.must("U1", "import")
 		contains(t, out, "*Bring your OKRs*", "`okrbot import --template &gt; okrs.csv`", "`okrbot import okrs.csv`", "`--apply`",
@@ -364,6 +370,7 @@ func TestOKRImportInChatSaysHowAndWhere(t *testing.T) {
 }
 
 func TestImportOKRsAddsToAnObjectiveByNumber(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, acme, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow revenue" --team Sales`)
 		h.must("U1", `new "Win enterprise"`)
@@ -392,6 +399,7 @@ func TestImportOKRsAddsToAnObjectiveByNumber(t *testing.T) {
 // okrbot never met is found in the stored roster of a team okrbot is in,
 // with no platform to ask (okrbot import on the command line, for Teams).
 func TestImportOKRsFindsOwnersInTeamRosters(t *testing.T) {
+	t.Parallel()
 	eachWithPeople(t, nil, func(t *testing.T, h *harness) {
 		ctx := context.Background()
 		ws, err := h.st.Workspace(ctx, "teams", "tenant-1")

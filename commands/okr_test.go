@@ -12,6 +12,7 @@ import (
 )
 
 func TestObjectiveLifecycle(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.must("U1", `new "Grow revenue" --team Sales`)
 		contains(t, out, "Created objective #1", "*#1 Grow revenue*", "2026-Q4", "owner <@U1>", "team Sales",
@@ -52,6 +53,7 @@ func TestObjectiveLifecycle(t *testing.T) {
 }
 
 func TestBehindPaceCountsInLists(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		// Half the quarter is gone: 0.6 progress is on pace, 0 is not.
@@ -64,6 +66,7 @@ func TestBehindPaceCountsInLists(t *testing.T) {
 }
 
 func TestRefusedInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 151)
 	cases := []struct {
 		name, line string
@@ -117,6 +120,7 @@ func TestRefusedInputChangesNothing(t *testing.T) {
 }
 
 func TestUnknownSubcommandShowsHelp(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		out := h.say("frobnicate now")
 		contains(t, out, "I don't know `/okr frobnicate`", "/okr new", "/okr checkin", "/okr tree")
@@ -127,6 +131,7 @@ func TestUnknownSubcommandShowsHelp(t *testing.T) {
 }
 
 func TestOnlyOwnersAndAdminsChange(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		before := h.snapshot()
@@ -150,6 +155,7 @@ func TestOnlyOwnersAndAdminsChange(t *testing.T) {
 }
 
 func TestKeyResultOwnerMayCheckIn(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow revenue"`)
 		h.must("U1", `kr 1 "Close deals" --target 20 --owner <@U2|bob>`)
@@ -161,6 +167,7 @@ func TestKeyResultOwnerMayCheckIn(t *testing.T) {
 }
 
 func TestWorkspacesDoNotSeeEachOther(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		before := h.snapshot()
@@ -178,6 +185,7 @@ func TestWorkspacesDoNotSeeEachOther(t *testing.T) {
 }
 
 func TestUserTextIsEscaped(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		// Typed into Slack, "<!channel> & <@U9> hi" arrives escaped.
 		out := h.must("U1", `new "&lt;!channel&gt; &amp; &lt;@U9&gt; hi" --team "&lt;!here&gt;"`)
@@ -188,6 +196,7 @@ func TestUserTextIsEscaped(t *testing.T) {
 }
 
 func TestNumbersAsPeopleTypeThem(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow"`)
 		contains(t, h.must("U1", `kr 1 "Revenue" --start $1,000 --target $12,500 --unit $`), "$1,000 / $12,500")
@@ -197,6 +206,7 @@ func TestNumbersAsPeopleTypeThem(t *testing.T) {
 }
 
 func TestAlignmentTree(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Company: grow"`)
 		h.must("U1", `new "Sales: close more" --team Sales --parent 1`)
@@ -214,6 +224,7 @@ func TestAlignmentTree(t *testing.T) {
 }
 
 func TestNewObjectiveForm(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Company goal"`)
 		reply := h.as("U1", "new")
@@ -280,6 +291,7 @@ func TestNewObjectiveForm(t *testing.T) {
 }
 
 func TestCheckInForm(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "checkin 1.1 4 at-risk")
@@ -315,6 +327,7 @@ func TestCheckInForm(t *testing.T) {
 }
 
 func TestButtonsOnAnObjective(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		act := func(user, id, value string) bot.Reply {
@@ -337,6 +350,7 @@ func TestButtonsOnAnObjective(t *testing.T) {
 }
 
 func TestConsoleNamesPeopleByName(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
 			User: bot.User{ID: "ada", Name: "ada"}, Command: "/okr", Text: `new "Grow" --owner @bob`, Capabilities: console.Capabilities}
@@ -376,6 +390,7 @@ func contains1(list []string, s string) bool {
 }
 
 func TestCustomPeriods(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		contains(t, h.say(`period new "FY27 H1" --start 2027-01-01 --end 2027-06-30`), "Only a workspace admin")
 		contains(t, render(h.as("UADMIN", `period new "FY27 H1" --start 2027-01-01 --end 2026-06-30`)), "must end after it starts")
@@ -389,6 +404,7 @@ func TestCustomPeriods(t *testing.T) {
 }
 
 func TestSlackEscapesAreReadBack(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		// Slack sends "R&D <3" as "R&amp;D &lt;3": it is stored as typed and
 		// escaped once when shown.
@@ -402,6 +418,7 @@ func TestSlackEscapesAreReadBack(t *testing.T) {
 }
 
 func TestAdminNamesAreNotTrustedOnSlack(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		// U7 calls themselves "uadmin", the id of an admin: no rights.
@@ -413,6 +430,7 @@ func TestAdminNamesAreNotTrustedOnSlack(t *testing.T) {
 }
 
 func TestEditsKeepWhatTheyDoNotName(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Company"`)
 		h.must("U1", `new "Grow" --parent 1`)
@@ -450,6 +468,7 @@ func TestEditsKeepWhatTheyDoNotName(t *testing.T) {
 }
 
 func TestConfidenceInTwoWords(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.must("U1", "checkin 1.1 4 off track lost the big deal")
@@ -459,6 +478,7 @@ func TestConfidenceInTwoWords(t *testing.T) {
 }
 
 func TestKeyResultDrivenByAKPI(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Keep customers"`)
 		req := request("T1", "U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
@@ -475,6 +495,7 @@ func TestKeyResultDrivenByAKPI(t *testing.T) {
 // change nothing in the database: the workspace, the person and the period
 // are remembered, and saved only when the platform says something new.
 func TestReadsDoNotWrite(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.kpiMust("U1", `new "NPS" --target 50`)

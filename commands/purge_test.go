@@ -11,6 +11,7 @@ import (
 // saying why and leaves nothing behind; the one after it starts the
 // workspace afresh.
 func TestPurgeWhileInUse(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.must("U1", `new "Grow revenue"`)
 		if _, err := h.st.PurgeWorkspace(context.Background(), "slack", "T1"); err != nil {

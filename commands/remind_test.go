@@ -13,6 +13,7 @@ import (
 // prompt is the 16th.
 
 func TestRemindShowsTheScheduleAndTheNextPrompt(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.say("remind")
@@ -24,6 +25,7 @@ func TestRemindShowsTheScheduleAndTheNextPrompt(t *testing.T) {
 }
 
 func TestRemindSetRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		tests := []struct {
@@ -58,6 +60,7 @@ func TestRemindSetRefusesBadInput(t *testing.T) {
 }
 
 func TestRemindSetChangesTheScheduleForEveryoneOrATeam(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		out := h.must("UADMIN", "remind set wednesday 14:30 --every 2w")
@@ -75,6 +78,7 @@ func TestRemindSetChangesTheScheduleForEveryoneOrATeam(t *testing.T) {
 }
 
 func TestRemindOffOnAndPause(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("U1", "remind off"), "No more check-in prompts for you")
@@ -88,6 +92,7 @@ func TestRemindOffOnAndPause(t *testing.T) {
 }
 
 func TestRemindChannelForTheTeamThread(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("UADMIN", "remind channel <#C42|team-okrs> --team Sales"), "thread in <#C42>", "check-ins of team Sales answering that week's prompts are posted there")
@@ -100,6 +105,7 @@ func TestRemindChannelForTheTeamThread(t *testing.T) {
 }
 
 func TestRemindChannelOffForATeamWithoutItsOwnScheduleChangesNothing(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		contains(t, h.must("UADMIN", "remind channel off --team Sales"), "Team Sales has no check-in schedule of its own", "nothing changed")
@@ -110,6 +116,7 @@ func TestRemindChannelOffForATeamWithoutItsOwnScheduleChangesNothing(t *testing.
 }
 
 func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		h.must("U1", "remind pause until 2028-06-07")
@@ -118,6 +125,7 @@ func TestRemindAfterALongPauseShowsThePromptAfterIt(t *testing.T) {
 }
 
 func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		h.seed()
 		req := request("T1", "U1", "remind")
@@ -129,12 +137,14 @@ func TestRemindWithAnUnknownTimeZoneUsesTheDefault(t *testing.T) {
 }
 
 func TestHelpListsRemind(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		contains(t, h.say("help"), "/okr remind")
 	})
 }
 
 func TestRemindInTheConsoleSaysNoPromptsComeThere(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		req := bot.Request{Workspace: bot.Workspace{Platform: bot.ConsolePlatform, TeamID: "console"},
 			User: bot.User{ID: "ada", Name: "ada", TZ: "Europe/Berlin"}, Command: "/okr", Capabilities: console.Capabilities}

@@ -16,6 +16,7 @@ import (
 // each reply as the console and the Slack adapter would: both show it, the
 // Slack message fits Block Kit, and the user's text pings no one.
 func TestEveryCommandRendersOnEveryPlatform(t *testing.T) {
+	t.Parallel()
 	each(t, func(t *testing.T, h *harness) {
 		const title = "&lt;!channel&gt; *bold* _it_ `code` [a](b) &amp; <@U9>"
 		lines := []struct{ command, text string }{

@@ -73,6 +73,7 @@ func (h *rolesHarness) asOf(user, command, text string, rolesAt time.Time) strin
 }
 
 func TestGuestsAreToldOkrbotIsForMembers(t *testing.T) {
+	t.Parallel()
 	eachWithRoles(t, commands.Config{}, func(t *testing.T, h *rolesHarness) {
 		h.people.guests["UGUEST"] = true
 		for _, text := range []string{"list", "list all", "help", "new \"Take over\""} {
@@ -92,6 +93,7 @@ func TestGuestsAreToldOkrbotIsForMembers(t *testing.T) {
 }
 
 func TestGuestsSeeOnlyTheirOwn(t *testing.T) {
+	t.Parallel()
 	eachWithRoles(t, commands.Config{Guests: commands.GuestsOwn}, func(t *testing.T, h *rolesHarness) {
 		h.people.guests["UGUEST"] = true
 		h.people.admins["U1"] = true // to set an objective up for the guest
@@ -120,6 +122,7 @@ func TestGuestsSeeOnlyTheirOwn(t *testing.T) {
 }
 
 func TestAdminRightsAreReadAgainAfterTheRoleTTL(t *testing.T) {
+	t.Parallel()
 	eachWithRoles(t, commands.Config{}, func(t *testing.T, h *rolesHarness) {
 		h.people.admins["UBOSS"] = true
 		readAt := h.now
@@ -163,6 +166,7 @@ func TestAdminRightsAreReadAgainAfterTheRoleTTL(t *testing.T) {
 }
 
 func TestQualifiedAdmins(t *testing.T) {
+	t.Parallel()
 	cfg := commands.Config{Admins: []string{"T1:UBOSS", "UPLAIN"}, ManyWorkspaces: map[string]bool{"slack": true}}
 	eachWithRoles(t, cfg, func(t *testing.T, h *rolesHarness) {
 		token := func(team, user string) string {

@@ -68,6 +68,7 @@ func (e *env) checkInsOn(u store.User, cs ...checkIn) {
 }
 
 func TestGradingPromptGoesOnceAndIsAnsweredWithTheForm(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-12-24 12:00"))
 		u := e.person("U1", "Europe/Berlin")
@@ -136,6 +137,7 @@ func TestGradingPromptGoesOnceAndIsAnsweredWithTheForm(t *testing.T) {
 }
 
 func TestGradingReminderComesOnceWhenStillOpen(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(gradingPrompt))
 		e.person("U1", "Europe/Berlin")
@@ -182,6 +184,7 @@ func TestGradingReminderComesOnceWhenStillOpen(t *testing.T) {
 }
 
 func TestGradingFollowsTheSettingAndEachOwnersZone(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-12-30 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -210,6 +213,7 @@ func TestGradingFollowsTheSettingAndEachOwnersZone(t *testing.T) {
 }
 
 func TestTwoSchedulersOnOnePostgresSendOneGradingPromptEach(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	st1, st2 := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
 	e := newEnv(t, st1, local("2026-12-24 12:00"))
@@ -311,6 +315,7 @@ func (e *env) redrawnOnce(user string, want ...string) {
 }
 
 func TestGradingMessageIsRedrawnOnceWhenGradedFromItsForm(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, a := promptedToGrade(t, st, "U1")
 		b := e.scheduler()
@@ -342,6 +347,7 @@ func TestGradingMessageIsRedrawnOnceWhenGradedFromItsForm(t *testing.T) {
 }
 
 func TestGradingMessageIsRedrawnWhenGradedByCommand(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1")
 		e.run("U1", "/okr", `grade 1 --outcome partly --note "A note that goes on and on, longer than anyone would read in a one-line summary of how the quarter went."`)
@@ -361,6 +367,7 @@ func TestGradingMessageIsRedrawnWhenGradedByCommand(t *testing.T) {
 }
 
 func TestGradingMessageIsRedrawnWhenClosedOrArchivedWithoutAGrade(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1", "U2")
 		e.run("U1", "/okr", "close 1 0.6")
@@ -373,6 +380,7 @@ func TestGradingMessageIsRedrawnWhenClosedOrArchivedWithoutAGrade(t *testing.T) 
 }
 
 func TestGradingMessageIsRedrawnWhenCarriedOverOrPutOff(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1", "U2", "U3")
 		if out := console.Render(e.act("U1", commands.ActionCarry, "1")); !strings.Contains(out, "Carried objective #1 over to 2027-Q1 as #7") {
@@ -416,6 +424,7 @@ func TestGradingMessageIsRedrawnWhenCarriedOverOrPutOff(t *testing.T) {
 // grading message is retried through a Slack outage of a few hours, then
 // given up, like the redraw of an answered check-in prompt.
 func TestGradingRedrawsThatKeepFailingAreGivenUp(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1")
 		e.slack.FailMethod("chat.update", fakeslack.HTTPError(http.StatusServiceUnavailable))
@@ -450,6 +459,7 @@ func TestGradingRedrawsThatKeepFailingAreGivenUp(t *testing.T) {
 // messages of a workspace sharing the database that this okrbot does not
 // serve are left to the okrbot that sent them.
 func TestAnotherWorkspacesGradingMessagesAreNotRedrawn(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e, s := promptedToGrade(t, st, "U1")
 		ctx := context.Background()

@@ -22,6 +22,7 @@ func each(t *testing.T, start time.Time, fn func(t *testing.T, e *env)) {
 }
 
 func TestScheduledDigestsGoOutOnce(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-15 12:00"), func(t *testing.T, e *env) {
 		a, b := e.scheduler(), e.scheduler() // two replicas
 		run := func() {
@@ -76,6 +77,7 @@ func TestScheduledDigestsGoOutOnce(t *testing.T) {
 }
 
 func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-15 12:00"), func(t *testing.T, e *env) {
 		e.run("UADMIN", "/kpi", "digest #leadership daily 08:00 --tz UTC")
 		s := e.scheduler()
@@ -104,6 +106,7 @@ func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
 // TestDigestsOfOtherPlatformsAreNotSent shows that a digest subscribed in the
 // console is never claimed by a server that posts to Slack.
 func TestDigestsOfOtherPlatformsAreNotSent(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-15 12:00"), func(t *testing.T, e *env) {
 		ws := bot.Workspace{Platform: bot.ConsolePlatform, TeamID: bot.ConsolePlatform}
 		req := bot.Request{Workspace: ws, User: bot.User{ID: "UADMIN", Name: "UADMIN"}, Command: "/kpi", Text: "digest #leadership daily 09:00",
@@ -127,6 +130,7 @@ func TestDigestsOfOtherPlatformsAreNotSent(t *testing.T) {
 // schedulers running, and that an alert Slack refuses for a while is sent
 // when it can be.
 func TestKPIAlertsAreSentOnceByTheScheduler(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-16 10:00"), func(t *testing.T, e *env) {
 		a, b := e.scheduler(), e.scheduler()
 		e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
@@ -166,6 +170,7 @@ func TestKPIAlertsAreSentOnceByTheScheduler(t *testing.T) {
 // for longer than the grace period (okrbot was down, or uninstalled) is
 // given up rather than announced as news, and one within it is sent.
 func TestKPIAlertsTooLateAreNotSent(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-16 10:00"), func(t *testing.T, e *env) {
 		e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
 		e.run("UADMIN", "/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
@@ -202,6 +207,7 @@ func (p panicky) Send(ctx context.Context, to bot.Address, msg bot.Message) (bot
 // TestAPanicInOneJobDoesNotStopTheOthers shows that a digest that panics
 // while being sent does not keep the check-in prompts from going out.
 func TestAPanicInOneJobDoesNotStopTheOthers(t *testing.T) {
+	t.Parallel()
 	each(t, local("2026-11-15 12:00"), func(t *testing.T, e *env) {
 		e.people(3, "Europe/Berlin")
 		e.run("UADMIN", "/kpi", "digest <#CBOOM|boom> weekly monday 09:00 --tz Europe/Berlin")
@@ -223,6 +229,7 @@ func TestAPanicInOneJobDoesNotStopTheOthers(t *testing.T) {
 // pool and scheduler (as two deployments sharing Postgres would): each
 // workspace's prompts, digests and alerts reach only its own Slack, once.
 func TestTwoWorkspacesEachGetTheirOwn(t *testing.T) {
+	t.Parallel()
 	for _, url := range storetest.URLs(t) {
 		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) { twoWorkspaces(t, url) })
 	}

@@ -39,6 +39,7 @@ func (t *tally) get(key string) int {
 // of each retry and then of the prompt sent, and the lag is gone once it
 // is.
 func TestObserverAndLagFollowAnOutage(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, st, local("2026-11-27 12:00"))

@@ -33,6 +33,7 @@ func deliveries(t *testing.T, e *env) []store.ReminderDelivery {
 }
 
 func TestPromptNudgeAndCheckIn(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
 		e.person("U1", "Europe/Berlin")
@@ -100,6 +101,7 @@ func TestPromptNudgeAndCheckIn(t *testing.T) {
 }
 
 func TestNoPromptForPeopleWhoCheckedInWithinTwoDays(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-28 10:00")) // Saturday
 		e.person("U1", "Europe/Berlin")
@@ -122,6 +124,7 @@ func TestNoPromptForPeopleWhoCheckedInWithinTwoDays(t *testing.T) {
 }
 
 func TestMissedPromptsWithinGraceAreSentOnStart(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		start string
@@ -164,6 +167,7 @@ func TestMissedPromptsWithinGraceAreSentOnStart(t *testing.T) {
 }
 
 func TestDaylightSavingInBerlin(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-03-10 12:00"))
 		u := e.person("U1", "Europe/Berlin")
@@ -199,6 +203,7 @@ func TestDaylightSavingInBerlin(t *testing.T) {
 }
 
 func TestPromptInsideDaylightSavingGapComesAfterIt(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-03-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -255,6 +260,7 @@ func (c *crashingSender) Send(ctx context.Context, to bot.Address, msg bot.Messa
 }
 
 func TestCrashInFanOutThenRestartSendsTheRestOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.people(10, "Europe/Berlin")
@@ -291,6 +297,7 @@ func TestCrashInFanOutThenRestartSendsTheRestOnce(t *testing.T) {
 }
 
 func TestTwoSchedulersOnOnePostgresSendEachPromptOnce(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	st1, st2 := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
 	e := newEnv(t, st1, local("2026-11-27 12:00"))
@@ -323,6 +330,7 @@ func TestTwoSchedulersOnOnePostgresSendEachPromptOnce(t *testing.T) {
 }
 
 func TestRateLimitsAndServerErrorsAreWaitedOut(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"), fakeslack.WithRandom429(0.2, 7))
 		e.people(20, "Europe/Berlin")
@@ -355,6 +363,7 @@ func TestRateLimitsAndServerErrorsAreWaitedOut(t *testing.T) {
 }
 
 func TestARateLimitedDirectChatOpeningCostsNoMessagesTurn(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.people(3, "Europe/Berlin")
@@ -377,6 +386,7 @@ func TestARateLimitedDirectChatOpeningCostsNoMessagesTurn(t *testing.T) {
 }
 
 func TestSlackDownLongerThanTheLeaseIsRetriedLater(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -398,6 +408,7 @@ func TestSlackDownLongerThanTheLeaseIsRetriedLater(t *testing.T) {
 }
 
 func TestPeopleWhoLeftAreSkippedAndTurnedOff(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -432,6 +443,7 @@ func TestPeopleWhoLeftAreSkippedAndTurnedOff(t *testing.T) {
 }
 
 func TestTeamThreadGetsEachCheckIn(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -482,6 +494,7 @@ func TestTeamThreadGetsEachCheckIn(t *testing.T) {
 }
 
 func TestUnknownTimeZoneFallsBackToTheDefault(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
 		e.person("U1", "Mars/Olympus_Mons")
@@ -496,6 +509,7 @@ func TestUnknownTimeZoneFallsBackToTheDefault(t *testing.T) {
 }
 
 func TestSnoozePutsTheNudgeOffADay(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -532,6 +546,7 @@ func TestSnoozePutsTheNudgeOffADay(t *testing.T) {
 }
 
 func TestMovingToAnotherTimeZoneMovesThePrompt(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		u := e.person("U1", "Europe/Berlin")
@@ -557,6 +572,7 @@ func TestMovingToAnotherTimeZoneMovesThePrompt(t *testing.T) {
 }
 
 func TestTimeZoneIsLookedUpForPeopleOkrbotHasNotMet(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "")
@@ -577,6 +593,7 @@ func TestTimeZoneIsLookedUpForPeopleOkrbotHasNotMet(t *testing.T) {
 }
 
 func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.people(2, "Europe/Berlin")
@@ -599,6 +616,7 @@ func TestNoNudgeAfterTurningRemindersOff(t *testing.T) {
 // TestDigestsRideTheSchedulerTick shows that a subscribed channel gets its
 // KPI digest from the scheduler's tick, at its time and once.
 func TestDigestsRideTheSchedulerTick(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
 		req := e.request("UADMIN")
@@ -635,6 +653,7 @@ func TestDigestsRideTheSchedulerTick(t *testing.T) {
 // people of Slack workspaces: `okrbot console` may share the database, and
 // its people have names, not Slack ids, that the bot's token cannot reach.
 func TestConsolePeopleAreNeverPrompted(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -712,6 +731,7 @@ func TestConsolePeopleAreNeverPrompted(t *testing.T) {
 // TestAnExAdminLosesAdminRightsOnLookUp shows that when Slack is asked about
 // a person, what it says about admin rights replaces what okrbot had.
 func TestAnExAdminLosesAdminRightsOnLookUp(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		u := e.person("U1", "")
@@ -749,6 +769,7 @@ func callsTo(e *env, method, channel string) []fakeslack.Call {
 // cannot post to costs a try or two per check-in, not one a minute for
 // ever: the check-ins are logged as not posted and the prompt is done.
 func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// broken is when the channel stops working: "before" the thread is
@@ -810,6 +831,7 @@ func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
 // prompt is retried through a Slack outage of a few hours, then given up,
 // rather than tried every minute for ever.
 func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local("2026-11-27 12:00"))
 		e.person("U1", "Europe/Berlin")
@@ -875,6 +897,7 @@ var otherTeam = bot.Workspace{Platform: "slack", TeamID: "TOTHER"}
 // TestOnlyTheTokensTeamIsPrompted shows that people of another Slack team
 // sharing the database are never planned: the Sender does not serve it.
 func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		e := newEnv(t, st, local(monday+" 08:00"))
 		e.person("U1", "Europe/Berlin")
@@ -899,6 +922,7 @@ func TestOnlyTheTokensTeamIsPrompted(t *testing.T) {
 // prompt goes to the same DM with no conversations.open, and a kept
 // channel Slack no longer knows is opened again and replaced.
 func TestARestartOpensNoDirectChatsAgain(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, st, local("2026-11-27 12:00"))

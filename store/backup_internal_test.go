@@ -11,6 +11,7 @@ import (
 // and checks that every table still comes after the tables its foreign
 // keys point to, wherever the constraint is declared.
 func TestTablesComeAfterWhatTheyReference(t *testing.T) {
+	t.Parallel()
 	s, err := Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "okrbot.db"), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -139,6 +139,7 @@ func dialects() []dialect {
 // table from each dialect to each: the restored database backs up to the
 // same rows, and okrbot goes on numbering after the restored ids.
 func TestBackupRestoresIntoEitherDialect(t *testing.T) {
+	t.Parallel()
 	for _, from := range dialects() {
 		for _, to := range dialects() {
 			t.Run(from.name+"_to_"+to.name, func(t *testing.T) {
@@ -196,6 +197,7 @@ func TestBackupRestoresIntoEitherDialect(t *testing.T) {
 // or aimed at a database with data, and checks each is refused by name and
 // leaves the database as it was.
 func TestRestoreIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	for _, d := range dialects() {
 		t.Run(d.name, func(t *testing.T) {
 			ctx := context.Background()

@@ -87,6 +87,7 @@ func wantInvalid(t *testing.T, err error, field string, parts ...string) {
 }
 
 func TestGradeObjective(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -143,6 +144,7 @@ func TestGradeObjective(t *testing.T) {
 }
 
 func TestGradeObjectiveRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -216,6 +218,7 @@ func aligned(t *testing.T, s *store.Store, f fixture, title string, parent store
 }
 
 func TestCarryOver(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -311,6 +314,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 func formatScore(v float64) string { return fmt.Sprintf("%.1f", okr.Round1(v)) }
 
 func TestCarryOverRefusesAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -371,6 +375,7 @@ func TestCarryOverRefusesAndWritesNothing(t *testing.T) {
 // A graded objective keeps its final score when it is carried over, and
 // only its unfinished key results move.
 func TestCarryOverAGradedObjective(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -396,6 +401,7 @@ func TestCarryOverAGradedObjective(t *testing.T) {
 
 // Two people carrying one objective at once get one copy between them.
 func TestConcurrentCarryOversMakeOneCopy(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -429,6 +435,7 @@ func TestConcurrentCarryOversMakeOneCopy(t *testing.T) {
 }
 
 func TestPeriodReview(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -524,6 +531,7 @@ func TestPeriodReview(t *testing.T) {
 
 // A review costs the same number of queries for 2 objectives as for 20.
 func TestPeriodReviewQueriesDoNotGrow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")

@@ -14,6 +14,7 @@ import (
 // TestDashboardLinkSignsInOnce: a link starts one session, is refused once
 // used or expired, and a session ends when idle, at its end, or signed out.
 func TestDashboardLinkSignsInOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		ws, err := s.Workspace(ctx, "slack", "T1")

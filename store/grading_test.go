@@ -39,6 +39,7 @@ func candidates(t *testing.T, s *store.Store, workspaceIDs ...uint) []string {
 }
 
 func TestGradingCandidatesAndDeliveriesGoOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f, other := setup(t, s, "T1"), setup(t, s, "T2")
@@ -121,6 +122,7 @@ func sentGrading(t *testing.T, s *store.Store, f fixture, o store.Objective, at 
 }
 
 func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f, other := setup(t, s, "T1"), setup(t, s, "T2")
@@ -212,6 +214,7 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 }
 
 func TestCheckInPointsSince(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f, other := setup(t, s, "T1"), setup(t, s, "T2")
@@ -239,6 +242,7 @@ func TestCheckInPointsSince(t *testing.T) {
 }
 
 func TestChangesLeaveOutEditsThatChangeNothing(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	h := store.Changes{By: store.Actor{UserID: 7, Platform: "teams"}, At: at}
 	h.Add(store.SubjectObjective, 1, store.ActionEdited, "title", "Grow", "Grow")

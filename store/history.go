@@ -142,8 +142,14 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 		}
 	}
 	// Batches keep a large import under Postgres's limit of bind
-	// parameters per statement.
-	if err := s.q(ctx).CreateInBatches(&entries, 1000).Error; err != nil {
+	// parameters per statement. SQLite's driver binds each parameter by
+	// searching all of a statement's, work that grows with the square of
+	// the batch, so smaller batches are much faster there.
+	batch := 1000
+	if s.dialect == "sqlite" {
+		batch = 100
+	}
+	if err := s.q(ctx).CreateInBatches(&entries, batch).Error; err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	return nil

@@ -41,6 +41,7 @@ func values(es []store.HistoryEntry) string {
 }
 
 func TestHistoryPagesNewestFirstBySubject(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -95,6 +96,7 @@ func TestHistoryPagesNewestFirstBySubject(t *testing.T) {
 }
 
 func TestHistoryPageSizes(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -114,6 +116,7 @@ func TestHistoryPageSizes(t *testing.T) {
 }
 
 func TestHistoryIsScopedByWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := setup(t, s, "T1"), setup(t, s, "T2")
@@ -146,6 +149,7 @@ func TestHistoryIsScopedByWorkspace(t *testing.T) {
 }
 
 func TestRecordHistoryRefusesIncompleteEntries(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -183,6 +187,7 @@ func TestRecordHistoryRefusesIncompleteEntries(t *testing.T) {
 // The history is append-only: nothing in the Store's API changes or
 // removes an entry.
 func TestHistoryHasNoWayToChangeOrRemoveEntries(t *testing.T) {
+	t.Parallel()
 	st := reflect.TypeFor[*store.Store]()
 	var history []string
 	for i := range st.NumMethod() {
@@ -196,6 +201,7 @@ func TestHistoryHasNoWayToChangeOrRemoveEntries(t *testing.T) {
 }
 
 func TestEachHistoryStreamsOldestFirst(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := setup(t, s, "T1"), setup(t, s, "T2")
@@ -223,6 +229,7 @@ func TestEachHistoryStreamsOldestFirst(t *testing.T) {
 // of one KPI than a SQLite statement takes parameters (an import of a long
 // history): each subject is checked once.
 func TestRecordHistoryOfManyChangesAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		f := setup(t, s, "T1")
 		k := newKPI(t, s, f, "Churn rate")

@@ -71,6 +71,7 @@ func sameInstallation(t *testing.T, got, want store.Installation) {
 }
 
 func TestInstallationsSaveAndFind(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -99,6 +100,7 @@ func TestInstallationsSaveAndFind(t *testing.T) {
 }
 
 func TestOrganizationWideInstallServesItsWorkspaces(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -136,6 +138,7 @@ func TestOrganizationWideInstallServesItsWorkspaces(t *testing.T) {
 }
 
 func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -206,6 +209,7 @@ func TestRevokeWipesTokensAndKeepsTheRow(t *testing.T) {
 }
 
 func TestDatabaseHoldsNoPlainToken(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -244,6 +248,7 @@ func TestDatabaseHoldsNoPlainToken(t *testing.T) {
 }
 
 func TestTokensNeedTheirKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		if err := s.SaveInstallation(ctx, teamInstall("TA")); err == nil || !strings.Contains(err.Error(), "OKRBOT_SECRET_KEY") {
@@ -263,6 +268,7 @@ func TestTokensNeedTheirKey(t *testing.T) {
 }
 
 func TestResealSecrets(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		oldKey, newKeyText := newKey(t), newKey(t)
@@ -312,6 +318,7 @@ func TestResealSecrets(t *testing.T) {
 // at once: only one may, since Slack's refresh tokens work once, and the
 // other sees its token afterwards.
 func TestConcurrentRefreshClaims(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	key := newKey(t)
 	for _, url := range storetest.URLs(t) {
@@ -361,6 +368,7 @@ func TestConcurrentRefreshClaims(t *testing.T) {
 // TestRefreshClaims: a failed refresh waits for its retry time, a claim
 // that ran out can be taken over, and the late holder's result is dropped.
 func TestRefreshClaims(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -412,6 +420,7 @@ func TestRefreshClaims(t *testing.T) {
 }
 
 func TestOAuthStatesWorkOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := installedAt
 	for _, url := range storetest.URLs(t) {

@@ -32,6 +32,7 @@ func record(t *testing.T, s *store.Store, k store.KPI, at time.Time, v float64) 
 }
 
 func TestKPINamesAreUniquePerWorkspaceIgnoringCase(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := setup(t, s, "T1"), setup(t, s, "T2")
@@ -53,6 +54,7 @@ func TestKPINamesAreUniquePerWorkspaceIgnoringCase(t *testing.T) {
 }
 
 func TestRecordMeasurementKeepsTheNewestAsLatest(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -75,6 +77,7 @@ func TestRecordMeasurementKeepsTheNewestAsLatest(t *testing.T) {
 }
 
 func TestRecentPointsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -110,6 +113,7 @@ func TestRecentPointsLoadsTheNewestOfEachKPIAtOnce(t *testing.T) {
 // each KPI's own window, led in by the value before it, capped at the
 // newest limit, in one query, and nothing of another workspace.
 func TestPointsSinceLoadsEachKPIsWindow(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -175,6 +179,7 @@ func TestPointsSinceLoadsEachKPIsWindow(t *testing.T) {
 // loaded before a value was recorded, does not put back the value and
 // health it was loaded with: an edit racing a measurement loses neither.
 func TestUpdateKPIKeepsTheLatestValue(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -202,6 +207,7 @@ func TestUpdateKPIKeepsTheLatestValue(t *testing.T) {
 }
 
 func TestValuesAt(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := setup(t, s, "T1"), setup(t, s, "T2")
@@ -241,6 +247,7 @@ func TestValuesAt(t *testing.T) {
 // TestLastConfidencesIsScopedByWorkspace shows that a key result id of
 // another workspace reads nothing, like every other query.
 func TestLastConfidencesIsScopedByWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a, b := setup(t, s, "T1"), setup(t, s, "T2")

@@ -14,6 +14,7 @@ import (
 // free: a delivery held by a process, or released to be retried later, is
 // not late yet, and another workspace's work is not this one's.
 func TestOldestDue(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)

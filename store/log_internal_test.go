@@ -28,6 +28,7 @@ func (t *traces) Trace(_ context.Context, _ time.Time, fc func() (string, int64)
 // to decide); a failed or slow one does, and so does every one at debug
 // level.
 func TestOnlyLoggedQueriesHaveTheirSQLBuilt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sql := func() (string, int64) { return "SELECT 1", 1 }
 	for _, tc := range []struct {

@@ -33,6 +33,7 @@ func (b *syncBuffer) String() string {
 // TestQueriesAreLoggedWithoutTheirValues logs every query at debug level,
 // and a failing one as an error: neither shows the values people typed.
 func TestQueriesAreLoggedWithoutTheirValues(t *testing.T) {
+	t.Parallel()
 	for _, url := range storetest.URLs(t) {
 		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) {
 			ctx := context.Background()
@@ -75,6 +76,7 @@ func TestQueriesAreLoggedWithoutTheirValues(t *testing.T) {
 // TestAtInfoLevelOnlyFailedQueriesAreLogged: without debug logging, a
 // query that works is not logged and one that fails is, as an error.
 func TestAtInfoLevelOnlyFailedQueriesAreLogged(t *testing.T) {
+	t.Parallel()
 	for _, url := range storetest.URLs(t) {
 		t.Run(strings.SplitN(url, ":", 2)[0], func(t *testing.T) {
 			ctx := context.Background()

@@ -66,6 +66,7 @@ func nonAdditive(sql string) []string {
 // rollback a matter of starting the previous binary: every migration only
 // adds, unless it says why not.
 func TestMigrationsAreAdditive(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("migrations", "*", "*.sql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migrations found: %v", err)
@@ -88,6 +89,7 @@ func TestMigrationsAreAdditive(t *testing.T) {
 }
 
 func TestNonAdditiveStatementsAreFound(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		sql  string
 		want string
@@ -117,6 +119,7 @@ func TestNonAdditiveStatementsAreFound(t *testing.T) {
 // migrated, as a rolled-back okrbot does at start: it must find nothing
 // to do rather than refuse to start.
 func TestPreviousReleaseStartsOnTheNewSchema(t *testing.T) {
+	t.Parallel()
 	for _, d := range dialects() {
 		t.Run(d.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -153,6 +156,7 @@ func TestPreviousReleaseStartsOnTheNewSchema(t *testing.T) {
 }
 
 func TestSchemaStatusListsAppliedAndPending(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	files, _ := filepath.Glob(filepath.Join("migrations", "sqlite", "*.sql"))
 	// Versions may skip numbers, so the latest is the highest file's, not

@@ -12,6 +12,7 @@ import (
 // TestObjectiveColumns fails when a column is added to a model that the
 // hand-written objective queries read, until they read it too.
 func TestObjectiveColumns(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		model   any
 		columns string

@@ -66,6 +66,7 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 }
 
 func TestPurgeWorkspace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))
@@ -126,6 +127,7 @@ func TestPurgeWorkspace(t *testing.T) {
 // refused, so no row is left behind under a workspace that is gone. Every
 // table with workspace rows refuses them, a table added later too.
 func TestPurgedWorkspaceTakesNoWrites(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		s.SetSealer(newBox(t, newKey(t)))

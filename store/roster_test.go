@@ -13,6 +13,7 @@ import (
 // processes) an install is reported, one welcome is booked; a removal and
 // a new install book none.
 func TestInstallWelcomesOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -39,6 +40,7 @@ func TestInstallWelcomesOnce(t *testing.T) {
 // conversation is not overwritten by a roster's; prompts okrbot stopped
 // come back, those a person turned off stay off.
 func TestRosterAndReminders(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")

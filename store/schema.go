@@ -50,7 +50,7 @@ func (s *Store) SchemaStatus(ctx context.Context) (SchemaStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	p, err := s.migrationProvider(sqlDB)
+	p, err := s.migrationProvider(ctx, sqlDB)
 	if err != nil {
 		return st, err
 	}

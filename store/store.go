@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"strings"
@@ -221,7 +222,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.migrationProvider(sqlDB)
+	p, err := s.migrationProvider(ctx, sqlDB)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-func (s *Store) migrationProvider(sqlDB *sql.DB) (*goose.Provider, error) {
+func (s *Store) migrationProvider(ctx context.Context, sqlDB *sql.DB) (*goose.Provider, error) {
 	dir, err := fs.Sub(migrations, "migrations/"+s.dialect)
 	if err != nil {
 		return nil, err
@@ -245,7 +246,22 @@ func (s *Store) migrationProvider(sqlDB *sql.DB) (*goose.Provider, error) {
 	var opts []goose.ProviderOption
 	if s.dialect == "postgres" {
 		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		// The lock keeps two replicas from migrating one schema at once.
+		// An advisory lock is held across the whole database, so each
+		// schema gets a lock of its own: okrbots in different schemas of
+		// one database do not wait on each other. "public" keeps goose's
+		// default, the lock okrbot has always taken there.
+		var schema string
+		if err := sqlDB.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return nil, fmt.Errorf("read the current schema: %w", err)
+		}
+		id := lock.DefaultLockID
+		if schema != "public" {
+			h := fnv.New64a()
+			h.Write([]byte(schema))
+			id ^= int64(h.Sum64())
+		}
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id))
 		if err != nil {
 			return nil, err
 		}

@@ -37,6 +37,7 @@ func (r *ddlRecorder) Trace(ctx context.Context, begin time.Time, fc func() (str
 // TestMigrationsMatchModels fails when a model changes without a migration:
 // on a migrated database, AutoMigrate must find nothing to do.
 func TestMigrationsMatchModels(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		rec := &ddlRecorder{Interface: logger.Discard}
 		if err := s.AutoMigrateWith(context.Background(), rec); err != nil {
@@ -49,6 +50,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		applied, err := s.Migrate(context.Background())
 		if err != nil {
@@ -61,6 +63,7 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 }
 
 func TestConcurrentMigrationsOnOnePostgres(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
@@ -128,6 +131,7 @@ func newObjective(t *testing.T, s *store.Store, f fixture, title string, krs int
 }
 
 func TestShortNumbersAreSharedAndPerWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		a := setup(t, s, "T1")
 		b := setup(t, s, "T2")
@@ -159,6 +163,7 @@ func TestShortNumbersAreSharedAndPerWorkspace(t *testing.T) {
 }
 
 func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		f := setup(t, s, "T1")
 		var wg sync.WaitGroup
@@ -187,6 +192,7 @@ func TestConcurrentCreatesGetDistinctNumbers(t *testing.T) {
 }
 
 func TestCheckInAppendsAndMovesCurrent(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -228,6 +234,7 @@ func TestCheckInAppendsAndMovesCurrent(t *testing.T) {
 }
 
 func TestSaveUserUpdatesProfile(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")
@@ -246,6 +253,7 @@ func TestSaveUserUpdatesProfile(t *testing.T) {
 }
 
 func TestTeamNamesIgnoreCaseInAnyScript(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		f := setup(t, s, "T1")

@@ -15,6 +15,7 @@ import (
 // every request whose workspace was not read; neither the store nor the
 // database takes one.
 func TestNoWorkspaceWithoutATeam(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		if _, err := s.Workspace(ctx, "slack", ""); err == nil || !strings.Contains(err.Error(), "no team id") {
@@ -38,6 +39,7 @@ func TestNoWorkspaceWithoutATeam(t *testing.T) {
 // because okrbot's token was refused come back on; those turned off by
 // people, or for a person gone, stay off.
 func TestReinstallResumesPromptsTurnedOffByTokenErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)

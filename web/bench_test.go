@@ -128,6 +128,7 @@ var benchPages = []string{"/tree", "/scorecard", "/", "/review"}
 // 4 key results each, and 10 or 200 KPIs), and that the HTML of the tree
 // and the scorecard stays within 300 KB.
 func TestLargePagesTakeConstantQueries(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("seeds 2,000 objectives per dialect")
 	}

@@ -19,6 +19,7 @@ import (
 // in testdata/browsercheck/package.json (.ci/run installs them). With
 // OKRBOT_SCREENSHOTS=DIR it saves the README's screenshots there.
 func TestDashboardInABrowser(t *testing.T) {
+	t.Parallel()
 	modules := os.Getenv("OKRBOT_DASHBOARD_NPM")
 	if modules == "" {
 		t.Skip("OKRBOT_DASHBOARD_NPM is not set: see testdata/browsercheck")

@@ -18,6 +18,7 @@ import (
 // through a fake Entra ID (OpenID Connect, signed id_tokens), and refuses
 // a person of another organization and a wrong app secret.
 func TestSignInWithMicrosoft(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		s := &site{t: t, now: midQ4, platform: "teams"}
 		clock := func() time.Time { return s.now }

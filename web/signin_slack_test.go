@@ -41,6 +41,7 @@ func (b *browser) noRedirects() *browser {
 }
 
 func TestSignInWithSlack(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		s, fake := slackSite(t, st, "s3cr3t")
 		fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace"})
@@ -97,6 +98,7 @@ func TestSignInWithSlack(t *testing.T) {
 }
 
 func TestSignInWithSlackRefusesOthers(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		// A workspace okrbot has never served.
 		s, fake := slackSite(t, st, "s3cr3t")

@@ -42,6 +42,7 @@ func (s *site) sayInTeams(u faketeams.User, text string) {
 }
 
 func TestTeamsTabSignsInWithTeams(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		s, fake := tabSite(t, st)
 		ada := faketeams.User{ID: "29:ada", AADObjectID: "aad-ada", Name: "Ada Lovelace", Email: "ada@example.com"}

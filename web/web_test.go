@@ -212,6 +212,7 @@ func (s *site) fill() {
 }
 
 func TestDashboardShowsAPersonTheirWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		s := newSite(t, st)
 		s.fill()
@@ -278,6 +279,7 @@ func TestDashboardShowsAPersonTheirWorkspace(t *testing.T) {
 }
 
 func TestDashboardSessionsAndForms(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		s := newSite(t, st)
 		s.fill()
@@ -360,6 +362,7 @@ func TestDashboardSessionsAndForms(t *testing.T) {
 }
 
 func TestDashboardWithoutAnAddressSaysWhatToSet(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return midQ4 }})
 		ws := bot.Workspace{Platform: "slack", TeamID: "T1"}
@@ -375,6 +378,7 @@ func TestDashboardWithoutAnAddressSaysWhatToSet(t *testing.T) {
 // pages once its person is a guest (as their platform last said), and once
 // okrbot is uninstalled from the workspace; nothing of the workspace shows.
 func TestDashboardIsForMembersOfAServedWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		s := newSite(t, st)

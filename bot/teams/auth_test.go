@@ -14,6 +14,7 @@ import (
 )
 
 func TestAuthRefusesAnythingButTheBotConnector(t *testing.T) {
+	t.Parallel()
 	// A host that must never see okrbot's token, reachable on loopback but
 	// not listed in TEAMS_SERVICE_URL_HOSTS (as "localhost").
 	var foreignHits atomic.Int32
@@ -99,6 +100,7 @@ func TestAuthRefusesAnythingButTheBotConnector(t *testing.T) {
 }
 
 func TestActivitiesOfOtherChannelsAreIgnored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The webchat key is endorsed for webchat, so the token is good; the
 	// activity is simply not for okrbot's Teams adapter.
@@ -110,6 +112,7 @@ func TestActivitiesOfOtherChannelsAreIgnored(t *testing.T) {
 }
 
 func TestSigningKeysFollowRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	if rec := e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{}); rec.Code != http.StatusOK {
@@ -126,6 +129,7 @@ func TestSigningKeysFollowRotation(t *testing.T) {
 }
 
 func TestUnknownKeysCannotHammerTheKeyEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	for i := range 30 {
@@ -149,6 +153,7 @@ func TestUnknownKeysCannotHammerTheKeyEndpoint(t *testing.T) {
 }
 
 func TestSigningKeysAreRefreshedDaily(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})
@@ -167,6 +172,7 @@ func TestSigningKeysAreRefreshedDaily(t *testing.T) {
 }
 
 func TestKeysAreFetchedAgainSoonAfterAFailedStart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.fake.FailKeys(faketeams.Fault{Status: 503, Times: 1})

@@ -89,6 +89,7 @@ func sampleCards() map[string]object {
 // packages. It needs node and OKRBOT_TEAMS_NPM, a node_modules holding
 // the versions in testdata/cardcheck/package.json (.ci/run installs them).
 func TestCardsPassMicrosoftsParsers(t *testing.T) {
+	t.Parallel()
 	modules := os.Getenv("OKRBOT_TEAMS_NPM")
 	if modules == "" {
 		t.Skip("OKRBOT_TEAMS_NPM is not set: see testdata/cardcheck")

@@ -5,6 +5,7 @@ import "testing"
 // TEAMS_CLOUD sets every endpoint from Microsoft's published constants;
 // the *_URL settings still win, for tests and emulators.
 func TestCloudDefaults(t *testing.T) {
+	t.Parallel()
 	cfg := Config{AppID: "a", AppPassword: "p", TenantID: "t-1", Cloud: "gcchigh"}
 	if got := cfg.tokenURL(); got != "https://login.microsoftonline.us/t-1/oauth2/v2.0/token" {
 		t.Errorf("token URL %q", got)

@@ -35,6 +35,7 @@ func newEnvConfig(t *testing.T, change func(*teams.Config), opts ...faketeams.Op
 // its key, which the token endpoint checks against the certificate
 // uploaded to the app registration, and no client secret at all.
 func TestCertificateCredential(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	pem := e.fake.Certificate(true)
 	e = withConfig(t, e, func(c *teams.Config) { c.AppPassword, c.AppCertificate = "", pem })
@@ -96,6 +97,7 @@ func withConfig(t *testing.T, e *env, change func(*teams.Config)) *env {
 // Framework are accepted, and okrbot asks for tokens for its scope; the
 // public cloud's settings are refused by both.
 func TestGovernmentCloud(t *testing.T) {
+	t.Parallel()
 	gov := func(c *teams.Config) { c.Cloud = "gcchigh" }
 	e := newEnvConfig(t, gov, faketeams.WithGovernmentCloud())
 	p := e.fake.Personal(ada)

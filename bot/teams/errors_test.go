@@ -10,6 +10,7 @@ import (
 // Both envelopes of Microsoft's "Status codes from bot conversational
 // APIs", and bodies in neither.
 func TestErrorEnvelopesAreRead(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		status int
@@ -38,6 +39,7 @@ func TestErrorEnvelopesAreRead(t *testing.T) {
 }
 
 func TestRetryAfterReadsSecondsAndDates(t *testing.T) {
+	t.Parallel()
 	h := http.Header{"Retry-After": {"3"}}
 	if got := retryAfter(h); got.Seconds() != 3 {
 		t.Errorf("seconds: %v", got)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestPersonalChatCommand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	rec := e.post(e.fake.Message(p, ada, "okr hello", faketeams.WithTimezone("Europe/Berlin")), faketeams.Claims{})
@@ -52,6 +53,7 @@ func TestPersonalChatCommand(t *testing.T) {
 }
 
 func TestCommandWords(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ typed, command, text string }{
 		{"okr list all", "/okr", "list all"},
 		{"/okr list all", "/okr", "list all"},
@@ -76,6 +78,7 @@ func TestCommandWords(t *testing.T) {
 }
 
 func TestChannelCommandWithMentions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	e.fake.AddMember(teamID, bob)
@@ -109,6 +112,7 @@ func TestChannelCommandWithMentions(t *testing.T) {
 }
 
 func TestGroupChatAddress(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.GroupChat("19:group-chat@thread.v2")
 	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})
@@ -130,6 +134,7 @@ func TestGroupChatAddress(t *testing.T) {
 }
 
 func TestChannelReplyGoesIntoTheThread(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr list")
@@ -153,6 +158,7 @@ func TestChannelReplyGoesIntoTheThread(t *testing.T) {
 // A question asked in a channel is public there: its answer goes into the
 // thread, also when Slack would show it to the asker alone.
 func TestQuietRepliesInAChannelGoToItsThread(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr whoami")
@@ -164,6 +170,7 @@ func TestQuietRepliesInAChannelGoToItsThread(t *testing.T) {
 }
 
 func TestPrivateRepliesNeverAppearInChannels(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr token create BI")
@@ -178,6 +185,7 @@ func TestPrivateRepliesNeverAppearInChannels(t *testing.T) {
 }
 
 func TestPrivateReplyThatCannotBeDeliveredLeavesANote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	e.fake.FailCreate("", faketeams.Fault{Status: 403, Code: "Forbidden"})
@@ -191,6 +199,7 @@ func TestPrivateReplyThatCannotBeDeliveredLeavesANote(t *testing.T) {
 }
 
 func TestHandlerPanicTellsThePerson(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr boom"), faketeams.Claims{})
@@ -198,6 +207,7 @@ func TestHandlerPanicTellsThePerson(t *testing.T) {
 }
 
 func TestMessagesAreAcknowledgedBeforeTheHandlerRuns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.h.block = make(chan struct{})
 	p := e.fake.Personal(ada)
@@ -215,6 +225,7 @@ func TestMessagesAreAcknowledgedBeforeTheHandlerRuns(t *testing.T) {
 }
 
 func TestMessagesWithoutAPersonAreIgnored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	act := e.fake.Message(p, ada, "okr list")
@@ -228,6 +239,7 @@ func TestMessagesWithoutAPersonAreIgnored(t *testing.T) {
 }
 
 func TestUserInfo(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if _, err := e.a.UserInfo(context.Background(), e.ws, bob.AADObjectID); err == nil {
 		t.Fatal("UserInfo answered before okrbot knew any conversation of the tenant")
@@ -247,6 +259,7 @@ func TestUserInfo(t *testing.T) {
 }
 
 func TestPeopleByEmail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if _, err := e.a.PersonByEmail(context.Background(), e.ws, bob.Email); err == nil || errors.Is(err, bot.ErrNoPerson) {
 		t.Fatalf("before okrbot knew a conversation of the tenant: %v, want an error saying it cannot ask", err)

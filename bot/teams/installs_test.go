@@ -82,6 +82,7 @@ func newInstallEnv(t *testing.T, graph bool) (*env, *installHandler) {
 // (Teams sends two activities), and reads its roster, page by page, with
 // each member's "29:" id in their address.
 func TestGroupChatInstall(t *testing.T) {
+	t.Parallel()
 	e, h := newInstallEnv(t, false)
 	group := e.fake.GroupChat("19:group@thread.v2")
 	e.fake.AddMember(group.ConversationID, bob)
@@ -111,6 +112,7 @@ func TestGroupChatInstall(t *testing.T) {
 // TestUpgradesKeepTheInstall: add-upgrade counts as an install (no second
 // welcome), remove-upgrade leaves the app installed.
 func TestUpgradesKeepTheInstall(t *testing.T) {
+	t.Parallel()
 	e, h := newInstallEnv(t, false)
 	acts := e.fake.Install(ada)
 	e.post(acts[1], faketeams.Claims{})
@@ -132,6 +134,7 @@ func TestUpgradesKeepTheInstall(t *testing.T) {
 // team of okrbot's and without the app; without Graph that is Unreachable;
 // with Graph but no app in the catalog too, and nothing is installed.
 func TestPeopleOkrbotCannotReach(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// A restarted okrbot knows the tenant's service URL from a channel's
 	// ref.

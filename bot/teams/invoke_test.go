@@ -10,6 +10,7 @@ import (
 )
 
 func TestInlineFormInPersonalChat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr new"), faketeams.Claims{})
@@ -43,6 +44,7 @@ func TestInlineFormInPersonalChat(t *testing.T) {
 }
 
 func TestFormButtonReplacesTheForm(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr new"), faketeams.Claims{})
@@ -59,6 +61,7 @@ func TestFormButtonReplacesTheForm(t *testing.T) {
 }
 
 func TestFormInChannelOpensAsADialog(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr new")
@@ -96,6 +99,7 @@ func TestFormInChannelOpensAsADialog(t *testing.T) {
 }
 
 func TestButtonThatOpensAFormShowsItInPlace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr list")
@@ -116,6 +120,7 @@ func TestButtonThatOpensAFormShowsItInPlace(t *testing.T) {
 }
 
 func TestButtonWithAPrivateAnswer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr list")
@@ -132,6 +137,7 @@ func TestButtonWithAPrivateAnswer(t *testing.T) {
 }
 
 func TestConfirmedButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Channel(teamID, channelID)
 	act := e.fake.Message(p, ada, "okr list")
@@ -157,6 +163,7 @@ func TestConfirmedButton(t *testing.T) {
 }
 
 func TestTamperedCardDataIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})
@@ -179,6 +186,7 @@ func TestTamperedCardDataIsRefused(t *testing.T) {
 }
 
 func TestSubmittedValuesAreChecked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr new"), faketeams.Claims{})
@@ -202,6 +210,7 @@ func TestSubmittedValuesAreChecked(t *testing.T) {
 }
 
 func TestButtonAnswerReplacesTheCardInAPersonalChat(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.fake.Personal(ada)
 	e.post(e.fake.Message(p, ada, "okr list"), faketeams.Claims{})

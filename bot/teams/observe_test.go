@@ -52,6 +52,7 @@ func (o *observer) String() string {
 // handler fails, a click, and a request without a token through the
 // Observer, with the Bot Connector calls each made.
 func TestObserverHearsOfRequestsAndCalls(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	obs := &observer{}
 	cfg := config(e.fake, e.clock)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestAppPackage(t *testing.T) {
+	t.Parallel()
 	const appID = "6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"
 	var buf bytes.Buffer
 	if err := teams.WritePackage(&buf, appID, ""); err != nil {
@@ -111,6 +112,7 @@ func TestAppPackage(t *testing.T) {
 // sign-on for the app's own Application ID URI; an http one is refused,
 // as Teams shows only https tabs.
 func TestAppPackageWithTheDashboardTab(t *testing.T) {
+	t.Parallel()
 	const appID = "6f1c5e1a-0b1d-4c6e-9a53-3d2b7c1e8f00"
 	var buf bytes.Buffer
 	if err := teams.WritePackage(&buf, appID, "https://okrbot.example.com/"); err != nil {

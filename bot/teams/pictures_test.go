@@ -70,6 +70,7 @@ func (e *env) sentImages(msg bot.Message) ([]map[string]any, string) {
 // TestSmallPictureRidesInTheCard: a picture that fits in Teams' 28 KB goes
 // in the card as a data URI, with its alt text.
 func TestSmallPictureRidesInTheCard(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	png := picture(8 << 10)
 	images, _ := e.sentImages(chartMessage(png))
@@ -86,6 +87,7 @@ func TestSmallPictureRidesInTheCard(t *testing.T) {
 // linked, with okrbot's public URL, at a signed link that serves it until
 // it expires; a link altered in any way is refused.
 func TestLargePictureIsLinkedAndServed(t *testing.T) {
+	t.Parallel()
 	e := withPublicURL(t)
 	png := picture(30 << 10)
 	images, _ := e.sentImages(chartMessage(png))
@@ -139,6 +141,7 @@ func TestLargePictureIsLinkedAndServed(t *testing.T) {
 // picture too big for a card is left out, its alt text in its place, and
 // the message goes out.
 func TestLargePictureWithoutPublicURLShowsItsAltText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if e.a.Pictures() != nil {
 		t.Error("pictures are served without a public URL")
@@ -152,6 +155,7 @@ func TestLargePictureWithoutPublicURLShowsItsAltText(t *testing.T) {
 
 // TestRequestsSayTeamsShowsPictures: Teams shows pictures in every answer.
 func TestRequestsSayTeamsShowsPictures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.post(e.fake.Message(e.fake.Personal(ada), ada, "okr list"), faketeams.Claims{})
 	if reqs := e.h.Requests(); len(reqs) != 1 || !reqs[0].ShowsImages {

@@ -14,6 +14,7 @@ import (
 // saying okrbot is busy, a click gets that as its answer, and neither
 // reaches the handler; okrbot answers again once the queue has room.
 func TestWhenTheQueueIsFullPeopleAreToldOkrbotIsBusy(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, bot.NewQueue(1, 0))
 	channel := e.fake.Channel(teamID, channelID)
 	list := e.fake.Message(channel, ada, "okr list")

@@ -41,6 +41,7 @@ func lines(c faketeams.Card) []string {
 // Markdown reads it (TextRuns are never Markdown), so nothing is escaped
 // and no backslash shows on phones.
 func TestUserTextShowsLiterally(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		typed string
 		lines []string
@@ -80,6 +81,7 @@ func TestUserTextShowsLiterally(t *testing.T) {
 // Layout is the card's, not spaces: an indented line is a narrow column
 // and a line, which Markdown would otherwise show as a code block.
 func TestIndentedLinesAreColumns(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	card, _ := e.show(bot.Message{Summary: bot.T("Digest"), Sections: []bot.Section{{Items: []bot.Text{
 		bot.T("Grow revenue"),
@@ -100,6 +102,7 @@ func TestIndentedLinesAreColumns(t *testing.T) {
 }
 
 func TestStyledText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	text := bot.T(
 		bot.Bold("Grow ", bot.Italic("revenue")), " ",
@@ -157,6 +160,7 @@ func TestStyledText(t *testing.T) {
 }
 
 func TestButtonsAndSections(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	card, _ := e.show(bot.Message{
 		Summary: bot.T("Digest"),
@@ -190,6 +194,7 @@ func TestButtonsAndSections(t *testing.T) {
 }
 
 func TestLongMessagesAreCutBetweenItems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var items, small []bot.Text
 	for i := range 1200 {
@@ -233,6 +238,7 @@ func TestLongMessagesAreCutBetweenItems(t *testing.T) {
 }
 
 func TestMessageTooLongEvenWithoutItems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	card, call := e.show(bot.Message{Summary: bot.T("Essay"), Sections: []bot.Section{{Text: bot.T(strings.Repeat("word ", 10000))}}})
 	if len(call.Body) > 28*1024 {
@@ -244,6 +250,7 @@ func TestMessageTooLongEvenWithoutItems(t *testing.T) {
 // Commands are named in the core as slash commands; Teams people type them
 // as messages, so that is how cards and previews show them.
 func TestCommandsShowAsTypedInTeams(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	summary := bot.Textf("Try `/okr list all`, `/kpi` or %s; not `/okrs`, `#1.1` or `/okr%s`.", bot.Bold(bot.Code("/okr help")), "x")
 	card, call := e.show(bot.Message{Summary: summary})

@@ -34,6 +34,7 @@ func (e *env) direct(u faketeams.User, ref string) bot.Address {
 }
 
 func TestSendToChannelAndThread(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	to := e.channel()
@@ -70,6 +71,7 @@ func TestSendToChannelAndThread(t *testing.T) {
 }
 
 func TestProactiveDirectChatIsCreatedOnceAndKept(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.fake.Install(bob) // Teams opens a chat by Entra object id only then
@@ -111,6 +113,7 @@ func TestProactiveDirectChatIsCreatedOnceAndKept(t *testing.T) {
 }
 
 func TestDeletedDirectChatIsOpenedAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	e.fake.Install(bob)
@@ -131,6 +134,7 @@ func TestDeletedDirectChatIsOpenedAgain(t *testing.T) {
 }
 
 func TestUpdateOfALostMessagePostsItAnew(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	ref, err := e.a.Send(ctx, e.channel(), bot.Message{Summary: bot.T("Weekly digest")})
@@ -156,6 +160,7 @@ func TestUpdateOfALostMessagePostsItAnew(t *testing.T) {
 }
 
 func TestSendErrorsAreClassified(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		fault faketeams.Fault
@@ -241,6 +246,7 @@ func TestSendErrorsAreClassified(t *testing.T) {
 }
 
 func TestTokenGoesOnlyToAllowedHosts(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	var mu sync.Mutex
 	var auth []string
@@ -270,6 +276,7 @@ func TestTokenGoesOnlyToAllowedHosts(t *testing.T) {
 }
 
 func TestTokenIsCachedUntilShortlyBeforeItExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	to := e.channel()
@@ -294,6 +301,7 @@ func TestTokenIsCachedUntilShortlyBeforeItExpires(t *testing.T) {
 }
 
 func TestConcurrentSendsShareOneTokenRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	to := e.channel()
 	var wg sync.WaitGroup
@@ -311,6 +319,7 @@ func TestConcurrentSendsShareOneTokenRequest(t *testing.T) {
 }
 
 func TestRevokedTokenIsReplacedOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	to := e.channel()
 	ctx := context.Background()
@@ -328,6 +337,7 @@ func TestRevokedTokenIsReplacedOnce(t *testing.T) {
 }
 
 func TestWrongCredentialsAreReported(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cfg := config(e.fake, e.clock)
 	cfg.AppPassword = "wrong"
@@ -351,6 +361,7 @@ func TestWrongCredentialsAreReported(t *testing.T) {
 }
 
 func TestConfigIsChecked(t *testing.T) {
+	t.Parallel()
 	cases := map[string]teams.Config{
 		"TEAMS_APP_ID":              {AppPassword: "p", TenantID: "t"},
 		"TEAMS_APP_PASSWORD":        {AppID: "a", TenantID: "t"},
@@ -373,6 +384,7 @@ func TestConfigIsChecked(t *testing.T) {
 }
 
 func TestSendRefusesOtherWorkspaces(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	to := e.channel()
 	to.Workspace = bot.Workspace{Platform: "slack", TeamID: "T1"}
@@ -389,6 +401,7 @@ func TestSendRefusesOtherWorkspaces(t *testing.T) {
 }
 
 func TestGroupChatRepliesHaveNoThreadConversation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")}) // learns the service URL
 	group := e.fake.GroupChat("19:group@thread.v2")
@@ -406,6 +419,7 @@ func TestGroupChatRepliesHaveNoThreadConversation(t *testing.T) {
 // Teams refuses a reply to a message the conversation does not hold, and
 // a thread outside a channel.
 func TestFakeRefusesRepliesTeamsRefuses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.a.Send(context.Background(), e.channel(), bot.Message{Summary: bot.T("hi")})
 	to := e.channel()

@@ -186,6 +186,7 @@ func wantPage(t *testing.T, status int, page string, wantStatus int, wants ...st
 }
 
 func TestTwoWorkspacesInstall(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		h := newHarness(t, st, defaultApp(), install.Config{})
@@ -218,6 +219,7 @@ func TestTwoWorkspacesInstall(t *testing.T) {
 }
 
 func TestInstallPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.OpenURL(t, storetest.SQLiteURL(t)), defaultApp(), install.Config{})
 	c := browser(t)
 	link, err := url.Parse(h.addToSlack(c))
@@ -273,6 +275,7 @@ func TestInstallPage(t *testing.T) {
 }
 
 func TestRefusedStates(t *testing.T) {
+	t.Parallel()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		h := newHarness(t, st, defaultApp(), install.Config{})
 		approve := func(c *http.Client) string {
@@ -334,6 +337,7 @@ func TestRefusedStates(t *testing.T) {
 }
 
 func TestSlackSaysNo(t *testing.T) {
+	t.Parallel()
 	st := storetest.OpenURL(t, storetest.SQLiteURL(t))
 	h := newHarness(t, st, defaultApp(), install.Config{})
 
@@ -377,6 +381,7 @@ func TestSlackSaysNo(t *testing.T) {
 }
 
 func TestOrgWideInstall(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		h := newHarness(t, st, defaultApp(), install.Config{})
@@ -391,6 +396,7 @@ func TestOrgWideInstall(t *testing.T) {
 }
 
 func TestPagesEscapeNames(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, storetest.OpenURL(t, storetest.SQLiteURL(t)), defaultApp(), install.Config{})
 	h.f.AddTeam(fakeslack.Team{ID: "T6", Name: `<script>alert("hi")</script>`})
 	status, page := h.install(browser(t), fakeslack.Grant{TeamID: "T6"})
@@ -400,6 +406,7 @@ func TestPagesEscapeNames(t *testing.T) {
 }
 
 func TestTokenRefresh(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	app := defaultApp()
 	app.TokenRotation = true
@@ -513,6 +520,7 @@ func callback(t *testing.T, payload map[string]any) slackevents.EventsAPICallbac
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	f := fakeslack.New(t)
 	f.AddTeam(fakeslack.Team{ID: "T1"})
 	f.AddTeam(fakeslack.Team{ID: "T2", EnterpriseID: "E1"})
@@ -550,6 +558,7 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestScopesMatchManifest(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../../../manifest.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -570,6 +579,7 @@ func TestScopesMatchManifest(t *testing.T) {
 }
 
 func TestNewNamesTheMissingSetting(t *testing.T) {
+	t.Parallel()
 	st := installs{}
 	for _, tc := range []struct {
 		cfg  install.Config
@@ -588,6 +598,7 @@ func TestNewNamesTheMissingSetting(t *testing.T) {
 }
 
 func TestBehindAProxy(t *testing.T) {
+	t.Parallel()
 	in, err := install.New(install.Config{ClientID: clientID, ClientSecret: clientSecret,
 		PublicURL: "https://example.com/okrbot/", Store: installs{}})
 	if err != nil {
