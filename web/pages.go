@@ -325,21 +325,33 @@ type objectiveData struct {
 }
 
 func (d *Dashboard) objectiveOf(w http.ResponseWriter, r *http.Request, v *viewer) (store.Objective, bool) {
-	n, err := strconv.ParseInt(strings.TrimPrefix(r.PathValue("number"), "#"), 10, 64)
-	if err != nil || n <= 0 {
-		d.notFound(w, r, v, "Objectives have numbers, like /o/12.")
-		return store.Objective{}, false
+	return pageOf(d, w, r, v, "number", "Objectives have numbers, like /o/12.", "There is no objective #%d in your workspace.",
+		func(ctx context.Context, n uint64) (store.Objective, error) {
+			return d.store.Objective(ctx, v.ws.ID, int64(n))
+		})
+}
+
+// pageOf finds what a page is about by the number in its path (param),
+// answering 404 with what was wrong (bad says how numbers look, missing
+// names the number nobody has) when nothing of the workspace has it.
+func pageOf[T any](d *Dashboard, w http.ResponseWriter, r *http.Request, v *viewer, param, bad, missing string,
+	find func(context.Context, uint64) (T, error)) (T, bool) {
+	var none T
+	n, err := strconv.ParseUint(strings.TrimPrefix(r.PathValue(param), "#"), 10, 63)
+	if err != nil || n == 0 {
+		d.notFound(w, r, v, bad)
+		return none, false
 	}
-	o, err := d.store.Objective(r.Context(), v.ws.ID, n)
+	found, err := find(r.Context(), n)
 	if errors.Is(err, okr.ErrNotFound) {
-		d.notFound(w, r, v, fmt.Sprintf("There is no objective #%d in your workspace.", n))
-		return o, false
+		d.notFound(w, r, v, fmt.Sprintf(missing, n))
+		return none, false
 	}
 	if err != nil {
 		d.fail(w, r, err)
-		return o, false
+		return none, false
 	}
-	return o, true
+	return found, true
 }
 
 // objective shows an objective: its key results with progress and
@@ -701,21 +713,8 @@ type kpiData struct {
 }
 
 func (d *Dashboard) kpiOf(w http.ResponseWriter, r *http.Request, v *viewer) (store.KPI, bool) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil || id == 0 {
-		d.notFound(w, r, v, "KPIs have numbers, like /k/3.")
-		return store.KPI{}, false
-	}
-	k, err := d.store.KPIByID(r.Context(), v.ws.ID, uint(id))
-	if errors.Is(err, okr.ErrNotFound) {
-		d.notFound(w, r, v, fmt.Sprintf("There is no KPI %d in your workspace.", id))
-		return k, false
-	}
-	if err != nil {
-		d.fail(w, r, err)
-		return k, false
-	}
-	return k, true
+	return pageOf(d, w, r, v, "id", "KPIs have numbers, like /k/3.", "There is no KPI %d in your workspace.",
+		func(ctx context.Context, n uint64) (store.KPI, error) { return d.store.KPIByID(ctx, v.ws.ID, uint(n)) })
 }
 
 // kpi shows a KPI: its trend chart, thresholds, measurements and the key
