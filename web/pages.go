@@ -237,30 +237,46 @@ func (d *Dashboard) kpiRows(ctx context.Context, v *viewer, ks []store.KPI, now 
 }
 
 type treeData struct {
+	periodFilter
+	Roots []objectiveRow
+}
+
+// periodFilter is what a page of one period and team shows in its
+// switcher: the period asked for (Found false when it does not exist) and
+// the team, with the choices of each.
+type periodFilter struct {
 	Period  string
 	Found   bool
 	Periods []option
 	Teams   []option
 	Team    string
-	Roots   []objectiveRow
+}
+
+// filterOf reads the period and team a page asks for, and returns their
+// rows: p.ID and team.ID are zero when the page asked for none.
+func (d *Dashboard) filterOf(r *http.Request, v *viewer) (f periodFilter, p store.Period, team store.Team, err error) {
+	p, periods, found, err := d.period(r.Context(), v, r.FormValue("period"))
+	if err != nil {
+		return f, p, team, err
+	}
+	team, teams, err := d.team(r.Context(), v, r.FormValue("team"))
+	if err != nil {
+		return f, p, team, err
+	}
+	return periodFilter{Period: p.Name, Found: found, Periods: periodOptions(periods, p), Teams: teams, Team: team.Name}, p, team, nil
 }
 
 // tree is the period's alignment: company objectives, and the team and
 // personal objectives aligned to them, nested.
 func (d *Dashboard) tree(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx, now := r.Context(), d.now()
-	p, periods, found, err := d.period(ctx, v, r.FormValue("period"))
+	filter, p, team, err := d.filterOf(r, v)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	team, teams, err := d.team(ctx, v, r.FormValue("team"))
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	data := treeData{Period: p.Name, Found: found, Periods: periodOptions(periods, p), Teams: teams, Team: team.Name}
-	if found {
+	data := treeData{periodFilter: filter}
+	if filter.Found {
 		os, err := d.store.Objectives(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
 		if err != nil {
 			d.fail(w, r, err)
@@ -816,11 +832,7 @@ type carriedRow struct {
 }
 
 type reviewData struct {
-	Period  string
-	Found   bool
-	Periods []option
-	Teams   []option
-	Team    string
+	periodFilter
 	Rows    []reviewRow
 	Scores  []teamScoreRow
 	Carried []carriedRow
@@ -830,18 +842,13 @@ type reviewData struct {
 // the average per team and what was carried over.
 func (d *Dashboard) review(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
-	p, periods, found, err := d.period(ctx, v, r.FormValue("period"))
+	filter, p, team, err := d.filterOf(r, v)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	team, teams, err := d.team(ctx, v, r.FormValue("team"))
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
-	data := reviewData{Period: p.Name, Found: found, Periods: periodOptions(periods, p), Teams: teams, Team: team.Name}
-	if found {
+	data := reviewData{periodFilter: filter}
+	if filter.Found {
 		rv, err := d.store.PeriodReview(ctx, v.ws.ID, p.ID, team.ID)
 		if err != nil {
 			d.fail(w, r, err)
