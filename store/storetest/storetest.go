@@ -30,12 +30,16 @@ import (
 // EnvURL names the variable that points the tests at a Postgres server.
 const EnvURL = "OKRBOT_TEST_DATABASE_URL"
 
+// server is the Postgres server of EnvURL, "" when tests run on SQLite
+// alone. Test binaries read it once, like okrbot reads its settings.
+var server = os.Getenv(EnvURL)
+
 // Dialects runs fn once per available database, as subtests named after the
 // dialect, each with a freshly migrated store.
 func Dialects(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	urls := []string{SQLiteURL(t)}
-	if os.Getenv(EnvURL) != "" {
+	if server != "" {
 		urls = append(urls, migratedPostgresURL(t))
 	}
 	for _, url := range urls {
@@ -48,7 +52,7 @@ func Dialects(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 func URLs(t testing.TB) []string {
 	t.Helper()
 	urls := []string{SQLiteURL(t)}
-	if os.Getenv(EnvURL) != "" {
+	if server != "" {
 		urls = append(urls, PostgresURL(t))
 	}
 	return urls
@@ -63,7 +67,7 @@ func SQLiteURL(t testing.TB) string {
 // OKRBOT_TEST_DATABASE_URL, and skips the test when it is not set.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(EnvURL)
+	base := server
 	if base == "" {
 		t.Skip(EnvURL + " is not set")
 	}
@@ -153,7 +157,7 @@ func migratedPostgresURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("migrate the Postgres template: %v", err)
 	}
-	db, err := sql.Open("pgx", os.Getenv(EnvURL))
+	db, err := sql.Open("pgx", server)
 	if err != nil {
 		t.Fatalf("open %s: %v", EnvURL, err)
 	}
@@ -167,7 +171,7 @@ func migratedPostgresURL(t testing.TB) string {
 			t.Errorf("drop database %s: %v", name, err)
 		}
 	})
-	url, err := withDatabase(os.Getenv(EnvURL), name)
+	url, err := withDatabase(server, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +190,7 @@ var postgresTemplate = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	name := "okrbot_template_" + sum
-	base := os.Getenv(EnvURL)
+	base := server
 	db, err := sql.Open("pgx", base)
 	if err != nil {
 		return "", err
