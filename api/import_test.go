@@ -12,6 +12,7 @@ import (
 
 	"github.com/okrbot/okrbot/api"
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/csvio"
 	"github.com/okrbot/okrbot/store"
@@ -40,7 +41,8 @@ func (members) RecentUser(context.Context, bot.Workspace, string, time.Duration)
 
 func eachImport(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return now }, Admins: []string{"UADMIN"}, People: members{}})
+		svc := commands.New(commands.Config{Store: st, Now: func() time.Time { return now }, Admins: []string{"UADMIN"}, People: members{},
+			Platforms: map[string]bot.Capabilities{slack.Platform: slack.Capabilities}})
 		server := httptest.NewServer(api.New(st, svc, func() time.Time { return now }, nil))
 		t.Cleanup(server.Close)
 		fn(t, &fixture{t: t, st: st, svc: svc, server: server})

@@ -72,6 +72,9 @@ type Request struct {
 // Each adapter sets its own on every Request, and commands branch on them,
 // never on a platform's name, so a new adapter needs no change there.
 type Capabilities struct {
+	// PlatformName is the platform as people call it in a sentence
+	// ("Microsoft Teams").
+	PlatformName string
 	// Delivers is true when okrbot can write to the platform's
 	// conversations on its own: post a digest to a channel, send someone
 	// their check-in prompt.

@@ -19,17 +19,3 @@ func (s *Service) Address(ctx context.Context, ws store.Workspace, kind bot.Addr
 func ChatWorkspace(ws store.Workspace) bot.Workspace {
 	return bot.Workspace{Platform: ws.Platform, TeamID: ws.TeamID, Org: ws.Org}
 }
-
-// platformName is a platform as people call it in a sentence. It is for
-// words only: what a platform can do is in bot.Capabilities.
-func platformName(platform string) string {
-	switch platform {
-	case "slack":
-		return "Slack"
-	case "teams":
-		return "Microsoft Teams"
-	case bot.ConsolePlatform:
-		return "the console"
-	}
-	return platform
-}

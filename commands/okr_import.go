@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -187,7 +188,9 @@ func (s *Service) ImportOKRs(ctx context.Context, workspaceID uint, sheet Sheet,
 		return OKRImportReport{}, err
 	}
 	// An import is made by no one in particular, with an admin's rights.
-	c := &caller{req: bot.Request{Workspace: ChatWorkspace(ws), Capabilities: s.platforms[ws.Platform]}, ws: ws, admin: true}
+	caps := s.platforms[ws.Platform]
+	caps.PlatformName = cmp.Or(caps.PlatformName, ws.Platform)
+	c := &caller{req: bot.Request{Workspace: ChatWorkspace(ws), Capabilities: caps}, ws: ws, admin: true}
 	im := &okrImport{s: s, c: c, opts: opts, people: map[string]personFound{}, byNumber: map[int64]*store.Objective{}, periods: map[string]bool{}}
 	im.report.Objectives, im.report.People, im.report.Problems = []ImportedObjective{}, []ImportedPerson{}, []ImportProblem{}
 	var problems []ImportProblem
@@ -571,7 +574,6 @@ func (im *okrImport) owner(ctx context.Context, line int, what, who, email strin
 // message says why no one was found.
 func (im *okrImport) findPerson(ctx context.Context, name, email string) (*importPerson, string, error) {
 	st, wsID := im.s.store, im.c.ws.ID
-	platform := im.c.ws.Platform
 	if name != "" {
 		u, err := st.UserByPlatformID(ctx, wsID, name)
 		if errors.Is(err, okr.ErrNotFound) {
@@ -615,7 +617,7 @@ func (im *okrImport) findPerson(ctx context.Context, name, email string) (*impor
 	}
 	if im.s.people == nil {
 		return nil, fmt.Sprintf("%q is not someone okrbot knows, and okrbot cannot look people up on %s from here; have them use okrbot once, or import where okrbot is connected to %[2]s",
-			cmpOr(email, name), platformName(platform)), nil
+			cmpOr(email, name), im.c.req.PlatformName), nil
 	}
 	ws := ChatWorkspace(im.c.ws)
 	var (
@@ -625,20 +627,20 @@ func (im *okrImport) findPerson(ctx context.Context, name, email string) (*impor
 	)
 	if email != "" {
 		found, err = im.s.people.PersonByEmail(ctx, ws, email)
-		how = "found by email on " + platformName(platform)
+		how = "found by email on " + im.c.req.PlatformName
 	} else {
 		found, err = im.s.people.Person(ctx, ws, name)
-		how = "found on " + platformName(platform)
+		how = "found on " + im.c.req.PlatformName
 	}
 	switch {
 	case errors.Is(err, bot.ErrNoPerson) && email != "":
-		return nil, fmt.Sprintf("%q is not the email of anyone on %s", email, platformName(platform)), nil
+		return nil, fmt.Sprintf("%q is not the email of anyone on %s", email, im.c.req.PlatformName), nil
 	case errors.Is(err, bot.ErrNoPerson):
-		return nil, fmt.Sprintf("%q is not someone okrbot knows nor a member id on %s; give their email", name, platformName(platform)), nil
+		return nil, fmt.Sprintf("%q is not someone okrbot knows nor a member id on %s; give their email", name, im.c.req.PlatformName), nil
 	case errors.Is(err, errors.ErrUnsupported):
-		return nil, fmt.Sprintf("%q cannot be looked up: %s cannot find people by email here; name them by their %[2]s id", cmpOr(email, name), platformName(platform)), nil
+		return nil, fmt.Sprintf("%q cannot be looked up: %s cannot find people by email here; name them by their %[2]s id", cmpOr(email, name), im.c.req.PlatformName), nil
 	case err != nil:
-		return nil, fmt.Sprintf("%q could not be looked up on %s (%v); try again", cmpOr(email, name), platformName(platform), err), nil
+		return nil, fmt.Sprintf("%q could not be looked up on %s (%v); try again", cmpOr(email, name), im.c.req.PlatformName, err), nil
 	}
 	u, err := st.UserByPlatformID(ctx, wsID, found.ID)
 	if errors.Is(err, okr.ErrNotFound) {

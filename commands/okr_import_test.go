@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/csvio"
 	"github.com/okrbot/okrbot/okr"
@@ -72,7 +73,7 @@ func eachWithPeople(t *testing.T, people bot.People, fn func(t *testing.T, h *ha
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 		h := &harness{t: t, st: st, now: midQ4, sent: &recorder{}}
 		h.svc = commands.New(commands.Config{Store: st, Now: func() time.Time { return h.now }, Admins: []string{"UADMIN"},
-			Sender: h.sent, People: people})
+			Sender: h.sent, People: people, Platforms: map[string]bot.Capabilities{slack.Platform: slack.Capabilities}})
 		fn(t, h)
 	})
 }

@@ -197,7 +197,7 @@ func (s *Service) remindShow(ctx context.Context, c *caller, head bot.Text) (bot
 			lines = append(lines, bot.T("You own no key results of active objectives, so there is nothing to be reminded of yet."))
 		case !c.req.Delivers:
 			// The scheduler prompts only people it can reach in a chat.
-			lines = append(lines, bot.T(capitalize(platformName(c.ws.Platform))+" gets no prompts: they come as direct messages in Slack or Teams."))
+			lines = append(lines, bot.T(capitalize(c.req.PlatformName)+" gets no prompts: they come as direct messages in Slack or Teams."))
 		default:
 			lines = append(lines, bot.T("Your next prompt: "+whenText(next, loc)+"."))
 		}

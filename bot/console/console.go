@@ -22,7 +22,7 @@ import (
 
 // Capabilities are what the console can do: a person's id is their name,
 // and nothing is sent there but answers.
-var Capabilities = bot.Capabilities{NamesArePeople: true}
+var Capabilities = bot.Capabilities{PlatformName: "the console", NamesArePeople: true}
 
 // Console reads commands from In and writes replies to Out, as User.
 type Console struct {

@@ -17,7 +17,7 @@ const Platform = "teams"
 
 // Capabilities are what Teams can do: okrbot posts and sends direct
 // messages on its own (proactive messages), and asks Teams who people are.
-var Capabilities = bot.Capabilities{Delivers: true, Directory: true}
+var Capabilities = bot.Capabilities{PlatformName: "Microsoft Teams", Delivers: true, Directory: true}
 
 const (
 	// DefaultOpenIDMetadataURL is where the Bot Framework publishes the keys
