@@ -67,7 +67,7 @@ type Sender interface {
 	// Serves reports whether the Sender can reach a workspace: it has
 	// credentials for it. Work for other workspaces (another deployment's,
 	// sharing the database) is left to the deployment that serves them.
-	Serves(ws Workspace) bool
+	Serves(ctx context.Context, ws Workspace) bool
 	// Send posts msg to an address. A Ref in the address saves the
 	// platform calls that would find the conversation; a Ref the platform
 	// no longer knows is replaced by a new one, in the MessageRef.
@@ -99,9 +99,9 @@ type Rememberer interface {
 type Senders map[string]Sender
 
 // Serves reports whether the Sender of ws's platform serves it.
-func (s Senders) Serves(ws Workspace) bool {
+func (s Senders) Serves(ctx context.Context, ws Workspace) bool {
 	sender := s[ws.Platform]
-	return sender != nil && sender.Serves(ws)
+	return sender != nil && sender.Serves(ctx, ws)
 }
 
 // Send sends with the Sender of to's platform.

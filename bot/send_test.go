@@ -10,7 +10,7 @@ import (
 // sender is a bot.Sender of one platform that counts the opens asked of it.
 type sender struct{ opened []string }
 
-func (s *sender) Serves(bot.Workspace) bool { return true }
+func (s *sender) Serves(context.Context, bot.Workspace) bool { return true }
 func (s *sender) Send(context.Context, bot.Address, bot.Message) (bot.MessageRef, error) {
 	return bot.MessageRef{}, nil
 }

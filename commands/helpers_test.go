@@ -43,7 +43,7 @@ type recorder struct {
 	posts []string
 }
 
-func (r *recorder) Serves(bot.Workspace) bool { return true }
+func (r *recorder) Serves(context.Context, bot.Workspace) bool { return true }
 
 func (r *recorder) Send(_ context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
 	r.mu.Lock()

@@ -341,7 +341,7 @@ func (s *Scheduler) served(ctx context.Context) (scope, error) {
 	}
 	sc := scope{ws: map[uint]store.Workspace{}}
 	for _, w := range all {
-		if s.sender.Serves(commands.ChatWorkspace(w)) {
+		if s.sender.Serves(ctx, commands.ChatWorkspace(w)) {
 			sc.ids = append(sc.ids, w.ID)
 			sc.ws[w.ID] = w
 		}

@@ -23,7 +23,7 @@ const Platform = "slack"
 
 // Capabilities are what Slack can do: okrbot posts and sends direct
 // messages on its own, and asks Slack who people are.
-var Capabilities = bot.Capabilities{Delivers: true, Directory: true}
+var Capabilities = bot.Capabilities{PlatformName: "Slack", Delivers: true, Directory: true}
 
 // Config is what the adapter needs from the environment.
 type Config struct {
@@ -55,8 +55,8 @@ type Installations interface {
 	// or its Enterprise Grid organization's (org may be empty).
 	Token(ctx context.Context, org, team string) (string, error)
 	// Installed reports whether okrbot is installed in a workspace now,
-	// as last read.
-	Installed(org, team string) bool
+	// as last read (and read again with ctx when that is long ago).
+	Installed(ctx context.Context, org, team string) bool
 	// InstalledNow is Installed, reading the installations again when
 	// those last read do not have the workspace: a request may come from
 	// a workspace that another replica installed okrbot in a moment ago.
@@ -184,7 +184,7 @@ func (a *Adapter) newClient(botToken string) *slack.Client {
 // client is the Web API client with the bot token of ws.
 func (a *Adapter) client(ctx context.Context, ws bot.Workspace) (*slack.Client, error) {
 	if a.installs == nil {
-		if !a.Serves(ws) {
+		if !a.Serves(ctx, ws) {
 			return nil, &bot.SendError{Kind: bot.Permanent, Err: fmt.Errorf("slack: workspace %s is not SLACK_BOT_TOKEN's", ws.TeamID)}
 		}
 		return a.api, nil
@@ -257,14 +257,14 @@ func (a *Adapter) Drain(ctx context.Context) error {
 // Serves reports whether the adapter can send to ws: a Slack workspace
 // okrbot is installed in, or the one of SLACK_BOT_TOKEN once TeamID has
 // learnt it, and that OKRBOT_SLACK_TEAMS allows.
-func (a *Adapter) Serves(ws bot.Workspace) bool {
+func (a *Adapter) Serves(ctx context.Context, ws bot.Workspace) bool {
 	if ws.Platform != Platform || !a.allowed.Serves(ws.Org, ws.TeamID) {
 		// Installed before OKRBOT_SLACK_TEAMS left it out: no message
 		// goes there either.
 		return false
 	}
 	if a.installs != nil {
-		return a.installs.Installed(ws.Org, ws.TeamID)
+		return a.installs.Installed(ctx, ws.Org, ws.TeamID)
 	}
 	team := a.team.Load()
 	return team != nil && ws.TeamID == *team

@@ -146,7 +146,7 @@ func TestAKeptDMChannelNeedsNoOpening(t *testing.T) {
 func TestSendOnlyToItsOwnWorkspace(t *testing.T) {
 	e := setup(t)
 	for _, ws := range []bot.Workspace{{Platform: "slack", TeamID: team}, {Platform: "slack", TeamID: "TOTHER"}, {Platform: "teams", TeamID: team}} {
-		if got, want := e.a.Serves(ws), ws.TeamID == team && ws.Platform == "slack"; got != want {
+		if got, want := e.a.Serves(t.Context(), ws), ws.TeamID == team && ws.Platform == "slack"; got != want {
 			t.Errorf("Serves(%+v) = %v", ws, got)
 		}
 	}

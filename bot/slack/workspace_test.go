@@ -110,7 +110,7 @@ func TestTeamsNotAllowedAreRefused(t *testing.T) {
 		}
 	}
 	h.waitCalled(t, 2)
-	if a.Serves(bot.Workspace{Platform: slackbot.Platform, TeamID: "T9"}) {
+	if a.Serves(t.Context(), bot.Workspace{Platform: slackbot.Platform, TeamID: "T9"}) {
 		t.Error("messages would go to a workspace OKRBOT_SLACK_TEAMS leaves out")
 	}
 }

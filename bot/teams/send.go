@@ -14,7 +14,7 @@ import (
 var _ bot.Sender = (*Adapter)(nil)
 
 // Serves reports whether ws is the tenant the bot is registered in.
-func (a *Adapter) Serves(ws bot.Workspace) bool {
+func (a *Adapter) Serves(_ context.Context, ws bot.Workspace) bool {
 	return ws.Platform == Platform && ws.TeamID == a.tenant
 }
 

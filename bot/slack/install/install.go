@@ -79,6 +79,8 @@ type Store interface {
 	// UseOAuthState marks state as used until expires, and reports whether
 	// it was unused until now.
 	UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error)
+	// ActiveInstallations are the installations not revoked.
+	ActiveInstallations(ctx context.Context) ([]Installation, error)
 }
 
 // Config configures an Installer.
@@ -120,6 +122,7 @@ type Installer struct {
 	cookiePath string
 	stateKey   []byte
 	secure     bool
+	installed  installed
 }
 
 // New checks cfg and returns an Installer.
@@ -220,10 +223,7 @@ func (in *Installer) Fresh(ctx context.Context, inst Installation) (Installation
 	if !in.expiring(inst, now) {
 		return inst, nil
 	}
-	team := inst.TeamID
-	if inst.IsEnterpriseInstall {
-		team = ""
-	}
+	team := key(inst)
 	holder := randomText()
 	cur, failures, claimed, err := in.cfg.Store.ClaimRefresh(ctx, inst.EnterpriseID, team, holder, now, now.Add(refreshClaim))
 	switch {
@@ -316,6 +316,7 @@ func (in *Installer) refreshFailed(ctx context.Context, cur Installation, team, 
 		if err := in.cfg.Store.RevokeInstallation(ctx, cur.EnterpriseID, team, now, reason); err != nil {
 			log.Error("revoke the installation", "err", err)
 		}
+		in.reload(ctx)
 		return cur, fmt.Errorf("refresh the Slack token of %s: %s, so it is no longer served: %w", where(cur), reason, ErrNotInstalled)
 	}
 	wait := refreshBackoff(failures)
@@ -350,6 +351,15 @@ func expiry(now time.Time, expiresIn int) time.Time {
 		return time.Time{}
 	}
 	return now.Add(time.Duration(expiresIn) * time.Second).UTC()
+}
+
+// key is the team id the store names inst by: empty for an org-wide
+// install, which its enterprise id names alone.
+func key(inst Installation) string {
+	if inst.IsEnterpriseInstall {
+		return ""
+	}
+	return inst.TeamID
 }
 
 func where(inst Installation) string {

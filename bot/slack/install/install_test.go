@@ -61,6 +61,15 @@ func (s installs) RevokeInstallation(ctx context.Context, enterpriseID, teamID s
 	return s.st.RevokeInstallation(ctx, enterpriseID, teamID, at, reason)
 }
 
+func (s installs) ActiveInstallations(ctx context.Context) ([]install.Installation, error) {
+	all, err := s.st.ActiveInstallations(ctx)
+	out := make([]install.Installation, len(all))
+	for i, in := range all {
+		out[i] = install.Installation(in)
+	}
+	return out, err
+}
+
 func (s installs) UseOAuthState(ctx context.Context, state string, expires, now time.Time) (bool, error) {
 	return s.st.UseOAuthState(ctx, state, expires, now)
 }
@@ -615,4 +624,44 @@ func TestBehindAProxy(t *testing.T) {
 		!strings.Contains(link, url.QueryEscape("https://example.com/okrbot/slack/oauth_redirect")) {
 		t.Errorf("Add to Slack points at %s", link)
 	}
+}
+
+// TestInstalledAsLastRead: the replica that installs or uninstalls knows
+// at once; another replica learns of a new install when a request comes
+// from it, and of an uninstall once what it read is older than 30 seconds.
+func TestInstalledAsLastRead(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		h := newHarness(t, st, defaultApp(), install.Config{})
+		other := h.installer(install.Config{})
+		for _, in := range []*install.Installer{h.in, other} {
+			if err := in.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		status, page := h.install(browser(t), fakeslack.Grant{TeamID: "T1", UserID: "UT1"})
+		wantPage(t, status, page, http.StatusOK, "okrbot is installed in Acme.")
+		if !h.in.Installed(ctx, "", "T1") {
+			t.Error("the replica that installed okrbot does not know it")
+		}
+		if other.Installed(ctx, "", "T1") {
+			t.Error("the other replica read the installations again before they were 30 s old")
+		}
+		if !other.InstalledNow(ctx, "", "T1") || !other.Installed(ctx, "", "T1") {
+			t.Error("a request from the new workspace is not served by the other replica")
+		}
+
+		h.in.Uninstalled(ctx, "", "T1", "app_uninstalled")
+		if h.in.Installed(ctx, "", "T1") {
+			t.Error("the replica Slack told of the uninstall still serves the workspace")
+		}
+		if !other.Installed(ctx, "", "T1") {
+			t.Error("the other replica read the installations again before they were 30 s old")
+		}
+		h.clock.Advance(31 * time.Second)
+		if other.Installed(ctx, "", "T1") {
+			t.Error("31 s after the uninstall, the other replica still serves the workspace")
+		}
+	})
 }

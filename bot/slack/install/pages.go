@@ -180,6 +180,7 @@ func (in *Installer) serveRedirect(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, http.StatusInternalServerError, "Slack approved okrbot, but okrbot could not save the installation; whoever runs okrbot will find the reason in its log.", startAgain)
 		return
 	}
+	in.reload(r.Context())
 	log.Info("installed", "team", inst.TeamID, "enterprise", inst.EnterpriseID, "org_wide", inst.IsEnterpriseInstall,
 		"installer", inst.InstallerID, "scopes", inst.Scopes)
 

@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// TestCheckAndServeAgreeOnATrailingNewline gives check and serve a signing
+// secret pasted with a line end, as secret stores and `echo` leave it:
+// check passes it, and serve takes requests signed with the secret.
+// healthcheck finds serve on the port of OKRBOT_ADDR.
+func TestCheckAndServeAgreeOnATrailingNewline(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-e2e\n", "SLACK_SIGNING_SECRET": slackSigningSecret + "\n", "SLACK_API_URL": fake.APIURL(),
+		"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_LOG_LEVEL": "warn",
+	}
+	out, err := run(t, env, "", "check")
+	if err != nil || !strings.Contains(out, "ok       SLACK_SIGNING_SECRET: set") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	base := serve(t, env)
+	cmd := slack.SlashCommand{TeamID: fakeslack.TeamID, UserID: "U1", UserName: "ada", ChannelID: "C1",
+		Command: "/okr", Text: "help", ResponseURL: fake.ResponseURL("help")}
+	if code, body := do(t, fakeslack.SlashCommandRequest(base+"/slack/events", slackSigningSecret, time.Now(), cmd)); code != http.StatusOK {
+		t.Fatalf("a request signed with the secret check passed = %d %s, want 200", code, body)
+	}
+	// healthcheck asks the port serve listens on, OKRBOT_ADDR's, with
+	// the same line end.
+	addr := strings.TrimPrefix(base, "http://") + "\n"
+	if out, err := run(t, map[string]string{"OKRBOT_ADDR": addr}, "", "healthcheck"); err != nil || out != "ok\n" {
+		t.Errorf("healthcheck on OKRBOT_ADDR %q: %q, %v", addr, out, err)
+	}
+}
+
+// TestListenErrorsNameTheSetting starts serve where its metrics' address is
+// taken: it stops, naming the setting to change.
+func TestListenErrorsNameTheSetting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fake := fakeslack.New(t)
+	env := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
+		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": ln.Addr().String(), "DATABASE_URL": storetest.SQLiteURL(t),
+	}
+	_, err = run(t, env, "", "serve")
+	if err == nil || !strings.Contains(err.Error(), "cannot listen on "+ln.Addr().String()+" for the metrics") ||
+		!strings.Contains(err.Error(), "set OKRBOT_METRICS_ADDR to a free address, or to off") {
+		t.Errorf("serve with its metrics' address taken: %v", err)
+	}
+}
+
+// TestDefaultAddresses keeps the metrics off Prometheus' own port 9090, so
+// that okrbot starts beside a Prometheus server.
+func TestDefaultAddresses(t *testing.T) {
+	s := readSettings(func(string) string { return "" })
+	if s.Addr != ":3000" || s.MetricsAddr != "127.0.0.1:9464" {
+		t.Errorf("defaults: OKRBOT_ADDR %q, OKRBOT_METRICS_ADDR %q", s.Addr, s.MetricsAddr)
+	}
+}
+
+// TestBadSecretKeyIsNamedOnce: check names OKRBOT_SECRET_KEY and the key
+// at fault once, not the setting twice over.
+func TestBadSecretKeyIsNamedOnce(t *testing.T) {
+	fake := fakeslack.New(t)
+	env := map[string]string{"SLACK_CLIENT_ID": "123.456", "SLACK_CLIENT_SECRET": "s3cr3t", "OKRBOT_PUBLIC_URL": "https://okrbot.example.com",
+		"OKRBOT_SECRET_KEY": "c2hvcnQ=", "SLACK_SIGNING_SECRET": goodSecret, "SLACK_API_URL": fake.APIURL(), "DATABASE_URL": storetest.SQLiteURL(t)}
+	out, err := run(t, env, "", "check")
+	if err == nil || !strings.Contains(out, "PROBLEM  OKRBOT_SECRET_KEY: key 1 of 1 is 5 bytes") ||
+		strings.Contains(out, "OKRBOT_SECRET_KEY: OKRBOT_SECRET_KEY") {
+		t.Errorf("check with a short key: %v\n%s", err, out)
+	}
+}
