@@ -64,18 +64,24 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 		signIn := func(b *browser, token string) page {
 			return b.post(web.TeamsTabSignInPath, url.Values{"token": {token}})
 		}
-		for name, token := range map[string]string{
-			"not a token":                       "nonsense",
-			"for another app":                   fake.TabToken(ada, "", "api://"+host+"/00000000-0000-0000-0000-0000000000ff"),
-			"of a tenant okrbot does not serve": fake.TabToken(ada, "0e0e0000-0000-4000-8000-000000000bad", tabAppID),
+		// A token okrbot cannot accept is 401, and the tab offers a link; a
+		// person it may not let in is 403 with the reason the tab shows.
+		for name, want := range map[string]struct {
+			token  string
+			status int
+			says   string
+		}{
+			"not a token":                       {"nonsense", http.StatusUnauthorized, "not a Teams sign-in token"},
+			"for another app":                   {fake.TabToken(ada, "", "api://"+host+"/00000000-0000-0000-0000-0000000000ff"), http.StatusUnauthorized, "could not be checked"},
+			"of a tenant okrbot does not serve": {fake.TabToken(ada, "0e0e0000-0000-4000-8000-000000000bad", tabAppID), http.StatusForbidden, "okrbot does not serve your Microsoft 365 organization."},
 		} {
-			if p := signIn(s.browser(), token); p.status/100 != 4 || p.header.Get("Set-Cookie") != "" {
+			if p := signIn(s.browser(), want.token); p.status != want.status || !strings.Contains(p.body, want.says) || p.header.Get("Set-Cookie") != "" {
 				t.Errorf("a token %s: %d %s", name, p.status, p.body)
 			}
 		}
 		expired := fake.TabToken(ada, "", tabAppID)
 		s.now = s.now.Add(2 * time.Hour)
-		if p := signIn(s.browser(), expired); p.status != http.StatusForbidden {
+		if p := signIn(s.browser(), expired); p.status != http.StatusUnauthorized {
 			t.Errorf("an expired token: %d", p.status)
 		}
 

@@ -1,7 +1,9 @@
 // The dashboard in a real headless Chromium: sign-in, every page at 375 px
 // wide, axe-core on each, the charts, the period switcher, sign-out and a
-// reused sign-in link. web/browser_test.go writes the config and runs this
-// with NODE_PATH at a node_modules holding package.json's versions.
+// reused sign-in link; and, at the same time in the same Chromium, the
+// Teams tab framed by a fake Teams web client (teamshost.html).
+// web/browser_test.go writes the config and runs this with NODE_PATH at a
+// node_modules holding package.json's versions.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -14,32 +16,54 @@ const problems = [];
 const problem = (msg) => problems.push(msg);
 const base = new URL(cfg.base);
 
-async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: await chromium.executablePath(),
-    args: chromium.args,
-    headless: true,
-  });
-  try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 375, height: 812, deviceScaleFactor: 1 });
-    await page.setRequestInterception(true);
-    page.on("request", (req) => {
-      const u = new URL(req.url());
-      if (u.protocol !== "data:" && u.host !== base.host) {
-        problem(`a request left okrbot's host: ${req.url()}`);
-        req.abort();
-        return;
-      }
-      req.continue();
-    });
-    page.on("console", (msg) => {
-      // The pages of a signed-out person (401) and of a used link (410)
-      // are answered with those statuses on purpose.
-      if (msg.type() === "error" && !/status of (401|410)\b/.test(msg.text())) problem(`console error on ${page.url()}: ${msg.text()}`);
-    });
-    page.on("pageerror", (err) => problem(`page error on ${page.url()}: ${err.message}`));
+// Chromium as a person has it: @sparticuz/chromium's flags, less those
+// that turn the browser's own protections off, which the Teams tab and the
+// Content-Security-Policy must be tested with, and less --single-process,
+// which a person's browser is not and in which a second browser context
+// (a second person) crashes it. The test's servers have certificates of
+// their own, and teams.microsoft.com is the test's fake.
+const unlike = new Set(["--disable-web-security", "--allow-running-insecure-content", "--single-process"]);
 
+async function main() {
+  const args = chromium.args.filter((a) => !unlike.has(a));
+  if (cfg.teams) args.push(`--host-resolver-rules=${cfg.teams.hostResolverRules}`, "--ignore-certificate-errors");
+  const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args, headless: true });
+  try {
+    await Promise.all([dashboard(browser), ...(cfg.teams ? cfg.teams.cases.map((c) => teamsTab(browser, c)) : [])]);
+  } finally {
+    await browser.close();
+  }
+}
+
+// newPage is a page of a browser context of its own (its own cookies) at
+// 375 px, whose requests may go only to hosts, and whose console errors
+// are problems unless expected says otherwise.
+async function newPage(browser, hosts, expected = () => false) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport({ width: 375, height: 812, deviceScaleFactor: 1 });
+  await page.setRequestInterception(true);
+  page.on("request", (req) => {
+    const u = new URL(req.url());
+    if (u.protocol !== "data:" && !hosts.includes(u.host)) {
+      problem(`a request left okrbot's host: ${req.url()}`);
+      req.abort();
+      return;
+    }
+    req.continue();
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected(msg.text())) problem(`console error on ${page.url()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problem(`page error on ${page.url()}: ${err.message}`));
+  return page;
+}
+
+async function dashboard(browser) {
+  // The pages of a signed-out person (401) and of a used link (410) are
+  // answered with those statuses on purpose.
+  const page = await newPage(browser, [base.host], (text) => /status of (401|410)\b/.test(text));
+  {
     const text = () => page.evaluate(() => document.body.innerText);
 
     // The link shows a button; only pressing it signs in.
@@ -87,9 +111,66 @@ async function main() {
     // The same link again signs no one in.
     resp = await page.goto(cfg.signIn);
     if (resp.status() !== 410 || (await page.$("main button"))) problem(`a reused link: ${resp.status()} ${await text()}`);
-  } finally {
-    await browser.close();
+
+    // The tab's page outside Teams says how to sign in instead.
+    if (cfg.teams) {
+      const tab = await newPage(browser, [new URL(cfg.teams.tab).host], teamsCDN);
+      await tab.goto(cfg.teams.tab + "/teams/tab");
+      await tab.waitForFunction(() => !document.getElementById("tab-fallback").hidden, { timeout: 10000 }).catch(() => {});
+      const shown = await tab.evaluate(() => document.body.innerText);
+      if (!shown.includes("Teams could not sign you in here")) problem(`the tab's page outside Teams: ${shown}`);
+      await checkPage(tab, "the tab's page outside Teams");
+      await tab.browserContext().close();
+    }
   }
+  await page.browserContext().close();
+}
+
+// teamsCDN: the Teams library asks Microsoft's CDN for its list of Teams
+// hosts when it loads; the tab's Content-Security-Policy refuses, Chromium
+// says so on the console, and the library uses the list it carries.
+const teamsCDN = (text) => text.includes("https://res.cdn.office.net/teams-js/validDomains/") && text.includes("Content Security Policy");
+
+// teamsTab opens the fake Teams client at c.url, which frames the tab's
+// page and answers the Teams library, and checks what okrbot answered the
+// tab's sign-in, what the frame ends up showing and what the library
+// asked of Teams.
+async function teamsTab(browser, c) {
+  const tabHost = new URL(cfg.teams.tab).host;
+  const refusal = new RegExp(`status of ${c.signIn}\\b`);
+  const page = await newPage(browser, [tabHost, "teams.microsoft.com"], (text) => teamsCDN(text) || (c.signIn >= 400 && refusal.test(text)));
+  const signIns = [];
+  page.on("response", (r) => {
+    if (r.request().method() === "POST" && r.url() === cfg.teams.tab + "/teams/tab/signin") signIns.push(r.status());
+  });
+  const name = `the Teams tab, ${c.name}`;
+  const resp = await page.goto(c.url);
+  if (resp.status() !== 200) problem(`${name}: the fake Teams client answered ${resp.status()}`);
+  const handle = await page.waitForSelector("iframe#tab");
+  const frame = await handle.contentFrame();
+  const done = (shows) => shows.every((s) => document.body && document.body.innerText.includes(s));
+  try {
+    await frame.waitForFunction(done, { timeout: 10000 }, c.shows);
+  } catch (err) {
+    problem(`${name}: the tab does not show ${JSON.stringify(c.shows)}: ${await frame.evaluate(() => document.body.innerText).catch((e) => e.message)}`);
+  }
+  const at = new URL(frame.url());
+  if (at.host !== tabHost || at.pathname !== c.path) problem(`${name}: the tab is at ${frame.url()}, want ${c.path}`);
+  if (JSON.stringify(signIns) !== JSON.stringify(c.signIn ? [c.signIn] : [])) problem(`${name}: okrbot answered the tab's sign-in with ${JSON.stringify(signIns)}, want ${c.signIn || "no sign-in"}`);
+  const asked = await page.evaluate(() => window.hostLog);
+  if (JSON.stringify(asked) !== JSON.stringify(c.asked)) problem(`${name}: the Teams library asked ${JSON.stringify(asked)}, want ${JSON.stringify(c.asked)}`);
+  const body = await frame.evaluate(() => document.documentElement.outerHTML);
+  for (const secret of cfg.forbidden) if (body.includes(secret)) problem(`${name} shows another workspace's ${JSON.stringify(secret)}`);
+  await frame.evaluate(axe.source);
+  const result = await frame.evaluate(() => axe.run(document, { resultTypes: ["violations"] }));
+  for (const v of result.violations) {
+    if (v.impact === "serious" || v.impact === "critical") problem(`${name}: axe ${v.impact} ${v.id}: ${v.help}`);
+  }
+  checked.push(name);
+  if (cfg.screenshots && c.shot) {
+    await handle.screenshot({ path: path.join(cfg.screenshots, `dashboard-${c.shot}.png`) });
+  }
+  await page.browserContext().close();
 }
 
 // checkPage: no sideways scrolling at 375 px, no other workspace's text,
