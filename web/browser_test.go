@@ -84,17 +84,19 @@ func TestDashboardInABrowser(t *testing.T) {
 }
 
 // tabCase is one opening of the Teams tab in the fake Teams client:
-// okrbot should answer the tab's sign-in with SignIn (none when 0), the
-// frame should end at Path showing Shows, and the client should have been
-// asked Asked, in order.
+// okrbot should answer the tab's sign-ins with SignIns, the frame should
+// end at Path showing Shows, and the client should have been asked Asked,
+// in order. With Again the person then signs out in the tab, and back in
+// with Teams.
 type tabCase struct {
-	Name   string   `json:"name"`
-	URL    string   `json:"url"`
-	SignIn int      `json:"signIn,omitempty"`
-	Path   string   `json:"path"`
-	Shows  []string `json:"shows"`
-	Asked  []string `json:"asked"`
-	Shot   string   `json:"shot,omitempty"`
+	Name    string   `json:"name"`
+	URL     string   `json:"url"`
+	SignIns []int    `json:"signIns"`
+	Path    string   `json:"path"`
+	Shows   []string `json:"shows"`
+	Asked   []string `json:"asked"`
+	Again   bool     `json:"again,omitempty"`
+	Shot    string   `json:"shot,omitempty"`
 }
 
 // teamsHost is the fake Teams web client's address: Chromium is told that
@@ -151,11 +153,12 @@ func teamsInABrowser(t *testing.T, st *store.Store) map[string]any {
 		"hostResolverRules": "MAP " + teamsHost + " " + hostAddr,
 		"tab":               s.srv.URL,
 		"cases": []tabCase{
-			{Name: "signed in with Teams", URL: at("/ada"), SignIn: http.StatusNoContent, Path: "/", Asked: signedIn, Shot: "teams-tab",
-				Shows: []string{"Ada Lovelace", "Your objectives in 2026-Q4", "#1 Delight customers", "Happy customers"}},
-			{Name: "single sign-on refused", URL: at("/no-sso"), Path: web.TeamsTabPath, Asked: signedIn,
+			{Name: "signed in with Teams", URL: at("/ada"), SignIns: []int{http.StatusNoContent, http.StatusNoContent}, Path: "/",
+				Shows: []string{"Ada Lovelace", "Your objectives in 2026-Q4", "#1 Delight customers", "Happy customers"},
+				Asked: append(signedIn, signedIn...), Again: true, Shot: "teams-tab"},
+			{Name: "single sign-on refused", URL: at("/no-sso"), SignIns: []int{}, Path: web.TeamsTabPath, Asked: signedIn,
 				Shows: []string{"Teams could not sign you in here", "okr dashboard"}},
-			{Name: "another organization", URL: at("/other-tenant"), SignIn: http.StatusForbidden, Path: web.TeamsTabPath, Asked: signedIn,
+			{Name: "another organization", URL: at("/other-tenant"), SignIns: []int{http.StatusForbidden}, Path: web.TeamsTabPath, Asked: signedIn,
 				Shows: []string{"okrbot does not serve your Microsoft 365 organization."}},
 		},
 	}

@@ -38,8 +38,9 @@ const (
 )
 
 // teamsFrameAncestors are the hosts that show Teams tabs, Microsoft's list
-// for Teams and the Microsoft 365 apps that run Teams apps.
-const teamsFrameAncestors = "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft https://*.microsoft365.com https://*.office.com"
+// for Teams and the Microsoft 365 apps that run Teams apps, and Teams of
+// the US government clouds (GCC High, DoD).
+const teamsFrameAncestors = "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft https://*.microsoft365.com https://*.office.com https://teams.microsoft.us https://*.teams.microsoft.us"
 
 // tabCookie is the session cookie of the tab. Inside Teams the dashboard is
 // a frame of another site, where browsers send only cookies that are
