@@ -121,6 +121,7 @@ func teamsInABrowser(t *testing.T, st *store.Store) map[string]any {
 		"/ada":          {"token": fake.TabToken(ada, "", appURI), "tenant": faketeams.TenantID},
 		"/no-sso":       {"ssoError": "resourceRequiresConsent", "tenant": faketeams.TenantID},
 		"/other-tenant": {"token": fake.TabToken(ada, otherTenant, appURI), "tenant": otherTenant},
+		"/other-app":    {"token": fake.TabToken(ada, "", "api://"+strings.TrimPrefix(s.srv.URL, "https://")+"/00000000-0000-0000-0000-0000000000ff"), "tenant": faketeams.TenantID},
 	}
 	page, err := os.ReadFile(filepath.Join("testdata", "browsercheck", "teamshost.html"))
 	if err != nil {
@@ -157,6 +158,8 @@ func teamsInABrowser(t *testing.T, st *store.Store) map[string]any {
 				Shows: []string{"Ada Lovelace", "Your objectives in 2026-Q4", "#1 Delight customers", "Happy customers"},
 				Asked: append(signedIn, signedIn...), Again: true, Shot: "teams-tab"},
 			{Name: "single sign-on refused", URL: at("/no-sso"), SignIns: []int{}, Path: web.TeamsTabPath, Asked: signedIn,
+				Shows: []string{"Teams could not sign you in here", "okr dashboard"}},
+			{Name: "a token for another app", URL: at("/other-app"), SignIns: []int{http.StatusUnauthorized}, Path: web.TeamsTabPath, Asked: signedIn,
 				Shows: []string{"Teams could not sign you in here", "okr dashboard"}},
 			{Name: "another organization", URL: at("/other-tenant"), SignIns: []int{http.StatusForbidden}, Path: web.TeamsTabPath, Asked: signedIn,
 				Shows: []string{"okrbot does not serve your Microsoft 365 organization."}},
