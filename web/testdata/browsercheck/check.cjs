@@ -29,17 +29,27 @@ async function main() {
   if (cfg.teams) args.push(`--host-resolver-rules=${cfg.teams.hostResolverRules}`, "--ignore-certificate-errors");
   const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), args, headless: true });
   try {
-    await Promise.all([dashboard(browser), ...(cfg.teams ? cfg.teams.cases.map((c) => teamsTab(browser, c)) : [])]);
+    const timed = async (name, run) => {
+      const start = Date.now();
+      await run();
+      timings.push(`${name} ${Date.now() - start} ms`);
+    };
+    const flows = [timed("dashboard", () => dashboard(browser))];
+    if (cfg.teams) {
+      flows.push(timed("the tab outside Teams", () => tabOutsideTeams(browser)));
+      for (const c of cfg.teams.cases) flows.push(timed(c.name, () => teamsTab(browser, c)));
+    }
+    await Promise.all(flows);
   } finally {
     await browser.close();
   }
 }
 
-// newPage is a page of a browser context of its own (its own cookies) at
-// 375 px, whose requests may go only to hosts, and whose console errors
-// are problems unless expected says otherwise.
-async function newPage(browser, hosts, expected = () => false) {
-  const context = await browser.createBrowserContext();
+// newPage is a page at 375 px, in a browser context of its own (its own
+// cookies) or in the context given, whose requests may go only to hosts,
+// and whose console errors are problems unless expected says otherwise.
+async function newPage(browserOrContext, hosts, expected = () => false) {
+  const context = browserOrContext.createBrowserContext ? await browserOrContext.createBrowserContext() : browserOrContext;
   const page = await context.newPage();
   await page.setViewport({ width: 375, height: 812, deviceScaleFactor: 1 });
   await page.setRequestInterception(true);
@@ -63,67 +73,71 @@ async function dashboard(browser) {
   // The pages of a signed-out person (401) and of a used link (410) are
   // answered with those statuses on purpose.
   const page = await newPage(browser, [base.host], (text) => /status of (401|410)\b/.test(text));
-  {
-    const text = () => page.evaluate(() => document.body.innerText);
+  const text = () => page.evaluate(() => document.body.innerText);
 
-    // The link shows a button; only pressing it signs in.
-    let resp = await page.goto(cfg.signIn);
-    if (resp.status() !== 200 || !(await text()).includes(`Continue as ${cfg.name}`)) {
-      problem(`sign-in page: ${resp.status()} ${await text()}`);
-    }
-    await checkPage(page, "sign-in");
-    await Promise.all([page.waitForNavigation(), page.click("main button[type=submit]")]);
-    if (new URL(page.url()).pathname !== "/") problem(`after sign-in at ${page.url()}, want Home`);
+  // The link shows a button; only pressing it signs in.
+  let resp = await page.goto(cfg.signIn);
+  if (resp.status() !== 200 || !(await text()).includes(`Continue as ${cfg.name}`)) {
+    problem(`sign-in page: ${resp.status()} ${await text()}`);
+  }
+  await checkPage(page, "sign-in");
+  await Promise.all([page.waitForNavigation(), page.click("main button[type=submit]")]);
+  if (new URL(page.url()).pathname !== "/") problem(`after sign-in at ${page.url()}, want Home`);
 
-    for (const p of cfg.pages) {
-      resp = await page.goto(cfg.base + p.path);
+  // Every page, each in a tab of its own of the signed-in browser.
+  await Promise.all(
+    cfg.pages.map(async (p) => {
+      const tab = await newPage(page.browserContext(), [base.host]);
+      const resp = await tab.goto(cfg.base + p.path);
       if (resp.status() !== 200) problem(`${p.path}: status ${resp.status()}`);
-      const body = await text();
+      const body = await tab.evaluate(() => document.body.innerText);
       for (const want of p.shows || []) {
         if (!body.includes(want)) problem(`${p.path} does not show ${JSON.stringify(want)}`);
       }
-      await checkPage(page, p.path);
+      await checkPage(tab, p.path);
       if (p.images) {
-        const images = await page.evaluate(() => [...document.images].map((i) => ({ src: i.src, ok: i.complete && i.naturalWidth > 0 })));
+        const images = await tab.evaluate(() => [...document.images].map((i) => ({ src: i.src, ok: i.complete && i.naturalWidth > 0 })));
         if (images.length < p.images) problem(`${p.path}: ${images.length} pictures, want ${p.images}`);
         for (const i of images) if (!i.ok) problem(`${p.path}: picture ${i.src} did not load`);
       }
       if (cfg.screenshots && p.shot) {
-        await page.screenshot({ path: path.join(cfg.screenshots, `dashboard-${p.shot}.png`), fullPage: true });
+        await tab.screenshot({ path: path.join(cfg.screenshots, `dashboard-${p.shot}.png`), fullPage: true });
       }
-    }
+      await tab.close();
+    }),
+  );
 
-    // The period switcher, without JavaScript: a form that GETs.
-    await page.goto(cfg.base + "/tree");
-    await page.select("select[name=period]", cfg.otherPeriod);
-    await Promise.all([page.waitForNavigation(), page.click("form.switcher button")]);
-    if (!page.url().includes("period=" + encodeURIComponent(cfg.otherPeriod)) || !(await text()).includes(`Alignment in ${cfg.otherPeriod}`)) {
-      problem(`the period switcher went to ${page.url()}: ${await text()}`);
-    }
-
-    // Sign out, then nothing shows but how to sign in.
-    await Promise.all([page.waitForNavigation(), page.click("form.logout button")]);
-    if (!(await text()).includes("You are signed out")) problem(`sign-out: ${await text()}`);
-    resp = await page.goto(cfg.base + cfg.pages[1].path);
-    if (resp.status() !== 401 || !(await text()).includes("/okr dashboard")) problem(`after sign-out: ${resp.status()} ${await text()}`);
-    await checkPage(page, "signed out");
-
-    // The same link again signs no one in.
-    resp = await page.goto(cfg.signIn);
-    if (resp.status() !== 410 || (await page.$("main button"))) problem(`a reused link: ${resp.status()} ${await text()}`);
-
-    // The tab's page outside Teams says how to sign in instead.
-    if (cfg.teams) {
-      const tab = await newPage(browser, [new URL(cfg.teams.tab).host], teamsCDN);
-      await tab.goto(cfg.teams.tab + "/teams/tab");
-      await tab.waitForFunction(() => !document.getElementById("tab-fallback").hidden, { timeout: 10000 }).catch(() => {});
-      const shown = await tab.evaluate(() => document.body.innerText);
-      if (!shown.includes("Teams could not sign you in here")) problem(`the tab's page outside Teams: ${shown}`);
-      await checkPage(tab, "the tab's page outside Teams");
-      await tab.browserContext().close();
-    }
+  // The period switcher, without JavaScript: a form that GETs.
+  await page.goto(cfg.base + "/tree");
+  await page.select("select[name=period]", cfg.otherPeriod);
+  await Promise.all([page.waitForNavigation(), page.click("form.switcher button")]);
+  if (!page.url().includes("period=" + encodeURIComponent(cfg.otherPeriod)) || !(await text()).includes(`Alignment in ${cfg.otherPeriod}`)) {
+    problem(`the period switcher went to ${page.url()}: ${await text()}`);
   }
+
+  // Sign out, then nothing shows but how to sign in.
+  await Promise.all([page.waitForNavigation(), page.click("form.logout button")]);
+  if (!(await text()).includes("You are signed out")) problem(`sign-out: ${await text()}`);
+  resp = await page.goto(cfg.base + cfg.pages[1].path);
+  if (resp.status() !== 401 || !(await text()).includes("/okr dashboard")) problem(`after sign-out: ${resp.status()} ${await text()}`);
+  await checkPage(page, "signed out");
+
+  // The same link again signs no one in.
+  resp = await page.goto(cfg.signIn);
+  if (resp.status() !== 410 || (await page.$("main button"))) problem(`a reused link: ${resp.status()} ${await text()}`);
   await page.browserContext().close();
+}
+
+// tabOutsideTeams: the tab's page opened in a browser, not in Teams, says
+// how to sign in instead.
+async function tabOutsideTeams(browser) {
+  const tab = await newPage(browser, [new URL(cfg.teams.tab).host], teamsCDN);
+  await tab.goto(cfg.teams.tab + "/teams/tab");
+  await tab.waitForFunction(() => !document.getElementById("tab-fallback").hidden, { timeout: 10000 }).catch(() => {});
+  const shown = await tab.evaluate(() => document.body.innerText);
+  if (!shown.includes("Teams could not sign you in here")) problem(`the tab's page outside Teams: ${shown}`);
+  await checkPage(tab, "the tab's page outside Teams");
+  await tab.browserContext().close();
 }
 
 // teamsCDN: the Teams library asks Microsoft's CDN for its list of Teams
@@ -160,7 +174,9 @@ async function teamsTab(browser, c) {
     if (u.host !== tabHost || u.pathname !== at) problem(`${what}: the tab is at ${frame.url()}, want ${at}`);
   };
   await shows(name, c.shows, c.path);
-  await checkPage(frame, name);
+  // axe-core has read these pages already, outside the frame: the tab's
+  // page outside Teams, and Home.
+  await checkPage(frame, name, false);
   if (cfg.screenshots && c.shot) await handle.screenshot({ path: path.join(cfg.screenshots, `dashboard-${c.shot}.png`) });
 
   if (c.again) {
@@ -177,12 +193,15 @@ async function teamsTab(browser, c) {
 }
 
 // checkPage: no sideways scrolling at 375 px, no other workspace's text,
-// and no serious or critical accessibility violation.
-async function checkPage(page, name) {
+// and, unless withAxe is false, no serious or critical accessibility
+// violation. page may be a frame.
+async function checkPage(page, name, withAxe = true) {
   const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
   if (width.scroll > width.view) problem(`${name}: ${width.scroll} px wide at ${width.view} px: it scrolls sideways`);
   const body = await page.evaluate(() => document.documentElement.outerHTML);
   for (const secret of cfg.forbidden) if (body.includes(secret)) problem(`${name} shows another workspace's ${JSON.stringify(secret)}`);
+  checked.push(name);
+  if (!withAxe) return;
   await page.evaluate(axe.source);
   const result = await page.evaluate(() => axe.run(document, { resultTypes: ["violations"] }));
   for (const v of result.violations) {
@@ -190,13 +209,14 @@ async function checkPage(page, name) {
       problem(`${name}: axe ${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
     }
   }
-  checked.push(name);
 }
 
 const checked = [];
+const timings = [];
 main().then(
   () => {
     console.log(`checked in Chromium at 375 px with axe-core ${axe.version}: ${checked.join(", ")}`);
+    console.log(`in parallel: ${timings.join(", ")}`);
     if (problems.length) {
       console.error(problems.join("\n"));
       process.exit(1);
