@@ -114,6 +114,7 @@ func teamsInABrowser(t *testing.T, st *store.Store) map[string]any {
 	ada := faketeams.User{ID: "29:ada", AADObjectID: "aad-ada", Name: "Ada Lovelace", Email: "ada@example.com"}
 	s.sayInTeams(ada, `/okr new "Delight customers" --period 2026-Q4`)
 	s.sayInTeams(ada, `/okr kr 1 "Happy customers" --target 90 --unit %`)
+	s.sayInTeams(ada, `/okr checkin 1.1 72 on-track "survey is in"`)
 	tabURL := s.srv.URL + web.TeamsTabPath
 	appURI := "api://" + strings.TrimPrefix(s.srv.URL, "https://") + "/" + tabAppID
 	const otherTenant = "0e0e0000-0000-4000-8000-000000000bad"
