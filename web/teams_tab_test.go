@@ -54,6 +54,7 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 		p.has(t, "the tab's page", `src="/assets/teams/MicrosoftTeams.min.js"`, `src="/assets/tab.js"`, "okr dashboard")
 		csp := p.header.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "frame-ancestors 'self' https://teams.microsoft.com") || !strings.Contains(csp, "https://*.cloud.microsoft") ||
+			!strings.Contains(csp, "https://*.teams.microsoft.us") ||
 			!strings.Contains(csp, "script-src 'self'") || p.header.Get("X-Frame-Options") != "" {
 			t.Errorf("the tab's page may not be shown in Teams: CSP %q, X-Frame-Options %q", csp, p.header.Get("X-Frame-Options"))
 		}
@@ -110,5 +111,15 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 			t.Fatalf("Bob's tab sign-in: %d %s", p.status, p.body)
 		}
 		b.get("/").has(t, "Bob's Home", "None yet", "Bob Smith")
+
+		// When the tab's session has ended, the tab's pages say so inside
+		// Teams and offer to sign in with Teams again, not a sign-in that
+		// cannot work in a frame.
+		s.now = s.now.Add(web.IdleTimeout + time.Minute)
+		ended := b.get("/tree")
+		if ended.status != http.StatusUnauthorized || !strings.Contains(ended.body, `href="/teams/tab">Sign in with Teams`) ||
+			strings.Contains(ended.body, "Bob Smith") || !strings.Contains(ended.header.Get("Content-Security-Policy"), "https://teams.microsoft.com") {
+			t.Errorf("an ended session in the tab: %d, CSP %q: %s", ended.status, ended.header.Get("Content-Security-Policy"), ended.body)
+		}
 	})
 }
