@@ -30,7 +30,9 @@ import (
 // single sign-on token of the fake Entra ID. It needs node and
 // OKRBOT_DASHBOARD_NPM, a node_modules holding the versions in
 // testdata/browsercheck/package.json (.ci/run installs them). With
-// OKRBOT_SCREENSHOTS=DIR it saves the README's screenshots there.
+// OKRBOT_SCREENSHOTS=DIR it saves the README's screenshots there. It takes
+// seconds, not one: a real browser, with its flows (the dashboard, each
+// opening of the tab) run at the same time, each in a context of its own.
 func TestDashboardInABrowser(t *testing.T) {
 	t.Parallel()
 	modules := os.Getenv("OKRBOT_DASHBOARD_NPM")
