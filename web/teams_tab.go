@@ -38,8 +38,9 @@ const (
 )
 
 // teamsFrameAncestors are the hosts that show Teams tabs, Microsoft's list
-// for Teams and the Microsoft 365 apps that run Teams apps.
-const teamsFrameAncestors = "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft https://*.microsoft365.com https://*.office.com"
+// for Teams and the Microsoft 365 apps that run Teams apps, and Teams of
+// the US government clouds (GCC High, DoD).
+const teamsFrameAncestors = "https://teams.microsoft.com https://*.teams.microsoft.com https://*.cloud.microsoft https://*.microsoft365.com https://*.office.com https://teams.microsoft.us https://*.teams.microsoft.us"
 
 // tabCookie is the session cookie of the tab. Inside Teams the dashboard is
 // a frame of another site, where browsers send only cookies that are
@@ -96,7 +97,10 @@ type tabClaims struct {
 
 // tabSignIn checks the token the tab's page got from Teams and signs its
 // person in to the tab: a token of a tenant okrbot serves, signed by that
-// tenant's Entra ID, for this app, not expired.
+// tenant's Entra ID, for this app, not expired. A token that is not that
+// is refused with 401, after which the tab offers a sign-in link; a person
+// who may not read the dashboard (another organization, a guest) with 403
+// and the reason, which the tab shows.
 func (d *Dashboard) tabSignIn(w http.ResponseWriter, r *http.Request) {
 	d.allowTeamsFrame(w)
 	w.Header().Set("Cache-Control", "no-store")
@@ -112,7 +116,7 @@ func (d *Dashboard) tabSignIn(w http.ResponseWriter, r *http.Request) {
 	// of Entra ID.
 	unverified := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(raw, unverified); err != nil {
-		refuse(http.StatusBadRequest, "That is not a Teams sign-in token.", err)
+		refuse(http.StatusUnauthorized, "That is not a Teams sign-in token.", err)
 		return
 	}
 	tenant, _ := unverified["tid"].(string)
@@ -141,7 +145,7 @@ func (d *Dashboard) tabSignIn(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("the token names no person of its tenant")
 	}
 	if err != nil {
-		refuse(http.StatusForbidden, "Teams' sign-in token could not be checked.", err)
+		refuse(http.StatusUnauthorized, "Teams' sign-in token could not be checked.", err)
 		return
 	}
 	id, refusal, err := d.sessionFor(ctx, "teams", who.Tenant, who.ObjectID, who.Name)

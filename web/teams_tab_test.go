@@ -54,6 +54,7 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 		p.has(t, "the tab's page", `src="/assets/teams/MicrosoftTeams.min.js"`, `src="/assets/tab.js"`, "okr dashboard")
 		csp := p.header.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "frame-ancestors 'self' https://teams.microsoft.com") || !strings.Contains(csp, "https://*.cloud.microsoft") ||
+			!strings.Contains(csp, "https://*.teams.microsoft.us") ||
 			!strings.Contains(csp, "script-src 'self'") || p.header.Get("X-Frame-Options") != "" {
 			t.Errorf("the tab's page may not be shown in Teams: CSP %q, X-Frame-Options %q", csp, p.header.Get("X-Frame-Options"))
 		}
@@ -64,18 +65,24 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 		signIn := func(b *browser, token string) page {
 			return b.post(web.TeamsTabSignInPath, url.Values{"token": {token}})
 		}
-		for name, token := range map[string]string{
-			"not a token":                       "nonsense",
-			"for another app":                   fake.TabToken(ada, "", "api://"+host+"/00000000-0000-0000-0000-0000000000ff"),
-			"of a tenant okrbot does not serve": fake.TabToken(ada, "0e0e0000-0000-4000-8000-000000000bad", tabAppID),
+		// A token okrbot cannot accept is 401, and the tab offers a link; a
+		// person it may not let in is 403 with the reason the tab shows.
+		for name, want := range map[string]struct {
+			token  string
+			status int
+			says   string
+		}{
+			"not a token":                       {"nonsense", http.StatusUnauthorized, "not a Teams sign-in token"},
+			"for another app":                   {fake.TabToken(ada, "", "api://"+host+"/00000000-0000-0000-0000-0000000000ff"), http.StatusUnauthorized, "could not be checked"},
+			"of a tenant okrbot does not serve": {fake.TabToken(ada, "0e0e0000-0000-4000-8000-000000000bad", tabAppID), http.StatusForbidden, "okrbot does not serve your Microsoft 365 organization."},
 		} {
-			if p := signIn(s.browser(), token); p.status/100 != 4 || p.header.Get("Set-Cookie") != "" {
+			if p := signIn(s.browser(), want.token); p.status != want.status || !strings.Contains(p.body, want.says) || p.header.Get("Set-Cookie") != "" {
 				t.Errorf("a token %s: %d %s", name, p.status, p.body)
 			}
 		}
 		expired := fake.TabToken(ada, "", tabAppID)
 		s.now = s.now.Add(2 * time.Hour)
-		if p := signIn(s.browser(), expired); p.status != http.StatusForbidden {
+		if p := signIn(s.browser(), expired); p.status != http.StatusUnauthorized {
 			t.Errorf("an expired token: %d", p.status)
 		}
 
@@ -104,5 +111,15 @@ func TestTeamsTabSignsInWithTeams(t *testing.T) {
 			t.Fatalf("Bob's tab sign-in: %d %s", p.status, p.body)
 		}
 		b.get("/").has(t, "Bob's Home", "None yet", "Bob Smith")
+
+		// When the tab's session has ended, the tab's pages say so inside
+		// Teams and offer to sign in with Teams again, not a sign-in that
+		// cannot work in a frame.
+		s.now = s.now.Add(web.IdleTimeout + time.Minute)
+		ended := b.get("/tree")
+		if ended.status != http.StatusUnauthorized || !strings.Contains(ended.body, `href="/teams/tab">Sign in with Teams`) ||
+			strings.Contains(ended.body, "Bob Smith") || !strings.Contains(ended.header.Get("Content-Security-Policy"), "https://teams.microsoft.com") {
+			t.Errorf("an ended session in the tab: %d, CSP %q: %s", ended.status, ended.header.Get("Content-Security-Policy"), ended.body)
+		}
 	})
 }

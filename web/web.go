@@ -248,6 +248,11 @@ func (d *Dashboard) signedIn(h func(http.ResponseWriter, *http.Request, *viewer)
 		sess, u, ws, err := d.store.DashboardSession(r.Context(), hash, now, IdleTimeout)
 		if errors.Is(err, okr.ErrNotFound) {
 			d.clearCookie(w, inTab)
+			if inTab {
+				d.render(w, r, http.StatusUnauthorized, "message", nil, page{Title: "Sign in to okrbot",
+					Message: "Your session in this tab has ended.", SignIn: signInWithTeams})
+				return
+			}
 			d.signInFirst(w, r)
 			return
 		}
@@ -382,8 +387,17 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	d.clearCookie(w, v.inTab)
+	if v.inTab {
+		d.render(w, r, http.StatusOK, "message", nil, page{Title: "Signed out", Message: "You are signed out of okrbot in this tab.", SignIn: signInWithTeams})
+		return
+	}
 	d.render(w, r, http.StatusOK, "message", nil, page{Title: "Signed out", Message: "You are signed out of okrbot. Type /okr dashboard to okrbot to sign in again."})
 }
+
+// signInWithTeams is the way back in inside the Teams tab: its page, which
+// signs in with Teams again. Signing in with Slack or Microsoft does not
+// work in a frame: their sign-in pages refuse to be framed.
+var signInWithTeams = []link{{Href: TeamsTabPath, Label: "Sign in with Teams"}}
 
 // notFound answers an id that is not in the person's workspace.
 func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request, v *viewer, what string) {

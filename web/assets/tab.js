@@ -1,11 +1,17 @@
 // The Teams tab's sign-in: ask Teams for the person's token (single
-// sign-on), hand it to okrbot, and open the dashboard in the tab. Without
-// Teams, or when Teams says no, the page says how to get a link instead.
+// sign-on), hand it to okrbot, and open the dashboard in the tab. When
+// okrbot refuses the person (their organization is not one it serves, a
+// guest) the tab says why; without Teams, or when Teams or the token fails,
+// it says how to get a sign-in link instead.
 (function () {
   "use strict";
+  var status = document.getElementById("tab-status");
   function fallback() {
-    document.getElementById("tab-status").hidden = true;
+    status.hidden = true;
     document.getElementById("tab-fallback").hidden = false;
+  }
+  function refused(why) {
+    status.textContent = why;
   }
   if (!window.microsoftTeams) {
     fallback();
@@ -25,8 +31,13 @@
       });
     })
     .then(function (resp) {
-      if (!resp.ok) throw new Error("okrbot answered " + resp.status);
-      window.location.replace("/");
+      if (resp.ok) {
+        window.location.replace("/");
+        return;
+      }
+      // 403: the token is good, the person may not read the dashboard.
+      if (resp.status !== 403) throw new Error("okrbot answered " + resp.status);
+      return resp.text().then(refused);
     })
     .catch(fallback);
 })();
