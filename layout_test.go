@@ -26,6 +26,7 @@ var allowedImports = map[string][]string{
 	"bot/slack/install":  {},
 	"bot/teams":          {"bot"},
 	"secret":             {},
+	"sources":            {},
 	"commands":           {"okr", "chart", "store", "bot"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
