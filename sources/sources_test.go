@@ -329,7 +329,7 @@ func testSQL(t *testing.T, c *Config, name, write string, table ...string) {
 		"SELECT rate FROM churn WHERE week = 'W1'":  "returned no row",
 		"SELECT week, rate FROM churn":              "returned 2 columns (week, rate)",
 		"SELECT max(rate) FROM churn WHERE 1 = 0":   "returned NULL",
-		write:                                       "",
+		write: "",
 	} {
 		got, err := fetch(t, c, Spec{Kind: SQL, Database: name, Query: q(query)})
 		if s, ok := want.(string); ok {

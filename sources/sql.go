@@ -9,8 +9,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/go-sql-driver/mysql"
 	_ "github.com/glebarez/go-sqlite" // sqlite:// databases
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // postgres:// databases
 )
 
