@@ -27,7 +27,7 @@ var allowedImports = map[string][]string{
 	"bot/teams":          {"bot"},
 	"secret":             {},
 	"sources":            {},
-	"commands":           {"okr", "chart", "store", "bot"},
+	"commands":           {"okr", "chart", "store", "bot", "sources"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "csvio", "store", "okr"},

@@ -23,7 +23,7 @@ const (
 // kpiCommands are the /kpi subcommands, in the order help lists them.
 var kpiCommands map[string]command
 
-var kpiOrder = []string{"new", "set", "list", "show", "history", "scorecard", "edit", "archive", "alerts", "digest", "token", "help"}
+var kpiOrder = []string{"new", "set", "list", "show", "history", "scorecard", "edit", "source", "archive", "alerts", "digest", "token", "help"}
 
 func init() {
 	kpiCommands = map[string]command{
@@ -38,6 +38,8 @@ func init() {
 		"scorecard": {"/kpi scorecard [team Support]", bot.Textf("A team's KPIs grouped by health, worst first."), (*Service).scorecard},
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
 			bot.Textf("Change a KPI."), (*Service).editKPI},
+		"source": {`/kpi source "Churn rate" http URL --path '$.churn' [--header "Authorization: Bearer {env:BI_TOKEN}"] [--every 1h]` + " · csv URL --cell B7 · sql DATABASE \"SELECT …\" · prometheus \"QUERY\" · test · off",
+			bot.Textf("Fetch a KPI's value on its own, every day unless `--every` says otherwise (the owner or an admin): from a JSON API, a CSV (a cell like B7, or `column=Churn row=last`), a database named in `OKRBOT_SOURCE_DB_<NAME>` or Prometheus. Secrets only as `{env:NAME}`. `test` fetches now without recording; `off` stops."), (*Service).kpiSource},
 		"archive": {`/kpi archive "Churn rate"`, bot.Textf("Archive a KPI so it no longer shows or alerts."), (*Service).archiveKPI},
 		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
