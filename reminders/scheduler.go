@@ -90,10 +90,12 @@ const (
 	Grading Kind = "grading"
 	// GradingUpdate is a grading message redrawn as answered.
 	GradingUpdate Kind = "grading-update"
+	// Source tells a KPI's owner that its source fails, or works again.
+	Source Kind = "source"
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading, GradingUpdate}
+var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading, GradingUpdate, Source}
 
 // Result is what became of one try of a delivery.
 type Result string
@@ -305,7 +307,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
+		{"digests", s.digests}, {"sources", s.sources}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
 		}

@@ -35,7 +35,7 @@ type Fetcher interface {
 // connection strings name environment variables as {env:NAME}, expanded
 // when a Fetcher is made, so a Spec may be stored, shown and exported.
 type Spec struct {
-	Kind Kind `json:"kind"`
+	Kind Kind `json:"kind,omitempty"`
 	// URL is what http and csv GET.
 	URL string `json:"url,omitempty"`
 	// Path is the RFC 9535 JSONPath of the number in an http answer.
