@@ -74,7 +74,7 @@ func (l *lockedBuffer) String() string {
 // withSources restarts the env's service and Slack adapter with source
 // settings that let okrbot reach the test's servers on loopback (which
 // only OKRBOT_SOURCE_HOSTS can allow) and expand BI_TOKEN.
-func (e *env) withSources(log *slog.Logger) {
+func (e *env) withSources(log *slog.Logger) *sources.Config {
 	e.t.Helper()
 	hosts, err := sources.ParseHosts("127.0.0.1")
 	if err != nil {
@@ -87,6 +87,7 @@ func (e *env) withSources(log *slog.Logger) {
 	if _, err := e.sender.TeamID(context.Background()); err != nil { // the team it serves
 		e.t.Fatal(err)
 	}
+	return cfg
 }
 
 // dms are the texts of the messages okrbot sent to a person's DM.
@@ -281,4 +282,46 @@ func TestKPIFetchesItsValue(t *testing.T) {
 			t.Errorf("the log does not say the source failed:\n%s", logs.String())
 		}
 	})
+}
+
+// TestTwoReplicasFetchEachSourceOncePerPeriod: two okrbot processes on one
+// database, each with its own connections, ticking at the same moments,
+// fetch a source once an hour between them.
+func TestTwoReplicasFetchEachSourceOncePerPeriod(t *testing.T) {
+	t.Parallel()
+	for _, url := range storetest.URLs(t) {
+		a, b := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
+		t.Run(a.Dialect(), func(t *testing.T) {
+			e := newEnv(t, a, time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC))
+			cfg := e.withSources(nil)
+			bi := newBI(t)
+			sourcedKPI(t, e, bi)
+			other := commands.New(commands.Config{Store: b, Now: e.clock.Now, Sources: cfg})
+			replicas := []*reminders.Scheduler{e.scheduler(), reminders.New(reminders.Config{Store: b, Commands: other, Sender: e.sender,
+				Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000})}
+			const hours = 4
+			for range hours {
+				for range 2 {
+					var wg sync.WaitGroup
+					errs := make([]error, len(replicas))
+					for i, r := range replicas {
+						wg.Go(func() { errs[i] = r.RunOnce(context.Background()) })
+					}
+					wg.Wait()
+					for _, err := range errs {
+						if err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				e.clock.Advance(time.Hour)
+			}
+			if n := bi.fetches.Load(); n != hours {
+				t.Errorf("%d fetches in %d hours by two replicas, want %d", n, hours, hours)
+			}
+			if ms := e.measurements(e.kpi("Churn rate")); len(ms) != hours {
+				t.Errorf("%d measurements in %d hours, want %d", len(ms), hours, hours)
+			}
+		})
+	}
 }
