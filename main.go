@@ -217,9 +217,10 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 	// the commands that run without a platform have no guests or admins
 	// to ask about, and go with the defaults.
 	guests, ttl, _ := m.roleSettings()
+	src, _ := m.sourceSettings()
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.cfg().Admins), Logger: log,
 		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
-		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL})
+		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL, Sources: src})
 }
 
 // manyWorkspaces are the platforms okrbot serves for more than one
