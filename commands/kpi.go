@@ -39,7 +39,7 @@ func init() {
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
 			bot.Textf("Change a KPI."), (*Service).editKPI},
 		"source": {`/kpi source "Churn rate" http URL --path '$.churn' [--header "Authorization: Bearer {env:BI_TOKEN}"] [--every 1h]` + " · csv URL --cell B7 · sql DATABASE \"SELECT …\" · prometheus \"QUERY\" · test · off",
-			bot.Textf("Fetch a KPI's value on its own, every day unless `--every` says otherwise (the owner or an admin): from a JSON API, a CSV (a cell like B7, or `column=Churn row=last`), a database named in `OKRBOT_SOURCE_DB_<NAME>` or Prometheus. Secrets only as `{env:NAME}`. `test` fetches now without recording; `off` stops."), (*Service).kpiSource},
+			bot.Textf("Fetch a KPI's value on its own, every day unless `--every` says otherwise (the owner or an admin): from a JSON API (`--json KEY=VALUE` POSTs a JSON object, for Jira and HubSpot counts), a CSV (a cell like B7, or `column=Churn row=last`), a database named in `OKRBOT_SOURCE_DB_<NAME>` or Prometheus. Secrets only as `{env:NAME}`. `test` fetches now without recording; `off` stops."), (*Service).kpiSource},
 		"archive": {`/kpi archive "Churn rate"`, bot.Textf("Archive a KPI so it no longer shows or alerts."), (*Service).archiveKPI},
 		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",

@@ -22,12 +22,12 @@ const (
 	maxSourceEvery     = 31 * 24 * time.Hour
 )
 
-const sourceUsage = "`/kpi source NAME http URL --path '$.churn' [--header \"Authorization: Bearer {env:BI_TOKEN}\"] [--every 1h]`, " +
+const sourceUsage = "`/kpi source NAME http URL --path '$.churn' [--header \"Authorization: Bearer {env:BI_TOKEN}\"] [--json KEY=VALUE] [--every 1h]`, " +
 	"`… csv URL --cell B7`, `… sql DATABASE \"SELECT …\"`, `… prometheus \"QUERY\"`, `… test` or `… off`"
 
 // /kpi source NAME [KIND …|test|off]
 func (s *Service) kpiSource(ctx context.Context, c *caller, words []string) (bot.Reply, error) {
-	a, err := parseArgs("/kpi source", words, []string{"path", "cell", "header", "every"}, nil)
+	a, err := parseArgs("/kpi source", words, []string{"path", "cell", "header", "json", "every"}, nil)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -109,6 +109,9 @@ func parseSourceSpec(a args) (sources.Spec, time.Duration, error) {
 	for _, h := range a.all["header"] {
 		spec.Headers = append(spec.Headers, unquote(h))
 	}
+	for _, f := range a.all["json"] {
+		spec.JSON = append(spec.JSON, unquote(f))
+	}
 	one := func(what string) (string, error) {
 		if len(rest) != 1 {
 			return "", refuse("A %s source takes %s (in double quotes if it has spaces). Usage: %s.", kind, what, bot.Code(sourceUsage))
@@ -133,8 +136,8 @@ func parseSourceSpec(a args) (sources.Spec, time.Duration, error) {
 		return spec, 0, err
 	}
 	if kind != sources.HTTP && spec.Path != "" || kind != sources.CSV && spec.Cell != "" ||
-		(kind == sources.SQL || kind == sources.Prometheus) && len(spec.Headers) > 0 {
-		return spec, 0, refuse("--path goes with http, --cell with csv, and --header with http or csv.")
+		(kind == sources.SQL || kind == sources.Prometheus) && len(spec.Headers) > 0 || kind != sources.HTTP && len(spec.JSON) > 0 {
+		return spec, 0, refuse("--path and --json go with http, --cell with csv, and --header with http or csv.")
 	}
 	every := DefaultSourceEvery
 	if v, ok := a.flags["every"]; ok {

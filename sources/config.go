@@ -104,7 +104,14 @@ func (c *Config) Open(s Spec) (Fetcher, error) {
 			header.Add(strings.TrimSpace(name), v)
 			names = append(names, secretNames(value)...)
 		}
-		g := getter{cfg: c, url: s.URL, header: header, secrets: names}
+		body, err := c.jsonBody(s.JSON)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range s.JSON {
+			names = append(names, secretNames(f)...)
+		}
+		g := getter{cfg: c, url: s.URL, header: header, secrets: names, body: body}
 		if s.Kind == HTTP {
 			p, _ := parsePath(s.Path)
 			return &jsonSource{get: g, path: p, raw: s.Path}, nil

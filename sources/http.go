@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ type getter struct {
 	header http.Header
 	// secrets are the names the headers expand, for the hint of a 401.
 	secrets []string
+	// body, when set, is POSTed as JSON.
+	body []byte
 }
 
 // get returns the body of a 2xx answer, or an error that says what came
@@ -24,11 +27,18 @@ type getter struct {
 func (g getter) get(ctx context.Context, accept string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.cfg.timeout())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.url, nil)
+	method, payload := http.MethodGet, io.Reader(nil)
+	if g.body != nil {
+		method, payload = http.MethodPost, bytes.NewReader(g.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, g.url, payload)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a URL okrbot can GET", redactURL(g.url))
 	}
 	req.Header = g.header.Clone()
+	if g.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", "okrbot")
 	resp, err := g.cfg.client().Do(req)

@@ -40,8 +40,13 @@ type Spec struct {
 	URL string `json:"url,omitempty"`
 	// Path is the RFC 9535 JSONPath of the number in an http answer.
 	Path string `json:"path,omitempty"`
-	// Headers are "Name: value" lines sent with an http or csv GET.
+	// Headers are "Name: value" lines sent with an http or csv request.
 	Headers []string `json:"headers,omitempty"`
+	// JSON, when set, makes an http source POST these fields as a JSON
+	// object ("jql=project = SUP" is {"jql": "project = SUP"}; a value
+	// that reads as a number is one), for the APIs that count on POST
+	// (Jira, HubSpot).
+	JSON []string `json:"json,omitempty"`
 	// Cell is a csv's cell: "B7", or "column=Churn row=last".
 	Cell string `json:"cell,omitempty"`
 	// Database is the name of a sql source's database
@@ -147,6 +152,12 @@ func (c *Config) Check(s Spec) error {
 				return err
 			}
 		}
+		if len(s.JSON) > 0 && s.Kind != HTTP {
+			return errors.New("--json goes with http sources only")
+		}
+		if _, err := c.jsonBody(s.JSON); err != nil {
+			return err
+		}
 		if s.Kind == HTTP {
 			if s.Path == "" {
 				return errors.New("an http source needs --path, the JSONPath of the number, like '$.data.churn'")
@@ -189,6 +200,31 @@ func (c *Config) checkURL(raw string) error {
 		return fmt.Errorf("the URL carries a user name or password, which would be stored and shown: put the credential in an environment variable listed in OKRBOT_SOURCE_SECRETS and send it with --header \"Authorization: Bearer {env:NAME}\"")
 	}
 	return c.Hosts.checkName(u.Hostname())
+}
+
+// jsonBody is the JSON object of "key=value" fields, its secrets
+// expanded; nil for none.
+func (c *Config) jsonBody(fields []string) ([]byte, error) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	obj := map[string]any{}
+	for _, f := range fields {
+		k, v, ok := strings.Cut(f, "=")
+		if k = strings.TrimSpace(k); !ok || k == "" {
+			return nil, fmt.Errorf("--json %q is not KEY=VALUE, like jql=project = SUP", f)
+		}
+		v, err := c.expand(strings.TrimSpace(v))
+		if err != nil {
+			return nil, err
+		}
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			obj[k] = n
+		} else {
+			obj[k] = v
+		}
+	}
+	return json.Marshal(obj)
 }
 
 // redactURL drops credentials from a URL that is shown.
