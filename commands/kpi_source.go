@@ -60,7 +60,7 @@ func (s *Service) kpiSource(ctx context.Context, c *caller, words []string) (bot
 		}
 		src, err := s.store.KPISourceOf(ctx, c.ws.ID, k.ID)
 		if errors.Is(err, okr.ErrNotFound) {
-			return bot.Reply{}, refuse("%s has no source to test. Set one: %s.", kpiName(k), bot.Code(sourceUsage))
+			return bot.Reply{}, refuse("%s has no source to test. Set one: "+sourceUsage+".", kpiName(k))
 		}
 		if err != nil {
 			return bot.Reply{}, err
@@ -114,7 +114,7 @@ func parseSourceSpec(a args) (sources.Spec, time.Duration, error) {
 	}
 	one := func(what string) (string, error) {
 		if len(rest) != 1 {
-			return "", refuse("A %s source takes %s (in double quotes if it has spaces). Usage: %s.", kind, what, bot.Code(sourceUsage))
+			return "", refuse("A %s source takes %s (in double quotes if it has spaces). Usage: "+sourceUsage+".", string(kind), what)
 		}
 		return unquote(rest[0]), nil
 	}
@@ -130,7 +130,7 @@ func parseSourceSpec(a args) (sources.Spec, time.Duration, error) {
 	case sources.Prometheus:
 		spec.Query, err = one("a PromQL query")
 	default:
-		return spec, 0, refuse("%q is not a kind of source. Usage: %s.", string(kind), bot.Code(sourceUsage))
+		return spec, 0, refuse("%q is not a kind of source. Usage: "+sourceUsage+".", string(kind))
 	}
 	if err != nil {
 		return spec, 0, err
@@ -220,7 +220,7 @@ func (s *Service) fetch(ctx context.Context, spec sources.Spec) (float64, error)
 func (s *Service) sourceStatus(ctx context.Context, c *caller, k store.KPI) (bot.Reply, error) {
 	src, err := s.store.KPISourceOf(ctx, c.ws.ID, k.ID)
 	if errors.Is(err, okr.ErrNotFound) {
-		return bot.Say(bot.Textf("%s has no source: its values are typed with `/kpi set` or sent to the API. Set one: %s.", kpiName(k), bot.Code(sourceUsage))), nil
+		return bot.Say(bot.Textf("%s has no source: its values are typed with `/kpi set` or sent to the API. Set one: "+sourceUsage+".", kpiName(k))), nil
 	}
 	if err != nil {
 		return bot.Reply{}, err
