@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -136,6 +137,9 @@ type kpiView struct {
 	trend  okr.Trend
 	spark  string
 	points []okr.Point
+	// sourceFailing is since when the KPI's source fails, where the
+	// view shows it (scorecard, digest); nil otherwise.
+	sourceFailing *time.Time
 }
 
 func newKPIView(k store.KPI, recent []okr.Point, now okr.Health) kpiView {
@@ -187,7 +191,29 @@ func kpiLine(v kpiView) bot.Text {
 	if v.spark != "" {
 		line = append(line, bot.Plain(" · "+v.spark))
 	}
+	if v.sourceFailing != nil {
+		line = append(line, bot.Plain(" · ⚠️ source failing since "+v.sourceFailing.UTC().Format("Jan 2 15:04 UTC")))
+	}
 	return append(line, bot.Plain(" · "), ownerText(&k.Owner))
+}
+
+// withFailingSources marks the views of KPIs whose source fails: one
+// query, made only where the marks are shown.
+func (s *Service) withFailingSources(ctx context.Context, workspaceID uint, views []kpiView) error {
+	ids := make([]uint, len(views))
+	for i, v := range views {
+		ids[i] = v.k.ID
+	}
+	srcs, err := s.store.KPISources(ctx, workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	for i, v := range views {
+		if src, ok := srcs[v.k.ID]; ok && src.FailingSince != nil {
+			views[i].sourceFailing = src.FailingSince
+		}
+	}
+	return nil
 }
 
 // kpiTeamName resolves "team NAME" words of list and scorecard.

@@ -182,6 +182,9 @@ func (s *Service) scorecard(ctx context.Context, c *caller, words []string) (bot
 		return bot.Reply{Message: msg}, nil
 	}
 	views, err := s.kpiViews(ctx, c.ws.ID, ks)
+	if err == nil {
+		err = s.withFailingSources(ctx, c.ws.ID, views)
+	}
 	if err != nil {
 		return bot.Reply{}, err
 	}

@@ -294,7 +294,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // RunOnce does the work due now, for the workspaces the Sender serves: it
 // plans new people's prompts, claims due prompts, sends them, nudges,
-// redraws answered prompts, sends due digests, looks for KPIs gone stale,
+// redraws answered prompts, sends due digests, fetches the KPI sources
+// that are due, looks for KPIs gone stale,
 // sends KPI alerts and asks owners to grade their objectives. A panic in one phase is logged and does not stop the
 // others.
 func (s *Scheduler) RunOnce(ctx context.Context) error {

@@ -222,6 +222,9 @@ func TestKPIFetchesItsValue(t *testing.T) {
 		if !strings.Contains(show, "⚠️ source failing since Dec 7 12:00 UTC: HTTP 401 from "+b.host()+": check BI_TOKEN") {
 			t.Errorf("/kpi show does not show the failure:\n%s", show)
 		}
+		if sc := e.run("U1", "/kpi", "scorecard"); !strings.Contains(sc, "⚠️ source failing since Dec 7 12:00 UTC") {
+			t.Errorf("the scorecard does not show the failing source:\n%s", sc)
+		}
 		src, err := st.KPISourceOf(ctx, e.ws.ID, k.ID)
 		if err != nil || src.Failures != 3 || !src.NextFetchAt.After(e.clock.Now().Add(3*time.Hour)) {
 			t.Errorf("after three failures the next try is at %s (failures %d), want hours later: backoff", src.NextFetchAt, src.Failures)
