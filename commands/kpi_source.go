@@ -39,6 +39,9 @@ func (s *Service) kpiSource(ctx context.Context, c *caller, words []string) (bot
 		return bot.Reply{}, err
 	}
 	if len(a.pos) == 1 {
+		if c.mayChangeKPI(k) && c.req.CanOpenForm {
+			return s.openSourceForm(ctx, k)
+		}
 		return s.sourceStatus(ctx, c, k)
 	}
 	if !c.mayChangeKPI(k) {
@@ -195,7 +198,7 @@ func everyText(d time.Duration) string {
 	case d%(24*time.Hour) == 0:
 		return fmt.Sprintf("every %d days", d/(24*time.Hour))
 	}
-	return "every " + strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	return "every " + shortDuration(d)
 }
 
 // sourceConfig is where okrbot may fetch from; with none configured, any

@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/commands"
 	"github.com/okrbot/okrbot/sources"
 )
@@ -94,7 +96,7 @@ func TestKPISourceCommands(t *testing.T) {
 			contains(t, h.kpi("U1", line), want)
 		}
 		// What was refused changed nothing: the prometheus source stays.
-		contains(t, h.kpiMust("U1", `source "Churn rate"`), "value from prometheus")
+		contains(t, h.kpiMust("U2", `source "Churn rate"`), "value from prometheus")
 
 		contains(t, h.kpi("U2", `source "Churn rate" off`), "(the owner) or an okrbot admin")
 		contains(t, h.kpiMust("U1", `source "Churn rate" off`), "no longer fetches its value")
@@ -117,5 +119,50 @@ func TestKPISourceTestShowsWhatCameBack(t *testing.T) {
 		h.kpiMust("U1", `source "Churn rate" csv `+srv.URL+` --cell B2`)
 		contains(t, h.kpiMust("U1", `source "Churn rate" test`), `❌`, `cell B2 is "n/a", not a number`, "Nothing was recorded")
 		contains(t, h.kpi("U1", `source "Churn rate" prometheus "up"`), "OKRBOT_SOURCE_PROMETHEUS_URL is not set")
+	})
+}
+
+// TestKPISourceForm: the owner's /kpi source NAME opens a form (Slack
+// and Teams draw it) that starts from the source the KPI has, and whose
+// errors are shown at the field they are about.
+func TestKPISourceForm(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, h *harness) {
+		h.withSources("")
+		h.kpiMust("U1", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		req := request("T1", "U1", `source "Churn rate"`)
+		req.Command = "/kpi"
+		r := h.svc.Command(context.Background(), req)
+		if r.Form == nil || r.Form.CallbackID != commands.CallbackKPISource {
+			t.Fatalf("/kpi source NAME by the owner: %s, want the form", render(r))
+		}
+		submit := func(values map[string]string) bot.SubmitResult {
+			return h.svc.Submit(context.Background(), request("T1", "U1", ""), bot.Submission{CallbackID: r.Form.CallbackID, State: r.Form.State, Values: values})
+		}
+		for field, values := range map[string]map[string]string{
+			"headers": {"kind": "http", "url": "http://127.0.0.1/x", "path": "$.x", "headers": "Authorization: Bearer abc", "every": "1h"},
+			"url":     {"kind": "csv", "url": "https://bi.example.com/x.csv", "cell": "B7", "every": "1h"},
+			"cell":    {"kind": "csv", "url": "http://127.0.0.1/x.csv", "cell": "7B", "every": "1h"},
+			"every":   {"kind": "csv", "url": "http://127.0.0.1/x.csv", "cell": "B7", "every": "1s"},
+			"query":   {"kind": "sql", "database": "bi", "every": "1d"},
+		} {
+			if res := submit(values); res.Errors[field] == "" {
+				t.Errorf("%v: errors %v, want one at %s", values, res.Errors, field)
+			}
+		}
+		res := submit(map[string]string{"kind": "http", "url": "http://127.0.0.1:9/kpis", "path": "$.churn",
+			"headers": "Authorization: Bearer {env:BI_TOKEN}\n", "every": "90m"})
+		if len(res.Errors) > 0 || res.Message == nil || !strings.Contains(renderMessage(*res.Message), "now comes from http 127.0.0.1:9 $.churn, fetched every 1h30m") {
+			t.Fatalf("saving the form: %+v", res)
+		}
+		r = h.svc.Command(context.Background(), req)
+		initial := map[string]string{}
+		for _, f := range r.Form.Fields {
+			initial[f.ID] = f.Initial
+		}
+		if initial["url"] != "http://127.0.0.1:9/kpis" || initial["headers"] != "Authorization: Bearer {env:BI_TOKEN}" || initial["every"] != "1h30m" {
+			t.Errorf("the form again starts from %v", initial)
+		}
+		contains(t, h.kpiMust("U2", `source "Churn rate"`), "value from http 127.0.0.1:9 $.churn, fetched every 1h30m")
 	})
 }

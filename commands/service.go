@@ -277,6 +277,8 @@ func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bo
 		return s.submitEditObjective(ctx, c, sub)
 	case CallbackNewKPI:
 		return s.submitNewKPI(ctx, c, sub)
+	case CallbackKPISource:
+		return s.submitKPISource(ctx, c, sub)
 	case CallbackGrade:
 		return s.submitGrade(ctx, c, sub)
 	}
