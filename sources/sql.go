@@ -99,6 +99,11 @@ func (s *sqlSource) Fetch(ctx context.Context) (float64, error) {
 		msg := fmt.Sprintf(format, args...)
 		// A driver's error may quote its connection string.
 		msg = strings.ReplaceAll(msg, s.dsn, DatabaseSetting(s.name))
+		if u, err := url.Parse(s.dsn); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && pw != "" {
+				msg = strings.ReplaceAll(msg, pw, "…")
+			}
+		}
 		return errors.New(s.cfg.redact(msg))
 	}
 	db, err := openDB(s.dsn)

@@ -119,7 +119,9 @@ func (s *Store) ClaimDueSources(ctx context.Context, workspaceIDs []uint, now ti
 		return nil, nil
 	}
 	now = now.UTC()
-	until := now.Add(lease)
+	// The lease is what a fetch's result is recorded against: kept to the
+	// microsecond both databases store, it compares equal when read back.
+	until := now.Add(lease).Truncate(time.Microsecond)
 	var claimed []KPISource
 	err := s.InTx(ctx, func(tx *Store) error {
 		q := tx.q(ctx).Where("workspace_id IN ? AND next_fetch_at <= ? AND (lease_until IS NULL OR lease_until < ?)", workspaceIDs, now, now).
