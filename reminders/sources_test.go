@@ -164,6 +164,9 @@ func TestKPIFetchesItsValue(t *testing.T) {
 		if err != nil || len(driven[k.ID]) != 1 || driven[k.ID][0].Measure.Current != 2.4 {
 			t.Fatalf("the driven key result: %+v, %v; want it at 2.4", driven[k.ID], err)
 		}
+		if hist := e.run("U1", "/kpi", `history "Churn rate"`); !strings.Contains(hist, "its source") {
+			t.Errorf("/kpi history does not say the value came from its source:\n%s", hist)
+		}
 		show := e.run("U1", "/kpi", `show "Churn rate"`)
 		for _, want := range []string{"value from http " + b.host() + " $.data.churn, fetched every hour, on the hour; last fetched Dec 7 09:30 UTC", "http " + b.host()} {
 			if !strings.Contains(show, want) {
