@@ -294,9 +294,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // RunOnce does the work due now, for the workspaces the Sender serves: it
 // plans new people's prompts, claims due prompts, sends them, nudges,
-// redraws answered prompts, sends due digests, fetches the KPI sources
-// that are due, looks for KPIs gone stale,
-// sends KPI alerts and asks owners to grade their objectives. A panic in one phase is logged and does not stop the
+// redraws answered prompts, sends due digests, looks for KPIs gone stale,
+// sends KPI alerts, asks owners to grade their objectives and, last, as
+// other systems may be slow to answer, fetches the KPI sources that are due
+// (an alert a value causes wakes the scheduler for another round). A panic in one phase is logged and does not stop the
 // others.
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	served, err := s.served(ctx)
@@ -308,7 +309,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"sources", s.sources}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
+		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}, {"sources", s.sources}} {
 		if ctx.Err() != nil {
 			break
 		}

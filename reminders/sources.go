@@ -18,7 +18,8 @@ const sourceLease = 2 * time.Minute
 // that it works again.
 func (s *Scheduler) sources(ctx context.Context, sc scope) error {
 	for ctx.Err() == nil {
-		claimed, err := s.st.ClaimDueSources(ctx, sc.ids, s.now(), sourceLease, s.cfg.Batch)
+		// A few at a time: a source is claimed just before it is fetched.
+		claimed, err := s.st.ClaimDueSources(ctx, sc.ids, s.now(), sourceLease, min(s.cfg.Batch, 2*s.cfg.Workers))
 		if err != nil {
 			return err
 		}

@@ -88,14 +88,24 @@ func (h Hosts) checkName(host string) error {
 // ranges: AWS's IPv6 one, Alibaba's.
 var metadata = []netip.Addr{netip.MustParseAddr("fd00:ec2::254"), netip.MustParseAddr("100.100.100.200")}
 
-// privateRanges are reached only when listed: shared address space
-// (carrier-grade NAT) besides what netip calls private.
+// nat64 is the well-known prefix of IPv4 addresses translated to IPv6.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// sharedSpace (carrier-grade NAT) is reached only when listed, as what
+// netip calls private is.
 var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
 
 // checkAddr refuses an address host resolved to. byName says host matched
 // a listed name, which lets it resolve to a private address.
 func (h Hosts) checkAddr(host string, a netip.Addr, byName bool) error {
 	a = a.Unmap()
+	if nat64.Contains(a) {
+		// An IPv4 address reached through a NAT64 gateway is that address.
+		b := a.As16()
+		if err := h.checkAddr(host, netip.AddrFrom4([4]byte(b[12:])), byName); err != nil {
+			return err
+		}
+	}
 	for _, m := range metadata {
 		if a == m {
 			return fmt.Errorf("%s is a cloud metadata address (%s), which okrbot never connects to", host, a)

@@ -129,6 +129,7 @@ func TestWhereOkrbotMayConnect(t *testing.T) {
 	}{
 		{"metadata address", listed, Spec{Kind: HTTP, URL: "http://169.254.169.254/latest/meta-data/", Path: "$.x"}, []string{"link-local", "never connects"}},
 		{"metadata IPv6", open, Spec{Kind: HTTP, URL: "http://[fd00:ec2::254]/", Path: "$.x"}, []string{"cloud metadata address"}},
+		{"metadata through NAT64", open, Spec{Kind: HTTP, URL: "http://[64:ff9b::a9fe:a9fe]/", Path: "$.x"}, []string{"64:ff9b::a9fe:a9fe is a link-local address (169.254.169.254)"}},
 		{"Alibaba metadata", open, Spec{Kind: HTTP, URL: "http://100.100.100.200/", Path: "$.x"}, []string{"cloud metadata address"}},
 		{"loopback unless listed", open, Spec{Kind: HTTP, URL: srv.URL + "/x", Path: "$.x"}, []string{"loopback or private address", "OKRBOT_SOURCE_HOSTS"}},
 		{"private unless listed", listed, Spec{Kind: HTTP, URL: "http://10.1.2.3/x", Path: "$.x"}, []string{"10.1.2.3 is a loopback or private address"}},
