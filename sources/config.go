@@ -111,7 +111,12 @@ func (c *Config) Open(s Spec) (Fetcher, error) {
 		for _, f := range s.JSON {
 			names = append(names, secretNames(f)...)
 		}
-		g := getter{cfg: c, url: s.URL, header: header, secrets: names, body: body}
+		target, err := c.expand(s.URL)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, secretNames(s.URL)...)
+		g := getter{cfg: c, url: target, header: header, secrets: names, body: body}
 		if s.Kind == HTTP {
 			p, _ := parsePath(s.Path)
 			return &jsonSource{get: g, path: p, raw: s.Path}, nil

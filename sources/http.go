@@ -33,7 +33,7 @@ func (g getter) get(ctx context.Context, accept string) ([]byte, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, g.url, payload)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL okrbot can GET", redactURL(g.url))
+		return nil, g.cfg.redactErr("%q is not a URL okrbot can GET", redactURL(g.url))
 	}
 	req.Header = g.header.Clone()
 	if g.body != nil {

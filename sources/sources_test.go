@@ -59,6 +59,14 @@ func wantErr(t *testing.T, err error, parts ...string) {
 func TestHTTPSource(t *testing.T) {
 	t.Parallel()
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/keyed" {
+			if r.URL.Query().Get("api_key") != token {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			fmt.Fprint(w, `{"n":7}`)
+			return
+		}
 		if r.Header.Get("Authorization") != "Bearer "+token {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprintf(w, `{"error":"bad token %s"}`, r.Header.Get("Authorization"))
@@ -83,6 +91,8 @@ func TestHTTPSource(t *testing.T) {
 	}{
 		{name: "number", path: "/kpis", query: "$.data.churn", headers: auth, want: 2.4},
 		{name: "number in a string", path: "/kpis", query: "$.data.text", headers: auth, want: 3.5},
+		{name: "secret in the query", path: "/keyed?api_key={env:BI_TOKEN}", query: "$.n", want: 7},
+		{name: "403 names the query's secret", path: "/keyed?api_key={env:BI_TOKEN}x", query: "$.n", err: []string{"HTTP 403 from", "check BI_TOKEN"}},
 		{name: "nothing matched", path: "/kpis", query: "$.data.nps", headers: auth, err: []string{"$.data.nps matched nothing in", `{"data":{"churn":2.4`}},
 		{name: "not a number", path: "/kpis", query: "$.data.label", headers: auth, err: []string{`$.data.label is "n/a", not a number`}},
 		{name: "many", path: "/kpis", query: "$.rows[*].v", headers: auth, err: []string{"matched 2 values, not one"}},
@@ -136,6 +146,7 @@ func TestWhereOkrbotMayConnect(t *testing.T) {
 		{"host outside the list", listed, Spec{Kind: HTTP, URL: "https://bi.example.com/x", Path: "$.x"}, []string{"bi.example.com is not in OKRBOT_SOURCE_HOSTS"}},
 		{"password in the URL", listed, Spec{Kind: HTTP, URL: "https://ada:hunter2@bi.example.com/x", Path: "$.x"}, []string{"user name or password"}},
 		{"typed credential", listed, Spec{Kind: HTTP, URL: srv.URL, Path: "$.x", Headers: []string{"Authorization: Bearer abc"}}, []string{"holds a credential", "{env:NAME}"}},
+		{"key in the query", listed, Spec{Kind: HTTP, URL: srv.URL + "/x?api_key=abc", Path: "$.x"}, []string{"parameter api_key holds a credential"}},
 		{"typed api key", listed, Spec{Kind: CSV, URL: srv.URL, Cell: "A1", Headers: []string{"X-Api-Key: abc"}}, []string{"holds a credential"}},
 		{"secret not listed", listed, Spec{Kind: HTTP, URL: srv.URL, Path: "$.x", Headers: []string{"Authorization: Bearer {env:HOME}"}}, []string{"HOME is not listed in OKRBOT_SOURCE_SECRETS"}},
 		{"secret not set", listed, Spec{Kind: HTTP, URL: srv.URL, Path: "$.x", Headers: []string{"Authorization: Bearer {env:UNSET}"}}, []string{"UNSET is listed in OKRBOT_SOURCE_SECRETS but not set"}},

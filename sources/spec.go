@@ -139,6 +139,9 @@ func (c *Config) Check(s Spec) error {
 		if err := c.checkURL(s.URL); err != nil {
 			return err
 		}
+		if err := c.checkQuery(s.URL); err != nil {
+			return err
+		}
 		for _, h := range s.Headers {
 			name, value, ok := strings.Cut(h, ":")
 			name, value = strings.TrimSpace(name), strings.TrimSpace(value)
@@ -200,6 +203,28 @@ func (c *Config) checkURL(raw string) error {
 		return fmt.Errorf("the URL carries a user name or password, which would be stored and shown: put the credential in an environment variable listed in OKRBOT_SOURCE_SECRETS and send it with --header \"Authorization: Bearer {env:NAME}\"")
 	}
 	return c.Hosts.checkName(u.Hostname())
+}
+
+// checkQuery refuses a credential written into a URL's query (?api_key=…)
+// and secrets in it that cannot be expanded; {env:NAME} there is expanded
+// like in a header.
+func (c *Config) checkQuery(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // checkURL said so
+	}
+	if len(secretNames(u.Host)) > 0 {
+		return errors.New("{env:NAME} may stand in a URL's path or query, not its host")
+	}
+	for name, values := range u.Query() {
+		for _, v := range values {
+			if sensitiveHeader(name) && len(secretNames(v)) == 0 {
+				return fmt.Errorf("the URL's parameter %s holds a credential: put it in an environment variable listed in OKRBOT_SOURCE_SECRETS and write %s={env:NAME} instead", name, name)
+			}
+		}
+	}
+	_, err = c.expand(raw)
+	return err
 }
 
 // jsonBody is the JSON object of "key=value" fields, its secrets
