@@ -279,7 +279,7 @@ func (s *Service) RecordFetch(ctx context.Context, src store.KPISource, at time.
 	if fetchErr != nil {
 		why := fetchErr.Error()
 		if len(why) > 500 {
-			why = why[:500] + "…"
+			why = strings.ToValidUTF8(why[:500], "") + "…"
 		}
 		var err error
 		out.Source, err = s.store.SourceFailed(ctx, src, at, why)

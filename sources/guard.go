@@ -20,7 +20,13 @@ import (
 type Hosts struct {
 	names    []string
 	prefixes []netip.Prefix
+	// none is no host at all: NoHosts.
+	none bool
 }
+
+// NoHosts reaches no host: what okrbot falls back to when
+// OKRBOT_SOURCE_HOSTS does not read, rather than to any public host.
+func NoHosts() Hosts { return Hosts{none: true} }
 
 // ParseHosts reads OKRBOT_SOURCE_HOSTS: entries separated by commas or
 // spaces.
@@ -46,7 +52,7 @@ func ParseHosts(s string) (Hosts, error) {
 }
 
 // Any is true when no host is listed: any public host may be reached.
-func (h Hosts) Any() bool { return len(h.names) == 0 && len(h.prefixes) == 0 }
+func (h Hosts) Any() bool { return !h.none && len(h.names) == 0 && len(h.prefixes) == 0 }
 
 // nameListed is whether host matches a name or pattern of the list.
 func (h Hosts) nameListed(host string) bool {
@@ -75,6 +81,9 @@ func (h Hosts) addrListed(a netip.Addr) bool {
 // checkName refuses a host by its name alone: one outside the list, or an
 // address that is never reached.
 func (h Hosts) checkName(host string) error {
+	if h.none {
+		return fmt.Errorf("OKRBOT_SOURCE_HOSTS does not read, so okrbot connects to no host (%s included); okrbot check says what is wrong with it", host)
+	}
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return h.checkAddr(host, a.Unmap(), false)
 	}

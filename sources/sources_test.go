@@ -193,6 +193,9 @@ func TestParseHosts(t *testing.T) {
 			t.Errorf("%s allowed = %v, want %v", host, got, ok)
 		}
 	}
+	if err := NoHosts().checkName("example.com"); err == nil || NoHosts().Any() {
+		t.Error("NoHosts lets okrbot connect")
+	}
 	if _, err := ParseHosts("http://x/"); err == nil {
 		t.Error("a URL is taken as a host")
 	}
