@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"gorm.io/gorm/clause"
 )
 
@@ -162,56 +164,45 @@ func IsSourceChanged(err error) bool { return errors.Is(err, errSourceChanged) }
 
 // SourceFetched records a successful fetch of a claimed source at, and
 // what the owner is to be told: that it works again, if they were told it
-// failed. Call it inside InTx, with the measurement.
+// failed. What they were told is read in the statement itself, as another
+// process may have told them while the fetch ran. Call it inside InTx,
+// with the measurement.
 func (s *Store) SourceFetched(ctx context.Context, src KPISource, at time.Time) (KPISource, error) {
-	notice := ""
-	if src.FailingSince != nil && src.OwnerTold || src.Notice == NoticeRecovered {
-		notice = NoticeRecovered
-	}
-	at = at.UTC()
-	res := s.q(ctx).Model(&KPISource{}).Where("id = ? AND lease_until = ?", src.ID, src.LeaseUntil).
-		Updates(map[string]any{"lease_until": nil, "last_fetch_at": at, "last_error": "", "failing_since": nil,
-			"failures": 0, "notice": notice})
-	if res.Error != nil {
-		return src, fmt.Errorf("record fetch of KPI %d: %w", src.KPIID, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return src, errSourceChanged
-	}
-	src.LeaseUntil, src.LastFetchAt, src.LastError, src.FailingSince, src.Failures, src.Notice = nil, &at, "", nil, 0, notice
-	return src, nil
+	return s.finishFetch(ctx, src, map[string]any{"last_fetch_at": at.UTC(), "last_error": "", "failing_since": nil, "failures": 0,
+		"notice": gorm.Expr("CASE WHEN (failing_since IS NOT NULL AND owner_told) OR notice = ? THEN ? ELSE '' END", NoticeRecovered, NoticeRecovered)})
 }
 
 // SourceFailed records a failed fetch of a claimed source: the error in
 // words, since when it fails, and its next try after a backoff that
 // doubles with each failure in a row, from one period up to a day (or the
 // period, if longer). The first failure of a run is to be told to the
-// owner, unless they still know of it.
+// owner, unless they still know of it (told of the last failure, and not
+// yet of its recovery).
 func (s *Store) SourceFailed(ctx context.Context, src KPISource, at time.Time, why string) (KPISource, error) {
 	at = at.UTC()
 	failures := src.Failures + 1
 	wait := min(src.Every()<<min(failures-1, 16), max(24*time.Hour, src.Every()))
-	since := src.FailingSince
-	notice := src.Notice
-	if since == nil {
-		since = &at
-		notice = NoticeFailing
-		if src.OwnerTold {
-			notice = "" // told before, and the news of its recovery not yet sent
-		}
-	}
-	res := s.q(ctx).Model(&KPISource{}).Where("id = ? AND lease_until = ?", src.ID, src.LeaseUntil).
-		Updates(map[string]any{"lease_until": nil, "last_fetch_at": at, "last_error": why, "failing_since": *since,
-			"failures": failures, "notice": notice, "next_fetch_at": at.Add(wait)})
+	return s.finishFetch(ctx, src, map[string]any{"last_fetch_at": at, "last_error": why, "failures": failures,
+		"failing_since": gorm.Expr("COALESCE(failing_since, ?)", at), "next_fetch_at": at.Add(wait),
+		"notice": gorm.Expr("CASE WHEN failing_since IS NOT NULL THEN notice WHEN owner_told THEN '' ELSE ? END", NoticeFailing)})
+}
+
+// finishFetch ends the claim of src with changes, unless the source was
+// changed since it was claimed, and returns it as it is now.
+func (s *Store) finishFetch(ctx context.Context, src KPISource, changes map[string]any) (KPISource, error) {
+	changes["lease_until"] = nil
+	res := s.q(ctx).Model(&KPISource{}).Where("id = ? AND lease_until = ?", src.ID, src.LeaseUntil).Updates(changes)
 	if res.Error != nil {
-		return src, fmt.Errorf("record failed fetch of KPI %d: %w", src.KPIID, res.Error)
+		return src, fmt.Errorf("record fetch of KPI %d: %w", src.KPIID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return src, errSourceChanged
 	}
-	src.LeaseUntil, src.LastFetchAt, src.LastError, src.FailingSince, src.Failures, src.Notice = nil, &at, why, since, failures, notice
-	src.NextFetchAt = at.Add(wait)
-	return src, nil
+	var now KPISource
+	if err := s.q(ctx).Where("id = ?", src.ID).Take(&now).Error; err != nil {
+		return src, fmt.Errorf("record fetch of KPI %d: %w", src.KPIID, err)
+	}
+	return now, nil
 }
 
 // ClaimSourceNotices claims up to limit sources of the workspaces given
