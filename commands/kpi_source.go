@@ -151,11 +151,14 @@ func parseSourceSpec(a args) (sources.Spec, time.Duration, error) {
 	return spec, every, nil
 }
 
-// unquote drops the single quotes a shell habit puts around a JSONPath.
+// unquote drops the single quotes a shell habit puts around a JSONPath,
+// straight or the curly ones phones and Macs type.
 func unquote(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
-		return s[1 : len(s)-1]
+	for _, q := range [][2]string{{"'", "'"}, {"‘", "’"}} {
+		if len(s) >= len(q[0])+len(q[1]) && strings.HasPrefix(s, q[0]) && strings.HasSuffix(s, q[1]) {
+			return s[len(q[0]) : len(s)-len(q[1])]
+		}
 	}
 	return s
 }

@@ -73,6 +73,7 @@ func TestKPISourceCommands(t *testing.T) {
 		contains(t, h.kpiMust("U2", `source "Churn rate"`), "value from csv", "not fetched yet")
 		contains(t, h.kpiMust("U1", `show "Churn rate"`), "value from csv", "No values yet")
 
+		contains(t, h.kpiMust("U1", `source "Churn rate" csv `+srv.URL+`/sheet.csv --cell ‘B3’`), "now comes from csv 127.0.0.1:", " B3, fetched")
 		contains(t, h.kpiMust("U1", `source "Churn rate" sql bi "SELECT rate FROM churn WHERE week = 'W48'" --every 6h`), "now comes from sql bi, fetched every 6h")
 		contains(t, h.kpiMust("U1", `source "Churn rate" test`), "is 2.4% now")
 		contains(t, h.kpiMust("U1", `source "Churn rate" prometheus "sum(rate(errors_total[5m]))" --every hourly`), "now comes from prometheus sum(rate(errors_total[5m])), fetched every hour")
