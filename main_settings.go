@@ -379,6 +379,13 @@ func (c *checker) settings() usable {
 		"OKRBOT_DB_MAX_CONNS", "OKRBOT_WORKERS", "OKRBOT_QUEUE")
 	c.settingsReadBy(func(m *Main) error { _, err := m.sourceSettings(); return err },
 		"OKRBOT_SOURCE_HOSTS", "OKRBOT_SOURCE_SECRETS", "OKRBOT_SOURCE_PROMETHEUS_URL", "OKRBOT_SOURCE_TIMEOUT")
+	if src, err := m.sourceSettings(); err == nil {
+		for name, v := range src.Secrets {
+			if v == "" {
+				c.warn("OKRBOT_SOURCE_SECRETS", "lists %s, which is not set: a KPI source that sends {env:%s} fails until it is", name, name)
+			}
+		}
+	}
 	c.settingsReadBy(func(m *Main) error { _, _, _, err := m.reminderSettings(); return err },
 		"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
 		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING")

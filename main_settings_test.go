@@ -117,3 +117,17 @@ func TestSourceSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWarnsOfAnUnsetSourceSecret: okrbot check says which secret a
+// source would fail to send.
+func TestCheckWarnsOfAnUnsetSourceSecret(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OKRBOT_SOURCE_SECRETS": "BI_TOKEN,JIRA_AUTH", "BI_TOKEN": "x"}
+	c := &checker{m: &Main{Getenv: func(k string) string { return env[k] }}}
+	var out strings.Builder
+	c.out = &out
+	c.settings()
+	if !strings.Contains(out.String(), "lists JIRA_AUTH, which is not set") || strings.Contains(out.String(), "lists BI_TOKEN") {
+		t.Errorf("check says:\n%s", out.String())
+	}
+}
