@@ -20,7 +20,7 @@ const module = "github.com/okrbot/okrbot/"
 var allowedImports = map[string][]string{
 	".": {"cmd"},
 	"cmd": {"okr", "chart", "store", "bot", "bot/console", "bot/slack", "bot/slack/install", "bot/teams",
-		"secret", "commands", "csvio", "reminders", "api", "web", "metrics", "internal/loadtest"},
+		"secret", "sources", "commands", "csvio", "reminders", "api", "web", "metrics", "internal/loadtest"},
 	"okr":                {},
 	"chart":              {"okr"},
 	"store":              {"okr"},
@@ -31,7 +31,8 @@ var allowedImports = map[string][]string{
 	"bot/slack/install":  {},
 	"bot/teams":          {"bot"},
 	"secret":             {},
-	"commands":           {"okr", "chart", "store", "bot"},
+	"sources":            {},
+	"commands":           {"okr", "chart", "store", "bot", "sources"},
 	"csvio":              {"commands", "store", "okr"},
 	"reminders":          {"commands", "store", "bot", "okr"},
 	"api":                {"commands", "csvio", "store", "okr"},

@@ -24,6 +24,7 @@ import (
 	slackbot "github.com/okrbot/okrbot/bot/slack"
 	"github.com/okrbot/okrbot/bot/teams"
 	"github.com/okrbot/okrbot/commands"
+	"github.com/okrbot/okrbot/sources"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -209,9 +210,15 @@ func (m *Main) service(st *store.Store, log *slog.Logger, rd commands.ReminderDe
 	// the commands that run without a platform have no guests or admins
 	// to ask about, and go with the defaults.
 	guests, ttl, _ := m.roleSettings()
+	src, err := m.sourceSettings()
+	if err != nil {
+		// serve refuses such settings; elsewhere sources reach nothing
+		// rather than any public host.
+		src = &sources.Config{Hosts: sources.NoHosts()}
+	}
 	return commands.New(commands.Config{Store: st, Now: m.Now, Admins: splitList(m.cfg().Admins), Logger: log,
 		Reminders: rd, Sender: sender, Wake: wake, People: people, Guests: guests, RoleTTL: ttl,
-		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL})
+		ManyWorkspaces: m.manyWorkspaces(), Platforms: platforms, DashboardURL: dashboard, PublicURL: publicURL, Sources: src})
 }
 
 // manyWorkspaces are the platforms okrbot serves for more than one

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/secret"
+	"github.com/okrbot/okrbot/sources"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/web"
 )
@@ -77,6 +79,15 @@ type settings struct {
 	TeamsGraphURL          string // TEAMS_GRAPH_URL
 	TeamsGraphInstall      string // TEAMS_GRAPH_INSTALL: on or off
 	TeamsLoginURL          string // TEAMS_LOGIN_URL
+
+	SourceHosts         string // OKRBOT_SOURCE_HOSTS
+	SourceSecrets       string // OKRBOT_SOURCE_SECRETS
+	SourcePrometheusURL string // OKRBOT_SOURCE_PROMETHEUS_URL
+	SourceTimeout       string // OKRBOT_SOURCE_TIMEOUT
+	// getenv reads the settings whose names are made up by whoever
+	// deploys okrbot: the secrets OKRBOT_SOURCE_SECRETS lists and the
+	// databases OKRBOT_SOURCE_DB_<NAME>, read when a source needs them.
+	getenv func(string) string
 
 	// User is USER, the login name: who the console says you are.
 	User string
@@ -140,6 +151,10 @@ func (s *settings) all() []setting {
 		{"TEAMS_GRAPH_URL", &s.TeamsGraphURL, ""},
 		{"TEAMS_GRAPH_INSTALL", &s.TeamsGraphInstall, ""},
 		{"TEAMS_LOGIN_URL", &s.TeamsLoginURL, ""},
+		{"OKRBOT_SOURCE_HOSTS", &s.SourceHosts, ""},
+		{"OKRBOT_SOURCE_SECRETS", &s.SourceSecrets, ""},
+		{"OKRBOT_SOURCE_PROMETHEUS_URL", &s.SourcePrometheusURL, ""},
+		{"OKRBOT_SOURCE_TIMEOUT", &s.SourceTimeout, ""},
 		{"USER", &s.User, ""},
 	}
 }
@@ -147,7 +162,7 @@ func (s *settings) all() []setting {
 // readSettings reads every setting with getenv, the one place okrbot
 // reads its environment.
 func readSettings(getenv func(string) string) *settings {
-	s := &settings{}
+	s := &settings{getenv: getenv}
 	for _, f := range s.all() {
 		*f.to = cmp.Or(strings.TrimSpace(getenv(f.name)), f.def)
 	}
@@ -362,6 +377,15 @@ func (c *checker) settings() usable {
 		"OKRBOT_GUESTS", "OKRBOT_ROLE_TTL")
 	c.settingsReadBy(func(m *Main) error { _, err := m.capacity(); return err },
 		"OKRBOT_DB_MAX_CONNS", "OKRBOT_WORKERS", "OKRBOT_QUEUE")
+	c.settingsReadBy(func(m *Main) error { _, err := m.sourceSettings(); return err },
+		"OKRBOT_SOURCE_HOSTS", "OKRBOT_SOURCE_SECRETS", "OKRBOT_SOURCE_PROMETHEUS_URL", "OKRBOT_SOURCE_TIMEOUT")
+	if src, err := m.sourceSettings(); err == nil {
+		for name, v := range src.Secrets {
+			if v == "" {
+				c.warn("OKRBOT_SOURCE_SECRETS", "lists %s, which is not set: a KPI source that sends {env:%s} fails until it is", name, name)
+			}
+		}
+	}
 	c.settingsReadBy(func(m *Main) error { _, _, _, err := m.reminderSettings(); return err },
 		"OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DEFAULT_TZ", "OKRBOT_REMINDER_GRACE",
 		"OKRBOT_NUDGE_AFTER", "OKRBOT_REMINDER_TICK", "OKRBOT_REMINDER_RATE", "OKRBOT_GRADING")
@@ -571,3 +595,51 @@ func (m *Main) reminderSettings() (rd commands.ReminderDefaults, cfg reminders.C
 	}
 	return rd, cfg, true, nil
 }
+
+// sourceSettings reads where KPI sources may connect and what they may use:
+// OKRBOT_SOURCE_HOSTS, OKRBOT_SOURCE_SECRETS (names of variables {env:NAME}
+// may expand, read now), OKRBOT_SOURCE_DB_<NAME> (read when a sql source
+// names its database), OKRBOT_SOURCE_PROMETHEUS_URL and
+// OKRBOT_SOURCE_TIMEOUT.
+func (m *Main) sourceSettings() (*sources.Config, error) {
+	set := m.cfg()
+	hosts, err := sources.ParseHosts(set.SourceHosts)
+	if err != nil {
+		return nil, fmt.Errorf("OKRBOT_SOURCE_HOSTS: %w", err)
+	}
+	cfg := &sources.Config{Hosts: hosts, Secrets: map[string]string{}}
+	getenv := set.getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	for _, name := range splitList(set.SourceSecrets) {
+		if !envName.MatchString(name) || strings.HasPrefix(name, "OKRBOT_") || sensitiveSetting[name] {
+			return nil, fmt.Errorf("OKRBOT_SOURCE_SECRETS: %q is not a variable a KPI source may send: name your own, like BI_TOKEN", name)
+		}
+		cfg.Secrets[name] = strings.TrimSpace(getenv(name))
+	}
+	cfg.Database = func(name string) string { return strings.TrimSpace(getenv(sources.DatabaseSetting(name))) }
+	if v := set.SourcePrometheusURL; v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, errors.New("OKRBOT_SOURCE_PROMETHEUS_URL: is not an http:// or https:// URL like http://prometheus:9090")
+		}
+		cfg.PrometheusURL = strings.TrimSuffix(v, "/")
+	}
+	if v := set.SourceTimeout; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Minute {
+			return nil, fmt.Errorf("OKRBOT_SOURCE_TIMEOUT: %q is not a duration from 1s to 1m, like 10s", v)
+		}
+		cfg.Timeout = d
+	}
+	return cfg, nil
+}
+
+// envName is what an environment variable's name may be.
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// sensitiveSetting are okrbot's own credentials, which no source may send
+// anywhere.
+var sensitiveSetting = map[string]bool{"DATABASE_URL": true, "SLACK_BOT_TOKEN": true, "SLACK_APP_TOKEN": true,
+	"SLACK_SIGNING_SECRET": true, "SLACK_CLIENT_SECRET": true, "TEAMS_APP_PASSWORD": true}

@@ -83,3 +83,51 @@ func TestBadSecretKeyIsNamedOnce(t *testing.T) {
 		t.Errorf("check with a short key: %v\n%s", err, out)
 	}
 }
+
+// TestSourceSettings: OKRBOT_SOURCE_* read into what KPI sources may
+// reach and send; a bad one is named.
+func TestSourceSettings(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OKRBOT_SOURCE_HOSTS": "*.example.com, 10.0.0.0/8", "OKRBOT_SOURCE_SECRETS": "BI_TOKEN, JIRA_TOKEN",
+		"BI_TOKEN": " t0k3n\n", "OKRBOT_SOURCE_DB_WAREHOUSE": "postgres://bi@db/warehouse", "OKRBOT_SOURCE_PROMETHEUS_URL": "http://prometheus:9090/"}
+	m := &Main{Getenv: func(k string) string { return env[k] }}
+	cfg, err := m.sourceSettings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Secrets["BI_TOKEN"] != "t0k3n" || cfg.Secrets["JIRA_TOKEN"] != "" || len(cfg.Secrets) != 2 {
+		t.Errorf("secrets %v", cfg.Secrets)
+	}
+	if cfg.Database("warehouse") != "postgres://bi@db/warehouse" || cfg.Database("other") != "" || cfg.PrometheusURL != "http://prometheus:9090" {
+		t.Errorf("databases and Prometheus: %q %q", cfg.Database("warehouse"), cfg.PrometheusURL)
+	}
+	if cfg.Hosts.Any() {
+		t.Error("OKRBOT_SOURCE_HOSTS was not read")
+	}
+	for name, bad := range map[string]string{"OKRBOT_SOURCE_HOSTS": "http://x/", "OKRBOT_SOURCE_SECRETS": "SLACK_BOT_TOKEN",
+		"OKRBOT_SOURCE_PROMETHEUS_URL": "prometheus:9090", "OKRBOT_SOURCE_TIMEOUT": "1h"} {
+		m := &Main{Getenv: func(k string) string {
+			if k == name {
+				return bad
+			}
+			return ""
+		}}
+		if _, err := m.sourceSettings(); err == nil || !strings.HasPrefix(err.Error(), name+": ") {
+			t.Errorf("%s=%s: %v, want an error naming it", name, bad, err)
+		}
+	}
+}
+
+// TestCheckWarnsOfAnUnsetSourceSecret: okrbot check says which secret a
+// source would fail to send.
+func TestCheckWarnsOfAnUnsetSourceSecret(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OKRBOT_SOURCE_SECRETS": "BI_TOKEN,JIRA_AUTH", "BI_TOKEN": "x"}
+	c := &checker{m: &Main{Getenv: func(k string) string { return env[k] }}}
+	var out strings.Builder
+	c.out = &out
+	c.settings()
+	if !strings.Contains(out.String(), "lists JIRA_AUTH, which is not set") || strings.Contains(out.String(), "lists BI_TOKEN") {
+		t.Errorf("check says:\n%s", out.String())
+	}
+}

@@ -289,6 +289,8 @@ func who(e store.HistoryEntry, people historyPeople) bot.Inline {
 		return bot.Plain("the API")
 	case "import":
 		return bot.Plain("an import")
+	case "source":
+		return bot.Plain("its source")
 	}
 	return bot.Plain("okrbot")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
@@ -23,7 +24,7 @@ const (
 // kpiCommands are the /kpi subcommands, in the order help lists them.
 var kpiCommands map[string]command
 
-var kpiOrder = []string{"new", "set", "list", "show", "history", "scorecard", "edit", "archive", "alerts", "digest", "token", "help"}
+var kpiOrder = []string{"new", "set", "list", "show", "history", "scorecard", "edit", "source", "archive", "alerts", "digest", "token", "help"}
 
 func init() {
 	kpiCommands = map[string]command{
@@ -38,6 +39,8 @@ func init() {
 		"scorecard": {"/kpi scorecard [team Support]", bot.Textf("A team's KPIs grouped by health, worst first."), (*Service).scorecard},
 		"edit": {`/kpi edit "Churn rate" [--name "…"] [--target 1.8] [--warn …] [--crit …] [--unit …] [--team …] [--owner @ada] [--cadence monthly]`,
 			bot.Textf("Change a KPI."), (*Service).editKPI},
+		"source": {`/kpi source "Churn rate" http URL --path '$.churn' [--header "Authorization: Bearer {env:BI_TOKEN}"] [--every 1h]` + " · csv URL --cell B7 · sql DATABASE \"SELECT …\" · prometheus \"QUERY\" · test · off",
+			bot.Textf("Fetch a KPI's value on its own, every day unless `--every` says otherwise (the owner or an admin): from a JSON API (`--json KEY=VALUE` POSTs a JSON object, for Jira and HubSpot counts), a CSV (a cell like B7, or `column=Churn row=last`), a database named in `OKRBOT_SOURCE_DB_<NAME>` or Prometheus. Secrets only as `{env:NAME}`. `test` fetches now without recording; `off` stops."), (*Service).kpiSource},
 		"archive": {`/kpi archive "Churn rate"`, bot.Textf("Archive a KPI so it no longer shows or alerts."), (*Service).archiveKPI},
 		"alerts":  {"/kpi alerts #channel [--team Support]", bot.Textf("Send a team's KPI alerts (or everyone's) to a channel (admins)."), (*Service).kpiAlerts},
 		"digest": {"/kpi digest #channel weekly monday 09:00 [--tz Europe/Berlin] [--team Sales] · list · off #channel · now #channel",
@@ -134,6 +137,9 @@ type kpiView struct {
 	trend  okr.Trend
 	spark  string
 	points []okr.Point
+	// sourceFailing is since when the KPI's source fails, where the
+	// view shows it (scorecard, digest); nil otherwise.
+	sourceFailing *time.Time
 }
 
 func newKPIView(k store.KPI, recent []okr.Point, now okr.Health) kpiView {
@@ -185,7 +191,29 @@ func kpiLine(v kpiView) bot.Text {
 	if v.spark != "" {
 		line = append(line, bot.Plain(" · "+v.spark))
 	}
+	if v.sourceFailing != nil {
+		line = append(line, bot.Plain(" · ⚠️ source failing since "+v.sourceFailing.UTC().Format("Jan 2 15:04 UTC")))
+	}
 	return append(line, bot.Plain(" · "), ownerText(&k.Owner))
+}
+
+// withFailingSources marks the views of KPIs whose source fails: one
+// query, made only where the marks are shown.
+func (s *Service) withFailingSources(ctx context.Context, workspaceID uint, views []kpiView) error {
+	ids := make([]uint, len(views))
+	for i, v := range views {
+		ids[i] = v.k.ID
+	}
+	srcs, err := s.store.KPISources(ctx, workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	for i, v := range views {
+		if src, ok := srcs[v.k.ID]; ok && src.FailingSince != nil {
+			views[i].sourceFailing = src.FailingSince
+		}
+	}
+	return nil
 }
 
 // kpiTeamName resolves "team NAME" words of list and scorecard.

@@ -66,6 +66,9 @@ func (s *Service) Digest(ctx context.Context, workspaceID uint, opt DigestOption
 		return nil, err
 	}
 	views, err := s.kpiViews(ctx, workspaceID, ks)
+	if err == nil {
+		err = s.withFailingSources(ctx, workspaceID, views)
+	}
 	if err != nil {
 		return nil, err
 	}

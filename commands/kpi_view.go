@@ -3,6 +3,7 @@ package commands
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,6 +51,13 @@ func (s *Service) kpiMessage(ctx context.Context, c *caller, k store.KPI, head b
 	about = append(about, bot.T(string(k.Cadence)), bot.T(k.Direction.Label()))
 	if k.Archived {
 		about = append(about, bot.T("archived"))
+	}
+	src, err := s.store.KPISourceOf(ctx, c.ws.ID, k.ID)
+	switch {
+	case err == nil:
+		about = append(about, sourceText(src))
+	case !errors.Is(err, okr.ErrNotFound):
+		return nil, err
 	}
 	msg.Sections = append(msg.Sections, bot.Section{Text: top, Context: bot.Join(about, " · ")})
 	msg.Sections = append(msg.Sections, bot.Section{Text: bot.T(fmt.Sprintf("Target %s · at risk at %s · off target at %s",
@@ -174,6 +182,9 @@ func (s *Service) scorecard(ctx context.Context, c *caller, words []string) (bot
 		return bot.Reply{Message: msg}, nil
 	}
 	views, err := s.kpiViews(ctx, c.ws.ID, ks)
+	if err == nil {
+		err = s.withFailingSources(ctx, c.ws.ID, views)
+	}
 	if err != nil {
 		return bot.Reply{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/sources"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -64,6 +65,10 @@ type Config struct {
 	// Home tab's Open dashboard button, /okr show and the digest
 	// (OKRBOT_PUBLIC_URL). Messages link to no page without it.
 	PublicURL string
+	// Sources is where KPI sources may connect and the secrets,
+	// databases and Prometheus they may use (OKRBOT_SOURCE_*); without
+	// it, any public host and nothing else.
+	Sources *sources.Config
 }
 
 // Service answers people's commands, form submissions and button clicks. It
@@ -86,6 +91,7 @@ type Service struct {
 
 	dashboardURL func(context.Context) (string, error)
 	publicURL    string
+	sources      *sources.Config
 }
 
 // New returns a Service.
@@ -93,7 +99,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, now: cfg.Now, log: cfg.Logger, admins: admins(cfg.Admins), remind: cfg.Reminders,
 		sender: cfg.Sender, onWake: cfg.Wake, manyWorkspaces: cfg.ManyWorkspaces, platforms: cfg.Platforms, people: cfg.People,
 		roleTTL: cmp.Or(cfg.RoleTTL, DefaultRoleTTL), guests: cmp.Or(cfg.Guests, GuestsNone),
-		dashboardURL: cfg.DashboardURL, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+		dashboardURL: cfg.DashboardURL, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), sources: cfg.Sources}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -271,6 +277,8 @@ func (s *Service) submit(ctx context.Context, c *caller, sub bot.Submission) (bo
 		return s.submitEditObjective(ctx, c, sub)
 	case CallbackNewKPI:
 		return s.submitNewKPI(ctx, c, sub)
+	case CallbackKPISource:
+		return s.submitKPISource(ctx, c, sub)
 	case CallbackGrade:
 		return s.submitGrade(ctx, c, sub)
 	}

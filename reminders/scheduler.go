@@ -90,10 +90,12 @@ const (
 	Grading Kind = "grading"
 	// GradingUpdate is a grading message redrawn as answered.
 	GradingUpdate Kind = "grading-update"
+	// Source tells a KPI's owner that its source fails, or works again.
+	Source Kind = "source"
 )
 
 // Kinds lists every Kind.
-var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading, GradingUpdate}
+var Kinds = []Kind{Prompt, Nudge, Update, Thread, Digest, Alert, Grading, GradingUpdate, Source}
 
 // Result is what became of one try of a delivery.
 type Result string
@@ -293,7 +295,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // RunOnce does the work due now, for the workspaces the Sender serves: it
 // plans new people's prompts, claims due prompts, sends them, nudges,
 // redraws answered prompts, sends due digests, looks for KPIs gone stale,
-// sends KPI alerts and asks owners to grade their objectives. A panic in one phase is logged and does not stop the
+// sends KPI alerts, asks owners to grade their objectives and, last, as
+// other systems may be slow to answer, fetches the KPI sources that are due
+// (an alert a value causes wakes the scheduler for another round). A panic in one phase is logged and does not stop the
 // others.
 func (s *Scheduler) RunOnce(ctx context.Context) error {
 	served, err := s.served(ctx)
@@ -305,7 +309,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
+		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}, {"sources", s.sources}} {
 		if ctx.Err() != nil {
 			break
 		}

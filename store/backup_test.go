@@ -83,6 +83,8 @@ func seedEverything(t *testing.T, s *store.Store) {
 	must(t, s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: "link-1", WorkspaceID: f.ws.ID, UserID: bob.ID, ExpiresAt: at.Add(10 * time.Minute)}, at))
 	must(t, s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: "link-2", WorkspaceID: f.ws.ID, UserID: bob.ID, ExpiresAt: at.Add(10 * time.Minute)}, at))
 	must(t, s.StartDashboardSession(ctx, "link-1", &store.DashboardSession{Hash: "session-1", CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(7 * 24 * time.Hour)}))
+	must(t, s.SetKPISource(ctx, &store.KPISource{WorkspaceID: f.ws.ID, KPIID: k.ID, Kind: "http", EverySeconds: 3600, CreatedByID: bob.ID,
+		Spec: `{"url":"https://bi.example.com/kpis?a=1&b=<2>","path":"$.churn","headers":["Authorization: Bearer {env:BI_TOKEN}"]}`}, at))
 }
 
 func must(t *testing.T, err error) {

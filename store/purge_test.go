@@ -52,6 +52,8 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 	must(s.SaveInstallation(ctx, teamInstall(team)))
 	must(s.SaveConversation(ctx, store.Conversation{WorkspaceID: f.ws.ID, Kind: "direct", PlatformID: f.owner.PlatformID, Ref: "ref"}))
 	must(s.AddKPIAlert(ctx, &store.KPIAlert{WorkspaceID: f.ws.ID, KPIID: k.ID, From: okr.HealthOnTarget, To: okr.HealthAtRisk, CreatedAt: at}))
+	must(s.SetKPISource(ctx, &store.KPISource{WorkspaceID: f.ws.ID, KPIID: k.ID, Kind: "csv", Spec: `{"url":"https://x/y.csv","cell":"B7"}`,
+		EverySeconds: 86400, CreatedByID: f.owner.ID}, at))
 	must(s.RecordHistory(ctx, f.ws.ID, store.HistoryEntry{SubjectKind: store.SubjectKPI, SubjectID: k.ID, Action: store.ActionCreated,
 		ActorID: &f.owner.ID, Platform: "slack", At: at}))
 	_, err = s.AddGradingDelivery(ctx, &store.GradingDelivery{WorkspaceID: f.ws.ID, ObjectiveID: o.ID, Step: okr.GradingPrompt, Occurrence: at, UserID: f.owner.ID})
