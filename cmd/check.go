@@ -200,7 +200,7 @@ func (c *checker) slackInstalls(n int, err error) {
 
 // checkTeams asks Microsoft for okrbot's token, as serve does.
 func (m *Main) checkTeams(ctx context.Context, c *checker) {
-	a, err := m.teamsAdapter(nil, slog.New(slog.DiscardHandler), nil, nil)
+	a, err := m.teamsAdapter(nil, slog.New(slog.DiscardHandler), nil, nil, nil)
 	if err != nil {
 		return // settings said why
 	}

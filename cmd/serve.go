@@ -415,7 +415,9 @@ func (m *Main) slack(ctx context.Context, st *store.Store, svc *commands.Service
 }
 
 // teamsAdapter is the Teams adapter of the TEAMS_* settings.
-func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, queue *bot.Queue) (*teams.Adapter, error) {
+// pictures keeps the pictures of cards where every replica serves them;
+// nil (okrbot check) keeps them in memory.
+func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, queue *bot.Queue, pictures teams.PictureStore) (*teams.Adapter, error) {
 	var graph bool
 	switch v := strings.ToLower(m.cfg().TeamsGraphInstall); v {
 	case "", "off", "false", "0", "no":
@@ -436,6 +438,7 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 		GraphInstall:      graph,
 		GraphURL:          m.cfg().TeamsGraphURL,
 		PublicURL:         m.cfg().PublicURL,
+		Pictures:          pictures,
 		Logger:            log,
 		Observer:          obs,
 		Queue:             queue,
@@ -445,11 +448,11 @@ func (m *Main) teamsAdapter(h bot.Handler, log *slog.Logger, obs bot.Observer, q
 
 // teams sets Microsoft Teams up when TEAMS_APP_ID is set. Credentials
 // Microsoft refuses stop it with check's words.
-func (m *Main) teams(ctx context.Context, _ *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
+func (m *Main) teams(ctx context.Context, st *store.Store, svc *commands.Service, log *slog.Logger, obs bot.Observer, queue *bot.Queue, gate *readyGate) (*platform, error) {
 	if m.cfg().TeamsAppID == "" {
 		return nil, nil
 	}
-	adapter, err := m.teamsAdapter(svc, log, obs, queue)
+	adapter, err := m.teamsAdapter(svc, log, obs, queue, teamsPictures{st: st, now: m.Now})
 	if err != nil {
 		return nil, err
 	}

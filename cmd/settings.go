@@ -293,7 +293,7 @@ func (c *checker) settings() usable {
 		}
 	}
 	if teamsID != "" {
-		if a, err := m.teamsAdapter(nil, nil, nil, nil); err != nil {
+		if a, err := m.teamsAdapter(nil, nil, nil, nil, nil); err != nil {
 			c.problem("Teams", "%v", err)
 		} else {
 			u.teams = true

@@ -35,11 +35,15 @@ const (
 	LEFT JOIN teams o_team ON o_team.id = objectives.team_id
 	JOIN periods o_period ON o_period.id = objectives.period_id
 	WHERE `
+	// The key results of the objectives that match a condition are joined
+	// to them on that condition: a list of the objectives' ids would bind
+	// thousands of parameters for a period's tree or review, and SQLite's
+	// driver binds each by searching all of a statement's.
 	keyResultsQuery = `SELECT ` + keyResultColumns + `, ` + krOwnerColumns + `
 	FROM key_results
+	JOIN objectives ON objectives.id = key_results.objective_id
 	LEFT JOIN users kr_owner ON kr_owner.id = key_results.owner_id
-	WHERE key_results.workspace_id = ? AND key_results.objective_id IN ?
-	ORDER BY key_results.objective_id, key_results.position`
+	WHERE `
 )
 
 // objectives returns the objectives that match where (conditions on the
@@ -84,7 +88,7 @@ func (s *Store) objectives(ctx context.Context, workspaceID uint, where string, 
 	if len(os) == 0 {
 		return os, nil
 	}
-	return os, s.keyResultsOf(ctx, workspaceID, os)
+	return os, s.keyResultsOf(ctx, os, where, args...)
 }
 
 // ObjectivesOfKeyResults returns the objectives of key results of a
@@ -115,15 +119,15 @@ func (s *Store) KeyResultsByNumber(ctx context.Context, workspaceID uint, number
 	return out, nil
 }
 
-// keyResultsOf loads the key results of objectives of one workspace, with
-// their owners, in order of position.
-func (s *Store) keyResultsOf(ctx context.Context, workspaceID uint, os []Objective) error {
+// keyResultsOf loads the key results of os, the objectives that match
+// where, with their owners, in order of position. The condition scopes
+// them by workspace.
+func (s *Store) keyResultsOf(ctx context.Context, os []Objective, where string, args ...any) error {
 	at := make(map[uint]int, len(os))
-	ids := make([]uint, len(os))
 	for i, o := range os {
-		at[o.ID], ids[i] = i, o.ID
+		at[o.ID] = i
 	}
-	rows, err := s.q(ctx).Raw(keyResultsQuery, workspaceID, ids).Rows()
+	rows, err := s.q(ctx).Raw(keyResultsQuery+where+" ORDER BY key_results.objective_id, key_results.position", args...).Rows()
 	if err != nil {
 		return fmt.Errorf("key results: %w", err)
 	}
@@ -149,8 +153,11 @@ func (s *Store) keyResultsOf(ctx context.Context, workspaceID uint, os []Objecti
 			kr.Owner = &User{ID: *owner.id, WorkspaceID: *owner.workspaceID, PlatformID: *owner.platformID, Name: *owner.name,
 				TZ: *owner.tz, IsAdmin: *owner.isAdmin, Email: *owner.email, IsGuest: *owner.isGuest, CreatedAt: owner.createdAt, UpdatedAt: owner.updatedAt}
 		}
-		o := &os[at[kr.ObjectiveID]]
-		o.KeyResults = append(o.KeyResults, kr)
+		// An objective that came to match since the first query is not
+		// among os.
+		if i, ok := at[kr.ObjectiveID]; ok {
+			os[i].KeyResults = append(os[i].KeyResults, kr)
+		}
 	}
 	return rows.Err()
 }

@@ -65,6 +65,7 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 		must(s.CreateDashboardLink(ctx, &store.DashboardLink{Hash: hash, WorkspaceID: f.ws.ID, UserID: f.owner.ID, ExpiresAt: at.Add(time.Hour)}, at))
 	}
 	must(s.StartDashboardSession(ctx, "link-"+team, &store.DashboardSession{Hash: "session-" + team, CreatedAt: at, SeenAt: at, ExpiresAt: at.Add(time.Hour)}))
+	must(s.KeepChartPicture(ctx, f.ws.ID, "0123456789abcdef0123456789abcdef", []byte("\x89PNG "+team), at.Add(time.Hour), at))
 }
 
 func TestPurgeWorkspace(t *testing.T) {

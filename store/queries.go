@@ -295,6 +295,12 @@ type ObjectiveFilter struct {
 // Objectives returns the workspace's objectives that match f, by number, each
 // with what Objective loads.
 func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFilter) ([]Objective, error) {
+	where, args := f.where(workspaceID)
+	return s.objectives(ctx, workspaceID, where, args...)
+}
+
+// where is f as conditions on the objectives table, and their arguments.
+func (f ObjectiveFilter) where(workspaceID uint) (string, []any) {
 	where, args := []string{"objectives.workspace_id = ?"}, []any{workspaceID}
 	add := func(cond string, arg any) {
 		where, args = append(where, cond), append(args, arg)
@@ -314,7 +320,7 @@ func (s *Store) Objectives(ctx context.Context, workspaceID uint, f ObjectiveFil
 	if len(f.Statuses) > 0 {
 		add("objectives.status IN ?", f.Statuses)
 	}
-	return s.objectives(ctx, workspaceID, strings.Join(where, " AND "), args...)
+	return strings.Join(where, " AND "), args
 }
 
 // CountActiveObjectives counts the owner's active objectives in a period.

@@ -41,7 +41,6 @@ type objectiveRow struct {
 	Period   string
 	Behind   int
 	Forecast string
-	Children []objectiveRow
 }
 
 func ownerName(u *store.User) string {

@@ -233,8 +233,12 @@ func TestDashboardShowsAPersonTheirWorkspace(t *testing.T) {
 		if strings.Contains(home.body, "<fast>") {
 			t.Error("a title is shown unescaped")
 		}
-		ada.get("/tree").has(t, "the tree", "Alignment in 2026-Q4", "#1 Delight customers", "<ul><li><a href=\"/o/2\">",
+		tree := ada.get("/tree")
+		tree.has(t, "the tree", "Alignment in 2026-Q4", "#1 Delight customers", "<ul><li><a href=\"/o/2\">#2 Grow revenue &lt;fast&gt;</a>",
 			"Sales", "red")
+		if strings.Contains(tree.body, "<fast>") {
+			t.Error("the tree shows a title unescaped")
+		}
 		ada.get("/tree?team=Sales").has(t, "the tree of Sales", "Alignment in 2026-Q4 · Sales", "#2 Grow revenue")
 		obj := ada.get("/o/2")
 		obj.has(t, "objective #2", "#2.1 Close deals", "#2.2 Launch pricing", `src="/o/2/chart.png"`, "Aligned to", "#1 Delight customers",

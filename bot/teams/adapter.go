@@ -84,7 +84,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	tokens := newTokenSource(cfg, cert, client, now, called)
 	var pics *pictures
 	if cfg.PublicURL != "" {
-		pics = newPictures(cfg.PublicURL, secret, now)
+		pics = newPictures(cfg.PublicURL, secret, now, cfg.Pictures, log)
 	}
 	queue := cfg.Queue
 	if queue == nil {

@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -98,7 +99,7 @@ func size(a *activity) int {
 // first items of each section up to a level found by bisection, the rest
 // replaced by "…and N more": short sections stay whole, long ones are cut,
 // and items are never cut in the middle.
-func (c cards) message(msg bot.Message) *activity {
+func (c cards) message(ctx context.Context, ws bot.Workspace, msg bot.Message) *activity {
 	summary := plain(msg.Summary)
 	mode := inlineImages
 	render := func(level int) *activity {
@@ -106,7 +107,7 @@ func (c cards) message(msg bot.Message) *activity {
 		for i, s := range msg.Sections {
 			keep[i] = min(len(s.Items), level)
 		}
-		return cardActivity(c.messageCard(msg, keep, mode), summary)
+		return cardActivity(c.messageCard(ctx, ws, msg, keep, mode), summary)
 	}
 	most := 0
 	for _, s := range msg.Sections {
@@ -147,15 +148,18 @@ func hasImages(msg bot.Message) bool {
 	return slices.ContainsFunc(msg.Sections, func(s bot.Section) bool { return s.Image != nil })
 }
 
-// image shows a picture as mode says.
-func (c cards) image(img *bot.Image, mode imageMode) object {
+// image shows a picture of a workspace's message as mode says.
+func (c cards) image(ctx context.Context, ws bot.Workspace, img *bot.Image, mode imageMode) object {
 	alt := nameOr(img.Alt, img.Name)
-	switch {
-	case mode == inlineImages:
+	if mode == inlineImages {
 		return object{"type": "Image", "url": "data:image/png;base64," + base64.StdEncoding.EncodeToString(img.PNG), "altText": alt, "size": "Stretch"}
-	case mode == linkedImages && c.pictures != nil:
-		return object{"type": "Image", "url": c.pictures.link(img.PNG), "altText": alt, "size": "Stretch"}
-	case img.Alt != "":
+	}
+	if mode == linkedImages && c.pictures != nil {
+		if url, ok := c.pictures.link(ctx, ws, img.PNG); ok {
+			return object{"type": "Image", "url": url, "altText": alt, "size": "Stretch"}
+		}
+	}
+	if img.Alt != "" {
 		return container(plainBlocks(img.Alt, look{subtle: true}), "Small")
 	}
 	return nil
@@ -180,7 +184,7 @@ func container(blocks []any, spacing string) object {
 	return c
 }
 
-func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
+func (c cards) messageCard(ctx context.Context, ws bot.Workspace, msg bot.Message, keep []int, mode imageMode) object {
 	rt := &richText{}
 	var body []any
 	if !msg.Summary.IsEmpty() {
@@ -198,7 +202,7 @@ func (c cards) messageCard(msg bot.Message, keep []int, mode imageMode) object {
 			items = append(items, plainBlocks(fmt.Sprintf("…and %d more", n), look{subtle: true, spacing: "Small"})...)
 		}
 		if s.Image != nil {
-			if img := c.image(s.Image, mode); img != nil {
+			if img := c.image(ctx, ws, s.Image, mode); img != nil {
 				items = append(items, img)
 			}
 		}

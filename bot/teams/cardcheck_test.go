@@ -2,6 +2,7 @@ package teams
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,7 +19,7 @@ import (
 // and property the renderer emits.
 func sampleCards() map[string]object {
 	c := cards{sign: newSigner("sample password")}
-	linked := cards{sign: c.sign, pictures: newPictures("https://okrbot.example.com", "sample password", time.Now)}
+	linked := cards{sign: c.sign, pictures: newPictures("https://okrbot.example.com", "sample password", time.Now, nil, nil)}
 	chart := func(n int) bot.Message {
 		return bot.Message{Summary: bot.T("KPI Churn rate"), Sections: []bot.Section{
 			{Text: bot.T(bot.Bold("Churn rate"), " 3.4%"), Image: &bot.Image{PNG: bytes.Repeat([]byte{0x89}, n), Alt: "Churn rate: 3.4% on Nov 16.", Name: "kpi-1"}},
@@ -68,14 +69,15 @@ func sampleCards() map[string]object {
 		},
 	}
 	errs := map[string]string{"title": "Give it a title.", "": "Something went wrong."}
+	ctx, ws := context.Background(), bot.Workspace{Platform: Platform, TeamID: "tenant-1"}
 	return map[string]object{
-		"user_text":    c.message(userText).card(),
-		"message":      c.message(everything).card(),
-		"long":         c.message(long).card(),
-		"too_long":     c.message(bot.Message{Summary: bot.T("x"), Sections: []bot.Section{{Text: bot.T(strings.Repeat("word ", 10000))}}}).card(),
-		"image_inline": c.message(chart(1000)).card(),
-		"image_linked": linked.message(chart(30000)).card(),
-		"image_alt":    c.message(chart(30000)).card(),
+		"user_text":    c.message(ctx, ws, userText).card(),
+		"message":      c.message(ctx, ws, everything).card(),
+		"long":         c.message(ctx, ws, long).card(),
+		"too_long":     c.message(ctx, ws, bot.Message{Summary: bot.T("x"), Sections: []bot.Section{{Text: bot.T(strings.Repeat("word ", 10000))}}}).card(),
+		"image_inline": c.message(ctx, ws, chart(1000)).card(),
+		"image_linked": linked.message(ctx, ws, chart(30000)).card(),
+		"image_alt":    c.message(ctx, ws, chart(30000)).card(),
 		"form_inline":  c.form(form, inlineForm, map[string]string{"title": "", "period": "q2", "owner": "aad-1"}, errs),
 		"form_dialog":  c.form(form, dialogForm, nil, nil),
 		"launcher":     c.launcher(form, bot.User{ID: "aad-1", Name: "Ada"}),

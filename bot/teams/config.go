@@ -131,7 +131,10 @@ type Config struct {
 	// ChartPath, at signed links. Empty: such pictures show as their alt
 	// text.
 	PublicURL string
-	Logger    *slog.Logger
+	// Pictures keeps the pictures served there where every replica finds
+	// them; nil keeps them in this process's memory only.
+	Pictures PictureStore
+	Logger   *slog.Logger
 	// Observer, when set, is told of every request and every call to
 	// Microsoft (for metrics).
 	Observer bot.Observer

@@ -132,7 +132,7 @@ func (a *Adapter) installed(ctx context.Context, log *slog.Logger, ih bot.Instal
 		}
 		if welcome != nil {
 			ref, _ := decodeRef(in.At.Ref)
-			if _, err := a.conn.sendActivity(ctx, svc, ref.Conversation, "", a.cards.message(*welcome)); err != nil {
+			if _, err := a.conn.sendActivity(ctx, svc, ref.Conversation, "", a.cards.message(ctx, in.At.Workspace, *welcome)); err != nil {
 				log.Warn("welcome not sent", "err", err)
 			}
 		}

@@ -285,7 +285,7 @@ func (x *exchange) deliver(ctx context.Context, msg bot.Message) {
 		x.private(ctx, msg)
 		return
 	}
-	if err := x.reply(ctx, x.a.cards.message(msg)); err != nil {
+	if err := x.reply(ctx, x.a.cards.message(ctx, x.req.Workspace, msg)); err != nil {
 		x.track.Fail()
 		x.log.Error("reply not sent", "err", err)
 	}
@@ -325,7 +325,7 @@ func (x *exchange) private(ctx context.Context, msg bot.Message) {
 	x.log.Warn("private reply not sent; telling the conversation", "err", err)
 	text := bot.T(bot.Mention(x.req.User.ID, x.req.User.Name),
 		", I could not send you a private answer. Open a chat with okrbot in Teams and try again.")
-	if err := x.reply(ctx, x.a.cards.message(bot.Message{Summary: text})); err != nil {
+	if err := x.reply(ctx, x.a.cards.message(ctx, x.req.Workspace, bot.Message{Summary: text})); err != nil {
 		x.track.Fail()
 		x.log.Error("note about the private reply not sent", "err", err)
 	}

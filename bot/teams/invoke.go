@@ -102,11 +102,11 @@ func answerError(status int, text string) object {
 
 // answerForm shows f in place of the card that was clicked; the new card is
 // the clicking person's own view.
-func (x *exchange) answerForm(f bot.Form, values, errs map[string]string) object {
+func (x *exchange) answerForm(ctx context.Context, f bot.Form, values, errs map[string]string) object {
 	card := x.a.cards.form(f, inlineForm, values, errs)
 	if size(cardActivity(card, "")) > maxActivityBytes {
 		x.log.Error("form too large for Teams", "callback_id", f.CallbackID)
-		return answerCard(x.a.cards.messageCard(formFallback(f), []int{}, altTexts))
+		return answerCard(x.a.cards.messageCard(ctx, x.req.Workspace, formFallback(f), []int{}, altTexts))
 	}
 	return answerCard(card)
 }
@@ -123,16 +123,16 @@ func (x *exchange) cardAction(ctx context.Context, data map[string]any) (any, fu
 	case kindSubmit:
 		values, errs := formValues(*p.Form, data, true)
 		if len(errs) > 0 {
-			return x.answerForm(*p.Form, values, errs), nil
+			return x.answerForm(ctx, *p.Form, values, errs), nil
 		}
 		res, ok := x.submit(ctx, *p.Form, values)
 		switch {
 		case !ok:
-			return x.answerForm(*p.Form, values, map[string]string{"": somethingWentWrong}), nil
+			return x.answerForm(ctx, *p.Form, values, map[string]string{"": somethingWentWrong}), nil
 		case len(res.Errors) > 0:
-			return x.answerForm(*p.Form, values, res.Errors), nil
+			return x.answerForm(ctx, *p.Form, values, res.Errors), nil
 		case res.Message != nil:
-			return answerCard(x.a.cards.message(*res.Message).card()), nil
+			return answerCard(x.a.cards.message(ctx, x.req.Workspace, *res.Message).card()), nil
 		}
 		return answerCard(note("✓ Done")), nil
 	case kindFormButton:
@@ -140,24 +140,24 @@ func (x *exchange) cardAction(ctx context.Context, data map[string]any) (any, fu
 		reply, ok := x.callAct(ctx, bot.Action{ID: p.Action, Form: &bot.Submission{CallbackID: p.Form.CallbackID, State: p.Form.State, Values: values}})
 		switch {
 		case !ok:
-			return x.answerForm(*p.Form, values, map[string]string{"": somethingWentWrong}), nil
+			return x.answerForm(ctx, *p.Form, values, map[string]string{"": somethingWentWrong}), nil
 		case reply.Form != nil:
-			return x.answerForm(*reply.Form, nil, nil), nil
+			return x.answerForm(ctx, *reply.Form, nil, nil), nil
 		case reply.Message != nil:
-			return answerCard(x.a.cards.message(*reply.Message).card()), nil
+			return answerCard(x.a.cards.message(ctx, x.req.Workspace, *reply.Message).card()), nil
 		}
-		return x.answerForm(*p.Form, values, nil), nil
+		return x.answerForm(ctx, *p.Form, values, nil), nil
 	}
 	reply, ok := x.callAct(ctx, bot.Action{ID: p.Action, Value: p.Value})
 	switch {
 	case !ok:
 		return answerError(http.StatusInternalServerError, somethingWentWrong), nil
 	case reply.Form != nil:
-		return x.answerForm(*reply.Form, nil, nil), nil
+		return x.answerForm(ctx, *reply.Form, nil, nil), nil
 	case reply.Message != nil && x.personal():
 		// The person's own chat: the answer takes the card's place, as the
 		// next step of what they clicked through.
-		return answerCard(x.a.cards.message(*reply.Message).card()), nil
+		return answerCard(x.a.cards.message(ctx, x.req.Workspace, *reply.Message).card()), nil
 	case reply.Message != nil:
 		// A card everyone sees stays as it is; the answer goes where its
 		// visibility says, and a short note confirms the click.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -123,6 +124,7 @@ func TestLargePictureIsLinkedAndServed(t *testing.T) {
 		"another signature": altered(func(_ *string, q url.Values) { q.Set("sig", "AAAAAAAAAAAAAAAAAAAAAA") }),
 		"a later expiry":    altered(func(_ *string, q url.Values) { q.Set("exp", strconv.FormatInt(exp+86400, 10)) }),
 		"no expiry":         altered(func(_ *string, q url.Values) { q.Del("exp") }),
+		"another workspace": altered(func(_ *string, q url.Values) { q.Set("w", "another-tenant") }),
 		"another picture":   altered(func(p *string, _ url.Values) { *p = teams.ChartPath + strings.Repeat("0", 32) + ".png" }),
 	} {
 		if rec := get(u); rec.Code != http.StatusForbidden || bytes.Contains(rec.Body.Bytes(), png[8:40]) {
@@ -160,5 +162,35 @@ func TestRequestsSayTeamsShowsPictures(t *testing.T) {
 	e.post(e.fake.Message(e.fake.Personal(ada), ada, "okr list"), faketeams.Claims{})
 	if reqs := e.h.Requests(); len(reqs) != 1 || !reqs[0].ShowsImages {
 		t.Errorf("requests %+v do not say pictures show", reqs)
+	}
+}
+
+// brokenPictures is a database that cannot keep pictures.
+type brokenPictures struct{}
+
+func (brokenPictures) KeepPicture(context.Context, bot.Workspace, string, []byte, time.Time) error {
+	return errors.New("database is down")
+}
+
+func (brokenPictures) Picture(context.Context, bot.Workspace, string) ([]byte, error) {
+	return nil, errors.New("database is down")
+}
+
+// TestPictureNotKeptShowsItsAltText: when the database cannot keep a
+// picture too big for a card, no replica could serve its link, so the
+// card shows its alt text and the message goes out.
+func TestPictureNotKeptShowsItsAltText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cfg := config(e.fake, e.clock)
+	cfg.PublicURL, cfg.Pictures = publicURL, brokenPictures{}
+	a, err := teams.New(cfg, e.h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.a = a
+	images, text := e.sentImages(chartMessage(picture(30 << 10)))
+	if len(images) != 0 || !strings.Contains(text, chartAlt) {
+		t.Errorf("images %v, text:\n%s", images, text)
 	}
 }

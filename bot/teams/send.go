@@ -28,7 +28,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message) (bo
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
-	act := a.cards.message(msg)
+	act := a.cards.message(ctx, to.Workspace, msg)
 	switch to.Kind {
 	case bot.DirectChat:
 		return a.sendDirect(ctx, to, ref, act)
@@ -63,7 +63,7 @@ func (a *Adapter) Update(ctx context.Context, mref bot.MessageRef, msg bot.Messa
 	}
 	svc := a.serviceURL(mref.Address.Workspace.TeamID, ref)
 	id := a.replaced.of(mref.Conversation, mref.ID)
-	err = a.conn.updateActivity(ctx, svc, mref.Conversation, id, a.cards.message(msg))
+	err = a.conn.updateActivity(ctx, svc, mref.Conversation, id, a.cards.message(ctx, mref.Address.Workspace, msg))
 	if codeOf(err) != codeActivityNotFound {
 		return err
 	}
@@ -71,7 +71,7 @@ func (a *Adapter) Update(ctx context.Context, mref bot.MessageRef, msg bot.Messa
 	// the update is posted as a new message, which later updates of the
 	// old one replace.
 	a.log.InfoContext(ctx, "message to update is gone; posting it anew", "conversation", mref.Conversation, "activity", id)
-	newID, err := a.conn.sendActivity(ctx, svc, mref.Conversation, "", a.cards.message(msg))
+	newID, err := a.conn.sendActivity(ctx, svc, mref.Conversation, "", a.cards.message(ctx, mref.Address.Workspace, msg))
 	if err != nil {
 		return err
 	}
