@@ -144,7 +144,7 @@ func (e *env) scheduler(mods ...func(*reminders.Config)) *reminders.Scheduler {
 
 func (e *env) schedulerOn(st *store.Store, sender bot.Sender, mods ...func(*reminders.Config)) *reminders.Scheduler {
 	cfg := reminders.Config{Store: st, Commands: e.svc, Sender: sender,
-		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000}
+		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000, Jitter: meanJitter}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -200,6 +200,11 @@ func (e *env) addPerson(ctx context.Context, st *store.Store, id, tz string) (st
 	}
 	return u, nil
 }
+
+// meanJitter waits, after a failed job, the mean of what the scheduler's
+// full jitter would: tests that count the tries of a job that keeps
+// failing see what happens on average, every time.
+func meanJitter(d time.Duration) time.Duration { return d / 2 }
 
 // tick runs one round of the scheduler and fails the test on error.
 func (e *env) tick(s *reminders.Scheduler) {

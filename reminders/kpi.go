@@ -2,10 +2,12 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -15,9 +17,6 @@ const (
 	digestLease = 2 * time.Minute
 	// digestAttempts is how often a digest is tried before it is given up.
 	digestAttempts = 5
-	// alertAttempts is how often a KPI alert is tried before it is given
-	// up; the next change of health is announced anyway.
-	alertAttempts = 5
 )
 
 // digests plans the subscriptions' next runs and sends the digests that are
@@ -122,67 +121,54 @@ func (s *Scheduler) stale(ctx context.Context, sc scope) error {
 	return err
 }
 
-// alerts sends the KPI alerts that are due, each leased to one process
-// and retried like any delivery.
-func (s *Scheduler) alerts(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		as, err := s.st.ClaimKPIAlerts(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(as) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, as, func(ctx context.Context, a store.KPIAlert) {
-			s.sendAlert(ctx, sc, a, deadline)
-		})
-	}
-	return ctx.Err()
+// alertJobs sends KPI alerts: each is a job inserted with the change that
+// causes it.
+func (s *Scheduler) alertJobs() jobKind {
+	return jobKind{name: store.JobKPIAlert, kind: Alert, work: s.sendAlert,
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			var args store.AlertJob
+			if err := j.Decode(&args); err != nil {
+				return err
+			}
+			return tx.FinishKPIAlert(ctx, args.Alert, at, note)
+		}}
 }
 
-func (s *Scheduler) sendAlert(ctx context.Context, sc scope, a store.KPIAlert, deadline time.Time) {
+// alerts sends the KPI alerts that are due.
+func (s *Scheduler) alerts(ctx context.Context, sc scope) error {
+	return s.workJobs(ctx, sc, s.alertJobs())
+}
+
+func (s *Scheduler) sendAlert(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.AlertJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
+	}
+	a, err := s.st.KPIAlertByID(ctx, j.WorkspaceID, args.Alert)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the alert is gone", nil
+	}
+	if err != nil {
+		return Failed, "", err
+	}
 	log := s.log.With("alert", a.ID, "kpi", a.KPIID, "to", a.To)
-	finish := func(note string) {
-		if err := s.st.FinishKPIAlert(ctx, a.ID, s.now(), note); err != nil {
-			log.ErrorContext(ctx, "record KPI alert", "err", err)
-		}
-	}
-	ws, ok := sc.ws[a.WorkspaceID]
-	if !ok {
-		return
-	}
 	if late := s.now().Sub(a.CreatedAt); late > s.cfg.Grace {
 		// Hours after the change (okrbot was down, or uninstalled and
 		// installed again), the alert would announce old news as new: the
 		// KPI may well have changed since. The digest shows where it is.
 		log.WarnContext(ctx, "KPI alert not sent: too late", "late", late.Round(time.Minute))
-		s.count(Alert, Skipped)
-		finish("too late")
-		return
+		return Skipped, "too late", nil
 	}
 	to, msg, err := s.cmds.KPIAlert(ctx, a)
-	if err == nil && msg == nil {
-		log.InfoContext(ctx, "KPI alert not sent: no alert channel", "workspace", ws.TeamID)
-		s.count(Alert, Skipped)
-		finish("no alert channel")
-		return
+	if err != nil {
+		return Failed, "", err
 	}
-	if err == nil {
-		_, err = s.post(ctx, deadline, Alert, to, *msg)
+	if msg == nil {
+		log.InfoContext(ctx, "KPI alert not sent: no alert channel", "workspace", sc.ws[a.WorkspaceID].TeamID)
+		return Skipped, "no alert channel", nil
 	}
-	if ctx.Err() == nil {
-		s.outcome(Alert, err)
+	if _, err := s.postOnce(ctx, to, *msg); err != nil {
+		return Failed, "", err
 	}
-	switch kind, wait := failureOf(err); {
-	case err == nil:
-		finish("sent")
-	case ctx.Err() != nil:
-	case kind == bot.Gone || (kind != bot.RateLimited && a.Attempts >= alertAttempts):
-		log.ErrorContext(ctx, "KPI alert given up", "attempts", a.Attempts, "err", err)
-		finish("failed: " + err.Error())
-	default:
-		log.WarnContext(ctx, "KPI alert not sent; will retry", "attempts", a.Attempts, "err", err)
-		if err := s.st.RetryKPIAlert(ctx, a.ID, s.now().Add(max(wait, backoff(a.Attempts)*10))); err != nil {
-			log.ErrorContext(ctx, "release KPI alert", "err", err)
-		}
-	}
+	return Sent, "sent", nil
 }

@@ -64,6 +64,9 @@ type Config struct {
 	// StaleEvery is how often KPIs are checked for having gone stale: 10
 	// minutes.
 	StaleEvery time.Duration
+	// Jitter picks the wait before a failed job is tried again, given the
+	// most it may be: a random part of it (full jitter) when nil.
+	Jitter func(time.Duration) time.Duration
 	Logger     *slog.Logger
 	// Observer, when set, is told the result of every delivery (metrics).
 	Observer Observer
@@ -138,6 +141,7 @@ type Scheduler struct {
 	after  func(time.Duration) <-chan time.Time
 	log    *slog.Logger
 	pace   *pacer
+	jitter func(time.Duration) time.Duration
 	wake   chan struct{}
 	// counts is what happened to deliveries, by Kind and Result; made
 	// whole by New, it is only read.
@@ -224,6 +228,9 @@ func New(cfg Config) *Scheduler {
 	def(&cfg.Lease, 10*time.Minute)
 	def(&cfg.DigestGrace, 6*time.Hour)
 	def(&cfg.StaleEvery, 10*time.Minute)
+	if cfg.Jitter == nil {
+		cfg.Jitter = fullJitter
+	}
 	if cfg.Rate <= 0 {
 		cfg.Rate = 5
 	}
@@ -241,7 +248,7 @@ func New(cfg Config) *Scheduler {
 	}
 	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender,
 		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "scheduler"),
-		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)},
+		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)}, jitter: cfg.Jitter,
 		wake: make(chan struct{}, 1), counts: counts}
 }
 

@@ -28,7 +28,7 @@ func (s *Store) OldestDue(ctx context.Context, workspaceIDs []uint, now time.Tim
 		{&ReminderDelivery{}, "nudge_at", "state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL AND " + free,
 			[]any{DeliverySent, now, now}},
 		{&DigestSubscription{}, "next_run_at", "next_run_at <= ?", []any{now}},
-		{&KPIAlert{}, "created_at", "done_at IS NULL AND " + free, []any{now}},
+		{&Job{}, "run_at", "state = ? AND run_at <= ? AND (locked_until IS NULL OR locked_until < ?)", []any{JobAvailable, now, now}},
 	}
 	for _, q := range queries {
 		var at []time.Time

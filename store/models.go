@@ -154,4 +154,4 @@ type CheckIn struct {
 // models lists every table, in the order AutoMigrate would create them.
 var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{},
 	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}, &Conversation{}, &KPIAlert{},
-	&HistoryEntry{}, &installation{}, &oauthState{}, &GradingDelivery{}, &AppInstall{}, &RosterMember{}, &DashboardLink{}, &DashboardSession{}}
+	&HistoryEntry{}, &installation{}, &oauthState{}, &GradingDelivery{}, &AppInstall{}, &RosterMember{}, &DashboardLink{}, &DashboardSession{}, &Job{}}

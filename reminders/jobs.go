@@ -1,0 +1,182 @@
+package reminders
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/store"
+)
+
+// The one retry policy of every job, whatever its kind: see retryPolicy.
+const (
+	// maxJobAttempts is how many tries a job that keeps failing gets
+	// before it is given up. With jobBackoff's waits they span about two
+	// and a half hours on average, five at most: a platform's outage is
+	// waited out, a fault that lasts is not retried forever.
+	maxJobAttempts = 12
+	// jobBackoffBase and jobBackoffCap bound the wait after a failed try:
+	// 1m, 2m, 4m, … up to an hour, of which a random part is waited.
+	jobBackoffBase = time.Minute
+	jobBackoffCap  = time.Hour
+)
+
+// jobBackoff is the most a job waits after its failed try number attempt
+// (from 1): 1m, 2m, 4m, … up to an hour.
+func jobBackoff(attempt int) time.Duration {
+	return min(jobBackoffBase<<min(max(attempt-1, 0), 10), jobBackoffCap)
+}
+
+// fullJitter is a random wait between 0 and d: replicas, and the many
+// jobs one outage failed at once, do not come back all at the same time.
+func fullJitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d + 1)
+}
+
+// A jobKind is a kind of job the scheduler works: what one try of it does,
+// and what is recorded on the kind's own rows when it ends.
+type jobKind struct {
+	// name is the store's kind of job.
+	name string
+	// kind is what it delivers, for the counts and the Observer.
+	kind Kind
+	// work tries the job once. On success it says whether a message
+	// went out (Sent) or none was needed (Skipped), and a note that says
+	// why; on failure the retry policy decides what follows.
+	work func(ctx context.Context, sc scope, j store.Job) (Result, string, error)
+	// ended, when set, records the end of the job (a note: "sent", or why
+	// not) on the kind's own row, in the transaction that ends the job.
+	ended func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error
+	// gone, when set, turns off what the job's recipient asked for, when
+	// the platform says they are gone or unreachable.
+	gone func(ctx context.Context, j store.Job, err error)
+}
+
+// workJobs claims the due jobs of a kind, a batch at a time, and works
+// them with the configured number of workers, until none is due.
+func (s *Scheduler) workJobs(ctx context.Context, sc scope, k jobKind) error {
+	for ctx.Err() == nil {
+		js, err := s.st.ClaimJobs(ctx, []string{k.name}, sc.ids, s.now(), s.cfg.Lease, s.cfg.Batch)
+		if err != nil || len(js) == 0 {
+			return err
+		}
+		parallel(ctx, s.cfg.Workers, js, func(ctx context.Context, j store.Job) {
+			result, note, err := k.work(ctx, sc, j)
+			if ctx.Err() != nil {
+				return // stopping: the lease runs out and the job is worked after the restart
+			}
+			s.settle(ctx, k, j, result, note, err)
+		})
+	}
+	return ctx.Err()
+}
+
+// settle is the one retry policy, applied to every try of every job:
+//
+//   - done: the job ends ("sent", or why nothing was sent);
+//   - rate-limited: the job is snoozed for the wait the platform asked
+//     for (Retry-After), and the try does not count as an attempt;
+//   - gone or unreachable recipient: what they asked for is turned off,
+//     and the job ends as failed;
+//   - permanent failure (a channel okrbot is not in, a message the
+//     platform refuses): the job ends as failed, at once;
+//   - anything else (the platform down or slow, an error of okrbot's own):
+//     the job is tried again after a random part (full jitter) of
+//     jobBackoff, until maxJobAttempts tries failed; then it ends as
+//     failed.
+//
+// A failed job's note says why, for whoever looks at it.
+func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result Result, note string, err error) {
+	log := s.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempt)
+	now := s.now()
+	fkind, wait := failureOf(err)
+	switch {
+	case err == nil:
+		s.count(k.kind, result)
+		s.end(ctx, k, j, store.JobDone, note)
+	case fkind == bot.RateLimited:
+		s.count(k.kind, RateLimited)
+		wait = max(wait, time.Second)
+		log.InfoContext(ctx, "job snoozed: the platform asked to wait", "retry_in", wait, "err", err)
+		if err := s.st.SnoozeJob(ctx, j, now.Add(wait), err.Error()); err != nil {
+			log.ErrorContext(ctx, "snooze job", "err", err)
+		}
+	case fkind == bot.Gone || fkind == bot.Unreachable:
+		s.count(k.kind, Gone)
+		log.WarnContext(ctx, "job given up: its recipient is gone from their chat platform, or okrbot is not installed for them", "err", err)
+		if k.gone != nil {
+			k.gone(ctx, j, err)
+		}
+		s.end(ctx, k, j, store.JobFailed, "gone: "+err.Error())
+	case fkind == bot.Permanent:
+		s.count(k.kind, Failed)
+		log.ErrorContext(ctx, "job given up: the platform refused it", "err", err)
+		s.end(ctx, k, j, store.JobFailed, "failed: "+err.Error())
+	case j.Attempt >= maxJobAttempts:
+		s.count(k.kind, Failed)
+		log.ErrorContext(ctx, "job given up: it kept failing", "err", err)
+		s.end(ctx, k, j, store.JobFailed, fmt.Sprintf("failed after %d attempts: %s", j.Attempt, err))
+	default:
+		s.count(k.kind, Retried)
+		wait = s.jitter(jobBackoff(j.Attempt))
+		log.WarnContext(ctx, "job failed; will retry", "retry_in", wait, "err", err)
+		if err := s.st.RetryJob(ctx, j, now.Add(wait), err.Error()); err != nil {
+			log.ErrorContext(ctx, "retry job", "err", err)
+		}
+	}
+}
+
+// end finishes a job and records its end on the kind's row, in one
+// transaction; nothing is recorded when the process no longer held it.
+func (s *Scheduler) end(ctx context.Context, k jobKind, j store.Job, state store.JobState, note string) {
+	at := s.now()
+	err := s.st.InTx(ctx, func(tx *store.Store) error {
+		held, err := tx.FinishJob(ctx, j, state, at, note)
+		if err != nil || !held || k.ended == nil {
+			return err
+		}
+		return k.ended(ctx, tx, j, at, note)
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "finish job", "job", j.ID, "kind", j.Kind, "err", err)
+	}
+}
+
+// postOnce sends msg to `to` once, at the process's pace, opening the
+// conversation first when the Sender must: a failure is the job engine's
+// to retry. What the Sender learnt about reaching `to` is kept.
+func (s *Scheduler) postOnce(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
+	if o, ok := s.sender.(bot.Opener); ok {
+		if err := o.Open(ctx, to); err != nil {
+			return bot.MessageRef{}, err
+		}
+	}
+	var ref bot.MessageRef
+	err := s.once(ctx, func() error {
+		var err error
+		ref, err = s.sender.Send(ctx, to, msg)
+		return err
+	})
+	if err == nil && ref.Address.Ref != to.Ref {
+		if err := s.cmds.Remember(ctx, ref.Address); err != nil {
+			s.log.WarnContext(ctx, "remember conversation", "to", to.ID, "err", err)
+		}
+	}
+	return ref, err
+}
+
+// once calls fn when the process's pace allows.
+func (s *Scheduler) once(ctx context.Context, fn func() error) error {
+	now := s.now()
+	if at := s.pace.reserve(now); at.After(now) {
+		if err := s.sleep(ctx, at.Sub(now)); err != nil {
+			return err
+		}
+	}
+	return fn()
+}
