@@ -67,7 +67,7 @@ type Config struct {
 	// Jitter picks the wait before a failed job is tried again, given the
 	// most it may be: a random part of it (full jitter) when nil.
 	Jitter func(time.Duration) time.Duration
-	Logger     *slog.Logger
+	Logger *slog.Logger
 	// Observer, when set, is told the result of every delivery (metrics).
 	Observer Observer
 }
