@@ -2,8 +2,11 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -58,22 +61,47 @@ type jobKind struct {
 }
 
 // workJobs claims the due jobs of a kind, a batch at a time, and works
-// them with the configured number of workers, until none is due.
+// them with the configured number of workers, until none is due. The
+// panics of jobs are reported in its error, once the others are done.
 func (s *Scheduler) workJobs(ctx context.Context, sc scope, k jobKind) error {
+	var mu sync.Mutex
+	var panics []error
 	for ctx.Err() == nil {
 		js, err := s.st.ClaimJobs(ctx, []string{k.name}, sc.ids, s.now(), s.cfg.Lease, s.cfg.Batch)
 		if err != nil || len(js) == 0 {
-			return err
+			return errors.Join(append(panics, err)...)
 		}
 		parallel(ctx, s.cfg.Workers, js, func(ctx context.Context, j store.Job) {
-			result, note, err := k.work(ctx, sc, j)
+			result, note, err := s.try(ctx, sc, k, j)
 			if ctx.Err() != nil {
 				return // stopping: the lease runs out and the job is worked after the restart
+			}
+			if p, ok := errors.AsType[*jobPanic](err); ok {
+				mu.Lock()
+				panics = append(panics, p)
+				mu.Unlock()
 			}
 			s.settle(ctx, k, j, result, note, err)
 		})
 	}
 	return ctx.Err()
+}
+
+// jobPanic is a try of a job that panicked.
+type jobPanic struct{ value any }
+
+func (p *jobPanic) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// try works a job once, turning a panic into an error of the try, so that
+// one job's bug neither stops the others nor escapes the retry policy.
+func (s *Scheduler) try(ctx context.Context, sc scope, k jobKind, j store.Job) (result Result, note string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "panic in job", "job", j.ID, "kind", j.Kind, "panic", p, "stack", string(debug.Stack()))
+			result, note, err = Failed, "", &jobPanic{value: p}
+		}
+	}()
+	return k.work(ctx, sc, j)
 }
 
 // settle is the one retry policy, applied to every try of every job:
