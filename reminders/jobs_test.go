@@ -1,0 +1,111 @@
+package reminders_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/reminders"
+	"github.com/okrbot/okrbot/store"
+	"github.com/okrbot/okrbot/store/storetest"
+)
+
+// TestTheOneRetryPolicy shows what becomes of a job whatever its kind
+// (here a KPI alert) when the platform refuses it: a 429 is a snooze for
+// its Retry-After that costs no attempt, a gone channel and a permanent
+// refusal end it at once with a note that says why, and a platform that
+// stays down is tried again after waits drawn below 1m, 2m, 4m, … an
+// hour, twelve times, then given up.
+func TestTheOneRetryPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault fakeslack.Fault
+		// result is what the first try counts; note the job's note once
+		// ended, "" while it waits.
+		result reminders.Result
+		note   string
+	}{
+		{"rate limited", fakeslack.Fault{Status: http.StatusTooManyRequests, RetryAfter: 30 * time.Second, Times: 1}, reminders.RateLimited, ""},
+		{"channel gone", fakeslack.SlackError("channel_not_found"), reminders.Gone, "gone: "},
+		{"refused", fakeslack.SlackError("invalid_blocks"), reminders.Failed, "failed: "},
+		{"down", fakeslack.HTTPError(http.StatusServiceUnavailable), reminders.Retried, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+				e := newEnv(t, st, local("2026-11-16 10:00"))
+				var drawn []time.Duration
+				s := e.scheduler(func(c *reminders.Config) {
+					c.Jitter = func(d time.Duration) time.Duration { drawn = append(drawn, d); return d / 2 }
+				})
+				e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
+				e.run("UADMIN", "/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+				e.run("UADMIN", "/kpi", `set "Churn rate" 3.4`)
+				e.slack.FailChannel("CALERTS", tt.fault)
+				e.tick(s)
+				job := func() store.Job {
+					t.Helper()
+					js, err := st.Jobs(context.Background(), e.ws.ID, store.JobKPIAlert)
+					if err != nil || len(js) != 1 {
+						t.Fatalf("jobs = %+v, %v", js, err)
+					}
+					return js[0]
+				}
+				if got := s.Count(reminders.Alert, tt.result); got != 1 {
+					t.Errorf("%s counted %d times, want once", tt.result, got)
+				}
+				j := job()
+				switch tt.result {
+				case reminders.RateLimited:
+					if j.State != store.JobAvailable || j.Attempt != 0 || !j.RunAt.Equal(e.clock.Now().Add(30*time.Second)) {
+						t.Errorf("snoozed job = %+v; want it due after Retry-After, no attempt counted", j)
+					}
+					e.clock.Advance(30 * time.Second)
+					e.tick(s)
+					if j := job(); j.State != store.JobDone || j.Note != "sent" || j.Attempt != 1 || len(e.posts("CALERTS")) != 1 {
+						t.Errorf("after the snooze: %+v, %d posts", j, len(e.posts("CALERTS")))
+					}
+				case reminders.Retried:
+					var waits []time.Duration
+					for j.State == store.JobAvailable {
+						waits = append(waits, j.RunAt.Sub(e.clock.Now()))
+						e.clock.Set(j.RunAt)
+						e.tick(s)
+						j = job()
+					}
+					want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute,
+						time.Hour, time.Hour, time.Hour, time.Hour, time.Hour}
+					if len(drawn) != len(want) {
+						t.Fatalf("backoffs drawn from %v, want %v", drawn, want)
+					}
+					for i := range want {
+						if drawn[i] != want[i] || waits[i] != want[i]/2 {
+							t.Errorf("retry %d: drawn below %s, waited %s; want below %s", i+1, drawn[i], waits[i], want[i])
+						}
+					}
+					if j.State != store.JobFailed || j.Attempt != 12 || !strings.HasPrefix(j.Note, "failed after 12 attempts: ") {
+						t.Errorf("given up: %+v", j)
+					}
+				default:
+					if j.State != store.JobFailed || j.Attempt != 1 || !strings.HasPrefix(j.Note, tt.note) {
+						t.Errorf("job = %+v; want it ended at once, noted %q", j, tt.note)
+					}
+					alerts, err := st.KPIAlerts(context.Background(), e.ws.ID)
+					if err != nil || alerts[0].Note != j.Note || alerts[0].DoneAt == nil {
+						t.Errorf("the alert does not say what became of it: %+v, %v", alerts, err)
+					}
+					e.clock.Advance(2 * time.Hour)
+					e.tick(s)
+					if n := len(e.slack.Calls("chat.postMessage")); n != 1 {
+						t.Errorf("%d posts tried, want the one", n)
+					}
+				}
+			})
+		})
+	}
+}
