@@ -430,10 +430,7 @@ func TestGradingRedrawsThatKeepFailingAreGivenUp(t *testing.T) {
 		e.slack.FailMethod("chat.update", fakeslack.HTTPError(http.StatusServiceUnavailable))
 		graded := e.clock.Now()
 		e.run("U1", "/okr", "grade 1 --outcome achieved")
-		for e.clock.Now().Before(graded.Add(7 * time.Hour)) {
-			e.tick(s)
-			e.clock.Advance(time.Minute)
-		}
+		e.tickUntil(s, graded.Add(7*time.Hour), store.JobGradingRedraw)
 		calls := e.slack.Calls("chat.update")
 		if len(calls) == 0 {
 			t.Fatal("the grading message was never redrawn")

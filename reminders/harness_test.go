@@ -214,6 +214,41 @@ func (e *env) tick(s *reminders.Scheduler) {
 	}
 }
 
+// tickUntil runs the scheduler as its Run would, until end, but skips the
+// minutes in which no job of the kinds given falls due: instead of a tick
+// every minute, it ticks when the next job is due. Tests of retries that
+// span hours run in a few ticks.
+func (e *env) tickUntil(s *reminders.Scheduler, end time.Time, kinds ...string) {
+	e.t.Helper()
+	for e.clock.Now().Before(end) {
+		e.tick(s)
+		next := end
+		for _, kind := range kinds {
+			js, err := e.st.Jobs(context.Background(), e.ws.ID, kind)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			for _, j := range js {
+				at := j.RunAt
+				if j.LockedUntil != nil && j.LockedUntil.After(at) {
+					at = *j.LockedUntil
+				}
+				if j.State == store.JobAvailable && at.Before(next) {
+					next = at
+				}
+			}
+		}
+		e.clock.Set(later(next, e.clock.Now().Add(time.Second)))
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // prompts returns the prompts that reached Slack: chat.postMessage calls
 // answered ok to a DM, not in a thread.
 func (e *env) prompts() []fakeslack.Call {

@@ -867,80 +867,55 @@ func (s *Scheduler) noNudge(ctx context.Context, d store.ReminderDelivery) strin
 }
 
 // update redraws answered prompts as "Checked in ✓" and posts the new
-// check-ins to the team thread.
+// check-ins to the team thread: a job each, queued by the check-in.
 func (s *Scheduler) update(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimUpdates(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			err := s.redraw(ctx, sc, d, deadline)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			if d.Attempts+1 >= maxUpdateAttempts {
-				s.log.ErrorContext(ctx, "redraw answered prompt given up", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
-				now := s.now()
-				if err := s.st.ThreadPosted(ctx, d.ID, &now); err != nil {
-					s.log.ErrorContext(ctx, "give up redraw", "delivery", d.ID, "err", err)
-				}
-				return
-			}
-			_, wait := failureOf(err)
-			s.log.WarnContext(ctx, "redraw answered prompt; will retry", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
-			if err := s.st.UpdateFailed(ctx, d.ID, s.now().Add(max(wait, updateBackoff(d.Attempts)))); err != nil {
-				s.log.ErrorContext(ctx, "record failed redraw", "delivery", d.ID, "err", err)
-			}
-		})
-	}
-	return ctx.Err()
-}
-
-// maxUpdateAttempts bounds the tries of redrawing an answered prompt and
-// posting its check-ins to the team thread. With updateBackoff they span
-// about four hours, so a platform's outage is waited out but a fault that
-// lasts is not retried forever.
-const maxUpdateAttempts = 10
-
-// updateBackoff is the wait before retry number attempt (from 0) of a
-// failed update: 1m, 2m, 4m, … up to an hour.
-func updateBackoff(attempt int) time.Duration {
-	return min(time.Minute<<min(attempt, 6), time.Hour)
+	return s.workJobs(ctx, sc, jobKind{name: store.JobPromptUpdate, kind: Update, work: s.redraw})
 }
 
 // permanent reports whether err is a post that failed for a reason trying
 // again will not fix, such as a channel okrbot is not in or that was
 // archived.
 func permanent(err error) bool {
-	se, ok := errors.AsType[*sendError](err)
-	return ok && (se.kind == bot.Permanent || se.kind == bot.Gone)
+	kind, _ := failureOf(err)
+	return err != nil && (kind == bot.Permanent || kind == bot.Gone)
 }
 
-func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) error {
+func (s *Scheduler) redraw(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.DeliveryJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
+	}
+	d, err := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	if err != nil {
+		return Failed, "", err
+	}
 	msg, err := s.cmds.CheckedInMessage(ctx, d)
 	if err != nil {
-		return err
+		return Failed, "", err
 	}
 	prompt, err := s.promptRef(ctx, sc, d)
 	if err != nil {
-		return err
+		return Failed, "", err
 	}
-	err = s.do(ctx, deadline, Update, func() error {
-		return s.sender.Update(ctx, prompt, *msg)
-	})
-	if ctx.Err() != nil {
-		return ctx.Err() // stopping: the redraw is done after the restart
-	}
-	s.outcome(Update, err)
+	result, note := Sent, "redrawn"
+	err = s.once(ctx, func() error { return s.sender.Update(ctx, prompt, *msg) })
 	if kind, _ := failureOf(err); err != nil && kind != bot.Permanent && kind != bot.Gone {
-		return err
+		return Failed, "", err
 	} else if err != nil {
-		// The prompt was deleted, or its person left: nothing to redraw.
+		// The prompt was deleted, or its person left: nothing to redraw,
+		// but the team thread is still told.
 		s.log.WarnContext(ctx, "prompt cannot be redrawn", "delivery", d.ID, "err", err)
+		result, note = Failed, "cannot be redrawn: "+err.Error()
 	}
+	if err := s.tellThread(ctx, sc, d); err != nil {
+		return Failed, "", err
+	}
+	return result, note, nil
+}
+
+// tellThread posts the check-ins a person made since their prompt (or
+// since the last ones posted) to their schedule's team thread.
+func (s *Scheduler) tellThread(ctx context.Context, sc scope, d store.ReminderDelivery) error {
 	u, err := s.st.UserByID(ctx, d.WorkspaceID, d.UserID)
 	if err != nil {
 		return err
@@ -977,7 +952,7 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return err
 	}
-	_, err = s.post(ctx, deadline, Thread, in, *reply)
+	_, err = s.postOnce(ctx, in, *reply)
 	if ctx.Err() == nil {
 		s.outcome(Thread, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,15 +341,6 @@ func (s *Store) ClaimNudges(ctx context.Context, workspaceIDs []uint, now, until
 		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
 }
 
-// ClaimUpdates leases up to limit prompts to redraw after a check-in. The
-// request is cleared as it is claimed, so a check-in made meanwhile asks
-// again; an answered prompt whose lease ran out (its process died while
-// redrawing it) is taken up again too.
-func (s *Store) ClaimUpdates(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, map[string]any{"update_pending": false},
-		"state = ? AND (update_pending = ? OR (checked_in_at IS NOT NULL AND claimed_until IS NOT NULL))", DeliverySent, true)
-}
-
 // DeliverySent records that a prompt went out (as the message messageID in
 // the conversation given), and when to nudge.
 func (s *Store) DeliverySent(ctx context.Context, id uint, conversation, messageID string, at, nudgeAt time.Time) error {
@@ -390,21 +382,13 @@ func (s *Store) Nudged(ctx context.Context, id uint, at time.Time) error {
 		Updates(map[string]any{"nudged_at": at.UTC(), "nudge_at": nil, "claimed_until": nil, "attempts": 0}).Error
 }
 
-// UpdateFailed asks for a prompt to be redrawn again later, and counts the
-// failed attempt.
-func (s *Store) UpdateFailed(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"update_pending": true, "claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
-}
-
 // ThreadPosted records the time of the last check-in posted to the team
-// thread for a prompt (or given up on), and releases it: its update is done.
+// thread for a prompt (or given up on).
 func (s *Store) ThreadPosted(ctx context.Context, id uint, upTo *time.Time) error {
-	updates := map[string]any{"claimed_until": nil, "attempts": 0}
-	if upTo != nil {
-		updates["thread_posted_at"] = upTo.UTC()
+	if upTo == nil {
+		return nil
 	}
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(updates).Error
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Update("thread_posted_at", upTo.UTC()).Error
 }
 
 // LastDelivery returns a person's newest prompt that was sent.
@@ -432,9 +416,19 @@ func (s *Store) Snooze(ctx context.Context, workspaceID, userID, id uint, until 
 	return res.RowsAffected == 1, res.Error
 }
 
+// JobPromptUpdate is the kind of job that redraws an answered prompt and
+// posts its person's check-ins to the team thread.
+const JobPromptUpdate = "prompt-update"
+
+// DeliveryJob is what the jobs of a prompt need.
+type DeliveryJob struct {
+	Delivery uint `json:"delivery"`
+}
+
 // MarkCheckedIn notes a check-in on the person's newest prompt sent since a
-// time, so it is redrawn and its team thread told. It reports whether there
-// was such a prompt.
+// time, and queues the job that redraws it and tells its team thread
+// (again, when one ran before: a check-in made meanwhile asks again). It
+// reports whether there was such a prompt.
 func (s *Store) MarkCheckedIn(ctx context.Context, workspaceID, userID uint, at, since time.Time) (bool, error) {
 	d, err := s.LastDelivery(ctx, workspaceID, userID)
 	if errors.Is(err, okr.ErrNotFound) || (err == nil && (d.SentAt == nil || d.SentAt.Before(since))) {
@@ -443,9 +437,23 @@ func (s *Store) MarkCheckedIn(ctx context.Context, workspaceID, userID uint, at,
 	if err != nil {
 		return false, err
 	}
-	err = s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
-		"update_pending": true, "checked_in_at": gorm.Expr("COALESCE(checked_in_at, ?)", at.UTC())}).Error
+	err = s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).
+			Update("checked_in_at", gorm.Expr("COALESCE(checked_in_at, ?)", at.UTC())).Error; err != nil {
+			return err
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobPromptUpdate, WorkspaceID: workspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+			Args: DeliveryJob{Delivery: d.ID}, RunAt: at, Again: true})
+		return err
+	})
 	return err == nil, err
+}
+
+// DeliveryByID returns one of a workspace's prompts.
+func (s *Store) DeliveryByID(ctx context.Context, workspaceID, id uint) (ReminderDelivery, error) {
+	var d ReminderDelivery
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&d).Error
+	return d, notFound(err)
 }
 
 // CheckInsBy returns the check-ins a person recorded after a time (all when
