@@ -49,8 +49,9 @@ type jobKind struct {
 	// kind is what it delivers, for the counts and the Observer.
 	kind Kind
 	// work tries the job once. On success it says whether a message
-	// went out (Sent) or none was needed (Skipped), and a note that says
-	// why; on failure the retry policy decides what follows.
+	// went out (Sent) or none was needed (Skipped; "" when not worth
+	// counting: the work was done otherwise), and a note that says why;
+	// on failure the retry policy decides what follows.
 	work func(ctx context.Context, sc scope, j store.Job) (Result, string, error)
 	// ended, when set, records the end of the job (a note: "sent", or why
 	// not) on the kind's own row, in the transaction that ends the job.
@@ -125,7 +126,9 @@ func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result R
 	fkind, wait := failureOf(err)
 	switch {
 	case err == nil:
-		s.count(k.kind, result)
+		if result != "" {
+			s.count(k.kind, result)
+		}
 		s.end(ctx, k, j, store.JobDone, note)
 	case fkind == bot.RateLimited:
 		s.count(k.kind, RateLimited)

@@ -796,54 +796,57 @@ func (s *Scheduler) promptRef(ctx context.Context, sc scope, d store.ReminderDel
 	return bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}, err
 }
 
-// nudge follows up, once, the prompts nobody answered.
+// nudge follows up, once, the prompts nobody answered: a job each,
+// queued when the prompt was sent.
 func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimNudges(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			if why := s.noNudge(ctx, d); why != "" {
-				s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
-				s.count(Nudge, Skipped)
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record skipped nudge", "delivery", d.ID, "err", err)
-				}
+	return s.workJobs(ctx, sc, jobKind{name: store.JobNudge, kind: Nudge, work: s.sendNudge,
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			var args store.DeliveryJob
+			if err := j.Decode(&args); err != nil {
+				return err
+			}
+			// A nudge is a courtesy: one that cannot be sent is dropped.
+			return tx.Nudged(ctx, args.Delivery, at)
+		},
+		gone: func(ctx context.Context, j store.Job, err error) {
+			var args store.DeliveryJob
+			if j.Decode(&args) != nil {
 				return
 			}
-			prompt, err := s.promptRef(ctx, sc, d)
-			if err == nil {
-				_, err = s.post(ctx, deadline, Nudge, prompt.InThread(), *s.cmds.NudgeMessage())
+			d, derr := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+			if derr == nil {
+				derr = s.st.DeliveryGone(ctx, d, err.Error())
 			}
-			if ctx.Err() != nil {
-				return
+			if derr != nil {
+				s.log.ErrorContext(ctx, "turn off reminders of a gone person", "delivery", args.Delivery, "err", derr)
 			}
-			s.outcome(Nudge, err)
-			switch kind, wait := failureOf(err); {
-			case err == nil:
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
-				}
-			case kind == bot.Gone:
-				s.log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "delivery", d.ID, "err", err)
-				if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
-					s.log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
-				}
-			case kind == bot.Temporary || kind == bot.RateLimited:
-				s.release(ctx, d, wait)
-			default:
-				// A nudge is a courtesy: one that cannot be sent is dropped.
-				s.log.ErrorContext(ctx, "nudge failed", "delivery", d.ID, "err", err)
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
-				}
-			}
-		})
+		}})
+}
+
+func (s *Scheduler) sendNudge(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.DeliveryJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
 	}
-	return ctx.Err()
+	d, err := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	if err != nil {
+		return Failed, "", err
+	}
+	if d.State != store.DeliverySent || d.NudgedAt != nil || d.CheckedInAt != nil {
+		return "", "answered", nil
+	}
+	if why := s.noNudge(ctx, d); why != "" {
+		s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
+		return Skipped, why, nil
+	}
+	prompt, err := s.promptRef(ctx, sc, d)
+	if err != nil {
+		return Failed, "", err
+	}
+	if _, err := s.postOnce(ctx, prompt.InThread(), *s.cmds.NudgeMessage()); err != nil {
+		return Failed, "", err
+	}
+	return Sent, "sent", nil
 }
 
 // noNudge says why a due nudge should not go out, or "" if it should: its

@@ -334,19 +334,30 @@ func (s *Store) ClaimPendingDeliveries(ctx context.Context, workspaceIDs []uint,
 	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil, "state = ?", DeliveryPending)
 }
 
-// ClaimNudges leases up to limit sent prompts whose nudge is due and whose
-// person has not checked in.
-func (s *Store) ClaimNudges(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil,
-		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
-}
+// JobNudge is the kind of job that nudges a prompt nobody answered.
+const JobNudge = "nudge"
 
 // DeliverySent records that a prompt went out (as the message messageID in
-// the conversation given), and when to nudge.
+// the conversation given), and queues its nudge for nudgeAt.
 func (s *Store) DeliverySent(ctx context.Context, id uint, conversation, messageID string, at, nudgeAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
-		"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
-		"claimed_until": nil, "attempts": 0}).Error
+	return s.InTx(ctx, func(tx *Store) error {
+		var d ReminderDelivery
+		if err := tx.q(ctx).Where("id = ?", id).Take(&d).Error; err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
+			"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
+			"claimed_until": nil, "attempts": 0}).Error; err != nil {
+			return err
+		}
+		_, err := tx.EnqueueJob(ctx, nudgeJob(d, nudgeAt))
+		return err
+	})
+}
+
+func nudgeJob(d ReminderDelivery, at time.Time) NewJob {
+	return NewJob{Kind: JobNudge, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+		Args: DeliveryJob{Delivery: d.ID}, RunAt: at, Again: true}
 }
 
 // DeliveryGone records that a prompt's person is gone, and turns their
@@ -410,10 +421,24 @@ func (s *Store) Deliveries(ctx context.Context, workspaceID uint) ([]ReminderDel
 // Snooze moves the nudge of a person's prompt to a time, unless it was
 // already nudged; moved says whether it was.
 func (s *Store) Snooze(ctx context.Context, workspaceID, userID, id uint, until time.Time) (moved bool, err error) {
-	res := s.q(ctx).Model(&ReminderDelivery{}).
-		Where("workspace_id = ? AND user_id = ? AND id = ? AND state = ? AND nudged_at IS NULL", workspaceID, userID, id, DeliverySent).
-		Update("nudge_at", until.UTC())
-	return res.RowsAffected == 1, res.Error
+	err = s.InTx(ctx, func(tx *Store) error {
+		var d ReminderDelivery
+		err := tx.q(ctx).Where("workspace_id = ? AND user_id = ? AND id = ? AND state = ? AND nudged_at IS NULL", workspaceID, userID, id, DeliverySent).
+			Take(&d).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Update("nudge_at", until.UTC()).Error; err != nil {
+			return err
+		}
+		moved = true
+		_, err = tx.EnqueueJob(ctx, nudgeJob(d, until))
+		return err
+	})
+	return moved, err
 }
 
 // JobPromptUpdate is the kind of job that redraws an answered prompt and
