@@ -65,27 +65,98 @@ type jobKind struct {
 // them with the configured number of workers, until none is due. The
 // panics of jobs are reported in its error, once the others are done.
 func (s *Scheduler) workJobs(ctx context.Context, sc scope, k jobKind) error {
+	return s.workFed(ctx, sc, k, s.cfg.Batch, nil)
+}
+
+// workFed is workJobs for jobs that another goroutine is still inserting:
+// while claimDone is open, it waits on claimed when none is due. It leases
+// batch jobs at a time, and holds at most heldPerWorker per worker, so
+// that a replica does not take more than it can soon work.
+func (s *Scheduler) workFed(ctx context.Context, sc scope, k jobKind, batch int, feed *feed) error {
+	inFlight := make(lanes, s.cfg.Workers)
+	held := make(chan struct{}, heldPerWorker*s.cfg.Workers)
+	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var panics []error
-	for ctx.Err() == nil {
-		js, err := s.st.ClaimJobs(ctx, []string{k.name}, sc.ids, s.now(), s.cfg.Lease, s.cfg.Batch)
-		if err != nil || len(js) == 0 {
-			return errors.Join(append(panics, err)...)
-		}
-		parallel(ctx, s.cfg.Workers, js, func(ctx context.Context, j store.Job) {
-			result, note, err := s.try(ctx, sc, k, j)
-			if ctx.Err() != nil {
-				return // stopping: the lease runs out and the job is worked after the restart
-			}
-			if p, ok := errors.AsType[*jobPanic](err); ok {
-				mu.Lock()
-				panics = append(panics, p)
-				mu.Unlock()
-			}
-			s.settle(ctx, k, j, result, note, err)
-		})
+	result := func(err error) error {
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		return errors.Join(append(panics, err)...)
 	}
-	return ctx.Err()
+	for ctx.Err() == nil {
+		finished := feed == nil || isClosed(feed.done)
+		now := s.now()
+		js, err := s.st.ClaimJobs(ctx, []string{k.name}, sc.ids, now, s.cfg.Lease, batch)
+		if err != nil || (len(js) == 0 && finished) {
+			return result(err)
+		}
+		if len(js) == 0 {
+			select {
+			case <-feed.claimed:
+			case <-feed.done:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		deadline := now.Add(s.cfg.Lease / 2)
+		for _, j := range js {
+			select {
+			case held <- struct{}{}:
+			case <-ctx.Done():
+				return result(ctx.Err())
+			}
+			inFlight.take()
+			wg.Go(func() {
+				defer func() { <-held }()
+				defer inFlight.give()
+				if p := s.work(ctx, sc, k, j, deadline, inFlight); p != nil {
+					mu.Lock()
+					panics = append(panics, p)
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	return result(ctx.Err())
+}
+
+// feed is how the goroutine inserting jobs tells workFed about them.
+type feed struct {
+	// claimed has a value when jobs were inserted.
+	claimed chan struct{}
+	// done is closed when no more will be.
+	done chan struct{}
+}
+
+// work tries a job until the retry policy says it is done, or that it
+// waits past deadline (the middle of the lease): then it is handed back to
+// be tried later, by whichever process claims it. While it waits within
+// the lease, it gives its lane to another job. It returns the job's panic.
+func (s *Scheduler) work(ctx context.Context, sc scope, k jobKind, j store.Job, deadline time.Time, l lanes) error {
+	var panicked error
+	for {
+		result, note, err := s.try(ctx, sc, k, j)
+		if ctx.Err() != nil {
+			return panicked // stopping: the lease runs out and the job is worked after the restart
+		}
+		if p, ok := errors.AsType[*jobPanic](err); ok {
+			panicked = p
+		}
+		wait, counted := s.settle(ctx, k, j, result, note, err, deadline)
+		if wait <= 0 {
+			return panicked
+		}
+		l.give()
+		err = s.sleep(ctx, wait)
+		l.take()
+		if err != nil {
+			return panicked
+		}
+		if counted {
+			j.Attempt++
+		}
+	}
 }
 
 // jobPanic is a try of a job that panicked.
@@ -119,8 +190,11 @@ func (s *Scheduler) try(ctx context.Context, sc scope, k jobKind, j store.Job) (
 //     jobBackoff, until maxJobAttempts tries failed; then it ends as
 //     failed.
 //
-// A failed job's note says why, for whoever looks at it.
-func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result Result, note string, err error) {
+// A failed job's note says why, for whoever looks at it. A wait that ends
+// before deadline is waited out by the caller, which holds the job's
+// lease: settle returns it, and whether the next try counts as an
+// attempt. A longer one hands the job back, due when the wait ends.
+func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result Result, note string, err error, deadline time.Time) (time.Duration, bool) {
 	log := s.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempt)
 	now := s.now()
 	fkind, wait := failureOf(err)
@@ -133,6 +207,9 @@ func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result R
 	case fkind == bot.RateLimited:
 		s.count(k.kind, RateLimited)
 		wait = max(wait, time.Second)
+		if now.Add(wait).Before(deadline) {
+			return wait, false
+		}
 		log.InfoContext(ctx, "job snoozed: the platform asked to wait", "retry_in", wait, "err", err)
 		if err := s.st.SnoozeJob(ctx, j, now.Add(wait), err.Error()); err != nil {
 			log.ErrorContext(ctx, "snooze job", "err", err)
@@ -141,7 +218,9 @@ func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result R
 		s.count(k.kind, Gone)
 		log.WarnContext(ctx, "job given up: its recipient is gone from their chat platform, or okrbot is not installed for them", "err", err)
 		if k.gone != nil {
+			// What the kind turns off records the end on its row.
 			k.gone(ctx, j, err)
+			k.ended = nil
 		}
 		s.end(ctx, k, j, store.JobFailed, "gone: "+err.Error())
 	case fkind == bot.Permanent:
@@ -155,11 +234,15 @@ func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result R
 	default:
 		s.count(k.kind, Retried)
 		wait = s.jitter(jobBackoff(j.Attempt))
+		if now.Add(wait).Before(deadline) {
+			return wait, true
+		}
 		log.WarnContext(ctx, "job failed; will retry", "retry_in", wait, "err", err)
 		if err := s.st.RetryJob(ctx, j, now.Add(wait), err.Error()); err != nil {
 			log.ErrorContext(ctx, "retry job", "err", err)
 		}
 	}
+	return 0, false
 }
 
 // end finishes a job and records its end on the kind's row, in one

@@ -457,17 +457,16 @@ func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.Us
 // before the first prompt goes out. Prompts other replicas claimed are
 // sent too, by whichever replica leases them first.
 func (s *Scheduler) prompts(ctx context.Context, sc scope) error {
-	claimed := make(chan struct{}, 1)
-	claimDone := make(chan struct{})
+	f := &feed{claimed: make(chan struct{}, 1), done: make(chan struct{})}
 	var claimErr error
 	go func() {
-		defer close(claimDone)
+		defer close(f.done)
 		claimErr = s.runPhase(ctx, "claim", func(ctx context.Context, sc scope) error {
-			return s.claim(ctx, sc, claimed)
+			return s.claim(ctx, sc, f.claimed)
 		}, sc)
 	}()
-	sendErr := s.send(ctx, sc, claimed, claimDone)
-	<-claimDone
+	sendErr := s.workFed(ctx, sc, s.promptJobs(), s.sendBatch(), f)
+	<-f.done
 	if claimErr != nil {
 		claimErr = fmt.Errorf("claim: %w", claimErr)
 	}
@@ -585,58 +584,6 @@ func parallel[T any](ctx context.Context, workers int, items []T, fn func(contex
 	wg.Wait()
 }
 
-// send sends the pending prompts, claimed in leased batches, until none is
-// left and claimDone is closed; while claiming goes on, it waits for a
-// signal on claimed when there is nothing to send. The next batch is
-// leased as soon as the workers have taken the last one, so a worker
-// waiting out a rate limit does not hold the others up.
-func (s *Scheduler) send(ctx context.Context, sc scope, claimed <-chan struct{}, claimDone <-chan struct{}) error {
-	// Workers prompts are in flight at once; a prompt that waits out a
-	// rate limit gives its lane to the next one meanwhile, so that the
-	// pace is kept. held bounds the prompts in hand, waiting or not, so
-	// that an outage does not lease everything due to one replica.
-	inFlight := make(lanes, s.cfg.Workers)
-	held := make(chan struct{}, heldPerWorker*s.cfg.Workers)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for ctx.Err() == nil {
-		finished := isClosed(claimDone)
-		now := s.now()
-		ds, err := s.st.ClaimPendingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.sendBatch())
-		if err != nil || (len(ds) == 0 && finished) {
-			return err
-		}
-		if len(ds) == 0 {
-			select {
-			case <-claimed:
-			case <-claimDone:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		for _, d := range ds {
-			select {
-			case held <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			select {
-			case inFlight <- struct{}{}:
-			case <-ctx.Done():
-				<-held
-				return ctx.Err()
-			}
-			wg.Go(func() {
-				defer func() { <-held }()
-				defer inFlight.give()
-				s.deliver(context.WithValue(ctx, lanesKey{}, inFlight), sc, d, deadline)
-			})
-		}
-	}
-	return ctx.Err()
-}
-
 // heldPerWorker is how many prompts send holds per worker, counting those
 // waiting out a rate limit.
 const heldPerWorker = 4
@@ -660,80 +607,86 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-// maxAttempts bounds the tries of a prompt that fails for a reason other
-// than the platform being busy (a busy platform is waited out, never given
-// up on).
-const maxAttempts = 5
+// promptJobs send check-in prompts: a job each, inserted with the
+// delivery when the prompt falls due.
+func (s *Scheduler) promptJobs() jobKind {
+	delivery := func(ctx context.Context, st *store.Store, j store.Job) (store.ReminderDelivery, error) {
+		var args store.DeliveryJob
+		if err := j.Decode(&args); err != nil {
+			return store.ReminderDelivery{}, err
+		}
+		return st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	}
+	return jobKind{name: store.JobPrompt, kind: Prompt,
+		work: func(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+			d, err := delivery(ctx, s.st, j)
+			if err != nil {
+				return Failed, "", err
+			}
+			return s.deliver(ctx, sc, d)
+		},
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			if note == "sent" || note == "skipped" {
+				return nil
+			}
+			d, err := delivery(ctx, tx, j)
+			if err != nil || d.State != store.DeliveryPending {
+				return err
+			}
+			return tx.SkipDelivery(ctx, d.ID, note)
+		},
+		gone: func(ctx context.Context, j store.Job, err error) {
+			d, derr := delivery(ctx, s.st, j)
+			if derr == nil {
+				if kind, _ := failureOf(err); kind == bot.Unreachable {
+					// Trying every week would fail every week: the person's
+					// prompts wait until okrbot is installed for them, and
+					// admins see who they are in /okr remind.
+					derr = s.st.DeliveryUnreachable(ctx, d, "unreachable: "+err.Error())
+				} else {
+					derr = s.st.DeliveryGone(ctx, d, err.Error())
+				}
+			}
+			if derr != nil {
+				s.log.ErrorContext(ctx, "turn off the prompts of a gone or unreachable person", "job", j.ID, "err", derr)
+			}
+		}}
+}
 
-func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) {
+// deliver sends a check-in prompt once; the retry policy decides what
+// follows a failure.
+func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDelivery) (Result, string, error) {
+	if d.State != store.DeliveryPending {
+		return "", "skipped", nil // done by a process that stopped before it finished the job
+	}
 	log := s.log.With("delivery", d.ID, "occurrence", d.Occurrence)
 	msg, u, err := s.cmds.PromptMessage(ctx, d)
 	if err != nil {
-		log.ErrorContext(ctx, "render check-in prompt", "err", err)
-		s.count(Prompt, Failed)
-		s.release(ctx, d, time.Minute)
-		return
+		return Failed, "", fmt.Errorf("render check-in prompt: %w", err)
 	}
 	log = log.With("user", u.PlatformID)
 	if msg == nil {
 		if err := s.st.SkipDelivery(ctx, d.ID, "no key results of active objectives"); err != nil {
-			log.ErrorContext(ctx, "skip check-in prompt", "err", err)
+			return Failed, "", err
 		}
-		s.count(Prompt, Skipped)
-		return
+		return Skipped, "skipped", nil
 	}
 	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
 	if err != nil {
-		log.ErrorContext(ctx, "address check-in prompt", "err", err)
-		s.count(Prompt, Failed)
-		s.release(ctx, d, time.Minute)
-		return
+		return Failed, "", fmt.Errorf("address check-in prompt: %w", err)
 	}
-	ref, err := s.post(ctx, deadline, Prompt, to, *msg)
-	if ctx.Err() != nil {
-		return // the lease runs out and the prompt is sent by whoever claims it next
+	ref, err := s.postOnce(ctx, to, *msg)
+	if err != nil {
+		return Failed, "", err
 	}
-	s.outcome(Prompt, err)
 	now := s.now()
-	switch kind, wait := failureOf(err); {
-	case err == nil:
-		if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
-			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
-			return
-		}
-		d.Conversation, d.MessageID = ref.Conversation, ref.ID
-		s.openThread(ctx, sc, d, u)
-	case kind == bot.Gone:
-		log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "err", err)
-		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
-			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
-		}
-	case kind == bot.Unreachable:
-		// Trying every week would fail every week: the person's prompts
-		// wait until okrbot is installed for them, and admins see who
-		// they are in /okr remind.
-		log.WarnContext(ctx, "okrbot is not installed for this person; their check-in prompts wait until it is", "err", err)
-		if err := s.st.DeliveryUnreachable(ctx, d, "unreachable: "+err.Error()); err != nil {
-			log.ErrorContext(ctx, "stop prompts of an unreachable person", "err", err)
-		}
-	case kind == bot.Temporary || kind == bot.RateLimited:
-		log.InfoContext(ctx, "check-in prompt postponed: the platform is busy", "retry_in", wait, "err", err)
-		s.release(ctx, d, wait)
-	case d.Attempts+1 >= maxAttempts:
-		log.ErrorContext(ctx, "check-in prompt given up", "attempts", d.Attempts+1, "err", err)
-		if err := s.st.SkipDelivery(ctx, d.ID, "failed: "+err.Error()); err != nil {
-			log.ErrorContext(ctx, "give up check-in prompt", "err", err)
-		}
-	default:
-		log.ErrorContext(ctx, "check-in prompt failed; will retry", "attempts", d.Attempts+1, "err", err)
-		s.release(ctx, d, backoff(d.Attempts)*10)
+	if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
+		log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
+		return Sent, "sent", nil
 	}
-}
-
-func (s *Scheduler) release(ctx context.Context, d store.ReminderDelivery, wait time.Duration) {
-	if err := s.st.ReleaseDelivery(ctx, d.ID, s.now().Add(wait)); err != nil {
-		s.log.ErrorContext(ctx, "release check-in prompt", "delivery", d.ID, "err", err)
-	}
+	d.Conversation, d.MessageID = ref.Conversation, ref.ID
+	s.openThread(ctx, sc, d, u)
+	return Sent, "sent", nil
 }
 
 // weekOf names the week of a prompt, in its person's time zone, for the team

@@ -164,9 +164,11 @@ func (s *Store) FinishJob(ctx context.Context, j Job, state JobState, at time.Ti
 }
 
 // RetryJob hands a claimed job back, to be tried again at runAt, keeping
-// why this try failed. The attempt stays counted.
+// why this try failed. Its attempts are j.Attempt: those claimed, and
+// those its holder tried again within its lease.
 func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, why string) error {
-	res := s.held(ctx, j).Updates(map[string]any{"run_at": runAt.UTC(), "last_error": why, "locked_by": "", "locked_until": nil})
+	res := s.held(ctx, j).Updates(map[string]any{"run_at": runAt.UTC(), "last_error": why, "locked_by": "", "locked_until": nil,
+		"attempt": j.Attempt})
 	if res.Error != nil {
 		return fmt.Errorf("retry job %d: %w", j.ID, res.Error)
 	}
@@ -174,10 +176,11 @@ func (s *Store) RetryJob(ctx context.Context, j Job, runAt time.Time, why string
 }
 
 // SnoozeJob hands a claimed job back, to be tried again at runAt, without
-// counting this try as an attempt: the platform asked okrbot to wait.
+// counting this try (j.Attempt) as an attempt: the platform asked okrbot
+// to wait.
 func (s *Store) SnoozeJob(ctx context.Context, j Job, runAt time.Time, why string) error {
 	res := s.held(ctx, j).Updates(map[string]any{"run_at": runAt.UTC(), "last_error": why, "locked_by": "", "locked_until": nil,
-		"attempt": gorm.Expr("attempt - 1")})
+		"attempt": max(j.Attempt-1, 0)})
 	if res.Error != nil {
 		return fmt.Errorf("snooze job %d: %w", j.ID, res.Error)
 	}

@@ -66,7 +66,11 @@ func TestOldestDue(t *testing.T) {
 		if at, _ := oldest(); !at.Equal(d.Occurrence) {
 			t.Errorf("oldest due = %v, want the pending prompt's %v", at, d.Occurrence)
 		}
-		if err := s.ReleaseDelivery(ctx, d.ID, now.Add(time.Minute)); err != nil {
+		prompt, err := s.ClaimJobs(ctx, []string{store.JobPrompt}, []uint{ws.ID}, now, time.Minute, 10)
+		if err != nil || len(prompt) != 1 {
+			t.Fatalf("claimed %v, %v; want the prompt's job", prompt, err)
+		}
+		if err := s.RetryJob(ctx, prompt[0], now.Add(time.Minute), "503"); err != nil {
 			t.Fatal(err)
 		}
 		if at, _ := oldest(); !at.Equal(alert.CreatedAt) {

@@ -278,15 +278,31 @@ func (s *Store) SetNextReminder(ctx context.Context, personID uint, next time.Ti
 	return s.q(ctx).Model(&ReminderPerson{}).Where("id = ?", personID).Update("next_at", next.UTC()).Error
 }
 
+// JobPrompt is the kind of job that sends a check-in prompt.
+const JobPrompt = "prompt"
+
 // CreateDelivery records a delivery unless one with its key (schedule,
-// occurrence, person) exists; created says which.
+// occurrence, person) exists; created says which. A pending one comes with
+// the job that sends it, in the same transaction.
 func (s *Store) CreateDelivery(ctx context.Context, d *ReminderDelivery) (created bool, err error) {
 	d.Occurrence = d.Occurrence.UTC()
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
-	if res.Error != nil {
-		return false, fmt.Errorf("create delivery: %w", res.Error)
+	err = s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		created = true
+		if d.State != DeliveryPending {
+			return nil
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobPrompt, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+			Args: DeliveryJob{Delivery: d.ID}, RunAt: d.Occurrence})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("create delivery: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return created, nil
 }
 
 // CheckedInSince reports whether a person recorded any check-in at or after
@@ -295,43 +311,6 @@ func (s *Store) CheckedInSince(ctx context.Context, userID uint, since time.Time
 	var n int64
 	err := s.q(ctx).Model(&CheckIn{}).Where("author_id = ? AND created_at >= ?", userID, since.UTC()).Limit(1).Count(&n).Error
 	return n > 0, err
-}
-
-// claimDeliveries takes a lease until `until` on up to limit deliveries of
-// the workspaces given that match where and that no other process holds,
-// and returns them.
-func (s *Store) claimDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int, set map[string]any, where string, args ...any) ([]ReminderDelivery, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var ds []ReminderDelivery
-	err := s.InTx(ctx, func(tx *Store) error {
-		err := tx.skipLocked(tx.q(ctx)).Where(where, args...).Where("workspace_id IN ?", workspaceIDs).
-			Where("claimed_until IS NULL OR claimed_until < ?", now.UTC()).
-			Order("id").Limit(limit).Find(&ds).Error
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		ids := make([]uint, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
-		}
-		updates := map[string]any{"claimed_until": until.UTC()}
-		for k, v := range set {
-			updates[k] = v
-		}
-		return tx.q(ctx).Model(&ReminderDelivery{}).Where("id IN ?", ids).Updates(updates).Error
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	return ds, nil
-}
-
-// ClaimPendingDeliveries leases up to limit prompts that are still to be
-// sent. A process that dies holding them lets them go when the lease ends.
-func (s *Store) ClaimPendingDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil, "state = ?", DeliveryPending)
 }
 
 // JobNudge is the kind of job that nudges a prompt nobody answered.
@@ -378,13 +357,6 @@ func (s *Store) DeliveryGone(ctx context.Context, d ReminderDelivery, note strin
 func (s *Store) SkipDelivery(ctx context.Context, id uint, note string) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
 		Updates(map[string]any{"state": DeliverySkipped, "note": note, "claimed_until": nil}).Error
-}
-
-// ReleaseDelivery lets a delivery go before its lease ends, to be retried
-// from a time on.
-func (s *Store) ReleaseDelivery(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
 }
 
 // Nudged records that a prompt's one nudge went out.
