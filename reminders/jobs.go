@@ -260,37 +260,3 @@ func (s *Scheduler) end(ctx context.Context, k jobKind, j store.Job, state store
 		s.log.ErrorContext(ctx, "finish job", "job", j.ID, "kind", j.Kind, "err", err)
 	}
 }
-
-// postOnce sends msg to `to` once, at the process's pace, opening the
-// conversation first when the Sender must: a failure is the job engine's
-// to retry. What the Sender learnt about reaching `to` is kept.
-func (s *Scheduler) postOnce(ctx context.Context, to bot.Address, msg bot.Message) (bot.MessageRef, error) {
-	if o, ok := s.sender.(bot.Opener); ok {
-		if err := o.Open(ctx, to); err != nil {
-			return bot.MessageRef{}, err
-		}
-	}
-	var ref bot.MessageRef
-	err := s.once(ctx, func() error {
-		var err error
-		ref, err = s.sender.Send(ctx, to, msg)
-		return err
-	})
-	if err == nil && ref.Address.Ref != to.Ref {
-		if err := s.cmds.Remember(ctx, ref.Address); err != nil {
-			s.log.WarnContext(ctx, "remember conversation", "to", to.ID, "err", err)
-		}
-	}
-	return ref, err
-}
-
-// once calls fn when the process's pace allows.
-func (s *Scheduler) once(ctx context.Context, fn func() error) error {
-	now := s.now()
-	if at := s.pace.reserve(now); at.After(now) {
-		if err := s.sleep(ctx, at.Sub(now)); err != nil {
-			return err
-		}
-	}
-	return fn()
-}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -311,7 +311,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	for _, phase := range []struct {
 		name string
 		fn   func(context.Context, scope) error
-	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
+	}{{"plan", s.plan}, {"prompts", s.prompts}, {"threads", s.threads}, {"nudge", s.nudge}, {"update", s.update},
 		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
@@ -563,27 +563,6 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 	return tx.SetNextReminder(ctx, p.ID, next)
 }
 
-// parallel runs fn for each item with the configured number of workers.
-func parallel[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T)) {
-	ch := make(chan T)
-	var wg sync.WaitGroup
-	for range min(workers, len(items)) {
-		wg.Go(func() {
-			for it := range ch {
-				fn(ctx, it)
-			}
-		})
-	}
-	for _, it := range items {
-		if ctx.Err() != nil {
-			break
-		}
-		ch <- it
-	}
-	close(ch)
-	wg.Wait()
-}
-
 // heldPerWorker is how many prompts send holds per worker, counting those
 // waiting out a rate limit.
 const heldPerWorker = 4
@@ -696,43 +675,78 @@ func weekOf(occurrence time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
-// thread returns the weekly thread of a prompt's schedule, opening it when
-// this process is the first to need it, and the address of a reply in it.
-// ok is false when the schedule has no channel or the thread is not there
-// yet.
+// thread returns the weekly thread of a prompt's schedule, recording it
+// (and the job that opens it) when this is the first prompt to need it,
+// and the address of a reply in it. ok is false when the schedule has no
+// channel or the thread is not open yet; the error is permanent when the
+// thread could not be opened for good.
 func (s *Scheduler) thread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) (t store.ReminderThread, in bot.Address, ok bool, err error) {
 	sched, err := s.st.ReminderScheduleByID(ctx, d.ScheduleID)
 	if err != nil || sched.Channel == "" {
 		return t, in, false, err
 	}
-	now := s.now()
 	week := weekOf(d.Occurrence, s.location(ctx, u))
-	t, mine, err := s.st.ClaimThread(ctx, sched.ID, week, sched.Channel, now, now.Add(s.cfg.Lease))
-	if err != nil {
+	if t, err = s.st.OpenThread(ctx, d.WorkspaceID, sched.ID, week, sched.Channel, s.now()); err != nil {
+		return t, in, false, err
+	}
+	if t.MessageID == "" {
+		j, err := s.st.JobByKey(ctx, store.JobThread, strconv.FormatUint(uint64(t.ID), 10))
+		if err == nil && j.State == store.JobFailed {
+			err = &sendError{kind: bot.Permanent, err: fmt.Errorf("team thread not opened: %s", j.Note)}
+		}
 		return t, in, false, err
 	}
 	channel, err := s.address(ctx, sc, d.WorkspaceID, bot.Channel, sched.Channel)
 	if err != nil {
 		return t, in, false, err
 	}
-	if t.MessageID != "" || !mine {
-		return t, bot.MessageRef{Address: channel, Conversation: t.Conversation, ID: t.MessageID}.InThread(), t.MessageID != "", nil
-	}
-	msg, err := s.cmds.ThreadOpening(ctx, sched, week)
-	if err != nil {
-		return t, in, false, err
-	}
-	ref, err := s.post(ctx, now.Add(s.cfg.Lease/2), Thread, channel, *msg)
-	if ctx.Err() == nil {
-		s.outcome(Thread, err)
-	}
-	if err != nil {
-		return t, in, false, err
-	}
-	t.Conversation, t.MessageID = ref.Conversation, ref.ID
-	return t, ref.InThread(), true, s.st.ThreadOpened(ctx, t.ID, ref.Conversation, ref.ID)
+	return t, bot.MessageRef{Address: channel, Conversation: t.Conversation, ID: t.MessageID}.InThread(), true, nil
 }
 
+// threads opens the teams' weekly threads that prompts sent need: a job
+// each, queued by the first prompt of the week sent.
+func (s *Scheduler) threads(ctx context.Context, sc scope) error {
+	return s.workJobs(ctx, sc, jobKind{name: store.JobThread, kind: Thread, work: s.openTeamThread})
+}
+
+func (s *Scheduler) openTeamThread(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.ThreadJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
+	}
+	t, err := s.st.ThreadByID(ctx, j.WorkspaceID, args.Thread)
+	if err != nil {
+		return Failed, "", err
+	}
+	if t.MessageID != "" {
+		return "", "opened", nil
+	}
+	sched, err := s.st.ReminderScheduleByID(ctx, t.ScheduleID)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the schedule is gone", nil
+	}
+	if err != nil {
+		return Failed, "", err
+	}
+	msg, err := s.cmds.ThreadOpening(ctx, sched, t.Week)
+	if err != nil {
+		return Failed, "", err
+	}
+	channel, err := s.address(ctx, sc, j.WorkspaceID, bot.Channel, t.Conversation)
+	if err != nil {
+		return Failed, "", err
+	}
+	ref, err := s.postOnce(ctx, channel, *msg)
+	if err != nil {
+		return Failed, "", err
+	}
+	if err := s.st.ThreadOpened(ctx, t.ID, ref.Conversation, ref.ID); err != nil {
+		return Failed, "", err
+	}
+	return Sent, "opened", nil
+}
+
+// openThread records the team thread a sent prompt's check-ins go to.
 func (s *Scheduler) openThread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) {
 	if _, _, _, err := s.thread(ctx, sc, d, u); err != nil && ctx.Err() == nil {
 		s.log.WarnContext(ctx, "open team thread", "schedule", d.ScheduleID, "err", err)
@@ -889,7 +903,7 @@ func (s *Scheduler) tellThread(ctx context.Context, sc scope, d store.ReminderDe
 	}
 	if !ok {
 		if t.ID != 0 {
-			return &sendError{kind: bot.Temporary, wait: time.Minute, err: errors.New("team thread is being opened")}
+			return &sendError{kind: bot.Temporary, err: errors.New("team thread is being opened")}
 		}
 		return s.st.ThreadPosted(ctx, d.ID, nil)
 	}

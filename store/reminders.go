@@ -465,24 +465,46 @@ func (s *Store) CheckInsBy(ctx context.Context, workspaceID, userID uint, after 
 	return cs, err
 }
 
-// ClaimThread returns a schedule's thread for a week. A new thread
-// (MessageID empty) is leased to the caller until `until` when mine is
-// true: the caller posts its first message and records it with
-// ThreadOpened.
-func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel string, now, until time.Time) (t ReminderThread, mine bool, err error) {
-	t = ReminderThread{ScheduleID: scheduleID, Week: week, Conversation: channel}
-	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
-		return t, false, fmt.Errorf("create thread: %w", err)
+// JobThread is the kind of job that opens a team's weekly thread: posts
+// its first message.
+const JobThread = "thread"
+
+// ThreadJob is what the job of a thread needs.
+type ThreadJob struct {
+	Thread uint `json:"thread"`
+}
+
+// OpenThread returns a schedule's thread for a week in channel, recording
+// it, with the job that posts its first message, when it is new. The
+// thread is open once its MessageID is set.
+func (s *Store) OpenThread(ctx context.Context, workspaceID, scheduleID uint, week, channel string, at time.Time) (ReminderThread, error) {
+	t := ReminderThread{ScheduleID: scheduleID, Week: week, Conversation: channel}
+	err := s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
+			return err
+		}
+		if t.MessageID != "" {
+			return nil
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobThread, WorkspaceID: workspaceID, UniqueKey: strconv.FormatUint(uint64(t.ID), 10),
+			Args: ThreadJob{Thread: t.ID}, RunAt: at})
+		return err
+	})
+	if err != nil {
+		return t, fmt.Errorf("open thread: %w", err)
 	}
-	if err := s.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
-		return t, false, err
-	}
-	if t.MessageID != "" {
-		return t, false, nil
-	}
-	res := s.q(ctx).Model(&ReminderThread{}).Where("id = ? AND ts = '' AND (claimed_until IS NULL OR claimed_until < ?)", t.ID, now.UTC()).
-		Update("claimed_until", until.UTC())
-	return t, res.RowsAffected == 1, res.Error
+	return t, nil
+}
+
+// ThreadByID returns one of a workspace's team threads.
+func (s *Store) ThreadByID(ctx context.Context, workspaceID, id uint) (ReminderThread, error) {
+	var t ReminderThread
+	err := s.q(ctx).Where("id = ? AND schedule_id IN (?)", id,
+		s.q(ctx).Model(&ReminderSchedule{}).Select("id").Where("workspace_id = ?", workspaceID)).Take(&t).Error
+	return t, notFound(err)
 }
 
 // ThreadOpened records the first message of a thread.

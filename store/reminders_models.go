@@ -126,6 +126,8 @@ type ReminderThread struct {
 	// thread's first message, once posted.
 	Conversation string `gorm:"column:channel;not null"`
 	MessageID    string `gorm:"column:ts;not null;default:''"`
+	// ClaimedUntil is no longer used: the thread's job (JobThread) holds
+	// its lease.
 	ClaimedUntil *time.Time
 	CreatedAt    time.Time
 }
