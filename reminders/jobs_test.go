@@ -2,12 +2,14 @@ package reminders_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/reminders"
 	"github.com/okrbot/okrbot/store"
 	"github.com/okrbot/okrbot/store/storetest"
@@ -117,4 +119,43 @@ func TestTheOneRetryPolicy(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestEndedJobsAreKeptThirtyDays shows that a job's outcome stays to be
+// seen for thirty days after it ended, and is then pruned; the alert it
+// sent keeps its own record.
+func TestEndedJobsAreKeptThirtyDays(t *testing.T) {
+	t.Parallel()
+	each(t, local("2026-11-16 10:00"), func(t *testing.T, e *env) {
+		s := e.scheduler()
+		e.run("UADMIN", "/kpi", "alerts <#CALERTS|kpi-alerts>")
+		e.run("UADMIN", "/kpi", `new "Churn rate" --unit % --target 2 --lower-is-better`)
+		e.run("UADMIN", "/kpi", `set "Churn rate" 3.4`)
+		e.tick(s)
+		js, err := e.st.Jobs(context.Background(), e.ws.ID, store.JobKPIAlert)
+		if err != nil || len(js) != 1 || js[0].State != store.JobDone {
+			t.Fatalf("jobs = %+v, %v", js, err)
+		}
+		kept := func() bool {
+			_, err := e.st.JobByKey(context.Background(), store.JobKPIAlert, js[0].UniqueKey)
+			if err != nil && !errors.Is(err, okr.ErrNotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		e.clock.Advance(29 * 24 * time.Hour)
+		e.tick(s)
+		if !kept() {
+			t.Fatal("the alert's job was pruned after 29 days")
+		}
+		e.clock.Advance(2 * 24 * time.Hour)
+		e.tick(s)
+		if kept() {
+			t.Errorf("the alert's job was kept after 31 days")
+		}
+		alerts, err := e.st.KPIAlerts(context.Background(), e.ws.ID)
+		if err != nil || len(alerts) == 0 || alerts[0].Note != "sent" {
+			t.Errorf("alerts = %+v, %v", alerts, err)
+		}
+	})
 }

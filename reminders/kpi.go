@@ -101,11 +101,9 @@ func (s *Scheduler) sendDigest(ctx context.Context, sc scope, j store.Job) (Resu
 // stale looks for KPIs gone stale every StaleEvery, and records an alert
 // for each.
 func (s *Scheduler) stale(ctx context.Context, sc scope) error {
-	now := s.now()
-	if now.Sub(s.lastStale) < s.cfg.StaleEvery {
+	if !s.every(&s.lastStale, s.cfg.StaleEvery) {
 		return nil
 	}
-	s.lastStale = now
 	n, err := s.cmds.CheckStaleKPIs(ctx, sc.ids)
 	if n > 0 {
 		s.log.InfoContext(ctx, "KPIs went stale", "count", n)

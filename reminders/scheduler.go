@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -146,8 +147,12 @@ type Scheduler struct {
 	// counts is what happened to deliveries, by Kind and Result; made
 	// whole by New, it is only read.
 	counts map[countKey]*atomic.Int64
+	// periodic guards lastStale and lastPrune.
+	periodic sync.Mutex
 	// lastStale is when KPIs were last checked for going stale.
 	lastStale time.Time
+	// lastPrune is when ended jobs were last pruned.
+	lastPrune time.Time
 }
 
 type countKey struct {
@@ -312,7 +317,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		name string
 		fn   func(context.Context, scope) error
 	}{{"plan", s.plan}, {"prompts", s.prompts}, {"threads", s.threads}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}} {
+		{"digests", s.digests}, {"stale", s.stale}, {"retention", s.retention}, {"alerts", s.alerts}, {"grading", s.grading}} {
 		if ctx.Err() != nil {
 			break
 		}
@@ -321,6 +326,37 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// every reports whether a periodic task last done at *last is due again,
+// period after, and if so marks it done now. Concurrent calls of RunOnce
+// do it once.
+func (s *Scheduler) every(last *time.Time, period time.Duration) bool {
+	s.periodic.Lock()
+	defer s.periodic.Unlock()
+	now := s.now()
+	if now.Sub(*last) < period {
+		return false
+	}
+	*last = now
+	return true
+}
+
+// jobRetention is how long ended jobs are kept: long enough for an admin
+// to see why a message was not sent.
+const jobRetention = 30 * 24 * time.Hour
+
+// retention deletes, every StaleEvery, the jobs that ended more than
+// jobRetention ago.
+func (s *Scheduler) retention(ctx context.Context, sc scope) error {
+	if !s.every(&s.lastPrune, s.cfg.StaleEvery) {
+		return nil
+	}
+	n, err := s.st.PruneJobs(ctx, sc.ids, s.now().Add(-jobRetention))
+	if n > 0 {
+		s.log.InfoContext(ctx, "ended jobs pruned", "count", n)
+	}
+	return err
 }
 
 // runPhase runs one phase, turning a panic into an error.

@@ -156,7 +156,8 @@ func (s *Store) FinishJob(ctx context.Context, j Job, state JobState, at time.Ti
 	if state != JobDone && state != JobFailed {
 		return false, fmt.Errorf("finish job %d: %q is not an end", j.ID, state)
 	}
-	res := s.held(ctx, j).Updates(map[string]any{"state": state, "note": note, "finished_at": at.UTC(), "locked_by": "", "locked_until": nil})
+	res := s.held(ctx, j).Updates(map[string]any{"state": state, "note": note, "finished_at": at.UTC(), "locked_by": "", "locked_until": nil,
+		"attempt": j.Attempt})
 	if res.Error != nil {
 		return false, fmt.Errorf("finish job %d: %w", j.ID, res.Error)
 	}
@@ -185,6 +186,21 @@ func (s *Store) SnoozeJob(ctx context.Context, j Job, runAt time.Time, why strin
 		return fmt.Errorf("snooze job %d: %w", j.ID, res.Error)
 	}
 	return nil
+}
+
+// PruneJobs deletes the jobs of the workspaces given that ended before a
+// time, and returns how many. Their unique keys are not needed any more:
+// what caused them (a delivery, an alert) is recorded once, with its
+// outcome, on rows of its own.
+func (s *Store) PruneJobs(ctx context.Context, workspaceIDs []uint, before time.Time) (int64, error) {
+	if len(workspaceIDs) == 0 {
+		return 0, nil
+	}
+	res := s.q(ctx).Where("state <> ? AND finished_at < ? AND workspace_id IN ?", JobAvailable, before.UTC(), workspaceIDs).Delete(&Job{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("prune jobs: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // JobByKey returns the job of a kind and key.

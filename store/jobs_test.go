@@ -95,6 +95,17 @@ func TestJobsRunOnceByKeyAndAreHeldByOneProcess(t *testing.T) {
 		if err != nil || len(js) != 1 || js[0].Attempt != 0 {
 			t.Errorf("another workspace's job was claimed: %+v, %v", js, err)
 		}
+
+		// Ended jobs are kept a while, then pruned; those to run never are.
+		if n, err := s.PruneJobs(ctx, []uint{f.ws.ID, other.ws.ID}, at); err != nil || n != 0 {
+			t.Errorf("pruned %d jobs ended before they ended, %v", n, err)
+		}
+		if n, err := s.PruneJobs(ctx, mine, at.Add(time.Minute)); err != nil || n != 1 {
+			t.Errorf("pruned %d, %v; want the one ended job", n, err)
+		}
+		if js, err := s.Jobs(ctx, f.ws.ID, "test"); err != nil || len(js) != 1 || js[0].UniqueKey != "a" {
+			t.Errorf("after pruning: %+v, %v; want the job asked to run again", js, err)
+		}
 	})
 }
 
