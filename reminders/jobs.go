@@ -245,17 +245,16 @@ func (s *Scheduler) settle(ctx context.Context, k jobKind, j store.Job, result R
 	return 0, false
 }
 
-// end finishes a job and records its end on the kind's row, in one
-// transaction; nothing is recorded when the process no longer held it.
+// end finishes a job, then records its end on the kind's row; nothing is
+// recorded when the process no longer held it. The two are not one
+// transaction, to keep a wave of prompts to a few statements each: what
+// ended records is the outcome already in the job's note.
 func (s *Scheduler) end(ctx context.Context, k jobKind, j store.Job, state store.JobState, note string) {
 	at := s.now()
-	err := s.st.InTx(ctx, func(tx *store.Store) error {
-		held, err := tx.FinishJob(ctx, j, state, at, note)
-		if err != nil || !held || k.ended == nil {
-			return err
-		}
-		return k.ended(ctx, tx, j, at, note)
-	})
+	held, err := s.st.FinishJob(ctx, j, state, at, note)
+	if err == nil && held && k.ended != nil {
+		err = k.ended(ctx, s.st, j, at, note)
+	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "finish job", "job", j.ID, "kind", j.Kind, "err", err)
 	}

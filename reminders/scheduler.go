@@ -695,7 +695,7 @@ func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDeliv
 		return Failed, "", err
 	}
 	now := s.now()
-	if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
+	if err := s.st.DeliverySent(ctx, d, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
 		log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
 		return Sent, "sent", nil
 	}

@@ -318,13 +318,9 @@ const JobNudge = "nudge"
 
 // DeliverySent records that a prompt went out (as the message messageID in
 // the conversation given), and queues its nudge for nudgeAt.
-func (s *Store) DeliverySent(ctx context.Context, id uint, conversation, messageID string, at, nudgeAt time.Time) error {
+func (s *Store) DeliverySent(ctx context.Context, d ReminderDelivery, conversation, messageID string, at, nudgeAt time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
-		var d ReminderDelivery
-		if err := tx.q(ctx).Where("id = ?", id).Take(&d).Error; err != nil {
-			return err
-		}
-		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
 			"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
 			"claimed_until": nil, "attempts": 0}).Error; err != nil {
 			return err
