@@ -54,7 +54,7 @@ type jobKind struct {
 	// on failure the retry policy decides what follows.
 	work func(ctx context.Context, sc scope, j store.Job) (Result, string, error)
 	// ended, when set, records the end of the job (a note: "sent", or why
-	// not) on the kind's own row, in the transaction that ends the job.
+	// not) on the kind's own row, once the job ended.
 	ended func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error
 	// gone, when set, turns off what the job's recipient asked for, when
 	// the platform says they are gone or unreachable.
