@@ -63,11 +63,19 @@ func (h *harness) take() []string {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	alerts, err := h.st.ClaimKPIAlerts(ctx, []uint{ws.ID}, h.now, h.now.Add(time.Minute), 100)
+	jobs, err := h.st.ClaimJobs(ctx, []string{store.JobKPIAlert}, []uint{ws.ID}, h.now, time.Minute, 100)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	for _, a := range alerts {
+	for _, j := range jobs {
+		var args store.AlertJob
+		if err := j.Decode(&args); err != nil {
+			h.t.Fatal(err)
+		}
+		a, err := h.st.KPIAlertByID(ctx, ws.ID, args.Alert)
+		if err != nil {
+			h.t.Fatal(err)
+		}
 		to, msg, err := h.svc.KPIAlert(ctx, a)
 		if err != nil {
 			h.t.Fatal(err)
@@ -75,7 +83,7 @@ func (h *harness) take() []string {
 		if msg != nil {
 			h.sent.Send(ctx, to, *msg)
 		}
-		if err := h.st.FinishKPIAlert(ctx, a.ID, h.now, "sent"); err != nil {
+		if _, err := h.st.FinishJob(ctx, j, store.JobDone, h.now, "sent"); err != nil {
 			h.t.Fatal(err)
 		}
 	}

@@ -393,7 +393,7 @@ func (s *Service) changeStatus(ctx context.Context, c *caller, word string, to o
 			return err
 		}
 		// Its grading messages no longer ask for a grade.
-		if err := tx.AskGradingRedraw(ctx, c.ws.ID, o.ID); err != nil {
+		if err := tx.AskGradingRedraw(ctx, c.ws.ID, o.ID, s.now()); err != nil {
 			return err
 		}
 		return tx.RecordHistory(ctx, c.ws.ID, h.Entries...)

@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -9,40 +10,46 @@ import (
 	"github.com/okrbot/okrbot/store"
 )
 
-// gradingAttempts is how often a grading message that fails for a reason
-// other than a busy platform is tried before it is given up.
-const gradingAttempts = 5
-
 // grading asks the owners of open objectives to grade them: once before
 // their period ends and once after, if still open. Each message is
-// recorded under its unique key (objective, step, occurrence) before it is
-// sent, so replicas that see it due at once send it once, and is then
-// leased to one process to send, like a KPI alert. Messages answered
-// since (graded, carried over, Not now) are redrawn without their buttons.
+// recorded under its unique key (objective, step, occurrence), with the
+// job that sends it, so replicas that see it due at once send it once.
+// Messages answered since (graded, carried over, Not now) are redrawn
+// without their buttons, by jobs of their own.
 func (s *Scheduler) grading(ctx context.Context, sc scope) error {
 	if err := s.claimGrading(ctx, sc); err != nil {
 		return err
 	}
-	if err := s.sendGradings(ctx, sc); err != nil {
+	if err := s.workJobs(ctx, sc, s.gradingJobs()); err != nil {
 		return err
 	}
-	return s.redrawGradings(ctx, sc)
+	return s.workJobs(ctx, sc, s.gradingRedrawJobs())
 }
 
-// sendGradings sends the grading messages recorded and due.
-func (s *Scheduler) sendGradings(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimGradingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.GradingDelivery) {
-			s.sendGrading(ctx, sc, d, deadline)
-		})
+// gradingJobs send grading messages.
+func (s *Scheduler) gradingJobs() jobKind {
+	return jobKind{name: store.JobGrading, kind: Grading, work: s.sendGrading,
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			var args store.GradingJob
+			if err := j.Decode(&args); err != nil || note == "sent" {
+				return err // a sent message was recorded with where it went
+			}
+			return tx.FinishGrading(ctx, args.Delivery, at, note)
+		}}
+}
+
+// gradingRedrawJobs redraw answered grading messages.
+func (s *Scheduler) gradingRedrawJobs() jobKind {
+	return jobKind{name: store.JobGradingRedraw, kind: GradingUpdate, work: s.redrawGrading}
+}
+
+// gradingDelivery is the grading message a job is about.
+func (s *Scheduler) gradingDelivery(ctx context.Context, j store.Job) (store.GradingDelivery, error) {
+	var args store.GradingJob
+	if err := j.Decode(&args); err != nil {
+		return store.GradingDelivery{}, err
 	}
-	return ctx.Err()
+	return s.st.GradingDeliveryByID(ctx, j.WorkspaceID, args.Delivery)
 }
 
 // claimGrading records a delivery for each open objective whose grading
@@ -74,125 +81,63 @@ func (s *Scheduler) claimGrading(ctx context.Context, sc scope) error {
 	return nil
 }
 
-func (s *Scheduler) sendGrading(ctx context.Context, sc scope, d store.GradingDelivery, deadline time.Time) {
+func (s *Scheduler) sendGrading(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	d, err := s.gradingDelivery(ctx, j)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the objective is gone", nil
+	}
+	if err != nil {
+		return Failed, "", err
+	}
+	if d.MessageID != "" {
+		return Skipped, "sent", nil // sent by a process that stopped before it finished the job
+	}
 	log := s.log.With("grading", d.ID, "objective", d.ObjectiveID, "step", d.Step)
-	finish := func(note string) {
-		if err := s.st.FinishGrading(ctx, d.ID, s.now(), note); err != nil {
-			log.ErrorContext(ctx, "record grading message", "err", err)
-		}
-	}
 	msg, u, err := s.cmds.GradingMessage(ctx, d)
-	if err == nil && msg == nil {
+	if err != nil {
+		return Failed, "", err
+	}
+	if msg == nil {
 		log.InfoContext(ctx, "grading message skipped: the objective is no longer open")
-		finish("skipped: no longer open")
-		s.count(Grading, Skipped)
-		return
+		return Skipped, "skipped: no longer open", nil
 	}
-	var to bot.Address
-	if err == nil {
-		to, err = s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	if err != nil {
+		return Failed, "", err
 	}
-	var ref bot.MessageRef
-	if err == nil {
-		ref, err = s.post(ctx, deadline, Grading, to, *msg)
+	ref, err := s.postOnce(ctx, to, *msg)
+	if err != nil {
+		return Failed, "", err
 	}
-	if ctx.Err() != nil {
-		return // the lease runs out and whoever claims it next sends it
+	if err := s.st.GradingSent(ctx, d.ID, s.now(), ref.Conversation, ref.ID); err != nil {
+		log.ErrorContext(ctx, "record sent grading message", "err", err)
 	}
-	s.outcome(Grading, err)
-	switch kind, wait := failureOf(err); {
-	case err == nil:
-		if err := s.st.GradingSent(ctx, d.ID, s.now(), ref.Conversation, ref.ID); err != nil {
-			log.ErrorContext(ctx, "record sent grading message", "err", err)
-			return
-		}
-	case kind == bot.Gone || kind == bot.Unreachable:
-		log.WarnContext(ctx, "grading message not sent: the owner is gone from their chat platform or okrbot is not installed for them", "err", err)
-		finish("gone: " + err.Error())
-	case kind == bot.Temporary || kind == bot.RateLimited:
-		log.InfoContext(ctx, "grading message postponed: the platform is busy", "retry_in", wait, "err", err)
-		s.retryGrading(ctx, d, wait)
-	case d.Attempts >= gradingAttempts:
-		log.ErrorContext(ctx, "grading message given up", "attempts", d.Attempts, "err", err)
-		finish("failed: " + err.Error())
-	default:
-		log.ErrorContext(ctx, "grading message failed; will retry", "attempts", d.Attempts, "err", err)
-		s.retryGrading(ctx, d, backoff(d.Attempts)*10)
-	}
+	return Sent, "sent", nil
 }
 
-func (s *Scheduler) retryGrading(ctx context.Context, d store.GradingDelivery, wait time.Duration) {
-	if err := s.st.RetryGrading(ctx, d.ID, s.now().Add(wait)); err != nil {
-		s.log.ErrorContext(ctx, "release grading message", "grading", d.ID, "err", err)
+func (s *Scheduler) redrawGrading(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	d, err := s.gradingDelivery(ctx, j)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the objective is gone", nil
 	}
-}
-
-// redrawGradings redraws the sent grading messages whose objective was
-// graded or carried over, or whose owner said Not now, as answered and
-// without buttons, like answered check-in prompts: each is leased to one
-// process, and a redraw that fails is retried with backoff, a bounded
-// number of times.
-func (s *Scheduler) redrawGradings(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimGradingRedraws(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.GradingDelivery) {
-			s.redrawGrading(ctx, sc, d, deadline)
-		})
-	}
-	return ctx.Err()
-}
-
-func (s *Scheduler) redrawGrading(ctx context.Context, sc scope, d store.GradingDelivery, deadline time.Time) {
-	log := s.log.With("grading", d.ID, "objective", d.ObjectiveID)
-	done := func() {
-		if err := s.st.GradingRedrawn(ctx, d.ID); err != nil {
-			log.ErrorContext(ctx, "record redrawn grading message", "err", err)
-		}
+	if err != nil {
+		return Failed, "", err
 	}
 	msg, u, err := s.cmds.GradingAnswered(ctx, d)
-	if err == nil && msg == nil {
-		log.InfoContext(ctx, "grading message not redrawn: nothing answered it")
-		s.count(GradingUpdate, Skipped)
-		done()
-		return
+	if err != nil {
+		return Failed, "", err
 	}
-	var to bot.Address
-	if err == nil {
-		to, err = s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	if msg == nil {
+		s.log.InfoContext(ctx, "grading message not redrawn: nothing answered it", "grading", d.ID)
+		return Skipped, "nothing answered it", nil
 	}
-	// refused is the platform refusing the update for good: the message
-	// was deleted, or its owner left. An error of okrbot's own (reading
-	// the objective, say) is retried like a busy platform.
-	refused := false
-	if err == nil {
-		ref := bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}
-		err = s.do(ctx, deadline, GradingUpdate, func() error { return s.sender.Update(ctx, ref, *msg) })
-		kind, _ := failureOf(err)
-		refused = err != nil && (kind == bot.Permanent || kind == bot.Gone)
+	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
+	if err != nil {
+		return Failed, "", err
 	}
-	if ctx.Err() != nil {
-		return // stopping: the lease runs out and the redraw is done after the restart
+	ref := bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}
+	if err := s.once(ctx, func() error { return s.sender.Update(ctx, ref, *msg) }); err != nil {
+		return Failed, "", err
 	}
-	s.outcome(GradingUpdate, err)
-	_, wait := failureOf(err)
-	switch {
-	case err == nil:
-		done()
-	case refused:
-		log.WarnContext(ctx, "grading message cannot be redrawn", "err", err)
-		done()
-	case d.RedrawAttempts+1 >= maxUpdateAttempts:
-		log.ErrorContext(ctx, "redraw grading message given up", "attempts", d.RedrawAttempts+1, "err", err)
-		done()
-	default:
-		log.WarnContext(ctx, "redraw grading message; will retry", "attempts", d.RedrawAttempts+1, "err", err)
-		if err := s.st.GradingRedrawFailed(ctx, d.ID, s.now().Add(max(wait, updateBackoff(d.RedrawAttempts)))); err != nil {
-			log.ErrorContext(ctx, "record failed grading redraw", "err", err)
-		}
-	}
+	return Sent, "redrawn", nil
 }

@@ -430,10 +430,7 @@ func TestGradingRedrawsThatKeepFailingAreGivenUp(t *testing.T) {
 		e.slack.FailMethod("chat.update", fakeslack.HTTPError(http.StatusServiceUnavailable))
 		graded := e.clock.Now()
 		e.run("U1", "/okr", "grade 1 --outcome achieved")
-		for e.clock.Now().Before(graded.Add(7 * time.Hour)) {
-			e.tick(s)
-			e.clock.Advance(time.Minute)
-		}
+		e.tickUntil(s, graded.Add(7*time.Hour), store.JobGradingRedraw)
 		calls := e.slack.Calls("chat.update")
 		if len(calls) == 0 {
 			t.Fatal("the grading message was never redrawn")
@@ -485,9 +482,9 @@ func TestAnotherWorkspacesGradingMessagesAreNotRedrawn(t *testing.T) {
 				t.Errorf("another workspace's grading message was redrawn here")
 			}
 		}
-		ds, err := st.GradingDeliveries(ctx, other.ID)
-		if err != nil || len(ds) != 1 || !ds[0].RedrawPending || ds[0].RedrawUntil != nil {
-			t.Errorf("another workspace's delivery: %+v, %v; want its redraw left to its own okrbot", ds, err)
+		js, err := st.Jobs(ctx, other.ID, store.JobGradingRedraw)
+		if err != nil || len(js) != 1 || js[0].State != store.JobAvailable || js[0].Attempt != 0 {
+			t.Errorf("another workspace's redraw: %+v, %v; want it left to its own okrbot", js, err)
 		}
 	})
 }

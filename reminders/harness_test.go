@@ -144,7 +144,7 @@ func (e *env) scheduler(mods ...func(*reminders.Config)) *reminders.Scheduler {
 
 func (e *env) schedulerOn(st *store.Store, sender bot.Sender, mods ...func(*reminders.Config)) *reminders.Scheduler {
 	cfg := reminders.Config{Store: st, Commands: e.svc, Sender: sender,
-		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000}
+		Now: e.clock.Now, After: e.clock.After, Workers: 1, Rate: 1000, Jitter: meanJitter}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -201,12 +201,52 @@ func (e *env) addPerson(ctx context.Context, st *store.Store, id, tz string) (st
 	return u, nil
 }
 
+// meanJitter waits, after a failed job, the mean of what the scheduler's
+// full jitter would: tests that count the tries of a job that keeps
+// failing see what happens on average, every time.
+func meanJitter(d time.Duration) time.Duration { return d / 2 }
+
 // tick runs one round of the scheduler and fails the test on error.
 func (e *env) tick(s *reminders.Scheduler) {
 	e.t.Helper()
 	if err := s.RunOnce(context.Background()); err != nil {
 		e.t.Fatalf("RunOnce at %s: %v", e.clock.Now().In(berlin), err)
 	}
+}
+
+// tickUntil runs the scheduler as its Run would, until end, but skips the
+// minutes in which no job of the kinds given falls due: instead of a tick
+// every minute, it ticks when the next job is due. Tests of retries that
+// span hours run in a few ticks.
+func (e *env) tickUntil(s *reminders.Scheduler, end time.Time, kinds ...string) {
+	e.t.Helper()
+	for e.clock.Now().Before(end) {
+		e.tick(s)
+		next := end
+		for _, kind := range kinds {
+			js, err := e.st.Jobs(context.Background(), e.ws.ID, kind)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			for _, j := range js {
+				at := j.RunAt
+				if j.LockedUntil != nil && j.LockedUntil.After(at) {
+					at = *j.LockedUntil
+				}
+				if j.State == store.JobAvailable && at.Before(next) {
+					next = at
+				}
+			}
+		}
+		e.clock.Set(later(next, e.clock.Now().Add(time.Second)))
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // prompts returns the prompts that reached Slack: chat.postMessage calls

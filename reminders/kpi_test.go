@@ -84,21 +84,21 @@ func TestScheduledDigestIsRetriedAfterAFailure(t *testing.T) {
 		e.tick(s)
 		e.clock.Set(time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC))
 		e.slack.FailChannel("#leadership", fakeslack.HTTPError(http.StatusServiceUnavailable))
-		e.tick(s) // retried within its lease, then left for later
+		e.tick(s) // fails, is retried within its lease, then left for later
 		if n := len(e.posts("#leadership")); n != 0 {
 			t.Fatalf("%d digests while Slack fails", n)
 		}
 		e.slack.ClearFaults()
-		e.clock.Advance(time.Minute) // within the lease: nobody retries yet
+		e.clock.Advance(20 * time.Second) // before its backoff: nobody retries yet
 		e.tick(s)
 		if n := len(e.posts("#leadership")); n != 0 {
-			t.Fatalf("%d digests within the lease", n)
+			t.Fatalf("%d digests before the retry is due", n)
 		}
-		e.clock.Advance(2 * time.Minute)
+		e.clock.Advance(10 * time.Minute)
 		e.tick(s)
 		e.tick(s)
 		if n := len(e.posts("#leadership")); n != 1 {
-			t.Errorf("%d digests after the lease, want 1", n)
+			t.Errorf("%d digests after the retry is due, want 1", n)
 		}
 	})
 }

@@ -783,6 +783,7 @@ func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			storetest.Dialects(t, func(t *testing.T, st *store.Store) {
 				e := newEnv(t, st, local("2026-11-27 12:00"))
 				e.person("U1", "Europe/Berlin")
@@ -807,10 +808,7 @@ func TestBrokenTeamChannelIsNotRetriedForever(t *testing.T) {
 				ci := e.request("U1")
 				ci.Text = "checkin 1.1 30"
 				e.svc.Command(context.Background(), ci)
-				for e.clock.Now().Before(local(monday + " 18:00")) {
-					e.tick(s)
-					e.clock.Advance(time.Minute)
-				}
+				e.tickUntil(s, local(monday+" 18:00"), store.JobPromptUpdate)
 				if n := len(callsTo(e, "chat.postMessage", "CTEAM")); n > tt.maxPosts {
 					t.Errorf("%d posts to the broken channel in 9 hours, want at most %d", n, tt.maxPosts)
 				}
@@ -843,10 +841,7 @@ func TestUpdatesThatKeepFailingAreGivenUp(t *testing.T) {
 		ci := e.request("U1")
 		ci.Text = "checkin 1.1 30"
 		e.svc.Command(context.Background(), ci)
-		for e.clock.Now().Before(local(monday + " 21:00")) {
-			e.tick(s)
-			e.clock.Advance(time.Minute)
-		}
+		e.tickUntil(s, local(monday+" 21:00"), store.JobPromptUpdate)
 		calls := e.slack.Calls("chat.update")
 		if len(calls) == 0 {
 			t.Fatal("the prompt was never redrawn")

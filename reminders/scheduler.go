@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,7 +65,10 @@ type Config struct {
 	// StaleEvery is how often KPIs are checked for having gone stale: 10
 	// minutes.
 	StaleEvery time.Duration
-	Logger     *slog.Logger
+	// Jitter picks the wait before a failed job is tried again, given the
+	// most it may be: a random part of it (full jitter) when nil.
+	Jitter func(time.Duration) time.Duration
+	Logger *slog.Logger
 	// Observer, when set, is told the result of every delivery (metrics).
 	Observer Observer
 }
@@ -140,12 +144,17 @@ type Scheduler struct {
 	after  func(time.Duration) <-chan time.Time
 	log    *slog.Logger
 	pace   *pacer
+	jitter func(time.Duration) time.Duration
 	wake   chan struct{}
 	// counts is what happened to deliveries, by Kind and Result; made
 	// whole by New, it is only read.
 	counts map[countKey]*atomic.Int64
+	// periodic guards lastStale and lastPrune.
+	periodic sync.Mutex
 	// lastStale is when KPIs were last checked for going stale.
 	lastStale time.Time
+	// lastPrune is when ended jobs were last pruned.
+	lastPrune time.Time
 }
 
 type countKey struct {
@@ -226,6 +235,9 @@ func New(cfg Config) *Scheduler {
 	def(&cfg.Lease, 10*time.Minute)
 	def(&cfg.DigestGrace, 6*time.Hour)
 	def(&cfg.StaleEvery, 10*time.Minute)
+	if cfg.Jitter == nil {
+		cfg.Jitter = fullJitter
+	}
 	if cfg.Rate <= 0 {
 		cfg.Rate = 5
 	}
@@ -243,7 +255,7 @@ func New(cfg Config) *Scheduler {
 	}
 	return &Scheduler{cfg: cfg, st: cfg.Store, cmds: cfg.Commands, sender: cfg.Sender,
 		now: cfg.Now, after: cfg.After, log: cfg.Logger.With("component", "scheduler"),
-		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)},
+		pace: &pacer{interval: time.Duration(float64(time.Second) / cfg.Rate)}, jitter: cfg.Jitter,
 		wake: make(chan struct{}, 1), counts: counts}
 }
 
@@ -308,8 +320,9 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 	for _, phase := range []struct {
 		name string
 		fn   func(context.Context, scope) error
-	}{{"plan", s.plan}, {"prompts", s.prompts}, {"nudge", s.nudge}, {"update", s.update},
-		{"digests", s.digests}, {"stale", s.stale}, {"alerts", s.alerts}, {"grading", s.grading}, {"sources", s.sources}} {
+	}{{"plan", s.plan}, {"prompts", s.prompts}, {"threads", s.threads}, {"nudge", s.nudge}, {"update", s.update},
+		{"digests", s.digests}, {"stale", s.stale}, {"retention", s.retention}, {"alerts", s.alerts}, {"grading", s.grading},
+		{"sources", s.sources}} {
 		if ctx.Err() != nil {
 			break
 		}
@@ -318,6 +331,37 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// every reports whether a periodic task last done at *last is due again,
+// period after, and if so marks it done now. Concurrent calls of RunOnce
+// do it once.
+func (s *Scheduler) every(last *time.Time, period time.Duration) bool {
+	s.periodic.Lock()
+	defer s.periodic.Unlock()
+	now := s.now()
+	if now.Sub(*last) < period {
+		return false
+	}
+	*last = now
+	return true
+}
+
+// jobRetention is how long ended jobs are kept: long enough for an admin
+// to see why a message was not sent.
+const jobRetention = 30 * 24 * time.Hour
+
+// retention deletes, every StaleEvery, the jobs that ended more than
+// jobRetention ago.
+func (s *Scheduler) retention(ctx context.Context, sc scope) error {
+	if !s.every(&s.lastPrune, s.cfg.StaleEvery) {
+		return nil
+	}
+	n, err := s.st.PruneJobs(ctx, sc.ids, s.now().Add(-jobRetention))
+	if n > 0 {
+		s.log.InfoContext(ctx, "ended jobs pruned", "count", n)
+	}
+	return err
 }
 
 // runPhase runs one phase, turning a panic into an error.
@@ -454,17 +498,16 @@ func (s *Scheduler) lookUp(ctx context.Context, sc scope, u store.User) store.Us
 // before the first prompt goes out. Prompts other replicas claimed are
 // sent too, by whichever replica leases them first.
 func (s *Scheduler) prompts(ctx context.Context, sc scope) error {
-	claimed := make(chan struct{}, 1)
-	claimDone := make(chan struct{})
+	f := &feed{claimed: make(chan struct{}, 1), done: make(chan struct{})}
 	var claimErr error
 	go func() {
-		defer close(claimDone)
+		defer close(f.done)
 		claimErr = s.runPhase(ctx, "claim", func(ctx context.Context, sc scope) error {
-			return s.claim(ctx, sc, claimed)
+			return s.claim(ctx, sc, f.claimed)
 		}, sc)
 	}()
-	sendErr := s.send(ctx, sc, claimed, claimDone)
-	<-claimDone
+	sendErr := s.workFed(ctx, sc, s.promptJobs(), s.sendBatch(), f)
+	<-f.done
 	if claimErr != nil {
 		claimErr = fmt.Errorf("claim: %w", claimErr)
 	}
@@ -561,79 +604,6 @@ func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.Re
 	return tx.SetNextReminder(ctx, p.ID, next)
 }
 
-// parallel runs fn for each item with the configured number of workers.
-func parallel[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T)) {
-	ch := make(chan T)
-	var wg sync.WaitGroup
-	for range min(workers, len(items)) {
-		wg.Go(func() {
-			for it := range ch {
-				fn(ctx, it)
-			}
-		})
-	}
-	for _, it := range items {
-		if ctx.Err() != nil {
-			break
-		}
-		ch <- it
-	}
-	close(ch)
-	wg.Wait()
-}
-
-// send sends the pending prompts, claimed in leased batches, until none is
-// left and claimDone is closed; while claiming goes on, it waits for a
-// signal on claimed when there is nothing to send. The next batch is
-// leased as soon as the workers have taken the last one, so a worker
-// waiting out a rate limit does not hold the others up.
-func (s *Scheduler) send(ctx context.Context, sc scope, claimed <-chan struct{}, claimDone <-chan struct{}) error {
-	// Workers prompts are in flight at once; a prompt that waits out a
-	// rate limit gives its lane to the next one meanwhile, so that the
-	// pace is kept. held bounds the prompts in hand, waiting or not, so
-	// that an outage does not lease everything due to one replica.
-	inFlight := make(lanes, s.cfg.Workers)
-	held := make(chan struct{}, heldPerWorker*s.cfg.Workers)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for ctx.Err() == nil {
-		finished := isClosed(claimDone)
-		now := s.now()
-		ds, err := s.st.ClaimPendingDeliveries(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.sendBatch())
-		if err != nil || (len(ds) == 0 && finished) {
-			return err
-		}
-		if len(ds) == 0 {
-			select {
-			case <-claimed:
-			case <-claimDone:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		for _, d := range ds {
-			select {
-			case held <- struct{}{}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			select {
-			case inFlight <- struct{}{}:
-			case <-ctx.Done():
-				<-held
-				return ctx.Err()
-			}
-			wg.Go(func() {
-				defer func() { <-held }()
-				defer inFlight.give()
-				s.deliver(context.WithValue(ctx, lanesKey{}, inFlight), sc, d, deadline)
-			})
-		}
-	}
-	return ctx.Err()
-}
-
 // heldPerWorker is how many prompts send holds per worker, counting those
 // waiting out a rate limit.
 const heldPerWorker = 4
@@ -657,80 +627,86 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-// maxAttempts bounds the tries of a prompt that fails for a reason other
-// than the platform being busy (a busy platform is waited out, never given
-// up on).
-const maxAttempts = 5
+// promptJobs send check-in prompts: a job each, inserted with the
+// delivery when the prompt falls due.
+func (s *Scheduler) promptJobs() jobKind {
+	delivery := func(ctx context.Context, st *store.Store, j store.Job) (store.ReminderDelivery, error) {
+		var args store.DeliveryJob
+		if err := j.Decode(&args); err != nil {
+			return store.ReminderDelivery{}, err
+		}
+		return st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	}
+	return jobKind{name: store.JobPrompt, kind: Prompt,
+		work: func(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+			d, err := delivery(ctx, s.st, j)
+			if err != nil {
+				return Failed, "", err
+			}
+			return s.deliver(ctx, sc, d)
+		},
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			if note == "sent" || note == "skipped" {
+				return nil
+			}
+			d, err := delivery(ctx, tx, j)
+			if err != nil || d.State != store.DeliveryPending {
+				return err
+			}
+			return tx.SkipDelivery(ctx, d.ID, note)
+		},
+		gone: func(ctx context.Context, j store.Job, err error) {
+			d, derr := delivery(ctx, s.st, j)
+			if derr == nil {
+				if kind, _ := failureOf(err); kind == bot.Unreachable {
+					// Trying every week would fail every week: the person's
+					// prompts wait until okrbot is installed for them, and
+					// admins see who they are in /okr remind.
+					derr = s.st.DeliveryUnreachable(ctx, d, "unreachable: "+err.Error())
+				} else {
+					derr = s.st.DeliveryGone(ctx, d, err.Error())
+				}
+			}
+			if derr != nil {
+				s.log.ErrorContext(ctx, "turn off the prompts of a gone or unreachable person", "job", j.ID, "err", derr)
+			}
+		}}
+}
 
-func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) {
+// deliver sends a check-in prompt once; the retry policy decides what
+// follows a failure.
+func (s *Scheduler) deliver(ctx context.Context, sc scope, d store.ReminderDelivery) (Result, string, error) {
+	if d.State != store.DeliveryPending {
+		return "", "skipped", nil // done by a process that stopped before it finished the job
+	}
 	log := s.log.With("delivery", d.ID, "occurrence", d.Occurrence)
 	msg, u, err := s.cmds.PromptMessage(ctx, d)
 	if err != nil {
-		log.ErrorContext(ctx, "render check-in prompt", "err", err)
-		s.count(Prompt, Failed)
-		s.release(ctx, d, time.Minute)
-		return
+		return Failed, "", fmt.Errorf("render check-in prompt: %w", err)
 	}
 	log = log.With("user", u.PlatformID)
 	if msg == nil {
 		if err := s.st.SkipDelivery(ctx, d.ID, "no key results of active objectives"); err != nil {
-			log.ErrorContext(ctx, "skip check-in prompt", "err", err)
+			return Failed, "", err
 		}
-		s.count(Prompt, Skipped)
-		return
+		return Skipped, "skipped", nil
 	}
 	to, err := s.address(ctx, sc, d.WorkspaceID, bot.DirectChat, u.PlatformID)
 	if err != nil {
-		log.ErrorContext(ctx, "address check-in prompt", "err", err)
-		s.count(Prompt, Failed)
-		s.release(ctx, d, time.Minute)
-		return
+		return Failed, "", fmt.Errorf("address check-in prompt: %w", err)
 	}
-	ref, err := s.post(ctx, deadline, Prompt, to, *msg)
-	if ctx.Err() != nil {
-		return // the lease runs out and the prompt is sent by whoever claims it next
+	ref, err := s.postOnce(ctx, to, *msg)
+	if err != nil {
+		return Failed, "", err
 	}
-	s.outcome(Prompt, err)
 	now := s.now()
-	switch kind, wait := failureOf(err); {
-	case err == nil:
-		if err := s.st.DeliverySent(ctx, d.ID, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
-			log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
-			return
-		}
-		d.Conversation, d.MessageID = ref.Conversation, ref.ID
-		s.openThread(ctx, sc, d, u)
-	case kind == bot.Gone:
-		log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "err", err)
-		if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
-			log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
-		}
-	case kind == bot.Unreachable:
-		// Trying every week would fail every week: the person's prompts
-		// wait until okrbot is installed for them, and admins see who
-		// they are in /okr remind.
-		log.WarnContext(ctx, "okrbot is not installed for this person; their check-in prompts wait until it is", "err", err)
-		if err := s.st.DeliveryUnreachable(ctx, d, "unreachable: "+err.Error()); err != nil {
-			log.ErrorContext(ctx, "stop prompts of an unreachable person", "err", err)
-		}
-	case kind == bot.Temporary || kind == bot.RateLimited:
-		log.InfoContext(ctx, "check-in prompt postponed: the platform is busy", "retry_in", wait, "err", err)
-		s.release(ctx, d, wait)
-	case d.Attempts+1 >= maxAttempts:
-		log.ErrorContext(ctx, "check-in prompt given up", "attempts", d.Attempts+1, "err", err)
-		if err := s.st.SkipDelivery(ctx, d.ID, "failed: "+err.Error()); err != nil {
-			log.ErrorContext(ctx, "give up check-in prompt", "err", err)
-		}
-	default:
-		log.ErrorContext(ctx, "check-in prompt failed; will retry", "attempts", d.Attempts+1, "err", err)
-		s.release(ctx, d, backoff(d.Attempts)*10)
+	if err := s.st.DeliverySent(ctx, d, ref.Conversation, ref.ID, now, now.Add(s.cfg.NudgeAfter)); err != nil {
+		log.ErrorContext(ctx, "record sent check-in prompt", "err", err)
+		return Sent, "sent", nil
 	}
-}
-
-func (s *Scheduler) release(ctx context.Context, d store.ReminderDelivery, wait time.Duration) {
-	if err := s.st.ReleaseDelivery(ctx, d.ID, s.now().Add(wait)); err != nil {
-		s.log.ErrorContext(ctx, "release check-in prompt", "delivery", d.ID, "err", err)
-	}
+	d.Conversation, d.MessageID = ref.Conversation, ref.ID
+	s.openThread(ctx, sc, d, u)
+	return Sent, "sent", nil
 }
 
 // weekOf names the week of a prompt, in its person's time zone, for the team
@@ -740,43 +716,78 @@ func weekOf(occurrence time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%d-W%02d", y, w)
 }
 
-// thread returns the weekly thread of a prompt's schedule, opening it when
-// this process is the first to need it, and the address of a reply in it.
-// ok is false when the schedule has no channel or the thread is not there
-// yet.
+// thread returns the weekly thread of a prompt's schedule, recording it
+// (and the job that opens it) when this is the first prompt to need it,
+// and the address of a reply in it. ok is false when the schedule has no
+// channel or the thread is not open yet; the error is permanent when the
+// thread could not be opened for good.
 func (s *Scheduler) thread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) (t store.ReminderThread, in bot.Address, ok bool, err error) {
 	sched, err := s.st.ReminderScheduleByID(ctx, d.ScheduleID)
 	if err != nil || sched.Channel == "" {
 		return t, in, false, err
 	}
-	now := s.now()
 	week := weekOf(d.Occurrence, s.location(ctx, u))
-	t, mine, err := s.st.ClaimThread(ctx, sched.ID, week, sched.Channel, now, now.Add(s.cfg.Lease))
-	if err != nil {
+	if t, err = s.st.OpenThread(ctx, d.WorkspaceID, sched.ID, week, sched.Channel, s.now()); err != nil {
+		return t, in, false, err
+	}
+	if t.MessageID == "" {
+		j, err := s.st.JobByKey(ctx, store.JobThread, strconv.FormatUint(uint64(t.ID), 10))
+		if err == nil && j.State == store.JobFailed {
+			err = &sendError{kind: bot.Permanent, err: fmt.Errorf("team thread not opened: %s", j.Note)}
+		}
 		return t, in, false, err
 	}
 	channel, err := s.address(ctx, sc, d.WorkspaceID, bot.Channel, sched.Channel)
 	if err != nil {
 		return t, in, false, err
 	}
-	if t.MessageID != "" || !mine {
-		return t, bot.MessageRef{Address: channel, Conversation: t.Conversation, ID: t.MessageID}.InThread(), t.MessageID != "", nil
-	}
-	msg, err := s.cmds.ThreadOpening(ctx, sched, week)
-	if err != nil {
-		return t, in, false, err
-	}
-	ref, err := s.post(ctx, now.Add(s.cfg.Lease/2), Thread, channel, *msg)
-	if ctx.Err() == nil {
-		s.outcome(Thread, err)
-	}
-	if err != nil {
-		return t, in, false, err
-	}
-	t.Conversation, t.MessageID = ref.Conversation, ref.ID
-	return t, ref.InThread(), true, s.st.ThreadOpened(ctx, t.ID, ref.Conversation, ref.ID)
+	return t, bot.MessageRef{Address: channel, Conversation: t.Conversation, ID: t.MessageID}.InThread(), true, nil
 }
 
+// threads opens the teams' weekly threads that prompts sent need: a job
+// each, queued by the first prompt of the week sent.
+func (s *Scheduler) threads(ctx context.Context, sc scope) error {
+	return s.workJobs(ctx, sc, jobKind{name: store.JobThread, kind: Thread, work: s.openTeamThread})
+}
+
+func (s *Scheduler) openTeamThread(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.ThreadJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
+	}
+	t, err := s.st.ThreadByID(ctx, j.WorkspaceID, args.Thread)
+	if err != nil {
+		return Failed, "", err
+	}
+	if t.MessageID != "" {
+		return "", "opened", nil
+	}
+	sched, err := s.st.ReminderScheduleByID(ctx, t.ScheduleID)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the schedule is gone", nil
+	}
+	if err != nil {
+		return Failed, "", err
+	}
+	msg, err := s.cmds.ThreadOpening(ctx, sched, t.Week)
+	if err != nil {
+		return Failed, "", err
+	}
+	channel, err := s.address(ctx, sc, j.WorkspaceID, bot.Channel, t.Conversation)
+	if err != nil {
+		return Failed, "", err
+	}
+	ref, err := s.postOnce(ctx, channel, *msg)
+	if err != nil {
+		return Failed, "", err
+	}
+	if err := s.st.ThreadOpened(ctx, t.ID, ref.Conversation, ref.ID); err != nil {
+		return Failed, "", err
+	}
+	return Sent, "opened", nil
+}
+
+// openThread records the team thread a sent prompt's check-ins go to.
 func (s *Scheduler) openThread(ctx context.Context, sc scope, d store.ReminderDelivery, u store.User) {
 	if _, _, _, err := s.thread(ctx, sc, d, u); err != nil && ctx.Err() == nil {
 		s.log.WarnContext(ctx, "open team thread", "schedule", d.ScheduleID, "err", err)
@@ -793,54 +804,57 @@ func (s *Scheduler) promptRef(ctx context.Context, sc scope, d store.ReminderDel
 	return bot.MessageRef{Address: to, Conversation: d.Conversation, ID: d.MessageID}, err
 }
 
-// nudge follows up, once, the prompts nobody answered.
+// nudge follows up, once, the prompts nobody answered: a job each,
+// queued when the prompt was sent.
 func (s *Scheduler) nudge(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimNudges(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			if why := s.noNudge(ctx, d); why != "" {
-				s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
-				s.count(Nudge, Skipped)
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record skipped nudge", "delivery", d.ID, "err", err)
-				}
+	return s.workJobs(ctx, sc, jobKind{name: store.JobNudge, kind: Nudge, work: s.sendNudge,
+		ended: func(ctx context.Context, tx *store.Store, j store.Job, at time.Time, note string) error {
+			var args store.DeliveryJob
+			if err := j.Decode(&args); err != nil {
+				return err
+			}
+			// A nudge is a courtesy: one that cannot be sent is dropped.
+			return tx.Nudged(ctx, args.Delivery, at)
+		},
+		gone: func(ctx context.Context, j store.Job, err error) {
+			var args store.DeliveryJob
+			if j.Decode(&args) != nil {
 				return
 			}
-			prompt, err := s.promptRef(ctx, sc, d)
-			if err == nil {
-				_, err = s.post(ctx, deadline, Nudge, prompt.InThread(), *s.cmds.NudgeMessage())
+			d, derr := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+			if derr == nil {
+				derr = s.st.DeliveryGone(ctx, d, err.Error())
 			}
-			if ctx.Err() != nil {
-				return
+			if derr != nil {
+				s.log.ErrorContext(ctx, "turn off reminders of a gone person", "delivery", args.Delivery, "err", derr)
 			}
-			s.outcome(Nudge, err)
-			switch kind, wait := failureOf(err); {
-			case err == nil:
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
-				}
-			case kind == bot.Gone:
-				s.log.WarnContext(ctx, "person is gone from their chat platform; their check-in reminders are turned off", "delivery", d.ID, "err", err)
-				if err := s.st.DeliveryGone(ctx, d, err.Error()); err != nil {
-					s.log.ErrorContext(ctx, "turn off reminders of a gone person", "err", err)
-				}
-			case kind == bot.Temporary || kind == bot.RateLimited:
-				s.release(ctx, d, wait)
-			default:
-				// A nudge is a courtesy: one that cannot be sent is dropped.
-				s.log.ErrorContext(ctx, "nudge failed", "delivery", d.ID, "err", err)
-				if err := s.st.Nudged(ctx, d.ID, s.now()); err != nil {
-					s.log.ErrorContext(ctx, "record nudge", "delivery", d.ID, "err", err)
-				}
-			}
-		})
+		}})
+}
+
+func (s *Scheduler) sendNudge(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.DeliveryJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
 	}
-	return ctx.Err()
+	d, err := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	if err != nil {
+		return Failed, "", err
+	}
+	if d.State != store.DeliverySent || d.NudgedAt != nil || d.CheckedInAt != nil {
+		return "", "answered", nil
+	}
+	if why := s.noNudge(ctx, d); why != "" {
+		s.log.InfoContext(ctx, "nudge skipped", "delivery", d.ID, "why", why)
+		return Skipped, why, nil
+	}
+	prompt, err := s.promptRef(ctx, sc, d)
+	if err != nil {
+		return Failed, "", err
+	}
+	if _, err := s.postOnce(ctx, prompt.InThread(), *s.cmds.NudgeMessage()); err != nil {
+		return Failed, "", err
+	}
+	return Sent, "sent", nil
 }
 
 // noNudge says why a due nudge should not go out, or "" if it should: its
@@ -864,80 +878,55 @@ func (s *Scheduler) noNudge(ctx context.Context, d store.ReminderDelivery) strin
 }
 
 // update redraws answered prompts as "Checked in ✓" and posts the new
-// check-ins to the team thread.
+// check-ins to the team thread: a job each, queued by the check-in.
 func (s *Scheduler) update(ctx context.Context, sc scope) error {
-	for ctx.Err() == nil {
-		now := s.now()
-		ds, err := s.st.ClaimUpdates(ctx, sc.ids, now, now.Add(s.cfg.Lease), s.cfg.Batch)
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		deadline := now.Add(s.cfg.Lease / 2)
-		parallel(ctx, s.cfg.Workers, ds, func(ctx context.Context, d store.ReminderDelivery) {
-			err := s.redraw(ctx, sc, d, deadline)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			if d.Attempts+1 >= maxUpdateAttempts {
-				s.log.ErrorContext(ctx, "redraw answered prompt given up", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
-				now := s.now()
-				if err := s.st.ThreadPosted(ctx, d.ID, &now); err != nil {
-					s.log.ErrorContext(ctx, "give up redraw", "delivery", d.ID, "err", err)
-				}
-				return
-			}
-			_, wait := failureOf(err)
-			s.log.WarnContext(ctx, "redraw answered prompt; will retry", "delivery", d.ID, "attempts", d.Attempts+1, "err", err)
-			if err := s.st.UpdateFailed(ctx, d.ID, s.now().Add(max(wait, updateBackoff(d.Attempts)))); err != nil {
-				s.log.ErrorContext(ctx, "record failed redraw", "delivery", d.ID, "err", err)
-			}
-		})
-	}
-	return ctx.Err()
-}
-
-// maxUpdateAttempts bounds the tries of redrawing an answered prompt and
-// posting its check-ins to the team thread. With updateBackoff they span
-// about four hours, so a platform's outage is waited out but a fault that
-// lasts is not retried forever.
-const maxUpdateAttempts = 10
-
-// updateBackoff is the wait before retry number attempt (from 0) of a
-// failed update: 1m, 2m, 4m, … up to an hour.
-func updateBackoff(attempt int) time.Duration {
-	return min(time.Minute<<min(attempt, 6), time.Hour)
+	return s.workJobs(ctx, sc, jobKind{name: store.JobPromptUpdate, kind: Update, work: s.redraw})
 }
 
 // permanent reports whether err is a post that failed for a reason trying
 // again will not fix, such as a channel okrbot is not in or that was
 // archived.
 func permanent(err error) bool {
-	se, ok := errors.AsType[*sendError](err)
-	return ok && (se.kind == bot.Permanent || se.kind == bot.Gone)
+	kind, _ := failureOf(err)
+	return err != nil && (kind == bot.Permanent || kind == bot.Gone)
 }
 
-func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelivery, deadline time.Time) error {
+func (s *Scheduler) redraw(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.DeliveryJob
+	if err := j.Decode(&args); err != nil {
+		return Failed, "", err
+	}
+	d, err := s.st.DeliveryByID(ctx, j.WorkspaceID, args.Delivery)
+	if err != nil {
+		return Failed, "", err
+	}
 	msg, err := s.cmds.CheckedInMessage(ctx, d)
 	if err != nil {
-		return err
+		return Failed, "", err
 	}
 	prompt, err := s.promptRef(ctx, sc, d)
 	if err != nil {
-		return err
+		return Failed, "", err
 	}
-	err = s.do(ctx, deadline, Update, func() error {
-		return s.sender.Update(ctx, prompt, *msg)
-	})
-	if ctx.Err() != nil {
-		return ctx.Err() // stopping: the redraw is done after the restart
-	}
-	s.outcome(Update, err)
+	result, note := Sent, "redrawn"
+	err = s.once(ctx, func() error { return s.sender.Update(ctx, prompt, *msg) })
 	if kind, _ := failureOf(err); err != nil && kind != bot.Permanent && kind != bot.Gone {
-		return err
+		return Failed, "", err
 	} else if err != nil {
-		// The prompt was deleted, or its person left: nothing to redraw.
+		// The prompt was deleted, or its person left: nothing to redraw,
+		// but the team thread is still told.
 		s.log.WarnContext(ctx, "prompt cannot be redrawn", "delivery", d.ID, "err", err)
+		result, note = Failed, "cannot be redrawn: "+err.Error()
 	}
+	if err := s.tellThread(ctx, sc, d); err != nil {
+		return Failed, "", err
+	}
+	return result, note, nil
+}
+
+// tellThread posts the check-ins a person made since their prompt (or
+// since the last ones posted) to their schedule's team thread.
+func (s *Scheduler) tellThread(ctx context.Context, sc scope, d store.ReminderDelivery) error {
 	u, err := s.st.UserByID(ctx, d.WorkspaceID, d.UserID)
 	if err != nil {
 		return err
@@ -955,7 +944,7 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	}
 	if !ok {
 		if t.ID != 0 {
-			return &sendError{kind: bot.Temporary, wait: time.Minute, err: errors.New("team thread is being opened")}
+			return &sendError{kind: bot.Temporary, err: errors.New("team thread is being opened")}
 		}
 		return s.st.ThreadPosted(ctx, d.ID, nil)
 	}
@@ -974,7 +963,7 @@ func (s *Scheduler) redraw(ctx context.Context, sc scope, d store.ReminderDelive
 	if err != nil {
 		return err
 	}
-	_, err = s.post(ctx, deadline, Thread, in, *reply)
+	_, err = s.postOnce(ctx, in, *reply)
 	if ctx.Err() == nil {
 		s.outcome(Thread, err)
 	}

@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -26,7 +27,16 @@ func (s *Scheduler) sources(ctx context.Context, sc scope) error {
 		if len(claimed) == 0 {
 			break
 		}
-		parallel(ctx, s.cfg.Workers, claimed, s.fetchSource)
+		var wg sync.WaitGroup
+		lanes := make(lanes, s.cfg.Workers)
+		for _, src := range claimed {
+			lanes.take()
+			wg.Go(func() {
+				defer lanes.give()
+				s.fetchSource(ctx, src)
+			})
+		}
+		wg.Wait()
 	}
 	return s.sourceNotices(ctx, sc)
 }
@@ -57,7 +67,6 @@ func (s *Scheduler) sourceNotices(ctx context.Context, sc scope) error {
 	if err != nil {
 		return err
 	}
-	deadline := s.now().Add(s.cfg.Lease / 2)
 	for _, src := range ns {
 		if ctx.Err() != nil {
 			break
@@ -72,7 +81,7 @@ func (s *Scheduler) sourceNotices(ctx context.Context, sc scope) error {
 			to, err = s.address(ctx, sc, src.WorkspaceID, bot.DirectChat, u.PlatformID)
 		}
 		if err == nil {
-			_, err = s.post(ctx, deadline, Source, to, *msg)
+			_, err = s.postOnce(ctx, to, *msg)
 		}
 		if ctx.Err() == nil {
 			s.outcome(Source, err)

@@ -97,7 +97,7 @@ func (s *Store) GradeObjective(ctx context.Context, workspaceID uint, g Grade) (
 		if err := tx.UpdateObjective(ctx, &o, ObjectiveStatus, ObjectiveFinalScore, ObjectiveOutcome, ObjectiveRetrospective, ObjectiveGradedAt, ObjectiveGradedBy); err != nil {
 			return err
 		}
-		if err := tx.AskGradingRedraw(ctx, workspaceID, o.ID); err != nil {
+		if err := tx.AskGradingRedraw(ctx, workspaceID, o.ID, at); err != nil {
 			return err
 		}
 		return tx.RecordHistory(ctx, workspaceID, history.Entries...)
@@ -260,7 +260,7 @@ func (s *Store) Carry(ctx context.Context, workspaceID uint, c CarryOver) (Carri
 			}
 			history.Add(SubjectObjective, child.ID, ActionEdited, "parent", "", "#"+strconv.FormatInt(cp.Number, 10))
 		}
-		if err := tx.AskGradingRedraw(ctx, workspaceID, o.ID); err != nil {
+		if err := tx.AskGradingRedraw(ctx, workspaceID, o.ID, history.At); err != nil {
 			return err
 		}
 		if err := tx.RecordHistory(ctx, workspaceID, history.Entries...); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -23,8 +24,8 @@ type GradingDelivery struct {
 	Occurrence  time.Time       `gorm:"not null;uniqueIndex:idx_grading_deliveries_key"`
 	// UserID is the owner the message goes to.
 	UserID uint `gorm:"not null"`
-	// ClaimedUntil is the lease of the process sending it; another may
-	// take over after it.
+	// ClaimedUntil and Attempts are no longer used: the message's job
+	// (JobGrading) holds its lease and counts its tries.
 	ClaimedUntil *time.Time
 	Attempts     int `gorm:"not null;default:0"`
 	// DoneAt is when it was sent, or given up; Note says which.
@@ -34,15 +35,14 @@ type GradingDelivery struct {
 	Conversation string `gorm:"not null;default:''"`
 	MessageID    string `gorm:"not null;default:''"`
 	CreatedAt    time.Time
-	// RedrawPending asks for the message, once sent, to be redrawn without
-	// its buttons: its objective was graded or carried over, or its owner
-	// said Not now. Claiming the redraw clears it, so a change made
-	// meanwhile asks again.
+	// RedrawPending asks for the message, not sent yet, to be redrawn
+	// without its buttons once it is: its objective was graded or carried
+	// over, or its owner said Not now. A sent message's redraw is a job
+	// (JobGradingRedraw).
 	RedrawPending bool `gorm:"not null;default:false;index"`
-	// RedrawUntil is the lease of the process redrawing the message, or
-	// when a failed redraw is tried again; nil when no redraw is under way.
-	RedrawUntil *time.Time
-	// RedrawAttempts counts the failed tries of the redraw under way.
+	// RedrawUntil and RedrawAttempts are no longer used: the redraw's job
+	// holds its lease and counts its tries.
+	RedrawUntil    *time.Time
 	RedrawAttempts int `gorm:"not null;default:0"`
 	// DeferredAt is when the owner answered the prompt with Not now.
 	DeferredAt *time.Time
@@ -92,68 +92,68 @@ ORDER BY o.id`, okr.GradingPrompt, workspaceIDs, okr.Active, endsFrom.UTC(), end
 	return out, rows.Err()
 }
 
-// AddGradingDelivery records a grading message to send, unless one with
-// its key (objective, step, occurrence) exists; created says which.
-func (s *Store) AddGradingDelivery(ctx context.Context, d *GradingDelivery) (created bool, err error) {
-	d.Occurrence = d.Occurrence.UTC()
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
-	if res.Error != nil {
-		return false, fmt.Errorf("add grading delivery: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+// Job kinds of grading messages.
+const (
+	// JobGrading sends a grading message.
+	JobGrading = "grading"
+	// JobGradingRedraw redraws a sent grading message as answered.
+	JobGradingRedraw = "grading-redraw"
+)
+
+// GradingJob is what the jobs of a grading message need.
+type GradingJob struct {
+	Delivery uint `json:"delivery"`
 }
 
-// ClaimGradingDeliveries leases up to limit grading messages of the
-// workspaces given that are still to be sent and that no process holds
-// within its lease. Each goes to one process at a time.
-func (s *Store) ClaimGradingDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]GradingDelivery, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var claimed []GradingDelivery
-	err := s.InTx(ctx, func(tx *Store) error {
-		claimed = claimed[:0]
-		q := tx.q(ctx).Where("done_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) AND workspace_id IN ?", now.UTC(), workspaceIDs).
-			Order("id").Limit(limit)
-		var due []GradingDelivery
-		if err := tx.skipLocked(q).Find(&due).Error; err != nil {
-			return err
+func gradingJob(kind string, d GradingDelivery, at time.Time) NewJob {
+	return NewJob{Kind: kind, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+		Args: GradingJob{Delivery: d.ID}, RunAt: at, Again: kind == JobGradingRedraw}
+}
+
+// AddGradingDelivery records a grading message to send, and the job that
+// sends it, unless one with its key (objective, step, occurrence) exists;
+// created says which.
+func (s *Store) AddGradingDelivery(ctx context.Context, d *GradingDelivery) (created bool, err error) {
+	d.Occurrence = d.Occurrence.UTC()
+	err = s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
 		}
-		for _, d := range due {
-			res := tx.q(ctx).Model(&GradingDelivery{}).Where("id = ? AND done_at IS NULL", d.ID).
-				Updates(map[string]any{"claimed_until": until.UTC(), "attempts": gorm.Expr("attempts + 1")})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 1 {
-				u := until.UTC()
-				d.ClaimedUntil, d.Attempts = &u, d.Attempts+1
-				claimed = append(claimed, d)
-			}
-		}
-		return nil
+		created = true
+		_, err := tx.EnqueueJob(ctx, gradingJob(JobGrading, *d, d.CreatedAt))
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim grading deliveries: %w", err)
+		return false, fmt.Errorf("add grading delivery: %w", err)
 	}
-	return claimed, nil
+	return created, nil
+}
+
+// GradingDeliveryByID returns one of a workspace's grading messages.
+func (s *Store) GradingDeliveryByID(ctx context.Context, workspaceID, id uint) (GradingDelivery, error) {
+	var d GradingDelivery
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&d).Error
+	return d, notFound(err)
 }
 
 // GradingSent records that a grading message went out, as the message
-// messageID in conversation.
+// messageID in conversation; a redraw asked for while it was being sent is
+// queued now.
 func (s *Store) GradingSent(ctx context.Context, id uint, at time.Time, conversation, messageID string) error {
-	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).Updates(map[string]any{
-		"done_at": at.UTC(), "note": "sent", "conversation": conversation, "message_id": messageID}).Error
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).Updates(map[string]any{
+			"done_at": at.UTC(), "note": "sent", "conversation": conversation, "message_id": messageID}).Error; err != nil {
+			return err
+		}
+		return tx.queueGradingRedraws(ctx, tx.q(ctx).Where("id = ? AND redraw_pending = ?", id, true), at)
+	})
 }
 
-// FinishGrading gives up on a grading message, or skips it, saying why.
+// FinishGrading records what came of a grading message that was not sent:
+// skipped or given up, and why.
 func (s *Store) FinishGrading(ctx context.Context, id uint, at time.Time, note string) error {
 	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).Updates(map[string]any{"done_at": at.UTC(), "note": note}).Error
-}
-
-// RetryGrading hands a grading message back, to be tried again at retryAt.
-func (s *Store) RetryGrading(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ? AND done_at IS NULL", id).UpdateColumn("claimed_until", retryAt.UTC()).Error
 }
 
 // GradingDeliveries returns a workspace's grading messages, oldest first.
@@ -165,63 +165,58 @@ func (s *Store) GradingDeliveries(ctx context.Context, workspaceID uint) ([]Grad
 
 // AskGradingRedraw asks for the grading messages about an objective to be
 // redrawn, in the transaction that grades, carries over, closes or
-// archives it: those sent, and those being sent now, once they are.
-func (s *Store) AskGradingRedraw(ctx context.Context, workspaceID, objectiveID uint) error {
-	return s.q(ctx).Model(&GradingDelivery{}).Where("workspace_id = ? AND objective_id = ?", workspaceID, objectiveID).
-		Updates(map[string]any{"redraw_pending": true, "redraw_attempts": 0}).Error
+// archives it at `at`: those sent, and those being sent now, once they
+// are.
+func (s *Store) AskGradingRedraw(ctx context.Context, workspaceID, objectiveID uint, at time.Time) error {
+	return s.queueGradingRedraws(ctx, s.q(ctx).Where("workspace_id = ? AND objective_id = ?", workspaceID, objectiveID), at)
+}
+
+// queueGradingRedraws queues a redraw of the grading messages of which,
+// due at `at`: a job for those sent (again, if one ran before), and a
+// mark for the others, whose job is queued when they are sent.
+func (s *Store) queueGradingRedraws(ctx context.Context, which *gorm.DB, at time.Time) error {
+	var ds []GradingDelivery
+	if err := which.Find(&ds).Error; err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.MessageID == "" {
+			if err := s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", d.ID).Update("redraw_pending", true).Error; err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := s.EnqueueJob(ctx, gradingJob(JobGradingRedraw, d, at)); err != nil {
+			return err
+		}
+		if d.RedrawPending {
+			if err := s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", d.ID).Update("redraw_pending", false).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // DeferGrading records that a person answered their grading prompt about
 // an objective with Not now, and asks for it to be redrawn so. It reports
 // whether the person had such a prompt.
 func (s *Store) DeferGrading(ctx context.Context, workspaceID, objectiveID, userID uint, at time.Time) (bool, error) {
-	res := s.q(ctx).Model(&GradingDelivery{}).
-		Where("workspace_id = ? AND objective_id = ? AND user_id = ? AND step = ?", workspaceID, objectiveID, userID, okr.GradingPrompt).
-		Updates(map[string]any{"deferred_at": gorm.Expr("COALESCE(deferred_at, ?)", at.UTC()), "redraw_pending": true, "redraw_attempts": 0})
-	if res.Error != nil {
-		return false, fmt.Errorf("defer grading: %w", res.Error)
-	}
-	return res.RowsAffected > 0, nil
-}
-
-// ClaimGradingRedraws leases up to limit sent grading messages of the
-// workspaces given that are to be redrawn and that no process holds. A
-// redraw whose lease ran out (its process died) is taken up again.
-func (s *Store) ClaimGradingRedraws(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]GradingDelivery, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var claimed []GradingDelivery
+	var deferred bool
 	err := s.InTx(ctx, func(tx *Store) error {
-		claimed = claimed[:0]
-		q := tx.q(ctx).Where("workspace_id IN ? AND message_id <> '' AND (redraw_pending = ? OR redraw_until IS NOT NULL) AND (redraw_until IS NULL OR redraw_until < ?)",
-			workspaceIDs, true, now.UTC()).Order("id").Limit(limit)
-		if err := tx.skipLocked(q).Find(&claimed).Error; err != nil || len(claimed) == 0 {
-			return err
+		prompt := func() *gorm.DB {
+			return tx.q(ctx).Model(&GradingDelivery{}).
+				Where("workspace_id = ? AND objective_id = ? AND user_id = ? AND step = ?", workspaceID, objectiveID, userID, okr.GradingPrompt)
 		}
-		ids := make([]uint, len(claimed))
-		for i := range claimed {
-			ids[i] = claimed[i].ID
+		res := prompt().Update("deferred_at", gorm.Expr("COALESCE(deferred_at, ?)", at.UTC()))
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
 		}
-		return tx.q(ctx).Model(&GradingDelivery{}).Where("id IN ?", ids).
-			Updates(map[string]any{"redraw_pending": false, "redraw_until": until.UTC()}).Error
+		deferred = true
+		return tx.queueGradingRedraws(ctx, prompt(), at)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim grading redraws: %w", err)
+		return false, fmt.Errorf("defer grading: %w", err)
 	}
-	return claimed, nil
-}
-
-// GradingRedrawn records that a grading message was redrawn, or given up
-// on, and releases it.
-func (s *Store) GradingRedrawn(ctx context.Context, id uint) error {
-	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"redraw_until": nil, "redraw_attempts": 0}).Error
-}
-
-// GradingRedrawFailed asks for a grading message to be redrawn again at
-// retryAt, and counts the failed try.
-func (s *Store) GradingRedrawFailed(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&GradingDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"redraw_pending": true, "redraw_until": retryAt.UTC(), "redraw_attempts": gorm.Expr("redraw_attempts + 1")}).Error
+	return deferred, nil
 }

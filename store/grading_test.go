@@ -81,24 +81,19 @@ func TestGradingCandidatesAndDeliveriesGoOnce(t *testing.T) {
 			t.Errorf("the other workspace's candidates = %v", got)
 		}
 
-		// Leased to one process at a time; given back, and done.
-		first, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at, at.Add(time.Minute), 10)
+		// Each delivery recorded comes with the one job that sends it.
+		js, err := s.Jobs(ctx, f.ws.ID, store.JobGrading)
 		must(t, err)
-		second, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID, other.ws.ID}, at, at.Add(time.Minute), 10)
+		if len(js) != 3 || js[0].State != store.JobAvailable || !js[0].RunAt.IsZero() && js[0].RunAt.After(at) {
+			t.Fatalf("jobs = %+v; want one per delivery, due", js)
+		}
+		first, err := s.ClaimJobs(ctx, []string{store.JobGrading}, []uint{f.ws.ID}, at, time.Minute, 10)
 		must(t, err)
-		if len(first) != 3 || len(second) != 0 || first[0].Attempts != 1 {
-			t.Fatalf("claims: %d then %d (attempts %d); want 3 then none", len(first), len(second), first[0].Attempts)
-		}
-		must(t, s.GradingSent(ctx, first[0].ID, at, "D1", "1.2"))
-		must(t, s.FinishGrading(ctx, first[1].ID, at, "skipped: no longer open"))
-		must(t, s.RetryGrading(ctx, first[2].ID, at.Add(time.Hour)))
-		if again, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at.Add(30*time.Minute), at.Add(31*time.Minute), 10); err != nil || len(again) != 0 {
-			t.Errorf("before the retry: claimed %d, %v", len(again), err)
-		}
-		retried, err := s.ClaimGradingDeliveries(ctx, []uint{f.ws.ID}, at.Add(2*time.Hour), at.Add(3*time.Hour), 10)
-		if err != nil || len(retried) != 1 || retried[0].ID != first[2].ID || retried[0].Attempts != 2 {
-			t.Errorf("after the retry: %+v, %v; want the third again, second attempt", retried, err)
-		}
+		var args store.GradingJob
+		must(t, first[0].Decode(&args))
+		must(t, s.GradingSent(ctx, args.Delivery, at, "D1", "1.2"))
+		must(t, first[1].Decode(&args))
+		must(t, s.FinishGrading(ctx, args.Delivery, at, "skipped: no longer open"))
 		ds, err := s.GradingDeliveries(ctx, f.ws.ID)
 		must(t, err)
 		if ds[0].Note != "sent" || ds[0].MessageID != "1.2" || ds[0].DoneAt == nil || ds[1].Note != "skipped: no longer open" {
@@ -134,15 +129,25 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 		dUnsent := sentGrading(t, s, f, unsent, at, "")
 		sentGrading(t, s, other, theirs, at, "2.1")
 		mine := []uint{f.ws.ID}
+		held := map[uint]store.Job{}
 		claim := func(now time.Time) []uint {
 			t.Helper()
-			ds, err := s.ClaimGradingRedraws(ctx, mine, now, now.Add(10*time.Minute), 10)
+			js, err := s.ClaimJobs(ctx, []string{store.JobGradingRedraw}, mine, now, 10*time.Minute, 10)
 			must(t, err)
 			var ids []uint
-			for _, d := range ds {
-				ids = append(ids, d.ID)
+			for _, j := range js {
+				var args store.GradingJob
+				must(t, j.Decode(&args))
+				ids = append(ids, args.Delivery)
+				held[args.Delivery] = j
 			}
 			return ids
+		}
+		redrawn := func(id uint) {
+			t.Helper()
+			if ok, err := s.FinishJob(ctx, held[id], store.JobDone, at, "redrawn"); err != nil || !ok {
+				t.Fatalf("finish the redraw of %d: %v, %v", id, ok, err)
+			}
 		}
 		if got := claim(at); len(got) != 0 {
 			t.Fatalf("redraws claimed before anything was answered: %v", got)
@@ -176,20 +181,20 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 		if again := claim(at.Add(time.Minute)); len(again) != 0 {
 			t.Errorf("claimed again within the lease: %v", again)
 		}
-		must(t, s.GradingRedrawn(ctx, dGraded.ID))
-		must(t, s.GradingRedrawFailed(ctx, dCarried.ID, at.Add(time.Hour)))
+		redrawn(dGraded.ID)
+		must(t, s.RetryJob(ctx, held[dCarried.ID], at.Add(time.Hour), "503"))
 		// dDeferred's process died: its lease runs out and it is taken up
 		// again, with the failed one once its retry is due.
 		if got := claim(at.Add(11 * time.Minute)); !slices.Equal(got, []uint{dDeferred.ID}) {
 			t.Errorf("after the lease: claimed %v, want the one whose process died", got)
 		}
-		ds, err := s.ClaimGradingRedraws(ctx, mine, at.Add(2*time.Hour), at.Add(3*time.Hour), 10)
-		must(t, err)
-		if len(ds) != 2 || ds[0].ID != dCarried.ID || ds[0].RedrawAttempts != 1 || ds[1].ID != dDeferred.ID || ds[1].DeferredAt == nil {
-			t.Errorf("after the retry is due: %+v", ds)
+		if got := claim(at.Add(2 * time.Hour)); !slices.Equal(slices.Sorted(slices.Values(got)), []uint{dCarried.ID, dDeferred.ID}) || held[dCarried.ID].Attempt != 2 {
+			t.Errorf("after the retry is due: claimed %v (attempt %d)", got, held[dCarried.ID].Attempt)
 		}
-		for _, d := range ds {
-			must(t, s.GradingRedrawn(ctx, d.ID))
+		redrawn(dCarried.ID)
+		redrawn(dDeferred.ID)
+		if ds, err := s.GradingDeliveries(ctx, f.ws.ID); err != nil || ds[2].DeferredAt == nil {
+			t.Errorf("Not now not recorded: %+v, %v", ds, err)
 		}
 		if got := claim(at.Add(4 * time.Hour)); len(got) != 0 {
 			t.Errorf("claimed after every redraw was done: %v", got)
@@ -201,14 +206,14 @@ func TestGradingRedrawsAreAskedByGradingCarryingAndNotNow(t *testing.T) {
 		if got := claim(at.Add(5 * time.Hour)); !slices.Equal(got, []uint{dGraded.ID}) {
 			t.Errorf("after a regrade: claimed %v", got)
 		}
-		must(t, s.GradingRedrawn(ctx, dGraded.ID))
+		redrawn(dGraded.ID)
 		// A message graded while it was being sent is redrawn once it is.
 		must(t, s.GradingSent(ctx, dUnsent.ID, at.Add(5*time.Hour), "D1", "1.4"))
 		if got := claim(at.Add(6 * time.Hour)); !slices.Equal(got, []uint{dUnsent.ID}) {
 			t.Errorf("once sent: claimed %v, want the message graded while it was sent", got)
 		}
-		if ds, err := s.GradingDeliveries(ctx, other.ws.ID); err != nil || !ds[0].RedrawPending || ds[0].RedrawUntil != nil {
-			t.Errorf("the other workspace's message was claimed here: %+v, %v", ds, err)
+		if js, err := s.Jobs(ctx, other.ws.ID, store.JobGradingRedraw); err != nil || len(js) != 1 || js[0].Attempt != 0 {
+			t.Errorf("the other workspace's redraw was claimed here: %+v, %v", js, err)
 		}
 	})
 }

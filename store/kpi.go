@@ -138,8 +138,8 @@ type DigestDelivery struct {
 	WorkspaceID    uint      `gorm:"not null"`
 	SubscriptionID uint      `gorm:"not null;uniqueIndex:idx_digest_deliveries_key"`
 	Occurrence     time.Time `gorm:"not null;uniqueIndex:idx_digest_deliveries_key"`
-	// ClaimedUntil is the lease of the process sending it; another may take
-	// over after it.
+	// ClaimedUntil and Attempts are no longer used: the delivery's job
+	// (JobDigest) holds its lease and counts its tries.
 	ClaimedUntil *time.Time
 	Attempts     int `gorm:"not null;default:0"`
 	// DoneAt is when it was sent, or skipped as too late.

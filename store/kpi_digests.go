@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -28,93 +27,86 @@ func (s *Store) PlanDigest(ctx context.Context, id uint, next time.Time) error {
 		UpdateColumn("next_run_at", next.UTC()).Error
 }
 
-// A ClaimedDigest is a digest this process has the lease to send.
-type ClaimedDigest struct {
-	Delivery     DigestDelivery
-	Subscription DigestSubscription
+// JobDigest is the kind of job that sends a scheduled digest.
+const JobDigest = "digest"
+
+// DigestJob is what the job of a digest needs.
+type DigestJob struct {
+	Delivery uint `json:"delivery"`
 }
 
-// ClaimDigests claims the digests of the workspaces given that are due at
-// now, each leased until now+lease:
-// every subscription whose next run has come gets a delivery for its latest
-// occurrence due, and its next run moves to next(subscription, now), in one
-// transaction; deliveries whose sender's lease ran out before they were done
-// are taken over. The unique key of a delivery makes each occurrence go to
-// one process only, however many replicas claim at once.
-func (s *Store) ClaimDigests(ctx context.Context, workspaceIDs []uint, now time.Time, lease time.Duration, limit int,
-	next func(d DigestSubscription, after time.Time) time.Time) ([]ClaimedDigest, error) {
+// PlanDueDigests turns the digests of the workspaces given that are due at
+// now into deliveries, each with the job that sends it: every
+// subscription whose next run has come gets a delivery for its latest
+// occurrence due, and its next run moves to next(subscription, now), in
+// one transaction per batch of limit. The unique key of a delivery
+// (subscription, occurrence) makes each occurrence go out once, however
+// many replicas plan at once. It returns how many deliveries it recorded.
+func (s *Store) PlanDueDigests(ctx context.Context, workspaceIDs []uint, now time.Time, limit int,
+	next func(d DigestSubscription, after time.Time) time.Time) (int, error) {
 	if len(workspaceIDs) == 0 {
-		return nil, nil
+		return 0, nil
 	}
 	now = now.UTC()
-	until := now.Add(lease)
-	var claimed []ClaimedDigest
-	err := s.InTx(ctx, func(tx *Store) error {
-		claimed = claimed[:0]
-		q := tx.q(ctx).Where("next_run_at <= ? AND workspace_id IN ?", now, workspaceIDs).
-			Order("next_run_at, id").Limit(limit)
-		var due []DigestSubscription
-		if err := tx.skipLocked(q).Find(&due).Error; err != nil {
-			return err
-		}
-		for _, d := range due {
-			// Missed occurrences are not sent one after the other: only the
-			// latest one due is, and the next run is the first after now.
-			occurrence := *d.NextRunAt
-			for n := next(d, occurrence); !n.After(now); n = next(d, n) {
-				occurrence = n
-			}
-			dl := DigestDelivery{WorkspaceID: d.WorkspaceID, SubscriptionID: d.ID, Occurrence: occurrence, ClaimedUntil: &until, Attempts: 1}
-			res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&dl)
-			if res.Error != nil {
-				return fmt.Errorf("claim digest %d: %w", d.ID, res.Error)
-			}
-			moved := tx.q(ctx).Model(&DigestSubscription{}).Where("id = ? AND next_run_at = ?", d.ID, *d.NextRunAt).
-				UpdateColumn("next_run_at", next(d, now).UTC())
-			if moved.Error != nil {
-				return fmt.Errorf("claim digest %d: %w", d.ID, moved.Error)
-			}
-			if res.RowsAffected == 1 && moved.RowsAffected == 1 {
-				claimed = append(claimed, ClaimedDigest{Delivery: dl, Subscription: d})
-			}
-		}
-		// Take over deliveries whose sender died.
-		var stale []DigestDelivery
-		sq := tx.q(ctx).Where("done_at IS NULL AND claimed_until < ? AND workspace_id IN ?", now, workspaceIDs).Order("id").Limit(limit)
-		if err := tx.skipLocked(sq).Find(&stale).Error; err != nil {
-			return err
-		}
-		for _, dl := range stale {
-			res := tx.q(ctx).Model(&DigestDelivery{}).Where("id = ? AND done_at IS NULL AND claimed_until = ?", dl.ID, dl.ClaimedUntil).
-				Updates(map[string]any{"claimed_until": until, "attempts": gorm.Expr("attempts + 1")})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				continue
-			}
-			var d DigestSubscription
-			err := tx.q(ctx).Where("id = ?", dl.SubscriptionID).Take(&d).Error
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				// Unsubscribed meanwhile: nothing to send.
-				if err := tx.q(ctx).Model(&DigestDelivery{}).Where("id = ?", dl.ID).
-					Updates(map[string]any{"done_at": now, "note": "unsubscribed"}).Error; err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
+	planned := 0
+	for {
+		var n int
+		err := s.InTx(ctx, func(tx *Store) error {
+			q := tx.q(ctx).Where("next_run_at <= ? AND workspace_id IN ?", now, workspaceIDs).
+				Order("next_run_at, id").Limit(limit)
+			var due []DigestSubscription
+			if err := tx.skipLocked(q).Find(&due).Error; err != nil {
 				return err
 			}
-			dl.ClaimedUntil, dl.Attempts = &until, dl.Attempts+1
-			claimed = append(claimed, ClaimedDigest{Delivery: dl, Subscription: d})
+			n = len(due)
+			for _, d := range due {
+				// Missed occurrences are not sent one after the other: only
+				// the latest one due is, and the next run is the first after
+				// now.
+				occurrence := *d.NextRunAt
+				for n := next(d, occurrence); !n.After(now); n = next(d, n) {
+					occurrence = n
+				}
+				moved := tx.q(ctx).Model(&DigestSubscription{}).Where("id = ? AND next_run_at = ?", d.ID, *d.NextRunAt).
+					UpdateColumn("next_run_at", next(d, now).UTC())
+				if moved.Error != nil {
+					return fmt.Errorf("plan digest %d: %w", d.ID, moved.Error)
+				}
+				if moved.RowsAffected != 1 {
+					continue // another replica planned it
+				}
+				dl := DigestDelivery{WorkspaceID: d.WorkspaceID, SubscriptionID: d.ID, Occurrence: occurrence.UTC(), CreatedAt: now}
+				res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&dl)
+				if res.Error != nil {
+					return fmt.Errorf("plan digest %d: %w", d.ID, res.Error)
+				}
+				if res.RowsAffected != 1 {
+					continue
+				}
+				planned++
+				if _, err := tx.EnqueueJob(ctx, NewJob{Kind: JobDigest, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(dl.ID), 10),
+					Args: DigestJob{Delivery: dl.ID}, RunAt: occurrence}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || n < limit {
+			return planned, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return claimed, nil
+}
+
+// DigestDeliveryByID returns one of a workspace's digest deliveries, with
+// its subscription; okr.ErrNotFound when either is gone (unsubscribed).
+func (s *Store) DigestDeliveryByID(ctx context.Context, workspaceID, id uint) (DigestDelivery, DigestSubscription, error) {
+	var dl DigestDelivery
+	var d DigestSubscription
+	if err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&dl).Error; err != nil {
+		return dl, d, notFound(err)
+	}
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, dl.SubscriptionID).Take(&d).Error
+	return dl, d, notFound(err)
 }
 
 // FinishDigest marks a delivery done with a note ("sent", or why it was

@@ -7,16 +7,16 @@ import (
 )
 
 // OldestDue is when the oldest work of the workspaces given that is due at
-// now, and that no process holds, fell due: a check-in prompt not yet
-// claimed, a claimed prompt or a nudge not yet sent, a digest, a KPI
-// alert. ok is false when nothing is due. Its distance from now is how far
+// now, and that no process holds, fell due: a person's check-in prompt not
+// yet claimed, a digest not yet planned, a job of the job engine (a
+// prompt, a nudge, a redraw, a KPI alert, a grading message, a digest).
+// ok is false when nothing is due. Its distance from now is how far
 // the scheduler is behind.
 func (s *Store) OldestDue(ctx context.Context, workspaceIDs []uint, now time.Time) (oldest time.Time, ok bool, err error) {
 	if len(workspaceIDs) == 0 {
 		return time.Time{}, false, nil
 	}
 	now = now.UTC()
-	const free = "(claimed_until IS NULL OR claimed_until < ?)"
 	queries := []struct {
 		model  any
 		column string
@@ -24,11 +24,8 @@ func (s *Store) OldestDue(ctx context.Context, workspaceIDs []uint, now time.Tim
 		args   []any
 	}{
 		{&ReminderPerson{}, "next_at", "status = ? AND next_at <= ?", []any{ReminderOn, now}},
-		{&ReminderDelivery{}, "occurrence", "state = ? AND occurrence <= ? AND " + free, []any{DeliveryPending, now, now}},
-		{&ReminderDelivery{}, "nudge_at", "state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL AND " + free,
-			[]any{DeliverySent, now, now}},
 		{&DigestSubscription{}, "next_run_at", "next_run_at <= ?", []any{now}},
-		{&KPIAlert{}, "created_at", "done_at IS NULL AND " + free, []any{now}},
+		{&Job{}, "run_at", "state = ? AND run_at <= ? AND (locked_until IS NULL OR locked_until < ?)", []any{JobAvailable, now, now}},
 	}
 	for _, q := range queries {
 		var at []time.Time

@@ -66,13 +66,24 @@ func TestOldestDue(t *testing.T) {
 		if at, _ := oldest(); !at.Equal(d.Occurrence) {
 			t.Errorf("oldest due = %v, want the pending prompt's %v", at, d.Occurrence)
 		}
-		if err := s.ReleaseDelivery(ctx, d.ID, now.Add(time.Minute)); err != nil {
+		prompt, err := s.ClaimJobs(ctx, []string{store.JobPrompt}, []uint{ws.ID}, now, time.Minute, 10)
+		if err != nil || len(prompt) != 1 {
+			t.Fatalf("claimed %v, %v; want the prompt's job", prompt, err)
+		}
+		if err := s.RetryJob(ctx, prompt[0], now.Add(time.Minute), "503"); err != nil {
 			t.Fatal(err)
 		}
 		if at, _ := oldest(); !at.Equal(alert.CreatedAt) {
 			t.Errorf("oldest due = %v, want the alert's %v while the prompt waits for its retry", at, alert.CreatedAt)
 		}
-		if err := s.FinishKPIAlert(ctx, alert.ID, now, "sent"); err != nil {
+		jobs, err := s.ClaimJobs(ctx, []string{store.JobKPIAlert}, []uint{ws.ID}, now, time.Minute, 10)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claimed %v, %v; want the alert's job", jobs, err)
+		}
+		if at, ok := oldest(); ok {
+			t.Errorf("oldest due = %v while the alert is held", at)
+		}
+		if _, err := s.FinishJob(ctx, jobs[0], store.JobDone, now, "sent"); err != nil {
 			t.Fatal(err)
 		}
 		if at, ok := oldest(); ok {

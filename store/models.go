@@ -155,4 +155,4 @@ type CheckIn struct {
 var models = []any{&Workspace{}, &User{}, &Team{}, &Period{}, &Objective{}, &KeyResult{}, &CheckIn{}, &ReminderSchedule{}, &ReminderPerson{}, &ReminderDelivery{}, &ReminderThread{},
 	&KPI{}, &Measurement{}, &AlertChannel{}, &APIToken{}, &DigestSubscription{}, &DigestDelivery{}, &Conversation{}, &KPIAlert{},
 	&HistoryEntry{}, &installation{}, &oauthState{}, &GradingDelivery{}, &AppInstall{}, &RosterMember{}, &DashboardLink{}, &DashboardSession{}, &KPISource{},
-	&ChartPicture{}}
+	&Job{}, &ChartPicture{}}

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/okrbot/okrbot/okr"
@@ -51,9 +51,9 @@ func (s *Store) ConversationRef(ctx context.Context, workspaceID uint, kind, pla
 }
 
 // A KPIAlert is a change of a KPI's health to announce in its alert
-// channel. It is written in the same transaction as the change and sent by
-// the scheduler, so an alert is neither lost when sending fails nor sent
-// twice.
+// channel. It is written in the same transaction as the change, with the
+// job that sends it, so an alert is neither lost when sending fails nor
+// sent twice.
 type KPIAlert struct {
 	ID          uint       `gorm:"primaryKey"`
 	WorkspaceID uint       `gorm:"not null;index"`
@@ -61,7 +61,8 @@ type KPIAlert struct {
 	From        okr.Health `gorm:"column:from_health;not null"`
 	To          okr.Health `gorm:"column:to_health;not null"`
 	CreatedAt   time.Time  `gorm:"not null"`
-	// ClaimedUntil is the lease of the process sending it.
+	// ClaimedUntil and Attempts are no longer used: the alert's job
+	// (JobKPIAlert) holds its lease and counts its tries.
 	ClaimedUntil *time.Time
 	Attempts     int `gorm:"not null;default:0"`
 	// DoneAt is when it was sent, or given up; Note says which.
@@ -72,53 +73,38 @@ type KPIAlert struct {
 // TableName groups the table with the KPIs.
 func (KPIAlert) TableName() string { return "kpi_alerts" }
 
-// AddKPIAlert records an alert to send.
+// JobKPIAlert is the kind of job that sends a KPI alert.
+const JobKPIAlert = "kpi-alert"
+
+// AlertJob is what the job of a KPI alert needs.
+type AlertJob struct {
+	Alert uint `json:"alert"`
+}
+
+// AddKPIAlert records an alert to send, and the job that sends it, in one
+// transaction (the caller's, when s is one).
 func (s *Store) AddKPIAlert(ctx context.Context, a *KPIAlert) error {
 	a.CreatedAt = a.CreatedAt.UTC()
-	return s.q(ctx).Create(a).Error
-}
-
-// ClaimKPIAlerts leases the alerts of the workspaces given that are due to
-// be sent: not done, and not leased by a process that is still within its
-// lease. Each goes to one process at a time.
-func (s *Store) ClaimKPIAlerts(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]KPIAlert, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var claimed []KPIAlert
-	err := s.InTx(ctx, func(tx *Store) error {
-		q := tx.q(ctx).Where("done_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) AND workspace_id IN ?", now.UTC(), workspaceIDs).
-			Order("id").Limit(limit)
-		var due []KPIAlert
-		if err := tx.skipLocked(q).Find(&due).Error; err != nil {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Create(a).Error; err != nil {
 			return err
 		}
-		for _, a := range due {
-			res := tx.q(ctx).Model(&KPIAlert{}).Where("id = ? AND done_at IS NULL", a.ID).
-				Updates(map[string]any{"claimed_until": until.UTC(), "attempts": gorm.Expr("attempts + 1")})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 1 {
-				u := until.UTC()
-				a.ClaimedUntil, a.Attempts = &u, a.Attempts+1
-				claimed = append(claimed, a)
-			}
-		}
-		return nil
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobKPIAlert, WorkspaceID: a.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(a.ID), 10),
+			Args: AlertJob{Alert: a.ID}, RunAt: a.CreatedAt})
+		return err
 	})
-	return claimed, err
 }
 
-// FinishKPIAlert marks an alert sent or given up, with a note that says
-// which.
+// KPIAlertByID returns one of a workspace's alerts.
+func (s *Store) KPIAlertByID(ctx context.Context, workspaceID, id uint) (KPIAlert, error) {
+	var a KPIAlert
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&a).Error
+	return a, notFound(err)
+}
+
+// FinishKPIAlert records what came of an alert: sent, or why not.
 func (s *Store) FinishKPIAlert(ctx context.Context, id uint, at time.Time, note string) error {
 	return s.q(ctx).Model(&KPIAlert{}).Where("id = ?", id).Updates(map[string]any{"done_at": at.UTC(), "note": note}).Error
-}
-
-// RetryKPIAlert hands an alert back to be tried again at retryAt.
-func (s *Store) RetryKPIAlert(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&KPIAlert{}).Where("id = ? AND done_at IS NULL", id).UpdateColumn("claimed_until", retryAt.UTC()).Error
 }
 
 // KPIAlerts returns a workspace's alerts, oldest first.

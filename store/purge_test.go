@@ -37,7 +37,7 @@ func fillWorkspace(t *testing.T, s *store.Store, team string) {
 	must(err)
 	must(s.InsertAll(ctx, &[]store.ReminderPerson{{WorkspaceID: f.ws.ID, UserID: f.owner.ID, Status: store.ReminderOn}}, 10))
 	must(s.InsertAll(ctx, &[]store.ReminderDelivery{{WorkspaceID: f.ws.ID, ScheduleID: sched.ID, Occurrence: at, UserID: f.owner.ID, State: store.DeliverySent}}, 10))
-	_, _, err = s.ClaimThread(ctx, sched.ID, "2026-W45", "C1", at, at.Add(time.Minute))
+	_, err = s.OpenThread(ctx, f.ws.ID, sched.ID, "2026-W45", "C1", at)
 	must(err)
 	k := store.KPI{WorkspaceID: f.ws.ID, Name: "Churn", OwnerID: f.owner.ID, TeamID: &tm.ID, Target: 2, Warn: 2.5, Crit: 3}
 	must(s.CreateKPI(ctx, &k))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -277,15 +278,31 @@ func (s *Store) SetNextReminder(ctx context.Context, personID uint, next time.Ti
 	return s.q(ctx).Model(&ReminderPerson{}).Where("id = ?", personID).Update("next_at", next.UTC()).Error
 }
 
+// JobPrompt is the kind of job that sends a check-in prompt.
+const JobPrompt = "prompt"
+
 // CreateDelivery records a delivery unless one with its key (schedule,
-// occurrence, person) exists; created says which.
+// occurrence, person) exists; created says which. A pending one comes with
+// the job that sends it, in the same transaction.
 func (s *Store) CreateDelivery(ctx context.Context, d *ReminderDelivery) (created bool, err error) {
 	d.Occurrence = d.Occurrence.UTC()
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
-	if res.Error != nil {
-		return false, fmt.Errorf("create delivery: %w", res.Error)
+	err = s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(d)
+		if res.Error != nil || res.RowsAffected != 1 {
+			return res.Error
+		}
+		created = true
+		if d.State != DeliveryPending {
+			return nil
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobPrompt, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+			Args: DeliveryJob{Delivery: d.ID}, RunAt: d.Occurrence})
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("create delivery: %w", err)
 	}
-	return res.RowsAffected == 1, nil
+	return created, nil
 }
 
 // CheckedInSince reports whether a person recorded any check-in at or after
@@ -296,65 +313,26 @@ func (s *Store) CheckedInSince(ctx context.Context, userID uint, since time.Time
 	return n > 0, err
 }
 
-// claimDeliveries takes a lease until `until` on up to limit deliveries of
-// the workspaces given that match where and that no other process holds,
-// and returns them.
-func (s *Store) claimDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int, set map[string]any, where string, args ...any) ([]ReminderDelivery, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var ds []ReminderDelivery
-	err := s.InTx(ctx, func(tx *Store) error {
-		err := tx.skipLocked(tx.q(ctx)).Where(where, args...).Where("workspace_id IN ?", workspaceIDs).
-			Where("claimed_until IS NULL OR claimed_until < ?", now.UTC()).
-			Order("id").Limit(limit).Find(&ds).Error
-		if err != nil || len(ds) == 0 {
-			return err
-		}
-		ids := make([]uint, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
-		}
-		updates := map[string]any{"claimed_until": until.UTC()}
-		for k, v := range set {
-			updates[k] = v
-		}
-		return tx.q(ctx).Model(&ReminderDelivery{}).Where("id IN ?", ids).Updates(updates).Error
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	return ds, nil
-}
-
-// ClaimPendingDeliveries leases up to limit prompts that are still to be
-// sent. A process that dies holding them lets them go when the lease ends.
-func (s *Store) ClaimPendingDeliveries(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil, "state = ?", DeliveryPending)
-}
-
-// ClaimNudges leases up to limit sent prompts whose nudge is due and whose
-// person has not checked in.
-func (s *Store) ClaimNudges(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, nil,
-		"state = ? AND nudge_at <= ? AND nudged_at IS NULL AND checked_in_at IS NULL", DeliverySent, now.UTC())
-}
-
-// ClaimUpdates leases up to limit prompts to redraw after a check-in. The
-// request is cleared as it is claimed, so a check-in made meanwhile asks
-// again; an answered prompt whose lease ran out (its process died while
-// redrawing it) is taken up again too.
-func (s *Store) ClaimUpdates(ctx context.Context, workspaceIDs []uint, now, until time.Time, limit int) ([]ReminderDelivery, error) {
-	return s.claimDeliveries(ctx, workspaceIDs, now, until, limit, map[string]any{"update_pending": false},
-		"state = ? AND (update_pending = ? OR (checked_in_at IS NOT NULL AND claimed_until IS NOT NULL))", DeliverySent, true)
-}
+// JobNudge is the kind of job that nudges a prompt nobody answered.
+const JobNudge = "nudge"
 
 // DeliverySent records that a prompt went out (as the message messageID in
-// the conversation given), and when to nudge.
-func (s *Store) DeliverySent(ctx context.Context, id uint, conversation, messageID string, at, nudgeAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(map[string]any{
-		"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
-		"claimed_until": nil, "attempts": 0}).Error
+// the conversation given), and queues its nudge for nudgeAt.
+func (s *Store) DeliverySent(ctx context.Context, d ReminderDelivery, conversation, messageID string, at, nudgeAt time.Time) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
+			"state": DeliverySent, "channel": conversation, "ts": messageID, "sent_at": at.UTC(), "nudge_at": nudgeAt.UTC(),
+			"claimed_until": nil, "attempts": 0}).Error; err != nil {
+			return err
+		}
+		_, err := tx.EnqueueJob(ctx, nudgeJob(d, nudgeAt))
+		return err
+	})
+}
+
+func nudgeJob(d ReminderDelivery, at time.Time) NewJob {
+	return NewJob{Kind: JobNudge, WorkspaceID: d.WorkspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+		Args: DeliveryJob{Delivery: d.ID}, RunAt: at, Again: true}
 }
 
 // DeliveryGone records that a prompt's person is gone, and turns their
@@ -377,34 +355,19 @@ func (s *Store) SkipDelivery(ctx context.Context, id uint, note string) error {
 		Updates(map[string]any{"state": DeliverySkipped, "note": note, "claimed_until": nil}).Error
 }
 
-// ReleaseDelivery lets a delivery go before its lease ends, to be retried
-// from a time on.
-func (s *Store) ReleaseDelivery(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
-}
-
 // Nudged records that a prompt's one nudge went out.
 func (s *Store) Nudged(ctx context.Context, id uint, at time.Time) error {
 	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
 		Updates(map[string]any{"nudged_at": at.UTC(), "nudge_at": nil, "claimed_until": nil, "attempts": 0}).Error
 }
 
-// UpdateFailed asks for a prompt to be redrawn again later, and counts the
-// failed attempt.
-func (s *Store) UpdateFailed(ctx context.Context, id uint, retryAt time.Time) error {
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).
-		Updates(map[string]any{"update_pending": true, "claimed_until": retryAt.UTC(), "attempts": gorm.Expr("attempts + 1")}).Error
-}
-
 // ThreadPosted records the time of the last check-in posted to the team
-// thread for a prompt (or given up on), and releases it: its update is done.
+// thread for a prompt (or given up on).
 func (s *Store) ThreadPosted(ctx context.Context, id uint, upTo *time.Time) error {
-	updates := map[string]any{"claimed_until": nil, "attempts": 0}
-	if upTo != nil {
-		updates["thread_posted_at"] = upTo.UTC()
+	if upTo == nil {
+		return nil
 	}
-	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Updates(updates).Error
+	return s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", id).Update("thread_posted_at", upTo.UTC()).Error
 }
 
 // LastDelivery returns a person's newest prompt that was sent.
@@ -426,15 +389,39 @@ func (s *Store) Deliveries(ctx context.Context, workspaceID uint) ([]ReminderDel
 // Snooze moves the nudge of a person's prompt to a time, unless it was
 // already nudged; moved says whether it was.
 func (s *Store) Snooze(ctx context.Context, workspaceID, userID, id uint, until time.Time) (moved bool, err error) {
-	res := s.q(ctx).Model(&ReminderDelivery{}).
-		Where("workspace_id = ? AND user_id = ? AND id = ? AND state = ? AND nudged_at IS NULL", workspaceID, userID, id, DeliverySent).
-		Update("nudge_at", until.UTC())
-	return res.RowsAffected == 1, res.Error
+	err = s.InTx(ctx, func(tx *Store) error {
+		var d ReminderDelivery
+		err := tx.q(ctx).Where("workspace_id = ? AND user_id = ? AND id = ? AND state = ? AND nudged_at IS NULL", workspaceID, userID, id, DeliverySent).
+			Take(&d).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Update("nudge_at", until.UTC()).Error; err != nil {
+			return err
+		}
+		moved = true
+		_, err = tx.EnqueueJob(ctx, nudgeJob(d, until))
+		return err
+	})
+	return moved, err
+}
+
+// JobPromptUpdate is the kind of job that redraws an answered prompt and
+// posts its person's check-ins to the team thread.
+const JobPromptUpdate = "prompt-update"
+
+// DeliveryJob is what the jobs of a prompt need.
+type DeliveryJob struct {
+	Delivery uint `json:"delivery"`
 }
 
 // MarkCheckedIn notes a check-in on the person's newest prompt sent since a
-// time, so it is redrawn and its team thread told. It reports whether there
-// was such a prompt.
+// time, and queues the job that redraws it and tells its team thread
+// (again, when one ran before: a check-in made meanwhile asks again). It
+// reports whether there was such a prompt.
 func (s *Store) MarkCheckedIn(ctx context.Context, workspaceID, userID uint, at, since time.Time) (bool, error) {
 	d, err := s.LastDelivery(ctx, workspaceID, userID)
 	if errors.Is(err, okr.ErrNotFound) || (err == nil && (d.SentAt == nil || d.SentAt.Before(since))) {
@@ -443,9 +430,23 @@ func (s *Store) MarkCheckedIn(ctx context.Context, workspaceID, userID uint, at,
 	if err != nil {
 		return false, err
 	}
-	err = s.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).Updates(map[string]any{
-		"update_pending": true, "checked_in_at": gorm.Expr("COALESCE(checked_in_at, ?)", at.UTC())}).Error
+	err = s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Model(&ReminderDelivery{}).Where("id = ?", d.ID).
+			Update("checked_in_at", gorm.Expr("COALESCE(checked_in_at, ?)", at.UTC())).Error; err != nil {
+			return err
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobPromptUpdate, WorkspaceID: workspaceID, UniqueKey: strconv.FormatUint(uint64(d.ID), 10),
+			Args: DeliveryJob{Delivery: d.ID}, RunAt: at, Again: true})
+		return err
+	})
 	return err == nil, err
+}
+
+// DeliveryByID returns one of a workspace's prompts.
+func (s *Store) DeliveryByID(ctx context.Context, workspaceID, id uint) (ReminderDelivery, error) {
+	var d ReminderDelivery
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&d).Error
+	return d, notFound(err)
 }
 
 // CheckInsBy returns the check-ins a person recorded after a time (all when
@@ -460,24 +461,46 @@ func (s *Store) CheckInsBy(ctx context.Context, workspaceID, userID uint, after 
 	return cs, err
 }
 
-// ClaimThread returns a schedule's thread for a week. A new thread
-// (MessageID empty) is leased to the caller until `until` when mine is
-// true: the caller posts its first message and records it with
-// ThreadOpened.
-func (s *Store) ClaimThread(ctx context.Context, scheduleID uint, week, channel string, now, until time.Time) (t ReminderThread, mine bool, err error) {
-	t = ReminderThread{ScheduleID: scheduleID, Week: week, Conversation: channel}
-	if err := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
-		return t, false, fmt.Errorf("create thread: %w", err)
+// JobThread is the kind of job that opens a team's weekly thread: posts
+// its first message.
+const JobThread = "thread"
+
+// ThreadJob is what the job of a thread needs.
+type ThreadJob struct {
+	Thread uint `json:"thread"`
+}
+
+// OpenThread returns a schedule's thread for a week in channel, recording
+// it, with the job that posts its first message, when it is new. The
+// thread is open once its MessageID is set.
+func (s *Store) OpenThread(ctx context.Context, workspaceID, scheduleID uint, week, channel string, at time.Time) (ReminderThread, error) {
+	t := ReminderThread{ScheduleID: scheduleID, Week: week, Conversation: channel}
+	err := s.InTx(ctx, func(tx *Store) error {
+		if err := tx.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&t).Error; err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
+			return err
+		}
+		if t.MessageID != "" {
+			return nil
+		}
+		_, err := tx.EnqueueJob(ctx, NewJob{Kind: JobThread, WorkspaceID: workspaceID, UniqueKey: strconv.FormatUint(uint64(t.ID), 10),
+			Args: ThreadJob{Thread: t.ID}, RunAt: at})
+		return err
+	})
+	if err != nil {
+		return t, fmt.Errorf("open thread: %w", err)
 	}
-	if err := s.q(ctx).Where("schedule_id = ? AND week = ?", scheduleID, week).Take(&t).Error; err != nil {
-		return t, false, err
-	}
-	if t.MessageID != "" {
-		return t, false, nil
-	}
-	res := s.q(ctx).Model(&ReminderThread{}).Where("id = ? AND ts = '' AND (claimed_until IS NULL OR claimed_until < ?)", t.ID, now.UTC()).
-		Update("claimed_until", until.UTC())
-	return t, res.RowsAffected == 1, res.Error
+	return t, nil
+}
+
+// ThreadByID returns one of a workspace's team threads.
+func (s *Store) ThreadByID(ctx context.Context, workspaceID, id uint) (ReminderThread, error) {
+	var t ReminderThread
+	err := s.q(ctx).Where("id = ? AND schedule_id IN (?)", id,
+		s.q(ctx).Model(&ReminderSchedule{}).Select("id").Where("workspace_id = ?", workspaceID)).Take(&t).Error
+	return t, notFound(err)
 }
 
 // ThreadOpened records the first message of a thread.

@@ -108,8 +108,8 @@ type ReminderDelivery struct {
 	NudgeAt     *time.Time `gorm:"index"`
 	NudgedAt    *time.Time
 	CheckedInAt *time.Time
-	// UpdatePending asks for the prompt to be redrawn (and the check-ins
-	// posted to the team thread) after a check-in.
+	// UpdatePending is no longer used: a check-in queues the prompt's
+	// redraw as a job (JobPromptUpdate).
 	UpdatePending bool `gorm:"not null;default:false;index"`
 	// ThreadPostedAt is the time of the last check-in posted to the team
 	// thread.
@@ -126,6 +126,8 @@ type ReminderThread struct {
 	// thread's first message, once posted.
 	Conversation string `gorm:"column:channel;not null"`
 	MessageID    string `gorm:"column:ts;not null;default:''"`
+	// ClaimedUntil is no longer used: the thread's job (JobThread) holds
+	// its lease.
 	ClaimedUntil *time.Time
 	CreatedAt    time.Time
 }
