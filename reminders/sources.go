@@ -2,10 +2,12 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/store"
 )
 
@@ -38,7 +40,7 @@ func (s *Scheduler) sources(ctx context.Context, sc scope) error {
 		}
 		wg.Wait()
 	}
-	return s.sourceNotices(ctx, sc)
+	return s.workJobs(ctx, sc, s.sourceNoticeJobs())
 }
 
 func (s *Scheduler) fetchSource(ctx context.Context, src store.KPISource) {
@@ -60,42 +62,39 @@ func (s *Scheduler) fetchSource(ctx context.Context, src store.KPISource) {
 	}
 }
 
-// sourceNotices tells KPI owners what their sources did: one message when
-// a source starts failing, one when it works again.
-func (s *Scheduler) sourceNotices(ctx context.Context, sc scope) error {
-	ns, err := s.st.ClaimSourceNotices(ctx, sc.ids, s.cfg.Batch)
+// sourceNoticeJobs tell KPI owners what their sources did: one message
+// when a source starts failing, one when it works again. The fetch that
+// decided a notice inserted its job.
+func (s *Scheduler) sourceNoticeJobs() jobKind {
+	return jobKind{name: store.JobSourceNotice, kind: Source, work: s.sendSourceNotice}
+}
+
+func (s *Scheduler) sendSourceNotice(ctx context.Context, sc scope, j store.Job) (Result, string, error) {
+	var args store.SourceNoticeJob
+	if err := j.Decode(&args); err != nil {
+		return "", "", err
+	}
+	src, err := s.st.KPISourceByID(ctx, j.WorkspaceID, args.Source)
+	if errors.Is(err, okr.ErrNotFound) {
+		return Skipped, "the source was turned off", nil
+	}
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	for _, src := range ns {
-		if ctx.Err() != nil {
-			break
-		}
-		log := s.log.With("kpi", src.KPIID, "notice", src.Notice)
-		u, msg, err := s.cmds.SourceNotice(ctx, src)
-		if err == nil && msg == nil {
-			continue
-		}
-		var to bot.Address
-		if err == nil {
-			to, err = s.address(ctx, sc, src.WorkspaceID, bot.DirectChat, u.PlatformID)
-		}
-		if err == nil {
-			_, err = s.postOnce(ctx, to, *msg)
-		}
-		if ctx.Err() == nil {
-			s.outcome(Source, err)
-		}
-		switch kind, _ := failureOf(err); {
-		case err == nil:
-		case kind != bot.Temporary && kind != bot.RateLimited:
-			log.WarnContext(ctx, "KPI source notice not sent; /kpi show still shows the source failing", "err", err)
-		default:
-			log.WarnContext(ctx, "KPI source notice not sent; will retry", "err", err)
-			if err := s.st.ReturnSourceNotice(ctx, src); err != nil {
-				log.ErrorContext(ctx, "hand back KPI source notice", "err", err)
-			}
-		}
+	src.Notice, src.LastError = args.Notice, args.Error
+	u, msg, err := s.cmds.SourceNotice(ctx, src)
+	if err != nil {
+		return "", "", err
 	}
-	return nil
+	if msg == nil {
+		return Skipped, "the KPI is gone or archived", nil
+	}
+	to, err := s.address(ctx, sc, j.WorkspaceID, bot.DirectChat, u.PlatformID)
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := s.postOnce(ctx, to, *msg); err != nil {
+		return "", "", err
+	}
+	return Sent, "sent", nil
 }

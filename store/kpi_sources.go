@@ -188,54 +188,64 @@ func (s *Store) SourceFailed(ctx context.Context, src KPISource, at time.Time, w
 }
 
 // finishFetch ends the claim of src with changes, unless the source was
-// changed since it was claimed, and returns it as it is now.
+// changed since it was claimed, and returns it as it is now. A notice the
+// changes decided on becomes a job that tells the owner, in the same
+// transaction: the owner is told once, by whichever process works it.
 func (s *Store) finishFetch(ctx context.Context, src KPISource, changes map[string]any) (KPISource, error) {
 	changes["lease_until"] = nil
-	res := s.q(ctx).Model(&KPISource{}).Where("id = ? AND lease_until = ?", src.ID, src.LeaseUntil).Updates(changes)
-	if res.Error != nil {
-		return src, fmt.Errorf("record fetch of KPI %d: %w", src.KPIID, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return src, errSourceChanged
-	}
 	var now KPISource
-	if err := s.q(ctx).Where("id = ?", src.ID).Take(&now).Error; err != nil {
+	err := s.InTx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&KPISource{}).Where("id = ? AND lease_until = ?", src.ID, src.LeaseUntil).Updates(changes)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errSourceChanged
+		}
+		if err := tx.q(ctx).Where("id = ?", src.ID).Take(&now).Error; err != nil {
+			return err
+		}
+		if now.Notice == "" {
+			return nil
+		}
+		var at time.Time // both kinds of fetch set it
+		if now.LastFetchAt != nil {
+			at = now.LastFetchAt.UTC()
+		}
+		if _, err := tx.EnqueueJob(ctx, NewJob{Kind: JobSourceNotice, WorkspaceID: now.WorkspaceID,
+			UniqueKey: fmt.Sprintf("%d/%s/%s", now.ID, now.Notice, at.Format(time.RFC3339Nano)),
+			Args:      SourceNoticeJob{Source: now.ID, Notice: now.Notice, Error: now.LastError}, RunAt: at}); err != nil {
+			return err
+		}
+		return tx.q(ctx).Model(&KPISource{}).Where("id = ?", now.ID).
+			Updates(map[string]any{"notice": "", "owner_told": now.Notice == NoticeFailing}).Error
+	})
+	if errors.Is(err, errSourceChanged) {
+		return src, err
+	}
+	if err != nil {
 		return src, fmt.Errorf("record fetch of KPI %d: %w", src.KPIID, err)
 	}
 	return now, nil
 }
 
-// ClaimSourceNotices claims up to limit sources of the workspaces given
-// whose owner is yet to be told something, clearing the notice of each
-// (a conditional update, so one process tells them). A notice that could
-// not be sent is handed back with ReturnSourceNotice.
-func (s *Store) ClaimSourceNotices(ctx context.Context, workspaceIDs []uint, limit int) ([]KPISource, error) {
-	if len(workspaceIDs) == 0 {
-		return nil, nil
-	}
-	var due []KPISource
-	if err := s.q(ctx).Where("workspace_id IN ? AND notice <> ''", workspaceIDs).Order("id").Limit(limit).Find(&due).Error; err != nil {
-		return nil, fmt.Errorf("KPI source notices: %w", err)
-	}
-	var claimed []KPISource
-	for _, src := range due {
-		res := s.q(ctx).Model(&KPISource{}).Where("id = ? AND notice = ?", src.ID, src.Notice).
-			Updates(map[string]any{"notice": "", "owner_told": src.Notice == NoticeFailing})
-		if res.Error != nil {
-			return claimed, fmt.Errorf("claim KPI source notice: %w", res.Error)
-		}
-		if res.RowsAffected == 1 {
-			claimed = append(claimed, src)
-		}
-	}
-	return claimed, nil
+// JobSourceNotice is the kind of job that tells a KPI's owner that its
+// source fails, or works again.
+const JobSourceNotice = "source-notice"
+
+// SourceNoticeJob is what a source notice's job needs: the notice and, for
+// a failure, the error as it was when the notice was decided.
+type SourceNoticeJob struct {
+	Source uint   `json:"source"`
+	Notice string `json:"notice"`
+	Error  string `json:"error,omitempty"`
 }
 
-// ReturnSourceNotice hands back a notice that could not be sent, unless
-// another took its place meanwhile.
-func (s *Store) ReturnSourceNotice(ctx context.Context, src KPISource) error {
-	return s.q(ctx).Model(&KPISource{}).Where("id = ? AND notice = ''", src.ID).
-		Updates(map[string]any{"notice": src.Notice, "owner_told": src.Notice != NoticeFailing && src.OwnerTold}).Error
+// KPISourceByID is a source of the workspace by its own id.
+func (s *Store) KPISourceByID(ctx context.Context, workspaceID, id uint) (KPISource, error) {
+	var src KPISource
+	err := s.q(ctx).Where("workspace_id = ? AND id = ?", workspaceID, id).Take(&src).Error
+	return src, notFound(err)
 }
 
 // SameValueInPeriod reports whether the KPI has a measurement from source

@@ -59,14 +59,29 @@ func TestKPISourceClaimAndFetch(t *testing.T) {
 		if err != nil || len(claimed) != 1 {
 			t.Fatalf("claim after the backoff: %v, %v", claimed, err)
 		}
-		// The owner is told while the next fetch runs (another process):
-		// what it records reads that, not what it claimed.
-		ns, err := s.ClaimSourceNotices(ctx, []uint{ws.ID}, 10)
-		if err != nil || len(ns) != 1 || ns[0].Notice != store.NoticeFailing {
-			t.Fatalf("notices: %+v, %v", ns, err)
+		// The failure's notice is one job, which tells the owner; the
+		// next failure, recorded while it runs, tells no one again.
+		notices := func() []store.SourceNoticeJob {
+			t.Helper()
+			js, err := s.ClaimJobs(ctx, []string{store.JobSourceNotice}, []uint{ws.ID}, at.Add(time.Hour), time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []store.SourceNoticeJob
+			for _, j := range js {
+				var n store.SourceNoticeJob
+				if err := j.Decode(&n); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, n)
+				if _, err := s.FinishJob(ctx, j, store.JobDone, at.Add(time.Hour), "sent"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return out
 		}
-		if ns, err := s.ClaimSourceNotices(ctx, []uint{ws.ID}, 10); err != nil || len(ns) != 0 {
-			t.Fatalf("a notice claimed twice: %+v, %v", ns, err)
+		if ns := notices(); len(ns) != 1 || ns[0].Notice != store.NoticeFailing || ns[0].Error != "HTTP 401 from bi.example.com: check BI_TOKEN" {
+			t.Fatalf("notices: %+v", ns)
 		}
 		failed, err = s.SourceFailed(ctx, claimed[0], at, "HTTP 401 from bi.example.com: check BI_TOKEN")
 		if err != nil || failed.Notice != "" || failed.Failures != 2 || failed.NextFetchAt.Sub(at.Add(2*time.Hour)).Abs() >= time.Microsecond {
@@ -80,6 +95,9 @@ func TestKPISourceClaimAndFetch(t *testing.T) {
 		fetched, err := s.SourceFetched(ctx, claimed[0], at)
 		if err != nil || fetched.Notice != store.NoticeRecovered || fetched.FailingSince != nil {
 			t.Fatalf("recovery: %+v, %v", fetched, err)
+		}
+		if ns := notices(); len(ns) != 1 || ns[0].Notice != store.NoticeRecovered {
+			t.Fatalf("notices after the recovery: %+v", ns)
 		}
 		// A fetch outrun by a change of its source is not recorded.
 		claimed, err = s.ClaimDueSources(ctx, []uint{ws.ID}, at.Add(2*time.Hour), 2*time.Minute, 10)
