@@ -195,7 +195,7 @@ func TestImportOKRsEndToEndRefusesABadFile(t *testing.T) {
 // the console to a fresh database through okrs.csv.
 func TestImportOKRsEndToEndReadsAConsoleExport(t *testing.T) {
 	t.Parallel()
-	src, dst := storetest.MigratedSQLiteURL(t), storetest.MigratedSQLiteURL(t)
+	src, dst := storetest.MigratedSQLiteURL(t), storetest.SQLiteURL(t)
 	seedConsole(t, src)
 	dir := t.TempDir()
 	before := export(t, src, filepath.Join(dir, "before"))["okrs.csv"]

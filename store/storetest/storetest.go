@@ -40,7 +40,7 @@ func Dialects(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	urls := []string{SQLiteURL(t)}
 	if server != "" {
-		urls = append(urls, migratedPostgresURL(t))
+		urls = append(urls, MigratedPostgresURL(t))
 	}
 	for _, url := range urls {
 		s := OpenURL(t, url)
@@ -72,7 +72,7 @@ func MigratedURLs(t testing.TB) []string {
 	t.Helper()
 	urls := []string{MigratedSQLiteURL(t)}
 	if server != "" {
-		urls = append(urls, migratedPostgresURL(t))
+		urls = append(urls, MigratedPostgresURL(t))
 	}
 	return urls
 }
@@ -177,11 +177,15 @@ var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
 	return os.ReadFile(path)
 })
 
-// migratedPostgresURL returns the URL of a new Postgres database, a copy of
+// MigratedPostgresURL returns the URL of a new Postgres database, a copy of
 // the template that holds okrbot's migrated schema: copying takes a fraction
 // of the time migrating does. The database is dropped when the test ends.
-func migratedPostgresURL(t testing.TB) string {
+// It skips the test when OKRBOT_TEST_DATABASE_URL is not set.
+func MigratedPostgresURL(t testing.TB) string {
 	t.Helper()
+	if server == "" {
+		t.Skip(EnvURL + " is not set")
+	}
 	template, err := postgresTemplate()
 	if err != nil {
 		t.Fatalf("migrate the Postgres template: %v", err)
