@@ -65,7 +65,7 @@ func TestPicturesAreSavedAndTheirPathsPrinted(t *testing.T) {
 		t.Errorf("requests said pictures show: %v", h.shows)
 	}
 	// In the console a name is a person, and nothing arrives but answers.
-	if len(h.can) != 1 || h.can[0] != (bot.Capabilities{NamesArePeople: true}) {
+	if len(h.can) != 1 || h.can[0] != (bot.Capabilities{PlatformName: "the console", NamesArePeople: true}) {
 		t.Errorf("requests said the console can: %+v", h.can)
 	}
 }

@@ -78,7 +78,7 @@ func TestSlashCommandAcksBeforeTheHandlerAndOpensItsForm(t *testing.T) {
 		CanOpenForm: true,
 		ShowsImages: true,
 		// Slack delivers on its own and can be asked who people are.
-		Capabilities: bot.Capabilities{Delivers: true, Directory: true},
+		Capabilities: bot.Capabilities{PlatformName: "Slack", Delivers: true, Directory: true},
 	}
 	if !reflect.DeepEqual(req, wantReq) {
 		t.Errorf("request = %+v\nwant %+v", req, wantReq)

@@ -39,7 +39,7 @@ func TestPersonalChatCommand(t *testing.T) {
 	}
 	// Teams takes proactive messages and can be asked who people are; ids
 	// are not names there.
-	if req.Capabilities != (bot.Capabilities{Delivers: true, Directory: true}) {
+	if req.Capabilities != (bot.Capabilities{PlatformName: "Microsoft Teams", Delivers: true, Directory: true}) {
 		t.Errorf("capabilities %+v", req.Capabilities)
 	}
 	ref := decodeRef(t, req.Address.Ref)
