@@ -97,7 +97,7 @@ func readme(t *testing.T) string {
 // PNG okrbot uploaded, with the chart's numbers as alt text.
 func TestKPIShowChartThroughSlack(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin"})
@@ -142,7 +142,7 @@ func TestTeamsChartLinksAreServed(t *testing.T) {
 		base := serve(t, map[string]string{
 			"TEAMS_APP_ID": faketeams.AppID, "TEAMS_APP_PASSWORD": faketeams.AppPassword, "TEAMS_TENANT_ID": faketeams.TenantID,
 			"TEAMS_TOKEN_URL": fake.TokenURL(), "TEAMS_OPENID_METADATA_URL": fake.OpenIDMetadataURL(), "TEAMS_SERVICE_URL_HOSTS": "127.0.0.1",
-			"OKRBOT_PUBLIC_URL": public, "DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_ADDR": "127.0.0.1:0",
+			"OKRBOT_PUBLIC_URL": public, "DATABASE_URL": storetest.MigratedSQLiteURL(t), "OKRBOT_ADDR": "127.0.0.1:0",
 		})
 		link := base + teams.ChartPath + strings.Repeat("a", 32) + ".png?exp=" + strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10) + "&sig=forged"
 		code, _ := do(t, must(http.NewRequest(http.MethodGet, link, nil)))

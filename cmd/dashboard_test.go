@@ -56,7 +56,7 @@ var slackLink = regexp.MustCompile(`<(https?://[^|>]+)\|Open your okrbot dashboa
 // its chart, the scorecard and a KPI, once.
 func TestDashboardFromSlack(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", RealName: "Ada Lovelace", TZ: "Europe/Berlin"})
@@ -132,7 +132,7 @@ func TestDashboardFromSlack(t *testing.T) {
 // link it prints works on 127.0.0.1 while the console runs.
 func TestConsoleOpensTheDashboard(t *testing.T) {
 	t.Parallel()
-	dbURL := storetest.SQLiteURL(t)
+	dbURL := storetest.MigratedSQLiteURL(t)
 	in, typing := io.Pipe()
 	outR, out := io.Pipe()
 	m := &Main{Args: []string{"console", "--as", "ada", "--no-charts"}, Getenv: func(k string) string {
@@ -189,7 +189,7 @@ var teamsLink = regexp.MustCompile(`\[Open your okrbot dashboard\]\((https?://[^
 // tenant's dashboard.
 func TestDashboardFromTeams(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -300,7 +300,7 @@ func TestDashboardFromTeams(t *testing.T) {
 // okrbot was never installed in is refused.
 func TestSignInWithSlackAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: 2})
 			d.install(acme, false)

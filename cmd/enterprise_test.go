@@ -121,7 +121,7 @@ func workspaces(t *testing.T, dbURL string) []string {
 // objective is refused.
 func TestOrgWideInstallKeepsWorkspacesApart(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: replicas(dbURL)})
 			d.install(initechA, true)
@@ -205,7 +205,7 @@ func TestOrgWideInstallKeepsWorkspacesApart(t *testing.T) {
 // Acme installs okrbot again, the next prompt goes out.
 func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, procs: replicas(dbURL)})
 			d.install(acme, false)
@@ -329,7 +329,7 @@ func reminderStatus(t *testing.T, dbURL string, w slackTeam) string {
 // stored and its token is given back; requests from Globex are refused.
 func TestSlackTeamsRefusesOtherInstalls(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, env: map[string]string{"OKRBOT_SLACK_TEAMS": acme.team + ", E9"}})
 			if page := d.install(acme, false); !strings.Contains(page, "okrbot is installed in Acme.") {

@@ -68,7 +68,7 @@ func writeFile(t *testing.T, name, text string) string {
 // the same as its CSV.
 func TestImportOKRsEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		name := "postgres"
 		if strings.HasPrefix(dbURL, "sqlite:") {
 			name = "sqlite"
@@ -125,7 +125,7 @@ func TestImportOKRsEndToEnd(t *testing.T) {
 				}
 			}
 
-			fresh := storetest.SQLiteURL(t)
+			fresh := storetest.MigratedSQLiteURL(t)
 			slackWorkspace(t, fresh)
 			freshEnv := map[string]string{"DATABASE_URL": fresh, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_API_URL": fake.APIURL()}
 			if out, err := run(t, freshEnv, "", "import", filepath.Join(dir, "first", "okrs.csv"), "--apply"); err != nil {
@@ -135,7 +135,7 @@ func TestImportOKRsEndToEnd(t *testing.T) {
 				t.Errorf("export, import, export differs:\n%s\n---\n%s", first, again)
 			}
 
-			excel := storetest.SQLiteURL(t)
+			excel := storetest.MigratedSQLiteURL(t)
 			slackWorkspace(t, excel, "U1", "U2", "U3")
 			excelEnv := map[string]string{"DATABASE_URL": excel, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_API_URL": fake.APIURL()}
 			out, err = run(t, excelEnv, "", "import", filepath.Join("..", "testdata", "import", "viva_goals.xlsx"), "--sheet", "Goals", "--apply")
@@ -157,7 +157,7 @@ func TestImportOKRsEndToEndRefusesABadFile(t *testing.T) {
 	for _, u := range acmeMembers {
 		fake.AddUser(u)
 	}
-	dbURL := storetest.SQLiteURL(t)
+	dbURL := storetest.MigratedSQLiteURL(t)
 	slackWorkspace(t, dbURL, "U1")
 	env := map[string]string{"DATABASE_URL": dbURL, "SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_API_URL": fake.APIURL()}
 	file := writeFile(t, "okrs.csv", "\ufeffperiod\tobjective\tobjective_title\towner\tparent\tkey_result\tkind\ttarget\n"+
@@ -195,7 +195,7 @@ func TestImportOKRsEndToEndRefusesABadFile(t *testing.T) {
 // the console to a fresh database through okrs.csv.
 func TestImportOKRsEndToEndReadsAConsoleExport(t *testing.T) {
 	t.Parallel()
-	src, dst := storetest.SQLiteURL(t), storetest.SQLiteURL(t)
+	src, dst := storetest.MigratedSQLiteURL(t), storetest.SQLiteURL(t)
 	seedConsole(t, src)
 	dir := t.TempDir()
 	before := export(t, src, filepath.Join(dir, "before"))["okrs.csv"]

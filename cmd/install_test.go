@@ -29,7 +29,7 @@ func installMain(env map[string]string) (*Main, *bytes.Buffer) {
 func TestRotateKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, url := range storetest.URLs(t) {
+	for _, url := range storetest.MigratedURLs(t) {
 		st := storetest.OpenURL(t, url)
 		t.Run(st.Dialect(), func(t *testing.T) {
 			oldKey, newKey := newSecretKey(t), newSecretKey(t)
@@ -68,7 +68,7 @@ func TestRotateKey(t *testing.T) {
 func TestPurge(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, url := range storetest.URLs(t) {
+	for _, url := range storetest.MigratedURLs(t) {
 		st := storetest.OpenURL(t, url)
 		t.Run(st.Dialect(), func(t *testing.T) {
 			box, _ := secret.ParseKeys(newSecretKey(t))

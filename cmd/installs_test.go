@@ -658,7 +658,7 @@ func dialect(dbURL string) string { return strings.SplitN(dbURL, ":", 2)[0] }
 // at one finishes at the other and both schedulers run.
 func TestManyWorkspaces(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1
 			if dialect(dbURL) == "postgres" {
@@ -838,7 +838,7 @@ func installPastRefusals(t *testing.T, d *deployment, w slackTeam) string {
 // before they do, once however many okrbots need it, and goes on working.
 func TestRotatingTokens(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1
 			if dialect(dbURL) == "postgres" {
@@ -906,7 +906,7 @@ func TestRotatingTokens(t *testing.T) {
 // answered with its own workspace's token.
 func TestSocketModeServesEveryInstallation(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			d := newDeployment(t, setup{db: dbURL, socket: true})
 			for _, w := range []slackTeam{acme, globex} {
@@ -963,7 +963,7 @@ func TestSocketModeServesEveryInstallation(t *testing.T) {
 // requests and for the scheduler, while each keeps its own OKRs.
 func TestEnterpriseGrid(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(dialect(dbURL), func(t *testing.T) {
 			procs := 1
 			if dialect(dbURL) == "postgres" {

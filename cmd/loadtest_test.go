@@ -22,7 +22,7 @@ import (
 // baseline, and every reply is the one asked for.
 func TestLoadtest(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			sc := loadtest.Standard
 			fake := fakeslack.New(t, fakeslack.WithTeam(sc.Team))
@@ -93,7 +93,7 @@ func TestMain(m *testing.M) {
 // its answer.
 func TestLoadtestWave(t *testing.T) {
 	t.Setenv(runAsOkrbot, "1")
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			var out bytes.Buffer
 			m := &Main{Args: []string{"loadtest", "--database", dbURL, "--rate", "10", "--duration", "2s",

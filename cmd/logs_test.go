@@ -53,7 +53,7 @@ var apiToken = regexp.MustCompile(`okrbot_[A-Za-z0-9_-]+`)
 // reply.
 func TestLogsJoinUpAndKeepSecrets(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			const botToken = "xoxb-1111-2222-LogsMustNotShowThis"
 			fake := fakeslack.New(t)

@@ -278,7 +278,7 @@ func must[T any](v T, err error) T {
 // Charts are saved beside the SQLite database, or where --charts says.
 func TestConsole(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			script := strings.Join([]string{
 				`/okr new "<!channel> Grow revenue" --team Sales`,
@@ -332,7 +332,7 @@ func TestConsole(t *testing.T) {
 // TestConsoleWithoutCharts shows that --no-charts draws and saves none.
 func TestConsoleWithoutCharts(t *testing.T) {
 	t.Parallel()
-	dbURL := storetest.SQLiteURL(t)
+	dbURL := storetest.MigratedSQLiteURL(t)
 	var out bytes.Buffer
 	m := &Main{Args: []string{"console", "--as", "ada", "--no-charts"}, Getenv: func(k string) string {
 		return map[string]string{"DATABASE_URL": dbURL}[k]
@@ -356,7 +356,7 @@ func TestKPIAlertReachesItsChannel(t *testing.T) {
 	t.Parallel()
 	fake := fakeslack.New(t)
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
-	events := server(t, fake, storetest.SQLiteURL(t)) + "/slack/events"
+	events := server(t, fake, storetest.MigratedSQLiteURL(t)) + "/slack/events"
 	slash := slashCommands(t, fake, events, time.Now)
 	kpi := func(text string) string { return blocksText(slash("/kpi", text)) }
 	alerts := func(n int) []string {

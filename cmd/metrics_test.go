@@ -78,7 +78,7 @@ func TestMetricsMoveUnderRequestsAndTheScheduler(t *testing.T) {
 	fake.AddUser(fakeslack.User{ID: "U1", Name: "ada", TZ: "Europe/Berlin", IsAdmin: true})
 	s := serveIn(t, map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": fake.APIURL(),
-		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.SQLiteURL(t),
+		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.MigratedSQLiteURL(t),
 		"OKRBOT_LOG_LEVEL": "error",
 	}, io.Discard)
 	if code, _ := do(t, must(http.NewRequest("GET", s.public+"/metrics", nil))); code == http.StatusOK {

@@ -81,19 +81,21 @@ func tableCounts(out string) string {
 // the row counts and the full CSV export of both ends are equal.
 func TestBackupMovesBetweenDialects(t *testing.T) {
 	t.Parallel()
+	// The source starts migrated, as serve leaves it; restore goes into
+	// an empty database, schema and all.
 	type dialect struct {
-		name string
-		url  func(testing.TB) string
+		name          string
+		migrated, url func(testing.TB) string
 	}
-	dialects := []dialect{{"sqlite", storetest.SQLiteURL}}
+	dialects := []dialect{{"sqlite", storetest.MigratedSQLiteURL, storetest.SQLiteURL}}
 	if os.Getenv(storetest.EnvURL) != "" {
-		dialects = append(dialects, dialect{"postgres", storetest.PostgresURL})
+		dialects = append(dialects, dialect{"postgres", storetest.MigratedPostgresURL, storetest.PostgresURL})
 	}
 	for _, from := range dialects {
 		for _, to := range dialects {
 			t.Run(from.name+"_to_"+to.name, func(t *testing.T) {
 				dir := t.TempDir()
-				src, dst := from.url(t), to.url(t)
+				src, dst := from.migrated(t), to.url(t)
 				seedConsole(t, src)
 				archive := filepath.Join(dir, "backups", "okrbot.jsonl.gz")
 				backedUp, err := run(t, map[string]string{"DATABASE_URL": src}, "", "backup", "--out", archive)
@@ -131,7 +133,7 @@ func TestBackupMovesBetweenDialects(t *testing.T) {
 
 func TestExportCreatesItsFolder(t *testing.T) {
 	t.Parallel()
-	db := storetest.SQLiteURL(t)
+	db := storetest.MigratedSQLiteURL(t)
 	seedConsole(t, db)
 	dir := filepath.Join(t.TempDir(), "backup", "2026-11-20")
 	files := export(t, db, dir)
@@ -274,7 +276,7 @@ func TestHealthcheckWithNothingListening(t *testing.T) {
 // standard output.
 func TestBackupThroughStandardStreams(t *testing.T) {
 	t.Parallel()
-	src, dst := storetest.SQLiteURL(t), storetest.SQLiteURL(t)
+	src, dst := storetest.MigratedSQLiteURL(t), storetest.SQLiteURL(t)
 	seedConsole(t, src)
 	archive, err := run(t, map[string]string{"DATABASE_URL": src}, "", "backup", "--out", "-")
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // takes no Slack requests; once Slack answers, it is ready and serves them.
 func TestReadyOnceSlackAnswers(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			fake.AddUser(fakeslack.User{ID: "U1", Name: "ada"})
@@ -69,7 +69,7 @@ func TestServeStopsWithCheckWords(t *testing.T) {
 	fake := fakeslack.New(t)
 	env := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxp-1-2-abc", "SLACK_SIGNING_SECRET": "not-a-secret", "SLACK_API_URL": fake.APIURL(),
-		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off", "DATABASE_URL": storetest.SQLiteURL(t),
+		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_METRICS_ADDR": "off", "DATABASE_URL": storetest.MigratedSQLiteURL(t),
 		"OKRBOT_LOG_FORMAT": "yaml",
 	}
 	serve := func() error {

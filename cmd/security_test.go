@@ -71,7 +71,7 @@ func securityPeople(fake *fakeslack.Server) {
 // guests are told that okrbot is for members, whatever they ask.
 func TestSlackGuestsAreRefusedByDefault(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			securityPeople(fake)
@@ -93,7 +93,7 @@ func TestSlackGuestsAreRefusedByDefault(t *testing.T) {
 // checks in on what they own, and nothing of anyone else's.
 func TestSlackGuestsSeeOnlyTheirOwn(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			securityPeople(fake)
@@ -136,7 +136,7 @@ func TestSlackGuestsSeeOnlyTheirOwn(t *testing.T) {
 // asked, okrbot says it cannot confirm.
 func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			securityPeople(fake)
@@ -197,7 +197,7 @@ func TestSlackDemotedAdminCannotChangeTheDigest(t *testing.T) {
 // one KPI gets 404 for another, and a token past its expiry gets 401.
 func TestAPITokensScopedAndExpiring(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			fake := fakeslack.New(t)
 			securityPeople(fake)
@@ -248,7 +248,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	fake := fakeslack.New(t)
 	const readTimeout = 300 * time.Millisecond
 	base := serve(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret,
-		"SLACK_API_URL": fake.APIURL(), "OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.SQLiteURL(t), "OKRBOT_LOG_LEVEL": "warn"},
+		"SLACK_API_URL": fake.APIURL(), "OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": storetest.MigratedSQLiteURL(t), "OKRBOT_LOG_LEVEL": "warn"},
 		func(m *Main) {
 			m.timeouts = serverTimeouts{readHeader: readTimeout, read: readTimeout, write: 5 * time.Second, idle: time.Minute}
 		})
@@ -298,7 +298,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 // stay numbers.
 func TestExportIsSafeInSpreadsheets(t *testing.T) {
 	t.Parallel()
-	db := storetest.SQLiteURL(t)
+	db := storetest.MigratedSQLiteURL(t)
 	script := strings.Join([]string{
 		`/kpi new "=SUM(A1:A9)" --target 2 --lower-is-better`,
 		`/kpi new "Margin" --target 5`,
@@ -341,7 +341,7 @@ func TestTeamsGuests(t *testing.T) {
 		t.Run(cmp.Or(guests, "none"), func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
-			env := teamsEnv(fake, storetest.SQLiteURL(t))
+			env := teamsEnv(fake, storetest.MigratedSQLiteURL(t))
 			env["OKRBOT_GUESTS"] = guests
 			p := start(t, c, env)
 			guest := teamsCarol

@@ -49,7 +49,7 @@ func mustHave(t *testing.T, what, got string, wants ...string) {
 // token, goes to their one-to-one chat.
 func TestTeamsOKRLifecycle(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -118,7 +118,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // objective's card turns the card into the check-in form.
 func TestTeamsFormsFromCards(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -197,7 +197,7 @@ func TestTeamsFormsFromCards(t *testing.T) {
 // in from the prompt's card redraws the prompt.
 func TestTeamsWeeklyPrompt(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -339,7 +339,7 @@ func TestTeamsWeeklyPrompt(t *testing.T) {
 // updated in place to the grade, without buttons.
 func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(time.Date(2026, 12, 24, 12, 0, 0, 0, time.UTC))
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -397,7 +397,7 @@ func TestTeamsGradingMessageIsRedrawnWhenGraded(t *testing.T) {
 // Monday in the time zone of the admin who set it up.
 func TestTeamsKPIAlertsAndDigestInAChannel(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -473,7 +473,7 @@ func mentioned(c faketeams.Card) []string {
 // KPIs, and each one's prompts and digests go to its own platform.
 func TestSlackAndTeamsInOneProcess(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			slackFake := fakeslack.New(t, fakeslack.WithClock(c.Now))
@@ -571,7 +571,7 @@ func TestServeStartsWithEitherPlatformOrBoth(t *testing.T) {
 	t.Parallel()
 	slackFake := fakeslack.New(t)
 	teamsFake := faketeams.New(t)
-	dbURL := storetest.SQLiteURL(t)
+	dbURL := storetest.MigratedSQLiteURL(t)
 	slackEnv := map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_SIGNING_SECRET": slackSigningSecret, "SLACK_API_URL": slackFake.APIURL()}
 	with := func(sets ...map[string]string) map[string]string {
 		env := map[string]string{"OKRBOT_ADDR": "127.0.0.1:0", "DATABASE_URL": dbURL, "OKRBOT_LOG_LEVEL": "warn"}

@@ -80,7 +80,7 @@ func createsFor(fake *faketeams.Server, u faketeams.User) (asked, opened int) {
 // is in the roster at once, and one who leaves is not.
 func TestTeamsRosterReachesPeopleWhoNeverWrote(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -182,7 +182,7 @@ func TestTeamsPersonOkrbotCannotReach(t *testing.T) {
 }
 
 func teamsPersonOkrbotCannotReach(t *testing.T, graph bool) {
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -264,7 +264,7 @@ func teamsPersonOkrbotCannotReach(t *testing.T, graph bool) {
 // prompts off themselves.
 func TestTeamsInstallWelcomesOnceAndUninstallStopsPrompts(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -350,7 +350,7 @@ func TestTeamsInstallWelcomesOnceAndUninstallStopsPrompts(t *testing.T) {
 // without a second welcome.
 func TestTeamsTeamRemovalStopsItsDigests(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))

@@ -18,7 +18,7 @@ import (
 // MessageWritesBlocked sub-code) is not written to again.
 func TestTeamsErrorsAsMicrosoftSendsThem(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
@@ -112,7 +112,7 @@ func TestTeamsErrorsAsMicrosoftSendsThem(t *testing.T) {
 // Government's scope, and a person's command is answered.
 func TestTeamsCertificateInGovernmentCloud(t *testing.T) {
 	t.Parallel()
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			// run's okrbot check reads the time as Nov 20, 09:00.
 			c := fakeclock.New(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
@@ -161,7 +161,7 @@ func TestTeamsCertificateInGovernmentCloud(t *testing.T) {
 func TestTeamsTextShowsAsTyped(t *testing.T) {
 	t.Parallel()
 	const title = "R&D: 1. **win** <at>x</at> [a](b)"
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))

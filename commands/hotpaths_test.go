@@ -139,7 +139,7 @@ func TestHotPathsTakeFewRoundTrips(t *testing.T) {
 	}
 	trips := map[string][]int64{} // by dialect and path
 	for _, sz := range hotSizes {
-		for _, url := range storetest.URLs(t) {
+		for _, url := range storetest.MigratedURLs(t) {
 			h := newHotHarness(t, url, sz)
 			for _, p := range hotPaths {
 				ctx := context.Background()

@@ -130,9 +130,9 @@ type dialect struct {
 }
 
 func dialects() []dialect {
-	list := []dialect{{"sqlite", storetest.SQLiteURL}}
+	list := []dialect{{"sqlite", storetest.MigratedSQLiteURL}}
 	if os.Getenv(storetest.EnvURL) != "" {
-		list = append(list, dialect{"postgres", storetest.PostgresURL})
+		list = append(list, dialect{"postgres", storetest.MigratedPostgresURL})
 	}
 	return list
 }

@@ -144,10 +144,12 @@ func (s *Store) RecordHistory(ctx context.Context, workspaceID uint, entries ...
 	// Batches keep a large import under Postgres's limit of bind
 	// parameters per statement. SQLite's driver binds each parameter by
 	// searching all of a statement's, work that grows with the square of
-	// the batch, so smaller batches are much faster there.
+	// the batch, so smaller batches are much faster there: 33,000 entries
+	// take 7 s of CPU under the race detector in batches of 50, 10 s in
+	// batches of 100 and 9 s in batches of 10 (more statements to parse).
 	batch := 1000
 	if s.dialect == "sqlite" {
-		batch = 100
+		batch = 50
 	}
 	if err := s.q(ctx).CreateInBatches(&entries, batch).Error; err != nil {
 		return fmt.Errorf("record history: %w", err)

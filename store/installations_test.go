@@ -321,7 +321,7 @@ func TestConcurrentRefreshClaims(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	key := newKey(t)
-	for _, url := range storetest.URLs(t) {
+	for _, url := range storetest.MigratedURLs(t) {
 		replicas := []*store.Store{storetest.OpenURL(t, url), storetest.OpenURL(t, url)}
 		for _, r := range replicas {
 			r.SetSealer(newBox(t, key))
@@ -423,7 +423,7 @@ func TestOAuthStatesWorkOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	now := installedAt
-	for _, url := range storetest.URLs(t) {
+	for _, url := range storetest.MigratedURLs(t) {
 		a, b := storetest.OpenURL(t, url), storetest.OpenURL(t, url)
 		t.Run(a.Dialect(), func(t *testing.T) {
 			use := func(s *store.Store, state string, at time.Time) bool {

@@ -419,7 +419,7 @@ func TestTokenRefresh(t *testing.T) {
 	ctx := context.Background()
 	app := defaultApp()
 	app.TokenRotation = true
-	for _, url := range storetest.URLs(t) {
+	for _, url := range storetest.MigratedURLs(t) {
 		st := storetest.OpenURL(t, url)
 		t.Run(st.Dialect(), func(t *testing.T) {
 			h := newHarness(t, st, app, install.Config{RefreshBefore: 30 * time.Minute})
