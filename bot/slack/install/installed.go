@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // installedTTL bounds how long another replica's uninstall goes unnoticed.
@@ -19,6 +21,9 @@ type installed struct {
 	teams  map[string]bool // team ids with their own installation
 	orgs   map[string]bool // organizations installed org-wide
 	loaded time.Time
+	// stale shares one read among the requests that find what was read
+	// too old at the same moment, hundreds a second under load.
+	stale singleflight.Group
 }
 
 // Load reads which workspaces okrbot is installed in. serve calls it once
@@ -67,7 +72,10 @@ func (in *Installer) Installed(ctx context.Context, org, team string) bool {
 	stale := in.cfg.Now().Sub(in.installed.loaded) > installedTTL
 	in.installed.mu.Unlock()
 	if stale {
-		in.reload(ctx)
+		in.installed.stale.Do("", func() (any, error) {
+			in.reload(ctx)
+			return nil, nil
+		})
 	}
 	in.installed.mu.Lock()
 	defer in.installed.mu.Unlock()
