@@ -145,8 +145,10 @@ func (m *Main) serve(ctx context.Context) error {
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, srv := range servers {
+		// Logged here, not in the goroutine, so that it always comes
+		// before "ready".
+		log.Info("listening", "addr", srv.ln.Addr().String(), "serves", srv.what)
 		g.Go(func() error {
-			log.Info("listening", "addr", srv.ln.Addr().String(), "serves", srv.what)
 			if err := srv.Serve(srv.ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
