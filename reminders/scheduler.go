@@ -529,8 +529,10 @@ func (s *Scheduler) claim(ctx context.Context, sc scope, claimed chan<- struct{}
 				return err
 			}
 			n = len(people)
+			// A batch's people mostly share a schedule: it is read once.
+			schedules := map[uint]store.ReminderSchedule{}
 			for _, p := range people {
-				if err := s.claimPerson(ctx, tx, p, now); err != nil {
+				if err := s.claimPerson(ctx, tx, p, now, schedules); err != nil {
 					return err
 				}
 			}
@@ -551,13 +553,20 @@ func (s *Scheduler) claim(ctx context.Context, sc scope, claimed chan<- struct{}
 	}
 }
 
-func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.ReminderPerson, now time.Time) error {
-	sched, err := tx.ReminderScheduleByID(ctx, p.ScheduleID)
-	if errors.Is(err, okr.ErrNotFound) {
-		return tx.ReplanPerson(ctx, p.ID) // its schedule is gone; plan again
-	}
-	if err != nil {
-		return err
+// claimPerson records the delivery of a due person's prompt, in the claim's
+// transaction; schedules holds the schedules the transaction read so far.
+func (s *Scheduler) claimPerson(ctx context.Context, tx *store.Store, p store.ReminderPerson, now time.Time, schedules map[uint]store.ReminderSchedule) error {
+	sched, ok := schedules[p.ScheduleID]
+	if !ok {
+		var err error
+		sched, err = tx.ReminderScheduleByID(ctx, p.ScheduleID)
+		if errors.Is(err, okr.ErrNotFound) {
+			return tx.ReplanPerson(ctx, p.ID) // its schedule is gone; plan again
+		}
+		if err != nil {
+			return err
+		}
+		schedules[p.ScheduleID] = sched
 	}
 	u, err := tx.UserByID(ctx, p.WorkspaceID, p.UserID)
 	if errors.Is(err, okr.ErrNotFound) {
