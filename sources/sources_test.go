@@ -326,6 +326,40 @@ func TestSQLSourcePostgres(t *testing.T) {
 	testSQL(t, c, "warehouse", "INSERT INTO churn VALUES ('W49', 9)", table)
 }
 
+// TestSQLSourceMySQL runs the same queries against a real MySQL or
+// MariaDB, named by OKRBOT_TEST_MYSQL_URL (mysql://user:password@host/db),
+// through both forms of connection string okrbot reads.
+func TestSQLSourceMySQL(t *testing.T) {
+	t.Parallel()
+	url := os.Getenv("OKRBOT_TEST_MYSQL_URL")
+	if url == "" {
+		t.Skip("OKRBOT_TEST_MYSQL_URL is not set")
+	}
+	db, err := openDB(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	table := fmt.Sprintf("churn_%d", os.Getpid())
+	for _, stmt := range []string{"DROP TABLE IF EXISTS " + table, "CREATE TABLE " + table + " (week TEXT, rate DECIMAL(5,2))",
+		"INSERT INTO " + table + " VALUES ('W47', 2.9), ('W48', 2.4)"} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	t.Cleanup(func() { db.Exec("DROP TABLE " + table) })
+	cfg, err := mysqlConfig(strings.TrimPrefix(url, "mysql://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for form, dsn := range map[string]string{"URL": url, "driver's own": "mysql://" + cfg.FormatDSN()} {
+		t.Run(form, func(t *testing.T) {
+			c := &Config{Database: func(string) string { return dsn }}
+			testSQL(t, c, "warehouse", "INSERT INTO churn VALUES ('W49', 9)", table)
+		})
+	}
+}
+
 // testSQL runs the same queries against any database with a churn table
 // (named table, when given).
 func testSQL(t *testing.T, c *Config, name, write string, table ...string) {

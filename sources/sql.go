@@ -154,7 +154,11 @@ func (s *sqlSource) Fetch(ctx context.Context) (float64, error) {
 	}
 	n, ok := number(v)
 	if !ok {
-		return 0, fail("the query on %s returned %q, not a number", s.name, excerpt(fmt.Append(nil, v)))
+		shown := fmt.Append(nil, v)
+		if b, isText := v.([]byte); isText {
+			shown = b // MySQL's drivers hand text over as bytes
+		}
+		return 0, fail("the query on %s returned %q, not a number", s.name, excerpt(shown))
 	}
 	return n, nil
 }
