@@ -9,7 +9,8 @@ import (
 // OldestDue is when the oldest work of the workspaces given that is due at
 // now, and that no process holds, fell due: a person's check-in prompt not
 // yet claimed, a digest not yet planned, a job of the job engine (a
-// prompt, a nudge, a redraw, a KPI alert, a grading message, a digest).
+// prompt, a nudge, a redraw, a KPI alert, a grading message, a digest), a
+// KPI's source not yet fetched in its period.
 // ok is false when nothing is due. Its distance from now is how far
 // the scheduler is behind.
 func (s *Store) OldestDue(ctx context.Context, workspaceIDs []uint, now time.Time) (oldest time.Time, ok bool, err error) {
@@ -26,6 +27,8 @@ func (s *Store) OldestDue(ctx context.Context, workspaceIDs []uint, now time.Tim
 		{&ReminderPerson{}, "next_at", "status = ? AND next_at <= ?", []any{ReminderOn, now}},
 		{&DigestSubscription{}, "next_run_at", "next_run_at <= ?", []any{now}},
 		{&Job{}, "run_at", "state = ? AND run_at <= ? AND (locked_until IS NULL OR locked_until < ?)", []any{JobAvailable, now, now}},
+		{&KPISource{}, "next_fetch_at", "next_fetch_at <= ? AND (lease_until IS NULL OR lease_until < ?) AND kpi_id IN (SELECT id FROM kpis WHERE archived = ?)",
+			[]any{now, now, false}},
 	}
 	for _, q := range queries {
 		var at []time.Time

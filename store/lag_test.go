@@ -89,5 +89,22 @@ func TestOldestDue(t *testing.T) {
 		if at, ok := oldest(); ok {
 			t.Errorf("oldest due = %v once everything due was done or held", at)
 		}
+
+		// A KPI's source is due from when it was set until it is claimed
+		// for its period.
+		k := newKPI(t, s, fixture{ws: ws, owner: u}, "Churn rate")
+		src := &store.KPISource{WorkspaceID: ws.ID, KPIID: k.ID, Kind: "http", Spec: "{}", EverySeconds: 3600, CreatedByID: u.ID}
+		if err := s.SetKPISource(ctx, src, now.Add(-30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if at, ok := oldest(); !ok || !at.Equal(now.Add(-30*time.Minute)) {
+			t.Errorf("oldest due = %v %v, want the source's %v", at, ok, now.Add(-30*time.Minute))
+		}
+		if claimed, err := s.ClaimDueSources(ctx, []uint{ws.ID}, now, time.Minute, 10); err != nil || len(claimed) != 1 {
+			t.Fatalf("claimed %v, %v; want the source", claimed, err)
+		}
+		if at, ok := oldest(); ok {
+			t.Errorf("oldest due = %v once the source was claimed for its period", at)
+		}
 	})
 }
