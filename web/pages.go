@@ -229,9 +229,19 @@ func (d *Dashboard) kpiRows(ctx context.Context, v *viewer, ks []store.KPI, now 
 	if err != nil {
 		return nil, err
 	}
+	srcs, err := d.store.KPISources(ctx, v.ws.ID, ids)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]kpiRow, len(ks))
 	for i, k := range ks {
 		rows[i] = newKPIRow(k, recent[k.ID], now)
+		if src, ok := srcs[k.ID]; ok {
+			rows[i].Source = commands.SourceText(src)
+			if src.FailingSince != nil {
+				rows[i].SourceFailing = "source failing since " + src.FailingSince.UTC().Format("Jan 2 15:04 UTC")
+			}
+		}
 	}
 	slices.SortStableFunc(rows, func(a, b kpiRow) int { return cmp.Compare(b.severity, a.severity) })
 	return rows, nil

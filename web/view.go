@@ -124,6 +124,9 @@ type kpiRow struct {
 	Target      string
 	Trend       string
 	Spark       *spark
+	// Source says where the value comes from when a source fetches it,
+	// and SourceFailing since when that source fails.
+	Source, SourceFailing string
 }
 
 func targetText(k store.KPI) string {

@@ -425,3 +425,39 @@ func TestDashboardIsForMembersOfAServedWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardSaysWhereAKPIsValueComesFrom shows a KPI's source on its
+// page, and on the scorecard since when it fails.
+func TestDashboardSaysWhereAKPIsValueComesFrom(t *testing.T) {
+	t.Parallel()
+	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
+		s := newSite(t, st)
+		s.fill()
+		reply := s.say("T1", "U1", "Ada", `/kpi source "Churn rate" http https://bi.example.com/churn.json --path $.churn --every 1h`)
+		ada := s.browser()
+		ada.signIn(s.link("T1", "U1", "Ada"))
+		ada.get("/k/1").has(t, "the KPI", "Source", "value from http bi.example.com $.churn, fetched every hour, on the hour; not fetched yet")
+		if p := ada.get("/scorecard"); strings.Contains(p.body, "source failing") {
+			t.Errorf("the scorecard says a source that was never fetched fails (reply to /kpi source: %v)", reply)
+		}
+
+		ctx := context.Background()
+		ws, err := st.Workspace(ctx, "slack", "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		due, err := st.ClaimDueSources(ctx, []uint{ws.ID}, s.now, time.Minute, 10)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("claimed %v, %v; want the KPI's source", due, err)
+		}
+		if _, err := st.SourceFailed(ctx, due[0], s.now, "HTTP 401 from bi.example.com: check <BI_TOKEN>"); err != nil {
+			t.Fatal(err)
+		}
+		ada.get("/scorecard").has(t, "the scorecard", "Churn rate", "⚠️ source failing since Nov 15 12:00 UTC")
+		page := ada.get("/k/1")
+		page.has(t, "the KPI", "source failing since Nov 15 12:00 UTC: HTTP 401 from bi.example.com: check &lt;BI_TOKEN&gt;")
+		if strings.Contains(page.body, "<BI_TOKEN>") {
+			t.Error("the source's error is shown unescaped")
+		}
+	})
+}
