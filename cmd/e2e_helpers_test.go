@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -122,6 +123,12 @@ type process struct {
 // the test, and its log in the test's log.
 func start(t *testing.T, c *clock, env map[string]string) *process {
 	t.Helper()
+	return startLogging(t, c, env, testLog{t})
+}
+
+// startLogging is start with the log written to log.
+func startLogging(t *testing.T, c *clock, env map[string]string, log io.Writer) *process {
+	t.Helper()
 	env["OKRBOT_ADDR"] = "127.0.0.1:0"
 	env["OKRBOT_REMINDER_TICK"] = testTick.String()
 	if env["OKRBOT_LOG_LEVEL"] == "" {
@@ -129,9 +136,43 @@ func start(t *testing.T, c *clock, env map[string]string) *process {
 	}
 	p := &process{rounds: newRounds(c)}
 	p.base = serve(t, env, func(m *Main) {
-		m.Now, m.After, m.Stderr = c.Now, p.rounds.After, testLog{t}
+		m.Now, m.After, m.Stderr = c.Now, p.rounds.After, log
 	})
 	return p
+}
+
+// logBuffer collects serve's log, written from many goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// lines decodes the log's JSON lines.
+func (l *logBuffer) lines(t *testing.T) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // testLog writes okrbot's log to the test's.

@@ -212,9 +212,9 @@ func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
 			d.install(globex, false)
 			d.prepare(acme)
 			d.prepare(globex)
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-11-30 09:00"))
-			tick(d.procs)
+			d.round()
 			want := []string{"T1 digest", "T1 prompt to T1", "T2 digest", "T2 prompt to T2"}
 			if got := d.sent(0); !slices.Equal(got, want) {
 				t.Fatalf("on Monday okrbot sent %q, want %q", got, want)
@@ -226,7 +226,7 @@ func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
 			acmeTokens := d.tokensOf(acme.team)
 			mark := d.posts()
 			d.clock.Set(at("2026-12-07 09:00"))
-			tick(d.procs)
+			d.round()
 			if !slices.ContainsFunc(d.fake.Calls(""), func(c fakeslack.Call) bool { return c.Error == "account_inactive" }) {
 				t.Error("Slack never answered account_inactive")
 			}
@@ -244,9 +244,9 @@ func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
 			// From then on Acme is not scheduled: its token is not tried again.
 			calls := len(d.fake.Calls(""))
 			d.clock.Set(at("2026-12-07 10:00"))
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-12-14 09:00"))
-			tick(d.procs)
+			d.round()
 			for _, c := range d.fake.Calls("")[calls:] {
 				if acmeTokens[c.Token] {
 					t.Errorf("after Slack refused Acme's token, okrbot called %s with it", c.Method)
@@ -271,7 +271,7 @@ func TestDeadTokenStopsTheWorkspaceNotItsPeople(t *testing.T) {
 			d.install(acme, false)
 			mark = d.posts()
 			d.clock.Set(at("2026-12-21 09:00"))
-			tick(d.procs)
+			d.round()
 			if got := d.sent(mark); !slices.Contains(got, "T1 prompt to T1") || !slices.Contains(got, "T2 prompt to T2") {
 				t.Errorf("the Monday after Acme installed okrbot again, okrbot sent %q", got)
 			}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"database/sql"
 	"fmt"
 	"html"
@@ -41,9 +40,6 @@ const (
 	appClientID     = "1111.2222"
 	appClientSecret = "e2e-client-secret"
 	appToken        = "xapp-1-A0FAKE-1-e2e"
-
-	// schedulerTick is OKRBOT_REMINDER_TICK; the tests end each wait for it.
-	schedulerTick = time.Hour
 )
 
 // The workspaces the fake Slack knows, and one admin of each.
@@ -73,42 +69,18 @@ func at(s string) time.Time {
 	return t
 }
 
-// lockedBuffer is a log that okrbot writes while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// okrbot is one running "okrbot serve" whose scheduler ticks when the test
-// says so.
+// okrbot is one running "okrbot serve" of a deployment, with its log.
 type okrbot struct {
-	t    *testing.T
+	*process
 	addr string // where it listens, host:port
-	log  *lockedBuffer
-	now  func() time.Time
-
-	mu      sync.Mutex
-	passes  int            // scheduler passes done
-	next    chan time.Time // ends the scheduler's wait for its next tick
-	changed chan struct{}  // closed and replaced when passes changes
+	log  *logBuffer
 }
 
-func startOkrbot(t *testing.T, env map[string]string, now func() time.Time) *okrbot {
+func startOkrbot(t *testing.T, env map[string]string, c *clock) *okrbot {
 	t.Helper()
-	o := &okrbot{t: t, log: &lockedBuffer{}, now: now, changed: make(chan struct{})}
-	o.addr = strings.TrimPrefix(serve(t, env, func(m *Main) { m.Now, m.After, m.Stderr = now, o.after, o.log }), "http://")
+	o := &okrbot{log: &logBuffer{}}
+	o.process = startLogging(t, c, env, o.log)
+	o.addr = strings.TrimPrefix(o.base, "http://")
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("the log of okrbot at %s:\n%s", o.addr, o.log)
@@ -117,69 +89,15 @@ func startOkrbot(t *testing.T, env map[string]string, now func() time.Time) *okr
 	return o
 }
 
-// after is the scheduler's clock. Its wait for the next tick ends when the
-// test calls tick; the scheduler calls it at the end of every pass. Other
-// waits (pacing, retries) end at once.
-func (o *okrbot) after(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	if d != schedulerTick {
-		ch <- o.now()
-		return ch
+// round makes every okrbot's scheduler do a whole round that starts after
+// the call, all at once.
+func (d *deployment) round() {
+	d.t.Helper()
+	ps := make([]*process, len(d.procs))
+	for i, o := range d.procs {
+		ps[i] = o.process
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.passes++
-	o.next = ch
-	close(o.changed)
-	o.changed = make(chan struct{})
-	return ch
-}
-
-// await waits until cond holds, under o.mu.
-func (o *okrbot) await(cond func() bool) {
-	o.t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		o.mu.Lock()
-		ok, changed := cond(), o.changed
-		o.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timeout:
-			o.t.Fatalf("okrbot at %s: the scheduler did not finish a pass\n%s", o.addr, o.log)
-		}
-	}
-}
-
-// fire ends the scheduler's wait for its next tick, and returns a function
-// that waits until the pass it started is done.
-func (o *okrbot) fire() (wait func()) {
-	o.t.Helper()
-	o.await(func() bool { return o.next != nil })
-	o.mu.Lock()
-	n, next := o.passes, o.next
-	o.next = nil
-	o.mu.Unlock()
-	next <- o.now()
-	return func() { o.await(func() bool { return o.passes > n }) }
-}
-
-// tick makes every okrbot's scheduler do a whole pass that starts after the
-// call, all at once. (The first pass a tick ends may be one that a change
-// woke earlier, so there are two.)
-func tick(procs []*okrbot) {
-	for range 2 {
-		var waits []func()
-		for _, o := range procs {
-			waits = append(waits, o.fire())
-		}
-		for _, wait := range waits {
-			wait()
-		}
-	}
+	round(d.t, ps...)
 }
 
 // balancer is the load balancer in front of the okrbot processes, and the
@@ -246,7 +164,7 @@ func newDeployment(t *testing.T, s setup) *deployment {
 	env := map[string]string{
 		"SLACK_CLIENT_ID": appClientID, "SLACK_CLIENT_SECRET": appClientSecret, "OKRBOT_SECRET_KEY": newSecretKey(t),
 		"OKRBOT_PUBLIC_URL": publicURL, "SLACK_API_URL": d.fake.APIURL(), "DATABASE_URL": s.db,
-		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_LOG_LEVEL": "info", "OKRBOT_REMINDER_TICK": schedulerTick.String(),
+		"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_LOG_LEVEL": "info",
 		"OKRBOT_ADMINS": strings.Join(admins, ","),
 	}
 	if s.socket {
@@ -257,7 +175,7 @@ func newDeployment(t *testing.T, s setup) *deployment {
 	maps.Copy(env, s.env)
 	d.env = env
 	for range max(s.procs, 1) {
-		o := startOkrbot(t, env, d.clock.Now)
+		o := startOkrbot(t, env, d.clock)
 		d.procs = append(d.procs, o)
 		d.lb.addrs = append(d.lb.addrs, o.addr)
 	}
@@ -700,9 +618,9 @@ func TestManyWorkspaces(t *testing.T) {
 
 			// Monday 09:00: each workspace gets its prompt and its digest,
 			// once, whichever okrbot sends them.
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-11-30 09:00"))
-			tick(d.procs)
+			d.round()
 			want := []string{"T1 digest", "T1 prompt to T1", "T2 digest", "T2 prompt to T2"}
 			if got := d.sent(0); !slices.Equal(got, want) {
 				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
@@ -732,12 +650,12 @@ func TestManyWorkspaces(t *testing.T) {
 				t.Errorf("Acme's API token after the uninstall: %d %s, want 401", code, body)
 			}
 			d.measure(tokens[globex], kpis[globex], 10)
-			tick(d.procs)
+			d.round()
 			if got, want := d.sent(mark), []string{"T2 alert"}; !slices.Equal(got, want) {
 				t.Errorf("right after Acme uninstalled, okrbot sent %q, want %q", got, want)
 			}
 			d.clock.Set(at("2026-12-07 09:00"))
-			tick(d.procs)
+			d.round()
 			if got, want := d.sent(mark), []string{"T2 alert", "T2 digest", "T2 prompt to T2"}; !slices.Equal(got, want) {
 				t.Errorf("by the Monday after Acme uninstalled, okrbot sent %q, want %q", got, want)
 			}
@@ -762,7 +680,7 @@ func TestManyWorkspaces(t *testing.T) {
 			}
 			mark = d.posts()
 			d.clock.Set(at("2026-12-14 09:00"))
-			tick(d.procs)
+			d.round()
 			// (KPI alerts come too: both KPIs went stale meanwhile.)
 			got := slices.DeleteFunc(d.sent(mark), func(s string) bool { return strings.HasSuffix(s, " alert") })
 			if want := []string{"T1 digest", "T1 prompt to T1", "T2 digest", "T2 prompt to T2"}; !slices.Equal(got, want) {
@@ -882,9 +800,9 @@ func TestRotatingTokens(t *testing.T) {
 
 			// By Monday that token has long expired too: the scheduled
 			// messages get a fresh one, refreshed once.
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-11-30 09:00"))
-			tick(d.procs)
+			d.round()
 			if got, want := d.sent(0), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
 				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
 			}
@@ -939,9 +857,9 @@ func TestSocketModeServesEveryInstallation(t *testing.T) {
 				t.Errorf("/okr list in Acme after Globex uninstalled = %q", got)
 			}
 			mark := d.posts()
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-11-30 09:00"))
-			tick(d.procs)
+			d.round()
 			if got, want := d.sent(mark), []string{"T1 digest", "T1 prompt to T1"}; !slices.Equal(got, want) {
 				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
 			}
@@ -988,9 +906,9 @@ func TestEnterpriseGrid(t *testing.T) {
 
 			// The scheduler knows each workspace's organization, and so its
 			// token.
-			tick(d.procs)
+			d.round()
 			d.clock.Set(at("2026-11-30 09:00"))
-			tick(d.procs)
+			d.round()
 			want := []string{"E1 digest", "E1 digest", "E1 prompt to T3", "E1 prompt to T4"}
 			if got := d.sent(0); !slices.Equal(got, want) {
 				t.Errorf("on Monday okrbot sent %q, want %q", got, want)
@@ -1016,7 +934,7 @@ func TestEnterpriseGrid(t *testing.T) {
 			}
 			d.event(revoked)
 			d.clock.Set(at("2026-12-07 09:00"))
-			tick(d.procs)
+			d.round()
 			if got := d.sent(mark); len(got) != 0 {
 				t.Errorf("after the organization's token was revoked, okrbot sent %q", got)
 			}

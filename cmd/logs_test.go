@@ -1,12 +1,9 @@
 package cmd
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,34 +11,6 @@ import (
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/store/storetest"
 )
-
-// logBuffer collects serve's log, written from many goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines decodes the log's JSON lines.
-func (l *logBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
-		var v map[string]any
-		if err := json.Unmarshal([]byte(line), &v); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		out = append(out, v)
-	}
-	return out
-}
 
 var apiToken = regexp.MustCompile(`okrbot_[A-Za-z0-9_-]+`)
 
@@ -127,12 +96,6 @@ func TestLogsJoinUpAndKeepSecrets(t *testing.T) {
 			}
 		})
 	}
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func keys[V any](m map[string]V) []string {
