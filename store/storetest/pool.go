@@ -71,7 +71,8 @@ func ownerKey(owner string) int64 {
 }
 
 // dropLeftovers drops the databases of pools whose binaries ended: their
-// owner's lock is free.
+// owner's lock is free. It does its best: a copy it cannot drop now is
+// dropped by a later run.
 func (p *dbPool) dropLeftovers(ctx context.Context) {
 	rows, err := p.admin.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'okrbot\_pool\_%'`)
 	if err != nil {
@@ -167,16 +168,16 @@ func (p *dbPool) learn(ctx context.Context, d *pooledDB) error {
 	if err := d.conn.QueryRowContext(ctx, fingerprintQuery).Scan(&schema); err != nil {
 		return err
 	}
-	tables, err := strings1(ctx, d.conn, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'goose_db_version'`)
+	tables, err := names(ctx, d.conn, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'goose_db_version'`)
 	if err != nil {
 		return err
 	}
-	refs, err := pairs(ctx, d.conn, `SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c
+	refs, err := namePairs(ctx, d.conn, `SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c
 		WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND c.conrelid <> c.confrelid`)
 	if err != nil {
 		return err
 	}
-	seqs, err := strings1(ctx, d.conn, `SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND sequencename NOT LIKE 'goose%'`)
+	seqs, err := names(ctx, d.conn, `SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND sequencename NOT LIKE 'goose%'`)
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,8 @@ func (p *dbPool) drop(d *pooledDB) {
 	p.admin.Exec("DROP DATABASE IF EXISTS " + d.name + " WITH (FORCE)")
 }
 
-func strings1(ctx context.Context, conn *sql.Conn, query string) ([]string, error) {
+// names is the one column of text that query returns.
+func names(ctx context.Context, conn *sql.Conn, query string) ([]string, error) {
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
@@ -278,7 +280,8 @@ func strings1(ctx context.Context, conn *sql.Conn, query string) ([]string, erro
 	return out, rows.Err()
 }
 
-func pairs(ctx context.Context, conn *sql.Conn, query string) ([][2]string, error) {
+// namePairs is the two columns of names that query returns, unquoted.
+func namePairs(ctx context.Context, conn *sql.Conn, query string) ([][2]string, error) {
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
