@@ -234,8 +234,8 @@ func (s *Service) sourceStatus(ctx context.Context, c *caller, k store.KPI) (bot
 	return bot.Say(bot.Join([]bot.Text{bot.Textf("%s:", kpiName(k)), sourceText(src)}, " ")), nil
 }
 
-// SourceText is sourceText in plain text, for the dashboard.
-func SourceText(src store.KPISource) string { return sourceText(src).String() }
+// SourceText is sourceText as a sentence in plain text, for the dashboard.
+func SourceText(src store.KPISource) string { return capitalize(sourceText(src).String()) + "." }
 
 // sourceText says where a KPI's value comes from, when it was last
 // fetched, and whether the source is failing.

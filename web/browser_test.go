@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okrbot/okrbot/internal/faketeams"
 	"github.com/okrbot/okrbot/store"
@@ -43,6 +45,20 @@ func TestDashboardInABrowser(t *testing.T) {
 	s := startSite(t, st, false)
 	s.fill()
 	s.say("T1", "U1", "Ada", `/okr new "Last quarter's goal" --period 2026-Q3`)
+	// A KPI whose source fails: its page and the scorecard say so, and
+	// must still read at 375 px.
+	s.say("T1", "U1", "Ada", `/kpi source "Churn rate" http https://bi.example.com/reports/churn.json --path $.data.monthly_churn_rate --every 1h`)
+	ws, err := st.Workspace(context.Background(), "slack", "T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := st.ClaimDueSources(context.Background(), []uint{ws.ID}, s.now, time.Minute, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("claimed %v, %v; want the KPI's source", due, err)
+	}
+	if _, err := st.SourceFailed(context.Background(), due[0], s.now, "HTTP 401 from bi.example.com: check the token BI_TOKEN names"); err != nil {
+		t.Fatal(err)
+	}
 	type pageCheck struct {
 		Path   string   `json:"path"`
 		Shows  []string `json:"shows,omitempty"`
@@ -61,8 +77,8 @@ func TestDashboardInABrowser(t *testing.T) {
 			{Path: "/tree", Shows: []string{"Alignment in 2026-Q4", "#1 Delight customers", "#2 Grow revenue"}, Shot: "tree"},
 			{Path: "/o/2", Shows: []string{"#2.1 Close deals", "slow month"}, Images: 1, Shot: "objective"},
 			{Path: "/o/1", Shows: []string{"Aligned objectives"}},
-			{Path: "/scorecard", Shows: []string{"Churn rate", "off target"}, Shot: "scorecard"},
-			{Path: "/k/1", Shows: []string{"Churn rate", "Thresholds"}, Images: 1, Shot: "kpi"},
+			{Path: "/scorecard", Shows: []string{"Churn rate", "off target", "source failing since"}, Shot: "scorecard"},
+			{Path: "/k/1", Shows: []string{"Churn rate", "Thresholds", "Value from http bi.example.com"}, Images: 1, Shot: "kpi"},
 			{Path: "/review", Shows: []string{"Review of 2026-Q4"}, Shot: "review"},
 			{Path: "/review?period=2026-Q3", Shows: []string{"Last quarter's goal"}},
 		},

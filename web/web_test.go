@@ -436,7 +436,7 @@ func TestDashboardSaysWhereAKPIsValueComesFrom(t *testing.T) {
 		reply := s.say("T1", "U1", "Ada", `/kpi source "Churn rate" http https://bi.example.com/churn.json --path $.churn --every 1h`)
 		ada := s.browser()
 		ada.signIn(s.link("T1", "U1", "Ada"))
-		ada.get("/k/1").has(t, "the KPI", "Source", "value from http bi.example.com $.churn, fetched every hour, on the hour; not fetched yet")
+		ada.get("/k/1").has(t, "the KPI", "Where its value comes from", "Value from http bi.example.com $.churn, fetched every hour, on the hour; not fetched yet.")
 		if p := ada.get("/scorecard"); strings.Contains(p.body, "source failing") {
 			t.Errorf("the scorecard says a source that was never fetched fails (reply to /kpi source: %v)", reply)
 		}
