@@ -64,11 +64,11 @@ func TestObjectiveLinesMatchObjectives(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lines, err := s.ObjectiveLines(ctx, f.ws.ID, filter)
+			lines, err := s.ObjectiveLines(ctx, f.ws.ID, filter, store.WithIDs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			graded, err := s.GradedLines(ctx, f.ws.ID, filter)
+			graded, err := s.ObjectiveLines(ctx, f.ws.ID, filter, store.WithGrades)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +86,8 @@ func TestObjectiveLinesMatchObjectives(t *testing.T) {
 					l.Score() != o.Score() || l.Outcome != "" || l.Retrospective != "" {
 					t.Errorf("%+v: line %+v (score %v) for objective #%d %q (score %v)", filter, l, l.Score(), o.Number, o.Title, o.Score())
 				}
-				if g := graded[i]; g.ID != o.ID || g.Outcome != o.Outcome || g.Retrospective != o.Retrospective || g.Score() != o.Score() {
+				if g := graded[i]; g.ID != o.ID || g.Outcome != o.Outcome || g.Retrospective != o.Retrospective || g.Score() != o.Score() ||
+					g.OwnerID != 0 {
 					t.Errorf("%+v: graded line %+v for objective #%d, outcome %q, retrospective %q", filter, g, o.Number, o.Outcome, o.Retrospective)
 				}
 				want := make([]okr.Measure, len(o.KeyResults))

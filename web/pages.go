@@ -174,7 +174,7 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 // the person's own key results only, for their forecasts.
 func (d *Dashboard) glance(ctx context.Context, v *viewer, p store.Period, now time.Time) (*glance, []objectiveRow, error) {
 	filter := store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}
-	all, err := d.store.ObjectiveLines(ctx, v.ws.ID, filter)
+	all, err := d.store.ObjectiveLines(ctx, v.ws.ID, filter, store.WithIDs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -304,7 +304,7 @@ func (d *Dashboard) tree(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data := treeData{periodFilter: filter}
 	if filter.Found {
-		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}, 0)
 		if err != nil {
 			d.fail(w, r, err)
 			return
@@ -944,7 +944,8 @@ func (d *Dashboard) review(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data := reviewData{periodFilter: filter}
 	if filter.Found {
-		os, err := d.store.GradedLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}},
+			store.WithGrades)
 		if err != nil {
 			d.fail(w, r, err)
 			return
