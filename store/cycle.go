@@ -294,25 +294,27 @@ type Carry struct {
 
 // CarriedOver returns the objectives of a period that were carried over,
 // with their copies, by number; with teamID, only that team's. It takes
-// two queries however many there are.
+// one query when none was, three however many were: only the originals
+// that have a copy are read, and their copies by joining the same
+// conditions rather than by a list of ids.
 func (s *Store) CarriedOver(ctx context.Context, workspaceID, periodID, teamID uint) ([]Carry, error) {
-	from := s.q(ctx).Where("workspace_id = ? AND period_id = ?", workspaceID, periodID)
+	where, args := "workspace_id = ? AND period_id = ?", []any{workspaceID, periodID}
 	if teamID != 0 {
-		from = from.Where("team_id = ?", teamID)
+		where, args = where+" AND team_id = ?", append(args, teamID)
 	}
+	copied := s.q(ctx).Model(&Objective{}).Select("continues_id").Where("workspace_id = ? AND continues_id IS NOT NULL", workspaceID)
 	var originals []Objective
-	if err := from.Order("number").Find(&originals).Error; err != nil {
+	if err := s.q(ctx).Where(where, args...).Where("id IN (?)", copied).Order("number").Find(&originals).Error; err != nil {
 		return nil, fmt.Errorf("carried over: %w", err)
 	}
-	ids := make([]uint, len(originals))
-	for i, o := range originals {
-		ids[i] = o.ID
+	if len(originals) == 0 {
+		return nil, nil
 	}
 	var copies []Objective
-	if len(ids) > 0 {
-		if err := s.q(ctx).Preload("Period").Where("workspace_id = ? AND continues_id IN ?", workspaceID, ids).Find(&copies).Error; err != nil {
-			return nil, fmt.Errorf("carried over: %w", err)
-		}
+	err := s.q(ctx).Preload("Period").Where("workspace_id = ? AND continues_id IN (?)", workspaceID,
+		s.q(ctx).Model(&Objective{}).Select("id").Where(where, args...)).Find(&copies).Error
+	if err != nil {
+		return nil, fmt.Errorf("carried over: %w", err)
 	}
 	byOriginal := make(map[uint]Objective, len(copies))
 	for _, c := range copies {

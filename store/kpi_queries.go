@@ -76,6 +76,7 @@ func (s *Store) KPIByName(ctx context.Context, workspaceID uint, name string) (K
 // KPIFilter selects KPIs. Zero fields do not filter.
 type KPIFilter struct {
 	TeamID          uint
+	OwnerID         uint
 	IDs             []uint
 	IncludeArchived bool
 }
@@ -86,6 +87,9 @@ func (s *Store) KPIs(ctx context.Context, workspaceID uint, f KPIFilter) ([]KPI,
 	q := preloadKPI(s.q(ctx)).Where("kpis.workspace_id = ?", workspaceID)
 	if f.TeamID != 0 {
 		q = q.Where("kpis.team_id = ?", f.TeamID)
+	}
+	if f.OwnerID != 0 {
+		q = q.Where("kpis.owner_id = ?", f.OwnerID)
 	}
 	if len(f.IDs) > 0 {
 		q = q.Where("kpis.id IN ?", f.IDs)

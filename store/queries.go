@@ -501,6 +501,22 @@ func (s *Store) CheckInPoints(ctx context.Context, workspaceID uint, keyResultID
 	return scanPoints(rows, out, "check-in points")
 }
 
+// CheckedIn counts the key results of the objectives that match f with a
+// check-in made after after and not before since. The key results are
+// joined on f's conditions: a period's can be thousands, too many to bind
+// as a list.
+func (s *Store) CheckedIn(ctx context.Context, workspaceID uint, f ObjectiveFilter, after, since time.Time) (int, error) {
+	where, args := f.where(workspaceID)
+	var n int
+	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM key_results JOIN objectives ON objectives.id = key_results.objective_id
+		WHERE `+where+` AND EXISTS (SELECT 1 FROM check_ins WHERE check_ins.key_result_id = key_results.id
+		AND check_ins.created_at > ? AND check_ins.created_at >= ?)`, append(args, after.UTC(), since.UTC())...).Row().Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("checked in: %w", err)
+	}
+	return n, nil
+}
+
 // CheckInKeyResults returns the active objectives' key results that a person
 // may check in on: those they own, and those of objectives they own. Each
 // comes with its objective's number in ObjectiveNumber order.

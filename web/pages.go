@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -107,47 +108,12 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data := homeData{Period: p.Name}
 	if found {
-		all, err := d.store.Objectives(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		g, mine, err := d.glance(ctx, v, p, now)
 		if err != nil {
 			d.fail(w, r, err)
 			return
 		}
-		points, err := d.store.CheckInPoints(ctx, v.ws.ID, keyResultIDs(all), p.StartsAt)
-		if err != nil {
-			d.fail(w, r, err)
-			return
-		}
-		fo, _ := forecasts(all, points, now)
-		week := now.Add(-dueAfter)
-		g := &glance{Objectives: len(all)}
-		var parts []okr.Weighted
-		active, checked := 0, 0
-		for _, o := range all {
-			row := newObjectiveRow(o, now)
-			parts = append(parts, okr.Weighted{Value: o.Score(), Weight: 1})
-			if row.Behind > 0 {
-				g.Behind++
-			} else {
-				g.OnTrack++
-			}
-			if o.Status == okr.Active {
-				for _, kr := range o.KeyResults {
-					active++
-					if ps := points[kr.ID]; len(ps) > 0 && ps[len(ps)-1].At.After(week) {
-						checked++
-					}
-				}
-			}
-			if o.OwnerID == v.user.ID && o.Status == okr.Active {
-				row.Forecast = fo[o.ID].String()
-				data.Mine = append(data.Mine, row)
-			}
-		}
-		g.Average = scoreOf(okr.Score(parts))
-		if active > 0 {
-			g.CheckInRate = fmt.Sprintf("%d%% of %d key results checked in on in the last 7 days", checked*100/active, active)
-		}
-		data.Glance = g
+		data.Glance, data.Mine = g, mine
 	}
 	krs, err := d.store.CheckInKeyResults(ctx, v.ws.ID, v.user.ID)
 	if err != nil {
@@ -187,16 +153,10 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 		}
 		return 0
 	})
-	ks, err := d.store.KPIs(ctx, v.ws.ID, store.KPIFilter{})
+	mine, err := d.store.KPIs(ctx, v.ws.ID, store.KPIFilter{OwnerID: v.user.ID})
 	if err != nil {
 		d.fail(w, r, err)
 		return
-	}
-	var mine []store.KPI
-	for _, k := range ks {
-		if k.OwnerID == v.user.ID {
-			mine = append(mine, k)
-		}
 	}
 	rows, err := d.kpiRows(ctx, v, mine, now)
 	if err != nil {
@@ -205,6 +165,71 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data.KPIs = rows
 	d.render(w, r, http.StatusOK, "home", v, page{Title: "Home", Nav: "home", Data: data})
+}
+
+// glance is the period at a glance, and the person's active objectives in
+// it with their forecasts. The period's objectives are read as lines (a
+// period can hold thousands), how many key results were checked in on in
+// the last week is counted by the database, and check-ins are read for
+// the person's own key results only, for their forecasts.
+func (d *Dashboard) glance(ctx context.Context, v *viewer, p store.Period, now time.Time) (*glance, []objectiveRow, error) {
+	filter := store.ObjectiveFilter{PeriodID: p.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}
+	all, err := d.store.ObjectiveLines(ctx, v.ws.ID, filter, store.WithIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	period, elapsed := p.Domain(), p.Domain().Elapsed(now)
+	g := &glance{Objectives: len(all)}
+	parts := make([]okr.Weighted, 0, len(all))
+	var (
+		mine   []store.ObjectiveLine
+		krIDs  []uint
+		active int
+	)
+	for _, o := range all {
+		parts = append(parts, okr.Weighted{Value: o.Score(), Weight: 1})
+		if o.Status == okr.Active && behindPace(o.KeyResults, elapsed) > 0 {
+			g.Behind++
+		} else {
+			g.OnTrack++
+		}
+		if o.Status == okr.Active {
+			active += len(o.KeyResults)
+			if o.OwnerID == v.user.ID {
+				mine = append(mine, o)
+				for _, kr := range o.KeyResults {
+					krIDs = append(krIDs, kr.ID)
+				}
+			}
+		}
+	}
+	g.Average = scoreOf(okr.Score(parts))
+	if active > 0 {
+		filter.Statuses = []okr.Status{okr.Active}
+		checked, err := d.store.CheckedIn(ctx, v.ws.ID, filter, now.Add(-dueAfter), p.StartsAt)
+		if err != nil {
+			return nil, nil, err
+		}
+		g.CheckInRate = fmt.Sprintf("%d%% of %d key results checked in on in the last 7 days", checked*100/active, active)
+	}
+	points, err := d.store.CheckInPoints(ctx, v.ws.ID, krIDs, p.StartsAt)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]objectiveRow, len(mine))
+	for i, o := range mine {
+		fs := make([]okr.WeightedForecast, len(o.KeyResults))
+		for j, kr := range o.KeyResults {
+			fs[j] = okr.WeightedForecast{Forecast: okr.ForecastKeyResult(kr.Measure, points[kr.ID], period, now), Weight: kr.Weight}
+		}
+		owner := o.OwnerName
+		if owner == "" {
+			owner = o.OwnerPlatformID
+		}
+		rows[i] = objectiveRow{Number: o.Number, Title: o.Title, Score: scoreOf(o.Score()), Owner: owner, Team: o.Team, Period: p.Name,
+			Behind: behindPace(o.KeyResults, elapsed), Forecast: okr.ForecastObjective(fs).String()}
+	}
+	return g, rows, nil
 }
 
 func objectiveIDs(krs []store.KeyResult) []uint {
@@ -289,7 +314,7 @@ func (d *Dashboard) tree(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data := treeData{periodFilter: filter}
 	if filter.Found {
-		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}})
+		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}}, 0)
 		if err != nil {
 			d.fail(w, r, err)
 			return
@@ -899,17 +924,6 @@ func (d *Dashboard) kpiChart(w http.ResponseWriter, r *http.Request, v *viewer) 
 	d.png(w, r, img, err)
 }
 
-type reviewRow struct {
-	Number  int64
-	Title   string
-	Score   score
-	Team    string
-	Owner   string
-	Outcome string
-	Retro   string
-	Status  string
-}
-
 type teamScoreRow struct {
 	Team       string
 	Objectives int
@@ -923,7 +937,8 @@ type carriedRow struct {
 
 type reviewData struct {
 	periodFilter
-	Rows    []reviewRow
+	// Rows are the objectives' items: see reviewLines.
+	Rows    template.HTML
 	Scores  []teamScoreRow
 	Carried []carriedRow
 }
@@ -939,32 +954,20 @@ func (d *Dashboard) review(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	data := reviewData{periodFilter: filter}
 	if filter.Found {
-		rv, err := d.store.PeriodReview(ctx, v.ws.ID, p.ID, team.ID)
+		os, err := d.store.ObjectiveLines(ctx, v.ws.ID, store.ObjectiveFilter{PeriodID: p.ID, TeamID: team.ID, Statuses: []okr.Status{okr.Active, okr.Closed}},
+			store.WithGrades)
 		if err != nil {
 			d.fail(w, r, err)
 			return
 		}
-		for _, o := range rv.Objectives {
-			row := reviewRow{Number: o.Number, Title: o.Title, Score: scoreOf(o.Score()), Owner: ownerName(&o.Owner), Retro: o.Retrospective}
-			if o.Team != nil {
-				row.Team = o.Team.Name
-			}
-			if o.Outcome != "" {
-				row.Outcome = o.Outcome.Label()
-			}
-			if o.Status == okr.Active {
-				row.Status = "not closed yet"
-			}
-			data.Rows = append(data.Rows, row)
+		data.Rows = reviewLines(os)
+		data.Scores = teamScores(os)
+		carried, err := d.store.CarriedOver(ctx, v.ws.ID, p.ID, team.ID)
+		if err != nil {
+			d.fail(w, r, err)
+			return
 		}
-		for _, ts := range rv.TeamScores() {
-			name := "No team"
-			if ts.Team != nil {
-				name = ts.Team.Name
-			}
-			data.Scores = append(data.Scores, teamScoreRow{Team: name, Objectives: ts.Objectives, Average: scoreOf(ts.Average)})
-		}
-		for _, c := range rv.Carried {
+		for _, c := range carried {
 			data.Carried = append(data.Carried, carriedRow{
 				From:   link{Href: fmt.Sprintf("/o/%d", c.From.Number), Label: fmt.Sprintf("#%d %s", c.From.Number, c.From.Title)},
 				To:     link{Href: fmt.Sprintf("/o/%d", c.To.Number), Label: fmt.Sprintf("#%d", c.To.Number)},
@@ -972,4 +975,85 @@ func (d *Dashboard) review(w http.ResponseWriter, r *http.Request, v *viewer) {
 		}
 	}
 	d.render(w, r, http.StatusOK, "review", v, page{Title: "Review " + p.Name, Nav: "review", Data: data})
+}
+
+// reviewLines writes the review's items, one an objective:
+//
+//	<li><a href="/o/12">#12 Title</a> <b class="green">0.7 green</b> <small>Owner · Team · Achieved · not closed yet</small><br>What we learned: <i>…</i></li>
+//
+// A period can hold thousands of objectives, and html/template took more
+// time for them than reading them, so they are written here, each text
+// escaped as html/template escapes it, as treeLines does.
+func reviewLines(os []store.ObjectiveLine) template.HTML {
+	var b strings.Builder
+	b.Grow(160 * len(os))
+	for _, o := range os {
+		n := strconv.FormatInt(o.Number, 10)
+		sc := scoreOf(o.Score())
+		b.WriteString(`<li><a href="/o/`)
+		b.WriteString(n)
+		b.WriteString(`">#`)
+		b.WriteString(n)
+		b.WriteByte(' ')
+		b.WriteString(textEscaper.Replace(o.Title))
+		b.WriteString(`</a> <b class="`)
+		b.WriteString(textEscaper.Replace(string(sc.Band)))
+		b.WriteString(`">`)
+		b.WriteString(textEscaper.Replace(sc.Text))
+		b.WriteByte(' ')
+		b.WriteString(textEscaper.Replace(sc.Word))
+		b.WriteString(`</b> <small>`)
+		owner := o.OwnerName
+		if owner == "" {
+			owner = o.OwnerPlatformID
+		}
+		b.WriteString(textEscaper.Replace(owner))
+		if o.Team != "" {
+			b.WriteString(" · ")
+			b.WriteString(textEscaper.Replace(o.Team))
+		}
+		if o.Outcome != "" {
+			b.WriteString(" · ")
+			b.WriteString(textEscaper.Replace(o.Outcome.Label()))
+		}
+		if o.Status == okr.Active {
+			b.WriteString(" · not closed yet")
+		}
+		b.WriteString("</small>")
+		if o.Retrospective != "" {
+			b.WriteString("<br>What we learned: <i>")
+			b.WriteString(textEscaper.Replace(o.Retrospective))
+			b.WriteString("</i>")
+		}
+		b.WriteString("</li>")
+	}
+	return template.HTML(b.String())
+}
+
+// teamScores are the average scores of the objectives per team, by team
+// name, those without a team last, as store.PeriodReview.TeamScores has
+// them: a team's name is unique in its workspace.
+func teamScores(os []store.ObjectiveLine) []teamScoreRow {
+	parts := map[string][]okr.Weighted{}
+	for _, o := range os {
+		parts[o.Team] = append(parts[o.Team], okr.Weighted{Value: o.Score(), Weight: 1})
+	}
+	names := slices.SortedFunc(maps.Keys(parts), func(a, b string) int {
+		switch {
+		case a == "":
+			return 1
+		case b == "":
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	out := make([]teamScoreRow, len(names))
+	for i, name := range names {
+		label := name
+		if label == "" {
+			label = "No team"
+		}
+		out[i] = teamScoreRow{Team: label, Objectives: len(parts[name]), Average: scoreOf(okr.Score(parts[name]))}
+	}
+	return out
 }

@@ -229,7 +229,8 @@ func TestDashboardShowsAPersonTheirWorkspace(t *testing.T) {
 		}
 		home := ada.signIn(link)
 		home.has(t, "Home", "Your objectives in 2026-Q4", "#2 Grow revenue &lt;fast&gt;", "Close deals", "9 / 20 deals",
-			"KPIs you own", "Churn rate", "off target", "2026-Q4 at a glance", "Forecast:")
+			"KPIs you own", "Churn rate", "off target", "2026-Q4 at a glance", "Forecast:",
+			"50% of 2 key results checked in on in the last 7 days")
 		if strings.Contains(home.body, "<fast>") {
 			t.Error("a title is shown unescaped")
 		}
@@ -337,7 +338,7 @@ func TestDashboardSessionsAndForms(t *testing.T) {
 
 		// A week is the most a session lasts, however busy.
 		bob := s.browser()
-		bob.signIn(s.link("T1", "U2", "Bob")).has(t, "Bob's Home", "None yet")
+		bob.signIn(s.link("T1", "U2", "Bob")).has(t, "Bob's Home", "None yet", "You own no KPIs.")
 		for range 15 { // 165 hours, never 12 idle
 			s.now = s.now.Add(11 * time.Hour)
 			if p := bob.get("/"); p.status != http.StatusOK {
