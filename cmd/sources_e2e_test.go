@@ -28,7 +28,7 @@ func TestTeamsKPIFromASource(t *testing.T) {
 		fmt.Fprint(w, `{"churn": 2.4}`)
 	}))
 	t.Cleanup(bi.Close)
-	for _, dbURL := range storetest.URLs(t) {
+	for _, dbURL := range storetest.MigratedURLs(t) {
 		t.Run(strings.SplitN(dbURL, ":", 2)[0], func(t *testing.T) {
 			c := fakeclock.New(wednesday)
 			fake := faketeams.New(t, faketeams.WithClock(c.Now))
