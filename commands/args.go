@@ -11,7 +11,9 @@ import (
 )
 
 // tokenize splits a command line into words, keeping double-quoted text
-// (straight or the curly quotes that phones and Macs type) as one word.
+// (straight or the curly quotes that phones and Macs type) as one word. A
+// straight double quote after a backslash is part of the word, so that a
+// query can hold one: "up{job=\"api\"}". Any other backslash is itself.
 func tokenize(line string) ([]string, error) {
 	var (
 		words   []string
@@ -19,8 +21,14 @@ func tokenize(line string) ([]string, error) {
 		inQuote bool
 		started bool
 	)
-	for _, r := range line {
+	runes := []rune(line)
+	for i := 0; i < len(runes); i++ {
+		r := runes[i]
 		switch {
+		case r == '\\' && i+1 < len(runes) && runes[i+1] == '"':
+			cur.WriteRune('"')
+			started = true
+			i++
 		case r == '"' || r == '“' || r == '”':
 			inQuote = !inQuote
 			started = true
@@ -36,7 +44,7 @@ func tokenize(line string) ([]string, error) {
 		}
 	}
 	if inQuote {
-		return nil, okr.Invalid("text", "A double quote is not closed in: %s", line)
+		return nil, okr.Invalid("text", "A double quote is not closed in: %s (write a double quote inside quoted text as \\\")", line)
 	}
 	if started {
 		words = append(words, cur.String())

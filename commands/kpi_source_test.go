@@ -51,7 +51,11 @@ func TestKPISourceCommands(t *testing.T) {
 		case "/sheet.csv":
 			fmt.Fprint(w, "Week,Churn\nW47,2.9\nW48,2.4\n")
 		case "/api/v1/query":
-			fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1765108800,"0.5"]}]}}`)
+			value := "0.5"
+			if strings.Contains(r.FormValue("query"), `code=~"5.."`) {
+				value = "0.7" // the query arrived with its double quotes
+			}
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1765108800,"%s"]}]}}`, value)
 		default:
 			http.NotFound(w, r)
 		}
@@ -78,6 +82,10 @@ func TestKPISourceCommands(t *testing.T) {
 		contains(t, h.kpiMust("U1", `source "Churn rate" test`), "is 2.4% now")
 		contains(t, h.kpiMust("U1", `source "Churn rate" prometheus "sum(rate(errors_total[5m]))" --every hourly`), "now comes from prometheus sum(rate(errors_total[5m])), fetched every hour")
 		contains(t, h.kpiMust("U1", `source "Churn rate" test`), "is 0.5% now")
+		// A double quote inside a quoted word is written \".
+		contains(t, h.kpiMust("U1", `source "Churn rate" prometheus "sum(rate(errors_total{code=~\"5..\"}[5m]))"`),
+			`now comes from prometheus sum(rate(errors_total{code=~"5.."}[5m]))`)
+		contains(t, h.kpiMust("U1", `source "Churn rate" test`), "is 0.7% now")
 
 		for line, want := range map[string]string{
 			`source "Churn rate" http http://127.0.0.1/x --path '$.x' --header "Authorization: Bearer abc"`: "holds a credential",

@@ -552,3 +552,13 @@ func TestCapabilitiesDecideNotPlatformNames(t *testing.T) {
 		contains(t, render(h.svc.Command(context.Background(), req)), "I don't know @carol yet")
 	})
 }
+
+// TestQuotesInsideQuotedWords: a double quote inside a quoted word is
+// written \", and any other backslash is kept as typed.
+func TestQuotesInsideQuotedWords(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, h *harness) {
+		contains(t, h.must("U1", `new "Ship the \"Atlas\" release from C:\builds"`), `Ship the "Atlas" release from C:\builds`)
+		contains(t, h.must("U1", "show 1"), `Ship the "Atlas" release from C:\builds`)
+	})
+}
