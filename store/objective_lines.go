@@ -35,6 +35,15 @@ type ObjectiveLine struct {
 	KeyResults    []KeyResultMeasure
 }
 
+// Owner is the name shown for the line's owner: their name, or their
+// platform id when they have none.
+func (o ObjectiveLine) Owner() string {
+	if o.OwnerName != "" {
+		return o.OwnerName
+	}
+	return o.OwnerPlatformID
+}
+
 // A KeyResultMeasure is a key result's measure and weight: what its
 // objective's score, pace and forecast are computed from.
 type KeyResultMeasure struct {

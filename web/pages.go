@@ -222,11 +222,7 @@ func (d *Dashboard) glance(ctx context.Context, v *viewer, p store.Period, now t
 		for j, kr := range o.KeyResults {
 			fs[j] = okr.WeightedForecast{Forecast: okr.ForecastKeyResult(kr.Measure, points[kr.ID], period, now), Weight: kr.Weight}
 		}
-		owner := o.OwnerName
-		if owner == "" {
-			owner = o.OwnerPlatformID
-		}
-		rows[i] = objectiveRow{Number: o.Number, Title: o.Title, Score: scoreOf(o.Score()), Owner: owner, Team: o.Team, Period: p.Name,
+		rows[i] = objectiveRow{Number: o.Number, Title: o.Title, Score: scoreOf(o.Score()), Owner: o.Owner(), Team: o.Team, Period: p.Name,
 			Behind: behindPace(o.KeyResults, elapsed), Forecast: okr.ForecastObjective(fs).String()}
 	}
 	return g, rows, nil
@@ -356,26 +352,8 @@ func treeLines(os []store.ObjectiveLine, elapsed float64) template.HTML {
 	var walk func(o *store.ObjectiveLine)
 	walk = func(o *store.ObjectiveLine) {
 		seen[o.ID] = true
-		n := strconv.FormatInt(o.Number, 10)
-		sc := scoreOf(o.Score())
-		b.WriteString(`<li><a href="/o/`)
-		b.WriteString(n)
-		b.WriteString(`">#`)
-		b.WriteString(n)
-		b.WriteByte(' ')
-		b.WriteString(textEscaper.Replace(o.Title))
-		b.WriteString(`</a> <b class="`)
-		b.WriteString(textEscaper.Replace(string(sc.Band)))
-		b.WriteString(`">`)
-		b.WriteString(textEscaper.Replace(sc.Text))
-		b.WriteByte(' ')
-		b.WriteString(textEscaper.Replace(sc.Word))
-		b.WriteString(`</b> `)
-		owner := o.OwnerName
-		if owner == "" {
-			owner = o.OwnerPlatformID
-		}
-		b.WriteString(textEscaper.Replace(owner))
+		writeLineHead(&b, o)
+		b.WriteString(textEscaper.Replace(o.Owner()))
 		if o.Team != "" {
 			b.WriteString(", ")
 			b.WriteString(textEscaper.Replace(o.Team))
@@ -988,26 +966,9 @@ func reviewLines(os []store.ObjectiveLine) template.HTML {
 	var b strings.Builder
 	b.Grow(160 * len(os))
 	for _, o := range os {
-		n := strconv.FormatInt(o.Number, 10)
-		sc := scoreOf(o.Score())
-		b.WriteString(`<li><a href="/o/`)
-		b.WriteString(n)
-		b.WriteString(`">#`)
-		b.WriteString(n)
-		b.WriteByte(' ')
-		b.WriteString(textEscaper.Replace(o.Title))
-		b.WriteString(`</a> <b class="`)
-		b.WriteString(textEscaper.Replace(string(sc.Band)))
-		b.WriteString(`">`)
-		b.WriteString(textEscaper.Replace(sc.Text))
-		b.WriteByte(' ')
-		b.WriteString(textEscaper.Replace(sc.Word))
-		b.WriteString(`</b> <small>`)
-		owner := o.OwnerName
-		if owner == "" {
-			owner = o.OwnerPlatformID
-		}
-		b.WriteString(textEscaper.Replace(owner))
+		writeLineHead(&b, &o)
+		b.WriteString(`<small>`)
+		b.WriteString(textEscaper.Replace(o.Owner()))
 		if o.Team != "" {
 			b.WriteString(" · ")
 			b.WriteString(textEscaper.Replace(o.Team))
@@ -1028,6 +989,29 @@ func reviewLines(os []store.ObjectiveLine) template.HTML {
 		b.WriteString("</li>")
 	}
 	return template.HTML(b.String())
+}
+
+// writeLineHead writes the start of an objective's item in the tree and
+// the review, its link and score, each text escaped as html/template
+// escapes it:
+//
+//	<li><a href="/o/12">#12 Title</a> <b class="green">0.7 green</b>
+func writeLineHead(b *strings.Builder, o *store.ObjectiveLine) {
+	n := strconv.FormatInt(o.Number, 10)
+	sc := scoreOf(o.Score())
+	b.WriteString(`<li><a href="/o/`)
+	b.WriteString(n)
+	b.WriteString(`">#`)
+	b.WriteString(n)
+	b.WriteByte(' ')
+	b.WriteString(textEscaper.Replace(o.Title))
+	b.WriteString(`</a> <b class="`)
+	b.WriteString(textEscaper.Replace(string(sc.Band)))
+	b.WriteString(`">`)
+	b.WriteString(textEscaper.Replace(sc.Text))
+	b.WriteByte(' ')
+	b.WriteString(textEscaper.Replace(sc.Word))
+	b.WriteString(`</b> `)
 }
 
 // teamScores are the average scores of the objectives per team, by team
