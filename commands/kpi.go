@@ -192,7 +192,7 @@ func kpiLine(v kpiView) bot.Text {
 		line = append(line, bot.Plain(" · "+v.spark))
 	}
 	if v.sourceFailing != nil {
-		line = append(line, bot.Plain(" · ⚠️ source failing since "+v.sourceFailing.UTC().Format("Jan 2 15:04 UTC")))
+		line = append(line, bot.Plain(" · ⚠️ "+SourceFailing(*v.sourceFailing)))
 	}
 	return append(line, bot.Plain(" · "), ownerText(&k.Owner))
 }

@@ -234,6 +234,12 @@ func (s *Service) sourceStatus(ctx context.Context, c *caller, k store.KPI) (bot
 	return bot.Say(bot.Join([]bot.Text{bot.Textf("%s:", kpiName(k)), sourceText(src)}, " ")), nil
 }
 
+// SourceFailing says since when a KPI's source fails, as chat and the
+// dashboard show it.
+func SourceFailing(since time.Time) string {
+	return "source failing since " + since.UTC().Format("Jan 2 15:04 UTC")
+}
+
 // SourceText is sourceText as a sentence in plain text, for the dashboard.
 func SourceText(src store.KPISource) string { return capitalize(sourceText(src).String()) + "." }
 
@@ -248,7 +254,7 @@ func sourceText(src store.KPISource) bot.Text {
 	t := bot.Textf("value from %s, fetched %s", where, everyText(src.Every()))
 	switch {
 	case src.FailingSince != nil:
-		t = append(t, bot.Textf("; ⚠️ source failing since %s: %s", src.FailingSince.UTC().Format("Jan 2 15:04 UTC"), src.LastError)...)
+		t = append(t, bot.Textf("; ⚠️ %s: %s", SourceFailing(*src.FailingSince), src.LastError)...)
 	case src.LastFetchAt != nil:
 		t = append(t, bot.Textf("; last fetched %s", src.LastFetchAt.UTC().Format("Jan 2 15:04 UTC"))...)
 	default:

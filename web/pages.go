@@ -260,7 +260,7 @@ func (d *Dashboard) kpiRows(ctx context.Context, v *viewer, ks []store.KPI, now 
 		if src, ok := srcs[k.ID]; ok {
 			rows[i].Source = commands.SourceText(src)
 			if src.FailingSince != nil {
-				rows[i].SourceFailing = "source failing since " + src.FailingSince.UTC().Format("Jan 2 15:04 UTC")
+				rows[i].SourceFailing = commands.SourceFailing(*src.FailingSince)
 			}
 		}
 	}
